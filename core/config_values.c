@@ -1,0 +1,1 @@
+/* config_values.c: being written (see config_values.h) */

@@ -1,0 +1,1 @@
+/* decision.c: being written (see decision.h) */

@@ -1,0 +1,1 @@
+/* engine_host.c: being written (see engine_host.h) */

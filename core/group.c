@@ -1,0 +1,1 @@
+/* group.c: being written (see group.h) */

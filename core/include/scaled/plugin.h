@@ -1,0 +1,252 @@
+/*
+ * scaled/plugin.h - the plugin ABI.
+ *
+ * A plugin is a shared object loaded with dlopen(RTLD_NOW | RTLD_LOCAL). It
+ * exports exactly one symbol, SCALED_PLUGIN_ENTRY, a function returning a
+ * pointer to a static, constant struct scaled_plugin. It links against
+ * nothing of the core: everything it may ask of the core is in the host
+ * table (struct scaled_host) handed to init().
+ *
+ * Versioning rules (they are the contract):
+ *  - Every struct that crosses the boundary starts with a size or version
+ *    field and only ever grows at its end.
+ *  - A plugin built for another ABI major is refused, with a message naming
+ *    both versions. A plugin built for an older minor is accepted; the core
+ *    reads nothing past the struct_size the plugin declares.
+ *  - The host table is append-only: a plugin checks host->struct_size before
+ *    using a member added after the minor it was built for
+ *    (SCALED_HOST_HAS(host, member)).
+ *
+ * Threads: every host function runs on the loop thread only, except
+ * host->post(), which any thread may call. Plugin callbacks are called on the
+ * loop thread and must not block: blocking work belongs in the plugin's own
+ * threads, which hand results back with host->post().
+ *
+ * Ownership: strings and structs the core passes to a plugin stay owned by
+ * the core and are valid for the duration of the call unless stated. Config
+ * values (struct scaled_value) are valid until the instance is destroyed.
+ */
+#ifndef SCALED_PLUGIN_H
+#define SCALED_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SCALED_PLUGIN_ABI_MAJOR 1
+#define SCALED_PLUGIN_ABI_MINOR 0
+
+/* The one exported symbol, stable across majors so that a plugin of another
+ * major can be read and refused with a clear message. */
+#define SCALED_PLUGIN_ENTRY "scaled_plugin_entry"
+
+#if defined(__GNUC__)
+#define SCALED_EXPORT __attribute__((visibility("default")))
+#else
+#define SCALED_EXPORT
+#endif
+
+/* ---------------------------------------------------------------- config -- */
+
+enum scaled_key_type {
+	SCALED_KEY_STRING = 1,
+	SCALED_KEY_INT,      /* integer; Lua integers and integral floats */
+	SCALED_KEY_NUMBER,   /* double */
+	SCALED_KEY_BOOL,
+	SCALED_KEY_DURATION, /* "250ms", "30s", "5m", "1h", "1d", or seconds */
+};
+
+/* One configuration key a kind accepts. Tables of these are static data,
+ * terminated by an entry whose name is NULL. The core validates the user's
+ * Lua table against the table before the plugin sees anything: unknown keys,
+ * wrong types and missing required keys are errors naming file:line. */
+struct scaled_key {
+	const char *name;
+	enum scaled_key_type type;
+	const char *default_value; /* text, parsed as the type; NULL = no default */
+	int required;              /* non-zero: must be given (default ignored) */
+	const char *help;          /* one line, shown by --check -v and docs */
+};
+
+/* A validated value, in the same order as the kind's key table. `set` is
+ * non-zero when the user gave the key or it has a default. */
+struct scaled_value {
+	int set;
+	union {
+		const char *str;
+		int64_t integer;
+		double number;
+		int boolean;
+		int64_t ms; /* SCALED_KEY_DURATION, in milliseconds */
+	} u;
+};
+
+/* ----------------------------------------------------------------- roles -- */
+
+enum scaled_role {
+	SCALED_ROLE_SOURCE = 1,   /* produces samples into series */
+	SCALED_ROLE_TARGET = 2,   /* has a capacity the engine sets */
+	SCALED_ROLE_NOTIFIER = 3, /* receives decisions (reserved for a later minor) */
+};
+
+enum scaled_log_level {
+	SCALED_LOG_ERROR = 0,
+	SCALED_LOG_WARN = 1,
+	SCALED_LOG_INFO = 2,
+	SCALED_LOG_DEBUG = 3,
+};
+
+/* The state a target reports (host->report_target). -1 means "unknown". */
+struct scaled_target_state {
+	size_t struct_size;
+	int current;  /* running and serving */
+	int desired;  /* what the target is currently asked to hold */
+	int starting; /* launched, not yet running */
+	int stopping; /* told to stop, still running (grace period) */
+	/* market mix, reserved for the spot/on-demand issue; -1 when unknown */
+	int spot;
+	int on_demand;
+};
+
+/* What the engine asks a target to do (kind->apply). */
+struct scaled_target_want {
+	size_t struct_size;
+	int desired;
+	/* market mix, reserved: -1 means "leave as it is" */
+	int on_demand_base;
+	int on_demand_percent;
+};
+
+/* Opaque: the core's object for one configured source or target. A plugin
+ * keeps the pointer it is given in create() and passes it back to the host. */
+struct scaled_instance;
+
+/* ------------------------------------------------------------ host table -- */
+
+typedef void (*scaled_callback)(void *arg);
+
+struct scaled_host {
+	size_t struct_size;
+	uint32_t abi_major, abi_minor;
+
+	/* printf-style log line, prefixed by the instance's name. */
+	void (*log)(struct scaled_instance *inst, enum scaled_log_level level,
+		    const char *fmt, ...)
+#if defined(__GNUC__)
+		__attribute__((format(printf, 3, 4)))
+#endif
+		;
+
+	/* The engine clock in milliseconds since the Unix epoch (virtual in
+	 * tests and simulation). Plugins never read the wall clock for logic. */
+	int64_t (*now_ms)(void);
+
+	/* One-shot timer on the engine clock. Returns a handle for timer_cancel,
+	 * or NULL on failure. The callback runs once on the loop thread. */
+	void *(*timer_add)(struct scaled_instance *inst, int64_t after_ms,
+			   scaled_callback fn, void *arg);
+	void (*timer_cancel)(void *handle);
+
+	/* Publish a sample. `suffix` NULL publishes into the series named like
+	 * the source; "oldest_age" publishes into "<source>.oldest_age". Samples
+	 * older than the newest one in the series are refused (-EINVAL). */
+	int (*publish)(struct scaled_instance *inst, const char *suffix,
+		       int64_t t_ms, double value);
+
+	/* A target reports its real capacity (on each poll, or whenever it
+	 * changes). The core copies what it needs. */
+	void (*report_target)(struct scaled_instance *inst,
+			      const struct scaled_target_state *state);
+
+	/* A target finished an apply() started with `token`: status 0 on
+	 * success or a negative errno, msg a human reason (may be NULL). */
+	void (*apply_done)(struct scaled_instance *inst, uint64_t token,
+			   int status, const char *msg);
+
+	/* Run fn(arg) on the loop thread soon. The only host call that is safe
+	 * from any thread. Returns 0, or -ENOMEM/-ESHUTDOWN (then fn never
+	 * runs and the caller still owns arg). */
+	int (*post)(struct scaled_instance *inst, scaled_callback fn, void *arg);
+
+	/* Members appended by later minors go here. */
+};
+
+/* True when the host table has `member` (for members of later minors). */
+#define SCALED_HOST_HAS(host, member)                                          \
+	((host)->struct_size >= offsetof(struct scaled_host, member) +         \
+				       sizeof((host)->member))
+
+/* ----------------------------------------------------------------- kinds -- */
+
+/* One kind of source or target that a plugin provides. All callbacks run on
+ * the loop thread. Return 0 or a negative errno; on failure write a reason
+ * into err (errlen bytes, always NUL-terminated by the core beforehand). */
+struct scaled_kind {
+	size_t struct_size;
+	const char *name;       /* the `kind = "..."` a farm names */
+	enum scaled_role role;
+	const char *help;       /* one line */
+	const struct scaled_key *keys; /* NULL-name terminated; may be NULL */
+
+	/* Create an instance from validated config (same order as keys).
+	 * Stores the plugin's state in *state. */
+	int (*create)(struct scaled_instance *inst,
+		      const struct scaled_value *config, void **state,
+		      char *err, size_t errlen);
+	/* Stop timers and threads, free state. Must not fail. */
+	void (*destroy)(void *state);
+
+	/* SOURCE: collect now and publish through the host. Called every
+	 * `every` (a key the core adds to every source). Slow collection starts
+	 * asynchronous work and publishes when it completes. */
+	int (*collect)(void *state, char *err, size_t errlen);
+
+	/* TARGET: report the real state with host->report_target. Called
+	 * every `poll` (a key the core adds to every target). */
+	int (*poll)(void *state, char *err, size_t errlen);
+
+	/* TARGET: start moving towards `want`; finish with host->apply_done
+	 * (may be called before apply returns). Returning an error means the
+	 * action did not start and apply_done will not be called. */
+	int (*apply)(void *state, const struct scaled_target_want *want,
+		     uint64_t token, char *err, size_t errlen);
+};
+
+/* ------------------------------------------------------------ descriptor -- */
+
+struct scaled_plugin {
+	uint32_t abi_major;  /* SCALED_PLUGIN_ABI_MAJOR the plugin was built with */
+	uint32_t abi_minor;  /* SCALED_PLUGIN_ABI_MINOR the plugin was built with */
+	size_t struct_size;  /* sizeof(struct scaled_plugin) when built */
+
+	const char *name;    /* must match the file name: NAME.so */
+	const char *version;
+	const char *help;
+
+	/* Optional. Return 0 if the plugin can run on this machine, or a
+	 * positive value with a reason in why ("no GPU") to be skipped. */
+	int (*probe)(char *why, size_t whylen);
+
+	/* Optional. Called once after probe, with the host table, which stays
+	 * valid until fini. Return 0 or a negative errno with a reason. */
+	int (*init)(const struct scaled_host *host, char *err, size_t errlen);
+	/* Optional. Called once before unload, after every instance is gone. */
+	void (*fini)(void);
+
+	/* NULL-terminated list of kinds. */
+	const struct scaled_kind *const *kinds;
+};
+
+/* The exported function, in a plugin:
+ *   SCALED_EXPORT const struct scaled_plugin *scaled_plugin_entry(void);
+ */
+typedef const struct scaled_plugin *(*scaled_plugin_entry_fn)(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SCALED_PLUGIN_H */

@@ -1,0 +1,1 @@
+/* plugin_load.c: being written (see plugin_load.h) */

@@ -1,0 +1,1 @@
+/* policy_api.c: being written (see policy_api.h) */

@@ -1,0 +1,82 @@
+/*
+ * policy_api.h - what a Lua policy sees: a group view and series views.
+ *
+ * A policy is called as  policy(g, s)  and returns a proposal or nothing:
+ *
+ *   g.name g.current g.desired g.min g.max g.starting g.stopping  (numbers)
+ *   g.now                          engine clock, seconds since the epoch (float)
+ *   g:set(n, reason)               propose an absolute count
+ *   g:change(n, reason)            propose desired + n
+ *   g:percent(p, reason)           propose desired changed by p percent
+ *   g:hold(reason)                 propose to keep desired as it is
+ *   g:group(name)                  another group's view, read-only (the four
+ *                                  proposal methods raise an error on it)
+ *   s.NAME or s["NAME.sub"]        a series view; an unknown name raises
+ *                                  "unknown series 'x'"
+ *   v:last() v:age()               newest value / its age in seconds
+ *   v:avg(w) v:min(w) v:max(w) v:sum(w) v:count(w) v:rate(w)
+ *   v:pct(p, w)                    window statistics; w is seconds (number)
+ *                                  or a duration string ("2m"); omitted: all
+ *   (every statistic returns nil when the window has no data; count returns 0)
+ *
+ * The proposal methods write into the current call's proposal slot and return
+ * a token; the policy returns that token (return g:hold("why")). A policy that
+ * returns nothing abstains. Returning anything else is an error.
+ *
+ * Bookkeeping for the safety pipeline: each series statistic marks the call
+ * as having read a stale series (series_is_stale) or a series with no data.
+ *
+ * No allocation on the hot path: group views and series views are created
+ * once and cached in the registry.
+ */
+#ifndef SCALED_POLICY_API_H
+#define SCALED_POLICY_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+#include "scaled/scaled.h"
+
+struct sandbox;
+struct series_store;
+
+/* Engine-owned data behind a group view. The engine keeps the numbers up to
+ * date before each tick. */
+struct policy_group {
+	const char *name;
+	int current, desired, min, max, starting, stopping;
+	int view_ref; /* LUA_NOREF until policy_api_push_group creates the view */
+};
+
+struct policy_env {
+	const struct series_store *store;
+	int64_t now_ms;
+	/* another group by name, for g:group(); NULL if unknown */
+	struct policy_group *(*find_group)(void *arg, const char *name);
+	void *find_arg;
+
+	/* set by policy_api_call for the duration of one call */
+	struct policy_group *calling;
+	struct scaled_proposal *proposal;
+	bool read_stale, read_missing;
+};
+
+/* Register the metatables and the shared `s` table; env must outlive L. */
+int policy_api_open(lua_State *L, struct policy_env *env);
+
+/* Push the (cached) view of a group. */
+void policy_api_push_group(lua_State *L, struct policy_group *g);
+
+/* Call the policy held at registry reference fn_ref for group g. A policy is
+ * a function, or a table with an `evaluate(self, g, s)` method. Fills *out:
+ * kind/value/reason from the policy, stale/missing from what it read; on a
+ * Lua error, time or memory limit, kind = SCALED_PROPOSAL_ERROR and the
+ * reason holds the first line of the error. Returns 0, or the negative errno
+ * of sandbox_pcall (the proposal is filled either way). `name` is copied into
+ * out->policy. */
+int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_group *g,
+		    int fn_ref, const char *name, struct scaled_proposal *out);
+
+#endif

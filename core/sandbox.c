@@ -1,0 +1,1 @@
+/* sandbox.c: being written (see sandbox.h) */

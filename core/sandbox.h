@@ -1,0 +1,60 @@
+/*
+ * sandbox.h - the one sandboxed lua_State of a farm.
+ *
+ * (Named sandbox, not lua_sandbox: the lua_ prefix belongs to Lua's API.)
+ *
+ * What a script gets: base (without load, loadfile, dofile, collectgarbage's
+ * "generational"/"incremental" tuning is allowed but harmless), table, string
+ * (without string.dump), math (math.random seeded with a fixed seed so that a
+ * policy run twice on the same inputs decides the same), utf8, and a require
+ * that loads text modules only from the shipped policy directory and the
+ * farm's own directory (module names are [A-Za-z0-9_.] only; '.' maps to
+ * '/'). No io, os, debug, package, coroutine-free of nothing else.
+ *
+ * Every call from C into Lua goes through sandbox_pcall: a traceback handler,
+ * an instruction-count hook that raises an error once the wall-clock deadline
+ * (real stopwatch) has passed, and the allocator's memory cap (an allocation
+ * past the cap fails, which Lua raises as "not enough memory").
+ *
+ * Errors: messages are malloc'd into *errmsg (caller frees with free()).
+ */
+#ifndef SCALED_SANDBOX_H
+#define SCALED_SANDBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+struct sandbox;
+
+struct sandbox_limits {
+	size_t mem_limit;    /* bytes; 0: 64 MiB */
+	int64_t deadline_ms; /* per sandbox_pcall; 0: 50 ms */
+};
+
+/* policy_dir and farm_dir may be NULL (then require finds nothing there). */
+struct sandbox *sandbox_new(const struct sandbox_limits *lim, const char *policy_dir,
+			    const char *farm_dir, char **errmsg);
+void sandbox_free(struct sandbox *sb);
+lua_State *sandbox_state(struct sandbox *sb);
+
+/* Load a text chunk and leave it on the stack as a function. Binary chunks
+ * are refused. Returns 0 or -EINVAL (syntax error: "file:line: message"),
+ * -ENOENT (cannot read), -ENOMEM. */
+int sandbox_load_file(struct sandbox *sb, const char *path, char **errmsg);
+int sandbox_load_string(struct sandbox *sb, const char *chunkname, const char *text,
+			char **errmsg);
+
+/* lua_pcall with traceback, deadline and memory cap. On error nothing is left
+ * on the stack in place of results, the message (with traceback) goes to
+ * *errmsg, and the return is -ETIMEDOUT (deadline), -ENOMEM (memory cap) or
+ * -EINVAL (any other Lua error). */
+int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg);
+
+/* Deadline for the next sandbox_pcall calls (config runs with a longer one). */
+void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms);
+size_t sandbox_mem_used(const struct sandbox *sb);
+size_t sandbox_mem_limit(const struct sandbox *sb);
+
+#endif

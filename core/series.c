@@ -1,0 +1,1 @@
+/* series.c: being written (see series.h) */

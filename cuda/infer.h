@@ -1,0 +1,63 @@
+/*
+ * infer.h - the inference core of the worker: a loaded ONNX model and a
+ * session that runs batches of it on a backend (CPU reference or cuDNN).
+ *
+ * The loader turns the ONNX graph into a small internal graph (BatchNorm
+ * folded into the preceding Conv, Flatten/Reshape resolved to shapes) that
+ * every backend executes. The CPU backend builds everywhere; the cuDNN one
+ * only when CMake finds CUDA and cuDNN (SCALED_CUDA=AUTO|ON).
+ *
+ * Errors: 0 or a negative errno; *errmsg gets a malloc'd message naming the
+ * node (by its ONNX name) and the reason. Ownership: the caller owns what the
+ * *_new/_load functions return and frees it with the matching _free.
+ * Threads: a model is read-only after load and may be shared by sessions; a
+ * session is used by one thread at a time.
+ */
+#ifndef SCALED_INFER_H
+#define SCALED_INFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct infer_model;
+struct infer_session;
+
+enum infer_backend {
+	INFER_BACKEND_CPU = 0,
+	INFER_BACKEND_CUDA = 1,
+};
+
+enum infer_precision {
+	INFER_FP32 = 0,
+	INFER_FP16 = 1,
+};
+
+int infer_model_load(const char *path, struct infer_model **out, char **errmsg);
+int infer_model_load_buffer(const void *data, size_t len, const char *name,
+			    struct infer_model **out, char **errmsg);
+void infer_model_free(struct infer_model *m);
+
+/* The single input, NCHW; dims[0] is the batch (-1 when dynamic). */
+void infer_model_input_dims(const struct infer_model *m, int64_t dims[4]);
+/* Number of values per item in the single output (the class count). */
+int64_t infer_model_output_size(const struct infer_model *m);
+
+struct infer_session_options {
+	enum infer_backend backend;
+	enum infer_precision precision; /* CPU: FP32 only */
+	int max_batch;
+	int device;                     /* CUDA device ordinal */
+	int threads;                    /* CPU: worker threads, 0 = 1 */
+};
+
+int infer_session_new(const struct infer_model *m, const struct infer_session_options *opt,
+		      struct infer_session **out, char **errmsg);
+/* input: batch x C x H x W floats (NCHW); output: batch x output_size. */
+int infer_session_run(struct infer_session *s, const float *input, int batch,
+		      float *output, char **errmsg);
+void infer_session_free(struct infer_session *s);
+
+/* Is a CUDA backend compiled in and a device present? 0 yes, else a reason. */
+int infer_cuda_available(char *why, size_t whylen);
+
+#endif
