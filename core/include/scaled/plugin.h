@@ -140,9 +140,11 @@ struct scaled_host {
 #endif
 		;
 
-	/* The engine clock in milliseconds since the Unix epoch (virtual in
-	 * tests and simulation). Plugins never read the wall clock for logic. */
-	int64_t (*now_ms)(void);
+	/* The engine clock of inst's engine, in milliseconds since the Unix
+	 * epoch (virtual in tests and simulation). Plugins never read the wall
+	 * clock for logic. (Takes the instance because one process may embed
+	 * several engines, each with its own clock.) */
+	int64_t (*now_ms)(struct scaled_instance *inst);
 
 	/* One-shot timer on the engine clock. Returns a handle for timer_cancel,
 	 * or NULL on failure. The callback runs once on the loop thread. */
