@@ -1,1 +1,712 @@
-/* engine.c: being written (see engine.h) */
+/*
+ * engine.c - the engine object: lifecycle, the loop (real or virtual), the
+ * schedule of collects, polls and ticks, and the record of decisions.
+ *
+ * Data flows one way: sources publish into series; a group tick calls its
+ * policies (which only read), hands their proposals to the safety pipeline
+ * (group.c), asks the target to act, and records the decision; the target's
+ * answer (apply_done) completes the record.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <lauxlib.h>
+
+#include "alloc.h"
+#include "engine.h"
+#include "log.h"
+#include "sandbox.h"
+#include "sched.h"
+#include "series.h"
+
+void scaled_options_init(struct scaled_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->struct_size = sizeof *o;
+	o->log_level = SCALED_LOG_INFO;
+}
+
+/* ------------------------------------------------------------ lifecycle -- */
+
+static struct policy_group *engine_policy_find_group(void *arg, const char *name)
+{
+	struct group *g = engine_find_group(arg, name);
+
+	return g ? &g->view : NULL;
+}
+
+int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **out,
+		      char **errmsg)
+{
+	struct scaled_options defaults;
+	struct scaled_engine *e;
+	const char *env;
+	int rc = -ENOMEM;
+
+	if (!opts) {
+		scaled_options_init(&defaults);
+		opts = &defaults;
+	}
+	e = alloc_zero(1, sizeof *e);
+	if (!e)
+		goto fail;
+	scaled_options_init(&e->opt);
+	memcpy(&e->opt, opts, opts->struct_size < sizeof e->opt ? opts->struct_size : sizeof e->opt);
+	e->opt.struct_size = sizeof e->opt;
+	e->post_pipe[0] = e->post_pipe[1] = -1;
+	pthread_mutex_init(&e->post_lock, NULL);
+
+	log_set_level(e->opt.log_level);
+	if (e->opt.log_fn)
+		log_set_sink(e->opt.log_fn, e->opt.log_arg);
+
+	if (e->opt.virtual_clock)
+		clock_init_virtual(&e->clock, e->opt.start_ms);
+	else
+		clock_init_real(&e->clock);
+
+	e->plugin_path = plugin_search_path(e->opt.plugin_path);
+	env = getenv("SCALED_POLICY_DIR");
+	if (e->opt.policy_dir)
+		e->policy_dir = alloc_strdup(e->opt.policy_dir);
+	else if (env && *env)
+		e->policy_dir = alloc_strdup(env);
+	else if (access(SCALED_BUILD_POLICY_DIR "/policy.lua", R_OK) == 0)
+		e->policy_dir = alloc_strdup(SCALED_BUILD_POLICY_DIR);
+	else
+		e->policy_dir = alloc_strdup(SCALED_INSTALL_POLICY_DIR);
+	e->sched = sched_new();
+	e->store = series_store_new();
+	e->decisions = alloc_zero(ENGINE_DECISIONS_KEPT, sizeof *e->decisions);
+	if (!e->plugin_path || !e->policy_dir || !e->sched || !e->store || !e->decisions)
+		goto fail;
+
+	if (e->opt.decision_log) {
+		e->decision_log = fopen(e->opt.decision_log, "ae");
+		if (!e->decision_log) {
+			rc = -errno;
+			if (errmsg)
+				*errmsg = alloc_printf("decision log %s: %s", e->opt.decision_log,
+						       strerror(errno));
+			goto fail;
+		}
+		setvbuf(e->decision_log, NULL, _IOLBF, 0);
+	}
+	e->penv.store = e->store;
+	e->penv.find_group = engine_policy_find_group;
+	e->penv.find_arg = e;
+	*out = e;
+	return 0;
+fail:
+	if (rc == -ENOMEM && errmsg && !*errmsg)
+		*errmsg = alloc_strdup("out of memory creating the engine");
+	scaled_engine_free(e);
+	return rc;
+}
+
+static void engine_free_instance(struct scaled_instance *in)
+{
+	size_t i;
+
+	if (in->task)
+		sched_cancel(in->e->sched, in->task);
+	engine_instance_cancel_timers(in);
+	if (in->created && in->kind->destroy)
+		in->kind->destroy(in->state);
+	/* destroy() may have left timers of its own (it should not). */
+	engine_instance_cancel_timers(in);
+	for (i = 0; i < in->n_values; i++)
+		if (in->kind && in->kind->keys[i].type == SCALED_KEY_STRING)
+			alloc_free((char *)in->values[i].u.str);
+	alloc_free(in->values);
+	alloc_free(in->name);
+	alloc_free(in);
+}
+
+static void engine_free_group(struct scaled_engine *e, struct group *g)
+{
+	size_t i;
+	lua_State *L = e->sb ? sandbox_state(e->sb) : NULL;
+
+	if (g->task)
+		sched_cancel(e->sched, g->task);
+	for (i = 0; i < g->n_policies; i++) {
+		if (L)
+			luaL_unref(L, LUA_REGISTRYINDEX, g->policies[i].ref);
+		alloc_free(g->policies[i].name);
+	}
+	if (L && g->view.view_ref != LUA_NOREF)
+		luaL_unref(L, LUA_REGISTRYINDEX, g->view.view_ref);
+	group_state_free(&g->st);
+	alloc_free(g->inputs);
+	alloc_free(g->name);
+	alloc_free(g);
+}
+
+void scaled_engine_free(struct scaled_engine *e)
+{
+	struct post_item *p;
+	size_t i;
+
+	if (!e)
+		return;
+	pthread_mutex_lock(&e->post_lock);
+	e->shutting_down = true;
+	pthread_mutex_unlock(&e->post_lock);
+
+	for (i = 0; i < e->n_groups; i++)
+		engine_free_group(e, e->groups[i]);
+	/* Targets first (they own processes and threads), then sources. */
+	for (i = e->n_instances; i-- > 0;)
+		if (e->instances[i]->role == SCALED_ROLE_TARGET)
+			engine_free_instance(e->instances[i]);
+	for (i = e->n_instances; i-- > 0;)
+		if (e->instances[i]->role != SCALED_ROLE_TARGET)
+			engine_free_instance(e->instances[i]);
+	/* Callbacks posted by threads that are now joined: their args may own
+	 * memory, but running them after destroy is wrong too. Plugins must not
+	 * post once destroy() returned; drop whatever is left. */
+	while ((p = e->posts)) {
+		e->posts = p->next;
+		free(p);
+	}
+	for (i = e->n_plugins; i-- > 0;)
+		plugin_unload(e->plugins[i]);
+	if (e->sb)
+		sandbox_free(e->sb);
+	if (e->timer_ev)
+		event_free(e->timer_ev);
+	if (e->post_ev)
+		event_free(e->post_ev);
+	if (e->post_pipe[0] >= 0)
+		close(e->post_pipe[0]);
+	if (e->post_pipe[1] >= 0)
+		close(e->post_pipe[1]);
+	if (e->decision_log)
+		fclose(e->decision_log);
+	pthread_mutex_destroy(&e->post_lock);
+	sched_free(e->sched);
+	series_store_free(e->store);
+	alloc_free(e->groups);
+	alloc_free(e->instances);
+	alloc_free(e->plugins);
+	alloc_free(e->decisions);
+	alloc_free(e->plugin_path);
+	alloc_free(e->policy_dir);
+	alloc_free(e->farm_path);
+	alloc_free(e->farm_dir);
+	alloc_free(e);
+	log_set_sink(NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- lookup -- */
+
+struct group *engine_find_group(const struct scaled_engine *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_groups; i++)
+		if (strcmp(e->groups[i]->name, name) == 0)
+			return e->groups[i];
+	return NULL;
+}
+
+struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_instances; i++)
+		if (strcmp(e->instances[i]->name, name) == 0)
+			return e->instances[i];
+	return NULL;
+}
+
+int engine_add_plugin(struct scaled_engine *e, const char *name, char **errmsg)
+{
+	struct plugin_handle *p, **v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->n_plugins; i++)
+		if (strcmp(e->plugins[i]->name, name) == 0)
+			return 0;
+	rc = plugin_load(name, e->plugin_path, &engine_host, &p, errmsg);
+	if (rc < 0)
+		return rc;
+	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
+	if (!v) {
+		plugin_unload(p);
+		return -ENOMEM;
+	}
+	v[e->n_plugins++] = p;
+	e->plugins = v;
+	LOG_DEBUG("plugin %s loaded from %s", p->name, p->path);
+	return 0;
+}
+
+struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
+						 const struct scaled_kind **out)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_plugins; i++) {
+		const struct scaled_kind *k = plugin_find_kind(e->plugins[i], kind);
+
+		if (k) {
+			*out = k;
+			return e->plugins[i];
+		}
+	}
+	return NULL;
+}
+
+/* ----------------------------------------------------------------- load -- */
+
+static int engine_load(struct scaled_engine *e, const char *chunkname, const char *path,
+		       const char *text, char **errmsg)
+{
+	struct sandbox_limits lim = { e->opt.lua_mem_limit, e->opt.lua_deadline_ms };
+	const char *slash;
+	int rc;
+
+	if (e->loaded || e->sb) {
+		if (errmsg)
+			*errmsg = alloc_strdup("a farm is already loaded in this engine");
+		return -EALREADY;
+	}
+	e->farm_path = alloc_strdup(path ? path : chunkname);
+	slash = path ? strrchr(path, '/') : NULL;
+	e->farm_dir = slash ? alloc_strndup(path, (size_t)(slash - path)) : alloc_strdup(".");
+	if (!e->farm_path || !e->farm_dir)
+		return -ENOMEM;
+	e->sb = sandbox_new(&lim, e->policy_dir, e->farm_dir, errmsg);
+	if (!e->sb)
+		return -ENOMEM;
+	rc = policy_api_open(sandbox_state(e->sb), &e->penv);
+	if (rc < 0)
+		return rc;
+	rc = path ? sandbox_load_file(e->sb, path, errmsg)
+		  : sandbox_load_string(e->sb, chunkname, text, errmsg);
+	if (rc < 0)
+		return rc;
+	rc = config_run(e, chunkname, errmsg);
+	if (rc < 0)
+		return rc;
+	e->loaded = true;
+	return 0;
+}
+
+int scaled_engine_load_file(struct scaled_engine *e, const char *path, char **errmsg)
+{
+	const char *base = strrchr(path, '/');
+
+	return engine_load(e, base ? base + 1 : path, path, NULL, errmsg);
+}
+
+int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname, const char *text,
+			      char **errmsg)
+{
+	return engine_load(e, chunkname, NULL, text, errmsg);
+}
+
+/* ------------------------------------------------------------- schedule -- */
+
+static void engine_report_failure(struct scaled_instance *in, const char *what, int rc,
+				  const char *err)
+{
+	/* Log the first failure and every 10th after, so a broken source does
+	 * not flood the log; recovery is logged once. */
+	in->failures++;
+	if (in->failures == 1 || in->failures % 10 == 0)
+		LOG_WARN("%s %s: %s failed (%d in a row): %s", in->role == SCALED_ROLE_TARGET
+			 ? "target" : "source", in->name, what, in->failures,
+			 *err ? err : strerror(-rc));
+}
+
+static void engine_instance_run(void *arg)
+{
+	struct scaled_instance *in = arg;
+	char err[256] = "";
+	int rc;
+
+	if (in->role == SCALED_ROLE_SOURCE)
+		rc = in->kind->collect(in->state, err, sizeof err);
+	else
+		rc = in->kind->poll(in->state, err, sizeof err);
+	err[sizeof err - 1] = '\0';
+	if (rc < 0) {
+		engine_report_failure(in, in->role == SCALED_ROLE_SOURCE ? "collect" : "poll", rc, err);
+	} else if (in->failures) {
+		LOG_INFO("%s %s: recovered after %d failures", in->role == SCALED_ROLE_TARGET
+			 ? "target" : "source", in->name, in->failures);
+		in->failures = 0;
+	}
+}
+
+static void engine_group_task(void *arg)
+{
+	engine_group_tick(arg);
+}
+
+void engine_schedule_instance(struct scaled_instance *in)
+{
+	int64_t now = clock_now(&in->e->clock);
+
+	if (!in->task)
+		in->task = sched_every(in->e->sched, now, in->every_ms, engine_instance_run, in);
+}
+
+void engine_schedule_group(struct group *g)
+{
+	int64_t now = clock_now(&g->e->clock);
+
+	/* The first tick comes one interval after start, so that sources and
+	 * targets have reported once. */
+	if (!g->task)
+		g->task = sched_every(g->e->sched, now + g->every_ms, g->every_ms, engine_group_task, g);
+}
+
+static int engine_schedule_all(struct scaled_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_instances; i++) {
+		engine_schedule_instance(e->instances[i]);
+		if (!e->instances[i]->task)
+			return -ENOMEM;
+	}
+	for (i = 0; i < e->n_groups; i++) {
+		engine_schedule_group(e->groups[i]);
+		if (!e->groups[i]->task)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ decisions -- */
+
+static void engine_emit(struct scaled_engine *e, const struct scaled_decision *d)
+{
+	char *json;
+	const struct scaled_proposal *why = NULL;
+	size_t i;
+
+	if (e->on_decision)
+		e->on_decision(e->on_decision_arg, d);
+	if (d->outcome == SCALED_OUTCOME_PENDING)
+		return; /* written once, with its outcome */
+	for (i = 0; i < d->n_proposals; i++)
+		if (d->proposals[i].wanted == d->combined && d->proposals[i].kind != SCALED_PROPOSAL_NONE)
+			why = &d->proposals[i];
+	LOG_INFO("group %s: %d -> %d [%s]%s%s%s%s%s%s", d->group, d->desired_before, d->desired,
+		 scaled_outcome_name(d->outcome), why ? " " : "", why ? why->policy : "",
+		 why ? ": " : "", why ? why->reason : "",
+		 d->bound_by ? "; bound by " : "", d->bound_by ? d->bound_reason : "");
+	if (e->decision_log && (json = scaled_decision_json(d))) {
+		fprintf(e->decision_log, "%s\n", json);
+		free(json);
+	}
+}
+
+static struct scaled_decision *engine_keep(struct scaled_engine *e, const struct scaled_decision *d)
+{
+	struct scaled_decision *slot = &e->decisions[e->decision_head];
+
+	*slot = *d;
+	e->decision_head = (e->decision_head + 1) % ENGINE_DECISIONS_KEPT;
+	if (e->n_decisions < ENGINE_DECISIONS_KEPT)
+		e->n_decisions++;
+	return slot;
+}
+
+static struct scaled_decision *engine_find_decision(struct scaled_engine *e, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_decisions; i++)
+		if (e->decisions[i].seq == seq)
+			return &e->decisions[i];
+	return NULL;
+}
+
+void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg)
+{
+	struct group *g = in->group;
+	struct scaled_engine *e = in->e;
+	struct scaled_decision *d;
+
+	if (!g || !g->st.action_pending || token != g->pending_token) {
+		LOG_WARN("target %s: apply_done for unknown action %" PRIu64 " ignored", in->name, token);
+		return;
+	}
+	d = engine_find_decision(e, g->pending_seq);
+	if (!d) {
+		/* Fell out of the ring; keep the state right all the same. */
+		g->st.action_pending = false;
+		if (status < 0)
+			g->st.desired = g->st.pending_from;
+		return;
+	}
+	group_action_done(&g->st, d, clock_now(&e->clock), status == 0);
+	d->outcome = status == 0 ? SCALED_OUTCOME_OK : SCALED_OUTCOME_FAILED;
+	snprintf(d->outcome_msg, sizeof d->outcome_msg, "%s",
+		 msg ? msg : status == 0 ? "" : strerror(-status));
+	if (status < 0) {
+		d->bound_by = SCALED_STAGE_ACT;
+		snprintf(d->bound_reason, sizeof d->bound_reason, "target %s: %s", in->name,
+			 d->outcome_msg);
+	}
+	engine_emit(e, d);
+}
+
+static void engine_act(struct group *g, struct scaled_decision *d)
+{
+	struct scaled_instance *t = g->target;
+	struct scaled_target_want want = {
+		.struct_size = sizeof want,
+		.desired = d->desired,
+		.on_demand_base = -1,
+		.on_demand_percent = -1,
+	};
+	char err[256] = "";
+	int rc;
+
+	g->pending_token = ++g->e->token_seq;
+	g->pending_seq = d->seq;
+	g->st.action_pending = true;
+	g->st.pending_from = d->desired_before;
+	/* apply() may call apply_done before returning: d must be in the ring
+	 * already (it is), and nothing below may touch it after a success. */
+	rc = t->kind->apply(t->state, &want, g->pending_token, err, sizeof err);
+	if (rc < 0) {
+		err[sizeof err - 1] = '\0';
+		engine_apply_done(t, g->pending_token, rc, *err ? err : strerror(-rc));
+	}
+}
+
+void engine_group_tick(struct group *g)
+{
+	struct scaled_engine *e = g->e;
+	struct scaled_proposal props[SCALED_MAX_PROPOSALS];
+	struct scaled_decision d;
+	struct scaled_decision *kept;
+	bool missing = false;
+	int64_t now = clock_now(&e->clock);
+	size_t i;
+
+	if (g->st.desired < 0) {
+		LOG_DEBUG("group %s: target %s has not reported yet; tick skipped", g->name,
+			  g->target->name);
+		return;
+	}
+	g->view.current = g->st.current;
+	g->view.desired = g->st.desired;
+	g->view.starting = g->st.starting;
+	g->view.stopping = g->st.stopping;
+	e->penv.now_ms = now;
+	for (i = 0; i < g->n_policies; i++)
+		policy_api_call(e->sb, &e->penv, &g->view, g->policies[i].ref, g->policies[i].name,
+				&props[i]);
+	for (i = 0; i < g->n_inputs; i++)
+		if (series_len(g->inputs[i]) == 0)
+			missing = true;
+
+	d.n_proposals = 0;
+	if (!group_decide(&g->cfg, &g->st, now, props, g->n_policies, missing, &d))
+		return;
+	d.seq = ++e->decision_seq;
+	d.time_ms = now;
+	snprintf(d.group, sizeof d.group, "%s", g->name);
+	kept = engine_keep(e, &d);
+	if (kept->outcome == SCALED_OUTCOME_PENDING) {
+		if (e->opt.dry_run) {
+			kept->outcome = SCALED_OUTCOME_DRY_RUN;
+		} else {
+			if (e->on_decision)
+				e->on_decision(e->on_decision_arg, kept);
+			engine_act(g, kept);
+			return;
+		}
+	}
+	engine_emit(e, kept);
+}
+
+size_t scaled_engine_decisions(const struct scaled_engine *e, const struct scaled_decision **out,
+			       size_t max)
+{
+	size_t n = e->n_decisions < max ? e->n_decisions : max;
+	size_t start = (e->decision_head + ENGINE_DECISIONS_KEPT - n) % ENGINE_DECISIONS_KEPT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = &e->decisions[(start + i) % ENGINE_DECISIONS_KEPT];
+	return n;
+}
+
+void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn, void *arg)
+{
+	e->on_decision = fn;
+	e->on_decision_arg = arg;
+}
+
+int scaled_engine_group_status(const struct scaled_engine *e, const char *name,
+			       struct scaled_group_status *out)
+{
+	const struct group *g = engine_find_group(e, name);
+
+	if (!g)
+		return -ENOENT;
+	out->current = g->st.current;
+	out->desired = g->st.desired;
+	out->starting = g->st.starting;
+	out->stopping = g->st.stopping;
+	out->min = g->cfg.min;
+	out->max = g->cfg.max;
+	return 0;
+}
+
+/* ------------------------------------------------------------ the loops -- */
+
+void engine_drain_posts(struct scaled_engine *e)
+{
+	struct post_item *list, *p;
+
+	pthread_mutex_lock(&e->post_lock);
+	list = e->posts;
+	e->posts = e->posts_tail = NULL;
+	pthread_mutex_unlock(&e->post_lock);
+	while ((p = list)) {
+		list = p->next;
+		p->fn(p->arg);
+		free(p);
+	}
+}
+
+static void engine_run_due(struct scaled_engine *e)
+{
+	int64_t now = clock_now(&e->clock);
+
+	engine_drain_posts(e);
+	while (sched_run_one(e->sched, now))
+		;
+}
+
+void engine_rearm(struct scaled_engine *e)
+{
+	int64_t next, now, wait;
+	struct timeval tv;
+
+	if (!e->running || !e->timer_ev)
+		return;
+	next = sched_next(e->sched);
+	if (next == INT64_MAX) {
+		event_del(e->timer_ev);
+		return;
+	}
+	now = clock_now(&e->clock);
+	wait = next > now ? next - now : 0;
+	tv.tv_sec = wait / 1000;
+	tv.tv_usec = (wait % 1000) * 1000;
+	evtimer_add(e->timer_ev, &tv);
+}
+
+static void engine_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct scaled_engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	engine_run_due(e);
+	engine_rearm(e);
+}
+
+static void engine_on_post(evutil_socket_t fd, short what, void *arg)
+{
+	struct scaled_engine *e = arg;
+	char buf[256];
+
+	(void)what;
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+	engine_drain_posts(e);
+	engine_rearm(e);
+}
+
+int scaled_engine_run(struct scaled_engine *e, struct event_base *base)
+{
+	int rc;
+
+	if (e->opt.virtual_clock || !e->loaded)
+		return -EINVAL;
+	if (pipe2(e->post_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -errno;
+	e->base = base;
+	e->timer_ev = evtimer_new(base, engine_on_timer, e);
+	e->post_ev = event_new(base, e->post_pipe[0], EV_READ | EV_PERSIST, engine_on_post, e);
+	if (!e->timer_ev || !e->post_ev || event_add(e->post_ev, NULL) < 0)
+		return -ENOMEM;
+	rc = engine_schedule_all(e);
+	if (rc < 0)
+		return rc;
+	e->running = true;
+	engine_rearm(e);
+	rc = event_base_dispatch(base);
+	e->running = false;
+	event_del(e->timer_ev);
+	event_del(e->post_ev);
+	return rc < 0 ? -EIO : 0;
+}
+
+void scaled_engine_stop(struct scaled_engine *e)
+{
+	if (e->base)
+		event_base_loopbreak(e->base);
+}
+
+int scaled_engine_step(struct scaled_engine *e, int64_t until_ms)
+{
+	int64_t next;
+	int rc;
+
+	if (!e->opt.virtual_clock || !e->loaded)
+		return -EINVAL;
+	rc = engine_schedule_all(e);
+	if (rc < 0)
+		return rc;
+	engine_drain_posts(e);
+	while ((next = sched_next(e->sched)) <= until_ms) {
+		clock_set(&e->clock, next);
+		sched_run_one(e->sched, next);
+		engine_drain_posts(e);
+	}
+	clock_set(&e->clock, until_ms);
+	return 0;
+}
+
+int64_t scaled_engine_now(const struct scaled_engine *e)
+{
+	return clock_now(&e->clock);
+}
+
+int scaled_engine_tick_all(struct scaled_engine *e)
+{
+	size_t i;
+
+	if (!e->loaded)
+		return -EINVAL;
+	for (i = 0; i < e->n_instances; i++)
+		if (e->instances[i]->role == SCALED_ROLE_SOURCE)
+			engine_instance_run(e->instances[i]);
+	for (i = 0; i < e->n_instances; i++)
+		if (e->instances[i]->role == SCALED_ROLE_TARGET)
+			engine_instance_run(e->instances[i]);
+	engine_drain_posts(e);
+	for (i = 0; i < e->n_groups; i++)
+		engine_group_tick(e->groups[i]);
+	return 0;
+}

@@ -1,0 +1,39 @@
+# The README's two commands, and a few more. CMake does the real work.
+#   make demo   install what is missing, build, run the example farm
+#   make test   install what is missing, build (warnings are errors), run
+#               every test, then the unit tests again under ASan + UBSan
+BUILD    ?= build
+ASAN     ?= build-asan
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test test-asan check clean
+
+all: build
+
+deps:
+	@tools/install-deps
+
+build: deps
+	cmake -S . -B $(BUILD) -DSCALED_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j$(JOBS)
+
+demo: build
+	tools/demo
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300
+	$(MAKE) test-asan
+
+# Sanitizers: everything but the slow integration layer, which runs above.
+test-asan: deps
+	cmake -S . -B $(ASAN) -DSCALED_WERROR=ON -DSCALED_SANITIZE=ON \
+		-DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(ASAN) -j$(JOBS)
+	cd $(ASAN) && ctest --output-on-failure -j$(JOBS) --timeout 300 -LE 'integration|infer'
+
+check: build
+	./$(BUILD)/scaled -c docs/examples/farm.lua --check
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

@@ -1,0 +1,157 @@
+/*
+ * engine.h - the engine's insides, shared by engine.c (lifecycle, loop,
+ * ticks), engine_host.c (the host table plugins call) and config.c (which
+ * turns farm.lua's declarations into the objects below).
+ *
+ * Ownership: the engine owns everything reachable from it. Sources and
+ * targets are struct scaled_instance (opaque to plugins); a group points at
+ * its target, which points back.
+ */
+#ifndef SCALED_ENGINE_H
+#define SCALED_ENGINE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "clock.h"
+#include "group.h"
+#include "plugin_load.h"
+#include "policy_api.h"
+#include "scaled/plugin.h"
+#include "scaled/scaled.h"
+
+struct event;
+struct sandbox;
+struct sched;
+struct sched_task;
+struct series;
+struct series_store;
+
+#define ENGINE_DECISIONS_KEPT 256
+
+/* A host timer, so that an instance's timers die with it. */
+struct host_timer {
+	struct scaled_instance *inst;
+	struct sched_task *task;
+	scaled_callback fn;
+	void *arg;
+	struct host_timer *prev, *next;
+};
+
+struct scaled_instance {
+	struct scaled_engine *e;
+	char *name;
+	int line;                       /* where farm.lua declared it */
+	enum scaled_role role;
+	struct plugin_handle *plugin;
+	const struct scaled_kind *kind;
+	struct scaled_value *values;    /* kind->keys order; strings owned */
+	size_t n_values;
+	void *state;                    /* the plugin's */
+	bool created;
+	int64_t every_ms;               /* source: collect; target: poll */
+	int64_t stale_ms;               /* series staleness (sources) */
+	struct sched_task *task;
+	struct host_timer *timers;      /* pending host timers */
+	struct series *primary;         /* the series named like the instance */
+	/* targets */
+	struct group *group;
+	struct scaled_target_state reported;
+	bool has_reported;
+	int failures;                   /* consecutive collect/poll errors */
+};
+
+struct group_policy {
+	int ref;                        /* registry reference */
+	char *name;
+};
+
+struct group {
+	struct scaled_engine *e;
+	char *name;
+	int line;
+	struct scaled_instance *target;
+	struct group_settings cfg;
+	struct group_state st;
+	struct policy_group view;
+	struct group_policy policies[SCALED_MAX_PROPOSALS];
+	size_t n_policies;
+	struct series **inputs;         /* declared by table policies */
+	size_t n_inputs;
+	int64_t every_ms;
+	struct sched_task *task;
+	uint64_t pending_token;
+	uint64_t pending_seq;           /* decision awaiting its outcome */
+};
+
+struct post_item {
+	scaled_callback fn;
+	void *arg;
+	struct post_item *next;
+};
+
+struct scaled_engine {
+	struct scaled_options opt;
+	char *plugin_path;              /* full search path */
+	char *policy_dir;
+	char *farm_path;
+	char *farm_dir;
+
+	struct clock clock;
+	struct sched *sched;
+	struct series_store *store;
+	struct sandbox *sb;
+	struct policy_env penv;
+
+	struct plugin_handle **plugins;
+	size_t n_plugins;
+	struct scaled_instance **instances; /* sources and targets, in farm order */
+	size_t n_instances;
+	struct group **groups;
+	size_t n_groups;
+	bool loaded;
+
+	/* decisions: a ring of the last ENGINE_DECISIONS_KEPT */
+	struct scaled_decision *decisions;
+	size_t n_decisions, decision_head;
+	uint64_t decision_seq;
+	uint64_t token_seq;
+	FILE *decision_log;
+	scaled_decision_fn on_decision;
+	void *on_decision_arg;
+
+	/* the loop (real clock only) */
+	struct event_base *base;
+	struct event *timer_ev;
+	struct event *post_ev;
+	bool running;
+
+	/* post-from-thread: a locked list and a pipe to wake the loop */
+	pthread_mutex_t post_lock;
+	struct post_item *posts, *posts_tail;
+	int post_pipe[2];
+	bool shutting_down;
+};
+
+/* engine.c */
+void engine_schedule_instance(struct scaled_instance *in);
+void engine_schedule_group(struct group *g);
+void engine_group_tick(struct group *g);
+void engine_rearm(struct scaled_engine *e);
+void engine_drain_posts(struct scaled_engine *e);
+void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg);
+struct group *engine_find_group(const struct scaled_engine *e, const char *name);
+struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name);
+int engine_add_plugin(struct scaled_engine *e, const char *name, char **errmsg);
+struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
+						 const struct scaled_kind **out);
+
+/* engine_host.c */
+extern const struct scaled_host engine_host;
+void engine_instance_cancel_timers(struct scaled_instance *in);
+
+/* config.c: run the farm chunk on top of the stack (a loaded function). */
+int config_run(struct scaled_engine *e, const char *chunkname, char **errmsg);
+
+#endif
