@@ -1,0 +1,3 @@
+plugin "cpu"
+source "cpu" { kind = "cpu" }
+source "x" = { }

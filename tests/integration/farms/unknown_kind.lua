@@ -1,0 +1,2 @@
+plugin "cpu"
+source "cpu" { kind = "cpuu" }

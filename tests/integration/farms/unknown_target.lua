@@ -1,0 +1,3 @@
+plugin "procpool"
+target "pool" { kind = "procpool", command = "true" }
+group "g" { target = "poool", max = 2 }

@@ -1,0 +1,2 @@
+plugin "procpool"
+target "pool" { kind = "procpool", command = 42 }

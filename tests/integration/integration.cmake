@@ -1,0 +1,40 @@
+# The real scaled binary: configuration errors, --check, and the end-to-end
+# pool test on real processes.
+set(SCALED_IT ${CMAKE_SOURCE_DIR}/tests/integration)
+set(SCALED_BIN $<TARGET_FILE:scaled>)
+
+function(scaled_config_error name code pattern farm)
+  add_test(NAME config_${name}
+    COMMAND sh ${SCALED_IT}/expect_exit.sh ${code} "${pattern}"
+            ${SCALED_BIN} --check -c ${SCALED_IT}/farms/${farm})
+  set_tests_properties(config_${name} PROPERTIES LABELS integration TIMEOUT 30)
+endfunction()
+
+scaled_config_error(syntax_error 2 "farm\\.lua:3:" syntax/farm.lua)
+scaled_config_error(unknown_key 2 "unknown_key\\.lua:2: source \"cpu\": unknown key \"evry\" \\(did you mean \"every\"\\?\\)" unknown_key.lua)
+scaled_config_error(min_gt_max 2 "min_gt_max\\.lua:4: group \"g\": min \\(5\\) is greater than max \\(2\\)" min_gt_max.lua)
+scaled_config_error(unknown_kind 2 "unknown_kind\\.lua:2: .*unknown kind \"cpuu\"" unknown_kind.lua)
+scaled_config_error(unknown_plugin 2 "unknown_plugin\\.lua:1: plugin \"nosuchplugin\"" unknown_plugin.lua)
+scaled_config_error(unknown_target 2 "unknown_target\\.lua:3: group \"g\": unknown target \"poool\"" unknown_target.lua)
+scaled_config_error(wrong_type 2 "wrong_type\\.lua:2: .*key \"command\": expected string, got number" wrong_type.lua)
+scaled_config_error(duplicate 2 "duplicate\\.lua:3: target \"pool\": .*exists already" duplicate.lua)
+scaled_config_error(unknown_series 2 "unknown_series\\.lua:4: group \"g\": .*series \"nope\"" unknown_series.lua)
+scaled_config_error(bad_duration 2 "bad_duration\\.lua:2: .*stop_grace.*\"soon\"" bad_duration.lua)
+scaled_config_error(no_such_file 2 "nofile\\.lua" nofile.lua)
+
+add_test(NAME cli_bad_flag COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "usage: scaled" ${SCALED_BIN} --bogus)
+add_test(NAME cli_no_config COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "no farm given" ${SCALED_BIN})
+add_test(NAME cli_version COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "scaled [0-9]+\\.[0-9]+\\.[0-9]+ \\(plugin ABI 1\\.0\\)" ${SCALED_BIN} --version)
+add_test(NAME cli_bad_log_level COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "unknown level \"loud\"" ${SCALED_BIN} --log-level loud -c x.lua)
+add_test(NAME example_farm_check
+  COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "group +workers +target pool, min 0, max 6"
+          ${SCALED_BIN} --check -c docs/examples/farm.lua
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR})
+set_tests_properties(cli_bad_flag cli_no_config cli_version cli_bad_log_level example_farm_check
+  PROPERTIES LABELS integration TIMEOUT 30)
+
+if(Python3_Interpreter_FOUND)
+  add_test(NAME e2e_pool COMMAND ${Python3_EXECUTABLE} ${SCALED_IT}/e2e_pool.py ${CMAKE_BINARY_DIR})
+  set_tests_properties(e2e_pool PROPERTIES LABELS integration TIMEOUT 180
+    ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
+endif()
