@@ -255,7 +255,7 @@ static int config_updown(lua_State *L, int idx, const char *key, int64_t *up, in
 		{ "down", SCALED_KEY_DURATION, NULL, 0, NULL },
 	};
 	struct scaled_value v[2];
-	char sub[CONFIG_ERR_MAX];
+	char sub[CONFIG_ERR_MAX / 2];
 	int rc = 0;
 
 	lua_getfield(L, idx, key);
@@ -287,7 +287,7 @@ static int config_rate(lua_State *L, int idx, struct group_settings *cfg, char *
 		{ "period", SCALED_KEY_DURATION, "60s", 0, NULL },
 	};
 	struct scaled_value v[3];
-	char sub[CONFIG_ERR_MAX];
+	char sub[CONFIG_ERR_MAX / 2];
 	int rc;
 
 	lua_getfield(L, idx, "rate");

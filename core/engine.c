@@ -458,7 +458,7 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 		 msg ? msg : status == 0 ? "" : strerror(-status));
 	if (status < 0) {
 		d->bound_by = SCALED_STAGE_ACT;
-		snprintf(d->bound_reason, sizeof d->bound_reason, "target %s: %s", in->name,
+		snprintf(d->bound_reason, sizeof d->bound_reason, "target %.60s: %.80s", in->name,
 			 d->outcome_msg);
 	}
 	engine_emit(e, d);

@@ -242,9 +242,12 @@ struct scaled_plugin {
 	const struct scaled_kind *const *kinds;
 };
 
-/* The exported function, in a plugin:
- *   SCALED_EXPORT const struct scaled_plugin *scaled_plugin_entry(void);
+/* The exported function every plugin defines (declared here so that each
+ * definition is checked against it):
+ *   SCALED_EXPORT const struct scaled_plugin *scaled_plugin_entry(void)
+ *   { return &my_plugin; }
  */
+SCALED_EXPORT const struct scaled_plugin *scaled_plugin_entry(void);
 typedef const struct scaled_plugin *(*scaled_plugin_entry_fn)(void);
 
 #ifdef __cplusplus
