@@ -1,1 +1,206 @@
-/* sched.c: being written (see sched.h) */
+/*
+ * sched.c - timed tasks in a binary min-heap ordered by (due, seq).
+ *
+ * seq is a counter stamped on every (re-)arm, so tasks due at the same time
+ * run in the order they were armed. Each task remembers its heap slot, which
+ * makes cancel O(log n).
+ *
+ * A task whose callback is running is not freed by sched_cancel: it is marked
+ * and freed by sched_run_one once the callback has returned, so a callback
+ * may cancel itself (and other tasks) freely.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "alloc.h"
+#include "sched.h"
+
+#define SCHED_NOT_QUEUED ((size_t)-1)
+
+struct sched_task {
+	int64_t due;
+	int64_t period; /* 0: one-shot */
+	uint64_t seq;
+	size_t slot; /* index in the heap, SCHED_NOT_QUEUED when out of it */
+	sched_fn fn;
+	void *arg;
+	unsigned running; /* callback depth; >1 only if a callback runs the sched */
+	bool cancelled;
+};
+
+struct sched {
+	struct sched_task **heap;
+	size_t len, cap;
+	uint64_t next_seq;
+};
+
+static bool sched_before(const struct sched_task *a, const struct sched_task *b)
+{
+	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+}
+
+static void sched_place(struct sched *s, size_t i, struct sched_task *t)
+{
+	s->heap[i] = t;
+	t->slot = i;
+}
+
+static void sched_sift_up(struct sched *s, size_t i, struct sched_task *t)
+{
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!sched_before(t, s->heap[parent]))
+			break;
+		sched_place(s, i, s->heap[parent]);
+		i = parent;
+	}
+	sched_place(s, i, t);
+}
+
+static void sched_sift_down(struct sched *s, size_t i, struct sched_task *t)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= s->len)
+			break;
+		if (c + 1 < s->len && sched_before(s->heap[c + 1], s->heap[c]))
+			c++;
+		if (!sched_before(s->heap[c], t))
+			break;
+		sched_place(s, i, s->heap[c]);
+		i = c;
+	}
+	sched_place(s, i, t);
+}
+
+/* The caller has made room (s->len < s->cap). */
+static void sched_insert(struct sched *s, struct sched_task *t)
+{
+	t->seq = s->next_seq++;
+	s->len++;
+	sched_sift_up(s, s->len - 1, t);
+}
+
+static void sched_remove(struct sched *s, struct sched_task *t)
+{
+	size_t i = t->slot;
+	struct sched_task *last = s->heap[--s->len];
+
+	t->slot = SCHED_NOT_QUEUED;
+	if (last == t)
+		return;
+	/* The moved task may belong above or below slot i. */
+	if (i > 0 && sched_before(last, s->heap[(i - 1) / 2]))
+		sched_sift_up(s, i, last);
+	else
+		sched_sift_down(s, i, last);
+}
+
+static int sched_reserve(struct sched *s)
+{
+	struct sched_task **heap;
+	size_t cap;
+
+	if (s->len < s->cap)
+		return 0;
+	cap = s->cap ? s->cap * 2 : 16;
+	heap = alloc_resize(s->heap, cap * sizeof(*heap));
+	if (!heap)
+		return -1;
+	s->heap = heap;
+	s->cap = cap;
+	return 0;
+}
+
+struct sched *sched_new(void)
+{
+	return alloc_zero(1, sizeof(struct sched));
+}
+
+void sched_free(struct sched *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->len; i++)
+		alloc_free(s->heap[i]);
+	alloc_free(s->heap);
+	alloc_free(s);
+}
+
+static struct sched_task *sched_add(struct sched *s, int64_t due_ms, int64_t period_ms,
+				    sched_fn fn, void *arg)
+{
+	struct sched_task *t;
+
+	if (sched_reserve(s) < 0)
+		return NULL;
+	t = alloc_zero(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->due = due_ms;
+	t->period = period_ms;
+	t->fn = fn;
+	t->arg = arg;
+	sched_insert(s, t);
+	return t;
+}
+
+struct sched_task *sched_at(struct sched *s, int64_t due_ms, sched_fn fn, void *arg)
+{
+	return sched_add(s, due_ms, 0, fn, arg);
+}
+
+struct sched_task *sched_every(struct sched *s, int64_t first_ms, int64_t period_ms,
+			       sched_fn fn, void *arg)
+{
+	if (period_ms <= 0)
+		return NULL;
+	return sched_add(s, first_ms, period_ms, fn, arg);
+}
+
+void sched_cancel(struct sched *s, struct sched_task *t)
+{
+	if (!t || t->cancelled)
+		return;
+	if (t->slot != SCHED_NOT_QUEUED)
+		sched_remove(s, t);
+	t->cancelled = true;
+	if (!t->running)
+		alloc_free(t);
+}
+
+int64_t sched_next(const struct sched *s)
+{
+	return s->len ? s->heap[0]->due : INT64_MAX;
+}
+
+int sched_run_one(struct sched *s, int64_t now_ms)
+{
+	struct sched_task *t;
+
+	if (s->len == 0 || s->heap[0]->due > now_ms)
+		return 0;
+	t = s->heap[0];
+	sched_remove(s, t);
+	if (t->period) {
+		/* Saturate: a task pushed past the end of time never runs again. */
+		if (__builtin_add_overflow(t->due, t->period, &t->due))
+			t->due = INT64_MAX;
+		/* The slot just freed by sched_remove is still there. */
+		sched_insert(s, t);
+	}
+
+	t->running++;
+	t->fn(t->arg);
+	t->running--;
+	if (!t->running && (t->cancelled || !t->period))
+		alloc_free(t);
+	return 1;
+}
+
+unsigned sched_count(const struct sched *s)
+{
+	return (unsigned)s->len;
+}

@@ -8,8 +8,10 @@
  *
  * Tasks due at the same time run in the order they were added. A periodic
  * task is re-armed (due += period) before its callback runs, so the callback
- * may cancel it. Ownership: the scheduler owns its tasks; a task pointer is
- * valid until the task has run (one-shot) or is cancelled.
+ * may cancel it. A periodic task that runs late is not skipped ahead: each
+ * missed period runs in turn (what a virtual-clock step() needs). Ownership:
+ * the scheduler owns its tasks; a task pointer is valid until the task has
+ * run (one-shot) or is cancelled.
  */
 #ifndef SCALED_SCHED_H
 #define SCALED_SCHED_H
@@ -22,15 +24,17 @@ struct sched_task;
 typedef void (*sched_fn)(void *arg);
 
 struct sched *sched_new(void);
-/* Frees every pending task without running it. */
+/* Frees every pending task without running it. Not from inside a task. */
 void sched_free(struct sched *s);
 
 /* One-shot at `due_ms`. NULL on allocation failure. */
 struct sched_task *sched_at(struct sched *s, int64_t due_ms, sched_fn fn, void *arg);
-/* Periodic: first at `first_ms`, then every `period_ms` (> 0). */
+/* Periodic: first at `first_ms`, then every `period_ms`. NULL on allocation
+ * failure or when period_ms <= 0. */
 struct sched_task *sched_every(struct sched *s, int64_t first_ms, int64_t period_ms,
 			       sched_fn fn, void *arg);
-/* Cancel a pending task (also from inside its own callback). */
+/* Cancel a pending task (also from inside its own callback, and any other
+ * pending task from inside a callback). NULL is ignored. */
 void sched_cancel(struct sched *s, struct sched_task *t);
 
 /* Due time of the earliest task, or INT64_MAX when there is none. */

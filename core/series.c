@@ -1,1 +1,421 @@
-/* series.c: being written (see series.h) */
+/*
+ * series.c - the metric store.
+ *
+ * The store keeps its series in an array sorted by name: lookups are a binary
+ * search and series_each walks it in order; creation (rare) shifts the array.
+ *
+ * A series is one allocation: the header, then its times, then its values,
+ * then its name. Times and values live in separate arrays so that the binary
+ * search for a window's start touches only times. The ring holds `len`
+ * samples starting at `head`; logical index i is physical (head + i) mod cap.
+ *
+ * A window is found with two binary searches (its start and its end), so a
+ * statistic costs O(log cap + samples in the window) and never allocates:
+ * percentiles select in a scratch buffer owned by the store and sized for
+ * its largest series.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "series.h"
+
+struct series {
+	struct series_store *store; /* for the scratch buffer */
+	size_t cap, head, len;
+	int64_t stale_ms;
+	int64_t *t;
+	double *v;
+	char *name;
+};
+
+struct series_store {
+	struct series **items; /* sorted by name */
+	size_t len, cap;
+	double *scratch;
+	size_t scratch_cap;
+};
+
+static const char *const stat_names[] = {
+	[SERIES_LAST] = "last", [SERIES_AVG] = "avg",     [SERIES_MIN] = "min",
+	[SERIES_MAX] = "max",   [SERIES_SUM] = "sum",     [SERIES_COUNT] = "count",
+	[SERIES_PCT] = "pct",   [SERIES_RATE] = "rate",
+};
+#define N_STATS (sizeof(stat_names) / sizeof(stat_names[0]))
+
+/* ------------------------------------------------------------ the store -- */
+
+struct series_store *series_store_new(void)
+{
+	return alloc_zero(1, sizeof(struct series_store));
+}
+
+void series_store_free(struct series_store *st)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->len; i++)
+		alloc_free(st->items[i]);
+	alloc_free(st->items);
+	alloc_free(st->scratch);
+	alloc_free(st);
+}
+
+/* Index of name in the store, or of where it would go; *found says which. */
+static size_t series_slot(const struct series_store *st, const char *name, bool *found)
+{
+	size_t lo = 0, hi = st->len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(st->items[mid]->name, name);
+
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+struct series *series_find(const struct series_store *st, const char *name)
+{
+	bool found;
+	size_t i;
+
+	if (!name)
+		return NULL;
+	i = series_slot(st, name, &found);
+	return found ? st->items[i] : NULL;
+}
+
+/* Grow the index and the scratch buffer before creating anything, so that a
+ * failure leaves the store as it was (bigger buffers are kept, not leaked). */
+static int series_reserve(struct series_store *st, size_t cap)
+{
+	if (st->len == st->cap) {
+		size_t n = st->cap ? st->cap * 2 : 8;
+		struct series **items = alloc_resize(st->items, n * sizeof(*items));
+
+		if (!items)
+			return -ENOMEM;
+		st->items = items;
+		st->cap = n;
+	}
+	if (cap > st->scratch_cap) {
+		double *scratch = alloc_resize(st->scratch, cap * sizeof(*scratch));
+
+		if (!scratch)
+			return -ENOMEM;
+		st->scratch = scratch;
+		st->scratch_cap = cap;
+	}
+	return 0;
+}
+
+struct series *series_ensure(struct series_store *st, const char *name, size_t capacity)
+{
+	size_t namelen, size, i;
+	struct series *s;
+	bool found;
+
+	if (!name)
+		return NULL;
+	i = series_slot(st, name, &found);
+	if (found)
+		return st->items[i];
+
+	if (capacity == 0)
+		capacity = SERIES_DEFAULT_CAPACITY;
+	namelen = strlen(name) + 1;
+	/* header, times, values, name; each part keeps 8-byte alignment */
+	if (capacity > (SIZE_MAX - sizeof(*s) - namelen) / (sizeof(int64_t) + sizeof(double)))
+		return NULL;
+	size = sizeof(*s) + capacity * (sizeof(int64_t) + sizeof(double)) + namelen;
+
+	if (series_reserve(st, capacity) < 0)
+		return NULL;
+	s = alloc_mem(size);
+	if (!s)
+		return NULL;
+	*s = (struct series){ .store = st, .cap = capacity };
+	s->t = (int64_t *)(s + 1);
+	s->v = (double *)(s->t + capacity);
+	s->name = (char *)(s->v + capacity);
+	memcpy(s->name, name, namelen);
+
+	memmove(st->items + i + 1, st->items + i, (st->len - i) * sizeof(*st->items));
+	st->items[i] = s;
+	st->len++;
+	return s;
+}
+
+void series_each(const struct series_store *st, void (*fn)(void *arg, struct series *s), void *arg)
+{
+	for (size_t i = 0; i < st->len; i++)
+		fn(arg, st->items[i]);
+}
+
+/* ----------------------------------------------------------- one series -- */
+
+const char *series_name(const struct series *s)
+{
+	return s->name;
+}
+
+void series_set_stale_ms(struct series *s, int64_t stale_ms)
+{
+	s->stale_ms = stale_ms > 0 ? stale_ms : 0;
+}
+
+int64_t series_stale_ms(const struct series *s)
+{
+	return s->stale_ms;
+}
+
+size_t series_len(const struct series *s)
+{
+	return s->len;
+}
+
+/* Physical slot of logical index i (i < cap). */
+static inline size_t series_phys(const struct series *s, size_t i)
+{
+	size_t p = s->head + i;
+
+	return p >= s->cap ? p - s->cap : p;
+}
+
+int series_push(struct series *s, int64_t t_ms, double value)
+{
+	size_t slot;
+
+	if (!isfinite(value))
+		return -EINVAL;
+	if (s->len && t_ms < s->t[series_phys(s, s->len - 1)])
+		return -EINVAL;
+	if (s->len < s->cap) {
+		slot = series_phys(s, s->len);
+		s->len++;
+	} else {
+		slot = s->head; /* overwrite the oldest */
+		s->head = series_phys(s, 1);
+	}
+	s->t[slot] = t_ms;
+	s->v[slot] = value;
+	return 0;
+}
+
+int series_last(const struct series *s, int64_t *t_ms, double *value)
+{
+	size_t p;
+
+	if (!s->len)
+		return -ENODATA;
+	p = series_phys(s, s->len - 1);
+	if (t_ms)
+		*t_ms = s->t[p];
+	if (value)
+		*value = s->v[p];
+	return 0;
+}
+
+int64_t series_age(const struct series *s, int64_t now_ms)
+{
+	int64_t t;
+
+	if (!s->len)
+		return -1;
+	t = s->t[series_phys(s, s->len - 1)];
+	/* A sample stamped after now (clock skew in a trace) is brand new. */
+	return now_ms > t ? now_ms - t : 0;
+}
+
+bool series_is_stale(const struct series *s, int64_t now_ms)
+{
+	return s->len && s->stale_ms > 0 && series_age(s, now_ms) > s->stale_ms;
+}
+
+/* ------------------------------------------------------------ windows -- */
+
+/* First logical index whose time is > bound (len if none). */
+static size_t series_upper(const struct series *s, int64_t bound)
+{
+	size_t lo = 0, hi = s->len;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->t[series_phys(s, mid)] <= bound)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A window as at most two contiguous runs of the ring. */
+struct series_span {
+	const double *v[2];
+	size_t n[2];
+	size_t first, last; /* physical slots of the oldest and newest sample */
+	size_t count;
+};
+
+/* Logical [a, b) with a < b as physical runs. */
+static void series_span(const struct series *s, size_t a, size_t b, struct series_span *w)
+{
+	size_t pa = series_phys(s, a);
+	size_t to_end = s->cap - pa;
+
+	w->count = b - a;
+	w->first = pa;
+	w->last = series_phys(s, b - 1);
+	w->v[0] = s->v + pa;
+	w->n[0] = w->count < to_end ? w->count : to_end;
+	w->v[1] = s->v;
+	w->n[1] = w->count - w->n[0];
+}
+
+/* The (k+1)-th smallest of a[0..n), by Hoare-style partitioning (Wirth's
+ * select), which stays linear when many values are equal. */
+static double series_select(double *a, size_t n, size_t k)
+{
+	ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k;
+
+	while (lo < hi) {
+		double x = a[lo], y = a[lo + (hi - lo) / 2], z = a[hi], pivot, tmp;
+		ptrdiff_t i = lo, j = hi;
+
+		/* median of three keeps sorted input (the usual case) linear */
+		if (x > y) {
+			tmp = x;
+			x = y;
+			y = tmp;
+		}
+		pivot = z < x ? x : (z > y ? y : z);
+
+		do {
+			while (a[i] < pivot)
+				i++;
+			while (pivot < a[j])
+				j--;
+			if (i <= j) {
+				tmp = a[i];
+				a[i++] = a[j];
+				a[j--] = tmp;
+			}
+		} while (i <= j);
+		/* a[lo..j] <= pivot, a[i..hi] >= pivot, anything between equals it */
+		if (j < want)
+			lo = i;
+		if (want < i)
+			hi = j;
+	}
+	return a[want];
+}
+
+static double series_pct(const struct series *s, const struct series_span *w, double p)
+{
+	double *buf = s->store->scratch;
+	/* Nearest rank: the smallest value with at least p% of samples <= it. */
+	double r = ceil(p * (double)w->count / 100.0);
+	size_t rank = r < 1 ? 1 : (size_t)r;
+
+	if (rank > w->count)
+		rank = w->count;
+	memcpy(buf, w->v[0], w->n[0] * sizeof(*buf));
+	memcpy(buf + w->n[0], w->v[1], w->n[1] * sizeof(*buf));
+	return series_select(buf, w->count, rank - 1);
+}
+
+int series_stat(const struct series *s, enum series_stat stat, int64_t now_ms,
+		int64_t window_ms, double p, double *out)
+{
+	struct series_span w;
+	size_t a = 0, b;
+	int64_t from;
+	double acc;
+
+	if ((unsigned)stat >= N_STATS || window_ms < 0)
+		return -EINVAL;
+	if (stat == SERIES_PCT && !(p >= 0 && p <= 100))
+		return -EINVAL;
+
+	b = series_upper(s, now_ms);
+	if (window_ms && !__builtin_sub_overflow(now_ms, window_ms, &from))
+		a = series_upper(s, from);
+	if (a >= b) {
+		if (stat != SERIES_COUNT)
+			return -ENODATA;
+		*out = 0;
+		return 0;
+	}
+	series_span(s, a, b, &w);
+
+	switch (stat) {
+	case SERIES_LAST:
+		*out = s->v[w.last];
+		break;
+	case SERIES_COUNT:
+		*out = (double)w.count;
+		break;
+	case SERIES_SUM:
+	case SERIES_AVG:
+		acc = 0;
+		for (int r = 0; r < 2; r++)
+			for (size_t i = 0; i < w.n[r]; i++)
+				acc += w.v[r][i];
+		*out = stat == SERIES_AVG ? acc / (double)w.count : acc;
+		break;
+	case SERIES_MIN:
+		acc = w.v[0][0];
+		for (int r = 0; r < 2; r++)
+			for (size_t i = 0; i < w.n[r]; i++)
+				acc = w.v[r][i] < acc ? w.v[r][i] : acc;
+		*out = acc;
+		break;
+	case SERIES_MAX:
+		acc = w.v[0][0];
+		for (int r = 0; r < 2; r++)
+			for (size_t i = 0; i < w.n[r]; i++)
+				acc = w.v[r][i] > acc ? w.v[r][i] : acc;
+		*out = acc;
+		break;
+	case SERIES_PCT:
+		*out = series_pct(s, &w, p);
+		break;
+	case SERIES_RATE:
+		if (s->t[w.last] == s->t[w.first])
+			return -ENODATA;
+		*out = (s->v[w.last] - s->v[w.first]) /
+		       ((double)(s->t[w.last] - s->t[w.first]) / 1000.0);
+		break;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- names -- */
+
+int series_stat_parse(const char *name)
+{
+	if (!name)
+		return -1;
+	for (size_t i = 0; i < N_STATS; i++)
+		if (strcmp(name, stat_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *series_stat_name(enum series_stat stat)
+{
+	if ((unsigned)stat >= N_STATS)
+		return "unknown";
+	return stat_names[stat];
+}

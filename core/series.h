@@ -3,7 +3,8 @@
  * with window statistics.
  *
  * A window is the samples with now - window_ms < t <= now (window_ms 0 means
- * "every sample kept"). Times are engine-clock milliseconds; within a series
+ * "every sample kept", still only those with t <= now). Finding a window is
+ * a binary search; a statistic costs O(samples in the window). Times are engine-clock milliseconds; within a series
  * they never go backwards (an older sample is refused, an equal one is kept).
  *
  * Staleness: a series is stale when its newest sample is older than its
@@ -29,9 +30,10 @@ enum series_stat {
 	SERIES_MIN,
 	SERIES_MAX,
 	SERIES_SUM,
-	SERIES_COUNT,
+	SERIES_COUNT, /* an empty window is not an error: 0 with *out = 0 */
 	SERIES_PCT,  /* percentile p in [0,100], nearest-rank on the window */
-	SERIES_RATE, /* (last - first) / seconds between them; needs 2 samples */
+	SERIES_RATE, /* (last - first) / seconds between them; needs 2 samples
+		      * at different times (else -ENODATA) */
 };
 
 #define SERIES_DEFAULT_CAPACITY 1024
@@ -43,11 +45,11 @@ void series_store_free(struct series_store *st);
  * of that name. NULL on allocation failure. */
 struct series *series_ensure(struct series_store *st, const char *name, size_t capacity);
 struct series *series_find(const struct series_store *st, const char *name);
-/* Call fn for every series in name order. */
+/* Call fn for every series in name order (strcmp). fn must not create series. */
 void series_each(const struct series_store *st, void (*fn)(void *arg, struct series *s), void *arg);
 
 const char *series_name(const struct series *s);
-void series_set_stale_ms(struct series *s, int64_t stale_ms); /* 0 = never stale */
+void series_set_stale_ms(struct series *s, int64_t stale_ms); /* 0 (or < 0) = never stale */
 int64_t series_stale_ms(const struct series *s);
 
 /* Append. Returns 0, or -EINVAL for a sample older than the newest one or a
@@ -56,19 +58,24 @@ int series_push(struct series *s, int64_t t_ms, double value);
 
 /* Compute a statistic over the window ending at now_ms. `p` is used by
  * SERIES_PCT only. Returns 0 with *out set, -ENODATA when the window holds no
- * sample (RATE: fewer than two), -EINVAL for a bad p. */
+ * sample (RATE: fewer than two; COUNT never: it gives 0), -EINVAL for a bad
+ * p, an unknown stat or a negative window_ms. *out is untouched on error.
+ * Never allocates. PCT selects in a scratch buffer shared by the whole store,
+ * so statistics of one store must not be computed from two threads at once. */
 int series_stat(const struct series *s, enum series_stat stat, int64_t now_ms,
 		int64_t window_ms, double p, double *out);
 
 /* Newest sample; -ENODATA when empty. */
 int series_last(const struct series *s, int64_t *t_ms, double *value);
-/* Age of the newest sample at now_ms, or -1 when empty. */
+/* Age of the newest sample at now_ms (0 if it is newer than now_ms), or -1
+ * when empty. */
 int64_t series_age(const struct series *s, int64_t now_ms);
+/* age > stale limit; an empty series or a limit of 0 is never stale. */
 bool series_is_stale(const struct series *s, int64_t now_ms);
 size_t series_len(const struct series *s);
 
 /* "avg" -> SERIES_AVG, ... ; -1 if unknown. */
 int series_stat_parse(const char *name);
-const char *series_stat_name(enum series_stat stat);
+const char *series_stat_name(enum series_stat stat); /* "unknown" if out of range */
 
 #endif
