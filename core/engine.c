@@ -162,11 +162,14 @@ void scaled_engine_free(struct scaled_engine *e)
 	for (i = 0; i < e->n_groups; i++)
 		engine_free_group(e, e->groups[i]);
 	/* Targets first (they own processes and threads), then sources. */
-	for (i = e->n_instances; i-- > 0;)
-		if (e->instances[i]->role == SCALED_ROLE_TARGET)
+	for (i = e->n_instances; i-- > 0;) {
+		if (e->instances[i]->role == SCALED_ROLE_TARGET) {
 			engine_free_instance(e->instances[i]);
+			e->instances[i] = NULL;
+		}
+	}
 	for (i = e->n_instances; i-- > 0;)
-		if (e->instances[i]->role != SCALED_ROLE_TARGET)
+		if (e->instances[i])
 			engine_free_instance(e->instances[i]);
 	/* Callbacks posted by threads that are now joined: their args may own
 	 * memory, but running them after destroy is wrong too. Plugins must not

@@ -125,6 +125,6 @@ int main(int argc, char **argv)
 	printf("bare lua_pcall of an empty function: %.1f ns\n", bare);
 	printf("group tick (120 s avg + threshold):  %.1f ns (target: <= 2000 ns)\n", tick);
 	printf("ratio tick / bare pcall:             %.1f x (target: <= 20 x)\n", tick / bare);
-	many_groups(plugin_dir, 10000, 60);
+	many_groups(plugin_dir, argc > 2 ? atoi(argv[2]) : 10000, 60);
 	return 0;
 }
