@@ -8,3 +8,20 @@ scaled_unit_test(infer_io_jobs SOURCES ${infer_io_dir}/test_jobs.c
   LIBS scaled_infer_io)
 scaled_unit_test(infer_io_results SOURCES ${infer_io_dir}/test_results.c
   LIBS scaled_infer_io)
+
+# The batch steps and the scaled-infer CLI against a fake inference core
+# (tests/infer_io/fake_infer.c): queue, batching and answering are tested
+# whether or not the real core builds.
+scaled_unit_test(infer_io_batch SOURCES ${infer_io_dir}/test_batch.c
+  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io)
+
+add_executable(scaled_infer_fake ${CMAKE_SOURCE_DIR}/cuda/infer_main.c
+  ${infer_io_dir}/fake_infer.c)
+set_target_properties(scaled_infer_fake PROPERTIES OUTPUT_NAME scaled-infer-fake)
+target_compile_definitions(scaled_infer_fake PRIVATE _GNU_SOURCE)
+target_link_libraries(scaled_infer_fake PRIVATE scaled_infer_io scaled_warnings)
+scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c
+  LIBS PkgConfig::CJSON LABEL integration)
+target_compile_definitions(infer_io_worker_fake PRIVATE
+  WORKER_BIN="$<TARGET_FILE:scaled_infer_fake>")
+add_dependencies(infer_io_worker_fake scaled_infer_fake)

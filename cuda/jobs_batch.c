@@ -1,0 +1,254 @@
+/*
+ * jobs_batch.c - one batch: claim, decode, model call, answer, ack.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "infer.h"
+#include "jobs_batch.h"
+
+static char *fmt_err(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static size_t item_size(const struct jobs_batch_opts *o)
+{
+	return (size_t)o->shape.c * o->shape.h * o->shape.w;
+}
+
+int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct infer_model *m,
+			       int *clamped, char **errmsg)
+{
+	int64_t dims[4], classes = infer_model_output_size(m);
+	char *why = NULL;
+
+	*clamped = 0;
+	infer_model_input_dims(m, dims);
+	for (int i = 1; i < 4; i++) {
+		if (dims[i] <= 0 || dims[i] > 65536) {
+			*errmsg = fmt_err("model %s: input %lldx%lldx%lld is not a fixed "
+					  "C x H x W", o->model, (long long)dims[1],
+					  (long long)dims[2], (long long)dims[3]);
+			return -ENOTSUP;
+		}
+	}
+	if (classes <= 0 || classes > INT32_MAX / 4) {
+		*errmsg = fmt_err("model %s: output of %lld values per item",
+				  o->model, (long long)classes);
+		return -ENOTSUP;
+	}
+	o->shape.c = (int)dims[1];
+	o->shape.h = (int)dims[2];
+	o->shape.w = (int)dims[3];
+	o->classes = (int)classes;
+	if (dims[0] > 0 && o->max > dims[0]) {
+		*clamped = o->max;
+		o->max = (int)dims[0];
+	}
+	if (image_opts_check(&o->image, &o->shape, &why)) {
+		*errmsg = fmt_err("model %s: %s", o->model, why ? why : "bad image options");
+		free(why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int jobs_batch_new(const struct jobs_batch_opts *opts, struct jobs_batch **out,
+		   char **errmsg)
+{
+	struct jobs_batch *b = calloc(1, sizeof(*b));
+	size_t m = opts->max > 0 ? (size_t)opts->max : 0;
+
+	*out = NULL;
+	if (!m || opts->classes <= 0) {
+		free(b);
+		*errmsg = fmt_err("batch: %d jobs of %d classes is not a batch", opts->max,
+				  opts->classes);
+		return -EINVAL;
+	}
+	if (b) {
+		b->opts = opts;
+		b->jobs = calloc(m, sizeof(*b->jobs));
+		b->err = calloc(m, sizeof(*b->err));
+		b->row = calloc(m, sizeof(*b->row));
+		b->input = malloc(m * item_size(opts) * sizeof(float));
+		b->output = malloc(m * (size_t)opts->classes * sizeof(float));
+		results_batch_init(&b->lines);
+	}
+	if (!b || !b->jobs || !b->err || !b->row || !b->input || !b->output) {
+		jobs_batch_free(b);
+		*errmsg = fmt_err("batch: out of memory for %zu inputs of %dx%dx%d", m,
+				  opts->shape.c, opts->shape.h, opts->shape.w);
+		return -ENOMEM;
+	}
+	*out = b;
+	return 0;
+}
+
+void jobs_batch_free(struct jobs_batch *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < b->n; i++)
+		free(b->err[i]);
+	free(b->jobs);
+	free(b->err);
+	free(b->row);
+	free(b->input);
+	free(b->output);
+	results_batch_free(&b->lines);
+	free(b);
+}
+
+int jobs_batch_claim(struct jobs_batch *b, struct job_queue *q, char **errmsg)
+{
+	b->ran = 0;
+	b->ms = 0;
+	results_batch_reset(&b->lines);
+	if (b->n) {
+		*errmsg = fmt_err("batch: claim with %d jobs still in hand", b->n);
+		return -EBUSY;
+	}
+	int ret = job_claim(q, b->opts->max, b->jobs, &b->n, errmsg);
+	for (int i = 0; i < b->n; i++) {
+		b->err[i] = NULL;
+		b->row[i] = -1;
+	}
+	return ret;
+}
+
+void jobs_batch_decode(struct jobs_batch *b, struct job_queue *q, int i)
+{
+	struct job *j = b->jobs[i];
+	void *data = NULL;
+	size_t len = 0;
+	char *err = NULL;
+	int ret;
+
+	ret = job_load(q, j, &data, &len, &err);
+	if (!ret)
+		ret = image_load(data, len, j->name, &b->opts->image, &b->opts->shape,
+				 b->input + (size_t)i * item_size(b->opts), &err);
+	free(data);
+	if (ret && !err)
+		err = fmt_err("%s: %s", j->name, strerror(-ret));
+	b->err[i] = ret ? err : NULL;
+	if (!ret)
+		free(err);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errmsg)
+{
+	size_t item = item_size(b->opts);
+	int rows = 0;
+
+	/* Move the rows that decoded together, keeping their order. */
+	for (int i = 0; i < b->n; i++) {
+		if (b->err[i]) {
+			b->row[i] = -1;
+			continue;
+		}
+		if (rows != i)
+			memmove(b->input + (size_t)rows * item, b->input + (size_t)i * item,
+				item * sizeof(float));
+		b->row[i] = rows++;
+	}
+	b->ran = rows;
+	b->ms = 0;
+	if (!rows)
+		return 0;
+
+	double t0 = now_ms();
+	char *why = NULL;
+	int ret = infer_session_run(s, b->input, rows, b->output, &why);
+	b->ms = now_ms() - t0;
+	if (ret) {
+		*errmsg = fmt_err("model %s: batch of %d (first job %s): %s",
+				  b->opts->model, rows, b->jobs[0]->name,
+				  why ? why : strerror(-ret));
+		free(why);
+	}
+	return ret;
+}
+
+int jobs_batch_answer(struct jobs_batch *b, struct results_out *out, char **errmsg)
+{
+	const struct jobs_batch_opts *o = b->opts;
+	int ret = 0;
+
+	results_batch_reset(&b->lines);
+	for (int i = 0; i < b->n && !ret; i++) {
+		if (b->row[i] < 0)
+			ret = results_add_error(&b->lines, b->jobs[i]->name,
+						b->err[i] ? b->err[i] : "not decoded",
+						errmsg);
+		else
+			ret = results_add_top(&b->lines, b->jobs[i]->name,
+					      b->output + (size_t)b->row[i] * o->classes,
+					      o->classes, o->top, o->softmax, o->model,
+					      b->ran, b->ms, errmsg);
+	}
+	if (!ret)
+		ret = results_commit(out, &b->lines, errmsg);
+	return ret;
+}
+
+static int finish(struct jobs_batch *b, struct job_queue *q, int ack, int *errors,
+		  char **errmsg)
+{
+	int ret = 0;
+
+	if (errors)
+		*errors = 0;
+	for (int i = 0; i < b->n; i++) {
+		char *why = NULL;
+		int r;
+
+		if (errors && b->err[i])
+			(*errors)++;
+		r = ack ? job_ack(q, b->jobs[i], &why) : job_nack(q, b->jobs[i], &why);
+		if (r && !ret) {
+			ret = r;
+			*errmsg = why;
+			why = NULL;
+		}
+		free(why);
+		free(b->err[i]);
+		b->err[i] = NULL;
+		b->jobs[i] = NULL;
+	}
+	b->n = 0;
+	return ret;
+}
+
+int jobs_batch_ack(struct jobs_batch *b, struct job_queue *q, int *errors,
+		   char **errmsg)
+{
+	return finish(b, q, 1, errors, errmsg);
+}
+
+int jobs_batch_nack(struct jobs_batch *b, struct job_queue *q, char **errmsg)
+{
+	return finish(b, q, 0, NULL, errmsg);
+}
