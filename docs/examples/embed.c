@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 	scaled_options_init(&opts);
 	opts.virtual_clock = 1;
 	opts.start_ms = 0;
-	opts.log_level = 1; /* warnings only: the decisions are printed below */
+	opts.log_level = SCALED_LOG_WARN; /* warnings only: the decisions are printed below */
 	if (argc > 1)
 		opts.plugin_path = argv[1];
 

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plugin.h" /* enum scaled_log_level, shared with plugins */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -48,7 +50,7 @@ struct scaled_options {
 	                            defaults; NULL: SCALED_PLUGIN_PATH, then the
 	                            build tree, then the install dir */
 	const char *policy_dir;  /* shipped policies; NULL: built-in default */
-	int log_level;           /* enum scaled_log_level; default INFO */
+	int log_level;           /* enum scaled_log_level; default SCALED_LOG_INFO */
 	const char *decision_log;/* JSON-lines file to append decisions to */
 	/* log sink; NULL writes "level: message" lines to stderr */
 	void (*log_fn)(void *arg, int level, const char *line);

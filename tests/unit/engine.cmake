@@ -1,0 +1,4 @@
+# The engine through its public API, on a virtual clock, with the sim plugin.
+scaled_unit_test(test_engine SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine.c
+  LIBS scaled_static)
+add_dependencies(test_engine plugin_sim)
