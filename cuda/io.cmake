@@ -35,8 +35,9 @@ function(scaled_infer_io_late)
     scaled_warnings)
   install(TARGETS scaled_infer RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
-  if(COMMAND scaled_plugin AND EXISTS ${SCALED_INFER_IO_DIR}/infer_plugin.c)
-    scaled_plugin(infer ${SCALED_INFER_IO_DIR}/infer_plugin.c)
+  if(COMMAND scaled_plugin)
+    scaled_plugin(infer ${SCALED_INFER_IO_DIR}/infer_plugin.c
+      ${SCALED_INFER_IO_DIR}/infer_plugin_worker.c)
     target_link_libraries(plugin_infer PRIVATE scaled_infer_io scaled_infer_core)
   endif()
 endfunction()

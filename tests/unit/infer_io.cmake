@@ -25,3 +25,9 @@ scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c
 target_compile_definitions(infer_io_worker_fake PRIVATE
   WORKER_BIN="$<TARGET_FILE:scaled_infer_fake>")
 add_dependencies(infer_io_worker_fake scaled_infer_fake)
+
+# The infer plugin's target kind through its ABI, with a host of the test's
+# own and the fake core.
+scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c
+  ${CMAKE_SOURCE_DIR}/cuda/infer_plugin.c ${CMAKE_SOURCE_DIR}/cuda/infer_plugin_worker.c
+  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io PkgConfig::CJSON)

@@ -1,0 +1,551 @@
+/*
+ * infer_plugin.c - the `infer` plugin: keys, create/destroy, apply, poll
+ * and the loop's side of the worker threads (see infer_plugin.h).
+ *
+ * probe() has no config, so it cannot know whether a farm asks for the
+ * CPU backend: it always succeeds, and create() refuses backend "cuda" on
+ * a machine without a usable GPU, with the reason and the way out.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "infer_plugin.h"
+
+const struct scaled_host *infer_host;
+
+enum {
+	KEY_MODEL,
+	KEY_INPUT,
+	KEY_OUT,
+	KEY_BATCH,
+	KEY_BACKEND,
+	KEY_PRECISION,
+	KEY_TOP,
+	KEY_STOP_GRACE,
+	KEY_THREADS,
+	KEY_RESIZE,
+	KEY_CROP,
+	KEY_MEAN,
+	KEY_STD,
+	KEY_INPUT_FORMAT,
+	KEY_SOFTMAX,
+};
+
+static const struct scaled_key infer_keys[] = {
+	[KEY_MODEL] = { "model", SCALED_KEY_STRING, NULL, 1, "the ONNX model file" },
+	[KEY_INPUT] = { "input", SCALED_KEY_STRING, NULL, 1,
+			"the spool directory jobs come from" },
+	[KEY_OUT] = { "out", SCALED_KEY_STRING, NULL, 1,
+		      "the JSON-lines file answers are appended to" },
+	[KEY_BATCH] = { "batch", SCALED_KEY_INT, "32", 0, "most jobs per model call" },
+	[KEY_BACKEND] = { "backend", SCALED_KEY_STRING, "cuda", 0,
+			  "\"cuda\" or \"cpu\" (the CPU reference backend)" },
+	[KEY_PRECISION] = { "precision", SCALED_KEY_STRING, NULL, 0,
+			    "\"fp16\" or \"fp32\"; default fp16 on cuda, fp32 on cpu" },
+	[KEY_TOP] = { "top", SCALED_KEY_INT, "5", 0, "classes per answer" },
+	[KEY_STOP_GRACE] = { "stop_grace", SCALED_KEY_DURATION, "30s", 0,
+			     "a stopping worker's time to finish its batch; past it "
+			     "the batch goes back to the queue" },
+	[KEY_THREADS] = { "threads", SCALED_KEY_INT, "1", 0,
+			  "CPU backend: threads per worker's model call" },
+	[KEY_RESIZE] = { "resize", SCALED_KEY_INT, "256", 0,
+			 "JPEG: shorter side before the centre crop" },
+	[KEY_CROP] = { "crop", SCALED_KEY_BOOL, "true", 0,
+		       "JPEG: centre crop (true) or resize to the model's input" },
+	[KEY_MEAN] = { "mean", SCALED_KEY_STRING, "0.485,0.456,0.406", 0,
+		       "JPEG: per-channel mean on [0,1] values" },
+	[KEY_STD] = { "std", SCALED_KEY_STRING, "0.229,0.224,0.225", 0,
+		      "JPEG: per-channel std on [0,1] values" },
+	[KEY_INPUT_FORMAT] = { "input_format", SCALED_KEY_STRING, "auto", 0,
+			       "\"auto\" (.f32 raw, else JPEG), \"jpeg\" or \"raw\"" },
+	[KEY_SOFTMAX] = { "softmax", SCALED_KEY_STRING, "auto", 0,
+			  "\"auto\" (unless outputs sum to 1), \"on\" or \"off\"" },
+	{ 0 },
+};
+
+/* ------------------------------------------------------------ messages -- */
+
+static void msg_unlink(struct infer_pool *p, struct infer_msg *m)
+{
+	pthread_mutex_lock(&p->lock);
+	if (m->prev)
+		m->prev->next = m->next;
+	else
+		p->pending = m->next;
+	if (m->next)
+		m->next->prev = m->prev;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void msg_free(struct infer_msg *m)
+{
+	free(m->error);
+	free(m);
+}
+
+static void report(struct infer_pool *p)
+{
+	struct scaled_target_state st = { .struct_size = sizeof(st), .spot = -1,
+					  .on_demand = -1 };
+
+	for (struct infer_worker *w = p->workers; w; w = w->next) {
+		if (w->state == INFER_WORKER_STARTING)
+			st.starting++;
+		else if (w->state == INFER_WORKER_RUNNING)
+			st.current++;
+		else
+			st.stopping++;
+	}
+	st.desired = p->desired;
+	infer_host->report_target(p->inst, &st);
+}
+
+static void on_msg(void *arg)
+{
+	struct infer_msg *m = arg;
+	struct infer_worker *w = m->w;
+	struct infer_pool *p = w->pool;
+
+	msg_unlink(p, m);
+	switch (m->kind) {
+	case INFER_MSG_STARTED:
+		if (w->state == INFER_WORKER_STARTING)
+			w->state = INFER_WORKER_RUNNING;
+		report(p);
+		break;
+	case INFER_MSG_BATCH:
+		p->images += m->images;
+		p->batches++;
+		p->fill_sum += (double)m->claimed / p->bo.max;
+		if (p->nlat == p->caplat) {
+			size_t cap = p->caplat ? p->caplat * 2 : 64;
+			double *l = realloc(p->lat, cap * sizeof(*l));
+
+			if (l) {
+				p->lat = l;
+				p->caplat = cap;
+			}
+		}
+		if (p->nlat < p->caplat)
+			p->lat[p->nlat++] = m->ms;
+		break;
+	case INFER_MSG_EXITED:
+		/* Exiting was the thread's last act: this join returns at once. */
+		pthread_join(w->tid, NULL);
+		if (m->error)
+			infer_host->log(p->inst, w->state == INFER_WORKER_STOPPING
+						      ? SCALED_LOG_WARN : SCALED_LOG_ERROR,
+					"worker %d stopped: %s", w->id, m->error);
+		for (struct infer_worker **pp = &p->workers; *pp; pp = &(*pp)->next)
+			if (*pp == w) {
+				*pp = w->next;
+				break;
+			}
+		free(w);
+		report(p);
+		break;
+	}
+	msg_free(m);
+}
+
+void infer_pool_post(struct infer_pool *p, struct infer_msg *m)
+{
+	pthread_mutex_lock(&p->lock);
+	m->prev = NULL;
+	m->next = p->pending;
+	if (p->pending)
+		p->pending->prev = m;
+	p->pending = m;
+	pthread_mutex_unlock(&p->lock);
+	if (infer_host->post(p->inst, on_msg, m)) {
+		msg_unlink(p, m);
+		msg_free(m);
+	}
+}
+
+/* ------------------------------------------------------------- scaling -- */
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int start_worker(struct infer_pool *p)
+{
+	struct infer_worker *w = calloc(1, sizeof(*w));
+	int ret;
+
+	if (!w)
+		return -ENOMEM;
+	w->pool = p;
+	w->id = p->next_id++;
+	w->state = INFER_WORKER_STARTING;
+	atomic_init(&w->stop, 0);
+	ret = pthread_create(&w->tid, NULL, infer_worker_main, w);
+	if (ret) {
+		free(w);
+		return -ret;
+	}
+	w->next = p->workers;
+	p->workers = w;
+	return 0;
+}
+
+static void stop_worker(struct infer_pool *p, struct infer_worker *w)
+{
+	pthread_mutex_lock(&p->lock);
+	w->deadline_ns = mono_ns() + p->stop_grace_ms * 1000000;
+	atomic_store(&w->stop, 1);
+	pthread_cond_broadcast(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	w->state = INFER_WORKER_STOPPING;
+}
+
+static int infer_apply(void *state, const struct scaled_target_want *want,
+		       uint64_t token, char *err, size_t errlen)
+{
+	struct infer_pool *p = state;
+	int live = 0, ret = 0;
+
+	if (want->desired < 0) {
+		snprintf(err, errlen, "desired %d: must not be negative", want->desired);
+		return -EINVAL;
+	}
+	p->desired = want->desired;
+	for (struct infer_worker *w = p->workers; w; w = w->next)
+		live += w->state != INFER_WORKER_STOPPING;
+	while (live < p->desired && !ret) {
+		ret = start_worker(p);
+		live += !ret;
+	}
+	/* Scale in from the newest (the list's head): the oldest keep their
+	 * warm sessions. */
+	for (struct infer_worker *w = p->workers; w && live > p->desired; w = w->next) {
+		if (w->state == INFER_WORKER_STOPPING)
+			continue;
+		stop_worker(p, w);
+		live--;
+	}
+	report(p);
+	if (ret) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "started %d of %d workers: %s", live,
+			 p->desired, strerror(-ret));
+		infer_host->apply_done(p->inst, token, ret, msg);
+		return 0;
+	}
+	infer_host->apply_done(p->inst, token, 0, NULL);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- poll -- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double percentile(const double *v, size_t n, double pct)
+{
+	size_t rank = (size_t)(pct / 100.0 * (double)n + 0.999999);
+
+	if (rank < 1)
+		rank = 1;
+	if (rank > n)
+		rank = n;
+	return v[rank - 1];
+}
+
+static int infer_poll(void *state, char *err, size_t errlen)
+{
+	struct infer_pool *p = state;
+	int64_t now = infer_host->now_ms(p->inst);
+
+	(void)err;
+	(void)errlen;
+	report(p);
+	/* A rate needs an interval: the first poll only starts one. */
+	if (p->last_poll_ms && now > p->last_poll_ms) {
+		double secs = (double)(now - p->last_poll_ms) / 1000.0;
+
+		infer_host->publish(p->inst, "images_per_s", now, (double)p->images / secs);
+		infer_host->publish(p->inst, "batch_fill", now,
+				    p->batches ? p->fill_sum / (double)p->batches : 0.0);
+		if (p->nlat) {
+			qsort(p->lat, p->nlat, sizeof(*p->lat), cmp_double);
+			infer_host->publish(p->inst, "latency_p50_ms", now,
+					    percentile(p->lat, p->nlat, 50));
+			infer_host->publish(p->inst, "latency_p99_ms", now,
+					    percentile(p->lat, p->nlat, 99));
+		}
+		/* infer.h has no memory figure yet: CPU memory is not GPU
+		 * memory (0); on CUDA nothing is published until it has. */
+		if (p->so.backend == INFER_BACKEND_CPU)
+			infer_host->publish(p->inst, "gpu_mem_mb", now, 0.0);
+	}
+	p->last_poll_ms = now;
+	p->images = p->batches = 0;
+	p->fill_sum = 0;
+	p->nlat = 0;
+	return 0;
+}
+
+/* -------------------------------------------------------- create/destroy -- */
+
+static void infer_destroy(void *state)
+{
+	struct infer_pool *p = state;
+	struct infer_worker *w, *next;
+	struct infer_msg *m;
+
+	if (!p)
+		return;
+	for (w = p->workers; w; w = w->next)
+		if (w->state != INFER_WORKER_STOPPING)
+			stop_worker(p, w);
+	/* Each thread ends within stop_grace plus one model call. */
+	for (w = p->workers; w; w = next) {
+		next = w->next;
+		pthread_join(w->tid, NULL);
+		free(w);
+	}
+	/* Messages the loop will never run (the core drops them). */
+	while ((m = p->pending)) {
+		p->pending = m->next;
+		msg_free(m);
+	}
+	results_close(&p->out);
+	infer_model_free(p->model);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	free(p->lat);
+	free(p->input);
+	free(p->model_name);
+	free(p);
+}
+
+static int parse_choice(const char *key, const char *v, const char *const *names,
+			int n, int *out, char *err, size_t errlen)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return 0;
+		}
+	snprintf(err, errlen, "%s: \"%s\" is not one of the choices (see --check -v)", key, v);
+	return -EINVAL;
+}
+
+static int config(struct infer_pool *p, const struct scaled_value *c, char *err,
+		  size_t errlen)
+{
+	static const char *const backends[] = { "cpu", "cuda" };
+	static const char *const precisions[] = { "fp32", "fp16" };
+	static const char *const formats[] = { "auto", "jpeg", "raw" };
+	static const char *const softmaxes[] = { "auto", "on", "off" };
+	int backend, precision, format, softmax;
+
+	if (parse_choice("backend", c[KEY_BACKEND].u.str, backends, 2, &backend, err,
+			 errlen) ||
+	    parse_choice("input_format", c[KEY_INPUT_FORMAT].u.str, formats, 3, &format,
+			 err, errlen) ||
+	    parse_choice("softmax", c[KEY_SOFTMAX].u.str, softmaxes, 3, &softmax, err,
+			 errlen))
+		return -EINVAL;
+	precision = backend == 1 ? 1 : 0;
+	if (c[KEY_PRECISION].set &&
+	    parse_choice("precision", c[KEY_PRECISION].u.str, precisions, 2, &precision,
+			 err, errlen))
+		return -EINVAL;
+	if (precision == 1 && backend == 0) {
+		snprintf(err, errlen, "precision: fp16 needs backend = \"cuda\" "
+			 "(the CPU backend is FP32)");
+		return -EINVAL;
+	}
+	if (c[KEY_BATCH].u.integer < 1 || c[KEY_BATCH].u.integer > 65536) {
+		snprintf(err, errlen, "batch: %lld is not in [1, 65536]",
+			 (long long)c[KEY_BATCH].u.integer);
+		return -EINVAL;
+	}
+	if (c[KEY_TOP].u.integer < 1 || c[KEY_TOP].u.integer > 1000000) {
+		snprintf(err, errlen, "top: %lld is not in [1, 1000000]",
+			 (long long)c[KEY_TOP].u.integer);
+		return -EINVAL;
+	}
+	if (c[KEY_THREADS].u.integer < 1 || c[KEY_THREADS].u.integer > 1024) {
+		snprintf(err, errlen, "threads: %lld is not in [1, 1024]",
+			 (long long)c[KEY_THREADS].u.integer);
+		return -EINVAL;
+	}
+	if (c[KEY_RESIZE].u.integer < 1 || c[KEY_RESIZE].u.integer > 65536) {
+		snprintf(err, errlen, "resize: %lld is not in [1, 65536]",
+			 (long long)c[KEY_RESIZE].u.integer);
+		return -EINVAL;
+	}
+	if (c[KEY_STOP_GRACE].u.ms < 0) {
+		snprintf(err, errlen, "stop_grace: must not be negative");
+		return -EINVAL;
+	}
+
+	p->so.backend = backend ? INFER_BACKEND_CUDA : INFER_BACKEND_CPU;
+	p->so.precision = precision ? INFER_FP16 : INFER_FP32;
+	p->so.threads = (int)c[KEY_THREADS].u.integer;
+	p->stop_grace_ms = c[KEY_STOP_GRACE].u.ms;
+	image_opts_default(&p->bo.image);
+	p->bo.image.resize = (int)c[KEY_RESIZE].u.integer;
+	p->bo.image.crop = c[KEY_CROP].u.boolean;
+	p->bo.image.format = (enum image_format)format;
+	if (image_parse_triple(c[KEY_MEAN].u.str, p->bo.image.mean) ||
+	    image_parse_triple(c[KEY_STD].u.str, p->bo.image.std)) {
+		snprintf(err, errlen, "mean/std: three numbers \"a,b,c\" each");
+		return -EINVAL;
+	}
+	p->bo.max = (int)c[KEY_BATCH].u.integer;
+	p->bo.top = (int)c[KEY_TOP].u.integer;
+	p->bo.softmax = softmax == 0 ? RESULTS_SOFTMAX_AUTO
+				     : softmax == 1 ? RESULTS_SOFTMAX_ON : RESULTS_SOFTMAX_OFF;
+	return 0;
+}
+
+static int infer_create(struct scaled_instance *inst, const struct scaled_value *c,
+			void **state, char *err, size_t errlen)
+{
+	struct infer_pool *p = calloc(1, sizeof(*p));
+	struct job_queue *q = NULL;
+	char *why = NULL;
+	int ret, clamped = 0, recovered = 0;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	p->inst = inst;
+	p->host = infer_host;
+	p->out.fd = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* idle waits */
+	pthread_cond_init(&p->wake, &ca);
+	pthread_condattr_destroy(&ca);
+
+	ret = config(p, c, err, errlen);
+	if (ret)
+		goto fail;
+	if (p->so.backend == INFER_BACKEND_CUDA) {
+		char reason[200] = "";
+
+		if (infer_cuda_available(reason, sizeof(reason))) {
+			snprintf(err, errlen, "no GPU (set backend = \"cpu\" to use the CPU "
+				 "reference backend)%s%s", reason[0] ? ": " : "", reason);
+			ret = -ENODEV;
+			goto fail;
+		}
+	}
+	if (jobs_check_url(c[KEY_INPUT].u.str, &why))
+		goto fail_why;
+	p->input = strdup(c[KEY_INPUT].u.str);
+	const char *base = strrchr(c[KEY_MODEL].u.str, '/');
+	p->model_name = strdup(base ? base + 1 : c[KEY_MODEL].u.str);
+	if (!p->input || !p->model_name) {
+		snprintf(err, errlen, "out of memory");
+		ret = -ENOMEM;
+		goto fail;
+	}
+	p->bo.model = p->model_name;
+	/* Loading runs on the loop, once, when the farm is read. */
+	ret = infer_model_load(c[KEY_MODEL].u.str, &p->model, &why);
+	if (ret)
+		goto fail_why;
+	ret = jobs_batch_opts_from_model(&p->bo, p->model, &clamped, &why);
+	if (ret)
+		goto fail_why;
+	if (clamped)
+		infer_host->log(inst, SCALED_LOG_WARN, "model %s takes batches of %d: "
+				"batch %d lowered to it", p->model_name, p->bo.max, clamped);
+	p->so.max_batch = p->bo.max;
+	ret = results_open(c[KEY_OUT].u.str, &p->out, &why);
+	if (ret)
+		goto fail_why;
+	/* Claims of workers that died go back to the spool now. */
+	ret = jobs_spool_open(p->input, &q, &why);
+	if (!ret)
+		ret = job_recover(q, &recovered, &why);
+	job_queue_free(q);
+	if (ret)
+		goto fail_why;
+	if (recovered)
+		infer_host->log(inst, SCALED_LOG_INFO, "put back %d jobs claimed by workers "
+				"that died", recovered);
+	*state = p;
+	return 0;
+fail_why:
+	snprintf(err, errlen, "%s", why ? why : strerror(-ret));
+	free(why);
+	if (!ret)
+		ret = -EINVAL;
+fail:
+	infer_destroy(p);
+	return ret;
+}
+
+static const struct scaled_kind infer_pool_kind = {
+	.struct_size = sizeof(struct scaled_kind),
+	.name = "infer_pool",
+	.role = SCALED_ROLE_TARGET,
+	.help = "inference worker threads (ONNX CNN classifier) answering a job queue",
+	.keys = infer_keys,
+	.create = infer_create,
+	.destroy = infer_destroy,
+	.poll = infer_poll,
+	.apply = infer_apply,
+};
+
+static const struct scaled_kind *const infer_kinds[] = { &infer_pool_kind, NULL };
+
+static int infer_probe(char *why, size_t whylen)
+{
+	/* No config here, so no way to know if the CPU backend is wanted:
+	 * create() refuses backend "cuda" where there is no GPU. */
+	(void)why;
+	(void)whylen;
+	return 0;
+}
+
+static int infer_init(const struct scaled_host *host, char *err, size_t errlen)
+{
+	if (host->abi_major != SCALED_PLUGIN_ABI_MAJOR) {
+		snprintf(err, errlen, "host ABI %u, plugin built for %u", host->abi_major,
+			 SCALED_PLUGIN_ABI_MAJOR);
+		return -EPROTO;
+	}
+	infer_host = host;
+	return 0;
+}
+
+static const struct scaled_plugin infer_plugin = {
+	.abi_major = SCALED_PLUGIN_ABI_MAJOR,
+	.abi_minor = SCALED_PLUGIN_ABI_MINOR,
+	.struct_size = sizeof(struct scaled_plugin),
+	.name = "infer",
+	.version = "0.1.0",
+	.help = "GPU (cuDNN) or CPU inference workers as a scalable target",
+	.probe = infer_probe,
+	.init = infer_init,
+	.kinds = infer_kinds,
+};
+
+SCALED_EXPORT const struct scaled_plugin *scaled_plugin_entry(void)
+{
+	return &infer_plugin;
+}

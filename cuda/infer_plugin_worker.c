@@ -1,0 +1,178 @@
+/*
+ * infer_plugin_worker.c - one inference worker thread of an infer_pool.
+ *
+ * The thread creates its session here, not on the loop: building a CUDA
+ * session (algorithm search, workspace) takes seconds the loop cannot
+ * spend. It then loops claim -> decode -> model -> answer -> ack until the
+ * loop sets its stop flag. A stop arriving mid-batch lets the batch finish
+ * unless stop_grace runs out first; then the jobs are given back to the
+ * queue instead of answered (another worker answers them).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "infer_plugin.h"
+
+/* How long an idle worker waits before looking at an empty queue again. */
+#define INFER_IDLE_MS 200
+
+static char *fmt_err(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct infer_msg *msg_new(struct infer_worker *w, enum infer_msg_kind kind)
+{
+	struct infer_msg *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->kind = kind;
+		m->w = w;
+	}
+	return m;
+}
+
+/* Past the stop deadline? (Only a stopping worker has one.) */
+static int out_of_grace(struct infer_worker *w)
+{
+	struct infer_pool *p = w->pool;
+	int late;
+
+	if (!atomic_load(&w->stop))
+		return 0;
+	pthread_mutex_lock(&p->lock);
+	late = w->deadline_ns && mono_ns() > w->deadline_ns;
+	pthread_mutex_unlock(&p->lock);
+	return late;
+}
+
+/* Sleep up to ms, or until the loop tells us to stop. */
+static void idle(struct infer_worker *w, int ms)
+{
+	struct infer_pool *p = w->pool;
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (long)ms * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&p->lock);
+	while (!atomic_load(&w->stop))
+		if (pthread_cond_timedwait(&p->wake, &p->lock, &until) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* One batch. 0: done (or queue empty: *claimed 0); else the worker is
+ * broken and *error says why (the batch was given back). */
+static int one_batch(struct infer_worker *w, struct jobs_batch *b, struct job_queue *q,
+		     struct infer_session *s, int *claimed, char **error)
+{
+	struct infer_pool *p = w->pool;
+	char *err = NULL;
+	int ret;
+
+	*claimed = 0;
+	ret = jobs_batch_claim(b, q, &err);
+	if (ret || !b->n)
+		goto out;
+	*claimed = b->n;
+	for (int i = 0; i < b->n; i++)
+		jobs_batch_decode(b, q, i);
+	if (out_of_grace(w))
+		goto give_back;
+	ret = jobs_batch_infer(b, s, &err);
+	if (!ret && out_of_grace(w))
+		goto give_back;
+	if (!ret)
+		ret = jobs_batch_answer(b, &p->out, &err);
+	if (ret) {
+		char *why = NULL;
+
+		jobs_batch_nack(b, q, &why);
+		free(why);
+		goto out;
+	}
+	if (jobs_batch_ack(b, q, NULL, &err)) {
+		/* answered already; the job will be answered again */
+		free(err);
+		err = NULL;
+	}
+	return 0;
+give_back:
+	jobs_batch_nack(b, q, &err);
+	free(err);
+	*claimed = 0;
+	*error = fmt_err("stop_grace of %lld ms ran out: batch given back to the queue",
+			 (long long)p->stop_grace_ms);
+	return -ETIMEDOUT;
+out:
+	*error = err;
+	return ret;
+}
+
+void *infer_worker_main(void *arg)
+{
+	struct infer_worker *w = arg;
+	struct infer_pool *p = w->pool;
+	struct infer_session *s = NULL;
+	struct job_queue *q = NULL;
+	struct jobs_batch *b = NULL;
+	struct infer_msg *m;
+	char *error = NULL;
+
+	if (infer_session_new(p->model, &p->so, &s, &error) ||
+	    jobs_spool_open(p->input, &q, &error) || jobs_batch_new(&p->bo, &b, &error))
+		goto out;
+	if ((m = msg_new(w, INFER_MSG_STARTED)))
+		infer_pool_post(p, m);
+
+	while (!atomic_load(&w->stop)) {
+		int claimed;
+
+		if (one_batch(w, b, q, s, &claimed, &error))
+			break;
+		if (!claimed) {
+			idle(w, INFER_IDLE_MS);
+			continue;
+		}
+		if ((m = msg_new(w, INFER_MSG_BATCH))) {
+			m->images = claimed;
+			m->claimed = claimed;
+			m->ms = b->ms;
+			infer_pool_post(p, m);
+		}
+	}
+out:
+	jobs_batch_free(b);
+	job_queue_free(q);
+	infer_session_free(s);
+	/* The last thing this thread does: the loop joins it on receipt. */
+	m = msg_new(w, INFER_MSG_EXITED);
+	if (m) {
+		m->error = error;
+		infer_pool_post(p, m);
+	} else {
+		free(error);
+	}
+	return NULL;
+}

@@ -1,0 +1,455 @@
+/*
+ * test_plugin.c - the `infer` plugin's infer_pool target driven through its
+ * ABI by a small host of the test's own: a post queue the test drains as
+ * the loop would, a virtual clock, and recorders for reports, samples and
+ * apply results. The inference core is the fake one (fake_infer.c).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <cmocka.h>
+
+#include <scaled/plugin.h>
+
+/* ------------------------------------------------------------ the host -- */
+
+struct post {
+	scaled_callback fn;
+	void *arg;
+	struct post *next;
+};
+
+static pthread_mutex_t post_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct post *posts, **posts_tail = &posts;
+static int64_t clock_ms = 1000;
+static struct scaled_target_state last_state;
+static int applies, apply_status = 1;
+
+struct sample {
+	char suffix[32];
+	int64_t t;
+	double v;
+};
+static struct sample samples[64];
+static int nsamples;
+
+static void h_log(struct scaled_instance *inst, enum scaled_log_level level,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)inst;
+	fprintf(stderr, "[log %d] ", (int)level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int64_t h_now(struct scaled_instance *inst)
+{
+	(void)inst;
+	return clock_ms;
+}
+
+static void *h_timer_add(struct scaled_instance *inst, int64_t after, scaled_callback fn,
+			 void *arg)
+{
+	(void)inst;
+	(void)after;
+	(void)fn;
+	(void)arg;
+	fail_msg("the infer plugin uses no timers");
+	return NULL;
+}
+
+static void h_timer_cancel(void *h)
+{
+	(void)h;
+}
+
+static int h_publish(struct scaled_instance *inst, const char *suffix, int64_t t,
+		     double v)
+{
+	(void)inst;
+	assert_true(nsamples < 64);
+	snprintf(samples[nsamples].suffix, sizeof(samples[0].suffix), "%s",
+		 suffix ? suffix : "");
+	samples[nsamples].t = t;
+	samples[nsamples].v = v;
+	nsamples++;
+	return 0;
+}
+
+static void h_report(struct scaled_instance *inst, const struct scaled_target_state *st)
+{
+	(void)inst;
+	last_state = *st;
+}
+
+static void h_apply_done(struct scaled_instance *inst, uint64_t token, int status,
+			 const char *msg)
+{
+	(void)inst;
+	(void)token;
+	(void)msg;
+	applies++;
+	apply_status = status;
+}
+
+static int h_post(struct scaled_instance *inst, scaled_callback fn, void *arg)
+{
+	struct post *p = calloc(1, sizeof(*p));
+
+	(void)inst;
+	if (!p)
+		return -ENOMEM;
+	p->fn = fn;
+	p->arg = arg;
+	pthread_mutex_lock(&post_lock);
+	*posts_tail = p;
+	posts_tail = &p->next;
+	pthread_mutex_unlock(&post_lock);
+	return 0;
+}
+
+/* Run what the threads posted, as the loop would. */
+static void drain(void)
+{
+	struct post *list;
+
+	pthread_mutex_lock(&post_lock);
+	list = posts;
+	posts = NULL;
+	posts_tail = &posts;
+	pthread_mutex_unlock(&post_lock);
+	while (list) {
+		struct post *p = list;
+
+		list = p->next;
+		p->fn(p->arg);
+		free(p);
+	}
+}
+
+/* Drop what is left, as the core does after destroy(). */
+static void drop_posts(void)
+{
+	pthread_mutex_lock(&post_lock);
+	while (posts) {
+		struct post *p = posts;
+
+		posts = p->next;
+		free(p);
+	}
+	posts_tail = &posts;
+	pthread_mutex_unlock(&post_lock);
+}
+
+static const struct scaled_host host = {
+	.struct_size = sizeof(struct scaled_host),
+	.abi_major = SCALED_PLUGIN_ABI_MAJOR,
+	.abi_minor = SCALED_PLUGIN_ABI_MINOR,
+	.log = h_log,
+	.now_ms = h_now,
+	.timer_add = h_timer_add,
+	.timer_cancel = h_timer_cancel,
+	.publish = h_publish,
+	.report_target = h_report,
+	.apply_done = h_apply_done,
+	.post = h_post,
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ----------------------------------------------------------- fixtures -- */
+
+static char dir[64], spool[96], model[96], out[96];
+static const struct scaled_kind *kind;
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+
+	if (!f)
+		return 0;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+static int count_files(const char *d)
+{
+	DIR *dd = opendir(d);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(dd);
+	while ((de = readdir(dd)))
+		n += de->d_name[0] != '.';
+	closedir(dd);
+	return n;
+}
+
+/* Config values in key-table order, defaults filled in as the core does. */
+static void config(struct scaled_value *v, const char *backend)
+{
+	const struct scaled_key *k = kind->keys;
+
+	for (int i = 0; k[i].name; i++) {
+		const char *text = k[i].default_value;
+
+		memset(&v[i], 0, sizeof(v[i]));
+		if (!strcmp(k[i].name, "model"))
+			text = model;
+		else if (!strcmp(k[i].name, "input"))
+			text = spool;
+		else if (!strcmp(k[i].name, "out"))
+			text = out;
+		else if (!strcmp(k[i].name, "backend"))
+			text = backend;
+		else if (!strcmp(k[i].name, "batch"))
+			text = "4";
+		if (!text)
+			continue;
+		v[i].set = 1;
+		switch (k[i].type) {
+		case SCALED_KEY_STRING: v[i].u.str = text; break;
+		case SCALED_KEY_INT: v[i].u.integer = atoll(text); break;
+		case SCALED_KEY_NUMBER: v[i].u.number = atof(text); break;
+		case SCALED_KEY_BOOL: v[i].u.boolean = !strcmp(text, "true"); break;
+		case SCALED_KEY_DURATION: v[i].u.ms = atoll(text) * 1000; break;
+		}
+	}
+}
+
+static int setup(void **state)
+{
+	char err[512] = "";
+
+	(void)state;
+	const struct scaled_plugin *pl = scaled_plugin_entry();
+	assert_int_equal(pl->init(&host, err, sizeof(err)), 0);
+	kind = pl->kinds[0];
+	strcpy(dir, "/tmp/scaled-plugin-test.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(spool, sizeof(spool), "%s/spool", dir);
+	snprintf(model, sizeof(model), "%s/model", dir);
+	snprintf(out, sizeof(out), "%s/out.jsonl", dir);
+	assert_int_equal(mkdir(spool, 0755), 0);
+	FILE *m = fopen(model, "w");
+	assert_non_null(m);
+	fputs("fake 3 4 4 10\n", m);
+	fclose(m);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	return 0;
+}
+
+/* ------------------------------------------------------------- tests -- */
+
+static void test_descriptor(void **state)
+{
+	const struct scaled_plugin *pl = scaled_plugin_entry();
+	char why[128] = "";
+
+	(void)state;
+	assert_int_equal(pl->abi_major, SCALED_PLUGIN_ABI_MAJOR);
+	assert_int_equal(pl->struct_size, sizeof(struct scaled_plugin));
+	assert_string_equal(pl->name, "infer");
+	assert_int_equal(pl->probe(why, sizeof(why)), 0);
+	assert_string_equal(kind->name, "infer_pool");
+	assert_int_equal(kind->role, SCALED_ROLE_TARGET);
+	assert_null(pl->kinds[1]);
+	static const char *want[] = { "model", "input", "out", "batch", "backend",
+				      "precision", "top", "stop_grace" };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		int found = 0;
+		for (int k = 0; kind->keys[k].name; k++) {
+			found |= !strcmp(kind->keys[k].name, want[i]);
+			assert_string_not_equal(kind->keys[k].name, "poll");
+		}
+		assert_true(found);
+	}
+}
+
+static void test_cuda_refused_without_gpu(void **state)
+{
+	struct scaled_value v[32];
+	char err[512] = "";
+	void *st = NULL;
+
+	(void)state;
+	config(v, "cuda");
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -ENODEV);
+	assert_non_null(strstr(err, "no GPU (set backend = \"cpu\" to use the CPU "
+				    "reference backend)"));
+	assert_null(st);
+
+	config(v, "tpu");
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "backend: \"tpu\""));
+}
+
+static void wait_for(int (*cond)(void), const char *what)
+{
+	for (int t = 0; !cond(); t += 5) {
+		if (t > 20000)
+			fail_msg("timed out waiting for %s", what);
+		drain();
+		sleep_ms(5);
+	}
+}
+
+static int two_running(void)
+{
+	return last_state.current == 2 && last_state.starting == 0;
+}
+
+static int all_answered(void)
+{
+	return count_lines(out) == 30;
+}
+
+static int none_left(void)
+{
+	return last_state.current == 0 && last_state.stopping == 0 &&
+	       last_state.starting == 0;
+}
+
+static double sample(const char *suffix)
+{
+	for (int i = nsamples; i-- > 0;)
+		if (!strcmp(samples[i].suffix, suffix))
+			return samples[i].v;
+	fail_msg("no sample %s", suffix);
+	return -1;
+}
+
+static void test_pool_scales_and_answers(void **state)
+{
+	struct scaled_value v[32];
+	char err[512] = "";
+	void *st = NULL;
+
+	(void)state;
+	for (int i = 0; i < 30; i++) {
+		char path[160];
+		float x = (float)(i % 10);
+
+		snprintf(path, sizeof(path), "%s/j%02d.f32", spool, i);
+		FILE *f = fopen(path, "wb");
+		assert_non_null(f);
+		for (int k = 0; k < 48; k++)
+			fwrite(&x, 4, 1, f);
+		fclose(f);
+	}
+	config(v, "cpu");
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), 0);
+	assert_int_equal(kind->poll(st, err, sizeof(err)), 0); /* starts the interval */
+	assert_int_equal(nsamples, 0);
+
+	struct scaled_target_want want = { sizeof(want), 2, -1, -1 };
+	assert_int_equal(kind->apply(st, &want, 1, err, sizeof(err)), 0);
+	assert_int_equal(applies, 1);
+	assert_int_equal(apply_status, 0);
+	assert_int_equal(last_state.desired, 2);
+	assert_int_equal(last_state.current + last_state.starting, 2);
+	wait_for(two_running, "two running workers");
+	wait_for(all_answered, "30 answers");
+
+	/* Everything answered once, and the spool is empty. */
+	FILE *f = fopen(out, "r");
+	char line[4096];
+	int seen[30] = { 0 }, i;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		cJSON *j = cJSON_Parse(line);
+		assert_non_null(j);
+		assert_int_equal(sscanf(cJSON_GetObjectItem(j, "job")->valuestring,
+					"j%d.f32", &i), 1);
+		seen[i]++;
+		cJSON *top = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "top"), 0);
+		assert_int_equal(cJSON_GetObjectItem(top, "class")->valueint, i % 10);
+		cJSON_Delete(j);
+	}
+	fclose(f);
+	for (i = 0; i < 30; i++)
+		assert_int_equal(seen[i], 1);
+	assert_int_equal(count_files(spool), 0);
+
+	/* The series, over 10 s of engine time. A batch's message may still be
+	 * in flight after its answers are written: wait for all 30 images. */
+	for (int t = 0; t < 2000; t += 5) {
+		drain();
+		sleep_ms(5);
+	}
+	clock_ms += 10000;
+	assert_int_equal(kind->poll(st, err, sizeof(err)), 0);
+	assert_true(sample("images_per_s") == 3.0); /* 30 images / 10 s */
+	double fill = sample("batch_fill");
+	assert_true(fill >= 30.0 / 4 / 30 && fill <= 1.0);
+	assert_true(sample("latency_p50_ms") >= 0);
+	assert_true(sample("latency_p99_ms") >= sample("latency_p50_ms"));
+	assert_true(sample("gpu_mem_mb") == 0.0);
+	for (i = 0; i < nsamples; i++)
+		assert_true(samples[i].t == clock_ms);
+
+	/* Idle interval: zero images, no latency sample. */
+	int before = nsamples;
+	clock_ms += 5000;
+	assert_int_equal(kind->poll(st, err, sizeof(err)), 0);
+	assert_true(sample("images_per_s") == 0.0);
+	for (i = before; i < nsamples; i++)
+		assert_string_not_equal(samples[i].suffix, "latency_p50_ms");
+
+	/* Scale in to zero: both threads stop and are joined on the loop. */
+	want.desired = 0;
+	assert_int_equal(kind->apply(st, &want, 2, err, sizeof(err)), 0);
+	assert_int_equal(last_state.desired, 0);
+	wait_for(none_left, "the workers to stop");
+
+	/* Back to one, then destroy with it running. */
+	want.desired = 1;
+	assert_int_equal(kind->apply(st, &want, 3, err, sizeof(err)), 0);
+	kind->destroy(st);
+	drop_posts();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_descriptor),
+		cmocka_unit_test(test_cuda_refused_without_gpu),
+		cmocka_unit_test(test_pool_scales_and_answers),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
