@@ -9,34 +9,62 @@
  * Every stage is also a function of its own so that tests can check each
  * with exact numbers. Semantics (docs/farm.md repeats them for users):
  *
- *  resolve   SET n -> n; CHANGE c -> base + c; PERCENT p -> base + delta with
+ *  resolve   SET n -> n; CHANGE c -> base + c (n and c rounded to the
+ *            nearest integer); PERCENT p -> base + delta with
  *            delta = base * p / 100 rounded as AWS PercentChangeInCapacity
  *            does: > 1 rounds down, in (0, 1] becomes 1, in [-1, 0) becomes
- *            -1, < -1 rounds up (towards zero); HOLD and ERROR -> base.
- *            `base` is the group's desired capacity. Results below 0 are 0.
+ *            -1, < -1 rounds up (towards zero); HOLD, ERROR, NONE and a value
+ *            that is not a finite number -> base. `base` is the group's
+ *            desired capacity. Results below 0 are 0.
  *  1 policy  an ERROR proposal counts as HOLD.
  *  2 stale   a proposal that read a stale series counts as HOLD; if any
- *            proposal read a series with no data (or the engine says an input
- *            of the group is missing), a scale-in is refused (result = base).
+ *            proposal (abstaining ones included) read a series with no data,
+ *            or the engine says an input of the group is missing, a scale-in
+ *            is refused (result = base). A scale-out goes through.
  *  3 combine the largest wanted capacity wins (out if any wants more, in only
  *            if all want less). NONE (abstain) proposals take no part; with no
  *            opinion at all the result is base.
+ *            Stages 1-3 are computed together (group_stage_combine). The
+ *            bound stage is POLICY when counting errors as hold changed the
+ *            result (compared to leaving the failed policies out), else STALE
+ *            when the stale/missing rules changed it, else COMBINE when some
+ *            proposal wanted a scale-in that combining turned into "no
+ *            change" (another proposal holds). A proposal outbid by a larger
+ *            one (+2 against +5, or 6 against 8 when both scale in) is not a
+ *            refusal: the group still moves the way it was asked to.
  *  4 stabilize (Kubernetes HPA behaviour) every tick's combined value is
  *            remembered; the result is base clamped into
  *            [min of values within stab_up, max of values within stab_down].
+ *            "Within W" is: the current value, and every value remembered at
+ *            t > now - W, so a value leaves the window exactly W after it
+ *            was remembered.
  *  5 cooldown a scale-up is refused until cooldown_up has passed since the
  *            last successful scale-up; a scale-down is refused until
  *            cooldown_down has passed since the last successful action in
- *            either direction.
- *  6 rate    within the trailing rate_period, the change in one direction is
- *            at most max(rate_count, ceil(rate_percent% of the capacity at the
- *            period's start)) (the more permissive, as Kubernetes' "Max"
- *            select policy); a limit of 0 is "no limit" unless both are 0.
+ *            either direction (refused while now - last < cooldown).
+ *  6 rate    within the trailing rate_period (changes at t > now - period),
+ *            the change in one direction is at most max(rate_count,
+ *            ceil(rate_percent% of the capacity at the period's start)) (the
+ *            more permissive, as Kubernetes' "Max" select policy). The
+ *            capacity at the period's start is the capacity before the first
+ *            change remembered within the period, or base if there is none.
+ *            A setting of 0 means that limit is absent; with both absent
+ *            there is no rate limit. A percentage of nothing (capacity 0 at
+ *            the period's start, no count) still allows a step of 1, so that
+ *            a group at zero can start.
  *  7 clamp   to [min, max]. Stages 4-6 never keep a group outside its bounds:
  *            clamping comes last so a group below min always rises to min.
  *  8 override paused: result = base (outcome PAUSED). override >= 0: result
  *            = clamp(override). dry_run: outcome DRY_RUN, the result is kept
- *            as the group's desired so later ticks behave as if it acted.
+ *            as the group's desired and remembered as a successful action
+ *            (cooldown, rate) so later ticks behave as if it acted.
+ *  9 act     while an action is in flight (st->action_pending), no other
+ *            change starts: result = base, bound ACT "previous action still
+ *            in flight". The engine acts on a PENDING decision and reports
+ *            with group_action_done().
+ *
+ * bound_by of a decision is the first stage (lowest number) that changed or
+ * refused the value handed to it; bound_reason says how in words.
  *
  * Ownership: the state owns its history buffers (group_state_free).
  */
@@ -51,6 +79,8 @@
 
 #define GROUP_NEVER INT64_MIN
 
+/* group_settings_default() sets the defaults below; min and max have no
+ * useful default (both 0): the configuration sets them. */
 struct group_settings {
 	int min, max;
 	int64_t stab_up_ms;        /* default 0 */
@@ -97,9 +127,12 @@ void group_state_free(struct group_state *st);
 /* Resolve one proposal against base (see "resolve"). */
 int group_resolve(const struct scaled_proposal *p, int base);
 
-/* Stages, each on its own. They return the stage's result and set *bound
- * when the stage changed the value it was given (reason into why, whylen
- * bytes, when why is not NULL). */
+/* Stages, each on its own. They return the stage's result and always set
+ * *bound: whether the stage changed the value it was given (then the reason
+ * goes into why, whylen bytes, when why is not NULL). group_stage_combine
+ * sets every props[i].wanted and *bound to POLICY, STALE, COMBINE or NONE.
+ * Stabilize and rate drop the history they no longer need; if remembering
+ * fails (no memory) stabilize holds at base and says so. */
 int group_stage_combine(struct scaled_proposal *props, size_t n, int base,
 			bool inputs_missing, enum scaled_stage *bound,
 			char *why, size_t whylen);
@@ -115,20 +148,33 @@ int group_stage_rate(const struct group_settings *cfg, struct group_state *st,
 int group_stage_clamp(const struct group_settings *cfg, int value, bool *bound,
 		      char *why, size_t whylen);
 
-/* The whole pipeline, stages 1-8. Fills *d (time, group name left to the
- * caller: d->group is not touched; proposals are copied in with their
- * resolved `wanted`). Updates st->desired (and history) when the result
- * differs from base and nothing paused it. Returns true when the decision
- * should be recorded: the desired capacity changes, or some proposal wanted
- * a change that a stage refused, or a policy failed. st->desired must be
- * >= 0. */
+/* The whole pipeline, stages 1-9. Fills *d: time_ms = now_ms, and every
+ * field but seq and group, which are left to the caller. The proposals are
+ * copied in with their resolved `wanted` (all n take part; only the first
+ * SCALED_MAX_PROPOSALS are copied). Outcome: NONE when the desired capacity
+ * is unchanged, PENDING when it changed (the engine acts), DRY_RUN when it
+ * changed in dry-run, PAUSED whenever the group is paused.
+ * Updates st->desired (and history) when the result differs from base and
+ * nothing paused it. The engine sets st->action_pending and pending_from
+ * when it sends the apply of a PENDING decision (not before: an engine in
+ * dry-run may never send it); room to remember that change is reserved here.
+ * Returns true when the decision should be recorded: the desired capacity
+ * changes, or a policy failed, or the proposals (combined as they came,
+ * before stages 1-2) wanted a change within [min, max] that a stage refused.
+ * So a group sitting at min whose policy asks for less is not recorded on
+ * every tick, and neither is a scale-in that another policy holds against.
+ * st->desired must be >= 0; if it is not, nothing changes and the decision
+ * says "desired capacity unknown". */
 bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		  int64_t now_ms, const struct scaled_proposal *props, size_t n,
 		  bool inputs_missing, struct scaled_decision *d);
 
 /* Stage 9's answer: the apply of decision d finished. On success the change
- * is remembered for cooldown and rate limits; on failure st->desired goes
- * back to d->desired_before so the next tick tries again. */
+ * is remembered for cooldown and rate limits (at now_ms); on failure
+ * st->desired goes back to d->desired_before so the next tick tries again.
+ * Either way the action is no longer pending. Ignored when no action is
+ * pending (a duplicate report, or a DRY_RUN decision, which group_decide
+ * already remembered). Never allocates: group_decide reserved the room. */
 void group_action_done(struct group_state *st, const struct scaled_decision *d,
 		       int64_t now_ms, bool ok);
 

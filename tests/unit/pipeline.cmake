@@ -1,0 +1,10 @@
+# The safety pipeline (core/group.c) and decision records (core/decision.c).
+set(PIPELINE_CORE ${CMAKE_SOURCE_DIR}/core/group.c ${CMAKE_SOURCE_DIR}/core/alloc.c)
+foreach(t resolve combine stabilize cooldown rate clamp decide)
+  scaled_unit_test(test_group_${t}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group_${t}.c ${PIPELINE_CORE}
+    LIBS m)
+endforeach()
+scaled_unit_test(test_decision_json
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_decision_json.c ${CMAKE_SOURCE_DIR}/core/decision.c
+  LIBS PkgConfig::CJSON)
