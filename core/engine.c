@@ -526,15 +526,13 @@ void engine_group_tick(struct group *g)
 	d.time_ms = now;
 	snprintf(d.group, sizeof d.group, "%s", g->name);
 	kept = engine_keep(e, &d);
+	/* Dry-run comes out of group_decide as DRY_RUN (config folds the
+	 * engine's dry_run into every group), so PENDING means "act". */
 	if (kept->outcome == SCALED_OUTCOME_PENDING) {
-		if (e->opt.dry_run) {
-			kept->outcome = SCALED_OUTCOME_DRY_RUN;
-		} else {
-			if (e->on_decision)
-				e->on_decision(e->on_decision_arg, kept);
-			engine_act(g, kept);
-			return;
-		}
+		if (e->on_decision)
+			e->on_decision(e->on_decision_arg, kept);
+		engine_act(g, kept);
+		return;
 	}
 	engine_emit(e, kept);
 }
