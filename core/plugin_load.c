@@ -1,1 +1,632 @@
-/* plugin_load.c: being written (see plugin_load.h) */
+/*
+ * plugin_load.c - find a plugin on the search path, dlopen it, check its
+ * descriptor against the ABI, probe and init it.
+ *
+ * Nothing of the plugin's descriptor is read past the struct_size it
+ * declares: the descriptor and each kind are copied into zeroed structs of
+ * our size, and the handle keeps and hands out only those copies. Key tables
+ * (struct scaled_key has no size field) are read in place.
+ *
+ * One process may embed several engines, and they share the host table, so
+ * the same plugin may be loaded more than once. dlopen counts references;
+ * a small registry here makes sure init() runs once, on the first load, and
+ * fini() once, when the last handle goes.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc.h"
+#include "plugin_load.h"
+
+#ifndef SCALED_BUILD_PLUGIN_DIR
+#error "SCALED_BUILD_PLUGIN_DIR must be defined by the build"
+#endif
+#ifndef SCALED_INSTALL_PLUGIN_DIR
+#error "SCALED_INSTALL_PLUGIN_DIR must be defined by the build"
+#endif
+
+#define PLUGIN_LOAD_MEMBER_END(type, member)                                   \
+	(offsetof(type, member) + sizeof(((type *)0)->member))
+
+/* The sizes of the ABI 1.0 structs: what every 1.x plugin has at least.
+ * Members appended by later minors must not move these. */
+#define PLUGIN_LOAD_DESC_SIZE_1_0 PLUGIN_LOAD_MEMBER_END(struct scaled_plugin, kinds)
+#define PLUGIN_LOAD_KIND_SIZE_1_0 PLUGIN_LOAD_MEMBER_END(struct scaled_kind, apply)
+
+/* Defensive bounds for lists that should be NULL-terminated. */
+#define PLUGIN_LOAD_MAX_KINDS 256
+#define PLUGIN_LOAD_MAX_KEYS 256
+#define PLUGIN_LOAD_MAX_NAME 128
+
+/* Room for the reasons a plugin writes in probe() and init(). */
+#define PLUGIN_LOAD_REASON_LEN 256
+
+/* One per dlopen handle that has been through init(). */
+struct plugin_load_shared {
+	struct plugin_load_shared *next;
+	void *dl;
+	const struct scaled_host *host;
+	void (*fini)(void);
+	unsigned refs;
+};
+
+/* What plugin_load hands out is the `pub` member of this. */
+struct plugin_load_handle {
+	struct plugin_handle pub;
+	struct scaled_plugin desc;    /* our copy; pub.desc points here */
+	struct scaled_kind *kinds;    /* copies of the plugin's kinds */
+	const struct scaled_kind **kind_list; /* NULL-terminated, into kinds */
+	size_t n_kinds;
+	struct plugin_load_shared *shared;
+};
+
+static pthread_mutex_t plugin_load_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct plugin_load_shared *plugin_load_registry;
+
+/* Set *msg to "<where>: <formatted>" unless a message is already there.
+ * Returns rc so that callers can write `return plugin_load_fail(...)`. */
+static int plugin_load_fail(char **msg, int rc, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int plugin_load_fail(char **msg, int rc, const char *where, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (*msg)
+		return rc;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	*msg = alloc_printf("%s: %s", where, buf);
+	return rc;
+}
+
+/* ---------------------------------------------------------- search path -- */
+
+/* Append `part` to the ':'-joined *path. Empty parts are left out. */
+static int plugin_load_path_append(char **path, const char *part)
+{
+	char *joined;
+
+	if (!part || !*part)
+		return 0;
+	if (*path)
+		joined = alloc_printf("%s:%s", *path, part);
+	else
+		joined = alloc_strdup(part);
+	if (!joined)
+		return -ENOMEM;
+	alloc_free(*path);
+	*path = joined;
+	return 0;
+}
+
+char *plugin_search_path(const char *dirs)
+{
+	const char *parts[] = {
+		dirs,
+		secure_getenv("SCALED_PLUGIN_PATH"),
+		SCALED_BUILD_PLUGIN_DIR,
+		SCALED_INSTALL_PLUGIN_DIR,
+	};
+	char *path = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (plugin_load_path_append(&path, parts[i]) < 0)
+			goto out;
+	}
+	return path ? path : alloc_strdup("");
+out:
+	alloc_free(path);
+	return NULL;
+}
+
+/* Plugin names become file names: letters, digits, '_' and '-' only, so
+ * that no name can reach outside the search path ("../x", "a/b"). */
+static int plugin_load_check_name(const char *name, char **msg)
+{
+	size_t i;
+
+	if (!name || !*name) {
+		*msg = alloc_strdup("plugin name is empty");
+		return -EINVAL;
+	}
+	for (i = 0; name[i]; i++) {
+		char c = name[i];
+
+		if (i >= PLUGIN_LOAD_MAX_NAME)
+			return plugin_load_fail(msg, -EINVAL, "plugin name",
+						"longer than %d characters",
+						PLUGIN_LOAD_MAX_NAME);
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-')) {
+			*msg = alloc_printf("plugin name \"%s\": only letters, digits, '_' "
+					    "and '-' are allowed (a plugin is named, not "
+					    "given as a path; use --plugin-dir for its "
+					    "directory)", name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Find NAME.so in the first directory of `search_path` that has it. */
+static int plugin_load_find(const char *name, const char *search_path, char **out,
+			    char **msg)
+{
+	const char *dir = search_path, *end;
+	char *path = NULL, *searched = NULL;
+	struct stat st;
+	int rc = -ENOENT;
+
+	for (; *dir; dir = *end ? end + 1 : end) {
+		size_t len;
+
+		end = strchrnul(dir, ':');
+		len = (size_t)(end - dir);
+		if (len == 0)
+			continue;
+		while (len > 1 && dir[len - 1] == '/')
+			len--;
+		path = alloc_printf("%.*s%s%s.so", (int)len, dir,
+				    dir[len - 1] == '/' ? "" : "/", name);
+		if (!path) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			*out = path;
+			path = NULL;
+			rc = 0;
+			goto out;
+		}
+		alloc_free(path);
+		path = alloc_printf("%s%s%.*s", searched ? searched : "",
+				    searched ? ", " : "", (int)len, dir);
+		if (!path) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		alloc_free(searched);
+		searched = path;
+		path = NULL;
+	}
+	if (searched)
+		*msg = alloc_printf("plugin \"%s\": no %s.so in %s", name, name, searched);
+	else
+		*msg = alloc_printf("plugin \"%s\": no %s.so: the plugin search path is empty",
+				    name, name);
+out:
+	alloc_free(path);
+	alloc_free(searched);
+	return rc;
+}
+
+/* ----------------------------------------------------------- descriptor -- */
+
+static const char *plugin_load_role_name(int role)
+{
+	switch (role) {
+	case SCALED_ROLE_SOURCE:
+		return "source";
+	case SCALED_ROLE_TARGET:
+		return "target";
+	case SCALED_ROLE_NOTIFIER:
+		return "notifier";
+	default:
+		return "unknown";
+	}
+}
+
+/* Keys the core itself reads from every instance of a role. */
+static int plugin_load_key_reserved(const char *key, int role)
+{
+	if (strcmp(key, "kind") == 0)
+		return 1;
+	if (role == SCALED_ROLE_SOURCE && strcmp(key, "every") == 0)
+		return 1;
+	if (role == SCALED_ROLE_TARGET && strcmp(key, "poll") == 0)
+		return 1;
+	return 0;
+}
+
+static int plugin_load_check_keys(const struct scaled_kind *k, const char *path, char **msg)
+{
+	const struct scaled_key *keys = k->keys;
+	size_t i, j;
+
+	if (!keys)
+		return 0;
+	for (i = 0; keys[i].name; i++) {
+		const struct scaled_key *key = &keys[i];
+
+		if (i >= PLUGIN_LOAD_MAX_KEYS)
+			return plugin_load_fail(msg, -EPROTO, path,
+						"kind \"%s\": more than %d keys (is the key "
+						"table terminated by an entry with a NULL name?)",
+						k->name, PLUGIN_LOAD_MAX_KEYS);
+		if (!*key->name)
+			return plugin_load_fail(msg, -EPROTO, path,
+						"kind \"%s\": key #%zu has an empty name",
+						k->name, i + 1);
+		for (j = 0; j < i; j++)
+			if (strcmp(keys[j].name, key->name) == 0)
+				return plugin_load_fail(msg, -EPROTO, path,
+							"kind \"%s\": key \"%s\" is listed twice",
+							k->name, key->name);
+		if ((int)key->type < SCALED_KEY_STRING || (int)key->type > SCALED_KEY_DURATION)
+			return plugin_load_fail(msg, -EPROTO, path,
+						"kind \"%s\": key \"%s\" has unknown type %d",
+						k->name, key->name, (int)key->type);
+		if (key->required && key->default_value)
+			return plugin_load_fail(msg, -EPROTO, path,
+						"kind \"%s\": key \"%s\" is required and has a "
+						"default (\"%s\"); it can only be one",
+						k->name, key->name, key->default_value);
+		if (plugin_load_key_reserved(key->name, (int)k->role))
+			return plugin_load_fail(msg, -EPROTO, path,
+						"kind \"%s\": key \"%s\" is reserved: scaled "
+						"reads it for every %s",
+						k->name, key->name,
+						plugin_load_role_name((int)k->role));
+	}
+	return 0;
+}
+
+/* Check one (copied) kind. */
+static int plugin_load_check_kind(const struct scaled_kind *k, size_t idx, const char *path,
+				  char **msg)
+{
+	char missing[64] = "";
+
+	if (!k->name || !*k->name)
+		return plugin_load_fail(msg, -EPROTO, path, "kind #%zu has no name", idx + 1);
+	if (k->role != SCALED_ROLE_SOURCE && k->role != SCALED_ROLE_TARGET)
+		return plugin_load_fail(msg, -EPROTO, path,
+					"kind \"%s\": role %d (%s) is not one this scaled "
+					"runs (source or target)",
+					k->name, (int)k->role,
+					plugin_load_role_name((int)k->role));
+	if (!k->create)
+		strcat(missing, ", create");
+	if (!k->destroy)
+		strcat(missing, ", destroy");
+	if (k->role == SCALED_ROLE_SOURCE && !k->collect)
+		strcat(missing, ", collect");
+	if (k->role == SCALED_ROLE_TARGET && !k->poll)
+		strcat(missing, ", poll");
+	if (k->role == SCALED_ROLE_TARGET && !k->apply)
+		strcat(missing, ", apply");
+	if (*missing)
+		return plugin_load_fail(msg, -EPROTO, path,
+					"kind \"%s\": a %s kind needs %s; it lacks %s",
+					k->name, plugin_load_role_name((int)k->role),
+					k->role == SCALED_ROLE_SOURCE
+						? "create, destroy and collect"
+						: "create, destroy, poll and apply",
+					missing + 2);
+	return plugin_load_check_keys(k, path, msg);
+}
+
+/* Copy the plugin's kinds into h (never past each kind's struct_size) and
+ * check them. */
+static int plugin_load_copy_kinds(struct plugin_load_handle *h,
+				  const struct scaled_kind *const *raw, const char *path,
+				  char **msg)
+{
+	size_t i, j, n = 0;
+	int rc;
+
+	if (!raw)
+		return plugin_load_fail(msg, -EPROTO, path, "the descriptor lists no kinds");
+	while (raw[n]) {
+		if (++n > PLUGIN_LOAD_MAX_KINDS)
+			return plugin_load_fail(msg, -EPROTO, path,
+						"more than %d kinds (is the list "
+						"NULL-terminated?)", PLUGIN_LOAD_MAX_KINDS);
+	}
+	if (n == 0)
+		return plugin_load_fail(msg, -EPROTO, path, "the descriptor lists no kinds");
+
+	h->kinds = alloc_zero(n, sizeof *h->kinds);
+	h->kind_list = alloc_zero(n + 1, sizeof *h->kind_list);
+	if (!h->kinds || !h->kind_list)
+		return -ENOMEM;
+	h->n_kinds = n;
+	for (i = 0; i < n; i++) {
+		size_t size = raw[i]->struct_size;
+
+		if (size < PLUGIN_LOAD_KIND_SIZE_1_0)
+			return plugin_load_fail(msg, -EPROTO, path,
+						"kind #%zu: struct too short: %zu bytes, "
+						"need at least %zu",
+						i + 1, size, (size_t)PLUGIN_LOAD_KIND_SIZE_1_0);
+		memcpy(&h->kinds[i], raw[i], size < sizeof h->kinds[i] ? size : sizeof h->kinds[i]);
+		h->kind_list[i] = &h->kinds[i];
+		rc = plugin_load_check_kind(&h->kinds[i], i, path, msg);
+		if (rc < 0)
+			return rc;
+		for (j = 0; j < i; j++)
+			if (strcmp(h->kinds[j].name, h->kinds[i].name) == 0)
+				return plugin_load_fail(msg, -EPROTO, path,
+							"kind \"%s\" is listed twice",
+							h->kinds[i].name);
+	}
+	h->desc.kinds = (const struct scaled_kind *const *)h->kind_list;
+	return 0;
+}
+
+/* Check the descriptor the entry returned and copy it into h. */
+static int plugin_load_copy_desc(struct plugin_load_handle *h, const struct scaled_plugin *raw,
+				 const char *name, const char *path, char **msg)
+{
+	size_t size;
+
+	if (!raw)
+		return plugin_load_fail(msg, -EPROTO, path, "%s() returned no descriptor (NULL)",
+					SCALED_PLUGIN_ENTRY);
+	/* abi_major, abi_minor and struct_size lead the descriptor in every
+	 * major: read them, and nothing else until the major is ours. */
+	if (raw->abi_major != SCALED_PLUGIN_ABI_MAJOR)
+		return plugin_load_fail(msg, -EPROTO, path,
+					"built for plugin ABI %u.%u, this scaled has %u.%u",
+					(unsigned)raw->abi_major, (unsigned)raw->abi_minor,
+					(unsigned)SCALED_PLUGIN_ABI_MAJOR,
+					(unsigned)SCALED_PLUGIN_ABI_MINOR);
+	size = raw->struct_size;
+	if (size < PLUGIN_LOAD_DESC_SIZE_1_0)
+		return plugin_load_fail(msg, -EPROTO, path,
+					"descriptor too short: %zu bytes, need at least %zu",
+					size, (size_t)PLUGIN_LOAD_DESC_SIZE_1_0);
+	h->pub.desc_size = size < sizeof h->desc ? size : sizeof h->desc;
+	memcpy(&h->desc, raw, h->pub.desc_size);
+	h->pub.desc = &h->desc;
+
+	if (!h->desc.name)
+		return plugin_load_fail(msg, -EPROTO, path, "the descriptor has no name");
+	if (strcmp(h->desc.name, name) != 0)
+		return plugin_load_fail(msg, -EPROTO, path,
+					"the descriptor is named \"%s\", but the file is %s.so "
+					"(a plugin's name must match its file)",
+					h->desc.name, name);
+	return plugin_load_copy_kinds(h, h->desc.kinds, path, msg);
+}
+
+/* ------------------------------------------------------------- registry -- */
+
+/* Call with plugin_load_lock held. */
+static struct plugin_load_shared *plugin_load_registry_find(void *dl)
+{
+	struct plugin_load_shared *s;
+
+	for (s = plugin_load_registry; s; s = s->next)
+		if (s->dl == dl)
+			return s;
+	return NULL;
+}
+
+/* Call with plugin_load_lock held. */
+static void plugin_load_registry_remove(struct plugin_load_shared *s)
+{
+	struct plugin_load_shared **pp;
+
+	for (pp = &plugin_load_registry; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			return;
+		}
+	}
+}
+
+/* Probe and init a plugin loaded for the first time, and register it.
+ * Call with plugin_load_lock held; `s` is a fresh zeroed entry. */
+static int plugin_load_start(struct plugin_load_handle *h, struct plugin_load_shared *s,
+			     const struct scaled_host *host, char **msg)
+{
+	const struct scaled_plugin *d = &h->desc;
+	char reason[PLUGIN_LOAD_REASON_LEN];
+	int rc;
+
+	if (d->probe) {
+		reason[0] = '\0';
+		rc = d->probe(reason, sizeof reason);
+		reason[sizeof reason - 1] = '\0';
+		if (rc > 0)
+			return plugin_load_fail(msg, -ENOTSUP, h->pub.path, "skipped: %s",
+						*reason ? reason : "probe() declined, giving no reason");
+		if (rc < 0)
+			return plugin_load_fail(msg, rc, h->pub.path, "probe() failed (%s)%s%s",
+						strerror(-rc), *reason ? ": " : "", reason);
+	}
+	if (d->init) {
+		reason[0] = '\0';
+		rc = d->init(host, reason, sizeof reason);
+		reason[sizeof reason - 1] = '\0';
+		if (rc > 0)
+			return plugin_load_fail(msg, -EPROTO, h->pub.path,
+						"init() failed, returning %d instead of a "
+						"negative errno%s%s", rc, *reason ? ": " : "",
+						reason);
+		if (rc < 0)
+			return plugin_load_fail(msg, rc, h->pub.path, "init() failed (%s)%s%s",
+						strerror(-rc), *reason ? ": " : "", reason);
+	}
+	s->dl = h->pub.dl;
+	s->host = host;
+	s->fini = d->fini;
+	s->refs = 1;
+	s->next = plugin_load_registry;
+	plugin_load_registry = s;
+	return 0;
+}
+
+/* ----------------------------------------------------------------- load -- */
+
+/* Frees what plugin_load allocated for h; neither fini nor dlclose. */
+static void plugin_load_free(struct plugin_load_handle *h)
+{
+	if (!h)
+		return;
+	alloc_free(h->kind_list);
+	alloc_free(h->kinds);
+	alloc_free(h->pub.name);
+	alloc_free(h->pub.path);
+	alloc_free(h);
+}
+
+int plugin_load(const char *name, const char *search_path, const struct scaled_host *host,
+		struct plugin_handle **out, char **errmsg)
+{
+	struct plugin_load_handle *h = NULL;
+	struct plugin_load_shared *fresh = NULL, *s;
+	scaled_plugin_entry_fn entry;
+	char *default_path = NULL, *msg = NULL;
+	const char *err;
+	int locked = 0;
+	void *sym;
+	int rc;
+
+	*out = NULL;
+	if (errmsg)
+		*errmsg = NULL;
+	rc = plugin_load_check_name(name, &msg);
+	if (rc < 0)
+		goto out;
+	if (!host) {
+		rc = plugin_load_fail(&msg, -EINVAL, name, "no host table to init the plugin with");
+		goto out;
+	}
+	if (!search_path) {
+		default_path = plugin_search_path(NULL);
+		if (!default_path) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		search_path = default_path;
+	}
+	h = alloc_zero(1, sizeof *h);
+	if (!h) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	h->pub.name = alloc_strdup(name);
+	if (!h->pub.name) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = plugin_load_find(name, search_path, &h->pub.path, &msg);
+	if (rc < 0)
+		goto out;
+	/* Allocated up front, so that nothing can fail after init(). */
+	fresh = alloc_zero(1, sizeof *fresh);
+	if (!fresh) {
+		rc = -ENOMEM;
+		goto out;
+	}
+
+	pthread_mutex_lock(&plugin_load_lock);
+	locked = 1;
+	dlerror();
+	h->pub.dl = dlopen(h->pub.path, RTLD_NOW | RTLD_LOCAL);
+	if (!h->pub.dl) {
+		err = dlerror();
+		rc = plugin_load_fail(&msg, -ELIBBAD, h->pub.path, "dlopen failed: %s",
+				      err ? err : "unknown error");
+		goto out;
+	}
+	dlerror();
+	sym = dlsym(h->pub.dl, SCALED_PLUGIN_ENTRY);
+	err = dlerror();
+	if (!sym) {
+		rc = plugin_load_fail(&msg, -ELIBBAD, h->pub.path,
+				      "not a scaled plugin: no %s symbol (%s)",
+				      SCALED_PLUGIN_ENTRY, err ? err : "it is NULL");
+		goto out;
+	}
+	entry = (scaled_plugin_entry_fn)sym;
+	rc = plugin_load_copy_desc(h, entry(), name, h->pub.path, &msg);
+	if (rc < 0)
+		goto out;
+
+	s = plugin_load_registry_find(h->pub.dl);
+	if (s) {
+		/* Loaded before (another engine in this process): init() ran
+		 * already, with this host table. */
+		if (s->host != host) {
+			rc = plugin_load_fail(&msg, -EBUSY, h->pub.path,
+					      "already loaded in this process with "
+					      "another host table");
+			goto out;
+		}
+		s->refs++;
+		h->shared = s;
+	} else {
+		rc = plugin_load_start(h, fresh, host, &msg);
+		if (rc < 0)
+			goto out;
+		h->shared = fresh;
+		fresh = NULL;
+	}
+	*out = &h->pub;
+	h = NULL;
+	rc = 0;
+out:
+	if (h && h->pub.dl)
+		dlclose(h->pub.dl);
+	if (locked)
+		pthread_mutex_unlock(&plugin_load_lock);
+	alloc_free(fresh);
+	plugin_load_free(h);
+	alloc_free(default_path);
+	if (rc < 0 && !msg)
+		msg = alloc_printf("plugin \"%s\": %s", name ? name : "(null)", strerror(-rc));
+	if (errmsg)
+		*errmsg = msg;
+	else
+		alloc_free(msg);
+	return rc;
+}
+
+void plugin_unload(struct plugin_handle *p)
+{
+	struct plugin_load_handle *h;
+	struct plugin_load_shared *s;
+
+	if (!p)
+		return;
+	h = (struct plugin_load_handle *)((char *)p - offsetof(struct plugin_load_handle, pub));
+	s = h->shared;
+	pthread_mutex_lock(&plugin_load_lock);
+	if (s && --s->refs == 0) {
+		plugin_load_registry_remove(s);
+		if (s->fini)
+			s->fini();
+		alloc_free(s);
+	}
+	dlclose(p->dl);
+	pthread_mutex_unlock(&plugin_load_lock);
+	plugin_load_free(h);
+}
+
+const struct scaled_kind *plugin_find_kind(const struct plugin_handle *p, const char *kind)
+{
+	const struct plugin_load_handle *h;
+	size_t i;
+
+	if (!p || !kind)
+		return NULL;
+	h = (const struct plugin_load_handle *)((const char *)p -
+						offsetof(struct plugin_load_handle, pub));
+	for (i = 0; i < h->n_kinds; i++)
+		if (strcmp(h->kinds[i].name, kind) == 0)
+			return &h->kinds[i];
+	return NULL;
+}

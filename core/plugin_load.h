@@ -2,17 +2,38 @@
  * plugin_load.h - find, dlopen and check plugins.
  *
  * A plugin named NAME is the file NAME.so in the first directory of the
- * search path that has it. Search path, in order: the caller's dirs
- * (--plugin-dir), $SCALED_PLUGIN_PATH (':'-separated), the build tree's
- * plugin dir, the install dir (both compiled in).
+ * search path that has it (as a regular file). NAME is [A-Za-z0-9_-]+, at
+ * most 128 characters: a name is never a path ("../x" and "a/b" are
+ * refused). Search path, in order: the caller's dirs (--plugin-dir),
+ * $SCALED_PLUGIN_PATH (':'-separated), the build tree's plugin dir, the
+ * install dir (both compiled in: SCALED_BUILD_PLUGIN_DIR and
+ * SCALED_INSTALL_PLUGIN_DIR). Empty parts are skipped.
  *
  * Loading: dlopen(RTLD_NOW | RTLD_LOCAL), dlsym(SCALED_PLUGIN_ENTRY), then
- * checks: descriptor not NULL; abi_major equal to ours (else "built for ABI
- * X.Y, this scaled has A.B"); struct_size at least the size of the ABI 1.0
- * descriptor; name equal to NAME; every kind with a name, a known role and
- * the callbacks its role needs. Then probe() (a positive answer is "skipped:
- * <why>", returned as -ENOTSUP) and init(host). Any failure undoes everything
- * (dlclose) and says why, naming the file.
+ * checks: descriptor not NULL; abi_major equal to ours (else "built for
+ * plugin ABI X.Y, this scaled has A.B"; nothing past the three leading fields
+ * is read); struct_size at least the size of the ABI 1.0 descriptor; name
+ * equal to NAME; at least one kind; every kind with struct_size at least the
+ * ABI 1.0 kind, a name, the role source or target, the callbacks its role
+ * needs (create and destroy; source: collect; target: poll and apply), a name
+ * no other kind of the plugin has; every key with a name unique in its kind,
+ * a known type, not both required and defaulted, and not one the core reads
+ * itself ("kind"; "every" for sources; "poll" for targets). Any minor is
+ * accepted: an older one is zero-filled past its struct_size, a newer one is
+ * read up to our sizeof (it must check host->struct_size itself). Then
+ * probe() (a positive answer is "skipped: <why>", returned as -ENOTSUP) and
+ * init(host). Any failure undoes everything (dlclose) and says why, naming
+ * the file: "<path>: <reason>".
+ *
+ * The descriptor and the kinds are copied into zeroed structs of our size,
+ * never reading past the struct_size the plugin declares; the handle keeps
+ * those copies: p->desc, p->desc->kinds and plugin_find_kind() point into
+ * them, valid until plugin_unload. Key tables are the plugin's own.
+ *
+ * Several engines in one process may load the same plugin: init() runs on
+ * the first load only and fini() when the last handle is unloaded; all the
+ * loads must pass the same host table (else -EBUSY). Loading and unloading
+ * are serialised by a process-wide lock; any thread may call them.
  */
 #ifndef SCALED_PLUGIN_LOAD_H
 #define SCALED_PLUGIN_LOAD_H
@@ -28,19 +49,29 @@ struct plugin_handle {
 };
 
 /* Returns 0 with *out set (caller frees with plugin_unload), or
+ * -EINVAL (a bad name, or host NULL),
  * -ENOENT (no NAME.so on the path: the message lists the dirs searched),
  * -ELIBBAD (dlopen/dlsym failed: dlerror()), -EPROTO (ABI mismatch or a bad
- * descriptor), -ENOTSUP (probe declined), or init's error. */
+ * descriptor), -ENOTSUP (probe declined: "skipped: <why>"), -EBUSY (loaded
+ * already, with another host table), -ENOMEM, or init's error.
+ * search_path: ':'-separated, used as it is (build it with
+ * plugin_search_path); NULL means plugin_search_path(NULL).
+ * errmsg may be NULL; otherwise *errmsg is set to NULL on success and to a
+ * malloc'd message (alloc_free) on failure, or NULL if even that failed.
+ * *out is NULL on failure. */
 int plugin_load(const char *name, const char *search_path, const struct scaled_host *host,
 		struct plugin_handle **out, char **errmsg);
-/* Calls fini, dlclose, frees. NULL is fine. */
+/* Calls fini (when this is the plugin's last handle), dlclose, frees. Only
+ * for handles from plugin_load; every instance of its kinds must be gone.
+ * NULL is fine. */
 void plugin_unload(struct plugin_handle *p);
 
-/* The kind of that name, or NULL. */
+/* The kind of that name (the handle's copy), or NULL; NULL p or kind: NULL. */
 const struct scaled_kind *plugin_find_kind(const struct plugin_handle *p, const char *kind);
 
-/* The compiled-in default path (build tree dir:install dir) joined after
- * `dirs` and $SCALED_PLUGIN_PATH; malloc'd. */
+/* `dirs` (':'-separated, may be NULL), $SCALED_PLUGIN_PATH, then the
+ * compiled-in build tree dir and install dir, joined with ':', empty parts
+ * left out; malloc'd (alloc_free), NULL when out of memory. */
 char *plugin_search_path(const char *dirs);
 
 #endif
