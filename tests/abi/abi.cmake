@@ -69,3 +69,36 @@ set_target_properties(test_abi PROPERTIES ENABLE_EXPORTS ON)
 add_dependencies(test_abi ${SCALED_ABI_MOCK_TARGETS})
 # The test sets and unsets it itself; start from a known state.
 set_tests_properties(test_abi PROPERTIES ENVIRONMENT "SCALED_PLUGIN_PATH=")
+
+# The real binary: `scaled --check` on tiny farms that each name one mock.
+# A refused plugin is a configuration error: exit 2 and the loader's reason.
+# scaled_abi_check(FARM RC REGEX) - tests/abi/farms/FARM.lua
+function(scaled_abi_check farm rc regex)
+  add_test(NAME abi_check_${farm}
+    COMMAND ${CMAKE_COMMAND} -DSCALED=$<TARGET_FILE:scaled>
+            -DFARM=${SCALED_ABI_SRC}/farms/${farm}.lua
+            -DPLUGIN_DIR=${SCALED_ABI_DIR}/mocks
+            -DEXPECT_RC=${rc} "-DEXPECT_RE=${regex}"
+            -P ${SCALED_ABI_SRC}/farms/run_check.cmake)
+  set_tests_properties(abi_check_${farm} PROPERTIES LABELS abi TIMEOUT 60
+    ENVIRONMENT "SCALED_PLUGIN_PATH=")
+endfunction()
+
+scaled_abi_check(good 0 "plugin good +1\\.0-mock .*mocks/good\\.so.*source files +kind mock_source.*ok")
+scaled_abi_check(wrong_major 2
+  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.0")
+scaled_abi_check(short_struct 2
+  "short_struct\\.so: descriptor too short: 8 bytes, need at least [0-9]+")
+scaled_abi_check(missing_symbol 2
+  "missing_symbol\\.so: not a scaled plugin: no scaled_plugin_entry symbol")
+scaled_abi_check(name_mismatch 2
+  "name_mismatch\\.so: the descriptor is named \"someone_else\", but the file is name_mismatch\\.so")
+scaled_abi_check(failing_init 2
+  "failing_init\\.so: init\\(\\) failed \\(Input/output error\\): cannot reach the GPU")
+scaled_abi_check(bad_kind 2
+  "bad_kind\\.so: kind \"mock_target\": a target kind needs create, destroy, poll and apply; it lacks apply")
+scaled_abi_check(bad_key 2
+  "bad_key\\.so: kind \"mock_source\": key \"limit\" is required and has a default")
+scaled_abi_check(traversal 2
+  "traversal\\.lua:2: .*plugin name \"\\.\\./mocks_alt/good\": only letters, digits")
+scaled_abi_check(missing 2 "missing\\.lua:1: .*plugin \"nope\": no nope\\.so in .*mocks")

@@ -1,0 +1,1 @@
+plugin "name_mismatch"

@@ -1,0 +1,1 @@
+plugin "short_struct"

@@ -1,0 +1,2 @@
+-- A plugin name is never a path.
+plugin "../mocks_alt/good"
