@@ -226,12 +226,14 @@ static const char *plugin_load_role_name(int role)
 	}
 }
 
-/* Keys the core itself reads from every instance of a role. */
+/* Keys the core itself reads from every instance of a role (config.c's
+ * config_source_keys and config_target_keys: keep the two in step). */
 static int plugin_load_key_reserved(const char *key, int role)
 {
 	if (strcmp(key, "kind") == 0)
 		return 1;
-	if (role == SCALED_ROLE_SOURCE && strcmp(key, "every") == 0)
+	if (role == SCALED_ROLE_SOURCE &&
+	    (strcmp(key, "every") == 0 || strcmp(key, "stale") == 0))
 		return 1;
 	if (role == SCALED_ROLE_TARGET && strcmp(key, "poll") == 0)
 		return 1;

@@ -18,11 +18,11 @@
  * needs (create and destroy; source: collect; target: poll and apply), a name
  * no other kind of the plugin has; every key with a name unique in its kind,
  * a known type, not both required and defaulted, and not one the core reads
- * itself ("kind"; "every" for sources; "poll" for targets). Any minor is
- * accepted: an older one is zero-filled past its struct_size, a newer one is
- * read up to our sizeof (it must check host->struct_size itself). Then
- * probe() (a positive answer is "skipped: <why>", returned as -ENOTSUP) and
- * init(host). Any failure undoes everything (dlclose) and says why, naming
+ * itself ("kind"; "every" and "stale" for sources; "poll" for targets). Any
+ * minor is accepted: an older one is zero-filled past its struct_size, a
+ * newer one is read up to our sizeof (it must check host->struct_size
+ * itself). Then probe() (a positive answer is "skipped: <why>", returned as
+ * -ENOTSUP) and init(host). Any failure undoes everything (dlclose) and says why, naming
  * the file: "<path>: <reason>".
  *
  * The descriptor and the kinds are copied into zeroed structs of our size,

@@ -172,12 +172,18 @@ MOCK_UNUSED static const struct scaled_key mock_source_keys[] = {
 #ifdef MOCK_RESERVED_KEY
 	{ "every", SCALED_KEY_DURATION, "10s", 0, "the core's own key" },
 #endif
+#ifdef MOCK_RESERVED_STALE
+	{ "stale", SCALED_KEY_DURATION, "30s", 0, "the core's own key" },
+#endif
 	{ .name = NULL },
 };
 
 MOCK_UNUSED static const struct scaled_key mock_target_keys[] = {
 	{ "size", SCALED_KEY_INT, "1", 0, "initial size" },
 	{ "spot", SCALED_KEY_BOOL, "false", 0, "use spot capacity" },
+#ifdef MOCK_RESERVED_POLL
+	{ "poll", SCALED_KEY_DURATION, "5s", 0, "the core's own key" },
+#endif
 	{ .name = NULL },
 };
 

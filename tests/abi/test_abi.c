@@ -183,6 +183,12 @@ static const struct refusal refusals[] = {
 	{ "reserved_key", -EPROTO,
 	  "kind \"mock_source\": key \"every\" is reserved: scaled reads it for every source", 0,
 	  NULL, "" },
+	{ "reserved_stale", -EPROTO,
+	  "kind \"mock_source\": key \"stale\" is reserved: scaled reads it for every source", 0,
+	  NULL, "" },
+	{ "reserved_poll", -EPROTO,
+	  "kind \"mock_target\": key \"poll\" is reserved: scaled reads it for every target", 0,
+	  NULL, "" },
 	{ "bad_role", -EPROTO,
 	  "kind \"mock_target\": role 3 (notifier) is not one this scaled runs "
 	  "(source or target)", 0, NULL, "" },
