@@ -1,1 +1,585 @@
-/* policy_api.c: being written (see policy_api.h) */
+/*
+ * policy_api.c - group views, series views and the policy call (see
+ * policy_api.h, which is the spec).
+ *
+ * Every C function reached from Lua gets the struct policy_env as upvalue 1
+ * (a light userdata), so nothing is looked up in the registry on the way.
+ * Views are full userdata created once: a group view is cached in the
+ * registry (policy_group.view_ref), a series view in the shared `s` table
+ * (rawset), so a tick allocates nothing unless a policy does.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "duration.h"
+#include "log.h"
+#include "policy_api.h"
+#include "sandbox.h"
+#include "series.h"
+
+/* Registry keys: the addresses are the keys. */
+static const char group_mt_key = 'g';
+static const char series_mt_key = 'v';
+static const char s_table_key = 's';
+/* What g:set() and friends return; the address is the token. */
+static const char proposal_token = 't';
+
+/* Ids of the group view's fields (looked up by name in upvalue 2). */
+enum {
+	GF_NAME = 1,
+	GF_CURRENT,
+	GF_DESIRED,
+	GF_MIN,
+	GF_MAX,
+	GF_STARTING,
+	GF_STOPPING,
+	GF_NOW,
+};
+
+static struct policy_env *env_of(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* Is the value at idx a full userdata with the metatable stored at key? */
+static void *policy_api_testview(lua_State *L, int idx, const char *key)
+{
+	void *p = lua_touserdata(L, idx);
+	int same;
+
+	if (!p || lua_islightuserdata(L, idx) || !lua_getmetatable(L, idx))
+		return NULL;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+	same = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return same ? p : NULL;
+}
+
+static struct policy_group *group_check(lua_State *L, int idx)
+{
+	struct policy_group **p = policy_api_testview(L, idx, &group_mt_key);
+
+	if (!p)
+		luaL_typeerror(L, idx, "group view");
+	return *p;
+}
+
+static const struct series *series_check(lua_State *L, int idx)
+{
+	const struct series **p = policy_api_testview(L, idx, &series_mt_key);
+
+	if (!p)
+		luaL_typeerror(L, idx, "series view");
+	return *p;
+}
+
+/* ------------------------------------------------------------ group view -- */
+
+void policy_api_push_group(lua_State *L, struct policy_group *g)
+{
+	struct policy_group **p;
+
+	if (g->view_ref != LUA_NOREF && g->view_ref != LUA_REFNIL) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
+		return;
+	}
+	p = lua_newuserdatauv(L, sizeof(*p), 0);
+	*p = g;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_mt_key);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	g->view_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* __index(view, key): a field's value, or a method from upvalue 2. */
+static int l_group_index(lua_State *L)
+{
+	struct policy_group *g = group_check(L, 1);
+	const struct policy_env *env = env_of(L);
+
+	lua_settop(L, 2);
+	lua_pushvalue(L, 2);
+	switch (lua_rawget(L, lua_upvalueindex(2))) {
+	case LUA_TFUNCTION:
+		return 1;
+	case LUA_TNUMBER:
+		break;
+	default:
+		return luaL_error(L, "group '%s' has no field '%s'", g->name,
+				  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
+	}
+	switch (lua_tointeger(L, -1)) {
+	case GF_NAME: lua_pushstring(L, g->name); break;
+	case GF_CURRENT: lua_pushinteger(L, g->current); break;
+	case GF_DESIRED: lua_pushinteger(L, g->desired); break;
+	case GF_MIN: lua_pushinteger(L, g->min); break;
+	case GF_MAX: lua_pushinteger(L, g->max); break;
+	case GF_STARTING: lua_pushinteger(L, g->starting); break;
+	case GF_STOPPING: lua_pushinteger(L, g->stopping); break;
+	default: lua_pushnumber(L, (lua_Number)env->now_ms / 1000.0); break;
+	}
+	return 1;
+}
+
+static int l_group_newindex(lua_State *L)
+{
+	return luaL_error(L, "group '%s' is read-only (propose with g:set, g:change, "
+			  "g:percent or g:hold)", group_check(L, 1)->name);
+}
+
+static int l_group_tostring(lua_State *L)
+{
+	lua_pushfstring(L, "group '%s'", group_check(L, 1)->name);
+	return 1;
+}
+
+/* Reasons are cut at SCALED_REASON_MAX - 1 bytes, never inside a UTF-8
+ * sequence. */
+static void policy_api_copy_reason(char *dst, const char *src, size_t len)
+{
+	if (len > SCALED_REASON_MAX - 1) {
+		len = SCALED_REASON_MAX - 1;
+		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+			len--;
+	}
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
+/* Store a proposal for the running call and push the token. */
+static int policy_api_propose(lua_State *L, struct policy_group *g,
+			      enum scaled_proposal_kind kind, double value, int reason_arg)
+{
+	struct policy_env *env = env_of(L);
+	size_t len;
+	const char *reason = luaL_checklstring(L, reason_arg, &len);
+	struct scaled_proposal *p = env->proposal;
+
+	if (!env->calling || !p)
+		return luaL_error(L, "group '%s': no policy is running", g->name);
+	if (g != env->calling)
+		return luaL_error(L, "group '%s' is read-only from policy of '%s'", g->name,
+				  env->calling->name);
+	p->kind = kind;
+	p->value = value;
+	policy_api_copy_reason(p->reason, reason, len);
+	lua_pushlightuserdata(L, (void *)&proposal_token);
+	return 1;
+}
+
+static int l_group_set(lua_State *L)
+{
+	struct policy_group *g = group_check(L, 1);
+	lua_Integer n = luaL_checkinteger(L, 2);
+
+	luaL_argcheck(L, n >= 0 && n <= INT_MAX, 2, "capacity out of range");
+	return policy_api_propose(L, g, SCALED_PROPOSAL_SET, (double)n, 3);
+}
+
+static int l_group_change(lua_State *L)
+{
+	struct policy_group *g = group_check(L, 1);
+	lua_Integer n = luaL_checkinteger(L, 2);
+
+	luaL_argcheck(L, n >= -INT_MAX && n <= INT_MAX, 2, "change out of range");
+	return policy_api_propose(L, g, SCALED_PROPOSAL_CHANGE, (double)n, 3);
+}
+
+static int l_group_percent(lua_State *L)
+{
+	struct policy_group *g = group_check(L, 1);
+	lua_Number pct = luaL_checknumber(L, 2);
+
+	luaL_argcheck(L, isfinite(pct) && pct >= -100 && pct <= 1e6, 2,
+		      "percent must be a number >= -100");
+	return policy_api_propose(L, g, SCALED_PROPOSAL_PERCENT, pct, 3);
+}
+
+static int l_group_hold(lua_State *L)
+{
+	return policy_api_propose(L, group_check(L, 1), SCALED_PROPOSAL_HOLD, 0, 2);
+}
+
+static int l_group_group(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const char *name;
+	struct policy_group *other;
+
+	group_check(L, 1);
+	name = luaL_checkstring(L, 2);
+	other = env->find_group ? env->find_group(env->find_arg, name) : NULL;
+	if (!other)
+		return luaL_error(L, "unknown group '%s'", name);
+	policy_api_push_group(L, other);
+	return 1;
+}
+
+/* ----------------------------------------------------------- series view -- */
+
+/* A window or offset argument: seconds as a number, or a duration string.
+ * Absent or nil: 0 ("every sample" for a window, "now" for an offset). */
+static int64_t policy_api_duration_arg(lua_State *L, int idx, int allow_zero)
+{
+	int64_t ms;
+
+	switch (lua_type(L, idx)) {
+	case LUA_TNONE:
+	case LUA_TNIL:
+		return 0;
+	case LUA_TNUMBER: {
+		lua_Number sec = lua_tonumber(L, idx);
+
+		if (!(sec >= 0 && sec < 1e12))
+			luaL_argerror(L, idx, "seconds must be a number >= 0");
+		ms = llround(sec * 1000.0);
+		break;
+	}
+	case LUA_TSTRING:
+		if (duration_parse(lua_tostring(L, idx), &ms) < 0)
+			luaL_argerror(L, idx, lua_pushfstring(L, "invalid duration '%s'",
+							      lua_tostring(L, idx)));
+		break;
+	default:
+		return luaL_typeerror(L, idx, "seconds or duration string");
+	}
+	if (ms == 0 && !allow_zero)
+		luaL_argerror(L, idx, "a window must be longer than 0");
+	return ms;
+}
+
+/* The bookkeeping the safety pipeline reads: stale or missing inputs. */
+static void policy_api_mark(struct policy_env *env, const struct series *s)
+{
+	if (series_len(s) == 0)
+		env->read_missing = true;
+	else if (series_is_stale(s, env->now_ms))
+		env->read_stale = true;
+}
+
+/* v:avg(w, ago) ... v:pct(p, w, ago); upvalue 2 is the enum series_stat. */
+static int l_series_stat(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const struct series *s = series_check(L, 1);
+	int stat = (int)lua_tointeger(L, lua_upvalueindex(2));
+	int arg = 2;
+	double p = 0, out;
+	int64_t window, ago;
+	int rc;
+
+	if (stat == SERIES_PCT) {
+		p = luaL_checknumber(L, 2);
+		luaL_argcheck(L, p >= 0 && p <= 100, 2, "percentile must be in [0, 100]");
+		arg = 3;
+	}
+	window = policy_api_duration_arg(L, arg, 0);
+	ago = policy_api_duration_arg(L, arg + 1, 1);
+	policy_api_mark(env, s);
+	rc = series_stat(s, stat, env->now_ms - ago, window, p, &out);
+	if (rc == 0 && stat == SERIES_COUNT)
+		lua_pushinteger(L, (lua_Integer)out);
+	else if (rc == 0)
+		lua_pushnumber(L, out);
+	else if (stat == SERIES_COUNT)
+		lua_pushinteger(L, 0);
+	else if (rc == -ENODATA)
+		lua_pushnil(L);
+	else
+		return luaL_error(L, "series '%s': %s failed (%s)", series_name(s),
+				  series_stat_name(stat), strerror(-rc));
+	return 1;
+}
+
+static int l_series_last(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const struct series *s = series_check(L, 1);
+	int64_t t;
+	double v;
+
+	policy_api_mark(env, s);
+	if (series_last(s, &t, &v) < 0)
+		lua_pushnil(L);
+	else
+		lua_pushnumber(L, v);
+	return 1;
+}
+
+static int l_series_age(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const struct series *s = series_check(L, 1);
+	int64_t age;
+
+	policy_api_mark(env, s);
+	age = series_age(s, env->now_ms);
+	if (age < 0 && series_len(s) == 0)
+		lua_pushnil(L);
+	else
+		lua_pushnumber(L, (lua_Number)age / 1000.0);
+	return 1;
+}
+
+static int l_series_index(lua_State *L)
+{
+	const struct series *s = series_check(L, 1);
+
+	lua_settop(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TFUNCTION)
+		return luaL_error(L, "series '%s' has no method '%s'", series_name(s),
+				  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
+	return 1;
+}
+
+static int l_series_newindex(lua_State *L)
+{
+	return luaL_error(L, "series '%s' is read-only", series_name(series_check(L, 1)));
+}
+
+static int l_series_tostring(lua_State *L)
+{
+	lua_pushfstring(L, "series '%s'", series_name(series_check(L, 1)));
+	return 1;
+}
+
+/* s[name]: the view from the cache (upvalue 2), or find the series and
+ * make its view once. `s` is an empty userdata, not a table, so that no
+ * assignment (rawset included) can replace a view another policy reads. */
+static int l_s_index(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const char *name = luaL_checkstring(L, 2);
+	const struct series *s;
+	const struct series **p;
+
+	lua_settop(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
+		return 1;
+	s = env->store ? series_find(env->store, name) : NULL;
+	if (!s)
+		return luaL_error(L, "unknown series '%s'", name);
+	p = lua_newuserdatauv(L, sizeof(*p), 0);
+	*p = s;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &series_mt_key);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, lua_upvalueindex(2));
+	return 1;
+}
+
+static int l_s_newindex(lua_State *L)
+{
+	return luaL_error(L, "series are read-only (cannot set s.%s)", luaL_tolstring(L, 2, NULL));
+}
+
+/* ----------------------------------------------------------------- setup -- */
+
+/* Set the metatable's key to a C closure over (env, upvalue at top). */
+static void policy_api_closure(lua_State *L, const char *key, lua_CFunction fn,
+			       struct policy_env *env, int with_upvalue)
+{
+	lua_pushlightuserdata(L, env);
+	if (with_upvalue)
+		lua_rotate(L, -2, 1); /* env, upvalue */
+	lua_pushcclosure(L, fn, with_upvalue ? 2 : 1);
+	lua_setfield(L, -2, key);
+}
+
+static int policy_api_setup(lua_State *L)
+{
+	static const char *const fields[] = { "name", "current", "desired", "min", "max",
+					      "starting", "stopping", "now", NULL };
+	static const luaL_Reg group_methods[] = {
+		{ "set", l_group_set }, { "change", l_group_change },
+		{ "percent", l_group_percent }, { "hold", l_group_hold },
+		{ "group", l_group_group }, { NULL, NULL },
+	};
+	static const struct { const char *name; int stat; } stats[] = {
+		{ "avg", SERIES_AVG }, { "min", SERIES_MIN }, { "max", SERIES_MAX },
+		{ "sum", SERIES_SUM }, { "count", SERIES_COUNT }, { "rate", SERIES_RATE },
+		{ "pct", SERIES_PCT }, { NULL, 0 },
+	};
+	static const luaL_Reg series_methods[] = {
+		{ "last", l_series_last }, { "age", l_series_age }, { NULL, NULL },
+	};
+	struct policy_env *env = lua_touserdata(L, 1);
+
+	/* Group metatable; __index's upvalue 2 maps names to field ids and
+	 * methods. __metatable hides it from getmetatable/setmetatable. */
+	lua_newtable(L);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_newtable(L);
+	for (int i = 0; fields[i]; i++) {
+		lua_pushinteger(L, GF_NAME + i);
+		lua_setfield(L, -2, fields[i]);
+	}
+	lua_pushlightuserdata(L, env);
+	luaL_setfuncs(L, group_methods, 1);
+	policy_api_closure(L, "__index", l_group_index, env, 1);
+	policy_api_closure(L, "__newindex", l_group_newindex, env, 0);
+	policy_api_closure(L, "__tostring", l_group_tostring, env, 0);
+	lua_pushliteral(L, "group view");
+	lua_setfield(L, -2, "__name");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);
+
+	/* Series view metatable, the same way. */
+	lua_newtable(L);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_newtable(L);
+	for (int i = 0; stats[i].name; i++) {
+		lua_pushlightuserdata(L, env);
+		lua_pushinteger(L, stats[i].stat);
+		lua_pushcclosure(L, l_series_stat, 2);
+		lua_setfield(L, -2, stats[i].name);
+	}
+	lua_pushlightuserdata(L, env);
+	luaL_setfuncs(L, series_methods, 1);
+	policy_api_closure(L, "__index", l_series_index, env, 1);
+	policy_api_closure(L, "__newindex", l_series_newindex, env, 0);
+	policy_api_closure(L, "__tostring", l_series_tostring, env, 0);
+	lua_pushliteral(L, "series view");
+	lua_setfield(L, -2, "__name");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &series_mt_key);
+
+	/* The shared `s`: an empty userdata over the cache of views. */
+	lua_newuserdatauv(L, 0, 0);
+	lua_newtable(L);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_newtable(L);
+	policy_api_closure(L, "__index", l_s_index, env, 1);
+	policy_api_closure(L, "__newindex", l_s_newindex, env, 0);
+	lua_pushliteral(L, "series");
+	lua_setfield(L, -2, "__name");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &s_table_key);
+	return 0;
+}
+
+int policy_api_open(lua_State *L, struct policy_env *env)
+{
+	int status;
+
+	lua_pushcfunction(L, policy_api_setup);
+	lua_pushlightuserdata(L, env);
+	status = lua_pcall(L, 1, 0, 0);
+	if (status == LUA_OK)
+		return 0;
+	LOG_ERROR("lua: cannot set up the policy API: %s", lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return status == LUA_ERRMEM ? -ENOMEM : -EINVAL;
+}
+
+/* ------------------------------------------------------------------ call -- */
+
+static int policy_api_make_view(lua_State *L)
+{
+	policy_api_push_group(L, lua_touserdata(L, 1));
+	return 0;
+}
+
+/* Runs inside sandbox_pcall: (policy, g, s) -> the policy's first result.
+ * Looking up `evaluate` here keeps a table's __index under the deadline. */
+static int policy_api_trampoline(lua_State *L)
+{
+	switch (lua_type(L, 1)) {
+	case LUA_TFUNCTION:
+		lua_call(L, 2, 1);
+		return 1;
+	case LUA_TTABLE:
+		if (lua_getfield(L, 1, "evaluate") != LUA_TFUNCTION)
+			return luaL_error(L, "policy table has no evaluate function");
+		lua_insert(L, 1); /* evaluate, self, g, s */
+		lua_call(L, 3, 1);
+		return 1;
+	default:
+		return luaL_error(L, "policy is a %s, expected a function or a table "
+				  "with an evaluate function", luaL_typename(L, 1));
+	}
+}
+
+static void policy_api_fail(struct scaled_proposal *out, const char *msg)
+{
+	const char *nl = strchr(msg, '\n');
+
+	out->kind = SCALED_PROPOSAL_ERROR;
+	out->value = 0;
+	policy_api_copy_reason(out->reason, msg, nl ? (size_t)(nl - msg) : strlen(msg));
+}
+
+int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_group *g,
+		    int fn_ref, const char *name, struct scaled_proposal *out)
+{
+	lua_State *L = sandbox_state(sb);
+	char *err = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->policy, sizeof(out->policy), "%s", name ? name : "");
+	out->kind = SCALED_PROPOSAL_NONE;
+	if (!lua_checkstack(L, 4)) {
+		policy_api_fail(out, "lua: stack overflow");
+		return -ENOMEM;
+	}
+	if (g->view_ref == LUA_NOREF || g->view_ref == LUA_REFNIL) {
+		lua_pushcfunction(L, policy_api_make_view);
+		lua_pushlightuserdata(L, g);
+		if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+			lua_pop(L, 1);
+			policy_api_fail(out, "not enough memory for the group view");
+			return -ENOMEM;
+		}
+	}
+
+	env->calling = g;
+	env->proposal = out;
+	env->read_stale = env->read_missing = false;
+	lua_pushcfunction(L, policy_api_trampoline);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &s_table_key);
+	rc = sandbox_pcall(sb, 3, 1, &err);
+	if (rc == 0) {
+		if (lua_isnil(L, -1)) {
+			/* Abstain, even if a proposal method ran: only what is
+			 * returned counts. */
+			out->kind = SCALED_PROPOSAL_NONE;
+			out->value = 0;
+			out->reason[0] = '\0';
+		} else if (lua_touserdata(L, -1) != &proposal_token) {
+			char msg[SCALED_REASON_MAX];
+
+			snprintf(msg, sizeof(msg), "policy returned %s, expected a proposal "
+				 "(g:set/change/percent/hold) or nothing", luaL_typename(L, -1));
+			policy_api_fail(out, msg);
+			rc = -EINVAL;
+		} else if (out->kind == SCALED_PROPOSAL_NONE) {
+			policy_api_fail(out, "policy returned a proposal made in another call");
+			rc = -EINVAL;
+		}
+		lua_pop(L, 1);
+	} else {
+		policy_api_fail(out, err ? err : "policy failed (no memory for the message)");
+		LOG_WARN("group %s: policy %s: %s", g->name, out->policy,
+			 err ? err : "(no message)");
+	}
+	free(err);
+	out->stale = env->read_stale;
+	out->missing = env->read_missing;
+	env->calling = NULL;
+	env->proposal = NULL;
+	return rc;
+}

@@ -17,14 +17,24 @@
  *   v:avg(w) v:min(w) v:max(w) v:sum(w) v:count(w) v:rate(w)
  *   v:pct(p, w)                    window statistics; w is seconds (number)
  *                                  or a duration string ("2m"); omitted: all
+ *   v:avg(w, ago) ... v:pct(p, w, ago)
+ *                                  the same over the window that ends `ago`
+ *                                  (seconds or duration) before now, so that
+ *                                  a policy can look at consecutive periods
  *   (every statistic returns nil when the window has no data; count returns 0)
+ *   Unknown fields and methods of g and v raise an error; both are read-only.
  *
  * The proposal methods write into the current call's proposal slot and return
  * a token; the policy returns that token (return g:hold("why")). A policy that
  * returns nothing abstains. Returning anything else is an error.
  *
- * Bookkeeping for the safety pipeline: each series statistic marks the call
- * as having read a stale series (series_is_stale) or a series with no data.
+ * Proposal arguments: set(n) takes an integer >= 0, change(n) an integer,
+ * percent(p) a number >= -100; the reason is a string, required, cut to
+ * SCALED_REASON_MAX - 1 bytes.
+ *
+ * Bookkeeping for the safety pipeline: each series statistic (last and age
+ * included) marks the call as having read a stale series (series_is_stale)
+ * or a series with no sample at all.
  *
  * No allocation on the hot path: group views and series views are created
  * once and cached in the registry.
@@ -66,16 +76,19 @@ struct policy_env {
 /* Register the metatables and the shared `s` table; env must outlive L. */
 int policy_api_open(lua_State *L, struct policy_env *env);
 
-/* Push the (cached) view of a group. */
+/* Push the (cached) view of a group. The first push creates it and may raise
+ * a memory error: call it from protected code (policy_api_call does). */
 void policy_api_push_group(lua_State *L, struct policy_group *g);
 
 /* Call the policy held at registry reference fn_ref for group g. A policy is
  * a function, or a table with an `evaluate(self, g, s)` method. Fills *out:
  * kind/value/reason from the policy, stale/missing from what it read; on a
  * Lua error, time or memory limit, kind = SCALED_PROPOSAL_ERROR and the
- * reason holds the first line of the error. Returns 0, or the negative errno
- * of sandbox_pcall (the proposal is filled either way). `name` is copied into
- * out->policy. */
+ * reason holds the first line of the error (the whole message, traceback
+ * included, goes to the log). Returns 0, the negative errno of sandbox_pcall,
+ * or -EINVAL when the policy returned something that is not a proposal (the
+ * proposal is filled either way). `name` is copied into out->policy;
+ * out->wanted is left 0 for the safety pipeline to resolve. */
 int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_group *g,
 		    int fn_ref, const char *name, struct scaled_proposal *out);
 

@@ -9,7 +9,13 @@
  * policy run twice on the same inputs decides the same), utf8, and a require
  * that loads text modules only from the shipped policy directory and the
  * farm's own directory (module names are [A-Za-z0-9_.] only; '.' maps to
- * '/'). No io, os, debug, package, coroutine-free of nothing else.
+ * '/'). No io, os, debug, package, coroutine.
+ *
+ * Base functions that differ from stock Lua: print writes to the log (info);
+ * pcall and xpcall cannot catch the deadline error (once the deadline has
+ * passed the error goes on up); setmetatable refuses a metatable with __gc
+ * (a finalizer would run outside any deadline). require caches modules in a
+ * registry table of its own; a module that returns nothing is cached as true.
  *
  * Every call from C into Lua goes through sandbox_pcall: a traceback handler,
  * an instruction-count hook that raises an error once the wall-clock deadline
@@ -46,7 +52,9 @@ int sandbox_load_file(struct sandbox *sb, const char *path, char **errmsg);
 int sandbox_load_string(struct sandbox *sb, const char *chunkname, const char *text,
 			char **errmsg);
 
-/* lua_pcall with traceback, deadline and memory cap. On error nothing is left
+/* lua_pcall with traceback, deadline and memory cap. Calls may nest (a C
+ * function called from Lua calling back into Lua); the outermost call's
+ * deadline holds for all of them. On error nothing is left
  * on the stack in place of results, the message (with traceback) goes to
  * *errmsg, and the return is -ETIMEDOUT (deadline), -ENOMEM (memory cap) or
  * -EINVAL (any other Lua error). */

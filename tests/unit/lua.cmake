@@ -1,0 +1,13 @@
+# The Lua sandbox and the policy API.
+set(CORE ${CMAKE_SOURCE_DIR}/core)
+
+scaled_unit_test(test_sandbox LABEL lua
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox.c
+    ${CORE}/sandbox.c ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
+  LIBS PkgConfig::LUA)
+
+scaled_unit_test(test_policy_api LABEL lua
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_api.c
+    ${CORE}/policy_api.c ${CORE}/sandbox.c ${CORE}/series.c ${CORE}/duration.c
+    ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
+  LIBS PkgConfig::LUA m)
