@@ -71,12 +71,21 @@ static int l_plugin(lua_State *L)
 	config_check_name(L, "plugin", 1);
 	name = lua_tostring(L, 1);
 	rc = engine_add_plugin(e, name, &err);
-	if (rc < 0) {
-		snprintf(buf, sizeof buf, "%s", err ? err : strerror(-rc));
-		alloc_free(err);
-		return luaL_error(L, "plugin \"%s\": %s", name, buf);
+	snprintf(buf, sizeof buf, "%s", err ? err : strerror(-rc));
+	alloc_free(err);
+	if (rc == -ENOTSUP) {
+		/* probe() said it cannot run here (DESIGN: log and skip). The
+		 * farm learns it from the return value and can do without:
+		 *   if plugin "infer" then target "gpu" { ... } end */
+		LOG_WARN("plugin \"%s\": %s", name, buf);
+		lua_pushboolean(L, 0);
+		lua_pushstring(L, buf);
+		return 2;
 	}
-	return 0;
+	if (rc < 0)
+		return luaL_error(L, "plugin \"%s\": %s", name, buf);
+	lua_pushboolean(L, 1);
+	return 1;
 }
 
 /* ------------------------------------------------------ source / target -- */

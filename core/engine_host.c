@@ -30,8 +30,11 @@ static void host_log(struct scaled_instance *inst, enum scaled_log_level level,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	log_msg(level, "%s %s: %s", inst->role == SCALED_ROLE_TARGET ? "target" : "source",
-		inst->name, line);
+	if (!inst)
+		log_msg(level, "plugin: %s", line);
+	else
+		log_msg(level, "%s %s: %s", inst->role == SCALED_ROLE_TARGET ? "target" : "source",
+			inst->name, line);
 }
 
 static int64_t host_now_ms(struct scaled_instance *inst)

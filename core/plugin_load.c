@@ -31,13 +31,9 @@
 #error "SCALED_INSTALL_PLUGIN_DIR must be defined by the build"
 #endif
 
-#define PLUGIN_LOAD_MEMBER_END(type, member)                                   \
-	(offsetof(type, member) + sizeof(((type *)0)->member))
-
-/* The sizes of the ABI 1.0 structs: what every 1.x plugin has at least.
- * Members appended by later minors must not move these. */
-#define PLUGIN_LOAD_DESC_SIZE_1_0 PLUGIN_LOAD_MEMBER_END(struct scaled_plugin, kinds)
-#define PLUGIN_LOAD_KIND_SIZE_1_0 PLUGIN_LOAD_MEMBER_END(struct scaled_kind, apply)
+/* The sizes of the ABI 1.0 structs, from plugin.h. */
+#define PLUGIN_LOAD_DESC_SIZE_1_0 SCALED_PLUGIN_SIZE_1_0
+#define PLUGIN_LOAD_KIND_SIZE_1_0 SCALED_KIND_SIZE_1_0
 
 /* Defensive bounds for lists that should be NULL-terminated. */
 #define PLUGIN_LOAD_MAX_KINDS 256

@@ -103,4 +103,5 @@ scaled_abi_check(bad_key 2
   "bad_key\\.so: kind \"mock_source\": key \"limit\" is required and has a default")
 scaled_abi_check(traversal 2
   "traversal\\.lua:2: .*plugin name \"\\.\\./mocks_alt/good\": only letters, digits")
+scaled_abi_check(probe_skip 0 "plugin \"probe_declines\": .*probe_declines\\.so: skipped: no GPU.*plugin good .*ok")
 scaled_abi_check(missing 2 "missing\\.lua:1: .*plugin \"nope\": no nope\\.so in .*mocks")

@@ -12,7 +12,12 @@
  *    field and only ever grows at its end.
  *  - A plugin built for another ABI major is refused, with a message naming
  *    both versions. A plugin built for an older minor is accepted; the core
- *    reads nothing past the struct_size the plugin declares.
+ *    reads nothing past the struct_size the plugin declares. A plugin built
+ *    for a newer minor is accepted too, and read up to the core's own struct
+ *    sizes: such a plugin checks host->abi_minor (or SCALED_HOST_HAS) in
+ *    init before it uses anything newer than the core offers.
+ *  - init() and fini() run once per process, however many engines load the
+ *    plugin; every engine of a process hands the same host table.
  *  - The host table is append-only: a plugin checks host->struct_size before
  *    using a member added after the minor it was built for
  *    (SCALED_HOST_HAS(host, member)).
@@ -132,7 +137,8 @@ struct scaled_host {
 	size_t struct_size;
 	uint32_t abi_major, abi_minor;
 
-	/* printf-style log line, prefixed by the instance's name. */
+	/* printf-style log line, prefixed by the instance's name. inst may be
+	 * NULL (from probe or init): the line is then prefixed "plugin". */
 	void (*log)(struct scaled_instance *inst, enum scaled_log_level level,
 		    const char *fmt, ...)
 #if defined(__GNUC__)
@@ -241,6 +247,12 @@ struct scaled_plugin {
 	/* NULL-terminated list of kinds. */
 	const struct scaled_kind *const *kinds;
 };
+
+/* The sizes of the ABI 1.0 structs: the least struct_size the core accepts. */
+#define SCALED_PLUGIN_SIZE_1_0                                                 \
+	(offsetof(struct scaled_plugin, kinds) + sizeof(void *))
+#define SCALED_KIND_SIZE_1_0                                                   \
+	(offsetof(struct scaled_kind, apply) + sizeof(void (*)(void)))
 
 /* The exported function every plugin defines (declared here so that each
  * definition is checked against it):
