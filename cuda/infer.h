@@ -8,10 +8,17 @@
  * only when CMake finds CUDA and cuDNN (SCALED_CUDA=AUTO|ON).
  *
  * Errors: 0 or a negative errno; *errmsg gets a malloc'd message naming the
- * node (by its ONNX name) and the reason. Ownership: the caller owns what the
- * *_new/_load functions return and frees it with the matching _free.
+ * node (by its ONNX name) and the reason (errmsg may be NULL; it is left
+ * untouched on success; the caller frees the message). Ownership: the caller
+ * owns what the *_new/_load functions return and frees it with the matching
+ * _free; a model must outlive the sessions made from it.
  * Threads: a model is read-only after load and may be shared by sessions; a
  * session is used by one thread at a time.
+ *
+ * Supported ONNX: IR 3..10, default-domain opsets 7..21; operators Conv,
+ * BatchNormalization, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool,
+ * Add, Gemm, MatMul (2-D), Flatten, Reshape, Softmax, Concat, Identity,
+ * Dropout (inference), Constant; one float NCHW input, one output.
  */
 #ifndef SCALED_INFER_H
 #define SCALED_INFER_H
@@ -41,6 +48,10 @@ void infer_model_free(struct infer_model *m);
 void infer_model_input_dims(const struct infer_model *m, int64_t dims[4]);
 /* Number of values per item in the single output (the class count). */
 int64_t infer_model_output_size(const struct infer_model *m);
+/* 0 when the model runs at any batch (each item is computed on its own,
+ * even if the file declares a fixed batch); otherwise the one batch it
+ * runs at (a fixed-batch graph that mixes items, e.g. Reshape [1, -1]). */
+int infer_model_fixed_batch(const struct infer_model *m);
 
 struct infer_session_options {
 	enum infer_backend backend;
@@ -52,12 +63,15 @@ struct infer_session_options {
 
 int infer_session_new(const struct infer_model *m, const struct infer_session_options *opt,
 		      struct infer_session **out, char **errmsg);
-/* input: batch x C x H x W floats (NCHW); output: batch x output_size. */
+/* input: batch x C x H x W floats (NCHW); output: batch x output_size.
+ * On the CPU backend an item's result is bit-identical whatever the thread
+ * count or the batch it is run in (every sum is taken in the same order). */
 int infer_session_run(struct infer_session *s, const float *input, int batch,
 		      float *output, char **errmsg);
 void infer_session_free(struct infer_session *s);
 
-/* Is a CUDA backend compiled in and a device present? 0 yes, else a reason. */
+/* Is a CUDA backend compiled in and a device present? 0 yes, else a negative
+ * errno and the reason in why (e.g. "built without CUDA"). */
 int infer_cuda_available(char *why, size_t whylen);
 
 #endif

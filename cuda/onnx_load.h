@@ -1,0 +1,108 @@
+/*
+ * onnx_load.h - internals shared by the ONNX loader's files: the load
+ * context, the node being converted, attribute and constant helpers, and
+ * one converter per group of operators.
+ *
+ * Not for use outside the loader: it includes the protobuf-c code
+ * generated at build time from Debian's onnx.proto. The loader's entry
+ * point is in onnx.h.
+ */
+#ifndef SCALED_ONNX_LOAD_H
+#define SCALED_ONNX_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "graph.h"
+#include "onnx.pb-c.h"
+
+/* A name bound to a constant: an initializer or a Constant node's value. */
+struct onnx_const {
+	const char *name;
+	const Onnx__TensorProto *t;
+};
+
+struct onnx_ctx {
+	struct graph *g;
+	int64_t opset;			/* of the default domain */
+	struct onnx_const *consts;
+	size_t n_consts, cap_consts;
+};
+
+/* The ONNX node being converted. */
+struct onnx_node {
+	struct onnx_ctx *ctx;
+	const Onnx__NodeProto *np;
+	const char *name;		/* the node name, or "Op#index" */
+	const char *op;			/* op_type */
+};
+
+/* A decoded constant; exactly one of f and i is set (malloc'd). */
+struct onnx_tensor {
+	const char *name;
+	int rank;
+	int64_t dims[GRAPH_MAX_RANK];
+	int64_t count;
+	float *f;
+	int64_t *i;
+};
+
+/* onnx_tensor.c: decode t as FLOAT or INT64 (want, an ONNX data type);
+ * messages start with prefix. */
+int onnx_tensor_decode(const Onnx__TensorProto *t, int want, const char *prefix,
+		       struct onnx_tensor *out, char **errmsg);
+void onnx_tensor_release(struct onnx_tensor *t);
+
+/* onnx_attr.c. Each getter leaves *out at def when the attribute is absent
+ * and refuses one of the wrong type. onnx_attr_ints wants exactly n values
+ * and sets *found. onnx_attr_check refuses any attribute not in known
+ * (NULL-terminated). */
+int onnx_attr_check(const struct onnx_node *n, const char *const *known, char **errmsg);
+int onnx_attr_int(const struct onnx_node *n, const char *name, int64_t def,
+		  int64_t *out, char **errmsg);
+int onnx_attr_float(const struct onnx_node *n, const char *name, float def,
+		    float *out, char **errmsg);
+int onnx_attr_ints(const struct onnx_node *n, const char *name, int64_t *out,
+		   size_t count, int *found, char **errmsg);
+int onnx_attr_string(const struct onnx_node *n, const char *name, const char *def,
+		     char *buf, size_t len, char **errmsg);
+const Onnx__AttributeProto *onnx_attr_find(const struct onnx_node *n, const char *name);
+
+/* onnx_load.c: inputs and outputs of the node being converted. */
+int onnx_has_input(const struct onnx_node *n, size_t idx);
+const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *name);
+int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
+		   char **errmsg);
+/* Input idx must be a computed value; *value gets its index. */
+int onnx_input_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg);
+/* Input idx must be a constant of type want; decoded into *t. */
+int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
+		     struct onnx_tensor *t, char **errmsg);
+/* Refuse outputs past the first unless their names are empty. */
+int onnx_one_output(const struct onnx_node *n, char **errmsg);
+/* Append a graph node for n and its output value; *node gets its index. */
+int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
+	      char **errmsg);
+int onnx_node_errf(const struct onnx_node *n, char **errmsg, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* onnx_conv.c and onnx_ops.c: one converter per operator. */
+int onnx_conv(struct onnx_node *n, char **errmsg);
+int onnx_batchnorm(struct onnx_node *n, char **errmsg);
+int onnx_maxpool(struct onnx_node *n, char **errmsg);
+int onnx_avgpool(struct onnx_node *n, char **errmsg);
+int onnx_globalavgpool(struct onnx_node *n, char **errmsg);
+int onnx_relu(struct onnx_node *n, char **errmsg);
+int onnx_clip(struct onnx_node *n, char **errmsg);
+int onnx_add(struct onnx_node *n, char **errmsg);
+int onnx_gemm(struct onnx_node *n, char **errmsg);
+int onnx_matmul(struct onnx_node *n, char **errmsg);
+int onnx_flatten(struct onnx_node *n, char **errmsg);
+int onnx_reshape(struct onnx_node *n, char **errmsg);
+int onnx_softmax(struct onnx_node *n, char **errmsg);
+int onnx_concat(struct onnx_node *n, char **errmsg);
+int onnx_identity(struct onnx_node *n, char **errmsg);
+int onnx_dropout(struct onnx_node *n, char **errmsg);
+int onnx_constant(struct onnx_node *n, char **errmsg);
+
+#endif

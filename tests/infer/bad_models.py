@@ -1,0 +1,93 @@
+"""Models the inference core must refuse, written as bad_*.onnx. What each
+refusal must say is listed in infer_refusal_test.c."""
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+from model_builder import FLOAT, Model, save_bad
+
+
+def build():
+    def relu_model(name, opset=13, ir=None):
+        m = Model(name, opset)
+        m.node('Relu', ['x'], ['y'])
+        return m.build((1, 3, 4, 4), ir=ir, check=False)
+
+    save_bad(relu_model('bad_opset6', opset=6))
+    save_bad(relu_model('bad_opset22', opset=22))
+    save_bad(relu_model('bad_ir2', ir=2))
+
+    def graph_of(name, nodes, in_shape=(2, 3, 8, 8), opset=13, dynamic=False, build=None):
+        m = Model(name, opset)
+        if build:
+            build(m)
+        for n in nodes:
+            m.nodes.append(n)
+        save_bad(m.build(in_shape, dynamic=dynamic, check=False))
+
+    N = helper.make_node
+    graph_of('bad_unknown_op', [N('FooBar', ['x'], ['y'], name='weird')])
+    graph_of('bad_domain', [N('Relu', ['x'], ['y'], name='ms', domain='com.microsoft')])
+    graph_of('bad_missing_init', [N('Conv', ['x', 'w_missing'], ['y'], name='conv1')])
+    graph_of('bad_order', [N('Relu', ['a'], ['y'], name='second'), N('Relu', ['x'], ['a'], name='first')])
+    graph_of('bad_dup_output', [N('Relu', ['x'], ['y'], name='r1'), N('Relu', ['x'], ['y'], name='r2')])
+    graph_of('bad_auto_pad', [N('Conv', ['x', 'w'], ['y'], name='conv1', auto_pad='GARBAGE')],
+             build=lambda m: m.weight('w', 4, 3, 3, 3))
+    graph_of('bad_conv_attr', [N('Conv', ['x', 'w'], ['y'], name='conv1', foo=3)],
+             build=lambda m: m.weight('w', 4, 3, 3, 3))
+    graph_of('bad_conv_channels', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
+             build=lambda m: m.weight('w', 4, 5, 3, 3))
+    graph_of('bad_conv_1d', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
+             build=lambda m: m.weight('w', 4, 3, 3))
+    graph_of('bad_gemm_shape', [N('Flatten', ['x'], ['f'], name='flat'),
+                                N('Gemm', ['f', 'w'], ['y'], name='fc', transB=1)],
+             in_shape=(2, 2, 3, 3), build=lambda m: m.weight('w', 10, 20))
+    graph_of('bad_gemm_transa', [N('Flatten', ['x'], ['f']), N('Gemm', ['f', 'w'], ['y'], name='fc', transA=1)],
+             in_shape=(2, 2, 3, 3), build=lambda m: m.weight('w', 2, 10))
+    graph_of('bad_ceil_mode', [N('MaxPool', ['x'], ['y'], name='pool', kernel_shape=[3, 3], ceil_mode=1)],
+             opset=12)
+    graph_of('bad_pool_kernel', [N('MaxPool', ['x'], ['y'], name='pool', kernel_shape=[9, 9])])
+    graph_of('bad_concat_batch', [N('Concat', ['x', 'x'], ['y'], name='cat', axis=0)])
+    graph_of('bad_softmax_batch', [N('Softmax', ['x'], ['y'], name='sm', axis=0)])
+    graph_of('bad_add_broadcast', [N('Add', ['x', 'c'], ['y'], name='add')],
+             build=lambda m: m.init('c', m.rand(3, 1, 8)))
+    graph_of('bad_add_shapes', [N('MaxPool', ['x'], ['p'], kernel_shape=[2, 2], strides=[2, 2]),
+                                N('Add', ['x', 'p'], ['y'], name='add')])
+    graph_of('bad_reshape_count', [N('Reshape', ['x', 's'], ['y'], name='rs')],
+             build=lambda m: m.init('s', np.array([0, 7], np.int64)))
+    graph_of('bad_reshape_input', [N('Relu', ['x'], ['r']), N('Reshape', ['x', 'r'], ['y'], name='rs')])
+    graph_of('bad_dynamic_reshape', [N('Reshape', ['x', 's'], ['y'], name='rs')], dynamic=True,
+             build=lambda m: m.init('s', np.array([1, -1], np.int64)))
+    graph_of('bad_clip_input', [N('Relu', ['x'], ['r']), N('Clip', ['x', 'r'], ['y'], name='clip')])
+    graph_of('bad_dtype', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
+             build=lambda m: m.inits.append(numpy_helper.from_array(np.zeros((4, 3, 3, 3)), 'w')))
+
+    def short_raw(m):
+        t = numpy_helper.from_array(np.zeros((4, 3, 3, 3), np.float32), 'w')
+        t.raw_data = t.raw_data[:10]
+        m.inits.append(t)
+    graph_of('bad_raw_size', [N('Conv', ['x', 'w'], ['y'], name='conv1')], build=short_raw)
+
+    def external(m):
+        t = numpy_helper.from_array(np.zeros((4, 3, 3, 3), np.float32), 'w')
+        t.ClearField('raw_data')
+        t.data_location = TensorProto.EXTERNAL
+        t.external_data.add(key='location', value='weights.bin')
+        m.inits.append(t)
+    graph_of('bad_external', [N('Conv', ['x', 'w'], ['y'], name='conv1')], build=external)
+
+    # Two image inputs; a 3-D input; an output that is a constant.
+    m = Model('bad_two_inputs')
+    m.node('Add', ['x', 'x2'], ['y'], name='add')
+    g = m.build((1, 3, 4, 4), check=False)
+    g.graph.input.append(helper.make_tensor_value_info('x2', FLOAT, [1, 3, 4, 4]))
+    save_bad(g)
+
+    m = Model('bad_input_rank')
+    m.node('Relu', ['x'], ['y'])
+    save_bad(m.build((2, 3, 8), check=False))
+
+    m = Model('bad_output_const')
+    m.node('Relu', ['x'], ['r'])
+    m.init('y', np.zeros(3, np.float32))
+    save_bad(m.build((1, 3, 4, 4), check=False))
+

@@ -1,0 +1,58 @@
+# Tests of the inference core (cuda/model.cmake): the ONNX loader and the CPU
+# backend. Labels: unit, infer.
+#
+#   infer_api_test      no Python needed: models built with protobuf-c in C
+#   infer_models_gen    fixture: tests/infer/gen_models.py writes the ONNX
+#                       models, inputs and NumPy reference outputs
+#   infer_models_test   every model against its reference, bit-identical
+#                       across threads and batch splits; fusions; sessions
+#   infer_refusal_test  every bad model refused with the expected words;
+#                       truncated, mutated files
+#
+# gen_models.py needs Debian's python3-numpy and python3-onnx, so it runs
+# with /usr/bin/python3 (not whatever python3 is first on PATH). Without
+# them it exits 77 and leaves a SKIP file; both it and infer_models_test
+# then report "skipped", never a silent pass.
+if(NOT TARGET scaled_infer_core)
+  return()
+endif()
+
+set(SCALED_INFER_PYTHON "/usr/bin/python3" CACHE FILEPATH
+  "Python with numpy and onnx that generates the inference test models")
+set(infer_models_dir "${CMAKE_BINARY_DIR}/tests/infer-models")
+
+if(EXISTS "${SCALED_INFER_PYTHON}")
+  add_test(NAME infer_models_gen
+    COMMAND ${SCALED_INFER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/infer/gen_models.py
+            ${infer_models_dir})
+else()
+  add_test(NAME infer_models_gen
+    COMMAND sh -c "mkdir -p \"$1\" && echo \"$2 not found: install python3-numpy and python3-onnx\" > \"$1/SKIP\" && cat \"$1/SKIP\"; exit 77"
+            sh ${infer_models_dir} ${SCALED_INFER_PYTHON})
+endif()
+set_tests_properties(infer_models_gen PROPERTIES
+  FIXTURES_SETUP infer_models SKIP_RETURN_CODE 77 LABELS "unit;infer" TIMEOUT 300)
+
+foreach(t infer_models_test infer_refusal_test)
+  scaled_unit_test(${t}
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/${t}.c
+            ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
+    LIBS scaled_infer_core)
+  # The models' directory, unless given as the first argument.
+  target_compile_definitions(${t} PRIVATE INFER_MODELS_DIR="${infer_models_dir}")
+  set_tests_properties(${t} PROPERTIES
+    FIXTURES_REQUIRED infer_models SKIP_RETURN_CODE 77 LABELS "unit;infer")
+endforeach()
+
+scaled_unit_test(infer_api_test
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/infer_api_test.c
+          ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
+  LIBS scaled_infer_core)
+target_include_directories(infer_api_test SYSTEM PRIVATE
+  $<TARGET_PROPERTY:scaled_onnx_proto,INTERFACE_INCLUDE_DIRECTORIES>)
+set_tests_properties(infer_api_test PROPERTIES LABELS "unit;infer")
+
+# A measuring tool, not a test: build-infer/tests/infer_bench MODEL [BATCH ITERS THREADS]
+add_executable(infer_bench ${CMAKE_SOURCE_DIR}/tests/infer/infer_bench.c)
+target_compile_definitions(infer_bench PRIVATE _GNU_SOURCE)
+target_link_libraries(infer_bench PRIVATE scaled_infer_core scaled_warnings)
