@@ -264,12 +264,11 @@ static void policy_api_mark(struct policy_env *env, const struct series *s)
 		env->read_stale = true;
 }
 
-/* v:avg(w, ago) ... v:pct(p, w, ago); upvalue 2 is the enum series_stat. */
-static int l_series_stat(lua_State *L)
+/* v:avg(w, ago) ... v:pct(p, w, ago), v:last(w, ago). */
+static int policy_api_stat(lua_State *L, int stat)
 {
 	struct policy_env *env = env_of(L);
 	const struct series *s = series_check(L, 1);
-	int stat = (int)lua_tointeger(L, lua_upvalueindex(2));
 	int arg = 2;
 	double p = 0, out;
 	int64_t window, ago;
@@ -298,6 +297,13 @@ static int l_series_stat(lua_State *L)
 	return 1;
 }
 
+/* upvalue 2 is the enum series_stat */
+static int l_series_stat(lua_State *L)
+{
+	return policy_api_stat(L, (int)lua_tointeger(L, lua_upvalueindex(2)));
+}
+
+/* v:last(): the newest sample; v:last(w, ago): the newest within a window. */
 static int l_series_last(lua_State *L)
 {
 	struct policy_env *env = env_of(L);
@@ -305,6 +311,8 @@ static int l_series_last(lua_State *L)
 	int64_t t;
 	double v;
 
+	if (!lua_isnoneornil(L, 2) || !lua_isnoneornil(L, 3))
+		return policy_api_stat(L, SERIES_LAST);
 	policy_api_mark(env, s);
 	if (series_last(s, &t, &v) < 0)
 		lua_pushnil(L);

@@ -14,10 +14,11 @@
  *   s.NAME or s["NAME.sub"]        a series view; an unknown name raises
  *                                  "unknown series 'x'"
  *   v:last() v:age()               newest value / its age in seconds
+ *   v:last(w)                      newest value within the window
  *   v:avg(w) v:min(w) v:max(w) v:sum(w) v:count(w) v:rate(w)
  *   v:pct(p, w)                    window statistics; w is seconds (number)
  *                                  or a duration string ("2m"); omitted: all
- *   v:avg(w, ago) ... v:pct(p, w, ago)
+ *   v:avg(w, ago) ... v:pct(p, w, ago), v:last(w, ago)
  *                                  the same over the window that ends `ago`
  *                                  (seconds or duration) before now, so that
  *                                  a policy can look at consecutive periods

@@ -151,6 +151,9 @@ static void test_series_stats(void **state)
 	/* now = 45 s; samples 10..40 at 10 s..40 s */
 	want_value(fx, "s.cpu:last()", "40.0");
 	want_value(fx, "s.cpu:age()", "5.0");
+	want_value(fx, "s.cpu:last(30)", "40.0");
+	want_value(fx, "s.cpu:last(1)", "nil");          /* nothing in (44, 45] */
+	want_value(fx, "s.cpu:last(10, 10)", "30.0");    /* (25, 35] */
 	want_value(fx, "s.cpu:avg()", "25.0");
 	want_value(fx, "s.cpu:avg(30)", "30.0");      /* (15 s, 45 s]: 20 30 40 */
 	want_value(fx, "s.cpu:avg('30s')", "30.0");

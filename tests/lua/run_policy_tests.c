@@ -1,0 +1,320 @@
+/*
+ * run_policy_tests.c - runs one policies/NAME_test.lua file.
+ *
+ *   run_policy_tests POLICY_DIR TEST_FILE
+ *
+ * The test file runs in a real sandbox (require finds POLICY_DIR first, then
+ * the test file's own directory) with a real series store and the real
+ * policy API, and gets a table `t` (as a global and as its chunk argument):
+ *
+ *   t.test(name, fn)           run fn as one test; a failure is reported and
+ *                              the next test runs
+ *   t.series(name, {{t_s, v}, ...} [, {stale = "30s"}])
+ *                              create and fill a series (times in seconds);
+ *                              a name can be used once per file
+ *   t.group{name=, current=, desired=, min=, max=, starting=, stopping=}
+ *                              a group (desired defaults to current); returns
+ *                              its view, which g:group(name) also finds
+ *   t.eval(policy, group, now_s) -> kind, value, reason, stale, missing
+ *                              kind is "none", "hold", "set", "change",
+ *                              "percent" or "error"
+ *   t.eq(got, want [, what])   exact equality (numbers by value)
+ *   t.ok(v [, what])           v is neither nil nor false
+ *   t.raises(fn, text) -> msg  fn raises an error whose message contains
+ *                              text (plain find); returns the message
+ *
+ * A failing assertion raises an error naming the test file's line. Output
+ * is one line per test; the exit status is 0 only when every test passed
+ * and there was at least one.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "alloc.h"
+#include "duration.h"
+#include "policy_api.h"
+#include "sandbox.h"
+#include "series.h"
+
+struct runner_group {
+	struct runner_group *next;
+	struct policy_group g;
+	char name[SCALED_NAME_MAX];
+};
+
+struct runner {
+	struct sandbox *sb;
+	struct series_store *store;
+	struct policy_env env;
+	struct runner_group *groups;
+	int tests, failures;
+};
+
+static struct runner *runner_of(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+static struct policy_group *runner_find_group(void *arg, const char *name)
+{
+	struct runner *r = arg;
+
+	for (struct runner_group *rg = r->groups; rg; rg = rg->next)
+		if (strcmp(rg->name, name) == 0)
+			return &rg->g;
+	return NULL;
+}
+
+/* A value as a test failure shows it: numbers exactly, strings quoted. */
+static const char *runner_repr(lua_State *L, int idx)
+{
+	if (lua_type(L, idx) == LUA_TNUMBER && !lua_isinteger(L, idx)) {
+		char buf[64];
+
+		snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(L, idx));
+		return lua_pushstring(L, buf);
+	}
+	if (lua_type(L, idx) == LUA_TSTRING)
+		return lua_pushfstring(L, "\"%s\"", lua_tostring(L, idx));
+	return luaL_tolstring(L, idx, NULL);
+}
+
+static int l_eq(lua_State *L)
+{
+	const char *what = luaL_optstring(L, 3, "value");
+
+	luaL_checkany(L, 2);
+	if (lua_rawequal(L, 1, 2))
+		return 0;
+	return luaL_error(L, "%s: expected %s, got %s", what, runner_repr(L, 2),
+			  runner_repr(L, 1));
+}
+
+static int l_ok(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	if (lua_toboolean(L, 1))
+		return 0;
+	return luaL_error(L, "%s: expected a true value, got %s", luaL_optstring(L, 2, "check"),
+			  runner_repr(L, 1));
+}
+
+static int l_raises(lua_State *L)
+{
+	const char *want = luaL_checkstring(L, 2);
+	const char *msg;
+
+	luaL_checktype(L, 1, LUA_TFUNCTION);
+	lua_pushvalue(L, 1);
+	if (lua_pcall(L, 0, 0, 0) == LUA_OK)
+		return luaL_error(L, "expected an error containing \"%s\", got none", want);
+	msg = lua_tostring(L, -1);
+	if (!msg || !strstr(msg, want))
+		return luaL_error(L, "expected an error containing \"%s\", got %s", want,
+				  runner_repr(L, -1));
+	return 1;
+}
+
+static int l_test(lua_State *L)
+{
+	struct runner *r = runner_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	char *msg = NULL;
+
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_settop(L, 2);
+	r->tests++;
+	if (sandbox_pcall(r->sb, 0, 0, &msg) == 0) {
+		printf("ok %d - %s\n", r->tests, name);
+	} else {
+		r->failures++;
+		printf("not ok %d - %s\n  %s\n", r->tests, name, msg ? msg : "(no message)");
+	}
+	free(msg);
+	return 0;
+}
+
+static int l_series(lua_State *L)
+{
+	struct runner *r = runner_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	struct series *s;
+	int64_t stale = 0;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (lua_type(L, 3) == LUA_TTABLE && lua_getfield(L, 3, "stale") != LUA_TNIL) {
+		if (lua_type(L, -1) == LUA_TNUMBER)
+			stale = llround(lua_tonumber(L, -1) * 1000.0);
+		else if (duration_parse(luaL_checkstring(L, -1), &stale) < 0)
+			return luaL_error(L, "bad stale duration '%s'", lua_tostring(L, -1));
+	}
+	if (series_find(r->store, name))
+		return luaL_error(L, "series '%s' already exists: give each test its own names",
+				  name);
+	s = series_ensure(r->store, name, 0);
+	if (!s)
+		return luaL_error(L, "out of memory");
+	series_set_stale_ms(s, stale);
+	for (lua_Integer i = 1; lua_rawgeti(L, 2, i) == LUA_TTABLE; i++) {
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
+			return luaL_error(L, "series '%s': sample %d is not {t_s, value}", name,
+					  (int)i);
+		if (series_push(s, llround(lua_tonumber(L, -2) * 1000.0), lua_tonumber(L, -1)) < 0)
+			return luaL_error(L, "series '%s': sample %d refused (older than the "
+					  "one before, or not finite)", name, (int)i);
+		lua_pop(L, 3);
+	}
+	return 0;
+}
+
+static int runner_int_field(lua_State *L, const char *key, int dflt)
+{
+	int v = dflt;
+
+	if (lua_getfield(L, 1, key) != LUA_TNIL)
+		v = (int)luaL_checkinteger(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
+static int l_group(lua_State *L)
+{
+	struct runner *r = runner_of(L);
+	struct runner_group *rg;
+	char dflt[32];
+
+	luaL_checktype(L, 1, LUA_TTABLE);
+	rg = alloc_zero(1, sizeof(*rg));
+	if (!rg)
+		return luaL_error(L, "out of memory");
+	rg->next = r->groups;
+	r->groups = rg;
+	snprintf(dflt, sizeof(dflt), "g%d", r->tests);
+	lua_getfield(L, 1, "name");
+	snprintf(rg->name, sizeof(rg->name), "%s", luaL_optstring(L, -1, dflt));
+	lua_pop(L, 1);
+	rg->g.name = rg->name;
+	rg->g.current = runner_int_field(L, "current", 0);
+	rg->g.desired = runner_int_field(L, "desired", rg->g.current);
+	rg->g.min = runner_int_field(L, "min", 0);
+	rg->g.max = runner_int_field(L, "max", 1000);
+	rg->g.starting = runner_int_field(L, "starting", 0);
+	rg->g.stopping = runner_int_field(L, "stopping", 0);
+	rg->g.view_ref = LUA_NOREF;
+	policy_api_push_group(L, &rg->g);
+	return 1;
+}
+
+static int l_eval(lua_State *L)
+{
+	static const char *const kinds[] = {
+		[SCALED_PROPOSAL_NONE] = "none",       [SCALED_PROPOSAL_HOLD] = "hold",
+		[SCALED_PROPOSAL_SET] = "set",         [SCALED_PROPOSAL_CHANGE] = "change",
+		[SCALED_PROPOSAL_PERCENT] = "percent", [SCALED_PROPOSAL_ERROR] = "error",
+	};
+	struct runner *r = runner_of(L);
+	struct policy_group *g = NULL;
+	struct scaled_proposal out;
+	int ref;
+
+	luaL_checkany(L, 1);
+	r->env.now_ms = llround(luaL_checknumber(L, 3) * 1000.0);
+	for (struct runner_group *rg = r->groups; rg && !g; rg = rg->next) {
+		policy_api_push_group(L, &rg->g);
+		if (lua_rawequal(L, -1, 2))
+			g = &rg->g;
+		lua_pop(L, 1);
+	}
+	if (!g)
+		return luaL_argerror(L, 2, "a group made by t.group expected");
+	lua_pushvalue(L, 1);
+	ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	policy_api_call(r->sb, &r->env, g, ref, "test", &out);
+	luaL_unref(L, LUA_REGISTRYINDEX, ref);
+	lua_pushstring(L, kinds[out.kind]);
+	if (out.value == floor(out.value) && fabs(out.value) < 1e15)
+		lua_pushinteger(L, (lua_Integer)out.value);
+	else
+		lua_pushnumber(L, out.value);
+	lua_pushstring(L, out.reason);
+	lua_pushboolean(L, out.stale);
+	lua_pushboolean(L, out.missing);
+	return 5;
+}
+
+static const luaL_Reg runner_funcs[] = {
+	{ "test", l_test },   { "series", l_series }, { "group", l_group },
+	{ "eval", l_eval },   { "eq", l_eq },         { "ok", l_ok },
+	{ "raises", l_raises }, { NULL, NULL },
+};
+
+static int runner_setup(lua_State *L)
+{
+	lua_newtable(L);
+	lua_pushvalue(L, 1);
+	luaL_setfuncs(L, runner_funcs, 1);
+	lua_pushvalue(L, -1);
+	lua_setglobal(L, "t");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sandbox_limits lim = { .deadline_ms = 60000 };
+	struct runner r = { 0 };
+	char *msg = NULL, *dir;
+	int rc = 1;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s POLICY_DIR TEST_FILE\n", argv[0]);
+		return 2;
+	}
+	dir = alloc_strdup(argv[2]);
+	r.store = series_store_new();
+	r.sb = dir && r.store ? sandbox_new(&lim, argv[1], dirname(dir), &msg) : NULL;
+	if (!r.sb) {
+		fprintf(stderr, "%s: cannot make the sandbox: %s\n", argv[2], msg ? msg : "");
+		goto out;
+	}
+	r.env = (struct policy_env){ .store = r.store, .find_group = runner_find_group,
+				     .find_arg = &r };
+	if (policy_api_open(sandbox_state(r.sb), &r.env) < 0)
+		goto out;
+
+	lua_State *L = sandbox_state(r.sb);
+	lua_pushcfunction(L, runner_setup);
+	lua_pushlightuserdata(L, &r);
+	if (sandbox_pcall(r.sb, 1, 1, &msg) < 0 ||         /* t */
+	    sandbox_load_file(r.sb, argv[2], &msg) < 0) {
+		fprintf(stderr, "%s\n", msg);
+		goto out;
+	}
+	lua_insert(L, -2); /* chunk, t */
+	if (sandbox_pcall(r.sb, 1, 0, &msg) < 0) {
+		printf("not ok - %s (outside any t.test)\n  %s\n", argv[2], msg);
+		r.failures++;
+	}
+	printf("# %d tests, %d failed\n", r.tests, r.failures);
+	rc = r.failures || r.tests == 0;
+out:
+	free(msg);
+	sandbox_free(r.sb);
+	series_store_free(r.store);
+	while (r.groups) {
+		struct runner_group *next = r.groups->next;
+
+		alloc_free(r.groups);
+		r.groups = next;
+	}
+	alloc_free(dir);
+	return rc;
+}
