@@ -4,7 +4,9 @@
  * The general case is im2col + GEMM per (item, group), with the output
  * columns (pixels) cut into chunks: a task lowers only its own columns
  * into its worker's scratch, so the scratch stays small and the tasks are
- * independent. 1x1 stride-1 unpadded convolutions skip im2col (the input
+ * independent. When that leaves too few tasks for the workers (one item,
+ * 7x7 outputs), the output channels are cut too, at the price of lowering
+ * the same columns once per cut. 1x1 stride-1 unpadded convolutions skip im2col (the input
  * plane already is the GEMM's B). Convolutions with one input channel per
  * group (depthwise) run directly, one output plane per task, since their
  * GEMMs would be a single row.
@@ -16,12 +18,14 @@
 
 #define CONV_COLS 256	/* most output columns per task */
 #define CONV_MIN_COLS 32
+#define CONV_MIN_ROWS 16
 
 struct conv_job {
 	struct cpu_exec *x;
 	const struct graph_conv *c;
 	const struct cpu_tensor *in, *out;
-	int64_t chunk, nchunks;
+	int64_t chunk, nchunks;		/* output columns per task, tasks per row */
+	int64_t rows, nrows;		/* output channels per task, tasks per group */
 };
 
 static int pointwise(const struct graph_conv *c)
@@ -131,11 +135,13 @@ static void gemm_task(void *arg, int64_t t, int worker)
 	int64_t h = j->in->dims[2], w = j->in->dims[3];
 	int64_t wo = j->out->dims[3], hw_out = j->out->dims[2] * wo;
 	int64_t mg = c->out_ch / c->group, k = c->in_ch_per_group * c->win.kernel[0] * c->win.kernel[1];
-	int64_t item = t / (c->group * j->nchunks), g = t / j->nchunks % c->group;
-	int64_t c0 = t % j->nchunks * j->chunk;
+	int64_t r0 = t % j->nrows * j->rows, rows = mg - r0 < j->rows ? mg - r0 : j->rows;
+	int64_t cell = t / j->nrows;
+	int64_t item = cell / (c->group * j->nchunks), g = cell / j->nchunks % c->group;
+	int64_t c0 = cell % j->nchunks * j->chunk;
 	int64_t c1 = c0 + j->chunk < hw_out ? c0 + j->chunk : hw_out;
 	const float *src = j->in->data + (item * j->in->dims[1] + g * c->in_ch_per_group) * h * w;
-	float *dst = j->out->data + (item * c->out_ch + g * mg) * hw_out + c0;
+	float *dst = j->out->data + (item * c->out_ch + g * mg + r0) * hw_out + c0;
 	float *scratch = j->x->scratch[worker];
 	const float *b;
 	int64_t ldb;
@@ -149,8 +155,8 @@ static void gemm_task(void *arg, int64_t t, int worker)
 		ldb = c1 - c0;
 		scratch += k * CONV_COLS;
 	}
-	cpu_sgemm(mg, c1 - c0, k, c->w + g * mg * k, k, b, ldb, dst, hw_out, scratch);
-	epilogue(c, c->b + g * mg, dst, mg, c1 - c0, hw_out);
+	cpu_sgemm(rows, c1 - c0, k, c->w + (g * mg + r0) * k, k, b, ldb, dst, hw_out, scratch);
+	epilogue(c, c->b + g * mg + r0, dst, rows, c1 - c0, hw_out);
 }
 
 static void depthwise_task(void *arg, int64_t t, int worker)
@@ -198,7 +204,7 @@ void cpu_conv(struct cpu_exec *x, const struct graph_node *n,
 {
 	struct conv_job j = { .x = x, .c = &n->conv, .in = &in[0], .out = out };
 	int64_t batch = out->dims[0], hw_out = out->dims[2] * out->dims[3];
-	int64_t units = batch * n->conv.group, want, per;
+	int64_t units = batch * n->conv.group, mg = n->conv.out_ch / n->conv.group, want, per;
 
 	if (depthwise(&n->conv)) {
 		cpu_threads_run(x->threads, batch * n->conv.out_ch, depthwise_task, &j);
@@ -215,5 +221,13 @@ void cpu_conv(struct cpu_exec *x, const struct graph_node *n,
 	if (j.chunk > CONV_COLS)
 		j.chunk = CONV_COLS;
 	j.nchunks = (hw_out + j.chunk - 1) / j.chunk;
-	cpu_threads_run(x->threads, units * j.nchunks, gemm_task, &j);
+	j.nrows = 1;
+	if (units * j.nchunks < want) {
+		j.nrows = (want + units * j.nchunks - 1) / (units * j.nchunks);
+		if (j.nrows > (mg + CONV_MIN_ROWS - 1) / CONV_MIN_ROWS)
+			j.nrows = (mg + CONV_MIN_ROWS - 1) / CONV_MIN_ROWS;
+	}
+	j.rows = (mg + j.nrows - 1) / j.nrows;
+	j.nrows = (mg + j.rows - 1) / j.rows;
+	cpu_threads_run(x->threads, units * j.nchunks * j.nrows, gemm_task, &j);
 }

@@ -11,40 +11,53 @@ struct pool_job {
 	const struct cpu_tensor *in, *out;
 };
 
-/* One output pixel of a max or average window. */
+/* Taps k in [0, kernel) with lo <= start + k * dil < hi: [*k0, *k1). */
+static void tap_range(int64_t start, int64_t dil, int64_t kernel, int64_t lo, int64_t hi,
+		      int64_t *k0, int64_t *k1)
+{
+	*k0 = start >= lo ? 0 : (lo - start + dil - 1) / dil;
+	*k1 = start >= hi ? 0 : (hi - start + dil - 1) / dil;
+	if (*k1 > kernel)
+		*k1 = kernel;
+	if (*k0 > *k1)
+		*k0 = *k1;
+}
+
+/*
+ * One output pixel. The taps inside the input are found first, so the
+ * loops need no bounds checks; count_include_pad counts the taps inside
+ * the padded input instead (a dilated window may reach past even that).
+ */
 static float window(const struct graph_node *n, const float *plane, int64_t h, int64_t w,
 		    int64_t oy, int64_t ox)
 {
 	const struct graph_window *win = &n->pool.win;
 	int64_t y0 = oy * win->stride[0] - win->pad[0], x0 = ox * win->stride[1] - win->pad[1];
-	int64_t ky, kx, count = 0;
+	int64_t dy = win->dilation[0], dx = win->dilation[1];
+	int64_t ky0, ky1, kx0, kx1, ky, kx, count;
 	float best = -INFINITY;
 	double sum = 0.0;
 
-	for (ky = 0; ky < win->kernel[0]; ky++) {
-		int64_t iy = y0 + ky * win->dilation[0];
+	tap_range(y0, dy, win->kernel[0], 0, h, &ky0, &ky1);
+	tap_range(x0, dx, win->kernel[1], 0, w, &kx0, &kx1);
+	for (ky = ky0; ky < ky1; ky++) {
+		const float *row = plane + (y0 + ky * dy) * w;
 
-		for (kx = 0; kx < win->kernel[1]; kx++) {
-			int64_t ix = x0 + kx * win->dilation[1];
-			float v;
+		for (kx = kx0; kx < kx1; kx++) {
+			float v = row[x0 + kx * dx];
 
-			if (iy < 0 || iy >= h || ix < 0 || ix >= w) {
-				/* count_include_pad counts the padding, but
-				 * not taps past it (dilated windows). */
-				if (n->pool.count_include_pad && iy < h + win->pad[2] &&
-				    ix < w + win->pad[3])
-					count++;
-				continue;
-			}
-			v = plane[iy * w + ix];
-			if (v > best)
-				best = v;
+			best = v > best ? v : best;
 			sum += (double)v;
-			count++;
 		}
 	}
 	if (n->op == GRAPH_MAXPOOL)
 		return best;
+	count = (ky1 - ky0) * (kx1 - kx0);
+	if (n->pool.count_include_pad) {
+		tap_range(y0, dy, win->kernel[0], -win->pad[0], h + win->pad[2], &ky0, &ky1);
+		tap_range(x0, dx, win->kernel[1], -win->pad[1], w + win->pad[3], &kx0, &kx1);
+		count = (ky1 - ky0) * (kx1 - kx0);
+	}
 	return count ? (float)(sum / (double)count) : 0.0f;
 }
 

@@ -64,4 +64,6 @@ target_link_libraries(scaled_infer_core
 set_source_files_properties(
   ${CMAKE_CURRENT_SOURCE_DIR}/cpu_gemm.c
   ${CMAKE_CURRENT_SOURCE_DIR}/cpu_conv.c
-  PROPERTIES COMPILE_OPTIONS "-O2")
+  ${CMAKE_CURRENT_SOURCE_DIR}/cpu_pool.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/cpu_ops.c
+  PROPERTIES COMPILE_OPTIONS "-O3")
