@@ -24,5 +24,9 @@ struct graph_backend {
 };
 
 extern const struct graph_backend cpu_backend;
+#ifdef SCALED_HAVE_CUDA
+/* The cuDNN backend's file defines this and infer_cuda_available(). */
+extern const struct graph_backend cuda_backend;
+#endif
 
 #endif
