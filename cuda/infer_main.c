@@ -53,7 +53,8 @@ static void usage(FILE *f)
 	      "  --batch N              jobs per model call (32)\n"
 	      "  --backend cpu|cuda     (cuda)\n"
 	      "  --fp16                 half precision (cuda only)\n"
-	      "  --threads N            decode threads, and CPU backend threads (2)\n"
+	      "  --threads N            decode threads (2)\n"
+	      "  --cpu-threads N        CPU backend: threads per model call (1)\n"
 	      "  --top K                classes per answer (5)\n"
 	      "  --softmax auto|on|off  (auto: unless outputs already sum to 1)\n"
 	      "  --input-format auto|jpeg|raw   (auto: .f32 raw, else JPEG)\n"
@@ -183,7 +184,7 @@ static void pool_stop(struct pool *p)
 struct infer_cli {
 	const char *model, *input, *out;
 	int bench;
-	int batch, iters, threads, top, once;
+	int batch, iters, threads, cpu_threads, top, once;
 	long poll_ms, delay_ms;
 	enum infer_backend backend;
 	enum infer_precision precision;
@@ -221,7 +222,7 @@ static int parse_int(const char *opt, const char *text, long lo, long hi, long *
 
 enum {
 	OPT_BENCH = 256, OPT_ITERS, OPT_CROP, OPT_NO_CROP, OPT_MEAN, OPT_STD,
-	OPT_FORMAT, OPT_SOFTMAX, OPT_POLL, OPT_DELAY, OPT_FP16,
+	OPT_FORMAT, OPT_SOFTMAX, OPT_POLL, OPT_DELAY, OPT_FP16, OPT_CPU_THREADS,
 };
 
 /* 0: run; 1: --help; -EINVAL: usage error with *errmsg. */
@@ -234,6 +235,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		{ "backend", required_argument, NULL, 'B' },
 		{ "fp16", no_argument, NULL, OPT_FP16 },
 		{ "threads", required_argument, NULL, 't' },
+		{ "cpu-threads", required_argument, NULL, OPT_CPU_THREADS },
 		{ "top", required_argument, NULL, 'k' },
 		{ "softmax", required_argument, NULL, OPT_SOFTMAX },
 		{ "input-format", required_argument, NULL, OPT_FORMAT },
@@ -257,6 +259,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 	c->batch = 32;
 	c->iters = 20;
 	c->threads = 2;
+	c->cpu_threads = 1;
 	c->top = 5;
 	c->poll_ms = 500;
 	c->backend = INFER_BACKEND_CUDA;
@@ -290,6 +293,10 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		case 't':
 			ret = parse_int("--threads", optarg, 1, 1024, &v, errmsg);
 			c->threads = (int)v;
+			break;
+		case OPT_CPU_THREADS:
+			ret = parse_int("--cpu-threads", optarg, 1, 1024, &v, errmsg);
+			c->cpu_threads = (int)v;
 			break;
 		case 'k':
 			ret = parse_int("--top", optarg, 1, 1000000, &v, errmsg);
@@ -650,7 +657,7 @@ int main(int argc, char **argv)
 		.precision = cli.precision,
 		.max_batch = bo.max,
 		.device = 0,
-		.threads = cli.threads,
+		.threads = cli.cpu_threads,
 	};
 	if (infer_session_new(m, &so, &s, &err)) {
 		say("%s", err ? err : "cannot create the session");

@@ -31,3 +31,21 @@ add_dependencies(infer_io_worker_fake scaled_infer_fake)
 scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c
   ${CMAKE_SOURCE_DIR}/cuda/infer_plugin.c ${CMAKE_SOURCE_DIR}/cuda/infer_plugin_worker.c
   ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io PkgConfig::CJSON)
+
+# The real scaled-infer (needs the inference core) on a tiny ONNX model that
+# make_model.py builds with onnx.helper; NumPy gives the expected classes.
+if(TARGET scaled_infer)
+  execute_process(COMMAND /usr/bin/python3 -c "import numpy, onnx"
+    RESULT_VARIABLE infer_io_py_rc OUTPUT_QUIET ERROR_QUIET)
+  if(infer_io_py_rc EQUAL 0)
+    scaled_unit_test(infer_io_worker_e2e SOURCES ${infer_io_dir}/test_worker.c
+      LIBS PkgConfig::CJSON LABEL integration)
+    target_compile_definitions(infer_io_worker_e2e PRIVATE WORKER_REAL
+      WORKER_BIN="$<TARGET_FILE:scaled_infer>"
+      MAKE_MODEL_PY="${infer_io_dir}/make_model.py")
+    add_dependencies(infer_io_worker_e2e scaled_infer)
+  else()
+    message(STATUS "infer_io_worker_e2e skipped: /usr/bin/python3 lacks numpy or onnx "
+      "(apt install python3-numpy python3-onnx)")
+  endif()
+endif()
