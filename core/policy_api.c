@@ -5,8 +5,8 @@
  * Every C function reached from Lua gets the struct policy_env as upvalue 1
  * (a light userdata), so nothing is looked up in the registry on the way.
  * Views are full userdata created once: a group view is cached in the
- * registry (policy_group.view_ref), a series view in the shared `s` table
- * (rawset), so a tick allocates nothing unless a policy does.
+ * registry (policy_group.view_ref), a series view in a cache table behind
+ * the shared `s`, so a tick allocates nothing unless a policy does.
  */
 #include <errno.h>
 #include <limits.h>
@@ -86,7 +86,8 @@ void policy_api_push_group(lua_State *L, struct policy_group *g)
 {
 	struct policy_group **p;
 
-	if (g->view_ref != LUA_NOREF && g->view_ref != LUA_REFNIL) {
+	/* luaL_ref never returns 0 or less: a zeroed struct has no view yet */
+	if (g->view_ref > 0) {
 		lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
 		return;
 	}
@@ -542,7 +543,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 		policy_api_fail(out, "lua: stack overflow");
 		return -ENOMEM;
 	}
-	if (g->view_ref == LUA_NOREF || g->view_ref == LUA_REFNIL) {
+	if (g->view_ref <= 0) {
 		lua_pushcfunction(L, policy_api_make_view);
 		lua_pushlightuserdata(L, g);
 		if (lua_pcall(L, 1, 0, 0) != LUA_OK) {

@@ -58,7 +58,7 @@ struct series_store;
 struct policy_group {
 	const char *name;
 	int current, desired, min, max, starting, stopping;
-	int view_ref; /* LUA_NOREF until policy_api_push_group creates the view */
+	int view_ref; /* LUA_NOREF (or 0) until policy_api_push_group makes the view */
 };
 
 struct policy_env {

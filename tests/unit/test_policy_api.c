@@ -65,8 +65,9 @@ static int setup(void **state)
 	fx->workers = (struct policy_group){ .name = "workers", .current = 3, .desired = 4,
 					     .min = 1, .max = 10, .starting = 1,
 					     .stopping = 0, .view_ref = LUA_NOREF };
+	/* view_ref 0, as in a zeroed struct, also means "no view yet" */
 	fx->other = (struct policy_group){ .name = "other", .current = 6, .desired = 6,
-					   .min = 0, .max = 8, .view_ref = LUA_NOREF };
+					   .min = 0, .max = 8, .view_ref = 0 };
 	fx->env = (struct policy_env){ .store = fx->store, .now_ms = 45000,
 				       .find_group = find_group, .find_arg = fx };
 	fx->sb = sandbox_new(&lim, NULL, NULL, NULL);
