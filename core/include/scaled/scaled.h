@@ -113,8 +113,8 @@ enum scaled_proposal_kind {
 	SCALED_PROPOSAL_NONE = 0, /* the policy abstained (returned nothing) */
 	SCALED_PROPOSAL_HOLD,     /* keep the current capacity */
 	SCALED_PROPOSAL_SET,      /* an absolute count */
-	SCALED_PROPOSAL_CHANGE,   /* current + value */
-	SCALED_PROPOSAL_PERCENT,  /* current * (1 + value/100), see docs */
+	SCALED_PROPOSAL_CHANGE,   /* desired + value */
+	SCALED_PROPOSAL_PERCENT,  /* desired changed by value %, see docs/farm.md */
 	SCALED_PROPOSAL_ERROR,    /* the policy failed: counts as hold */
 };
 
