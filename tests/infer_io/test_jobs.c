@@ -196,8 +196,9 @@ static void test_recover(void **state)
 	assert_int_equal(count(dir, ".work"), 3);
 
 	/* A live worker's claim (another queue in this process) stays. */
+	struct job *held[2];
 	assert_int_equal(jobs_spool_open(dir, &live, &err), 0);
-	assert_int_equal(job_claim(live, 2, jobs, &n, &err), 0);
+	assert_int_equal(job_claim(live, 2, held, &n, &err), 0);
 	assert_int_equal(n, 2);
 	/* Claims of another host stay; so does an id we cannot read. */
 	put(dir, ".work/x.1-1-0@some-other-host", "x");
@@ -226,6 +227,9 @@ static void test_recover(void **state)
 	assert_int_equal(n, 9);
 	for (int i = 0; i < n; i++)
 		assert_int_equal(job_ack(q, jobs[i], &err), 0);
+	assert_int_equal(job_ack(live, held[0], &err), 0);
+	assert_int_equal(job_ack(live, held[1], &err), 0);
+	assert_int_equal(count(dir, ".work"), 2); /* x and y */
 	job_queue_free(q);
 	job_queue_free(live);
 	rm_tree(dir);
