@@ -304,9 +304,9 @@ static int cpu_create(struct scaled_instance *inst,
 	if (!s)
 		goto nomem;
 	s->inst = inst;
-	s->per_core = config[KEY_PER_CORE].set && config[KEY_PER_CORE].u.boolean;
-	s->path = strdup(config[KEY_PROC_STAT].set ? config[KEY_PROC_STAT].u.str
-						  : "/proc/stat");
+	/* Validated by the core, in key-table order, defaults filled in. */
+	s->per_core = config[KEY_PER_CORE].u.boolean;
+	s->path = strdup(config[KEY_PROC_STAT].u.str);
 	if (!s->path)
 		goto nomem;
 	*state = s;
