@@ -334,16 +334,19 @@ void pool_destroy(struct pool *p)
 			       : POOL_DESTROY_WAIT_MS;
 	int left = 0;
 
+	/* Processes first: they are what must not outlive us. */
+	for (struct worker *w = p->workers; w; w = w->next) {
+		if (w->pid > 0 && w->state == WORKER_RUNNING) {
+			child_signal(w->pid, SIGTERM);
+			child_signal(w->pid, SIGCONT);
+		}
+	}
 	if (p->tick)
 		H->timer_cancel(p->tick);
 	for (struct worker *w = p->workers; w; w = w->next) {
 		if (w->timer)
 			H->timer_cancel(w->timer);
 		w->timer = NULL;
-		if (w->pid > 0 && w->state == WORKER_RUNNING) {
-			child_signal(w->pid, SIGTERM);
-			child_signal(w->pid, SIGCONT);
-		}
 	}
 	/* Counted in sleeps, not read from a clock: the engine clock may be
 	 * virtual and stand still while we wait for real processes. */
