@@ -115,10 +115,10 @@ static void engine_free_instance(struct scaled_instance *in)
 
 	if (in->task)
 		sched_cancel(in->e->sched, in->task);
-	engine_instance_cancel_timers(in);
+	/* destroy() cancels its own timers (plugin.h says so), so theirs must
+	 * still be valid handles when it runs; whatever it left, we cancel. */
 	if (in->created && in->kind->destroy)
 		in->kind->destroy(in->state);
-	/* destroy() may have left timers of its own (it should not). */
 	engine_instance_cancel_timers(in);
 	for (i = 0; i < in->n_values; i++)
 		if (in->kind && in->kind->keys[i].type == SCALED_KEY_STRING)

@@ -22,6 +22,9 @@
  *    using a member added after the minor it was built for
  *    (SCALED_HOST_HAS(host, member)).
  *
+ * Processes: the core leaves SIGCHLD at SIG_DFL, so a plugin may waitpid()
+ * its own children (never waitpid(-1): other plugins have children too).
+ *
  * Threads: every host function runs on the loop thread only, except
  * host->post(), which any thread may call. Plugin callbacks are called on the
  * loop thread and must not block: blocking work belongs in the plugin's own
@@ -153,13 +156,17 @@ struct scaled_host {
 	int64_t (*now_ms)(struct scaled_instance *inst);
 
 	/* One-shot timer on the engine clock. Returns a handle for timer_cancel,
-	 * or NULL on failure. The callback runs once on the loop thread. */
+	 * or NULL on failure. The callback runs once on the loop thread. The
+	 * handle dies when the callback starts: timer_cancel takes only timers
+	 * still pending. Timers left pending after destroy() are cancelled by
+	 * the core. */
 	void *(*timer_add)(struct scaled_instance *inst, int64_t after_ms,
 			   scaled_callback fn, void *arg);
 	void (*timer_cancel)(void *handle);
 
-	/* Publish a sample. `suffix` NULL publishes into the series named like
-	 * the source; "oldest_age" publishes into "<source>.oldest_age". Samples
+	/* Publish a sample (sources, and targets for their own series such as
+	 * "<target>.crashes"). `suffix` NULL publishes into the series named like
+	 * the instance; "oldest_age" publishes into "<source>.oldest_age". Samples
 	 * older than the newest one in the series are refused (-EINVAL). */
 	int (*publish)(struct scaled_instance *inst, const char *suffix,
 		       int64_t t_ms, double value);
