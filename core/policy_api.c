@@ -48,23 +48,24 @@ static struct policy_env *env_of(lua_State *L)
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
 
-/* Is the value at idx a full userdata with the metatable stored at key? */
-static void *policy_api_testview(lua_State *L, int idx, const char *key)
+/* Is the value at idx a full userdata whose metatable is mt? Comparing
+ * the metatable's address (kept in env) costs no registry lookup: this
+ * check runs on every method call of every policy. */
+static void *policy_api_testview(lua_State *L, int idx, const void *mt)
 {
 	void *p = lua_touserdata(L, idx);
-	int same;
+	const void *have;
 
 	if (!p || lua_islightuserdata(L, idx) || !lua_getmetatable(L, idx))
 		return NULL;
-	lua_rawgetp(L, LUA_REGISTRYINDEX, key);
-	same = lua_rawequal(L, -1, -2);
-	lua_pop(L, 2);
-	return same ? p : NULL;
+	have = lua_topointer(L, -1);
+	lua_pop(L, 1);
+	return have == mt ? p : NULL;
 }
 
 static struct policy_group *group_check(lua_State *L, int idx)
 {
-	struct policy_group **p = policy_api_testview(L, idx, &group_mt_key);
+	struct policy_group **p = policy_api_testview(L, idx, env_of(L)->group_mt);
 
 	if (!p)
 		luaL_typeerror(L, idx, "group view");
@@ -73,7 +74,7 @@ static struct policy_group *group_check(lua_State *L, int idx)
 
 static const struct series *series_check(lua_State *L, int idx)
 {
-	const struct series **p = policy_api_testview(L, idx, &series_mt_key);
+	const struct series **p = policy_api_testview(L, idx, env_of(L)->series_mt);
 
 	if (!p)
 		luaL_typeerror(L, idx, "series view");
@@ -102,7 +103,9 @@ void policy_api_push_group(lua_State *L, struct policy_group *g)
 /* __index(view, key): a field's value, or a method from upvalue 2. */
 static int l_group_index(lua_State *L)
 {
-	struct policy_group *g = group_check(L, 1);
+	/* Only the VM reaches a metamethod (the metatable is locked), so
+	 * argument 1 is a group view: no check on this hot path. */
+	struct policy_group *g = *(struct policy_group **)lua_touserdata(L, 1);
 	const struct policy_env *env = env_of(L);
 
 	lua_settop(L, 2);
@@ -337,16 +340,13 @@ static int l_series_age(lua_State *L)
 	return 1;
 }
 
-static int l_series_index(lua_State *L)
+/* Unknown series methods: the methods table's own __index. Hits never
+ * get here (the VM finds them in the methods table), so it costs nothing
+ * on the hot path; the price is that the message cannot name the series. */
+static int l_series_nomethod(lua_State *L)
 {
-	const struct series *s = series_check(L, 1);
-
-	lua_settop(L, 2);
-	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TFUNCTION)
-		return luaL_error(L, "series '%s' has no method '%s'", series_name(s),
-				  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
-	return 1;
+	return luaL_error(L, "series views have no method '%s'",
+			  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
 }
 
 static int l_series_newindex(lua_State *L)
@@ -360,20 +360,18 @@ static int l_series_tostring(lua_State *L)
 	return 1;
 }
 
-/* s[name]: the view from the cache (upvalue 2), or find the series and
- * make its view once. `s` is an empty userdata, not a table, so that no
- * assignment (rawset included) can replace a view another policy reads. */
-static int l_s_index(lua_State *L)
+/* s[name] on a name not in the cache yet: find the series, make its view
+ * once and keep it in the cache (argument 1). Hits never get here: `s`'s
+ * __index is the cache table itself, so the VM finds them without calling
+ * C. `s` is an empty userdata whose metatable is locked, so no assignment
+ * (rawset included) can replace a view another policy reads. */
+static int l_s_miss(lua_State *L)
 {
 	struct policy_env *env = env_of(L);
 	const char *name = luaL_checkstring(L, 2);
 	const struct series *s;
 	const struct series **p;
 
-	lua_settop(L, 2);
-	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNIL)
-		return 1;
 	s = env->store ? series_find(env->store, name) : NULL;
 	if (!s)
 		return luaL_error(L, "unknown series '%s'", name);
@@ -383,7 +381,7 @@ static int l_s_index(lua_State *L)
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, 2);
 	lua_pushvalue(L, -2);
-	lua_rawset(L, lua_upvalueindex(2));
+	lua_rawset(L, 1);
 	return 1;
 }
 
@@ -441,6 +439,7 @@ static int policy_api_setup(lua_State *L)
 	policy_api_closure(L, "__tostring", l_group_tostring, env, 0);
 	lua_pushliteral(L, "group view");
 	lua_setfield(L, -2, "__name");
+	env->group_mt = lua_topointer(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);
 
 	/* Series view metatable, the same way. */
@@ -456,11 +455,15 @@ static int policy_api_setup(lua_State *L)
 	}
 	lua_pushlightuserdata(L, env);
 	luaL_setfuncs(L, series_methods, 1);
-	policy_api_closure(L, "__index", l_series_index, env, 1);
+	lua_newtable(L);
+	policy_api_closure(L, "__index", l_series_nomethod, env, 0);
+	lua_setmetatable(L, -2);
+	lua_setfield(L, -2, "__index");
 	policy_api_closure(L, "__newindex", l_series_newindex, env, 0);
 	policy_api_closure(L, "__tostring", l_series_tostring, env, 0);
 	lua_pushliteral(L, "series view");
 	lua_setfield(L, -2, "__name");
+	env->series_mt = lua_topointer(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &series_mt_key);
 
 	/* The shared `s`: an empty userdata over the cache of views. */
@@ -468,8 +471,11 @@ static int policy_api_setup(lua_State *L)
 	lua_newtable(L);
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
-	lua_newtable(L);
-	policy_api_closure(L, "__index", l_s_index, env, 1);
+	lua_newtable(L);                  /* the cache of views */
+	lua_newtable(L);                  /* its metatable: misses go to C */
+	policy_api_closure(L, "__index", l_s_miss, env, 0);
+	lua_setmetatable(L, -2);
+	lua_setfield(L, -2, "__index");
 	policy_api_closure(L, "__newindex", l_s_newindex, env, 0);
 	lua_pushliteral(L, "series");
 	lua_setfield(L, -2, "__name");
@@ -534,10 +540,14 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 {
 	lua_State *L = sandbox_state(sb);
 	char *err = NULL;
-	int rc;
+	int rc, nargs = 2;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(out->policy, sizeof(out->policy), "%s", name ? name : "");
+	if (name) {
+		size_t n = strnlen(name, sizeof(out->policy) - 1);
+
+		memcpy(out->policy, name, n); /* memset left the NUL */
+	}
 	out->kind = SCALED_PROPOSAL_NONE;
 	if (!lua_checkstack(L, 4)) {
 		policy_api_fail(out, "lua: stack overflow");
@@ -556,11 +566,16 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	env->calling = g;
 	env->proposal = out;
 	env->read_stale = env->read_missing = false;
-	lua_pushcfunction(L, policy_api_trampoline);
-	lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref);
+	/* A plain function is called as it is; anything else goes through
+	 * the trampoline, which finds `evaluate` under the deadline. */
+	if (lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref) != LUA_TFUNCTION) {
+		lua_pushcfunction(L, policy_api_trampoline);
+		lua_insert(L, -2);
+		nargs = 3;
+	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &s_table_key);
-	rc = sandbox_pcall(sb, 3, 1, &err);
+	rc = sandbox_pcall(sb, nargs, 1, &err);
 	if (rc == 0) {
 		if (lua_isnil(L, -1)) {
 			/* Abstain, even if a proposal method ran: only what is

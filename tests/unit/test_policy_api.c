@@ -200,7 +200,7 @@ static void test_series_errors(void **state)
 	want_error(fx, "return function(g, s) return s.cpu:pct(101) end", -EINVAL,
 		     "percentile must be in [0, 100]");
 	want_error(fx, "return function(g, s) return s.cpu:median() end", -EINVAL,
-		     "series 'cpu' has no method 'median'");
+		     "series views have no method 'median'");
 	want_error(fx, "return function(g, s) s.cpu.x = 1 end", -EINVAL,
 		     "series 'cpu' is read-only");
 	/* also once the view is cached */
