@@ -360,6 +360,31 @@ static int l_series_tostring(lua_State *L)
 	return 1;
 }
 
+/* "backlog.oldest_age" before its source published it: the series of a
+ * declared source (or target) that has no sample yet. Create it, empty and
+ * as stale as its owner, so the policy sees "no data" (nil), not an error.
+ * NULL when the part before the first '.' is no series either. */
+static struct series *policy_api_suffix_series(struct series_store *store, const char *name)
+{
+	char base[SCALED_NAME_MAX];
+	const char *dot = strchr(name, '.');
+	const struct series *owner;
+	struct series *s;
+	size_t n = dot ? (size_t)(dot - name) : 0;
+
+	if (n == 0 || n >= sizeof(base) || dot[1] == '\0')
+		return NULL;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	owner = series_find(store, base);
+	if (!owner)
+		return NULL;
+	s = series_ensure(store, name, 0);
+	if (s)
+		series_set_stale_ms(s, series_stale_ms(owner));
+	return s;
+}
+
 /* s[name] on a name not in the cache yet: find the series, make its view
  * once and keep it in the cache (argument 1). Hits never get here: `s`'s
  * __index is the cache table itself, so the VM finds them without calling
@@ -373,6 +398,8 @@ static int l_s_miss(lua_State *L)
 	const struct series **p;
 
 	s = env->store ? series_find(env->store, name) : NULL;
+	if (!s && env->store)
+		s = policy_api_suffix_series(env->store, name);
 	if (!s)
 		return luaL_error(L, "unknown series '%s'", name);
 	p = lua_newuserdatauv(L, sizeof(*p), 0);

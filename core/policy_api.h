@@ -11,8 +11,11 @@
  *   g:hold(reason)                 propose to keep desired as it is
  *   g:group(name)                  another group's view, read-only (the four
  *                                  proposal methods raise an error on it)
- *   s.NAME or s["NAME.sub"]        a series view; an unknown name raises
- *                                  "unknown series 'x'"
+ *   s.NAME or s["NAME.sub"]        a series view; a name whose part before
+ *                                  the first '.' is not a series raises
+ *                                  "unknown series 'x'"; a suffix of a known
+ *                                  series that has no sample yet is a view
+ *                                  of an empty series (statistics are nil)
  *   v:last() v:age()               newest value / its age in seconds
  *   v:last(w)                      newest value within the window
  *   v:avg(w) v:min(w) v:max(w) v:sum(w) v:count(w) v:rate(w)
@@ -62,7 +65,7 @@ struct policy_group {
 };
 
 struct policy_env {
-	const struct series_store *store;
+	struct series_store *store; /* s.NAME may create "src.suffix" series */
 	int64_t now_ms;
 	/* another group by name, for g:group(); NULL if unknown */
 	struct policy_group *(*find_group)(void *arg, const char *name);

@@ -191,6 +191,13 @@ static void test_series_errors(void **state)
 
 	want_error(fx, "return function(g, s) return s.nope:last() end", -EINVAL,
 		     "unknown series 'nope'");
+	want_error(fx, "return function(g, s) return s['nope.sub']:last() end", -EINVAL,
+		     "unknown series 'nope.sub'");
+	want_error(fx, "return function(g, s) return s['cpu.']:last() end", -EINVAL,
+		     "unknown series 'cpu.'");
+	/* A suffix of a known series with no sample yet: no data, no error. */
+	want_value(fx, "s['cpu.core7']:last()", "nil");
+	want_value(fx, "s['cpu.core7']:count(60)", "0");
 	want_error(fx, "return function(g, s) return s.cpu:avg('soon') end", -EINVAL,
 		     "bad argument #1 to 'avg' (invalid duration 'soon')");
 	want_error(fx, "return function(g, s) return s.cpu:avg(0) end", -EINVAL,
