@@ -38,3 +38,9 @@ if(Python3_Interpreter_FOUND)
   set_tests_properties(e2e_pool PROPERTIES LABELS integration TIMEOUT 180
     ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
 endif()
+
+# Install into a temporary prefix and build the embedding example against it.
+add_test(NAME install_pkgconfig
+  COMMAND sh ${SCALED_IT}/install_check.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
+set_tests_properties(install_pkgconfig PROPERTIES LABELS integration TIMEOUT 120
+  PASS_REGULAR_EXPRESSION "decisions in 2 simulated hours.*install_check: ok")

@@ -31,6 +31,13 @@ extern "C" {
 
 #define SCALED_VERSION "0.1.0"
 
+/* The library is built with hidden symbols; these are its interface. */
+#if defined(__GNUC__)
+#define SCALED_API __attribute__((visibility("default")))
+#else
+#define SCALED_API
+#endif
+
 struct event_base;
 struct scaled_engine;
 
@@ -60,36 +67,36 @@ struct scaled_options {
 };
 
 /* Sets every field to its default (struct_size included). */
-void scaled_options_init(struct scaled_options *opts);
+SCALED_API void scaled_options_init(struct scaled_options *opts);
 
-int scaled_engine_new(const struct scaled_options *opts,
+SCALED_API int scaled_engine_new(const struct scaled_options *opts,
 		      struct scaled_engine **out, char **errmsg);
-void scaled_engine_free(struct scaled_engine *e);
+SCALED_API void scaled_engine_free(struct scaled_engine *e);
 
 /* Load a farm. Errors name "file:line:" and the key. Configuration errors
  * return -EINVAL; the engine is then unusable and must be freed. */
-int scaled_engine_load_file(struct scaled_engine *e, const char *path,
+SCALED_API int scaled_engine_load_file(struct scaled_engine *e, const char *path,
 			    char **errmsg);
-int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname,
+SCALED_API int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname,
 			      const char *text, char **errmsg);
 
 /* Print a human summary of the loaded farm (for --check). */
-int scaled_engine_describe(struct scaled_engine *e, char **out);
+SCALED_API int scaled_engine_describe(struct scaled_engine *e, char **out);
 
 /* Run on `base` until scaled_engine_stop or the base has nothing left to do.
  * Real clock only. */
-int scaled_engine_run(struct scaled_engine *e, struct event_base *base);
+SCALED_API int scaled_engine_run(struct scaled_engine *e, struct event_base *base);
 /* Ask a running engine to stop; safe from a signal callback on the loop. */
-void scaled_engine_stop(struct scaled_engine *e);
+SCALED_API void scaled_engine_stop(struct scaled_engine *e);
 
 /* Virtual clock: run everything due up to and including `until_ms`, with the
  * clock set to each task's due time while it runs, then set it to until_ms. */
-int scaled_engine_step(struct scaled_engine *e, int64_t until_ms);
-int64_t scaled_engine_now(const struct scaled_engine *e);
+SCALED_API int scaled_engine_step(struct scaled_engine *e, int64_t until_ms);
+SCALED_API int64_t scaled_engine_now(const struct scaled_engine *e);
 
 /* Collect every source once, poll every target, then tick every group once
  * (for --once). */
-int scaled_engine_tick_all(struct scaled_engine *e);
+SCALED_API int scaled_engine_tick_all(struct scaled_engine *e);
 
 /* ------------------------------------------------------------ decisions -- */
 
@@ -107,7 +114,7 @@ enum scaled_stage {
 	SCALED_STAGE_OVERRIDE,    /* 8: pause, manual override or dry-run */
 	SCALED_STAGE_ACT,         /* 9: the target refused or failed */
 };
-const char *scaled_stage_name(enum scaled_stage s);
+SCALED_API const char *scaled_stage_name(enum scaled_stage s);
 
 enum scaled_proposal_kind {
 	SCALED_PROPOSAL_NONE = 0, /* the policy abstained (returned nothing) */
@@ -139,7 +146,7 @@ enum scaled_outcome {
 	SCALED_OUTCOME_DRY_RUN,
 	SCALED_OUTCOME_PAUSED,
 };
-const char *scaled_outcome_name(enum scaled_outcome o);
+SCALED_API const char *scaled_outcome_name(enum scaled_outcome o);
 
 #define SCALED_MAX_PROPOSALS 16
 
@@ -161,22 +168,22 @@ struct scaled_decision {
 
 /* Called for each new decision, and again when its outcome is known. */
 typedef void (*scaled_decision_fn)(void *arg, const struct scaled_decision *d);
-void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn,
+SCALED_API void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn,
 			       void *arg);
 
 /* The last decisions kept in memory (oldest first). */
-size_t scaled_engine_decisions(const struct scaled_engine *e,
+SCALED_API size_t scaled_engine_decisions(const struct scaled_engine *e,
 			       const struct scaled_decision **out, size_t max);
 
 /* One JSON object, no newline. Returns a malloc'd string or NULL. */
-char *scaled_decision_json(const struct scaled_decision *d);
+SCALED_API char *scaled_decision_json(const struct scaled_decision *d);
 
 /* A group's current view: capacity as the target reports it and the last
  * desired value. Returns -ENOENT for an unknown group. */
 struct scaled_group_status {
 	int current, desired, starting, stopping, min, max;
 };
-int scaled_engine_group_status(const struct scaled_engine *e, const char *group,
+SCALED_API int scaled_engine_group_status(const struct scaled_engine *e, const char *group,
 			       struct scaled_group_status *out);
 
 #ifdef __cplusplus
