@@ -11,19 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "errfmt.h"
 #include "image.h"
-
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 void image_opts_default(struct image_opts *o)
 {
@@ -42,23 +31,23 @@ int image_opts_check(const struct image_opts *o, const struct image_shape *shape
 		     char **errmsg)
 {
 	if (shape->c <= 0 || shape->h <= 0 || shape->w <= 0) {
-		*errmsg = fmt_err("image options: the model's input %dx%dx%d is not "
+		*errmsg = errfmt("image options: the model's input %dx%dx%d is not "
 				  "a fixed C x H x W", shape->c, shape->h, shape->w);
 		return -EINVAL;
 	}
 	if (o->format != IMAGE_FORMAT_RAW && shape->c != 3) {
-		*errmsg = fmt_err("image options: JPEG input gives 3 channels, the "
+		*errmsg = errfmt("image options: JPEG input gives 3 channels, the "
 				  "model takes %d (use raw input)", shape->c);
 		return -EINVAL;
 	}
 	if (o->crop && (o->resize < shape->h || o->resize < shape->w)) {
-		*errmsg = fmt_err("image options: resize %d is smaller than the "
+		*errmsg = errfmt("image options: resize %d is smaller than the "
 				  "model's %dx%d crop", o->resize, shape->w, shape->h);
 		return -EINVAL;
 	}
 	for (int c = 0; c < 3; c++) {
 		if (!(o->std[c] != 0.0f) || !isfinite(o->std[c]) || !isfinite(o->mean[c])) {
-			*errmsg = fmt_err("image options: mean/std of channel %d "
+			*errmsg = errfmt("image options: mean/std of channel %d "
 					  "(%g/%g) is not usable", c,
 					  (double)o->mean[c], (double)o->std[c]);
 			return -EINVAL;
@@ -119,7 +108,7 @@ int image_raw_to_tensor(const void *data, size_t len, const char *name,
 	const uint8_t *b = data;
 
 	if (len != n * 4) {
-		*errmsg = fmt_err("%s: raw input of %zu bytes, the model takes "
+		*errmsg = errfmt("%s: raw input of %zu bytes, the model takes "
 				  "%dx%dx%d float32 = %zu bytes", name, len, shape->c,
 				  shape->h, shape->w, n * 4);
 		return -EINVAL;
@@ -132,7 +121,7 @@ int image_raw_to_tensor(const void *data, size_t len, const char *name,
 		u = le32toh(u);
 		memcpy(&f, &u, 4);
 		if (!isfinite(f)) {
-			*errmsg = fmt_err("%s: raw input value %zu is not finite", name, i);
+			*errmsg = errfmt("%s: raw input value %zu is not finite", name, i);
 			return -EINVAL;
 		}
 		out[i] = f;
@@ -156,7 +145,7 @@ int image_load(const void *data, size_t len, const char *name,
 		return ret;
 	ret = image_to_tensor(&img, o, shape, out, &why);
 	if (ret) {
-		*errmsg = fmt_err("%s: %s", name, why ? why : "resize failed");
+		*errmsg = errfmt("%s: %s", name, why ? why : "resize failed");
 		free(why);
 	}
 	image_rgb8_free(&img);

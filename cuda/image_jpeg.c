@@ -18,6 +18,7 @@
 #include <jpeglib.h>
 #include <jerror.h>
 
+#include "errfmt.h"
 #include "image.h"
 
 struct jpeg_err {
@@ -50,18 +51,6 @@ static void jpeg_err_emit(j_common_ptr cinfo, int level)
 	longjmp(e->jump, 1);
 }
 
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 int image_decode_jpeg(const void *data, size_t len, const char *name,
 		      struct image_rgb8 *out, char **errmsg)
 {
@@ -74,7 +63,7 @@ int image_decode_jpeg(const void *data, size_t len, const char *name,
 	out->w = out->h = 0;
 	out->px = NULL;
 	if (len == 0 || len > (size_t)UINT32_MAX) {
-		*errmsg = fmt_err("%s: JPEG: %s", name,
+		*errmsg = errfmt("%s: JPEG: %s", name,
 				  len ? "file too large" : "empty file");
 		return -EINVAL;
 	}
@@ -84,7 +73,7 @@ int image_decode_jpeg(const void *data, size_t len, const char *name,
 	jerr.mgr.error_exit = jpeg_err_exit;
 	jerr.mgr.emit_message = jpeg_err_emit;
 	if (setjmp(jerr.jump)) {
-		*errmsg = fmt_err("%s: bad JPEG: %s", name, jerr.msg);
+		*errmsg = errfmt("%s: bad JPEG: %s", name, jerr.msg);
 		ret = -EINVAL;
 		goto out;
 	}
@@ -93,13 +82,13 @@ int image_decode_jpeg(const void *data, size_t len, const char *name,
 	jpeg_read_header(&cinfo, TRUE);
 
 	if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
-		*errmsg = fmt_err("%s: bad JPEG: CMYK pictures are not supported "
+		*errmsg = errfmt("%s: bad JPEG: CMYK pictures are not supported "
 				  "(convert to RGB first)", name);
 		ret = -ENOTSUP;
 		goto out;
 	}
 	if ((int64_t)cinfo.image_width * cinfo.image_height > IMAGE_MAX_PIXELS) {
-		*errmsg = fmt_err("%s: JPEG of %ux%u pixels is larger than the "
+		*errmsg = errfmt("%s: JPEG of %ux%u pixels is larger than the "
 				  "limit of %lld pixels", name, cinfo.image_width,
 				  cinfo.image_height, (long long)IMAGE_MAX_PIXELS);
 		ret = -EFBIG;
@@ -109,7 +98,7 @@ int image_decode_jpeg(const void *data, size_t len, const char *name,
 	cinfo.dct_method = JDCT_ISLOW;   /* the accurate one: stable numbers */
 	jpeg_start_decompress(&cinfo);
 	if (cinfo.output_components != 3) {
-		*errmsg = fmt_err("%s: bad JPEG: %d components after conversion "
+		*errmsg = errfmt("%s: bad JPEG: %d components after conversion "
 				  "to RGB", name, cinfo.output_components);
 		ret = -ENOTSUP;
 		goto out;
@@ -118,7 +107,7 @@ int image_decode_jpeg(const void *data, size_t len, const char *name,
 	size_t stride = (size_t)cinfo.output_width * 3;
 	px = malloc(stride * cinfo.output_height);
 	if (!px) {
-		*errmsg = fmt_err("%s: out of memory for a %ux%u picture", name,
+		*errmsg = errfmt("%s: out of memory for a %ux%u picture", name,
 				  cinfo.output_width, cinfo.output_height);
 		ret = -ENOMEM;
 		goto out;

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "errfmt.h"
 #include "image.h"
 
 /* One axis of the resampling: for each output index the two source
@@ -62,18 +63,6 @@ static void axis_free(struct axis *a)
 	free(a->w1);
 }
 
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 int image_to_tensor(const struct image_rgb8 *img, const struct image_opts *o,
 		    const struct image_shape *shape, float *out, char **errmsg)
 {
@@ -82,7 +71,7 @@ int image_to_tensor(const struct image_rgb8 *img, const struct image_opts *o,
 	int ret;
 
 	if (img->w <= 0 || img->h <= 0 || shape->c != 3) {
-		*errmsg = fmt_err("resize: a %dx%d picture into %d channels", img->w,
+		*errmsg = errfmt("resize: a %dx%d picture into %d channels", img->w,
 				  img->h, shape->c);
 		return -EINVAL;
 	}
@@ -95,7 +84,7 @@ int image_to_tensor(const struct image_rgb8 *img, const struct image_opts *o,
 			rw = (int)((int64_t)img->w * o->resize / img->h);
 		}
 		if (rw < shape->w || rh < shape->h) {
-			*errmsg = fmt_err("resize: %dx%d resized to %dx%d is smaller "
+			*errmsg = errfmt("resize: %dx%d resized to %dx%d is smaller "
 					  "than the %dx%d crop", img->w, img->h, rw,
 					  rh, shape->w, shape->h);
 			return -EINVAL;
@@ -111,7 +100,7 @@ int image_to_tensor(const struct image_rgb8 *img, const struct image_opts *o,
 	if (!ret)
 		ret = axis_init(&ay, shape->h, top, rh, img->h);
 	if (ret) {
-		*errmsg = fmt_err("resize: out of memory");
+		*errmsg = errfmt("resize: out of memory");
 		goto out;
 	}
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "errfmt.h"
 #include "infer.h"
 #include "jobs_batch.h"
 
@@ -192,18 +193,6 @@ struct infer_cli {
 	struct image_opts image;
 };
 
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 static int parse_int(const char *opt, const char *text, long lo, long hi, long *out,
 		     char **errmsg)
 {
@@ -212,7 +201,7 @@ static int parse_int(const char *opt, const char *text, long lo, long hi, long *
 	errno = 0;
 	long v = strtol(text, &end, 10);
 	if (end == text || *end || errno || v < lo || v > hi) {
-		*errmsg = fmt_err("%s: '%s' is not a whole number in [%ld, %ld]", opt,
+		*errmsg = errfmt("%s: '%s' is not a whole number in [%ld, %ld]", opt,
 				  text, lo, hi);
 		return -EINVAL;
 	}
@@ -286,7 +275,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			else if (!strcmp(optarg, "cuda"))
 				c->backend = INFER_BACKEND_CUDA;
 			else
-				ret = -EINVAL, *errmsg = fmt_err("--backend: '%s' is not "
+				ret = -EINVAL, *errmsg = errfmt("--backend: '%s' is not "
 								 "cpu or cuda", optarg);
 			break;
 		case OPT_FP16: c->precision = INFER_FP16; break;
@@ -310,7 +299,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			else if (!strcmp(optarg, "off"))
 				c->softmax = RESULTS_SOFTMAX_OFF;
 			else
-				ret = -EINVAL, *errmsg = fmt_err("--softmax: '%s' is not "
+				ret = -EINVAL, *errmsg = errfmt("--softmax: '%s' is not "
 								 "auto, on or off", optarg);
 			break;
 		case OPT_FORMAT:
@@ -321,7 +310,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			else if (!strcmp(optarg, "raw"))
 				c->image.format = IMAGE_FORMAT_RAW;
 			else
-				ret = -EINVAL, *errmsg = fmt_err("--input-format: '%s' is "
+				ret = -EINVAL, *errmsg = errfmt("--input-format: '%s' is "
 								 "not auto, jpeg or raw", optarg);
 			break;
 		case 'r':
@@ -334,7 +323,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		case OPT_STD:
 			if (image_parse_triple(optarg, o == OPT_MEAN ? c->image.mean
 								    : c->image.std))
-				ret = -EINVAL, *errmsg = fmt_err("%s: '%s' is not three "
+				ret = -EINVAL, *errmsg = errfmt("%s: '%s' is not three "
 								 "numbers a,b,c",
 								 o == OPT_MEAN ? "--mean"
 									       : "--std",
@@ -355,10 +344,10 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			break;
 		case 'h': return 1;
 		case ':':
-			ret = -EINVAL, *errmsg = fmt_err("%s needs a value", name);
+			ret = -EINVAL, *errmsg = errfmt("%s needs a value", name);
 			break;
 		default:
-			ret = -EINVAL, *errmsg = fmt_err("unknown option %s", name);
+			ret = -EINVAL, *errmsg = errfmt("unknown option %s", name);
 			break;
 		}
 	}
@@ -366,22 +355,22 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		return ret;
 	while (optind < argc) {
 		if (c->model) {
-			*errmsg = fmt_err("one model only ('%s' and '%s')", c->model,
+			*errmsg = errfmt("one model only ('%s' and '%s')", c->model,
 					  argv[optind]);
 			return -EINVAL;
 		}
 		c->model = argv[optind++];
 	}
 	if (!c->model) {
-		*errmsg = fmt_err("no MODEL.onnx given");
+		*errmsg = errfmt("no MODEL.onnx given");
 		return -EINVAL;
 	}
 	if (!c->bench && (!c->input || !c->out)) {
-		*errmsg = fmt_err("--input DIR and --out FILE are required (or --bench)");
+		*errmsg = errfmt("--input DIR and --out FILE are required (or --bench)");
 		return -EINVAL;
 	}
 	if (c->precision == INFER_FP16 && c->backend != INFER_BACKEND_CUDA) {
-		*errmsg = fmt_err("--fp16 needs --backend cuda (the CPU backend is FP32)");
+		*errmsg = errfmt("--fp16 needs --backend cuda (the CPU backend is FP32)");
 		return -EINVAL;
 	}
 	return 0;

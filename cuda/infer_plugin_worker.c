@@ -15,22 +15,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "errfmt.h"
 #include "infer_plugin.h"
 
 /* How long an idle worker waits before looking at an empty queue again. */
 #define INFER_IDLE_MS 200
-
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 static int64_t mono_ns(void)
 {
@@ -122,7 +111,7 @@ give_back:
 	jobs_batch_nack(b, q, &err);
 	free(err);
 	*claimed = 0;
-	*error = fmt_err("stop_grace of %lld ms ran out: batch given back to the queue",
+	*error = errfmt("stop_grace of %lld ms ran out: batch given back to the queue",
 			 (long long)p->stop_grace_ms);
 	return -ETIMEDOUT;
 out:

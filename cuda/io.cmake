@@ -8,6 +8,7 @@ set(SCALED_INFER_IO_DIR ${CMAKE_CURRENT_LIST_DIR})
 # jobs_batch.c calls the inference API (cuda/infer.h): whatever links it
 # also links an implementation, the real core or the tests' fake one.
 add_library(scaled_infer_io STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/errfmt.c
   ${CMAKE_CURRENT_LIST_DIR}/image.c
   ${CMAKE_CURRENT_LIST_DIR}/image_jpeg.c
   ${CMAKE_CURRENT_LIST_DIR}/image_resize.c

@@ -9,20 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "errfmt.h"
 #include "infer.h"
 #include "jobs_batch.h"
-
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 static size_t item_size(const struct jobs_batch_opts *o)
 {
@@ -39,14 +28,14 @@ int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct infer_mod
 	infer_model_input_dims(m, dims);
 	for (int i = 1; i < 4; i++) {
 		if (dims[i] <= 0 || dims[i] > 65536) {
-			*errmsg = fmt_err("model %s: input %lldx%lldx%lld is not a fixed "
+			*errmsg = errfmt("model %s: input %lldx%lldx%lld is not a fixed "
 					  "C x H x W", o->model, (long long)dims[1],
 					  (long long)dims[2], (long long)dims[3]);
 			return -ENOTSUP;
 		}
 	}
 	if (classes <= 0 || classes > INT32_MAX / 4) {
-		*errmsg = fmt_err("model %s: output of %lld values per item",
+		*errmsg = errfmt("model %s: output of %lld values per item",
 				  o->model, (long long)classes);
 		return -ENOTSUP;
 	}
@@ -59,7 +48,7 @@ int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct infer_mod
 		o->max = (int)dims[0];
 	}
 	if (image_opts_check(&o->image, &o->shape, &why)) {
-		*errmsg = fmt_err("model %s: %s", o->model, why ? why : "bad image options");
+		*errmsg = errfmt("model %s: %s", o->model, why ? why : "bad image options");
 		free(why);
 		return -EINVAL;
 	}
@@ -75,7 +64,7 @@ int jobs_batch_new(const struct jobs_batch_opts *opts, struct jobs_batch **out,
 	*out = NULL;
 	if (!m || opts->classes <= 0) {
 		free(b);
-		*errmsg = fmt_err("batch: %d jobs of %d classes is not a batch", opts->max,
+		*errmsg = errfmt("batch: %d jobs of %d classes is not a batch", opts->max,
 				  opts->classes);
 		return -EINVAL;
 	}
@@ -90,7 +79,7 @@ int jobs_batch_new(const struct jobs_batch_opts *opts, struct jobs_batch **out,
 	}
 	if (!b || !b->jobs || !b->err || !b->row || !b->input || !b->output) {
 		jobs_batch_free(b);
-		*errmsg = fmt_err("batch: out of memory for %zu inputs of %dx%dx%d", m,
+		*errmsg = errfmt("batch: out of memory for %zu inputs of %dx%dx%d", m,
 				  opts->shape.c, opts->shape.h, opts->shape.w);
 		return -ENOMEM;
 	}
@@ -119,7 +108,7 @@ int jobs_batch_claim(struct jobs_batch *b, struct job_queue *q, char **errmsg)
 	b->ms = 0;
 	results_batch_reset(&b->lines);
 	if (b->n) {
-		*errmsg = fmt_err("batch: claim with %d jobs still in hand", b->n);
+		*errmsg = errfmt("batch: claim with %d jobs still in hand", b->n);
 		return -EBUSY;
 	}
 	int ret = job_claim(q, b->opts->max, b->jobs, &b->n, errmsg);
@@ -144,7 +133,7 @@ void jobs_batch_decode(struct jobs_batch *b, struct job_queue *q, int i)
 				 b->input + (size_t)i * item_size(b->opts), &err);
 	free(data);
 	if (ret && !err)
-		err = fmt_err("%s: %s", j->name, strerror(-ret));
+		err = errfmt("%s: %s", j->name, strerror(-ret));
 	b->err[i] = ret ? err : NULL;
 	if (!ret)
 		free(err);
@@ -184,7 +173,7 @@ int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errms
 	int ret = infer_session_run(s, b->input, rows, b->output, &why);
 	b->ms = now_ms() - t0;
 	if (ret) {
-		*errmsg = fmt_err("model %s: batch of %d (first job %s): %s",
+		*errmsg = errfmt("model %s: batch of %d (first job %s): %s",
 				  b->opts->model, rows, b->jobs[0]->name,
 				  why ? why : strerror(-ret));
 		free(why);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errfmt.h"
 #include "jobs.h"
 
 #define SPOOL_SCAN_MAX 65536
@@ -41,18 +42,6 @@ struct spool_job {
 	struct job job;
 	char *claimed; /* name in .work/ */
 };
-
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 /* rename that never replaces: two jobs of the same name stay two jobs. */
 static int rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
@@ -150,7 +139,7 @@ static int spool_scan(struct spool *s, char **errmsg)
 
 		if (fd >= 0)
 			close(fd);
-		*errmsg = fmt_err("spool %s: read: %s", s->dir, strerror(-err));
+		*errmsg = errfmt("spool %s: read: %s", s->dir, strerror(-err));
 		return err;
 	}
 	while (s->n < SPOOL_SCAN_MAX && (de = readdir(d))) {
@@ -217,7 +206,7 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 				j->claimed = NULL;
 			free(name);
 			job_free(j);
-			*errmsg = fmt_err("spool %s: out of memory", s->dir);
+			*errmsg = errfmt("spool %s: out of memory", s->dir);
 			ret = -ENOMEM;
 			break;
 		}
@@ -232,7 +221,7 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 			continue;
 		}
 		if (ret) {
-			*errmsg = fmt_err("spool %s: claim %s: %s", s->dir, name,
+			*errmsg = errfmt("spool %s: claim %s: %s", s->dir, name,
 					  strerror(-ret));
 			job_free(j);
 			break;
@@ -264,24 +253,24 @@ static int spool_load(struct job_queue *q, struct job *job, void **data, size_t 
 	fd = openat(s->workfd, j->claimed, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("%s: open %s/.work/%s: %s", job->name, s->dir,
+		*errmsg = errfmt("%s: open %s/.work/%s: %s", job->name, s->dir,
 				  j->claimed, strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("%s: stat: %s", job->name, strerror(-ret));
+		*errmsg = errfmt("%s: stat: %s", job->name, strerror(-ret));
 		goto out;
 	}
 	if ((uint64_t)st.st_size > SPOOL_MAX_FILE) {
 		ret = -EFBIG;
-		*errmsg = fmt_err("%s: larger than 1 GiB", job->name);
+		*errmsg = errfmt("%s: larger than 1 GiB", job->name);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1); /* +1: empty files get a buffer */
 	if (!buf) {
 		ret = -ENOMEM;
-		*errmsg = fmt_err("%s: out of memory for %lld bytes", job->name,
+		*errmsg = errfmt("%s: out of memory for %lld bytes", job->name,
 				  (long long)st.st_size);
 		goto out;
 	}
@@ -292,7 +281,7 @@ static int spool_load(struct job_queue *q, struct job *job, void **data, size_t 
 			continue;
 		if (r < 0) {
 			ret = -errno;
-			*errmsg = fmt_err("%s: read: %s", job->name, strerror(-ret));
+			*errmsg = errfmt("%s: read: %s", job->name, strerror(-ret));
 			goto out;
 		}
 		if (r == 0)
@@ -319,7 +308,7 @@ static int spool_ack(struct job_queue *q, struct job *job, char **errmsg)
 	 * job is answered again, which at-least-once allows. */
 	if (unlinkat(s->workfd, j->claimed, 0) < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("spool %s: ack %s: %s", s->dir, job->name,
+		*errmsg = errfmt("spool %s: ack %s: %s", s->dir, job->name,
 				  strerror(-ret));
 	}
 	job_free(j);
@@ -333,7 +322,7 @@ static int spool_nack(struct job_queue *q, struct job *job, char **errmsg)
 	int ret = rename_noreplace(s->workfd, j->claimed, s->dirfd, job->name);
 
 	if (ret)
-		*errmsg = fmt_err("spool %s: give back %s: %s%s", s->dir, job->name,
+		*errmsg = errfmt("spool %s: give back %s: %s%s", s->dir, job->name,
 				  strerror(-ret),
 				  ret == -EEXIST ? " (a new job of that name is queued;"
 						   " this one stays claimed)" : "");
@@ -354,7 +343,7 @@ static int spool_recover(struct job_queue *q, int *n, char **errmsg)
 		ret = -errno;
 		if (fd >= 0)
 			close(fd);
-		*errmsg = fmt_err("spool %s: read .work: %s", s->dir, strerror(-ret));
+		*errmsg = errfmt("spool %s: read .work: %s", s->dir, strerror(-ret));
 		return ret;
 	}
 	while ((de = readdir(d))) {
@@ -375,7 +364,7 @@ static int spool_recover(struct job_queue *q, int *n, char **errmsg)
 			/* ENOENT: another worker recovered it first; EEXIST:
 			 * a new job took the name, try again next time */
 			ret = r;
-			*errmsg = fmt_err("spool %s: recover %s: %s", s->dir,
+			*errmsg = errfmt("spool %s: recover %s: %s", s->dir,
 					  de->d_name, strerror(-r));
 		}
 	}
@@ -416,7 +405,7 @@ int jobs_spool_open(const char *dir, struct job_queue **out, char **errmsg)
 	s = calloc(1, sizeof(*s));
 	if (!s || !(s->dir = strdup(dir))) {
 		free(s);
-		*errmsg = fmt_err("spool %s: out of memory", dir);
+		*errmsg = errfmt("spool %s: out of memory", dir);
 		return -ENOMEM;
 	}
 	s->q.ops = &spool_ops;
@@ -425,18 +414,18 @@ int jobs_spool_open(const char *dir, struct job_queue **out, char **errmsg)
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("spool %s: %s", dir, strerror(-ret));
+		*errmsg = errfmt("spool %s: %s", dir, strerror(-ret));
 		goto fail;
 	}
 	if (mkdirat(s->dirfd, ".work", 0755) < 0 && errno != EEXIST) {
 		ret = -errno;
-		*errmsg = fmt_err("spool %s: create .work: %s", dir, strerror(-ret));
+		*errmsg = errfmt("spool %s: create .work: %s", dir, strerror(-ret));
 		goto fail;
 	}
 	s->workfd = openat(s->dirfd, ".work", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->workfd < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("spool %s: open .work: %s", dir, strerror(-ret));
+		*errmsg = errfmt("spool %s: open .work: %s", dir, strerror(-ret));
 		goto fail;
 	}
 
@@ -466,12 +455,12 @@ const char *jobs_spool_worker(const struct job_queue *q)
 int jobs_check_url(const char *url, char **errmsg)
 {
 	if (strncmp(url, "redis://", 8) == 0 || strncmp(url, "rediss://", 9) == 0) {
-		*errmsg = fmt_err("%s: not built yet: Redis queue arrives with the "
+		*errmsg = errfmt("%s: not built yet: Redis queue arrives with the "
 				  "Redis source", url);
 		return -ENOTSUP;
 	}
 	if (strstr(url, "://")) {
-		*errmsg = fmt_err("%s: unknown queue kind (a spool directory or "
+		*errmsg = errfmt("%s: unknown queue kind (a spool directory or "
 				  "redis://, later)", url);
 		return -ENOTSUP;
 	}

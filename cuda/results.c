@@ -16,22 +16,11 @@
 
 #include <cjson/cJSON.h>
 
+#include "errfmt.h"
 #include "results.h"
 
 /* More classes than this and the copy for softmax goes on the heap. */
 #define RESULTS_STACK_CLASSES 1024
-
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 int results_open(const char *path, struct results_out *out, char **errmsg)
 {
@@ -41,14 +30,14 @@ int results_open(const char *path, struct results_out *out, char **errmsg)
 	out->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (out->fd < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("results %s: %s", path, strerror(-ret));
+		*errmsg = errfmt("results %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	out->path = strdup(path);
 	if (!out->path) {
 		close(out->fd);
 		out->fd = -1;
-		*errmsg = fmt_err("results %s: out of memory", path);
+		*errmsg = errfmt("results %s: out of memory", path);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&out->lock, NULL);
@@ -159,7 +148,7 @@ static int append_line(struct results_batch *b, cJSON *obj, const char *job,
 	size_t n;
 
 	if (!line) {
-		*errmsg = fmt_err("%s: out of memory for the result line", job);
+		*errmsg = errfmt("%s: out of memory for the result line", job);
 		return -ENOMEM;
 	}
 	n = strlen(line);
@@ -172,7 +161,7 @@ static int append_line(struct results_batch *b, cJSON *obj, const char *job,
 		p = realloc(b->buf, cap);
 		if (!p) {
 			free(line);
-			*errmsg = fmt_err("%s: out of memory for the result line", job);
+			*errmsg = errfmt("%s: out of memory for the result line", job);
 			return -ENOMEM;
 		}
 		b->buf = p;
@@ -228,7 +217,7 @@ int results_add_top(struct results_batch *b, const char *job, const float *score
 	ret = append_line(b, obj, job, errmsg);
 	goto out;
 oom:
-	*errmsg = fmt_err("%s: out of memory for the result line", job);
+	*errmsg = errfmt("%s: out of memory for the result line", job);
 out:
 	cJSON_Delete(obj);
 	if (p != stack)
@@ -247,7 +236,7 @@ int results_add_error(struct results_batch *b, const char *job, const char *erro
 	if (!obj || !cJSON_AddStringToObject(obj, "job", job) ||
 	    !cJSON_AddStringToObject(obj, "error", error ? error : "unknown error")) {
 		cJSON_Delete(obj);
-		*errmsg = fmt_err("%s: out of memory for the result line", job);
+		*errmsg = errfmt("%s: out of memory for the result line", job);
 		return -ENOMEM;
 	}
 	ret = append_line(b, obj, job, errmsg);
@@ -272,7 +261,7 @@ int results_commit(struct results_out *out, struct results_batch *b, char **errm
 			continue;
 		if (w < 0) {
 			ret = -errno;
-			*errmsg = fmt_err("results %s: write: %s", out->path,
+			*errmsg = errfmt("results %s: write: %s", out->path,
 					  strerror(-ret));
 			goto out;
 		}
@@ -280,7 +269,7 @@ int results_commit(struct results_out *out, struct results_batch *b, char **errm
 	}
 	if (fsync(out->fd) < 0) {
 		ret = -errno;
-		*errmsg = fmt_err("results %s: fsync: %s", out->path, strerror(-ret));
+		*errmsg = errfmt("results %s: fsync: %s", out->path, strerror(-ret));
 		goto out;
 	}
 	results_batch_reset(b);
