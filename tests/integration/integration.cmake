@@ -44,3 +44,11 @@ add_test(NAME install_pkgconfig
   COMMAND sh ${SCALED_IT}/install_check.sh ${CMAKE_BINARY_DIR} ${CMAKE_SOURCE_DIR})
 set_tests_properties(install_pkgconfig PROPERTIES LABELS integration TIMEOUT 120
   PASS_REGULAR_EXPRESSION "decisions in 2 simulated hours.*install_check: ok")
+
+# --once: one tick of every group, the decisions as JSON lines, exit 0.
+add_test(NAME cli_once
+  COMMAND sh ${SCALED_IT}/expect_exit.sh 0
+          "\"group\":\"g\".*\"desired_before\":1.*\"desired\":3.*\"outcome\":\"ok\".*\"reason\":\"three\""
+          ${SCALED_BIN} --once -c ${SCALED_IT}/farms/once.lua)
+set_tests_properties(cli_once PROPERTIES LABELS integration TIMEOUT 30
+  ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
