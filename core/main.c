@@ -57,17 +57,29 @@ static void print_decision(void *arg, const struct scaled_decision *d)
 	}
 }
 
+/* SIGHUP would end the daemon without cleanup (and orphan its workers);
+ * until reload exists it is said and ignored. */
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	LOG_WARN("SIGHUP: reload is not supported yet; restart scaled to load a changed farm");
+}
+
 static int run_loop(struct scaled_engine *e)
 {
 	struct event_base *base = event_base_new();
-	struct event *sigint = NULL, *sigterm = NULL;
+	struct event *sigint = NULL, *sigterm = NULL, *sighup = NULL;
 	int rc = -ENOMEM;
 
 	if (!base)
 		goto out;
 	sigint = evsignal_new(base, SIGINT, on_signal, e);
 	sigterm = evsignal_new(base, SIGTERM, on_signal, e);
-	if (!sigint || !sigterm || evsignal_add(sigint, NULL) < 0 || evsignal_add(sigterm, NULL) < 0)
+	sighup = evsignal_new(base, SIGHUP, on_sighup, e);
+	if (!sigint || !sigterm || !sighup || evsignal_add(sigint, NULL) < 0 ||
+	    evsignal_add(sigterm, NULL) < 0 || evsignal_add(sighup, NULL) < 0)
 		goto out;
 	rc = scaled_engine_run(e, base);
 out:
@@ -75,6 +87,8 @@ out:
 		event_free(sigint);
 	if (sigterm)
 		event_free(sigterm);
+	if (sighup)
+		event_free(sighup);
 	if (base)
 		event_base_free(base);
 	return rc;
