@@ -4,6 +4,17 @@
  * Tasks are handed out through one atomic counter, so a slow worker takes
  * fewer; a generation number tells sleeping helpers that a new job has
  * started, and `active` tells the caller when the last helper has left it.
+ *
+ * Why no wake-up is lost (tests/infer/infer_threads_test.c hammers it):
+ * gen, active and the job change only under mu, together, and only while
+ * no helper is inside a job. A helper waits on the state "gen != seen",
+ * not on having heard the broadcast, so one sent before it waits (a helper
+ * still starting, or still checking out of the last job) is not missed.
+ * Every helper checks out of every job, also one with fewer tasks than
+ * workers (it finds none), so active counts exactly the decrements to
+ * come. start is only broadcast and only the caller waits on done: keep
+ * it so, pthread_cond_signal with several waiters is where glibc lost
+ * wake-ups (sourceware bug 25847).
  */
 #include "cpu_threads.h"
 

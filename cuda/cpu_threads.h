@@ -4,7 +4,9 @@
  * cpu_threads_run() calls fn(arg, task, worker) once for every task in
  * [0, ntasks) spread over the pool's workers (the caller is worker 0) and
  * returns when all are done. worker < cpu_threads_count() indexes
- * per-worker scratch. One run at a time: a session is single-threaded.
+ * per-worker scratch. One run at a time, and never from inside a task: a
+ * second run would re-arm the job while helpers are still in the first.
+ * A session is single-threaded, so its pool is.
  */
 #ifndef SCALED_CPU_THREADS_H
 #define SCALED_CPU_THREADS_H

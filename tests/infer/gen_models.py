@@ -414,11 +414,31 @@ def fixed_batch():
     save(m, x, ref.gemm(x.reshape(2, -1), w))
 
 
+def tiny_classifier():
+    """tests/infer_io/make_model.py's classifier (Conv 3x3 -> Relu -> GAP ->
+    Flatten -> Gemm), batch 8 and dynamic: the model a threads = 2 session
+    was reported to hang on, which infer_threads_test runs thousands of
+    times."""
+    m = Model('tiny_classifier')
+    x = m.rand(8, 3, 8, 8)
+    w, b = m.conv('x', 'c', 3, 4, 3, pads=[1, 1, 1, 1])
+    m.node('Relu', ['c'], ['r'])
+    m.node('GlobalAveragePool', ['r'], ['g'])
+    m.node('Flatten', ['g'], ['f'])
+    gw = m.init('fc_w', m.rand(10, 4, scale=0.5))
+    gb = m.init('fc_b', m.rand(10, scale=0.1))
+    m.node('Gemm', ['f', 'fc_w', 'fc_b'], ['y'], transB=1)
+    y = ref.gemm(ref.flatten(ref.global_avgpool(ref.relu(ref.conv2d(x, w, b, pads=(1, 1, 1, 1))))),
+                 gw, gb, trans_b=True)
+    save(m, x, y, dynamic=True)
+
+
 def networks():
     resnet_small('resnet_small', 4, False, True)
     resnet_small('resnet_small_dyn', 3, True, False)
     mobilenet_block()
     fixed_batch()
+    tiny_classifier()
 
 
 

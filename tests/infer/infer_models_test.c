@@ -384,6 +384,7 @@ static const char *const model_names[] = {
 	"concat_channels", "concat_three_neg_axis", "concat_width", "identity_dropout",
 	"relu_opset21",
 	"resnet_small", "resnet_small_dyn", "mobilenet_block", "fixed_batch_reshape",
+	"tiny_classifier",
 };
 
 int main(int argc, char **argv)

@@ -8,6 +8,10 @@
 #                       across threads and batch splits; fusions; sessions
 #   infer_refusal_test  every bad model refused with the expected words;
 #                       truncated, mutated files
+#   infer_threads_test  the CPU thread pool, thousands of jobs on long-lived
+#                       and fresh pools (no Python needed)
+#   infer_threads_sessions  the same binary on models: threads 2 and 3,
+#                       batches 1..8, thousands of runs, bit-identical to 1
 #
 # gen_models.py needs Debian's python3-numpy and python3-onnx, so it runs
 # with /usr/bin/python3 (not whatever python3 is first on PATH). Without
@@ -43,6 +47,18 @@ foreach(t infer_models_test infer_refusal_test)
   set_tests_properties(${t} PROPERTIES
     FIXTURES_REQUIRED infer_models SKIP_RETURN_CODE 77 LABELS "unit;infer")
 endforeach()
+
+# A hang in the pool shows up as a test that never ends: the TIMEOUTs
+# (several times what a sanitizer build takes) turn it into a failure.
+scaled_unit_test(infer_threads_test
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/infer_threads_test.c
+          ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
+  LIBS scaled_infer_core)
+target_compile_definitions(infer_threads_test PRIVATE INFER_MODELS_DIR="${infer_models_dir}")
+set_tests_properties(infer_threads_test PROPERTIES LABELS "unit;infer" TIMEOUT 60)
+add_test(NAME infer_threads_sessions COMMAND infer_threads_test sessions)
+set_tests_properties(infer_threads_sessions PROPERTIES
+  FIXTURES_REQUIRED infer_models SKIP_RETURN_CODE 77 LABELS "unit;infer" TIMEOUT 90)
 
 scaled_unit_test(infer_api_test
   SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/infer_api_test.c
