@@ -2,7 +2,7 @@
  * infer_main.c - scaled-infer: one inference worker outside the daemon.
  *
  *   scaled-infer MODEL.onnx --input DIR --out FILE [options]   run a worker
- *   scaled-infer --bench MODEL.onnx --batch N [--iters N]      measure
+ *   scaled-infer --bench MODEL.onnx --batch N [--iters N] [--warmup N]  measure
  *
  * The worker claims a batch, decodes it on --threads threads, and while
  * the model runs over it the next batch is already claimed and decoding;
@@ -26,6 +26,10 @@
 #include "infer.h"
 #include "jobs_batch.h"
 
+#ifdef SCALED_HAVE_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
 static volatile sig_atomic_t stop_signal;
 
 static void on_signal(int sig)
@@ -47,7 +51,8 @@ static void say(const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fputs("usage: scaled-infer MODEL.onnx --input DIR --out FILE [options]\n"
-	      "       scaled-infer --bench MODEL.onnx [--batch N] [--iters N] [--backend B]\n"
+	      "       scaled-infer --bench MODEL.onnx [--batch N] [--iters N] [--warmup N]\n"
+	      "                    [--backend B] [--fp16] [--pageable]\n"
 	      "\n"
 	      "  --input DIR            spool directory of jobs (redis:// not built yet)\n"
 	      "  --out FILE             JSON lines, appended and fsync'd per batch\n"
@@ -65,7 +70,9 @@ static void usage(FILE *f)
 	      "  --once                 exit when the queue is empty\n"
 	      "  --poll MS              wait between looks at an empty queue (500)\n"
 	      "  --delay-ms MS          sleep before each model call (tests, demos)\n"
-	      "  --iters N              --bench: timed model calls (20)\n",
+	      "  --iters N              --bench: timed model calls (20)\n"
+	      "  --warmup N             --bench: untimed calls first (3)\n"
+	      "  --pageable             --bench, cuda: malloc'd buffers, not pinned ones\n",
 	      f);
 }
 
@@ -185,7 +192,7 @@ static void pool_stop(struct pool *p)
 struct infer_cli {
 	const char *model, *input, *out;
 	int bench;
-	int batch, iters, threads, cpu_threads, top, once;
+	int batch, iters, warmup, pageable, threads, cpu_threads, top, once;
 	long poll_ms, delay_ms;
 	enum infer_backend backend;
 	enum infer_precision precision;
@@ -212,6 +219,7 @@ static int parse_int(const char *opt, const char *text, long lo, long hi, long *
 enum {
 	OPT_BENCH = 256, OPT_ITERS, OPT_CROP, OPT_NO_CROP, OPT_MEAN, OPT_STD,
 	OPT_FORMAT, OPT_SOFTMAX, OPT_POLL, OPT_DELAY, OPT_FP16, OPT_CPU_THREADS,
+	OPT_WARMUP, OPT_PAGEABLE,
 };
 
 /* 0: run; 1: --help; -EINVAL: usage error with *errmsg. */
@@ -238,6 +246,8 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		{ "delay-ms", required_argument, NULL, OPT_DELAY },
 		{ "bench", no_argument, NULL, OPT_BENCH },
 		{ "iters", required_argument, NULL, OPT_ITERS },
+		{ "warmup", required_argument, NULL, OPT_WARMUP },
+		{ "pageable", no_argument, NULL, OPT_PAGEABLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -247,6 +257,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 	memset(c, 0, sizeof(*c));
 	c->batch = 32;
 	c->iters = 20;
+	c->warmup = 3;
 	c->threads = 2;
 	c->cpu_threads = 1;
 	c->top = 5;
@@ -342,6 +353,11 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			ret = parse_int("--iters", optarg, 1, 1000000, &v, errmsg);
 			c->iters = (int)v;
 			break;
+		case OPT_WARMUP:
+			ret = parse_int("--warmup", optarg, 0, 1000000, &v, errmsg);
+			c->warmup = (int)v;
+			break;
+		case OPT_PAGEABLE: c->pageable = 1; break;
 		case 'h': return 1;
 		case ':':
 			ret = -EINVAL, *errmsg = errfmt("%s needs a value", name);
@@ -532,17 +548,64 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The bench's buffers: pinned (cudaHostAlloc) for the CUDA backend, as a
+ * worker that decodes into pinned memory would have them, so the copies
+ * to the GPU run at full speed and overlap the compute; --pageable
+ * measures plain malloc'd ones (the backend then stages them). */
+static void *bench_alloc(const struct infer_cli *cli, size_t bytes, int *pinned)
+{
+	*pinned = 0;
+#ifdef SCALED_HAVE_CUDA
+	void *p = NULL;
+
+	if (cli->backend == INFER_BACKEND_CUDA && !cli->pageable) {
+		if (cudaHostAlloc(&p, bytes, cudaHostAllocDefault) == cudaSuccess) {
+			*pinned = 1;
+			return p;
+		}
+		(void)cudaGetLastError();
+		say("bench: cudaHostAlloc of %zu bytes failed: using malloc'd buffers", bytes);
+	}
+#else
+	(void)cli;
+#endif
+	return malloc(bytes);
+}
+
+static void bench_free(void *p, int pinned)
+{
+#ifdef SCALED_HAVE_CUDA
+	if (pinned) {
+		cudaFreeHost(p);
+		return;
+	}
+#else
+	(void)pinned;
+#endif
+	free(p);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int run_bench(const struct infer_cli *cli, struct infer_session *s,
 		     const struct jobs_batch_opts *bo)
 {
 	size_t item = (size_t)bo->shape.c * bo->shape.h * bo->shape.w;
-	float *in = malloc(item * (size_t)cli->batch * sizeof(float));
-	float *outv = malloc((size_t)bo->classes * (size_t)cli->batch * sizeof(float));
+	int pin_in = 0, pin_out = 0;
+	float *in = bench_alloc(cli, item * (size_t)cli->batch * sizeof(float), &pin_in);
+	float *outv = bench_alloc(cli, (size_t)bo->classes * (size_t)cli->batch * sizeof(float),
+				  &pin_out);
+	double *times = malloc((size_t)cli->iters * sizeof(double));
 	uint32_t x = 2463534242u; /* xorshift32: the same input every run */
 	char *err = NULL;
 	int ret = 0;
 
-	if (!in || !outv) {
+	if (!in || !outv || !times) {
 		say("bench: out of memory");
 		ret = 1;
 		goto out;
@@ -553,28 +616,36 @@ static int run_bench(const struct infer_cli *cli, struct infer_session *s,
 		x ^= x << 5;
 		in[i] = (float)x / 4294967296.0f * 4.0f - 2.0f;
 	}
-	/* Warm up: first calls pick algorithms and fault in buffers. */
-	for (int i = 0; i < 2; i++)
+	/* Warm up: first calls capture graphs, fault in buffers, settle clocks. */
+	for (int i = 0; i < cli->warmup; i++)
 		if (infer_session_run(s, in, cli->batch, outv, &err))
 			goto fail;
 	double t0 = mono_ms();
-	for (int i = 0; i < cli->iters; i++)
+	for (int i = 0; i < cli->iters; i++) {
+		double t = mono_ms();
+
 		if (infer_session_run(s, in, cli->batch, outv, &err))
 			goto fail;
+		times[i] = mono_ms() - t;
+	}
 	double ms = mono_ms() - t0;
-	printf("bench: model=%s backend=%s precision=%s batch=%d iters=%d: "
-	       "%.1f images/s (%.2f ms/batch)\n", bo->model,
+	qsort(times, (size_t)cli->iters, sizeof(double), cmp_double);
+	printf("bench: model=%s backend=%s precision=%s batch=%d iters=%d warmup=%d "
+	       "buffers=%s: %.1f images/s (%.2f ms/batch, median %.2f, min %.2f)\n", bo->model,
 	       cli->backend == INFER_BACKEND_CUDA ? "cuda" : "cpu",
 	       cli->precision == INFER_FP16 ? "fp16" : "fp32", cli->batch, cli->iters,
-	       (double)cli->batch * cli->iters / (ms / 1e3), ms / cli->iters);
+	       cli->warmup, pin_in && pin_out ? "pinned" : "pageable",
+	       (double)cli->batch * cli->iters / (ms / 1e3), ms / cli->iters,
+	       times[cli->iters / 2], times[0]);
 	goto out;
 fail:
 	say("bench: %s", err ? err : "model call failed");
 	free(err);
 	ret = 1;
 out:
-	free(in);
-	free(outv);
+	bench_free(in, pin_in);
+	bench_free(outv, pin_out);
+	free(times);
 	return ret;
 }
 
