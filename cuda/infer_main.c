@@ -53,6 +53,7 @@ static void usage(FILE *f)
 	fputs("usage: scaled-infer MODEL.onnx --input DIR --out FILE [options]\n"
 	      "       scaled-infer --bench MODEL.onnx [--batch N] [--iters N] [--warmup N]\n"
 	      "                    [--backend B] [--fp16] [--pageable]\n"
+	      "                    [--bench-in FILE.f32] [--bench-out FILE.f32]\n"
 	      "\n"
 	      "  --input DIR            spool directory of jobs (redis:// not built yet)\n"
 	      "  --out FILE             JSON lines, appended and fsync'd per batch\n"
@@ -72,7 +73,10 @@ static void usage(FILE *f)
 	      "  --delay-ms MS          sleep before each model call (tests, demos)\n"
 	      "  --iters N              --bench: timed model calls (20)\n"
 	      "  --warmup N             --bench: untimed calls first (3)\n"
-	      "  --pageable             --bench, cuda: malloc'd buffers, not pinned ones\n",
+	      "  --pageable             --bench, cuda: malloc'd buffers, not pinned ones\n"
+	      "  --bench-in FILE        --bench: the input (batch x C x H x W float32),\n"
+	      "                         not the built-in pseudo-random one\n"
+	      "  --bench-out FILE       --bench: write the last call's outputs (float32)\n",
 	      f);
 }
 
@@ -191,6 +195,7 @@ static void pool_stop(struct pool *p)
 
 struct infer_cli {
 	const char *model, *input, *out;
+	const char *bench_in, *bench_out;
 	int bench;
 	int batch, iters, warmup, pageable, threads, cpu_threads, top, once;
 	long poll_ms, delay_ms;
@@ -219,7 +224,7 @@ static int parse_int(const char *opt, const char *text, long lo, long hi, long *
 enum {
 	OPT_BENCH = 256, OPT_ITERS, OPT_CROP, OPT_NO_CROP, OPT_MEAN, OPT_STD,
 	OPT_FORMAT, OPT_SOFTMAX, OPT_POLL, OPT_DELAY, OPT_FP16, OPT_CPU_THREADS,
-	OPT_WARMUP, OPT_PAGEABLE,
+	OPT_WARMUP, OPT_PAGEABLE, OPT_BENCH_IN, OPT_BENCH_OUT,
 };
 
 /* 0: run; 1: --help; -EINVAL: usage error with *errmsg. */
@@ -248,6 +253,8 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		{ "iters", required_argument, NULL, OPT_ITERS },
 		{ "warmup", required_argument, NULL, OPT_WARMUP },
 		{ "pageable", no_argument, NULL, OPT_PAGEABLE },
+		{ "bench-in", required_argument, NULL, OPT_BENCH_IN },
+		{ "bench-out", required_argument, NULL, OPT_BENCH_OUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -358,6 +365,8 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			c->warmup = (int)v;
 			break;
 		case OPT_PAGEABLE: c->pageable = 1; break;
+		case OPT_BENCH_IN: c->bench_in = optarg; break;
+		case OPT_BENCH_OUT: c->bench_out = optarg; break;
 		case 'h': return 1;
 		case ':':
 			ret = -EINVAL, *errmsg = errfmt("%s needs a value", name);
@@ -585,6 +594,38 @@ static void bench_free(void *p, int pinned)
 	free(p);
 }
 
+/* Exactly n floats from path into p; 0 or -1 with a message said. */
+static int read_floats(const char *path, float *p, size_t n)
+{
+	FILE *f = fopen(path, "rb");
+	size_t got = 0;
+	int extra = 0;
+
+	if (f) {
+		got = fread(p, sizeof(float), n, f);
+		extra = fgetc(f) != EOF;
+		fclose(f);
+	}
+	if (!f || got != n || extra) {
+		say("bench: %s: %s (need exactly %zu float32 values)", path,
+		    f ? "wrong size" : strerror(errno), n);
+		return -1;
+	}
+	return 0;
+}
+
+static int write_floats(const char *path, const float *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	int bad = !f || fwrite(p, sizeof(float), n, f) != n;
+
+	if (f && fclose(f))
+		bad = 1;
+	if (bad)
+		say("bench: cannot write %s: %s", path, strerror(errno));
+	return bad ? -1 : 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -610,11 +651,15 @@ static int run_bench(const struct infer_cli *cli, struct infer_session *s,
 		ret = 1;
 		goto out;
 	}
-	for (size_t i = 0; i < item * (size_t)cli->batch; i++) {
+	for (size_t i = 0; !cli->bench_in && i < item * (size_t)cli->batch; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;
 		x ^= x << 5;
 		in[i] = (float)x / 4294967296.0f * 4.0f - 2.0f;
+	}
+	if (cli->bench_in && read_floats(cli->bench_in, in, item * (size_t)cli->batch)) {
+		ret = 1;
+		goto out;
 	}
 	/* Warm up: first calls capture graphs, fault in buffers, settle clocks. */
 	for (int i = 0; i < cli->warmup; i++)
@@ -629,6 +674,11 @@ static int run_bench(const struct infer_cli *cli, struct infer_session *s,
 		times[i] = mono_ms() - t;
 	}
 	double ms = mono_ms() - t0;
+	if (cli->bench_out &&
+	    write_floats(cli->bench_out, outv, (size_t)bo->classes * (size_t)cli->batch)) {
+		ret = 1;
+		goto out;
+	}
 	qsort(times, (size_t)cli->iters, sizeof(double), cmp_double);
 	printf("bench: model=%s backend=%s precision=%s batch=%d iters=%d warmup=%d "
 	       "buffers=%s: %.1f images/s (%.2f ms/batch, median %.2f, min %.2f)\n", bo->model,
