@@ -414,7 +414,8 @@ static int plan_pool(struct cu_session *s, int ni, char **errmsg)
 	} else {
 		if (win->dilation[0] != 1 || win->dilation[1] != 1)
 			return graph_errf(errmsg, -ENOTSUP, "node '%s' (%s): dilations %lldx%lld: cuDNN pooling has no dilation; run this model on the CPU backend",
-					  n->name, n->op_type, (long long)win->dilation[0],
+					  n->name, n->op == GRAPH_MAXPOOL ? "MaxPool" : "AveragePool",
+					  (long long)win->dilation[0],
 					  (long long)win->dilation[1]);
 		if (n->op == GRAPH_AVGPOOL)
 			mode = n->pool.count_include_pad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING :
@@ -896,8 +897,9 @@ static int plan_node(struct cu_session *s, int ni, const int *fuse, char **errms
 	case GRAPH_CONCAT:
 		return plan_concat(s, ni, errmsg);
 	}
-	return graph_errf(errmsg, -ENOTSUP, "node '%s' (%s): not supported by the CUDA backend",
-			  s->g->nodes[ni].name, s->g->nodes[ni].op_type);
+	/* (op_type points into the ONNX message, gone after loading.) */
+	return graph_errf(errmsg, -ENOTSUP, "node '%s' (internal op %d): not supported by the CUDA backend",
+			  s->g->nodes[ni].name, (int)s->g->nodes[ni].op);
 }
 
 /* The input is made NHWC when a convolution or pool reads it. */
