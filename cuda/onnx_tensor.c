@@ -85,7 +85,11 @@ int onnx_tensor_decode(const Onnx__TensorProto *t, int want, const char *prefix,
 	data = malloc(count ? (size_t)count * elem : 1);
 	if (!data)
 		return graph_errf(errmsg, -ENOMEM, "%sinitializer '%s': out of memory", prefix, name);
-	if (t->has_raw_data)
+	/* A zero dimension leaves nothing to copy, and protobuf-c then leaves
+	 * the source NULL, which memcpy must not get even for 0 bytes. */
+	if (count == 0)
+		;
+	else if (t->has_raw_data)
 		memcpy(data, t->raw_data.data, (size_t)count * elem);
 	else if (want == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT)
 		memcpy(data, t->float_data, (size_t)count * elem);
