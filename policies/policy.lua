@@ -314,6 +314,14 @@ M.target = constructor("target", function(args)
 	}
 end)
 
-M.seconds = seconds -- for farms and tests: the same duration rules
+-- For farms and tests: the same duration rules, with errors that name the
+-- caller's line (and a subject when none is given) like the constructors'.
+M.seconds = function(v, what)
+	local ok, res = pcall(seconds, v, what or "duration")
+	if not ok then
+		error(res, 2)
+	end
+	return res
+end
 
 return M
