@@ -1,0 +1,2 @@
+plugin "sim"
+source "cpu" { kind = "wave", evry = "10s" }
