@@ -20,7 +20,8 @@ list(TRANSFORM SCALED_CUDA_SOURCES PREPEND "${CMAKE_CURRENT_LIST_DIR}/")
 
 # cuDNN's headers are SYSTEM: their declarations are not ours to warn about.
 add_library(scaled_cudnn INTERFACE)
-target_include_directories(scaled_cudnn SYSTEM INTERFACE ${SCALED_CUDNN_INCLUDE})
+target_include_directories(scaled_cudnn SYSTEM INTERFACE ${SCALED_CUDNN_INCLUDE}
+  ${CUDAToolkit_INCLUDE_DIRS})
 target_link_libraries(scaled_cudnn INTERFACE ${SCALED_CUDNN_LIBRARY} CUDA::cudart)
 
 # model.cmake (which makes scaled_infer_core) sorts after this file: add the
