@@ -198,11 +198,25 @@ lua_State *sandbox_state(struct sandbox *sb)
 
 /* ----------------------------------------------------------------- loading -- */
 
-static int sandbox_load_status(lua_State *L, int status, char **errmsg)
+/* A load error names its chunk ("farm.lua:3: ..."), except the few Lua
+ * raises without a position ("C stack overflow" for nesting past its
+ * limit): those get "name: " in front so every message says where. */
+static int sandbox_load_status(lua_State *L, int status, const char *name, char **errmsg)
 {
+	/* Lua shortens long paths from the left ("...farms/farm.lua:3:"):
+	 * look for the base name. */
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	const char *msg;
+
 	if (status == LUA_OK)
 		return 0;
-	sandbox_seterr(errmsg, lua_tostring(L, -1));
+	msg = lua_tostring(L, -1);
+	if (errmsg) {
+		if (msg && strstr(msg, base))
+			*errmsg = sandbox_strdup_err(msg);
+		else
+			*errmsg = alloc_printf("%s: %s", name, msg ? msg : "cannot load");
+	}
 	lua_pop(L, 1);
 	if (status == LUA_ERRMEM)
 		return -ENOMEM;
@@ -213,7 +227,7 @@ static int sandbox_load_status(lua_State *L, int status, char **errmsg)
 
 int sandbox_load_file(struct sandbox *sb, const char *path, char **errmsg)
 {
-	return sandbox_load_status(sb->L, luaL_loadfilex(sb->L, path, "t"), errmsg);
+	return sandbox_load_status(sb->L, luaL_loadfilex(sb->L, path, "t"), path, errmsg);
 }
 
 int sandbox_load_string(struct sandbox *sb, const char *chunkname, const char *text,
@@ -231,7 +245,7 @@ int sandbox_load_string(struct sandbox *sb, const char *chunkname, const char *t
 	}
 	return sandbox_load_status(sb->L,
 				   luaL_loadbufferx(sb->L, text, strlen(text), chunkname, "t"),
-				   errmsg);
+				   chunkname, errmsg);
 }
 
 /* ----------------------------------------------------------------- require -- */

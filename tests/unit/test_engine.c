@@ -244,6 +244,12 @@ static void test_missing_input_refuses_scale_in(void **state)
 	scaled_engine_free(e);
 }
 
+#define P10 "(((((((((("
+#define Q10 "))))))))))"
+#define P50 P10 P10 P10 P10 P10
+#define Q50 Q10 Q10 Q10 Q10 Q10
+#define DEEP_NESTING "x = " P50 P50 P50 P50 P50 "1" Q50 Q50 Q50 Q50 Q50 "\n"
+
 static void test_load_errors(void **state)
 {
 	static const struct {
@@ -262,6 +268,8 @@ static void test_load_errors(void **state)
 		{ "target 't' { kind = 'sim' }\n", "test-farm:1: target \"t\": unknown kind \"sim\"" },
 		{ "x = \n", "test-farm:2: unexpected symbol near <eof>" },
 		{ "io.write('x')\n", "attempt to index a nil value (global 'io')" },
+		/* Lua's own message has no position: the sandbox adds the name. */
+		{ DEEP_NESTING, "test-farm: C stack overflow" },
 	};
 	size_t i;
 
