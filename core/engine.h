@@ -135,9 +135,6 @@ struct scaled_engine {
 };
 
 /* engine.c */
-void engine_schedule_instance(struct scaled_instance *in);
-void engine_schedule_group(struct group *g);
-void engine_group_tick(struct group *g);
 void engine_rearm(struct scaled_engine *e);
 void engine_drain_posts(struct scaled_engine *e);
 void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg);
@@ -146,6 +143,13 @@ struct scaled_instance *engine_find_instance(const struct scaled_engine *e, cons
 int engine_add_plugin(struct scaled_engine *e, const char *name, char **errmsg);
 struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
 						 const struct scaled_kind **out);
+
+/* engine_tick.c */
+void engine_schedule_instance(struct scaled_instance *in);
+void engine_schedule_group(struct group *g);
+int engine_schedule_all(struct scaled_engine *e);
+void engine_instance_run(void *arg); /* one collect or poll, now */
+void engine_group_tick(struct group *g);
 
 /* engine_host.c */
 extern const struct scaled_host engine_host;

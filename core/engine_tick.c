@@ -1,0 +1,276 @@
+/*
+ * engine_tick.c - what happens on the schedule: sources collect, targets
+ * report, groups tick; a tick's decision is acted on through the target and
+ * recorded (log, decision log, the in-memory ring, the embedder's callback)
+ * once its outcome is known.
+ *
+ * Data flows one way: a group tick calls its policies (which only read),
+ * hands their proposals to the safety pipeline (group.c), asks the target
+ * to act, and records the decision; the target's answer (apply_done)
+ * completes the record.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "engine.h"
+#include "log.h"
+#include "sched.h"
+#include "series.h"
+
+/* ------------------------------------------------------------- schedule -- */
+
+static void engine_report_failure(struct scaled_instance *in, const char *what, int rc,
+				  const char *err)
+{
+	/* Log the first failure and every 10th after, so a broken source does
+	 * not flood the log; recovery is logged once. */
+	in->failures++;
+	if (in->failures == 1 || in->failures % 10 == 0)
+		LOG_WARN("%s %s: %s failed (%d in a row): %s", in->role == SCALED_ROLE_TARGET
+			 ? "target" : "source", in->name, what, in->failures,
+			 *err ? err : strerror(-rc));
+}
+
+void engine_instance_run(void *arg)
+{
+	struct scaled_instance *in = arg;
+	char err[256] = "";
+	int rc;
+
+	if (in->role == SCALED_ROLE_SOURCE)
+		rc = in->kind->collect(in->state, err, sizeof err);
+	else
+		rc = in->kind->poll(in->state, err, sizeof err);
+	err[sizeof err - 1] = '\0';
+	if (rc < 0) {
+		engine_report_failure(in, in->role == SCALED_ROLE_SOURCE ? "collect" : "poll", rc, err);
+	} else if (in->failures) {
+		LOG_INFO("%s %s: recovered after %d failures", in->role == SCALED_ROLE_TARGET
+			 ? "target" : "source", in->name, in->failures);
+		in->failures = 0;
+	}
+}
+
+static void engine_group_task(void *arg)
+{
+	engine_group_tick(arg);
+}
+
+void engine_schedule_instance(struct scaled_instance *in)
+{
+	int64_t now = clock_now(&in->e->clock);
+
+	if (!in->task)
+		in->task = sched_every(in->e->sched, now, in->every_ms, engine_instance_run, in);
+}
+
+void engine_schedule_group(struct group *g)
+{
+	int64_t now = clock_now(&g->e->clock);
+
+	/* The first tick comes one interval after start, so that sources and
+	 * targets have reported once. */
+	if (!g->task)
+		g->task = sched_every(g->e->sched, now + g->every_ms, g->every_ms, engine_group_task, g);
+}
+
+int engine_schedule_all(struct scaled_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_instances; i++) {
+		engine_schedule_instance(e->instances[i]);
+		if (!e->instances[i]->task)
+			return -ENOMEM;
+	}
+	for (i = 0; i < e->n_groups; i++) {
+		engine_schedule_group(e->groups[i]);
+		if (!e->groups[i]->task)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ decisions -- */
+
+static void engine_emit(struct scaled_engine *e, const struct scaled_decision *d)
+{
+	char *json;
+	const struct scaled_proposal *why = NULL;
+	size_t i;
+
+	if (e->on_decision)
+		e->on_decision(e->on_decision_arg, d);
+	if (d->outcome == SCALED_OUTCOME_PENDING)
+		return; /* written once, with its outcome */
+	for (i = 0; i < d->n_proposals; i++)
+		if (d->proposals[i].wanted == d->combined && d->proposals[i].kind != SCALED_PROPOSAL_NONE)
+			why = &d->proposals[i];
+	LOG_INFO("group %s: %d -> %d [%s]%s%s%s%s%s%s", d->group, d->desired_before, d->desired,
+		 scaled_outcome_name(d->outcome), why ? " " : "", why ? why->policy : "",
+		 why ? ": " : "", why ? why->reason : "",
+		 d->bound_by ? "; bound by " : "", d->bound_by ? d->bound_reason : "");
+	if (e->decision_log && (json = scaled_decision_json(d))) {
+		fprintf(e->decision_log, "%s\n", json);
+		free(json);
+	}
+}
+
+static struct scaled_decision *engine_keep(struct scaled_engine *e, const struct scaled_decision *d)
+{
+	struct scaled_decision *slot = &e->decisions[e->decision_head];
+
+	*slot = *d;
+	e->decision_head = (e->decision_head + 1) % ENGINE_DECISIONS_KEPT;
+	if (e->n_decisions < ENGINE_DECISIONS_KEPT)
+		e->n_decisions++;
+	return slot;
+}
+
+static struct scaled_decision *engine_find_decision(struct scaled_engine *e, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_decisions; i++)
+		if (e->decisions[i].seq == seq)
+			return &e->decisions[i];
+	return NULL;
+}
+
+void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg)
+{
+	struct group *g = in->group;
+	struct scaled_engine *e = in->e;
+	struct scaled_decision *d;
+
+	if (!g || !g->st.action_pending || token != g->pending_token) {
+		LOG_WARN("target %s: apply_done for unknown action %" PRIu64 " ignored", in->name, token);
+		return;
+	}
+	d = engine_find_decision(e, g->pending_seq);
+	if (!d) {
+		/* Fell out of the ring; keep the state right all the same. */
+		g->st.action_pending = false;
+		if (status < 0)
+			g->st.desired = g->st.pending_from;
+		return;
+	}
+	group_action_done(&g->st, d, clock_now(&e->clock), status == 0);
+	d->outcome = status == 0 ? SCALED_OUTCOME_OK : SCALED_OUTCOME_FAILED;
+	snprintf(d->outcome_msg, sizeof d->outcome_msg, "%s",
+		 msg ? msg : status == 0 ? "" : strerror(-status));
+	if (status < 0) {
+		d->bound_by = SCALED_STAGE_ACT;
+		snprintf(d->bound_reason, sizeof d->bound_reason, "target %.60s: %.80s", in->name,
+			 d->outcome_msg);
+	}
+	engine_emit(e, d);
+}
+
+static void engine_act(struct group *g, struct scaled_decision *d)
+{
+	struct scaled_instance *t = g->target;
+	struct scaled_target_want want = {
+		.struct_size = sizeof want,
+		.desired = d->desired,
+		.on_demand_base = -1,
+		.on_demand_percent = -1,
+	};
+	char err[256] = "";
+	int rc;
+
+	g->pending_token = ++g->e->token_seq;
+	g->pending_seq = d->seq;
+	g->st.action_pending = true;
+	g->st.pending_from = d->desired_before;
+	/* apply() may call apply_done before returning: d must be in the ring
+	 * already (it is), and nothing below may touch it after a success. */
+	rc = t->kind->apply(t->state, &want, g->pending_token, err, sizeof err);
+	if (rc < 0) {
+		err[sizeof err - 1] = '\0';
+		engine_apply_done(t, g->pending_token, rc, *err ? err : strerror(-rc));
+	}
+}
+
+void engine_group_tick(struct group *g)
+{
+	struct scaled_engine *e = g->e;
+	struct scaled_proposal props[SCALED_MAX_PROPOSALS];
+	struct scaled_decision d;
+	struct scaled_decision *kept;
+	bool missing = false;
+	int64_t now = clock_now(&e->clock);
+	size_t i;
+
+	if (g->st.desired < 0) {
+		LOG_DEBUG("group %s: target %s has not reported yet; tick skipped", g->name,
+			  g->target->name);
+		return;
+	}
+	g->view.current = g->st.current;
+	g->view.desired = g->st.desired;
+	g->view.starting = g->st.starting;
+	g->view.stopping = g->st.stopping;
+	e->penv.now_ms = now;
+	for (i = 0; i < g->n_policies; i++)
+		policy_api_call(e->sb, &e->penv, &g->view, g->policies[i].ref, g->policies[i].name,
+				&props[i]);
+	for (i = 0; i < g->n_inputs; i++)
+		if (series_len(g->inputs[i]) == 0)
+			missing = true;
+
+	d.n_proposals = 0;
+	if (!group_decide(&g->cfg, &g->st, now, props, g->n_policies, missing, &d))
+		return;
+	d.seq = ++e->decision_seq;
+	d.time_ms = now;
+	snprintf(d.group, sizeof d.group, "%s", g->name);
+	kept = engine_keep(e, &d);
+	/* Dry-run comes out of group_decide as DRY_RUN (config folds the
+	 * engine's dry_run into every group), so PENDING means "act". */
+	if (kept->outcome == SCALED_OUTCOME_PENDING) {
+		if (e->on_decision)
+			e->on_decision(e->on_decision_arg, kept);
+		engine_act(g, kept);
+		return;
+	}
+	engine_emit(e, kept);
+}
+
+size_t scaled_engine_decisions(const struct scaled_engine *e, const struct scaled_decision **out,
+			       size_t max)
+{
+	size_t n = e->n_decisions < max ? e->n_decisions : max;
+	size_t start = (e->decision_head + ENGINE_DECISIONS_KEPT - n) % ENGINE_DECISIONS_KEPT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = &e->decisions[(start + i) % ENGINE_DECISIONS_KEPT];
+	return n;
+}
+
+void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn, void *arg)
+{
+	e->on_decision = fn;
+	e->on_decision_arg = arg;
+}
+
+int scaled_engine_group_status(const struct scaled_engine *e, const char *name,
+			       struct scaled_group_status *out)
+{
+	const struct group *g = engine_find_group(e, name);
+
+	if (!g)
+		return -ENOENT;
+	out->current = g->st.current;
+	out->desired = g->st.desired;
+	out->starting = g->st.starting;
+	out->stopping = g->st.stopping;
+	out->min = g->cfg.min;
+	out->max = g->cfg.max;
+	return 0;
+}
