@@ -11,6 +11,10 @@ endif()
 set(SCALED_CUDA_SOURCES
   cuda_backend.c
   cuda_plan.c
+  cuda_plan_view.c
+  cuda_plan_node.c
+  cuda_plan_fuse.c
+  cuda_plan_buffers.c
   cuda_ops.c
   cuda_conv.c
   cuda_exec.c

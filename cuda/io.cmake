@@ -28,7 +28,8 @@ function(scaled_infer_io_late)
     message(STATUS "scaled-infer and the infer plugin wait for scaled_infer_core")
     return()
   endif()
-  add_executable(scaled_infer ${SCALED_INFER_IO_DIR}/infer_main.c)
+  add_executable(scaled_infer ${SCALED_INFER_IO_DIR}/infer_main.c
+    ${SCALED_INFER_IO_DIR}/infer_run.c ${SCALED_INFER_IO_DIR}/infer_bench.c)
   set_target_properties(scaled_infer PROPERTIES OUTPUT_NAME scaled-infer
     RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
   target_compile_definitions(scaled_infer PRIVATE _GNU_SOURCE)

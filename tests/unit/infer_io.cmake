@@ -16,6 +16,7 @@ scaled_unit_test(infer_io_batch SOURCES ${infer_io_dir}/test_batch.c
   ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io)
 
 add_executable(scaled_infer_fake ${CMAKE_SOURCE_DIR}/cuda/infer_main.c
+  ${CMAKE_SOURCE_DIR}/cuda/infer_run.c ${CMAKE_SOURCE_DIR}/cuda/infer_bench.c
   ${infer_io_dir}/fake_infer.c)
 set_target_properties(scaled_infer_fake PROPERTIES OUTPUT_NAME scaled-infer-fake)
 target_compile_definitions(scaled_infer_fake PRIVATE _GNU_SOURCE)

@@ -1,0 +1,51 @@
+/*
+ * cuda_plan.h - what the plan's files share among themselves; the rest
+ * of the backend sees only cu_plan() and the helpers in cuda_internal.h.
+ *
+ *   cuda_plan.c          cu_plan(): input and output steps around the
+ *                        nodes; constants converted and uploaded
+ *   cuda_plan_view.c     tensors, steps, views; layout changes, paddings
+ *   cuda_plan_node.c     each graph node as steps, layouts chosen
+ *   cuda_plan_fuse.c     Adds that a convolution absorbs
+ *   cuda_plan_buffers.c  buffers by liveness, allocated on the device
+ */
+#ifndef SCALED_CUDA_PLAN_H
+#define SCALED_CUDA_PLAN_H
+
+#include "cuda_internal.h"
+
+/* cuda_plan.c */
+int cu_plan_nomem(char **errmsg);
+/* Floats converted to the tensor type and uploaded. */
+int cu_plan_upload_typed(struct cu_session *s, const float *v, int64_t n, void **dev,
+			 const char *label, char **errmsg);
+
+/* cuda_plan_view.c: new tensors and steps return their index, or
+ * -ENOMEM; so do the helpers that add them. */
+int cu_plan_view_new_tensor(struct cu_session *s, int rank, const int64_t *dims,
+			    enum cu_layout l);
+int cu_plan_view_new_step(struct cu_session *s, enum cu_step_kind kind, int node,
+			  const char *what);
+struct cu_view cu_plan_view_flat(const struct cu_session *s, int t);
+void cu_plan_view_strides_4d(enum cu_layout l, int64_t c, int64_t h, int64_t w, int64_t *st);
+struct cu_view cu_plan_view_4d(const struct cu_session *s, int t);
+int cu_plan_view_same_bytes(const struct cu_session *s, int t);
+int cu_plan_view_readable_as(const struct cu_session *s, int t, enum cu_layout l);
+/* t itself when readable in layout l, else its copy in l (made once). */
+int cu_plan_view_need_layout(struct cu_session *s, int t, enum cu_layout l, int node);
+int cu_plan_view_pad_tensor(struct cu_session *s, int x, const int64_t *pad, float fill,
+			    int node);
+
+/* cuda_plan_node.c: the steps of node ni; fuse as cu_plan_fuse_adds
+ * fills it. */
+int cu_plan_node(struct cu_session *s, int ni, const int *fuse, char **errmsg);
+
+/* cuda_plan_fuse.c: fuse[conv node] = the Add it absorbs, or -1; fuse
+ * has a slot per node. 0 or -ENOMEM. */
+int cu_plan_fuse_adds(struct cu_session *s, int *fuse);
+
+/* cuda_plan_buffers.c: every root tensor gets a buffer slot, and the
+ * slots device memory for the planned chunk. */
+int cu_plan_buffers(struct cu_session *s, char **errmsg);
+
+#endif
