@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,10 @@
 #include "series.h"
 
 /* Registry keys: the addresses are the keys. */
-static const char group_mt_key = 'g';
+static const char group_mt_key = 'g';      /* the template metatable */
+static const char group_methods_key = 'm'; /* set, change, percent, hold, group */
+static const char group_fields_key = 'f';  /* field name -> GF_* id */
+static const char env_key = 'e';           /* the struct policy_env */
 static const char series_mt_key = 'v';
 static const char s_table_key = 's';
 /* What g:set() and friends return; the address is the token. */
@@ -63,62 +67,111 @@ static void *policy_api_testview(lua_State *L, int idx, const void *mt)
 	return have == mt ? p : NULL;
 }
 
+/* A group view. Each group has a metatable of its own (see
+ * policy_api_push_group), so views are recognised by their size and a
+ * magic number instead: scripts cannot make userdata, so only our code
+ * can have made one of this size with this mark. */
+#define GROUP_VIEW_MAGIC 0x67726f75u /* "grou" */
+
+struct group_view {
+	uint32_t magic;
+	struct policy_group *g;
+};
+
 static struct policy_group *group_check(lua_State *L, int idx)
 {
-	struct policy_group **p = policy_api_testview(L, idx, env_of(L)->group_mt);
+	struct group_view *v = lua_touserdata(L, idx);
 
-	if (!p)
-		luaL_typeerror(L, idx, "group view");
-	return *p;
+	if (!v || lua_islightuserdata(L, idx) || lua_rawlen(L, idx) != sizeof(*v) ||
+	    v->magic != GROUP_VIEW_MAGIC) {
+		luaL_typeerror(L, idx, "group view"); /* does not return */
+		return NULL;
+	}
+	return v->g;
 }
 
 static const struct series *series_check(lua_State *L, int idx)
 {
 	const struct series **p = policy_api_testview(L, idx, env_of(L)->series_mt);
 
-	if (!p)
-		luaL_typeerror(L, idx, "series view");
+	if (!p) {
+		luaL_typeerror(L, idx, "series view"); /* does not return */
+		return NULL;
+	}
 	return *p;
 }
 
 /* ------------------------------------------------------------ group view -- */
 
+static int l_group_field(lua_State *L);
+
+/* Copy every entry of the table at index `from` into the table on top. */
+static void policy_api_copy_table(lua_State *L, int from)
+{
+	lua_pushnil(L);
+	while (lua_next(L, from)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+	}
+}
+
+/* The view of g, made once: a userdata whose metatable is g's own, with
+ *   __index = a table of the (shared) methods, so g:hold() is found by the
+ *             VM without calling C (this is on every tick's path);
+ *   that table's own __index = a C closure over g for the fields
+ *             (g.current, g.now, ...), which change between ticks.
+ * The rest of the metatable (__newindex, __tostring, __metatable) comes
+ * from the template made at setup. */
 void policy_api_push_group(lua_State *L, struct policy_group *g)
 {
-	struct policy_group **p;
+	struct group_view *v;
+	int view;
 
 	/* luaL_ref never returns 0 or less: a zeroed struct has no view yet */
 	if (g->view_ref > 0) {
 		lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
 		return;
 	}
-	p = lua_newuserdatauv(L, sizeof(*p), 0);
-	*p = g;
+	v = lua_newuserdatauv(L, sizeof(*v), 0);
+	v->magic = GROUP_VIEW_MAGIC;
+	v->g = g;
+	view = lua_gettop(L);
+
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_mt_key);
-	lua_setmetatable(L, -2);
-	lua_pushvalue(L, -1);
+	lua_createtable(L, 0, 6);                       /* g's metatable */
+	policy_api_copy_table(L, view + 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_methods_key);
+	lua_createtable(L, 0, 6);                       /* g's methods */
+	policy_api_copy_table(L, view + 3);
+	lua_createtable(L, 0, 1);                       /* and its fields */
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_key);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_fields_key);
+	lua_pushlightuserdata(L, g);
+	lua_pushcclosure(L, l_group_field, 3);
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);                        /* methods' fallback */
+	lua_setfield(L, view + 2, "__index");
+	lua_remove(L, view + 3);                        /* the methods template */
+	lua_setmetatable(L, view);
+	lua_pop(L, 1);                                  /* the template */
+	lua_pushvalue(L, view);
 	g->view_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-/* __index(view, key): a field's value, or a method from upvalue 2. */
-static int l_group_index(lua_State *L)
+/* The methods table's __index, for one group (upvalue 3): a field's value.
+ * Upvalue 2 maps field names to GF_* ids. Called as __index(methods, key),
+ * only by the VM: the metatables are locked. */
+static int l_group_field(lua_State *L)
 {
-	/* Only the VM reaches a metamethod (the metatable is locked), so
-	 * argument 1 is a group view: no check on this hot path. */
-	struct policy_group *g = *(struct policy_group **)lua_touserdata(L, 1);
 	const struct policy_env *env = env_of(L);
+	const struct policy_group *g = lua_touserdata(L, lua_upvalueindex(3));
 
 	lua_settop(L, 2);
 	lua_pushvalue(L, 2);
-	switch (lua_rawget(L, lua_upvalueindex(2))) {
-	case LUA_TFUNCTION:
-		return 1;
-	case LUA_TNUMBER:
-		break;
-	default:
+	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNUMBER)
 		return luaL_error(L, "group '%s' has no field '%s'", g->name,
 				  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
-	}
 	switch (lua_tointeger(L, -1)) {
 	case GF_NAME: lua_pushstring(L, g->name); break;
 	case GF_CURRENT: lua_pushinteger(L, g->current); break;
@@ -449,24 +502,28 @@ static int policy_api_setup(lua_State *L)
 	};
 	struct policy_env *env = lua_touserdata(L, 1);
 
-	/* Group metatable; __index's upvalue 2 maps names to field ids and
-	 * methods. __metatable hides it from getmetatable/setmetatable. */
-	lua_newtable(L);
-	lua_pushboolean(L, 0);
-	lua_setfield(L, -2, "__metatable");
+	lua_pushlightuserdata(L, env);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &env_key);
+
+	/* Group views: the parts every group's own metatable is made of (see
+	 * policy_api_push_group). __metatable hides them from scripts. */
 	lua_newtable(L);
 	for (int i = 0; fields[i]; i++) {
 		lua_pushinteger(L, GF_NAME + i);
 		lua_setfield(L, -2, fields[i]);
 	}
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_fields_key);
+	lua_newtable(L);
 	lua_pushlightuserdata(L, env);
 	luaL_setfuncs(L, group_methods, 1);
-	policy_api_closure(L, "__index", l_group_index, env, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_methods_key);
+	lua_newtable(L);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
 	policy_api_closure(L, "__newindex", l_group_newindex, env, 0);
 	policy_api_closure(L, "__tostring", l_group_tostring, env, 0);
 	lua_pushliteral(L, "group view");
 	lua_setfield(L, -2, "__name");
-	env->group_mt = lua_topointer(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);
 
 	/* Series view metatable, the same way. */

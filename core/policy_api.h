@@ -71,8 +71,9 @@ struct policy_env {
 	struct policy_group *(*find_group)(void *arg, const char *name);
 	void *find_arg;
 
-	/* the view metatables, for cheap type checks (set by policy_api_open) */
-	const void *group_mt, *series_mt;
+	/* the series views' metatable, for a cheap type check (set by
+	 * policy_api_open; group views carry a mark instead) */
+	const void *series_mt;
 
 	/* set by policy_api_call for the duration of one call */
 	struct policy_group *calling;

@@ -102,8 +102,24 @@ static void sandbox_hook(lua_State *L, lua_Debug *ar)
 {
 	struct sandbox *sb = sandbox_of(L);
 
+	int64_t now;
+
 	(void)ar;
-	if (clock_stopwatch_ns() < sb->deadline_ns)
+	/* The hook stays installed for the life of the state (installing it
+	 * per call costs more than a short policy runs), so it also fires
+	 * outside sandbox_pcall: nothing to police there. */
+	if (sb->depth == 0)
+		return;
+	now = clock_stopwatch_ns();
+	/* Armed lazily: the first firing inside a call starts the clock, so
+	 * a short policy (most of them: under SANDBOX_HOOK_COUNT instructions)
+	 * never reads it. The deadline starts at most that many instructions
+	 * late - microseconds against a limit of milliseconds. */
+	if (sb->deadline_ns == 0) {
+		sb->deadline_ns = now + sb->deadline_ms * 1000000;
+		return;
+	}
+	if (now < sb->deadline_ns)
 		return;
 	sb->timed_out = true;
 	/* Once past the deadline, look at every chance: a script that catches
@@ -139,8 +155,7 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 
 	if (sb->depth++ == 0) {
 		sb->timed_out = false;
-		sb->deadline_ns = clock_stopwatch_ns() + sb->deadline_ms * 1000000;
-		lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
+		sb->deadline_ns = 0; /* armed by the hook's first firing */
 	}
 	/* A light C function: pushing it allocates nothing. */
 	lua_pushcfunction(L, sandbox_msghandler);
@@ -170,8 +185,12 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 		lua_pop(L, 1);
 	}
 	if (--sb->depth == 0) {
-		lua_sethook(L, NULL, 0, 0);
+		/* Past a deadline the hook looks at every instruction: back to
+		 * every SANDBOX_HOOK_COUNT for the next call. */
+		if (sb->timed_out)
+			lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
 		sb->timed_out = false;
+		sb->deadline_ns = 0;
 	}
 	return ret;
 }
@@ -501,6 +520,7 @@ struct sandbox *sandbox_new(const struct sandbox_limits *lim, const char *policy
 	if (!sb->L)
 		goto nomem;
 	lua_atpanic(sb->L, sandbox_panic);
+	lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
 	lua_pushcfunction(sb->L, sandbox_setup);
 	if (sandbox_pcall(sb, 0, 0, errmsg) < 0) {
 		sandbox_free(sb);
