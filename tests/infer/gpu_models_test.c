@@ -39,13 +39,7 @@
 
 static const char *model_dir;
 
-struct entry {
-	char name[64];
-	int batch;
-	double tol;
-};
-
-static struct entry manifest[256];
+static struct util_manifest_entry manifest[256];
 static int n_manifest;
 
 /* Refused by the CUDA backend by design, and the words saying why. */
@@ -77,34 +71,8 @@ static int is_classifier(const char *name)
 	return 0;
 }
 
-static int load_manifest(void)
-{
-	char *path = util_path(model_dir, "models.txt");
-	FILE *f = fopen(path, "r");
-
-	free(path);
-	if (!f)
-		return -1;
-	while (n_manifest < 256 && fscanf(f, "%63s %d %lf", manifest[n_manifest].name,
-					  &manifest[n_manifest].batch,
-					  &manifest[n_manifest].tol) == 3)
-		n_manifest++;
-	fclose(f);
-	return 0;
-}
-
-static const struct entry *find(const char *name)
-{
-	int i;
-
-	for (i = 0; i < n_manifest; i++)
-		if (!strcmp(manifest[i].name, name))
-			return &manifest[i];
-	return NULL;
-}
-
 struct data {
-	const struct entry *e;
+	const struct util_manifest_entry *e;
 	struct infer_model *m;
 	float *in, *ref;
 	size_t n_in, n_ref;
@@ -118,7 +86,7 @@ static void load(const char *name, struct data *d)
 	int64_t dims[4];
 
 	memset(d, 0, sizeof(*d));
-	d->e = find(name);
+	d->e = util_manifest_find(manifest, n_manifest, name);
 	assert_non_null(d->e);
 	if (infer_model_load(path, &d->m, &err))
 		print_error("%s: %s\n", path, err ? err : "(no message)");
@@ -384,7 +352,7 @@ int main(int argc, char **argv)
 	model_dir = argc == 2 ? argv[1] : INFER_MODELS_DIR;
 	if ((rc = util_skip_if_generator_skipped(model_dir)))
 		return rc;
-	if (load_manifest() || n_manifest == 0) {
+	if ((n_manifest = util_read_manifest(model_dir, manifest, 256)) <= 0) {
 		fprintf(stderr, "%s/models.txt is missing or empty: run gen_models.py first\n",
 			model_dir);
 		return 1;

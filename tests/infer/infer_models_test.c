@@ -31,58 +31,8 @@
 
 static const char *model_dir;
 
-struct manifest_entry {
-	char name[64];
-	int batch;
-	double tol;
-};
-
-static struct manifest_entry manifest[256];
+static struct util_manifest_entry manifest[256];
 static int n_manifest;
-
-static const struct manifest_entry *manifest_find(const char *name)
-{
-	int i;
-
-	for (i = 0; i < n_manifest; i++)
-		if (strcmp(manifest[i].name, name) == 0)
-			return &manifest[i];
-	return NULL;
-}
-
-static int load_manifest(void)
-{
-	char *path = util_path(model_dir, "models.txt");
-	FILE *f = fopen(path, "r");
-
-	free(path);
-	if (!f)
-		return -1;
-	while (n_manifest < 256 && fscanf(f, "%63s %d %lf", manifest[n_manifest].name,
-					  &manifest[n_manifest].batch,
-					  &manifest[n_manifest].tol) == 3)
-		n_manifest++;
-	fclose(f);
-	return 0;
-}
-
-static struct infer_model *load(const char *name)
-{
-	char *file = util_strcat(name, ".onnx");
-	char *path = util_path(model_dir, file);
-	struct infer_model *m = NULL;
-	char *err = NULL;
-	int rc = infer_model_load(path, &m, &err);
-
-	if (rc)
-		print_error("%s: %s\n", path, err ? err : "(no message)");
-	assert_int_equal(rc, 0);
-	assert_non_null(m);
-	free(err);
-	free(path);
-	free(file);
-	return m;
-}
 
 static float *run(const struct infer_model *m, const float *in, int batch, int threads)
 {
@@ -109,7 +59,7 @@ static float *run(const struct infer_model *m, const float *in, int batch, int t
 static void test_model(void **state)
 {
 	const char *name = *state;
-	const struct manifest_entry *e = manifest_find(name);
+	const struct util_manifest_entry *e = util_manifest_find(manifest, n_manifest, name);
 	struct infer_model *m;
 	size_t n_in, n_ref, i;
 	float *in, *ref, *out, *out3, *one;
@@ -122,7 +72,7 @@ static void test_model(void **state)
 		fail();
 		return;
 	}
-	m = load(name);
+	m = util_load_model(model_dir, name);
 	infer_model_input_dims(m, dims);
 	item_in = dims[1] * dims[2] * dims[3];
 	item_out = infer_model_output_size(m);
@@ -176,7 +126,7 @@ static void test_model(void **state)
 /* Session misuse is refused with a reason; nothing runs. */
 static void test_session_errors(void **state)
 {
-	struct infer_model *m = load("resnet_small_dyn");
+	struct infer_model *m = util_load_model(model_dir, "resnet_small_dyn");
 	struct infer_session_options opt = { .backend = INFER_BACKEND_CPU, .max_batch = 2 };
 	struct infer_session *s = NULL;
 	float in[2 * 3 * 32 * 32] = { 0 }, out[3 * 10];
@@ -227,7 +177,7 @@ static void test_session_errors(void **state)
 
 static void test_fixed_batch(void **state)
 {
-	struct infer_model *m = load("fixed_batch_reshape");
+	struct infer_model *m = util_load_model(model_dir, "fixed_batch_reshape");
 	struct infer_session_options opt = { .backend = INFER_BACKEND_CPU, .max_batch = 4 };
 	struct infer_session *s = NULL;
 	char *err = NULL;
@@ -243,7 +193,7 @@ static void test_fixed_batch(void **state)
 	infer_model_free(m);
 
 	/* A fixed batch that keeps items apart is only a hint. */
-	m = load("resnet_small");
+	m = util_load_model(model_dir, "resnet_small");
 	infer_model_input_dims(m, dims);
 	assert_int_equal(dims[0], 4);
 	assert_int_equal(infer_model_fixed_batch(m), 0);
@@ -277,7 +227,7 @@ static void *shared_thread(void *p)
 
 static void test_shared_model(void **state)
 {
-	struct infer_model *m = load("resnet_small_dyn");
+	struct infer_model *m = util_load_model(model_dir, "resnet_small_dyn");
 	size_t n_in, n_out = 3 * 10;
 	float *in = util_read_floats(model_dir, "resnet_small_dyn.in", &n_in);
 	float *want = run(m, in, 3, 1);
@@ -414,7 +364,7 @@ int main(int argc, char **argv)
 	rc = util_skip_if_generator_skipped(model_dir);
 	if (rc)
 		return rc;
-	if (load_manifest()) {
+	if ((n_manifest = util_read_manifest(model_dir, manifest, 256)) < 0) {
 		fprintf(stderr, "%s/models.txt is missing: run the infer_models_gen test (gen_models.py) first\n",
 			model_dir);
 		return 1;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "infer.h"
 #include "infer_test_util.h"
 
 char *util_strcat(const char *a, const char *b)
@@ -89,4 +90,48 @@ int util_skip_if_generator_skipped(const char *dir)
 	fclose(f);
 	printf("SKIPPED: the test models were not generated: %s", why);
 	return 77;
+}
+
+int util_read_manifest(const char *dir, struct util_manifest_entry *v, int max)
+{
+	char *path = util_path(dir, "models.txt");
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	free(path);
+	if (!f)
+		return -1;
+	while (n < max && fscanf(f, "%63s %d %lf", v[n].name, &v[n].batch, &v[n].tol) == 3)
+		n++;
+	fclose(f);
+	return n;
+}
+
+const struct util_manifest_entry *util_manifest_find(const struct util_manifest_entry *v, int n,
+						     const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+struct infer_model *util_load_model(const char *dir, const char *name)
+{
+	char *file = util_strcat(name, ".onnx");
+	char *path = util_path(dir, file);
+	struct infer_model *m = NULL;
+	char *err = NULL;
+	int rc = infer_model_load(path, &m, &err);
+
+	if (rc)
+		print_error("%s: %s\n", path, err ? err : "(no message)");
+	assert_int_equal(rc, 0);
+	assert_non_null(m);
+	free(err);
+	free(path);
+	free(file);
+	return m;
 }

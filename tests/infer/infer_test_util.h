@@ -21,4 +21,21 @@ uint64_t util_xorshift(uint64_t x);
  * left dir/SKIP, else 0. */
 int util_skip_if_generator_skipped(const char *dir);
 
+/* One line of dir/models.txt (written by gen_models.py): a model's name,
+ * the batch it was generated at, and its tolerance. */
+struct util_manifest_entry {
+	char name[64];
+	int batch;
+	double tol;
+};
+/* Read dir/models.txt into v[0..max): the count, or -1 if it cannot be read. */
+int util_read_manifest(const char *dir, struct util_manifest_entry *v, int max);
+/* The entry named name in v[0..n), or NULL. */
+const struct util_manifest_entry *util_manifest_find(const struct util_manifest_entry *v, int n,
+						     const char *name);
+
+struct infer_model;
+/* dir/NAME.onnx, loaded; fails the current test when it does not load. */
+struct infer_model *util_load_model(const char *dir, const char *name);
+
 #endif

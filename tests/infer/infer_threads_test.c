@@ -139,23 +139,6 @@ static void test_pool_fresh(void **state)
 
 static const char *model_dir;
 
-static struct infer_model *load(const char *name)
-{
-	char *file = util_strcat(name, ".onnx");
-	char *path = util_path(model_dir, file);
-	struct infer_model *m = NULL;
-	char *err = NULL;
-	int rc = infer_model_load(path, &m, &err);
-
-	if (rc)
-		print_error("%s: %s\n", path, err ? err : "(no message)");
-	assert_int_equal(rc, 0);
-	free(err);
-	free(path);
-	free(file);
-	return m;
-}
-
 static struct infer_session *open_session(const struct infer_model *m, int max_batch, int threads)
 {
 	struct infer_session_options opt = { .backend = INFER_BACKEND_CPU, .precision = INFER_FP32,
@@ -185,7 +168,7 @@ static void case_open(struct model_case *c, const char *name)
 	int64_t dims[4], i;
 	uint64_t x = 0x2545f4914f6cdd1du;
 
-	c->m = load(name);
+	c->m = util_load_model(model_dir, name);
 	assert_int_equal(infer_model_fixed_batch(c->m), 0);
 	infer_model_input_dims(c->m, dims);
 	c->item_in = dims[1] * dims[2] * dims[3];
