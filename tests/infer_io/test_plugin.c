@@ -24,6 +24,8 @@
 
 #include <scaled/plugin.h>
 
+#include "spool_util.h"
+
 /* ------------------------------------------------------------ the host -- */
 
 struct post {
@@ -185,32 +187,6 @@ static void sleep_ms(long ms)
 static char dir[64], spool[96], model[96], out[96];
 static const struct scaled_kind *kind;
 
-static int count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int n = 0, c;
-
-	if (!f)
-		return 0;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
-static int count_files(const char *d)
-{
-	DIR *dd = opendir(d);
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(dd);
-	while ((de = readdir(dd)))
-		n += de->d_name[0] != '.';
-	closedir(dd);
-	return n;
-}
-
 /* Config values in key-table order, defaults filled in as the core does. */
 static void config(struct scaled_value *v, const char *backend)
 {
@@ -336,7 +312,7 @@ static int two_running(void)
 
 static int all_answered(void)
 {
-	return count_lines(out) == 30;
+	return spool_count_lines(out) == 30;
 }
 
 static int none_left(void)
@@ -404,7 +380,7 @@ static void test_pool_scales_and_answers(void **state)
 	fclose(f);
 	for (i = 0; i < 30; i++)
 		assert_int_equal(seen[i], 1);
-	assert_int_equal(count_files(spool), 0);
+	assert_int_equal(spool_count_files(spool), 0);
 
 	/* The series, over 10 s of engine time. A batch's message may still be
 	 * in flight after its answers are written: wait for all 30 images. */

@@ -32,6 +32,8 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "spool_util.h"
+
 extern char **environ;
 
 #define MAX_JOBS 256
@@ -92,33 +94,6 @@ static int run(char *const argv[], const char *log, long timeout_ms)
 
 	assert_true(WIFEXITED(st));
 	return WEXITSTATUS(st);
-}
-
-static int count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int n = 0, c;
-
-	if (!f)
-		return 0;
-	while ((c = fgetc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
-/* Regular, non-dot files in dir. */
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d)))
-		n += de->d_name[0] != '.';
-	closedir(d);
-	return n;
 }
 
 static int file_contains(const char *path, const char *text)
@@ -300,14 +275,14 @@ static void test_once_answers_all(void **state)
 	for (int i = 0; i < f->n; i++)
 		assert_int_equal(f->answered[i], 1);
 	assert_int_equal(f->errors, 2);
-	assert_int_equal(count_lines(f->out), f->n + 2);
+	assert_int_equal(spool_count_lines(f->out), f->n + 2);
 	assert_true(file_contains(f->out, "\"job\":\"broken.f32\",\"error\":\"broken.f32: "
 				  "raw input of 13 bytes"));
 	assert_true(file_contains(f->out, "\"job\":\"broken.jpg\",\"error\":\"broken.jpg: "
 				  "bad JPEG"));
-	assert_int_equal(count_files(f->spool), 0);
+	assert_int_equal(spool_count_files(f->spool), 0);
 	snprintf(path, sizeof(path), "%s/.work", f->spool);
-	assert_int_equal(count_files(path), 0);
+	assert_int_equal(spool_count_files(path), 0);
 }
 
 static void test_sigterm_finishes_batch(void **state)
@@ -320,7 +295,7 @@ static void test_sigterm_finishes_batch(void **state)
 			 "--backend", "cpu", "--batch", "2", "--delay-ms", "100",
 			 "--poll", "50", NULL };
 	pid_t pid = spawn(argv, f->log);
-	for (int t = 0; count_lines(f->out) < 2; t += 10) {
+	for (int t = 0; spool_count_lines(f->out) < 2; t += 10) {
 		if (t > 30000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
@@ -347,7 +322,7 @@ static void test_sigterm_finishes_batch(void **state)
 	assert_true(answered >= 2 && answered < f->n);
 	assert_int_equal(answered % 2, 0); /* whole batches only */
 	snprintf(work, sizeof(work), "%s/.work", f->spool);
-	assert_int_equal(count_files(work), 0);
+	assert_int_equal(spool_count_files(work), 0);
 }
 
 static void test_sigkill_then_restart(void **state)
@@ -361,7 +336,7 @@ static void test_sigkill_then_restart(void **state)
 			 "--backend", "cpu", "--batch", "3", "--delay-ms", "20",
 			 "--threads", "2", NULL };
 	pid_t pid = spawn(slow, f->log);
-	for (int t = 0; count_lines(f->out) < 12; t += 5) {
+	for (int t = 0; spool_count_lines(f->out) < 12; t += 5) {
 		if (t > 30000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
@@ -378,7 +353,7 @@ static void test_sigkill_then_restart(void **state)
 	for (int i = 0; i < f->n; i++)
 		before += f->answered[i] > 0;
 	assert_true(before < f->n); /* killed mid-run indeed */
-	int claimed = count_files(work);
+	int claimed = spool_count_files(work);
 
 	char *again[] = { WORKER_BIN, f->model, "--input", f->spool, "--out", f->out,
 			  "--backend", "cpu", "--batch", "16", "--once", NULL };
@@ -390,8 +365,8 @@ static void test_sigkill_then_restart(void **state)
 	read_answers(f);
 	for (int i = 0; i < f->n; i++)
 		assert_true(f->answered[i] >= 1);
-	assert_int_equal(count_files(f->spool), 0);
-	assert_int_equal(count_files(work), 0);
+	assert_int_equal(spool_count_files(f->spool), 0);
+	assert_int_equal(spool_count_files(work), 0);
 }
 
 int main(void)

@@ -21,7 +21,7 @@ add_executable(scaled_infer_fake ${CMAKE_SOURCE_DIR}/cuda/infer_main.c
 set_target_properties(scaled_infer_fake PROPERTIES OUTPUT_NAME scaled-infer-fake)
 target_compile_definitions(scaled_infer_fake PRIVATE _GNU_SOURCE)
 target_link_libraries(scaled_infer_fake PRIVATE scaled_infer_io scaled_warnings)
-scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c
+scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
   LIBS PkgConfig::CJSON LABEL integration)
 target_compile_definitions(infer_io_worker_fake PRIVATE
   WORKER_BIN="$<TARGET_FILE:scaled_infer_fake>")
@@ -29,7 +29,7 @@ add_dependencies(infer_io_worker_fake scaled_infer_fake)
 
 # The infer plugin's target kind through its ABI, with a host of the test's
 # own and the fake core.
-scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c
+scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c ${infer_io_dir}/spool_util.c
   ${CMAKE_SOURCE_DIR}/cuda/infer_plugin.c ${CMAKE_SOURCE_DIR}/cuda/infer_plugin_worker.c
   ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io PkgConfig::CJSON)
 
@@ -39,7 +39,7 @@ if(TARGET scaled_infer)
   execute_process(COMMAND /usr/bin/python3 -c "import numpy, onnx"
     RESULT_VARIABLE infer_io_py_rc OUTPUT_QUIET ERROR_QUIET)
   if(infer_io_py_rc EQUAL 0)
-    scaled_unit_test(infer_io_worker_e2e SOURCES ${infer_io_dir}/test_worker.c
+    scaled_unit_test(infer_io_worker_e2e SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
       LIBS PkgConfig::CJSON LABEL integration)
     target_compile_definitions(infer_io_worker_e2e PRIVATE WORKER_REAL
       WORKER_BIN="$<TARGET_FILE:scaled_infer>"
