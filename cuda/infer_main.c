@@ -44,7 +44,8 @@ static void usage(FILE *f)
 	      "                    [--backend B] [--fp16] [--pageable]\n"
 	      "                    [--bench-in FILE.f32] [--bench-out FILE.f32]\n"
 	      "\n"
-	      "  --input DIR            spool directory of jobs (redis:// not built yet)\n"
+	      "  --input DIR|URL        a spool directory, or a Redis list:\n"
+	      "                         redis://[:PASS@]HOST[:PORT]/[DB/]KEY[?lease=S]\n"
 	      "  --out FILE             JSON lines, appended and fsync'd per batch\n"
 	      "  --batch N              jobs per model call (32)\n"
 	      "  --backend cpu|cuda     (cuda)\n"
@@ -355,7 +356,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	if (jobs_spool_open(cli.input, &q, &err) || results_open(cli.out, &out, &err)) {
+	if (jobs_open(cli.input, &q, &err) || results_open(cli.out, &out, &err)) {
 		infer_main_say("%s", err);
 		free(err);
 		ret = 1;

@@ -477,8 +477,8 @@ static int infer_create(struct scaled_instance *inst, const struct scaled_value 
 	ret = results_open(c[KEY_OUT].u.str, &p->out, &why);
 	if (ret)
 		goto fail_why;
-	/* Claims of workers that died go back to the spool now. */
-	ret = jobs_spool_open(p->input, &q, &why);
+	/* Claims of workers that died go back to the queue now. */
+	ret = jobs_open(p->input, &q, &why);
 	if (!ret)
 		ret = job_recover(q, &recovered, &why);
 	job_queue_free(q);

@@ -130,7 +130,7 @@ void *infer_worker_main(void *arg)
 	char *error = NULL;
 
 	if (infer_session_new(p->model, &p->so, &s, &error) ||
-	    jobs_spool_open(p->input, &q, &error) || jobs_batch_new(&p->bo, &b, &error))
+	    jobs_open(p->input, &q, &error) || jobs_batch_new(&p->bo, &b, &error))
 		goto out;
 	if ((m = msg_new(w, INFER_MSG_STARTED)))
 		infer_pool_post(p, m);

@@ -3,6 +3,10 @@
 # everywhere), and, once the inference core (scaled_infer_core, from
 # cuda/model.cmake) exists, the scaled-infer binary and the `infer` plugin.
 pkg_check_modules(LIBJPEG REQUIRED IMPORTED_TARGET libjpeg)
+# The Redis list queue: hiredis for the protocol, OpenSSL's libcrypto for
+# base64 payloads.
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 set(SCALED_INFER_IO_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 # jobs_batch.c calls the inference API (cuda/infer.h): whatever links it
@@ -13,13 +17,15 @@ add_library(scaled_infer_io STATIC
   ${CMAKE_CURRENT_LIST_DIR}/image_jpeg.c
   ${CMAKE_CURRENT_LIST_DIR}/image_resize.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_spool.c
+  ${CMAKE_CURRENT_LIST_DIR}/jobs_redis.c
+  ${CMAKE_CURRENT_LIST_DIR}/jobs_url.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_batch.c
   ${CMAKE_CURRENT_LIST_DIR}/results.c)
 target_include_directories(scaled_infer_io PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(scaled_infer_io PRIVATE _GNU_SOURCE)
 target_link_libraries(scaled_infer_io
   PUBLIC PkgConfig::LIBJPEG PkgConfig::CJSON Threads::Threads m
-  PRIVATE scaled_warnings)
+  PRIVATE PkgConfig::HIREDIS PkgConfig::LIBCRYPTO scaled_warnings)
 
 # model.cmake sorts after this file, so the parts that need the core are
 # declared at the end of the cuda/ directory, when it has been read.

@@ -5,15 +5,15 @@
  * leaves its jobs to be delivered again (so a job may be answered twice,
  * never zero times).
  *
- * The queue is an interface (struct job_queue and its ops) so that more
- * than one backend fits:
- *  - spool directory (jobs_spool.c, the only backend built today): one file
- *    per job; claim = rename into DIR/.work/, ack = unlink, nack = rename
- *    back; claims of dead workers are put back when a worker starts.
- *  - Redis list (later, with the Redis source): claim = BRPOPLPUSH (or
- *    LMOVE) from the list into a per-worker processing list, ack = LREM
- *    from it, nack = move back, recovery = move processing lists of workers
- *    whose heartbeat key expired. Its payload would be the item's bytes.
+ * The queue is an interface (struct job_queue and its ops) with two
+ * backends; jobs_open() picks one from what --input names:
+ *  - spool directory (jobs_spool.c): one file per job; claim = rename into
+ *    DIR/.work/, ack = unlink, nack = rename back; claims of dead workers
+ *    are put back when a worker starts.
+ *  - Redis list (jobs_redis.c): claim = LMOVE from the list into the
+ *    worker's own claimed list, ack = LREM from it, nack = move back;
+ *    a worker holds a lease it renews on every claim and ack, and claims
+ *    of a worker whose lease lapsed are moved back by whoever recovers.
  *
  * Errors: 0 or a negative errno with a malloc'd *errmsg naming the queue,
  * the job and the reason. Threads: one queue object per thread; several
@@ -113,8 +113,49 @@ int jobs_spool_open(const char *dir, struct job_queue **out, char **errmsg);
 /* The worker id this queue names its claims with. */
 const char *jobs_spool_worker(const struct job_queue *q);
 
-/* Is `url` a queue kind that is not built yet (redis://...)? Returns 0 when
- * it can be opened as a spool directory, else -ENOTSUP with a message. */
-int jobs_check_url(const char *url, char **errmsg);
+/*
+ * The Redis list backend. Keys, for a list KEY and a worker ID
+ * ("HOST:PID-RANDOM"):
+ *
+ *   KEY               the jobs; producers LPUSH, workers take the other end
+ *                     (oldest first); a give-back goes to the taking end
+ *   KEY:claimed:ID    what worker ID holds (claims are LMOVEd here)
+ *   KEY:alive:ID      its lease: a key that expires lease ms after the
+ *                     worker's last claim or ack
+ *   KEY:workers       the set of IDs that may hold claims
+ *
+ * A recovery moves back the claimed list of every worker in KEY:workers
+ * whose lease key is gone, in one script per worker, and forgets it. A
+ * worker that closes its queue drops its lease, so what it left claimed
+ * is recoverable at once. The lease must outlast one model call: a
+ * worker silent for longer has its claims taken back (and answered
+ * twice, which at-least-once allows).
+ *
+ * An item is a JSON object: {"id": NAME, "path": FILE} (the payload is
+ * the file, read by the worker) or {"id": NAME, "data": BASE64} (the
+ * payload inline). "id" names the answer and defaults to "path". An item
+ * that is not such an object is answered with an error line, named by its
+ * first bytes, and acked like any other: answered, not lost.
+ *
+ * Opening connects (and authenticates), so a wrong host or password is
+ * an error there; after a lost connection the next call connects again.
+ */
+struct redis_url;
+int jobs_redis_open(const struct redis_url *u, struct job_queue **out, char **errmsg);
+
+/* Open what `input` names: a redis:// URL or else a spool directory. */
+int jobs_open(const char *input, struct job_queue **out, char **errmsg);
+
+/* Check `input` without opening anything (a farm's config, a CLI flag):
+ * 0 for a path or a well-formed redis:// URL, else -EINVAL with a
+ * message naming the URL (never its password) and what is wrong. */
+int jobs_check_url(const char *input, char **errmsg);
+
+/* For backends: read the regular file `path` (relative to dirfd, opened
+ * with O_RDONLY | flags) into a malloc'd buffer of at most
+ * JOBS_MAX_PAYLOAD bytes; messages start with `name`. */
+#define JOBS_MAX_PAYLOAD ((size_t)1 << 30)
+int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
+		   void **data, size_t *len, char **errmsg);
 
 #endif

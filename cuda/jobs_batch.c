@@ -210,7 +210,10 @@ static int finish(struct jobs_batch *b, struct job_queue *q, int ack, int *error
 
 	if (errors)
 		*errors = 0;
-	for (int i = 0; i < b->n; i++) {
+	/* Newest first: a queue that puts what is given back where claims
+	 * take from (Redis) then hands the batch out again in its order. */
+	for (int k = 0; k < b->n; k++) {
+		int i = ack ? k : b->n - 1 - k;
 		char *why = NULL;
 		int r;
 

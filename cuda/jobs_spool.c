@@ -26,7 +26,6 @@
 #include "jobs.h"
 
 #define SPOOL_SCAN_MAX 65536
-#define SPOOL_MAX_FILE ((size_t)1 << 30)
 
 struct spool {
 	struct job_queue q;
@@ -238,11 +237,9 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 	return ret;
 }
 
-static int spool_load(struct job_queue *q, struct job *job, void **data, size_t *len,
-		      char **errmsg)
+int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
+		   void **data, size_t *len, char **errmsg)
 {
-	struct spool *s = (struct spool *)q;
-	struct spool_job *j = job->priv;
 	struct stat st;
 	uint8_t *buf = NULL;
 	size_t got = 0;
@@ -250,27 +247,31 @@ static int spool_load(struct job_queue *q, struct job *job, void **data, size_t 
 
 	*data = NULL;
 	*len = 0;
-	fd = openat(s->workfd, j->claimed, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
 	if (fd < 0) {
 		ret = -errno;
-		*errmsg = errfmt("%s: open %s/.work/%s: %s", job->name, s->dir,
-				  j->claimed, strerror(-ret));
+		*errmsg = errfmt("%s: open %s: %s", name, path, strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		*errmsg = errfmt("%s: stat: %s", job->name, strerror(-ret));
+		*errmsg = errfmt("%s: stat: %s", name, strerror(-ret));
 		goto out;
 	}
-	if ((uint64_t)st.st_size > SPOOL_MAX_FILE) {
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		*errmsg = errfmt("%s: %s is not a regular file", name, path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > JOBS_MAX_PAYLOAD) {
 		ret = -EFBIG;
-		*errmsg = errfmt("%s: larger than 1 GiB", job->name);
+		*errmsg = errfmt("%s: larger than 1 GiB", name);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1); /* +1: empty files get a buffer */
 	if (!buf) {
 		ret = -ENOMEM;
-		*errmsg = errfmt("%s: out of memory for %lld bytes", job->name,
+		*errmsg = errfmt("%s: out of memory for %lld bytes", name,
 				  (long long)st.st_size);
 		goto out;
 	}
@@ -281,7 +282,7 @@ static int spool_load(struct job_queue *q, struct job *job, void **data, size_t 
 			continue;
 		if (r < 0) {
 			ret = -errno;
-			*errmsg = errfmt("%s: read: %s", job->name, strerror(-ret));
+			*errmsg = errfmt("%s: read: %s", name, strerror(-ret));
 			goto out;
 		}
 		if (r == 0)
@@ -296,6 +297,16 @@ out:
 	free(buf);
 	close(fd);
 	return ret;
+}
+
+static int spool_load(struct job_queue *q, struct job *job, void **data, size_t *len,
+		      char **errmsg)
+{
+	struct spool *s = (struct spool *)q;
+	struct spool_job *j = job->priv;
+
+	return jobs_read_file(s->workfd, j->claimed, O_NOFOLLOW, job->name, data, len,
+			      errmsg);
 }
 
 static int spool_ack(struct job_queue *q, struct job *job, char **errmsg)
@@ -450,19 +461,4 @@ fail:
 const char *jobs_spool_worker(const struct job_queue *q)
 {
 	return ((const struct spool *)q)->worker;
-}
-
-int jobs_check_url(const char *url, char **errmsg)
-{
-	if (strncmp(url, "redis://", 8) == 0 || strncmp(url, "rediss://", 9) == 0) {
-		*errmsg = errfmt("%s: not built yet: Redis queue arrives with the "
-				  "Redis source", url);
-		return -ENOTSUP;
-	}
-	if (strstr(url, "://")) {
-		*errmsg = errfmt("%s: unknown queue kind (a spool directory or "
-				  "redis://, later)", url);
-		return -ENOTSUP;
-	}
-	return 0;
 }

@@ -151,11 +151,14 @@ static void test_open_errors(void **state)
 	assert_non_null(strstr(err, "/nonexistent/spool"));
 	free(err);
 	err = NULL;
-	assert_int_equal(jobs_check_url("redis://localhost/jobs", &err), -ENOTSUP);
-	assert_non_null(strstr(err, "not built yet: Redis queue arrives with the Redis source"));
+	/* jobs_open() takes any path as a spool, and says which it was */
+	assert_int_equal(jobs_open("/nonexistent/spool", &q, &err), -ENOENT);
+	assert_non_null(strstr(err, "spool /nonexistent/spool"));
 	free(err);
 	err = NULL;
-	assert_int_equal(jobs_check_url("/var/spool/jobs", &err), 0);
+	assert_int_equal(jobs_open("amqp://host/q", &q, &err), -EINVAL);
+	assert_non_null(strstr(err, "unknown queue kind"));
+	free(err);
 }
 
 /* A child claims `claim` jobs and dies without acking. */

@@ -1,7 +1,9 @@
 /*
  * test_worker.c - the scaled-infer binary as a user runs it: usage errors,
  * --once over a spool, SIGTERM mid-run, and SIGKILL mid-run followed by a
- * restart that must answer every job (at least once) and empty the spool.
+ * restart that must answer every job (at least once) and empty the spool;
+ * then --once and SIGKILL-and-restart again over a Redis list (a real
+ * redis-server on loopback), which must end empty with nothing claimed.
  *
  * Built twice: against the fake core (WORKER_BIN = scaled-infer-fake, a
  * text "model"; jobs whose top-1 is known by construction) and, when the
@@ -32,6 +34,7 @@
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 
+#include "redis_server.h"
 #include "spool_util.h"
 
 extern char **environ;
@@ -45,6 +48,8 @@ struct fix {
 	int top1[MAX_JOBS];       /* expected class of job jNNNN.f32 */
 	int answered[MAX_JOBS];   /* answers seen */
 	int errors;               /* error lines seen */
+	struct redis_server redis; /* the Redis tests' server, stopped by teardown */
+	redisContext *rc;          /* and a client of it */
 };
 
 static void sleep_ms(long ms)
@@ -176,6 +181,10 @@ static int teardown(void **state)
 	struct fix *f = *state;
 	char cmd[128];
 
+	if (f->rc)
+		redisFree(f->rc);
+	redis_server_stop(&f->redis, 0);
+
 	if (getenv("KEEP_TEST_DIR"))
 		fprintf(stderr, "kept %s\n", f->dir);
 	else {
@@ -231,8 +240,10 @@ static void test_usage(void **state)
 	char *fp16_cpu[] = { WORKER_BIN, "m.onnx", "--input", f->spool, "--out", f->out,
 			     "--backend", "cpu", "--fp16", NULL };
 	char *no_out[] = { WORKER_BIN, "m.onnx", "--input", f->spool, NULL };
-	char *redis[] = { WORKER_BIN, "m.onnx", "--input", "redis://localhost/jobs",
-			  "--out", f->out, "--backend", "cpu", NULL };
+	char *redis_bad[] = { WORKER_BIN, "m.onnx", "--input", "redis://localhost:0/jobs",
+			      "--out", f->out, "--backend", "cpu", NULL };
+	char *amqp[] = { WORKER_BIN, "m.onnx", "--input", "amqp://localhost/jobs",
+			 "--out", f->out, "--backend", "cpu", NULL };
 	char *help[] = { WORKER_BIN, "--help", NULL };
 
 	assert_int_equal(run(no_args, f->log, 10000), 2);
@@ -243,9 +254,11 @@ static void test_usage(void **state)
 	assert_int_equal(run(bad_backend, f->log, 10000), 2);
 	assert_int_equal(run(fp16_cpu, f->log, 10000), 2);
 	assert_int_equal(run(no_out, f->log, 10000), 2);
-	assert_int_equal(run(redis, f->log, 10000), 2);
-	assert_true(file_contains(f->log, "not built yet: Redis queue arrives with the "
-				  "Redis source"));
+	assert_int_equal(run(redis_bad, f->log, 10000), 2);
+	assert_true(file_contains(f->log, "redis://localhost:0/jobs: port must be a "
+				  "number from 1 to 65535"));
+	assert_int_equal(run(amqp, f->log, 10000), 2);
+	assert_true(file_contains(f->log, "amqp://localhost/jobs: unknown queue kind"));
 	assert_int_equal(run(help, f->log, 10000), 0);
 }
 
@@ -369,6 +382,119 @@ static void test_sigkill_then_restart(void **state)
 	assert_int_equal(spool_count_files(work), 0);
 }
 
+/* ---- the same over a Redis list ---- */
+
+/* One item per job file: {"id": NAME, "path": FILE}; the files stay put. */
+static void push_jobs(struct fix *f, redisContext *c)
+{
+	for (int i = 0; i < f->n; i++) {
+		char item[256];
+
+		snprintf(item, sizeof(item),
+			 "{\"id\": \"j%04d.f32\", \"path\": \"%s/j%04d.f32\"}", i,
+			 f->spool, i);
+		freeReplyObject(redis_cmd(c, "LPUSH jobs %s", item));
+	}
+}
+
+/* Nothing queued, claimed, or registered is left in the server. */
+static void assert_redis_empty(redisContext *c)
+{
+	redisReply *keys = redis_cmd(c, "KEYS *");
+
+	for (size_t i = 0; i < keys->elements; i++)
+		fprintf(stderr, "left behind: %s\n", keys->element[i]->str);
+	assert_int_equal(keys->elements, 0);
+	freeReplyObject(keys);
+}
+
+static void test_redis_once_answers_all(void **state)
+{
+	struct fix *f = *state;
+	char url[96];
+
+	if (!redis_server_available())
+		skip();
+	redis_server_start(&f->redis);
+	redisContext *c = f->rc = redis_server_client(&f->redis);
+	make_jobs(f, 40);
+	push_jobs(f, c);
+	freeReplyObject(redis_cmd(c, "LPUSH jobs %s", "garbage, not a job"));
+	freeReplyObject(redis_cmd(c, "LPUSH jobs %s", "{\"id\": \"nofile.f32\", "
+				  "\"path\": \"/nonexistent/nofile.f32\"}"));
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs", f->redis.port);
+	char *argv[] = { WORKER_BIN, f->model, "--input", url, "--out", f->out,
+			 "--backend", "cpu", "--batch", "8", "--threads", "3", "--once",
+			 NULL };
+	assert_int_equal(run(argv, f->log, 60000), 0);
+	read_answers(f);
+	for (int i = 0; i < f->n; i++)
+		assert_int_equal(f->answered[i], 1);
+	assert_int_equal(f->errors, 2);
+	assert_true(file_contains(f->out, "\"job\":\"garbage, not a job\",\"error\":"
+				  "\"garbage, not a job: the item is not a JSON object"));
+	assert_true(file_contains(f->out, "\"job\":\"nofile.f32\",\"error\":\"nofile.f32: "
+				  "open /nonexistent/nofile.f32: No such file"));
+	assert_redis_empty(c);
+}
+
+static void test_redis_sigkill_then_restart(void **state)
+{
+	struct fix *f = *state;
+	char url[96];
+
+	if (!redis_server_available())
+		skip();
+	redis_server_start(&f->redis);
+	redisContext *c = f->rc = redis_server_client(&f->redis);
+	make_jobs(f, 200);
+	push_jobs(f, c);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs?lease=1", f->redis.port);
+	char *slow[] = { WORKER_BIN, f->model, "--input", url, "--out", f->out,
+			 "--backend", "cpu", "--batch", "3", "--delay-ms", "20",
+			 "--threads", "2", NULL };
+	pid_t pid = spawn(slow, f->log);
+	for (int t = 0; spool_count_lines(f->out) < 12; t += 5) {
+		if (t > 30000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("no answers after 30 s");
+		}
+		sleep_ms(5);
+	}
+	kill(pid, SIGKILL);
+	int st = wait_exit(pid, 10000);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+
+	read_answers(f);
+	int before = 0;
+	for (int i = 0; i < f->n; i++)
+		before += f->answered[i] > 0;
+	assert_true(before < f->n); /* killed mid-run indeed */
+	/* Every job is queued, held in the dead worker's claimed list, or
+	 * answered (or both of the last two: answered, then killed before
+	 * the ack). */
+	redisReply *held = redis_cmd(c, "KEYS jobs:claimed:*");
+	long long claimed = 0;
+	for (size_t i = 0; i < held->elements; i++)
+		claimed += redis_int(c, "LLEN %s", held->element[i]->str);
+	freeReplyObject(held);
+	assert_true(redis_int(c, "LLEN jobs") + claimed + before >= f->n);
+
+	sleep_ms(1300); /* its lease of 1 s runs out */
+	char *again[] = { WORKER_BIN, f->model, "--input", url, "--out", f->out,
+			  "--backend", "cpu", "--batch", "16", "--once", NULL };
+	assert_int_equal(run(again, f->log, 60000), 0);
+	if (claimed)
+		assert_true(file_contains(f->log, "claimed by workers that died"));
+
+	/* At least once each, none missing; nothing left queued or claimed. */
+	read_answers(f);
+	for (int i = 0; i < f->n; i++)
+		assert_true(f->answered[i] >= 1);
+	assert_redis_empty(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +502,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_once_answers_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_finishes_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_then_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redis_once_answers_all, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_redis_sigkill_then_restart, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,12 @@ scaled_unit_test(infer_io_image SOURCES ${infer_io_dir}/test_image.c
   LIBS scaled_infer_io)
 scaled_unit_test(infer_io_jobs SOURCES ${infer_io_dir}/test_jobs.c
   LIBS scaled_infer_io)
+# The Redis list queue against a real redis-server (started by the test).
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
+scaled_unit_test(infer_io_jobs_redis SOURCES ${infer_io_dir}/test_jobs_redis.c
+  ${infer_io_dir}/redis_server.c LIBS scaled_infer_io PkgConfig::HIREDIS
+  PkgConfig::LIBCRYPTO LABEL redis)
 scaled_unit_test(infer_io_results SOURCES ${infer_io_dir}/test_results.c
   LIBS scaled_infer_io)
 
@@ -22,7 +28,7 @@ set_target_properties(scaled_infer_fake PROPERTIES OUTPUT_NAME scaled-infer-fake
 target_compile_definitions(scaled_infer_fake PRIVATE _GNU_SOURCE)
 target_link_libraries(scaled_infer_fake PRIVATE scaled_infer_io scaled_warnings)
 scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
-  LIBS PkgConfig::CJSON LABEL integration)
+  ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS LABEL integration)
 target_compile_definitions(infer_io_worker_fake PRIVATE
   WORKER_BIN="$<TARGET_FILE:scaled_infer_fake>")
 add_dependencies(infer_io_worker_fake scaled_infer_fake)
@@ -40,7 +46,7 @@ if(TARGET scaled_infer)
     RESULT_VARIABLE infer_io_py_rc OUTPUT_QUIET ERROR_QUIET)
   if(infer_io_py_rc EQUAL 0)
     scaled_unit_test(infer_io_worker_e2e SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
-      LIBS PkgConfig::CJSON LABEL integration)
+      ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS LABEL integration)
     target_compile_definitions(infer_io_worker_e2e PRIVATE WORKER_REAL
       WORKER_BIN="$<TARGET_FILE:scaled_infer>"
       MAKE_MODEL_PY="${infer_io_dir}/make_model.py")

@@ -1,0 +1,508 @@
+/*
+ * test_jobs_redis.c - the Redis list queue (cuda/jobs_redis.c) against a
+ * real redis-server on loopback: URLs good and bad, claim/load/ack in
+ * FIFO order, give-back, recovery of a dead worker's claims (lease
+ * lapsed, or queue closed while holding), items that are not jobs,
+ * passwords, and a server restart under a live queue.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "jobs.h"
+#include "jobs_url.h"
+#include "redis_server.h"
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ---- URLs (no server) ---- */
+
+static void test_url_good(void **state)
+{
+	struct redis_url u;
+	char *err = NULL;
+
+	(void)state;
+	unsetenv("REDISCLI_AUTH");
+	assert_int_equal(jobs_redis_url_parse("redis://localhost/jobs", &u, &err), 0);
+	assert_string_equal(u.host, "localhost");
+	assert_int_equal(u.port, 6379);
+	assert_int_equal(u.db, 0);
+	assert_string_equal(u.key, "jobs");
+	assert_int_equal(u.lease_ms, 60000);
+	assert_string_equal(u.password, "");
+	assert_string_equal(u.shown, "redis://localhost:6379/0/jobs");
+
+	assert_int_equal(jobs_redis_url_parse("redis://:s3cret@10.0.0.1:7000/3/a/b?lease=5",
+					      &u, &err), 0);
+	assert_string_equal(u.host, "10.0.0.1");
+	assert_int_equal(u.port, 7000);
+	assert_int_equal(u.db, 3);
+	assert_string_equal(u.key, "a/b");
+	assert_int_equal(u.lease_ms, 5000);
+	assert_string_equal(u.password, "s3cret");
+	assert_null(strstr(u.shown, "s3cret"));
+
+	assert_int_equal(jobs_redis_url_parse("redis://me:pw@[::1]:6380/q", &u, &err), 0);
+	assert_string_equal(u.host, "::1");
+	assert_string_equal(u.user, "me");
+	assert_string_equal(u.shown, "redis://me@[::1]:6380/0/q");
+
+	/* one numeric segment is a key, not a database */
+	assert_int_equal(jobs_redis_url_parse("redis://h/1", &u, &err), 0);
+	assert_string_equal(u.key, "1");
+	assert_int_equal(u.db, 0);
+
+	setenv("REDISCLI_AUTH", "fromenv", 1);
+	assert_int_equal(jobs_redis_url_parse("redis://h/k", &u, &err), 0);
+	assert_string_equal(u.password, "fromenv");
+	unsetenv("REDISCLI_AUTH");
+	assert_null(err);
+}
+
+static void test_url_bad(void **state)
+{
+	static const struct {
+		const char *url, *why;
+	} bad[] = {
+		{ "redis://host", "no list key" },
+		{ "redis://host/", "no list key" },
+		{ "redis://host/2/", "no list key" },
+		{ "redis:///k", "no host" },
+		{ "redis://host:99999/k", "port must be a number from 1 to 65535" },
+		{ "redis://host:abc/k", "port must be a number" },
+		{ "redis://host:/k", "port must be a number" },
+		{ "redis://[::1/k", "unclosed [" },
+		{ "redis://h/k?lease=0", "lease must be whole seconds" },
+		{ "redis://h/k?lease=1.5", "lease must be whole seconds" },
+		{ "redis://h/k?leese=3", "unknown option \"leese=3\"" },
+		{ "rediss://h/k", "TLS" },
+		{ "redis://topsecret@h/k", "credentials must be USER:PASSWORD" },
+		{ "redis://:topsecret@h:0/k", "port must be" },
+	};
+	struct redis_url u;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *err = NULL;
+
+		assert_int_equal(jobs_redis_url_parse(bad[i].url, &u, &err), -EINVAL);
+		assert_non_null(err);
+		if (!strstr(err, bad[i].why))
+			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].url, err, bad[i].why);
+		/* a message never shows a password */
+		assert_null(strstr(err, "topsecret"));
+		free(err);
+		err = NULL;
+		assert_int_equal(jobs_check_url(bad[i].url, &err), -EINVAL);
+		assert_non_null(strstr(err, bad[i].why));
+		free(err);
+	}
+
+	char *err = NULL;
+	assert_int_equal(jobs_check_url("amqp://h/q", &err), -EINVAL);
+	assert_non_null(strstr(err, "unknown queue kind"));
+	free(err);
+	err = NULL;
+	assert_int_equal(jobs_check_url("/var/spool/jobs", &err), 0);
+	assert_int_equal(jobs_check_url("redis://h:1234/2/jobs?lease=30", &err), 0);
+	assert_null(err);
+}
+
+/* ---- against a server ---- */
+
+struct fix {
+	struct redis_server srv;
+	redisContext *c;
+	char url[128];
+};
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+
+	if (!redis_server_available()) {
+		free(f);
+		fprintf(stderr, "redis-server not installed (apt install redis-server)\n");
+		skip();
+	}
+	redis_server_start(&f->srv);
+	f->c = redis_server_client(&f->srv);
+	snprintf(f->url, sizeof(f->url), "redis://127.0.0.1:%d/jobs", f->srv.port);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	if (f->c)
+		redisFree(f->c);
+	redis_server_stop(&f->srv, 0);
+	free(f);
+	return 0;
+}
+
+static struct job_queue *open_q(const char *url)
+{
+	struct job_queue *q = NULL;
+	char *err = NULL;
+
+	if (jobs_open(url, &q, &err))
+		fail_msg("open %s: %s", url, err);
+	return q;
+}
+
+static void push_data(redisContext *c, const char *id, const void *data, size_t len)
+{
+	char b64[1024], item[1200];
+
+	assert_true(len <= 700);
+	EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+	snprintf(item, sizeof(item), "{\"id\": \"%s\", \"data\": \"%s\"}", id, b64);
+	freeReplyObject(redis_cmd(c, "LPUSH jobs %s", item));
+}
+
+static void test_claim_load_ack(void **state)
+{
+	struct fix *f = *state;
+	struct job *jobs[8];
+	char *err = NULL, path[96];
+	unsigned char payload[5][300];
+	void *data;
+	size_t len;
+	int n;
+
+	for (int i = 0; i < 5; i++) {
+		char id[16];
+
+		for (int k = 0; k < 300; k++)
+			payload[i][k] = (unsigned char)(k * 7 + i);
+		snprintf(id, sizeof(id), "j%d", i);
+		push_data(f->c, id, payload[i], 100 + (size_t)i * 50);
+	}
+	/* a path item: the worker reads the file; "id" defaults to the path */
+	snprintf(path, sizeof(path), "%s/item.bin", f->srv.dir);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fputs("file payload", fp);
+	fclose(fp);
+	freeReplyObject(redis_cmd(f->c, "LPUSH jobs {\"path\":\"%s\"}", path));
+
+	struct job_queue *q = open_q(f->url);
+	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
+	assert_int_equal(n, 4);
+	for (int i = 0; i < 4; i++) { /* oldest first */
+		char id[16];
+
+		snprintf(id, sizeof(id), "j%d", i);
+		assert_string_equal(jobs[i]->name, id);
+		assert_int_equal(job_load(q, jobs[i], &data, &len, &err), 0);
+		assert_int_equal(len, 100 + (size_t)i * 50);
+		assert_memory_equal(data, payload[i], len);
+		free(data);
+	}
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 2);
+	assert_int_equal(redis_int(f->c, "SCARD jobs:workers"), 1);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(job_ack(q, jobs[i], &err), 0);
+
+	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(jobs[0]->name, "j4");
+	assert_string_equal(jobs[1]->name, path);
+	assert_int_equal(job_load(q, jobs[1], &data, &len, &err), 0);
+	assert_int_equal(len, 12);
+	assert_memory_equal(data, "file payload", 12);
+	free(data);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(job_ack(q, jobs[i], &err), 0);
+	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
+	assert_int_equal(n, 0);
+	job_queue_free(q);
+
+	/* nothing queued, claimed, or registered is left behind */
+	assert_int_equal(redis_int(f->c, "EXISTS jobs"), 0);
+	assert_int_equal(redis_int(f->c, "SCARD jobs:workers"), 0);
+	redisReply *keys = redis_cmd(f->c, "KEYS *");
+	assert_int_equal(keys->elements, 0);
+	freeReplyObject(keys);
+	assert_null(err);
+}
+
+static void test_nack_goes_back_first(void **state)
+{
+	struct fix *f = *state;
+	struct job *jobs[4];
+	char *err = NULL;
+	int n;
+
+	for (int i = 0; i < 4; i++)
+		push_data(f->c, i == 0 ? "a" : i == 1 ? "b" : i == 2 ? "c" : "d", "x", 1);
+	struct job_queue *q = open_q(f->url);
+	assert_int_equal(job_claim(q, 2, jobs, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(job_nack(q, jobs[1], &err), 0);
+	assert_int_equal(job_nack(q, jobs[0], &err), 0);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 4);
+	/* given back to the end claims take from: claimed again first (the
+	 * last given back first: a batch gives back newest first) */
+	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(jobs[0]->name, "a");
+	assert_string_equal(jobs[1]->name, "b");
+	assert_string_equal(jobs[2]->name, "c");
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(job_ack(q, jobs[i], &err), 0);
+	job_queue_free(q);
+	assert_null(err);
+}
+
+/* A child process claims `claim` jobs and dies without a word (its lease
+ * runs out by itself), or closes its queue while holding them (`close`). */
+static void die_holding(const char *url, int claim, int close)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct job_queue *q;
+		struct job *jobs[16];
+		char *err = NULL;
+		int n = 0;
+
+		if (jobs_open(url, &q, &err) || job_claim(q, claim, jobs, &n, &err) ||
+		    n != claim)
+			_exit(1);
+		if (close)
+			job_queue_free(q);
+		_exit(0); /* no ack: as a crash */
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void test_recover(void **state)
+{
+	struct fix *f = *state;
+	struct job *jobs[16];
+	char url[160], *err = NULL;
+	int n;
+
+	for (int i = 0; i < 10; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "r%d", i);
+		push_data(f->c, id, "y", 1);
+	}
+	snprintf(url, sizeof(url), "%s?lease=1", f->url);
+	die_holding(url, 3, 0);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 7);
+
+	/* a live worker holding claims */
+	struct job_queue *live = open_q(f->url);
+	assert_int_equal(job_claim(live, 2, jobs, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(jobs[0]->name, "r3");
+	assert_string_equal(jobs[1]->name, "r4");
+
+	/* the dead worker's lease still runs: nothing is taken back yet */
+	struct job_queue *q = open_q(f->url);
+	assert_int_equal(job_recover(q, &n, &err), 0);
+	assert_int_equal(n, 0);
+	nap_ms(1300);
+	assert_int_equal(job_recover(q, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 8);
+	/* the dead one is forgotten; the live one keeps its claims */
+	assert_int_equal(redis_int(f->c, "SCARD jobs:workers"), 1);
+	assert_int_equal(job_recover(q, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	/* the recovered jobs are claimed first, oldest first */
+	struct job *got[3];
+	assert_int_equal(job_claim(q, 3, got, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(got[0]->name, "r0");
+	assert_string_equal(got[1]->name, "r1");
+	assert_string_equal(got[2]->name, "r2");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(job_ack(q, got[i], &err), 0);
+
+	/* the live one gives back what it holds, the normal way */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(job_nack(live, jobs[i], &err), 0);
+	job_queue_free(live);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 7);
+
+	/* a queue closed while holding drops its lease: recoverable at once,
+	 * with its 1 s lease not yet run out */
+	die_holding(url, 4, 1);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 3);
+	assert_int_equal(job_recover(q, &n, &err), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 7);
+	assert_int_equal(redis_int(f->c, "SCARD jobs:workers"), 1); /* q itself */
+	job_queue_free(q);
+	assert_int_equal(redis_int(f->c, "SCARD jobs:workers"), 0);
+	assert_null(err);
+}
+
+static void test_bad_items_are_named(void **state)
+{
+	static const struct {
+		const char *item, *name, *why;
+	} bad[] = {
+		{ "not json at all", "not json at all", "is not a JSON object" },
+		{ "{\"id\":\"x\"}", "x", "exactly one of \"path\"" },
+		{ "{\"id\":\"y\",\"data\":\"!!!!\"}", "y", "\"data\" is not valid base64" },
+		{ "{\"path\":\"/nonexistent/f.jpg\"}", "/nonexistent/f.jpg",
+		  "open /nonexistent/f.jpg: No such file" },
+		{ "{\"id\":\"z\",\"path\":\"a\",\"data\":\"b\"}", "z", "exactly one of" },
+		{ "{\"id\":\"d\",\"path\":\"/tmp\"}", "d", "not a regular file" },
+		{ "[1,2]", "[1,2]", "is not a JSON object" },
+		{ "bin\x01\nary", "bin??ary", "is not a JSON object" },
+	};
+	const int nbad = (int)(sizeof(bad) / sizeof(bad[0]));
+	struct fix *f = *state;
+	struct job *jobs[16];
+	char *err = NULL;
+	int n;
+
+	for (int i = 0; i < nbad; i++)
+		freeReplyObject(redis_cmd(f->c, "LPUSH jobs %b", bad[i].item,
+					  strlen(bad[i].item)));
+	struct job_queue *q = open_q(f->url);
+	assert_int_equal(job_claim(q, 16, jobs, &n, &err), 0);
+	assert_int_equal(n, nbad);
+	for (int i = 0; i < nbad; i++) {
+		void *data = NULL;
+		size_t len;
+
+		assert_string_equal(jobs[i]->name, bad[i].name);
+		assert_true(job_load(q, jobs[i], &data, &len, &err) < 0);
+		assert_null(data);
+		if (!err || !strstr(err, bad[i].why))
+			fail_msg("item %d: got \"%s\", want \"%s\"", i, err, bad[i].why);
+		assert_non_null(strstr(err, bad[i].name));
+		free(err);
+		err = NULL;
+		/* answered with an error line, then acked: gone, not retried */
+		assert_int_equal(job_ack(q, jobs[i], &err), 0);
+	}
+	assert_int_equal(redis_int(f->c, "EXISTS jobs"), 0);
+	job_queue_free(q);
+}
+
+static void test_password(void **state)
+{
+	struct fix *f = *state;
+	struct job_queue *q = NULL;
+	char url[160], *err = NULL;
+	struct job *jobs[2];
+	int n;
+
+	redisFree(f->c);
+	f->c = NULL;
+	redis_server_stop(&f->srv, 1);
+	f->srv.password = "hunter2-secret";
+	redis_server_start(&f->srv);
+
+	snprintf(url, sizeof(url), "redis://:wrong-secret@127.0.0.1:%d/jobs", f->srv.port);
+	assert_true(jobs_open(url, &q, &err) < 0);
+	assert_null(q);
+	assert_non_null(strstr(err, "AUTH"));
+	assert_null(strstr(err, "wrong-secret"));
+	free(err);
+	err = NULL;
+
+	/* no password at all: the first command is refused, naming the URL */
+	assert_int_equal(jobs_open(f->url, &q, &err), 0);
+	assert_true(job_claim(q, 1, jobs, &n, &err) < 0);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0/jobs: claim: NOAUTH",
+		 f->srv.port);
+	if (!strstr(err, url))
+		fail_msg("got \"%s\", want \"%s\"", err, url);
+	free(err);
+	err = NULL;
+	job_queue_free(q);
+
+	setenv("REDISCLI_AUTH", "hunter2-secret", 1);
+	q = open_q(f->url);
+	unsetenv("REDISCLI_AUTH");
+	assert_int_equal(job_claim(q, 1, jobs, &n, &err), 0);
+	assert_int_equal(n, 0);
+	job_queue_free(q);
+	f->c = redis_server_client(&f->srv);
+}
+
+static void test_server_restart(void **state)
+{
+	struct fix *f = *state;
+	struct job *jobs[4];
+	char *err = NULL, closed[96];
+	struct job_queue *q;
+	int n;
+
+	/* nobody listening: the error names the URL */
+	snprintf(closed, sizeof(closed), "redis://127.0.0.1:%d/jobs", f->srv.port);
+	redisFree(f->c);
+	f->c = NULL;
+	q = open_q(f->url);
+	redis_server_stop(&f->srv, 1);
+	assert_true(job_claim(q, 4, jobs, &n, &err) < 0);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "127.0.0.1"));
+	free(err);
+	err = NULL;
+	struct job_queue *none = NULL;
+	assert_int_equal(jobs_open(closed, &none, &err), -ECONNREFUSED);
+	assert_non_null(strstr(err, "connect"));
+	free(err);
+	err = NULL;
+
+	/* back up on the same port: the queue connects again by itself */
+	redis_server_start(&f->srv);
+	f->c = redis_server_client(&f->srv);
+	push_data(f->c, "after", "z", 1);
+	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(jobs[0]->name, "after");
+	assert_int_equal(job_ack(q, jobs[0], &err), 0);
+	job_queue_free(q);
+	assert_null(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url_good),
+		cmocka_unit_test(test_url_bad),
+		cmocka_unit_test_setup_teardown(test_claim_load_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nack_goes_back_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_items_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_server_restart, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
