@@ -201,6 +201,21 @@ static int alloc_staging(struct cu_session *s, char **errmsg)
 	return 0;
 }
 
+/* Weights and constants went up with cudaMemcpy, on the legacy stream:
+ * from pageable memory it returns once the bytes are staged, not when
+ * they have landed, and the session's streams, being non-blocking, are
+ * not ordered after the legacy stream. Wait for them all once, before
+ * the first kernel on s->stream reads them (cuda_runtime_api.h, "API
+ * synchronization behavior"). */
+static int uploads_done(struct cu_session *s, char **errmsg)
+{
+	cudaError_t e = cudaDeviceSynchronize();
+
+	if (e != cudaSuccess)
+		return cu_rt_fail(s, errmsg, e, "cudaDeviceSynchronize", "weight upload");
+	return 0;
+}
+
 static size_t buffer_bytes(const struct cu_session *s)
 {
 	size_t b = 0;
@@ -236,7 +251,8 @@ static int cu_open(const struct graph *g, const struct infer_session_options *op
 
 	if ((err = open_device(s, errmsg)) || (err = cu_plan(s, errmsg)) ||
 	    (err = cu_steps_ready(s, errmsg)) || (err = alloc_staging(s, errmsg)) ||
-	    (err = cu_check_convert(s, errmsg)) || (err = cu_conv_choose_all(s, errmsg)) ||
+	    (err = uploads_done(s, errmsg)) || (err = cu_check_convert(s, errmsg)) ||
+	    (err = cu_conv_choose_all(s, errmsg)) ||
 	    (err = cu_exec_trial(s, errmsg))) {
 		cu_close(s);
 		return err;

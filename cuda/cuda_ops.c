@@ -342,8 +342,11 @@ static int try_convert(struct cu_session *s, void *dev, char **errmsg)
 	if (cudnnSetTensor4dDescriptor(fd, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, 2, 1, 2) ||
 	    cudnnSetTensor4dDescriptor(hd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, 1, 2, 1, 2))
 		goto out;
+	/* Both on the legacy stream, which s->stream does not wait for:
+	 * done before the conversions run there. */
 	if (cudaMemcpy(f, want, sizeof(want), cudaMemcpyHostToDevice) != cudaSuccess ||
-	    cudaMemset(back, 0, sizeof(want)) != cudaSuccess)
+	    cudaMemset(back, 0, sizeof(want)) != cudaSuccess ||
+	    cudaDeviceSynchronize() != cudaSuccess)
 		goto out;
 	if ((err = convert(s, "checking float/half conversion", fd, f, CUDNN_DATA_FLOAT, hd, h,
 			   CUDNN_DATA_HALF, errmsg)))
