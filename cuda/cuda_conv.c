@@ -21,6 +21,7 @@
 #include "cuda_internal.h"
 
 #include <errno.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,9 +171,12 @@ static int set_fusion(struct cu_session *s, struct cu_step *st, char **errmsg)
 
 	c->fused_relu = relu;
 	c->fused = relu || st->z.t != CU_NONE || c->algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+	/* cuDNN's reference gives coef as RELU's upper bound too, so 0
+	 * could clamp every output to 0: DBL_MAX, which PyTorch passes for
+	 * its fused convolution + ReLU on cuDNN 9, means no bound. */
 	CU_DNN(s, errmsg, st->label, cudnnSetActivationDescriptor, c->fused_act,
 	       relu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY, CUDNN_NOT_PROPAGATE_NAN,
-	       0.0);
+	       DBL_MAX);
 	return 0;
 }
 

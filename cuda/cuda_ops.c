@@ -10,6 +10,7 @@
 #include "cuda_internal.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,11 +265,13 @@ static int step_ready(struct cu_session *s, struct cu_step *st, char **errmsg)
 	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++)
 		CU_DNN(s, errmsg, st->label, cudnnCreateTensorDescriptor, d[i]);
 	CU_DNN(s, errmsg, st->label, cudnnCreateActivationDescriptor, &st->ad);
+	/* coef: the clip of CLIPPED_RELU, RELU's upper bound (a finite
+	 * DBL_MAX for none, not the clamp's +inf: see cuda_conv.c). */
 	if (st->clamp.kind == CU_CLAMP_RELU || st->clamp.kind == CU_CLAMP_RELU_MAX)
 		CU_DNN(s, errmsg, st->label, cudnnSetActivationDescriptor, st->ad,
 		       st->clamp.kind == CU_CLAMP_RELU ? CUDNN_ACTIVATION_RELU :
 		       CUDNN_ACTIVATION_CLIPPED_RELU, CUDNN_NOT_PROPAGATE_NAN,
-		       (double)st->clamp.hi);
+		       st->clamp.kind == CU_CLAMP_RELU ? DBL_MAX : (double)st->clamp.hi);
 	if (st->clamp.kind == CU_CLAMP_MINMAX) {
 		uint32_t b[2] = { cu_bits(s, st->clamp.lo), cu_bits(s, st->clamp.hi) };
 		unsigned char host[8];

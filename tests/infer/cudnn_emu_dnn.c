@@ -333,7 +333,8 @@ static float act(const struct cudnnActivationStruct *d, float v)
 {
 	switch (d->mode) {
 	case CUDNN_ACTIVATION_RELU:
-		return v > 0.0f ? v : 0.0f;
+		/* cuDNN's reference: coef is RELU's upper bound. */
+		return v < 0.0f ? 0.0f : (double)v > d->coef ? (float)d->coef : v;
 	case CUDNN_ACTIVATION_CLIPPED_RELU:
 		return v < 0.0f ? 0.0f : v > (float)d->coef ? (float)d->coef : v;
 	case CUDNN_ACTIVATION_IDENTITY:
