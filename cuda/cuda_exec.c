@@ -21,9 +21,10 @@
  *
  * The forward pass minus its first and last steps (which read and write
  * the staging slots, whose addresses change) is captured once per chunk
- * size into a CUDA graph and replayed; if capture fails (some cuDNN
- * call that cannot be captured), that size runs eagerly and a debug line
- * says so.
+ * size into a CUDA graph and replayed, from the second pass at that size
+ * on (the first, eager, does cuDNN's one-time work outside the capture);
+ * if capture fails (some cuDNN call that cannot be captured), that size
+ * runs eagerly and a debug line says so.
  */
 #include "cuda_errors.h"
 #include "cuda_internal.h"
@@ -104,8 +105,14 @@ static void capture(struct cu_session *s, struct cu_graph *gr)
 		 s->n_steps - 2, gr->n);
 }
 
-/* The graph for chunk size n, made on first use; NULL: run eagerly (the
- * cache is full). */
+/*
+ * The graph for chunk size n; NULL: run eagerly (the cache is full).
+ * cuDNN does one-time work on the first call of a shape (plans, kernel
+ * loading, runtime compilation, internal allocations), which may make
+ * calls that a capture forbids and would then run eagerly for good. So
+ * a size is captured on its second pass, once an eager pass has warmed
+ * it up; the planned chunk was warmed by the trial at open.
+ */
 static int graph_for(struct cu_session *s, int n, struct cu_graph **out, char **errmsg)
 {
 	struct cu_graph *gr;
@@ -114,7 +121,12 @@ static int graph_for(struct cu_session *s, int n, struct cu_graph **out, char **
 	*out = NULL;
 	for (i = 0; i < s->n_graphs; i++) {
 		if (s->graphs[i].n == n) {
-			*out = &s->graphs[i];
+			gr = &s->graphs[i];
+			if (gr->pending) {
+				gr->pending = 0;
+				capture(s, gr);
+			}
+			*out = gr;
 			return 0;
 		}
 	}
@@ -131,7 +143,11 @@ static int graph_for(struct cu_session *s, int n, struct cu_graph **out, char **
 	gr = &s->graphs[s->n_graphs++];
 	memset(gr, 0, sizeof(*gr));
 	gr->n = n;
-	capture(s, gr);
+	gr->eager = 1;
+	if (n == s->chunk)
+		capture(s, gr);
+	else
+		gr->pending = s->use_graphs;
 	*out = gr;
 	return 0;
 }

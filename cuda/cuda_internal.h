@@ -135,7 +135,8 @@ struct cu_step {
 
 struct cu_graph {
 	int n;			/* chunk size */
-	int eager;		/* capture failed: run the steps one by one */
+	int eager;		/* no graph (yet): run the steps one by one */
+	int pending;		/* capture on the next pass at this size */
 	cudaGraphExec_t exec;
 };
 
