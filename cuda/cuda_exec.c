@@ -285,7 +285,11 @@ int cu_exec_trial(struct cu_session *s, char **errmsg)
 		char *why = NULL;
 
 		err = cu_step_run(s, i, s->chunk, ext, &why);
-		if (err == -ENOTSUP && st->kind == CU_STEP_CONV && st->conv.fused) {
+		/* Whatever cuDNN says against a fused call (NOT_SUPPORTED,
+		 * BAD_PARAM, a failed runtime compilation, ...), the separate
+		 * calls are worth a try unless the device itself failed. */
+		if (err && err != -ENODEV && !s->dead && st->kind == CU_STEP_CONV &&
+		    st->conv.fused) {
 			cu_debug("%s: the fused call was refused (%s); convolution, bias and activation run separately",
 				 st->label, why ? why : "not supported");
 			free(why);
