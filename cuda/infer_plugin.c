@@ -132,6 +132,15 @@ static void on_msg(void *arg)
 		if (p->nlat < p->caplat)
 			p->lat[p->nlat++] = m->ms;
 		break;
+	case INFER_MSG_QUEUE:
+		if (m->error)
+			infer_host->log(p->inst, SCALED_LOG_WARN, "worker %d: %s; trying "
+					"again with a growing wait (up to %d s)", w->id,
+					m->error, INFER_QUEUE_BACKOFF_MAX_MS / 1000);
+		else
+			infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: the queue "
+					"answers again", w->id);
+		break;
 	case INFER_MSG_EXITED:
 		/* Exiting was the thread's last act: this join returns at once. */
 		pthread_join(w->tid, NULL);

@@ -45,10 +45,14 @@ struct infer_worker {
 	struct infer_worker *next;
 };
 
+/* A worker whose claims fail waits this long at most between tries. */
+#define INFER_QUEUE_BACKOFF_MAX_MS 30000
+
 enum infer_msg_kind {
 	INFER_MSG_STARTED = 1,
 	INFER_MSG_BATCH,
 	INFER_MSG_EXITED,
+	INFER_MSG_QUEUE,   /* the queue failed a claim (error set) or answers again */
 };
 
 struct infer_msg {
@@ -57,7 +61,8 @@ struct infer_msg {
 	int images;   /* jobs answered (BATCH) */
 	int claimed;  /* jobs in the batch (BATCH) */
 	double ms;    /* model call latency (BATCH) */
-	char *error;  /* why the thread stopped (EXITED), malloc'd or NULL */
+	char *error;  /* why the thread stopped (EXITED) or the queue failed
+		       * (QUEUE), malloc'd or NULL */
 	struct infer_msg *prev, *next; /* the pool's list of pending messages */
 };
 

@@ -71,8 +71,9 @@ static void idle(struct infer_worker *w, int ms)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* One batch. 0: done (or queue empty: *claimed 0); else the worker is
- * broken and *error says why (the batch was given back). */
+/* One batch. 0: done (or queue empty: *claimed 0); -EAGAIN: the claim
+ * failed, *error says why, nothing is held; else the worker is broken and
+ * *error says why (the batch was given back). */
 static int one_batch(struct infer_worker *w, struct jobs_batch *b, struct job_queue *q,
 		     struct infer_session *s, int *claimed, char **error)
 {
@@ -82,7 +83,11 @@ static int one_batch(struct infer_worker *w, struct jobs_batch *b, struct job_qu
 
 	*claimed = 0;
 	ret = jobs_batch_claim(b, q, &err);
-	if (ret || !b->n)
+	if (ret) {
+		*error = err;
+		return -EAGAIN;
+	}
+	if (!b->n)
 		goto out;
 	*claimed = b->n;
 	for (int i = 0; i < b->n; i++)
@@ -128,6 +133,8 @@ void *infer_worker_main(void *arg)
 	struct jobs_batch *b = NULL;
 	struct infer_msg *m;
 	char *error = NULL;
+	long wait_ms = 0;
+	int down = 0;
 
 	if (infer_session_new(p->model, &p->so, &s, &error) ||
 	    jobs_open(p->input, &q, &error) || jobs_batch_new(&p->bo, &b, &error))
@@ -136,10 +143,31 @@ void *infer_worker_main(void *arg)
 		infer_pool_post(p, m);
 
 	while (!atomic_load(&w->stop)) {
-		int claimed;
+		int claimed, ret;
 
-		if (one_batch(w, b, q, s, &claimed, &error))
+		ret = one_batch(w, b, q, s, &claimed, &error);
+		if (ret == -EAGAIN) {
+			/* The queue is down: say so once, wait longer each try. */
+			wait_ms = wait_ms ? wait_ms * 2 : INFER_IDLE_MS;
+			if (wait_ms > INFER_QUEUE_BACKOFF_MAX_MS)
+				wait_ms = INFER_QUEUE_BACKOFF_MAX_MS;
+			if (!down && (m = msg_new(w, INFER_MSG_QUEUE))) {
+				m->error = error;
+				error = NULL;
+				infer_pool_post(p, m);
+			}
+			free(error);
+			error = NULL;
+			down = 1;
+			idle(w, (int)wait_ms);
+			continue;
+		}
+		if (ret)
 			break;
+		if (down && (m = msg_new(w, INFER_MSG_QUEUE)))
+			infer_pool_post(p, m);
+		down = 0;
+		wait_ms = 0;
 		if (!claimed) {
 			idle(w, INFER_IDLE_MS);
 			continue;

@@ -146,16 +146,39 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Claim a batch and start decoding it. */
-static int start_batch(struct jobs_batch *b, struct job_queue *q, struct pool *p)
+/* Is the queue answering? A claim that fails (Redis restarting, a spool
+ * on a lost mount) is waited out, with the wait doubling up to
+ * QUEUE_BACKOFF_MAX_MS, rather than ending the worker; --once ends it. */
+#define QUEUE_BACKOFF_MAX_MS 30000
+
+struct queue_health {
+	int down;
+	long wait_ms; /* before the next try, while down */
+};
+
+/* Claim a batch and start decoding it. A failed claim is an empty batch
+ * and marks the queue down (an error only with --once). */
+static int start_batch(struct jobs_batch *b, struct job_queue *q, struct pool *p,
+		       struct queue_health *h, const struct infer_cli *cli)
 {
 	char *err = NULL;
 	int ret = jobs_batch_claim(b, q, &err);
 
 	if (ret) {
-		infer_main_say("%s", err);
+		if (cli->once) {
+			infer_main_say("%s", err);
+			free(err);
+			return ret;
+		}
+		h->wait_ms = h->down ? h->wait_ms * 2 : cli->poll_ms;
+		if (h->wait_ms > QUEUE_BACKOFF_MAX_MS)
+			h->wait_ms = QUEUE_BACKOFF_MAX_MS;
+		infer_main_say("%s; trying again in %ld ms", err, h->wait_ms);
 		free(err);
-		return ret;
+		h->down = 1;
+	} else if (h->down) {
+		infer_main_say("%s answers again", q->where);
+		h->down = 0;
 	}
 	pool_submit(p, b);
 	return 0;
@@ -207,6 +230,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 {
 	struct jobs_batch *cur = NULL, *next = NULL;
 	struct totals t = { 0 };
+	struct queue_health h = { 0 };
 	struct pool p;
 	char *err = NULL;
 	int ret, n;
@@ -235,13 +259,13 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 		infer_main_say("put back %d jobs claimed by workers that died", n);
 	}
 
-	ret = start_batch(cur, q, &p);
+	ret = start_batch(cur, q, &p, &h, cli);
 	while (!ret) {
 		pool_wait(&p, cur);
 		if (!cur->n) {
 			if (cli->once || stop_signal)
 				break;
-			sleep_ms(cli->poll_ms);
+			sleep_ms(h.down ? h.wait_ms : cli->poll_ms);
 			if (stop_signal)
 				break;
 			if (job_recover(q, &n, &err)) {
@@ -250,11 +274,11 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 			} else if (n) {
 				infer_main_say("put back %d jobs claimed by workers that died", n);
 			}
-			ret = start_batch(cur, q, &p);
+			ret = start_batch(cur, q, &p, &h, cli);
 			continue;
 		}
 		/* Decode the next batch while the model runs on this one. */
-		if (!stop_signal && (ret = start_batch(next, q, &p)))
+		if (!stop_signal && (ret = start_batch(next, q, &p, &h, cli)))
 			break;
 		ret = finish_batch(cur, q, s, out, cli, &t);
 		struct jobs_batch *tmp = cur;

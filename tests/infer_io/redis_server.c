@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 
 #include "redis_server.h"
 
@@ -178,4 +179,12 @@ long long redis_int(redisContext *c, const char *fmt, ...)
 	v = r->integer;
 	freeReplyObject(r);
 	return v;
+}
+
+int redis_base64(const void *data, size_t len, char *out, size_t cap)
+{
+	if ((len + 2) / 3 * 4 + 1 > cap || len > INT32_MAX)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return 0;
 }

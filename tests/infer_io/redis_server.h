@@ -32,6 +32,8 @@ void redis_server_stop(struct redis_server *s, int keep_dir);
 redisContext *redis_server_client(const struct redis_server *s);
 /* Run a command, fail the test on an error reply; returns the reply. */
 redisReply *redis_cmd(redisContext *c, const char *fmt, ...);
+/* Base64 of len bytes into out (NUL-terminated); -1 when it does not fit. */
+int redis_base64(const void *data, size_t len, char *out, size_t cap);
 /* An integer reply of a command, freed. */
 long long redis_int(redisContext *c, const char *fmt, ...);
 

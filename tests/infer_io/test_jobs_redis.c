@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <openssl/evp.h>
 
 #include "jobs.h"
 #include "jobs_url.h"
@@ -175,8 +174,7 @@ static void push_data(redisContext *c, const char *id, const void *data, size_t 
 {
 	char b64[1024], item[1200];
 
-	assert_true(len <= 700);
-	EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+	assert_int_equal(redis_base64(data, len, b64, sizeof(b64)), 0);
 	snprintf(item, sizeof(item), "{\"id\": \"%s\", \"data\": \"%s\"}", id, b64);
 	freeReplyObject(redis_cmd(c, "LPUSH jobs %s", item));
 }

@@ -2,7 +2,9 @@
  * test_plugin.c - the `infer` plugin's infer_pool target driven through its
  * ABI by a small host of the test's own: a post queue the test drains as
  * the loop would, a virtual clock, and recorders for reports, samples and
- * apply results. The inference core is the fake one (fake_infer.c).
+ * apply results. The inference core is the fake one (fake_infer.c). The
+ * pool runs over a spool directory, then over a Redis list (a real
+ * redis-server on loopback) that goes away and comes back under it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +26,7 @@
 
 #include <scaled/plugin.h>
 
+#include "redis_server.h"
 #include "spool_util.h"
 
 /* ------------------------------------------------------------ the host -- */
@@ -48,17 +51,24 @@ struct sample {
 static struct sample samples[64];
 static int nsamples;
 
+static char log_text[8192]; /* everything logged, for tests to look in */
+static size_t log_len;
+
 static void h_log(struct scaled_instance *inst, enum scaled_log_level level,
 		  const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
 
 	(void)inst;
-	fprintf(stderr, "[log %d] ", (int)level);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "[log %d] %s\n", (int)level, line);
+	log_len += (size_t)snprintf(log_text + log_len, sizeof(log_text) - log_len,
+				    "%s\n", line);
+	if (log_len >= sizeof(log_text))
+		log_len = 0; /* start over rather than lose the newest */
 }
 
 static int64_t h_now(struct scaled_instance *inst)
@@ -185,6 +195,7 @@ static void sleep_ms(long ms)
 /* ----------------------------------------------------------- fixtures -- */
 
 static char dir[64], spool[96], model[96], out[96];
+static const char *input = spool; /* what config() gives as input */
 static const struct scaled_kind *kind;
 
 /* Config values in key-table order, defaults filled in as the core does. */
@@ -199,7 +210,7 @@ static void config(struct scaled_value *v, const char *backend)
 		if (!strcmp(k[i].name, "model"))
 			text = model;
 		else if (!strcmp(k[i].name, "input"))
-			text = spool;
+			text = input;
 		else if (!strcmp(k[i].name, "out"))
 			text = out;
 		else if (!strcmp(k[i].name, "backend"))
@@ -420,12 +431,90 @@ static void test_pool_scales_and_answers(void **state)
 	drop_posts();
 }
 
+static int redis_answered(void)
+{
+	return spool_count_lines(out) == 30 + 12;
+}
+
+static void test_pool_over_redis(void **state)
+{
+	struct redis_server srv = { 0 };
+	struct scaled_value v[32];
+	char url[96], err[512] = "";
+	void *st = NULL;
+
+	(void)state;
+	if (!redis_server_available())
+		skip();
+	/* a malformed URL is refused when the farm is read */
+	input = "redis://localhost";
+	config(v, "cpu");
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no list key"));
+	assert_null(st);
+
+	redis_server_start(&srv);
+	redisContext *c = redis_server_client(&srv);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs", srv.port);
+	input = url;
+	config(v, "cpu");
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), 0);
+	struct scaled_target_want want = { sizeof(want), 2, -1, -1 };
+	assert_int_equal(kind->apply(st, &want, 10, err, sizeof(err)), 0);
+	wait_for(two_running, "two running workers");
+
+	/* Redis goes away under the idle workers: they say so and wait. */
+	redisFree(c);
+	redis_server_stop(&srv, 1);
+	for (int t = 0; !strstr(log_text, "trying again with a growing wait"); t += 5) {
+		if (t > 20000)
+			fail_msg("no worker noticed the queue was down");
+		drain();
+		sleep_ms(5);
+	}
+	assert_int_equal(last_state.current, 2); /* none exited */
+
+	/* Back: jobs pushed now are answered, by the same workers. */
+	redis_server_start(&srv);
+	c = redis_server_client(&srv);
+	for (int i = 0; i < 12; i++) {
+		float x[48];
+		char item[512], b64[300];
+
+		for (int k = 0; k < 48; k++)
+			x[k] = (float)(i % 10);
+		/* base64 of the raw floats, by OpenSSL via the test's own helper */
+		assert_int_equal(redis_base64(x, sizeof(x), b64, sizeof(b64)), 0);
+		snprintf(item, sizeof(item), "{\"id\": \"r%02d.f32\", \"data\": \"%s\"}", i, b64);
+		freeReplyObject(redis_cmd(c, "LPUSH jobs %s", item));
+	}
+	wait_for(redis_answered, "12 answers from the Redis list");
+	drain(); /* the worker said so before it answered */
+	assert_non_null(strstr(log_text, "the queue answers again"));
+	assert_int_equal(last_state.current, 2);
+	assert_int_equal(redis_int(c, "LLEN jobs"), 0);
+
+	want.desired = 0;
+	assert_int_equal(kind->apply(st, &want, 11, err, sizeof(err)), 0);
+	wait_for(none_left, "the workers to stop");
+	kind->destroy(st);
+	drop_posts();
+	/* the workers left: nothing claimed, nobody registered */
+	redisReply *keys = redis_cmd(c, "KEYS *");
+	assert_int_equal(keys->elements, 0);
+	freeReplyObject(keys);
+	redisFree(c);
+	redis_server_stop(&srv, 0);
+	input = spool;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_cuda_refused_without_gpu),
 		cmocka_unit_test(test_pool_scales_and_answers),
+		cmocka_unit_test(test_pool_over_redis),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,7 +3,8 @@
  * --once over a spool, SIGTERM mid-run, and SIGKILL mid-run followed by a
  * restart that must answer every job (at least once) and empty the spool;
  * then --once and SIGKILL-and-restart again over a Redis list (a real
- * redis-server on loopback), which must end empty with nothing claimed.
+ * redis-server on loopback), which must end empty with nothing claimed,
+ * and a Redis outage under a running worker, which it must wait out.
  *
  * Built twice: against the fake core (WORKER_BIN = scaled-infer-fake, a
  * text "model"; jobs whose top-1 is known by construction) and, when the
@@ -495,6 +496,57 @@ static void test_redis_sigkill_then_restart(void **state)
 	assert_redis_empty(c);
 }
 
+/* Redis goes away under a running worker and comes back: the worker
+ * waits it out (it does not exit) and answers what is queued after. */
+static void test_redis_outage(void **state)
+{
+	struct fix *f = *state;
+	char url[96];
+
+	if (!redis_server_available())
+		skip();
+	redis_server_start(&f->redis);
+	f->rc = redis_server_client(&f->redis);
+	make_jobs(f, 20);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs", f->redis.port);
+	char *argv[] = { WORKER_BIN, f->model, "--input", url, "--out", f->out,
+			 "--backend", "cpu", "--batch", "4", "--poll", "20", NULL };
+	pid_t pid = spawn(argv, f->log);
+
+	redisFree(f->rc);
+	f->rc = NULL;
+	redis_server_stop(&f->redis, 1);
+	for (int t = 0; !file_contains(f->log, "trying again in"); t += 10) {
+		if (t > 20000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("the worker never noticed the queue was down");
+		}
+		sleep_ms(10);
+	}
+	assert_int_equal(waitpid(pid, NULL, WNOHANG), 0); /* still running */
+
+	redis_server_start(&f->redis);
+	f->rc = redis_server_client(&f->redis);
+	push_jobs(f, f->rc);
+	for (int t = 0; spool_count_lines(f->out) < f->n; t += 10) {
+		if (t > 30000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("jobs queued after the outage were not answered");
+		}
+		sleep_ms(10);
+	}
+	kill(pid, SIGTERM);
+	int st = wait_exit(pid, 20000);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(file_contains(f->log, "answers again"));
+	read_answers(f);
+	for (int i = 0; i < f->n; i++)
+		assert_int_equal(f->answered[i], 1);
+	assert_redis_empty(f->rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -505,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_redis_once_answers_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_redis_sigkill_then_restart, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_redis_outage, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

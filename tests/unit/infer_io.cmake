@@ -1,14 +1,15 @@
 # Tests of the inference worker's I/O side (cuda/image*, jobs*, results*,
 # scaled-infer, the infer plugin). The sources live in tests/infer_io/.
 set(infer_io_dir ${CMAKE_CURRENT_LIST_DIR}/../infer_io)
+# The Redis tests' own client (hiredis) and base64 (libcrypto).
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 
 scaled_unit_test(infer_io_image SOURCES ${infer_io_dir}/test_image.c
   LIBS scaled_infer_io)
 scaled_unit_test(infer_io_jobs SOURCES ${infer_io_dir}/test_jobs.c
   LIBS scaled_infer_io)
 # The Redis list queue against a real redis-server (started by the test).
-pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
-pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 scaled_unit_test(infer_io_jobs_redis SOURCES ${infer_io_dir}/test_jobs_redis.c
   ${infer_io_dir}/redis_server.c LIBS scaled_infer_io PkgConfig::HIREDIS
   PkgConfig::LIBCRYPTO LABEL redis)
@@ -28,7 +29,8 @@ set_target_properties(scaled_infer_fake PROPERTIES OUTPUT_NAME scaled-infer-fake
 target_compile_definitions(scaled_infer_fake PRIVATE _GNU_SOURCE)
 target_link_libraries(scaled_infer_fake PRIVATE scaled_infer_io scaled_warnings)
 scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
-  ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS LABEL integration)
+  ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS PkgConfig::LIBCRYPTO
+  LABEL integration)
 target_compile_definitions(infer_io_worker_fake PRIVATE
   WORKER_BIN="$<TARGET_FILE:scaled_infer_fake>")
 add_dependencies(infer_io_worker_fake scaled_infer_fake)
@@ -36,8 +38,10 @@ add_dependencies(infer_io_worker_fake scaled_infer_fake)
 # The infer plugin's target kind through its ABI, with a host of the test's
 # own and the fake core.
 scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c ${infer_io_dir}/spool_util.c
+  ${infer_io_dir}/redis_server.c
   ${CMAKE_SOURCE_DIR}/cuda/infer_plugin.c ${CMAKE_SOURCE_DIR}/cuda/infer_plugin_worker.c
-  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io PkgConfig::CJSON)
+  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io PkgConfig::CJSON PkgConfig::HIREDIS
+  PkgConfig::LIBCRYPTO)
 
 # The real scaled-infer (needs the inference core) on a tiny ONNX model that
 # make_model.py builds with onnx.helper; NumPy gives the expected classes.
@@ -46,7 +50,8 @@ if(TARGET scaled_infer)
     RESULT_VARIABLE infer_io_py_rc OUTPUT_QUIET ERROR_QUIET)
   if(infer_io_py_rc EQUAL 0)
     scaled_unit_test(infer_io_worker_e2e SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
-      ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS LABEL integration)
+      ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS
+      PkgConfig::LIBCRYPTO LABEL integration)
     target_compile_definitions(infer_io_worker_e2e PRIVATE WORKER_REAL
       WORKER_BIN="$<TARGET_FILE:scaled_infer>"
       MAKE_MODEL_PY="${infer_io_dir}/make_model.py")
