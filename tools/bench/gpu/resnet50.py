@@ -57,12 +57,17 @@ def export(path):
     return model
 
 
-def scaled(binary, model, batch, fp16, extra=(), timeout=600):
+def scaled(binary, model, batch, fp16, extra=(), timeout=150):
     cmd = [binary, '--bench', model, '--batch', str(batch), '--backend', 'cuda']
     if fp16:
         cmd.append('--fp16')
     cmd += list(extra)
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        say('FAILED (timed out after %d s): %s\n%s' % (timeout, ' '.join(cmd),
+                                                      (e.stdout or b'').decode(errors='replace')))
+        return None, 
     out = r.stdout + r.stderr
     m = re.search(r'([0-9.]+) images/s', out)
     if r.returncode or not m:
@@ -133,6 +138,8 @@ def main():
     ap.add_argument('--iters', type=int, default=50)
     ap.add_argument('--warmup', type=int, default=10)
     ap.add_argument('--check-batch', type=int, default=8)
+    ap.add_argument('--pageable', action='store_true',
+                    help='also measure scaled with pageable (malloc) buffers')
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     args.model = os.path.join(args.out, 'resnet50.onnx')
@@ -148,7 +155,9 @@ def main():
         ours, log = scaled(args.scaled_infer, args.model, b, True, bench)
         if ours is not None:
             say('  ' + log.strip().splitlines()[-1])
-        pageable, _ = scaled(args.scaled_infer, args.model, b, True, bench + ['--pageable'])
+        pageable = None
+        if args.pageable:
+            pageable, _ = scaled(args.scaled_infer, args.model, b, True, bench + ['--pageable'])
         theirs = torch_bench(model, b, args.iters, args.warmup)
         rows.append((b, ours, pageable, theirs))
 
@@ -163,7 +172,7 @@ def main():
         return '%.0f' % v if v else 'failed'
     for b, ours, pageable, theirs in rows:
         say('| %d | %s | %s | %.0f | %s | %s |' % (
-            b, f(ours), f(pageable), theirs,
+            b, f(ours), f(pageable) if args.pageable else 'not run', theirs,
             '%.2fx' % (ours / theirs) if ours else '-',
             '%.1f%%' % (100.0 * ours / CEILING) if ours else '-'))
     return 0
