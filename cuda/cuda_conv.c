@@ -137,19 +137,30 @@ static int choose(struct cu_session *s, struct cu_step *st, char **errmsg)
 
 	if ((err = set_io(s, st, s->chunk, errmsg)))
 		return err;
-	if (s->find_algos)
+	if (s->find_algos) {
 		CU_DNN(s, errmsg, st->label, cudnnFindConvolutionForwardAlgorithmEx, s->dnn, st->xd,
 		       cu_view_ptr(s, &st->x, NULL), c->wd, c->w, c->cd, st->yd,
 		       cu_view_ptr(s, &st->y, NULL), CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf,
 		       s->search_ws, s->search_ws_size);
-	else
-		CU_DNN(s, errmsg, st->label, cudnnGetConvolutionForwardAlgorithm_v7, s->dnn, st->xd,
-		       c->wd, c->cd, st->yd, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf);
+		for (i = 0; i < got && !usable(s, &perf[i], limit); i++)
+			;
+		if (i < got)
+			goto found;
+		/* Nothing the timed search ran is usable (FP32 NHWC grouped
+		 * convolutions may offer only TF32 or nothing): cuDNN's
+		 * heuristics may still name an algorithm the search skipped. */
+		cu_debug("%s: the timed search found no usable algorithm (%d candidates); "
+			 "asking the heuristics", st->label, got);
+		limit = CU_SEARCH_WS_MAX;
+	}
+	CU_DNN(s, errmsg, st->label, cudnnGetConvolutionForwardAlgorithm_v7, s->dnn, st->xd,
+	       c->wd, c->cd, st->yd, CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &got, perf);
 	for (i = 0; i < got && !usable(s, &perf[i], limit); i++)
 		;
 	if (i == got)
 		return graph_errf(errmsg, -ENOTSUP, "%s: cuDNN has no forward algorithm for this convolution (%d candidates, none usable in %s)",
 				  st->label, got, s->prec == INFER_FP16 ? "FP16" : "FP32 without TF32");
+found:
 	c->algo = perf[i].algo;
 	/* FP32 stays on FMA math whatever the search said (DEFAULT may
 	 * mean TF32 on Ampere and later). */
