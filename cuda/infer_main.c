@@ -45,7 +45,7 @@ static void usage(FILE *f)
 	      "                    [--bench-in FILE.f32] [--bench-out FILE.f32]\n"
 	      "\n"
 	      "  --input DIR|URL        a spool directory, or a Redis list:\n"
-	      "                         redis://[:PASS@]HOST[:PORT]/[DB/]KEY[?lease=S]\n"
+	      "                         redis://[:PASS@]HOST[:PORT]/[DB/]KEY[?lease=S&timeout=S]\n"
 	      "  --out FILE             JSON lines, appended and fsync'd per batch\n"
 	      "  --batch N              jobs per model call (32)\n"
 	      "  --backend cpu|cuda     (cuda)\n"
@@ -355,6 +355,9 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* A queue server that drops the connection mid-write (Redis restarting)
+	 * is an EPIPE for that call, not the end of the worker. */
+	signal(SIGPIPE, SIG_IGN);
 
 	if (jobs_open(cli.input, &q, &err) || results_open(cli.out, &out, &err)) {
 		infer_main_say("%s", err);

@@ -37,7 +37,7 @@ enum {
 static const struct scaled_key infer_keys[] = {
 	[KEY_MODEL] = { "model", SCALED_KEY_STRING, NULL, 1, "the ONNX model file" },
 	[KEY_INPUT] = { "input", SCALED_KEY_STRING, NULL, 1,
-			"the spool directory jobs come from" },
+			"where jobs come from: a spool directory or redis://HOST/KEY" },
 	[KEY_OUT] = { "out", SCALED_KEY_STRING, NULL, 1,
 		      "the JSON-lines file answers are appended to" },
 	[KEY_BATCH] = { "batch", SCALED_KEY_INT, "32", 0, "most jobs per model call" },
@@ -140,6 +140,10 @@ static void on_msg(void *arg)
 		else
 			infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: the queue "
 					"answers again", w->id);
+		break;
+	case INFER_MSG_RECOVERED:
+		infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: put back %d jobs "
+				"claimed by workers that died", w->id, m->claimed);
 		break;
 	case INFER_MSG_EXITED:
 		/* Exiting was the thread's last act: this join returns at once. */

@@ -47,12 +47,15 @@ struct infer_worker {
 
 /* A worker whose claims fail waits this long at most between tries. */
 #define INFER_QUEUE_BACKOFF_MAX_MS 30000
+/* An idle worker looks for dead workers' claims at most this often. */
+#define INFER_RECOVER_EVERY_MS 5000
 
 enum infer_msg_kind {
 	INFER_MSG_STARTED = 1,
 	INFER_MSG_BATCH,
 	INFER_MSG_EXITED,
 	INFER_MSG_QUEUE,   /* the queue failed a claim (error set) or answers again */
+	INFER_MSG_RECOVERED, /* put back `claimed` jobs of dead workers */
 };
 
 struct infer_msg {

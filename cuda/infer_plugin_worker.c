@@ -124,21 +124,84 @@ out:
 	return ret;
 }
 
+/* Whether the queue answers, as one worker sees it. */
+struct queue_health {
+	int down;
+	long wait_ms;        /* before the next try, while down */
+	int64_t recovered_ns; /* the last recovery (monotonic) */
+};
+
+/* The queue failed (to open, or a claim): say so once, then wait longer
+ * each try. Takes *error. */
+static void queue_down(struct infer_worker *w, struct queue_health *h, char **error)
+{
+	struct infer_msg *m;
+
+	h->wait_ms = h->wait_ms ? h->wait_ms * 2 : INFER_IDLE_MS;
+	if (h->wait_ms > INFER_QUEUE_BACKOFF_MAX_MS)
+		h->wait_ms = INFER_QUEUE_BACKOFF_MAX_MS;
+	if (!h->down && (m = msg_new(w, INFER_MSG_QUEUE))) {
+		m->error = *error;
+		*error = NULL;
+		infer_pool_post(w->pool, m);
+	}
+	free(*error);
+	*error = NULL;
+	h->down = 1;
+	idle(w, (int)h->wait_ms);
+}
+
+static void queue_up(struct infer_worker *w, struct queue_health *h)
+{
+	struct infer_msg *m;
+
+	if (h->down && (m = msg_new(w, INFER_MSG_QUEUE)))
+		infer_pool_post(w->pool, m);
+	h->down = 0;
+	h->wait_ms = 0;
+}
+
+/* An idle worker puts back the claims of dead workers now and then (one
+ * that died after this pool started would otherwise wait for the next
+ * daemon start). */
+static void maybe_recover(struct infer_worker *w, struct queue_health *h,
+			  struct job_queue *q)
+{
+	struct infer_msg *m;
+	char *err = NULL;
+	int n = 0;
+
+	if (h->recovered_ns && mono_ns() - h->recovered_ns < INFER_RECOVER_EVERY_MS * 1000000LL)
+		return;
+	h->recovered_ns = mono_ns();
+	if (job_recover(q, &n, &err) == 0 && n && (m = msg_new(w, INFER_MSG_RECOVERED))) {
+		m->claimed = n;
+		infer_pool_post(w->pool, m);
+	}
+	free(err); /* a queue that is down shows at the next claim */
+}
+
 void *infer_worker_main(void *arg)
 {
 	struct infer_worker *w = arg;
 	struct infer_pool *p = w->pool;
+	struct queue_health h = { 0 };
 	struct infer_session *s = NULL;
 	struct job_queue *q = NULL;
 	struct jobs_batch *b = NULL;
 	struct infer_msg *m;
 	char *error = NULL;
-	long wait_ms = 0;
-	int down = 0;
 
 	if (infer_session_new(p->model, &p->so, &s, &error) ||
-	    jobs_open(p->input, &q, &error) || jobs_batch_new(&p->bo, &b, &error))
+	    jobs_batch_new(&p->bo, &b, &error))
 		goto out;
+	/* A queue down when the worker starts is waited out like one that
+	 * goes down later. */
+	while (jobs_open(p->input, &q, &error)) {
+		if (atomic_load(&w->stop))
+			goto out;
+		queue_down(w, &h, &error);
+	}
 	if ((m = msg_new(w, INFER_MSG_STARTED)))
 		infer_pool_post(p, m);
 
@@ -147,28 +210,14 @@ void *infer_worker_main(void *arg)
 
 		ret = one_batch(w, b, q, s, &claimed, &error);
 		if (ret == -EAGAIN) {
-			/* The queue is down: say so once, wait longer each try. */
-			wait_ms = wait_ms ? wait_ms * 2 : INFER_IDLE_MS;
-			if (wait_ms > INFER_QUEUE_BACKOFF_MAX_MS)
-				wait_ms = INFER_QUEUE_BACKOFF_MAX_MS;
-			if (!down && (m = msg_new(w, INFER_MSG_QUEUE))) {
-				m->error = error;
-				error = NULL;
-				infer_pool_post(p, m);
-			}
-			free(error);
-			error = NULL;
-			down = 1;
-			idle(w, (int)wait_ms);
+			queue_down(w, &h, &error);
 			continue;
 		}
 		if (ret)
 			break;
-		if (down && (m = msg_new(w, INFER_MSG_QUEUE)))
-			infer_pool_post(p, m);
-		down = 0;
-		wait_ms = 0;
+		queue_up(w, &h);
 		if (!claimed) {
+			maybe_recover(w, &h, q);
 			idle(w, INFER_IDLE_MS);
 			continue;
 		}

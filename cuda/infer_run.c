@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -150,6 +151,16 @@ static void sleep_ms(long ms)
  * on a lost mount) is waited out, with the wait doubling up to
  * QUEUE_BACKOFF_MAX_MS, rather than ending the worker; --once ends it. */
 #define QUEUE_BACKOFF_MAX_MS 30000
+/* An idle worker looks for dead workers' claims at most this often. */
+#define RECOVER_EVERY_MS 5000
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct queue_health {
 	int down;
@@ -231,6 +242,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 	struct jobs_batch *cur = NULL, *next = NULL;
 	struct totals t = { 0 };
 	struct queue_health h = { 0 };
+	int64_t recovered_ms = mono_ms();
 	struct pool p;
 	char *err = NULL;
 	int ret, n;
@@ -268,11 +280,18 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 			sleep_ms(h.down ? h.wait_ms : cli->poll_ms);
 			if (stop_signal)
 				break;
-			if (job_recover(q, &n, &err)) {
-				free(err);
-				err = NULL;
-			} else if (n) {
-				infer_main_say("put back %d jobs claimed by workers that died", n);
+			/* Now and then, not at every poll: with many idle
+			 * workers every recovery costs the queue a look at all
+			 * of them. */
+			if (!h.down && mono_ms() - recovered_ms >= RECOVER_EVERY_MS) {
+				recovered_ms = mono_ms();
+				if (job_recover(q, &n, &err)) {
+					free(err);
+					err = NULL;
+				} else if (n) {
+					infer_main_say("put back %d jobs claimed by workers "
+						       "that died", n);
+				}
 			}
 			ret = start_batch(cur, q, &p, &h, cli);
 			continue;

@@ -11,6 +11,15 @@
  * The connection is made at open (so a wrong host or password fails
  * there), and made again on the next call after an I/O error: a Redis
  * restart costs the calls made while it is down, not the worker.
+ *
+ * A claim whose outcome is unknown (no reply: a timeout, a dropped
+ * connection) may have moved items the worker never got. They would sit
+ * in its claimed list for as long as its lease is renewed, i.e. forever.
+ * So such a claim retires the worker's identity (its ID and keys): later
+ * claims use a fresh one, the old lease is no longer renewed, and once it
+ * lapses any recovery (this worker's too) puts the stranded items back.
+ * Jobs in hand keep a reference to the identity they were claimed under,
+ * so their ack and give-back go to the right list.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,19 +40,27 @@
 #include "jobs_url.h"
 
 #define REDIS_CONNECT_S 5
-#define REDIS_COMMAND_S 10
 #define REDIS_NAME_MAX 200 /* a bad item is named by its first bytes */
+
+/* One identity of the worker: an ID and its keys. */
+struct rq_ident {
+	char id[160];         /* HOST:PID-RANDOM */
+	char *claimed, *alive; /* KEY:claimed:ID, KEY:alive:ID */
+	int refs;             /* the queue's (while current) + one per job */
+};
 
 struct rq {
 	struct job_queue q;
 	struct redis_url u;
 	redisContext *c;
-	char id[160];                   /* HOST:PID-RANDOM */
-	char *claimed, *alive, *workers; /* KEY:claimed:ID, KEY:alive:ID, KEY:workers */
+	struct rq_ident *me;  /* the current identity */
+	char *workers;        /* KEY:workers */
+	char *claimed_prefix, *alive_prefix; /* "KEY:claimed:", "KEY:alive:" */
 };
 
 struct rq_job {
 	struct job job;
+	struct rq_ident *ident; /* claimed under it */
 	char *item;  /* the list element, as claimed */
 	size_t len;
 };
@@ -60,11 +77,15 @@ static const char CLAIM_LUA[] =
 	"end\n"
 	"return out\n";
 
-/* Ack: renew the lease, drop the item from our claimed list. 0: it was no
- * longer ours (our lease had lapsed and it was recovered). */
+/* Ack: drop the item from its claimed list, then renew that lease if it
+ * is the current one (ARGV[2] > 0). The LREM comes first so that a server
+ * at maxmemory, which refuses a script's first write if it adds data,
+ * still takes acks. 0: the item was no longer ours (our lease had lapsed
+ * and it was recovered). */
 static const char ACK_LUA[] =
-	"redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])\n"
-	"return redis.call('LREM', KEYS[1], -1, ARGV[1])\n";
+	"local n = redis.call('LREM', KEYS[1], -1, ARGV[1])\n"
+	"if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end\n"
+	"return n\n";
 
 /* Give back: to the end claims take from, if it was still ours. */
 static const char NACK_LUA[] =
@@ -74,13 +95,21 @@ static const char NACK_LUA[] =
 	"end\n"
 	"return 0\n";
 
-/* Recover one worker: -1 if its lease is alive, else how many items went
- * back (newest first to the claim end, so the oldest is claimed first). */
+/* Recover: for every registered worker but us (ARGV[1]) whose lease key
+ * is gone, move its claimed list back (newest first to the claim end, so
+ * the oldest is claimed first) and forget it. One script, one round trip,
+ * however many workers: it builds their key names from the prefixes
+ * (fine on one server; Redis Cluster is not supported). Returns how many
+ * items went back. */
 static const char RECOVER_LUA[] =
-	"if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end\n"
 	"local n = 0\n"
-	"while redis.call('LMOVE', KEYS[2], KEYS[3], 'LEFT', 'RIGHT') do n = n + 1 end\n"
-	"redis.call('SREM', KEYS[4], ARGV[1])\n"
+	"for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
+	"  if id ~= ARGV[1] and redis.call('EXISTS', ARGV[3] .. id) == 0 then\n"
+	"    local c = ARGV[2] .. id\n"
+	"    while redis.call('LMOVE', c, KEYS[1], 'LEFT', 'RIGHT') do n = n + 1 end\n"
+	"    redis.call('SREM', KEYS[2], id)\n"
+	"  end\n"
+	"end\n"
 	"return n\n";
 
 /* Leave: no lease (so our claims are recoverable at once), and forget the
@@ -103,7 +132,8 @@ static int command(struct rq *r, int argc, const char **argv, const size_t *lens
 
 static int connect_now(struct rq *r, char **errmsg)
 {
-	struct timeval ct = { REDIS_CONNECT_S, 0 }, rt = { REDIS_COMMAND_S, 0 };
+	struct timeval ct = { REDIS_CONNECT_S, 0 },
+		       rt = { r->u.timeout_ms / 1000, (r->u.timeout_ms % 1000) * 1000 };
 	redisReply *rep = NULL;
 	char db[16];
 	int ret;
@@ -192,10 +222,70 @@ static int eval(struct rq *r, const char *script, int nkeys, const char **keys,
 	return command(r, argc, argv, lens, reply, what, errmsg);
 }
 
+static void ident_put(struct rq_ident *i)
+{
+	if (i && --i->refs == 0) {
+		free(i->claimed);
+		free(i->alive);
+		free(i);
+	}
+}
+
+/* A fresh identity with one reference, or NULL (errmsg set). */
+static struct rq_ident *ident_new(const struct rq *r, char **errmsg)
+{
+	char host[64] = "localhost";
+	unsigned long long nonce = 0;
+	struct rq_ident *i = calloc(1, sizeof(*i));
+
+	if (!i) {
+		*errmsg = errfmt("%s: out of memory", r->u.shown);
+		return NULL;
+	}
+	/* Random, not a pid and a counter: in containers every worker is pid 1,
+	 * and an ID reused would adopt (and never recover) a dead one's claims. */
+	if (getrandom(&nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce)) {
+		*errmsg = errfmt("%s: getrandom failed", r->u.shown);
+		free(i);
+		return NULL;
+	}
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(i->id, sizeof(i->id), "%s:%ld-%016llx", host, (long)getpid(), nonce);
+	if (asprintf(&i->claimed, "%s%s", r->claimed_prefix, i->id) < 0)
+		i->claimed = NULL;
+	if (asprintf(&i->alive, "%s%s", r->alive_prefix, i->id) < 0)
+		i->alive = NULL;
+	i->refs = 1;
+	if (!i->claimed || !i->alive) {
+		*errmsg = errfmt("%s: out of memory", r->u.shown);
+		ident_put(i);
+		return NULL;
+	}
+	return i;
+}
+
+/* After a claim whose outcome is unknown: claim under a new identity from
+ * now on (see the top of the file). Keeps the old one if no new one can
+ * be had. */
+static void retire(struct rq *r)
+{
+	char *err = NULL;
+	struct rq_ident *fresh = ident_new(r, &err);
+
+	free(err);
+	if (!fresh)
+		return;
+	ident_put(r->me);
+	r->me = fresh;
+}
+
 static void job_free(struct rq_job *j)
 {
 	if (!j)
 		return;
+	ident_put(j->ident);
 	free(j->job.name);
 	free(j->item);
 	free(j);
@@ -210,19 +300,27 @@ static char *item_name(const char *item, size_t len)
 	const cJSON *path = cJSON_GetObjectItemCaseSensitive(o, "path");
 	char *name = NULL;
 
+	const char *from = item;
+	size_t n = len;
+
 	if (cJSON_IsString(id) && id->valuestring[0])
-		name = strdup(id->valuestring);
+		from = id->valuestring;
 	else if (cJSON_IsString(path) && path->valuestring[0])
-		name = strdup(path->valuestring);
+		from = path->valuestring;
+	if (from != item)
+		n = strlen(from);
+	if (n > REDIS_NAME_MAX)
+		n = REDIS_NAME_MAX;
+	if ((name = malloc(n + 1))) {
+		/* printable, so that a log line stays one line (UTF-8 kept) */
+		for (size_t i = 0; i < n; i++) {
+			unsigned char ch = (unsigned char)from[i];
+
+			name[i] = ch >= 0x20 && ch != 0x7f ? (char)ch : '?';
+		}
+		name[n] = '\0';
+	}
 	cJSON_Delete(o);
-	if (name)
-		return name;
-	size_t n = len < REDIS_NAME_MAX ? len : REDIS_NAME_MAX;
-	if (!(name = malloc(n + 1)))
-		return NULL;
-	for (size_t i = 0; i < n; i++) /* printable, so a log line stays one line */
-		name[i] = item[i] >= 0x20 && item[i] < 0x7f ? item[i] : '?';
-	name[n] = '\0';
 	return name;
 }
 
@@ -230,7 +328,8 @@ static int rq_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 		    char **errmsg)
 {
 	struct rq *r = (struct rq *)q;
-	const char *keys[4] = { r->u.key, r->claimed, r->alive, r->workers };
+	struct rq_ident *me = r->me;
+	const char *keys[4] = { r->u.key, me->claimed, me->alive, r->workers };
 	char smax[16], lease[24];
 	redisReply *rep;
 	int ret;
@@ -238,13 +337,16 @@ static int rq_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 	*n = 0;
 	snprintf(smax, sizeof(smax), "%d", max);
 	snprintf(lease, sizeof(lease), "%ld", r->u.lease_ms);
-	ret = eval(r, CLAIM_LUA, 4, keys, 3, (const char *[]){ smax, lease, r->id }, NULL,
+	ret = eval(r, CLAIM_LUA, 4, keys, 3, (const char *[]){ smax, lease, me->id }, NULL,
 		   &rep, "claim", errmsg);
-	if (ret)
+	if (ret) {
+		retire(r); /* it may have moved items we never got */
 		return ret;
+	}
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements > (size_t)max) {
 		*errmsg = errfmt("%s: claim: unexpected reply type %d", r->u.shown, rep->type);
 		freeReplyObject(rep);
+		retire(r);
 		return -EPROTO;
 	}
 	for (size_t i = 0; i < rep->elements; i++) {
@@ -253,8 +355,9 @@ static int rq_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 
 		if (!j || e->type != REDIS_REPLY_STRING || !(j->item = malloc(e->len + 1)) ||
 		    !(j->job.name = item_name(e->str, e->len))) {
-			/* Claimed on the server but not handed out: it stays in
-			 * our claimed list and comes back after we leave. */
+			/* Moved on the server but not handed out: it stays in
+			 * this identity's claimed list, which retire() below
+			 * leaves to lapse and be recovered. */
 			job_free(j);
 			if (!ret) {
 				*errmsg = errfmt("%s: claim: out of memory or a non-string "
@@ -266,10 +369,14 @@ static int rq_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 		memcpy(j->item, e->str, e->len);
 		j->item[e->len] = '\0';
 		j->len = e->len;
+		j->ident = me;
+		me->refs++;
 		j->job.priv = j;
 		jobs[(*n)++] = &j->job;
 	}
 	freeReplyObject(rep);
+	if (ret)
+		retire(r);
 	if (ret && *n) { /* hand out what we have; a lasting fault shows next call */
 		free(*errmsg);
 		*errmsg = NULL;
@@ -285,6 +392,16 @@ static int base64(const char *in, size_t len, void **data, size_t *out_len)
 	unsigned char *buf;
 	int n = 0, m = 0;
 
+	/* OpenSSL stops at '-' (a MIME end marker) without an error: a
+	 * URL-safe or otherwise foreign alphabet would be cut short. */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)in[i];
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '+' || ch == '/' || ch == '=' ||
+		      ch == '\n' || ch == '\r'))
+			return -EINVAL;
+	}
 	if (len > INT32_MAX || !(buf = malloc(len / 4 * 3 + 4)))
 		return -ENOMEM;
 	if (!(ctx = EVP_ENCODE_CTX_new())) {
@@ -345,12 +462,14 @@ static int rq_ack(struct job_queue *q, struct job *job, char **errmsg)
 {
 	struct rq *r = (struct rq *)q;
 	struct rq_job *j = job->priv;
-	const char *keys[2] = { r->claimed, r->alive };
+	const char *keys[2] = { j->ident->claimed, j->ident->alive };
 	char lease[24];
 	redisReply *rep;
 	int ret;
 
-	snprintf(lease, sizeof(lease), "%ld", r->u.lease_ms);
+	/* Only the current identity's lease is renewed: a retired one must
+	 * lapse so that what it stranded comes back. */
+	snprintf(lease, sizeof(lease), "%ld", j->ident == r->me ? r->u.lease_ms : 0L);
 	ret = eval(r, ACK_LUA, 2, keys, 2, (const char *[]){ j->item, lease },
 		   (size_t[]){ j->len, strlen(lease) }, &rep, "ack", errmsg);
 	/* A 0 from LREM means our lease lapsed and another worker took the
@@ -365,7 +484,7 @@ static int rq_nack(struct job_queue *q, struct job *job, char **errmsg)
 {
 	struct rq *r = (struct rq *)q;
 	struct rq_job *j = job->priv;
-	const char *keys[2] = { r->claimed, r->u.key };
+	const char *keys[2] = { j->ident->claimed, r->u.key };
 	redisReply *rep;
 	int ret;
 
@@ -374,8 +493,9 @@ static int rq_nack(struct job_queue *q, struct job *job, char **errmsg)
 	if (ret) {
 		char *why = *errmsg;
 
-		*errmsg = errfmt("%s (%s stays claimed until the lease runs out)",
-				  why ? why : "give back failed", job->name);
+		*errmsg = errfmt("%s (%s stays claimed; it goes back when this worker's "
+				  "lease lapses after it stops)", why ? why : "give back failed",
+				  job->name);
 		free(why);
 	}
 	freeReplyObject(rep);
@@ -383,55 +503,23 @@ static int rq_nack(struct job_queue *q, struct job *job, char **errmsg)
 	return ret;
 }
 
-static int recover_one(struct rq *r, const char *id, size_t idlen, int *n,
-		       char **errmsg)
-{
-	char *alive = NULL, *claimed = NULL;
-	redisReply *rep = NULL;
-	int ret = -ENOMEM;
-
-	if (asprintf(&alive, "%s:alive:%.*s", r->u.key, (int)idlen, id) < 0)
-		alive = NULL;
-	else if (asprintf(&claimed, "%s:claimed:%.*s", r->u.key, (int)idlen, id) < 0)
-		claimed = NULL;
-	if (!alive || !claimed) {
-		*errmsg = errfmt("%s: recover: out of memory", r->u.shown);
-		goto out;
-	}
-	const char *keys[4] = { alive, claimed, r->u.key, r->workers };
-	ret = eval(r, RECOVER_LUA, 4, keys, 1, (const char *[]){ id }, &idlen, &rep,
-		   "recover", errmsg);
-	if (!ret && rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
-		*n += (int)rep->integer;
-out:
-	freeReplyObject(rep);
-	free(alive);
-	free(claimed);
-	return ret;
-}
-
 static int rq_recover(struct job_queue *q, int *n, char **errmsg)
 {
 	struct rq *r = (struct rq *)q;
+	const char *keys[2] = { r->u.key, r->workers };
 	redisReply *rep;
 	int ret;
 
 	*n = 0;
-	ret = command(r, 2, (const char *[]){ "SMEMBERS", r->workers },
-		      (size_t[]){ 8, strlen(r->workers) }, &rep, "list workers", errmsg);
+	ret = eval(r, RECOVER_LUA, 2, keys, 3,
+		   (const char *[]){ r->me->id, r->claimed_prefix, r->alive_prefix }, NULL,
+		   &rep, "recover", errmsg);
 	if (ret)
 		return ret;
-	for (size_t i = 0; rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
-		const redisReply *e = rep->element[i];
-
-		if (e->type != REDIS_REPLY_STRING || strcmp(e->str, r->id) == 0)
-			continue;
-		ret = recover_one(r, e->str, e->len, n, errmsg);
-		if (ret)
-			break;
-	}
+	if (rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
+		*n = rep->integer > INT32_MAX ? INT32_MAX : (int)rep->integer;
 	freeReplyObject(rep);
-	return ret;
+	return 0;
 }
 
 static void rq_free(struct job_queue *q)
@@ -440,19 +528,22 @@ static void rq_free(struct job_queue *q)
 	redisReply *rep = NULL;
 	char *err = NULL;
 
-	if (r->c && r->alive) {
-		const char *keys[3] = { r->alive, r->claimed, r->workers };
+	/* Drop the lease, so that what we hold (nothing, after a clean stop)
+	 * is recoverable at once; after a lost connection, try once more. */
+	if (r->me && (r->c || connect_now(r, &err) == 0)) {
+		const char *keys[3] = { r->me->alive, r->me->claimed, r->workers };
 
-		eval(r, LEAVE_LUA, 3, keys, 1, (const char *[]){ r->id }, NULL, &rep,
+		eval(r, LEAVE_LUA, 3, keys, 1, (const char *[]){ r->me->id }, NULL, &rep,
 		     "leave", &err);
 		freeReplyObject(rep);
-		free(err);
 	}
+	free(err);
 	disconnect(r);
 	explicit_bzero(r->u.password, sizeof(r->u.password));
-	free(r->claimed);
-	free(r->alive);
+	ident_put(r->me);
 	free(r->workers);
+	free(r->claimed_prefix);
+	free(r->alive_prefix);
 	free(r);
 }
 
@@ -467,8 +558,6 @@ static const struct job_queue_ops rq_ops = {
 
 int jobs_redis_open(const struct redis_url *u, struct job_queue **out, char **errmsg)
 {
-	char host[64] = "localhost";
-	unsigned long long nonce = 0;
 	struct rq *r;
 	int ret;
 
@@ -480,25 +569,18 @@ int jobs_redis_open(const struct redis_url *u, struct job_queue **out, char **er
 	r->u = *u;
 	r->q.ops = &rq_ops;
 	r->q.where = r->u.shown;
-	if (gethostname(host, sizeof(host) - 1) < 0)
-		strcpy(host, "localhost");
-	host[sizeof(host) - 1] = '\0';
-	/* Random, not a pid and a counter: in containers every worker is pid 1,
-	 * and an ID reused would adopt (and never recover) a dead one's claims. */
-	if (getrandom(&nonce, sizeof(nonce), 0) != sizeof(nonce)) {
-		*errmsg = errfmt("%s: getrandom: %s", u->shown, strerror(errno));
-		ret = -EIO;
-		goto fail;
-	}
-	snprintf(r->id, sizeof(r->id), "%s:%ld-%016llx", host, (long)getpid(), nonce);
-	if (asprintf(&r->claimed, "%s:claimed:%s", u->key, r->id) < 0)
-		r->claimed = NULL;
-	if (asprintf(&r->alive, "%s:alive:%s", u->key, r->id) < 0)
-		r->alive = NULL;
 	if (asprintf(&r->workers, "%s:workers", u->key) < 0)
 		r->workers = NULL;
-	if (!r->claimed || !r->alive || !r->workers) {
+	if (asprintf(&r->claimed_prefix, "%s:claimed:", u->key) < 0)
+		r->claimed_prefix = NULL;
+	if (asprintf(&r->alive_prefix, "%s:alive:", u->key) < 0)
+		r->alive_prefix = NULL;
+	if (!r->workers || !r->claimed_prefix || !r->alive_prefix) {
 		*errmsg = errfmt("%s: out of memory", u->shown);
+		ret = -ENOMEM;
+		goto fail;
+	}
+	if (!(r->me = ident_new(r, errmsg))) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -508,6 +590,8 @@ int jobs_redis_open(const struct redis_url *u, struct job_queue **out, char **er
 	*out = &r->q;
 	return 0;
 fail:
+	ident_put(r->me);
+	r->me = NULL; /* nothing to leave */
 	rq_free(&r->q);
 	return ret;
 }

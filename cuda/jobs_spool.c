@@ -247,7 +247,10 @@ int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
 
 	*data = NULL;
 	*len = 0;
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | flags);
+	/* O_NONBLOCK: opening a FIFO (or a device) named by a job must not
+	 * hang the worker; anything but a regular file is refused below, and
+	 * reads of a regular file ignore the flag. */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | flags);
 	if (fd < 0) {
 		ret = -errno;
 		*errmsg = errfmt("%s: open %s: %s", name, path, strerror(-ret));

@@ -64,11 +64,18 @@ static void shown(struct redis_url *u)
 
 static int bad(char **errmsg, const char *url, const char *why)
 {
-	/* Never echo a password: show the URL only up to its authority. */
-	const char *at = strchr(url, '@');
-	const char *rest = at ? at + 1 : url + (strncmp(url, "redis://", 8) ? 0 : 8);
+	/* Never echo a password: leave out everything up to the last '@'
+	 * before the path, as the parser does, and the scheme. */
+	const char *p = strstr(url, "://"), *host, *slash;
 
-	*errmsg = errfmt("redis://%s%s: %s", at ? "***@" : "", rest, why);
+	p = p ? p + 3 : url;
+	slash = strchr(p, '/');
+	host = p;
+	for (const char *a = p; *a && a != slash; a++)
+		if (*a == '@')
+			host = a + 1;
+	*errmsg = errfmt("%.*s%s%s: %s", (int)(p - url), url, host != p ? "***@" : "",
+			 host, why);
 	return -EINVAL;
 }
 
@@ -83,12 +90,16 @@ static int parse_query(const char *q, struct redis_url *u, const char *url,
 			if (number(q + 6, end, 1, 86400, &v))
 				return bad(errmsg, url, "lease must be whole seconds, 1 to 86400");
 			u->lease_ms = v * 1000;
+		} else if (strncmp(q, "timeout=", 8) == 0) {
+			if (number(q + 8, end, 1, 3600, &v))
+				return bad(errmsg, url, "timeout must be whole seconds, 1 to 3600");
+			u->timeout_ms = v * 1000;
 		} else {
 			char name[64];
 
 			if (span(name, sizeof(name), q, end))
 				snprintf(name, sizeof(name), "(too long)");
-			char *why = errfmt("unknown option \"%s\" (the one there is: lease)",
+			char *why = errfmt("unknown option \"%s\" (there are lease and timeout)",
 					   name);
 			int ret = bad(errmsg, url, why ? why : "unknown option");
 
@@ -108,6 +119,7 @@ int jobs_redis_url_parse(const char *url, struct redis_url *u, char **errmsg)
 	memset(u, 0, sizeof(*u));
 	u->port = JOBS_REDIS_PORT;
 	u->lease_ms = JOBS_REDIS_LEASE_MS;
+	u->timeout_ms = JOBS_REDIS_TIMEOUT_MS;
 	if (strncmp(url, "rediss://", 9) == 0)
 		return bad(errmsg, url, "rediss:// (TLS) is not supported; use redis:// "
 			   "on a trusted network or a TLS tunnel (stunnel)");

@@ -83,15 +83,20 @@ void redis_server_start(struct redis_server *s)
 	}
 	snprintf(port, sizeof(port), "%d", s->port);
 	snprintf(log, sizeof(log), "%s/redis.log", s->dir);
+	pid_t parent = getpid();
+
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		const char *argv[24] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
 					 "--save", "", "--appendonly", "no", "--dir", s->dir,
-					 "--logfile", log, "--daemonize", "no" };
-		int argc = 15;
+					 "--logfile", log, "--daemonize", "no",
+					 "--enable-debug-command", "local" };
+		int argc = 17;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* the test died before prctl took */
+			_exit(1);
 		if (s->password) {
 			argv[argc++] = "--requirepass";
 			argv[argc++] = s->password;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,6 +93,9 @@ static void test_url_bad(void **state)
 		{ "redis://h/k?lease=0", "lease must be whole seconds" },
 		{ "redis://h/k?lease=1.5", "lease must be whole seconds" },
 		{ "redis://h/k?leese=3", "unknown option \"leese=3\"" },
+		{ "redis://h/k?timeout=0", "timeout must be whole seconds" },
+		{ "redis://:pa@ss@h:0/k", "redis://***@h:0/k: port must be" },
+		{ "rediss://h/k", "rediss://h/k: rediss:// (TLS) is not supported" },
 		{ "rediss://h/k", "TLS" },
 		{ "redis://topsecret@h/k", "credentials must be USER:PASSWORD" },
 		{ "redis://:topsecret@h:0/k", "port must be" },
@@ -106,8 +110,9 @@ static void test_url_bad(void **state)
 		assert_non_null(err);
 		if (!strstr(err, bad[i].why))
 			fail_msg("%s: got \"%s\", want \"%s\"", bad[i].url, err, bad[i].why);
-		/* a message never shows a password */
+		/* a message never shows a password, nor a part of one */
 		assert_null(strstr(err, "topsecret"));
+		assert_null(strstr(err, "ss@"));
 		free(err);
 		err = NULL;
 		assert_int_equal(jobs_check_url(bad[i].url, &err), -EINVAL);
@@ -268,6 +273,7 @@ static void test_nack_goes_back_first(void **state)
 	assert_string_equal(jobs[0]->name, "a");
 	assert_string_equal(jobs[1]->name, "b");
 	assert_string_equal(jobs[2]->name, "c");
+	assert_string_equal(jobs[3]->name, "d");
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(job_ack(q, jobs[i], &err), 0);
 	job_queue_free(q);
@@ -312,7 +318,7 @@ static void test_recover(void **state)
 		snprintf(id, sizeof(id), "r%d", i);
 		push_data(f->c, id, "y", 1);
 	}
-	snprintf(url, sizeof(url), "%s?lease=1", f->url);
+	snprintf(url, sizeof(url), "%s?lease=2", f->url);
 	die_holding(url, 3, 0);
 	assert_int_equal(redis_int(f->c, "LLEN jobs"), 7);
 
@@ -327,7 +333,7 @@ static void test_recover(void **state)
 	struct job_queue *q = open_q(f->url);
 	assert_int_equal(job_recover(q, &n, &err), 0);
 	assert_int_equal(n, 0);
-	nap_ms(1300);
+	nap_ms(2300);
 	assert_int_equal(job_recover(q, &n, &err), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(redis_int(f->c, "LLEN jobs"), 8);
@@ -380,6 +386,8 @@ static void test_bad_items_are_named(void **state)
 		{ "{\"id\":\"d\",\"path\":\"/tmp\"}", "d", "not a regular file" },
 		{ "[1,2]", "[1,2]", "is not a JSON object" },
 		{ "bin\x01\nary", "bin??ary", "is not a JSON object" },
+		{ "{\"id\":\"u\",\"data\":\"QUJD-QUJD\"}", "u", "\"data\" is not valid base64" },
+		{ "{\"id\":\"line\\nbreak\",\"path\":\"/nonexistent\"}", "line?break", "open" },
 	};
 	const int nbad = (int)(sizeof(bad) / sizeof(bad[0]));
 	struct fix *f = *state;
@@ -410,6 +418,84 @@ static void test_bad_items_are_named(void **state)
 	}
 	assert_int_equal(redis_int(f->c, "EXISTS jobs"), 0);
 	job_queue_free(q);
+}
+
+/* A path naming a FIFO is refused at once, not waited on forever. */
+static void test_fifo_path_refused(void **state)
+{
+	struct fix *f = *state;
+	struct job *jobs[1];
+	char path[96], *err = NULL;
+	void *data = NULL;
+	size_t len;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/fifo", f->srv.dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	freeReplyObject(redis_cmd(f->c, "LPUSH jobs {\"id\":\"p\",\"path\":\"%s\"}", path));
+	struct job_queue *q = open_q(f->url);
+	assert_int_equal(job_claim(q, 1, jobs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(job_load(q, jobs[0], &data, &len, &err), -EINVAL);
+	assert_non_null(strstr(err, "is not a regular file"));
+	free(err);
+	err = NULL;
+	assert_int_equal(job_ack(q, jobs[0], &err), 0);
+	job_queue_free(q);
+}
+
+/* A claim whose reply never comes (the server ran it after the client
+ * gave up) strands its items under the worker's identity; the worker
+ * retires that identity, so once its lease lapses a recovery puts them
+ * back, while the worker goes on under a new one. */
+static void test_lost_claim_reply(void **state)
+{
+	struct fix *f = *state;
+	struct job *jobs[4];
+	char url[160], *err = NULL;
+	int n;
+
+	for (int i = 0; i < 3; i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "l%d", i);
+		push_data(f->c, id, "q", 1);
+	}
+	snprintf(url, sizeof(url), "%s?lease=1&timeout=1", f->url);
+	struct job_queue *q = open_q(url);
+	/* Another client puts the server to sleep for 2 s; our claim times
+	 * out after 1 s and runs on the server after the sleep. */
+	assert_int_equal(redisAppendCommand(f->c, "DEBUG SLEEP 2"), REDIS_OK);
+	int done = 0;
+	while (!done)
+		assert_int_equal(redisBufferWrite(f->c, &done), REDIS_OK);
+	nap_ms(100);
+	assert_true(job_claim(q, 4, jobs, &n, &err) < 0);
+	assert_int_equal(n, 0);
+	free(err);
+	err = NULL;
+	redisReply *slept = NULL;
+	assert_int_equal(redisGetReply(f->c, (void **)&slept), REDIS_OK);
+	freeReplyObject(slept);
+	assert_int_equal(redis_int(f->c, "LLEN jobs"), 0); /* moved, never handed out */
+
+	/* The new identity claims nothing; after the old lease lapses, the
+	 * worker's own recovery puts the stranded items back. */
+	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
+	assert_int_equal(n, 0);
+	nap_ms(1300);
+	assert_int_equal(job_recover(q, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(jobs[0]->name, "l0");
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(job_ack(q, jobs[i], &err), 0);
+	job_queue_free(q);
+	assert_null(err);
+	redisReply *keys = redis_cmd(f->c, "KEYS *");
+	assert_int_equal(keys->elements, 0);
+	freeReplyObject(keys);
 }
 
 static void test_password(void **state)
@@ -500,6 +586,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nack_goes_back_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_items_are_named, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_path_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_claim_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, setup, teardown),
 	};

@@ -194,8 +194,10 @@ static void sleep_ms(long ms)
 
 /* ----------------------------------------------------------- fixtures -- */
 
-static char dir[64], spool[96], model[96], out[96];
-static const char *input = spool; /* what config() gives as input */
+static char dir[64], spool[96], model[96], out[96], out_redis[96];
+static const char *input = spool;  /* what config() gives as input */
+static const char *output = out;   /* and as out */
+static struct redis_server srv;    /* test_pool_over_redis's, stopped by its teardown */
 static const struct scaled_kind *kind;
 
 /* Config values in key-table order, defaults filled in as the core does. */
@@ -212,7 +214,7 @@ static void config(struct scaled_value *v, const char *backend)
 		else if (!strcmp(k[i].name, "input"))
 			text = input;
 		else if (!strcmp(k[i].name, "out"))
-			text = out;
+			text = output;
 		else if (!strcmp(k[i].name, "backend"))
 			text = backend;
 		else if (!strcmp(k[i].name, "batch"))
@@ -243,6 +245,7 @@ static int setup(void **state)
 	snprintf(spool, sizeof(spool), "%s/spool", dir);
 	snprintf(model, sizeof(model), "%s/model", dir);
 	snprintf(out, sizeof(out), "%s/out.jsonl", dir);
+	snprintf(out_redis, sizeof(out_redis), "%s/out-redis.jsonl", dir);
 	assert_int_equal(mkdir(spool, 0755), 0);
 	FILE *m = fopen(model, "w");
 	assert_non_null(m);
@@ -433,12 +436,20 @@ static void test_pool_scales_and_answers(void **state)
 
 static int redis_answered(void)
 {
-	return spool_count_lines(out) == 30 + 12;
+	return spool_count_lines(out_redis) == 12;
+}
+
+static int redis_teardown(void **state)
+{
+	(void)state;
+	redis_server_stop(&srv, 0);
+	input = spool;
+	output = out;
+	return 0;
 }
 
 static void test_pool_over_redis(void **state)
 {
-	struct redis_server srv = { 0 };
 	struct scaled_value v[32];
 	char url[96], err[512] = "";
 	void *st = NULL;
@@ -457,6 +468,7 @@ static void test_pool_over_redis(void **state)
 	redisContext *c = redis_server_client(&srv);
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs", srv.port);
 	input = url;
+	output = out_redis;
 	config(v, "cpu");
 	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), 0);
 	struct scaled_target_want want = { sizeof(want), 2, -1, -1 };
@@ -504,8 +516,6 @@ static void test_pool_over_redis(void **state)
 	assert_int_equal(keys->elements, 0);
 	freeReplyObject(keys);
 	redisFree(c);
-	redis_server_stop(&srv, 0);
-	input = spool;
 }
 
 int main(void)
@@ -514,7 +524,7 @@ int main(void)
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_cuda_refused_without_gpu),
 		cmocka_unit_test(test_pool_scales_and_answers),
-		cmocka_unit_test(test_pool_over_redis),
+		cmocka_unit_test_teardown(test_pool_over_redis, redis_teardown),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

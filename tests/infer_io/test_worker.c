@@ -51,6 +51,7 @@ struct fix {
 	int errors;               /* error lines seen */
 	struct redis_server redis; /* the Redis tests' server, stopped by teardown */
 	redisContext *rc;          /* and a client of it */
+	pid_t worker;              /* a worker teardown must kill, or 0 */
 };
 
 static void sleep_ms(long ms)
@@ -182,6 +183,10 @@ static int teardown(void **state)
 	struct fix *f = *state;
 	char cmd[128];
 
+	if (f->worker > 0) {
+		kill(f->worker, SIGKILL);
+		waitpid(f->worker, NULL, 0);
+	}
 	if (f->rc)
 		redisFree(f->rc);
 	redis_server_stop(&f->redis, 0);
@@ -511,8 +516,14 @@ static void test_redis_outage(void **state)
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs", f->redis.port);
 	char *argv[] = { WORKER_BIN, f->model, "--input", url, "--out", f->out,
 			 "--backend", "cpu", "--batch", "4", "--poll", "20", NULL };
-	pid_t pid = spawn(argv, f->log);
+	pid_t pid = f->worker = spawn(argv, f->log);
 
+	/* Down only once the worker is up: its first claim registers it. */
+	for (int t = 0; redis_int(f->rc, "SCARD jobs:workers") < 1; t += 10) {
+		if (t > 20000)
+			fail_msg("the worker never claimed");
+		sleep_ms(10);
+	}
 	redisFree(f->rc);
 	f->rc = NULL;
 	redis_server_stop(&f->redis, 1);
@@ -539,6 +550,7 @@ static void test_redis_outage(void **state)
 	}
 	kill(pid, SIGTERM);
 	int st = wait_exit(pid, 20000);
+	f->worker = 0;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_true(file_contains(f->log, "answers again"));
 	read_answers(f);
