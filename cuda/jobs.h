@@ -23,6 +23,7 @@
 #define SCALED_JOBS_H
 
 #include <stddef.h>
+#include <stdlib.h>
 
 struct job_queue;
 
@@ -43,6 +44,9 @@ struct job_queue_ops {
 		    char **errmsg);
 	/* Done with it for good: its answer is durable. Frees j. */
 	int (*ack)(struct job_queue *q, struct job *j, char **errmsg);
+	/* Optional: ack n jobs at once (one round trip to a server); frees
+	 * them all, also on failure. NULL: job_ack_all() acks one by one. */
+	int (*ack_many)(struct job_queue *q, struct job **jobs, int n, char **errmsg);
 	/* Give it back undone (shutdown, lost device): another worker will
 	 * get it. Frees j, also on failure. */
 	int (*nack)(struct job_queue *q, struct job *j, char **errmsg);
@@ -73,6 +77,29 @@ static inline int job_load(struct job_queue *q, struct job *j, void **data,
 static inline int job_ack(struct job_queue *q, struct job *j, char **errmsg)
 {
 	return q->ops->ack(q, j, errmsg);
+}
+
+/* Ack jobs[0..n): in one go where the queue can, else one by one (the
+ * first failure is returned, the rest are still tried). Frees them all. */
+static inline int job_ack_all(struct job_queue *q, struct job **jobs, int n,
+			      char **errmsg)
+{
+	int ret = 0;
+
+	if (q->ops->ack_many)
+		return n ? q->ops->ack_many(q, jobs, n, errmsg) : 0;
+	for (int i = 0; i < n; i++) {
+		char *why = NULL;
+		int r = q->ops->ack(q, jobs[i], &why);
+
+		if (r && !ret) {
+			ret = r;
+			*errmsg = why;
+			why = NULL;
+		}
+		free(why);
+	}
+	return ret;
 }
 
 static inline int job_nack(struct job_queue *q, struct job *j, char **errmsg)

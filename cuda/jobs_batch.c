@@ -210,22 +210,27 @@ static int finish(struct jobs_batch *b, struct job_queue *q, int ack, int *error
 
 	if (errors)
 		*errors = 0;
-	/* Newest first: a queue that puts what is given back where claims
-	 * take from (Redis) then hands the batch out again in its order. */
+	if (ack) /* in one go: one round trip where the queue is a server */
+		ret = job_ack_all(q, b->jobs, b->n, errmsg);
+	/* A give-back goes newest first: a queue that puts what is given
+	 * back where claims take from (Redis) then hands the batch out
+	 * again in its order. */
 	for (int k = 0; k < b->n; k++) {
 		int i = ack ? k : b->n - 1 - k;
-		char *why = NULL;
-		int r;
 
 		if (errors && b->err[i])
 			(*errors)++;
-		r = ack ? job_ack(q, b->jobs[i], &why) : job_nack(q, b->jobs[i], &why);
-		if (r && !ret) {
-			ret = r;
-			*errmsg = why;
-			why = NULL;
+		if (!ack) {
+			char *why = NULL;
+			int r = job_nack(q, b->jobs[i], &why);
+
+			if (r && !ret) {
+				ret = r;
+				*errmsg = why;
+				why = NULL;
+			}
+			free(why);
 		}
-		free(why);
 		free(b->err[i]);
 		b->err[i] = NULL;
 		b->jobs[i] = NULL;

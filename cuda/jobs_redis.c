@@ -87,6 +87,13 @@ static const char ACK_LUA[] =
 	"if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end\n"
 	"return n\n";
 
+/* Ack many: the same for ARGV[2..] (one batch, one round trip). */
+static const char ACK_MANY_LUA[] =
+	"local n = 0\n"
+	"for i = 2, #ARGV do n = n + redis.call('LREM', KEYS[1], -1, ARGV[i]) end\n"
+	"if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[1]) end\n"
+	"return n\n";
+
 /* Give back: to the end claims take from, if it was still ours. */
 static const char NACK_LUA[] =
 	"if redis.call('LREM', KEYS[1], -1, ARGV[1]) == 1 then\n"
@@ -480,6 +487,63 @@ static int rq_ack(struct job_queue *q, struct job *job, char **errmsg)
 	return ret;
 }
 
+static int rq_ack_many(struct job_queue *q, struct job **jobs, int n, char **errmsg)
+{
+	struct rq *r = (struct rq *)q;
+	struct rq_ident *ident = ((struct rq_job *)jobs[0]->priv)->ident;
+	const char **argv = NULL;
+	size_t *lens = NULL;
+	char lease[24];
+	redisReply *rep = NULL;
+	int ret = 0, argc = 0, i;
+
+	/* One batch comes from one claim, so from one identity; if not (a
+	 * caller's own mix), ack one by one. */
+	for (i = 1; i < n && ((struct rq_job *)jobs[i]->priv)->ident == ident; i++)
+		;
+	if (i < n) {
+		for (i = 0; i < n; i++) {
+			char *why = NULL;
+			int err = rq_ack(q, jobs[i], &why);
+
+			if (err && !ret) {
+				ret = err;
+				*errmsg = why;
+				why = NULL;
+			}
+			free(why);
+		}
+		return ret;
+	}
+	argv = malloc((size_t)(n + 6) * sizeof(*argv));
+	lens = malloc((size_t)(n + 6) * sizeof(*lens));
+	if (!argv || !lens) {
+		*errmsg = errfmt("%s: ack: out of memory", r->u.shown);
+		ret = -ENOMEM;
+		goto out;
+	}
+	snprintf(lease, sizeof(lease), "%ld", ident == r->me ? r->u.lease_ms : 0L);
+	argv[argc] = "EVAL", lens[argc++] = 4;
+	argv[argc] = ACK_MANY_LUA, lens[argc++] = strlen(ACK_MANY_LUA);
+	argv[argc] = "2", lens[argc++] = 1;
+	argv[argc] = ident->claimed, lens[argc++] = strlen(ident->claimed);
+	argv[argc] = ident->alive, lens[argc++] = strlen(ident->alive);
+	argv[argc] = lease, lens[argc++] = strlen(lease);
+	for (i = 0; i < n; i++) {
+		const struct rq_job *j = jobs[i]->priv;
+
+		argv[argc] = j->item, lens[argc++] = j->len;
+	}
+	ret = command(r, argc, argv, lens, &rep, "ack", errmsg);
+	freeReplyObject(rep);
+out:
+	free(argv);
+	free(lens);
+	for (i = 0; i < n; i++)
+		job_free(jobs[i]->priv);
+	return ret;
+}
+
 static int rq_nack(struct job_queue *q, struct job *job, char **errmsg)
 {
 	struct rq *r = (struct rq *)q;
@@ -551,6 +615,7 @@ static const struct job_queue_ops rq_ops = {
 	.claim = rq_claim,
 	.load = rq_load,
 	.ack = rq_ack,
+	.ack_many = rq_ack_many,
 	.nack = rq_nack,
 	.recover = rq_recover,
 	.free = rq_free,
