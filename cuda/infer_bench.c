@@ -11,18 +11,11 @@
 #include <time.h>
 
 #include "infer_main.h"
+#include "mono.h"
 
 #ifdef SCALED_HAVE_CUDA
 #include <cuda_runtime_api.h>
 #endif
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* The bench's buffers: pinned (cudaHostAlloc) for the CUDA backend, as a
  * worker that decodes into pinned memory would have them, so the copies

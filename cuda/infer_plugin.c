@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "infer_plugin.h"
+#include "mono.h"
 
 const struct scaled_host *infer_host;
 
@@ -180,14 +181,6 @@ void infer_pool_post(struct infer_pool *p, struct infer_msg *m)
 }
 
 /* ------------------------------------------------------------- scaling -- */
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int start_worker(struct infer_pool *p)
 {

@@ -17,17 +17,10 @@
 
 #include "errfmt.h"
 #include "infer_plugin.h"
+#include "mono.h"
 
 /* How long an idle worker waits before looking at an empty queue again. */
 #define INFER_IDLE_MS 200
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static struct infer_msg *msg_new(struct infer_worker *w, enum infer_msg_kind kind)
 {

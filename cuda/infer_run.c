@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "infer_main.h"
+#include "mono.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -154,14 +155,6 @@ static void sleep_ms(long ms)
 /* An idle worker looks for dead workers' claims at most this often. */
 #define RECOVER_EVERY_MS 5000
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct queue_health {
 	int down;
 	long wait_ms; /* before the next try, while down */
@@ -242,7 +235,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 	struct jobs_batch *cur = NULL, *next = NULL;
 	struct totals t = { 0 };
 	struct queue_health h = { 0 };
-	int64_t recovered_ms = mono_ms();
+	double recovered_ms = mono_ms();
 	struct pool p;
 	char *err = NULL;
 	int ret, n;

@@ -12,6 +12,7 @@
 #include "errfmt.h"
 #include "infer.h"
 #include "jobs_batch.h"
+#include "mono.h"
 
 static size_t item_size(const struct jobs_batch_opts *o)
 {
@@ -139,14 +140,6 @@ void jobs_batch_decode(struct jobs_batch *b, struct job_queue *q, int i)
 		free(err);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errmsg)
 {
 	size_t item = item_size(b->opts);
@@ -168,10 +161,10 @@ int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errms
 	if (!rows)
 		return 0;
 
-	double t0 = now_ms();
+	double t0 = mono_ms();
 	char *why = NULL;
 	int ret = infer_session_run(s, b->input, rows, b->output, &why);
-	b->ms = now_ms() - t0;
+	b->ms = mono_ms() - t0;
 	if (ret) {
 		*errmsg = errfmt("model %s: batch of %d (first job %s): %s",
 				  b->opts->model, rows, b->jobs[0]->name,

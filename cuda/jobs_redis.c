@@ -208,16 +208,24 @@ static int command(struct rq *r, int argc, const char **argv, const size_t *lens
 	return 0;
 }
 
-/* EVAL script with our keys; the script's own ARGV follow. */
+/* EVAL script with our keys; the script's own ARGV follow (arglens NULL:
+ * C strings). */
 static int eval(struct rq *r, const char *script, int nkeys, const char **keys,
 		int nargs, const char **args, const size_t *arglens,
 		redisReply **reply, const char *what, char **errmsg)
 {
-	const char *argv[16];
-	size_t lens[16];
+	int argc = 0, cap = 3 + nkeys + nargs, ret;
+	const char **argv = malloc((size_t)cap * sizeof(*argv));
+	size_t *lens = malloc((size_t)cap * sizeof(*lens));
 	char nk[8];
-	int argc = 0;
 
+	*reply = NULL;
+	if (!argv || !lens) {
+		free(argv);
+		free(lens);
+		*errmsg = errfmt("%s: %s: out of memory", r->u.shown, what);
+		return -ENOMEM;
+	}
 	snprintf(nk, sizeof(nk), "%d", nkeys);
 	argv[argc] = "EVAL", lens[argc++] = 4;
 	argv[argc] = script, lens[argc++] = strlen(script);
@@ -226,7 +234,10 @@ static int eval(struct rq *r, const char *script, int nkeys, const char **keys,
 		argv[argc] = keys[i], lens[argc++] = strlen(keys[i]);
 	for (int i = 0; i < nargs; i++)
 		argv[argc] = args[i], lens[argc++] = arglens ? arglens[i] : strlen(args[i]);
-	return command(r, argc, argv, lens, reply, what, errmsg);
+	ret = command(r, argc, argv, lens, reply, what, errmsg);
+	free(argv);
+	free(lens);
+	return ret;
 }
 
 static void ident_put(struct rq_ident *i)
@@ -491,17 +502,21 @@ static int rq_ack_many(struct job_queue *q, struct job **jobs, int n, char **err
 {
 	struct rq *r = (struct rq *)q;
 	struct rq_ident *ident = ((struct rq_job *)jobs[0]->priv)->ident;
-	const char **argv = NULL;
-	size_t *lens = NULL;
+	const char *keys[2] = { ident->claimed, ident->alive };
+	const char **args = malloc((size_t)(n + 1) * sizeof(*args));
+	size_t *lens = malloc((size_t)(n + 1) * sizeof(*lens));
 	char lease[24];
 	redisReply *rep = NULL;
-	int ret = 0, argc = 0, i;
+	int ret, i;
 
-	/* One batch comes from one claim, so from one identity; if not (a
-	 * caller's own mix), ack one by one. */
+	/* One batch comes from one claim, so from one identity; a caller's
+	 * own mix is acked one by one, each into its own list. */
 	for (i = 1; i < n && ((struct rq_job *)jobs[i]->priv)->ident == ident; i++)
 		;
 	if (i < n) {
+		free(args);
+		free(lens);
+		ret = 0;
 		for (i = 0; i < n; i++) {
 			char *why = NULL;
 			int err = rq_ack(q, jobs[i], &why);
@@ -515,29 +530,22 @@ static int rq_ack_many(struct job_queue *q, struct job **jobs, int n, char **err
 		}
 		return ret;
 	}
-	argv = malloc((size_t)(n + 6) * sizeof(*argv));
-	lens = malloc((size_t)(n + 6) * sizeof(*lens));
-	if (!argv || !lens) {
+	if (!args || !lens) {
 		*errmsg = errfmt("%s: ack: out of memory", r->u.shown);
 		ret = -ENOMEM;
 		goto out;
 	}
 	snprintf(lease, sizeof(lease), "%ld", ident == r->me ? r->u.lease_ms : 0L);
-	argv[argc] = "EVAL", lens[argc++] = 4;
-	argv[argc] = ACK_MANY_LUA, lens[argc++] = strlen(ACK_MANY_LUA);
-	argv[argc] = "2", lens[argc++] = 1;
-	argv[argc] = ident->claimed, lens[argc++] = strlen(ident->claimed);
-	argv[argc] = ident->alive, lens[argc++] = strlen(ident->alive);
-	argv[argc] = lease, lens[argc++] = strlen(lease);
+	args[0] = lease, lens[0] = strlen(lease);
 	for (i = 0; i < n; i++) {
 		const struct rq_job *j = jobs[i]->priv;
 
-		argv[argc] = j->item, lens[argc++] = j->len;
+		args[i + 1] = j->item, lens[i + 1] = j->len;
 	}
-	ret = command(r, argc, argv, lens, &rep, "ack", errmsg);
+	ret = eval(r, ACK_MANY_LUA, 2, keys, n + 1, args, lens, &rep, "ack", errmsg);
 	freeReplyObject(rep);
 out:
-	free(argv);
+	free(args);
 	free(lens);
 	for (i = 0; i < n; i++)
 		job_free(jobs[i]->priv);

@@ -212,9 +212,8 @@ int jobs_open(const char *input, struct job_queue **out, char **errmsg)
 	*out = NULL;
 	if (!jobs_is_url(input))
 		return jobs_spool_open(input, out, errmsg);
-	ret = jobs_check_url(input, errmsg);
-	if (ret)
-		return ret;
+	if (strncmp(input, "redis://", 8) != 0 && strncmp(input, "rediss://", 9) != 0)
+		return jobs_check_url(input, errmsg); /* an unknown kind */
 	ret = jobs_redis_url_parse(input, &u, errmsg);
 	if (ret)
 		return ret;

@@ -233,6 +233,42 @@ static void read_answers(struct fix *f)
 	fclose(in);
 }
 
+/* Wait until the answer file has `lines` lines; past 30 s, kill the
+ * worker and fail. */
+static void wait_answers(struct fix *f, pid_t pid, int lines)
+{
+	for (int t = 0; spool_count_lines(f->out) < lines; t += 5) {
+		if (t > 30000) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("%d answers after 30 s, want %d", spool_count_lines(f->out),
+				 lines);
+		}
+		sleep_ms(5);
+	}
+}
+
+/* A slow worker on `input`, SIGKILLed once 12 jobs are answered: returns
+ * how many jobs were answered, fewer than all (killed mid-run indeed). */
+static int kill_mid_run(struct fix *f, const char *input)
+{
+	char *slow[] = { WORKER_BIN, f->model, "--input", (char *)input, "--out", f->out,
+			 "--backend", "cpu", "--batch", "3", "--delay-ms", "20",
+			 "--threads", "2", NULL };
+	pid_t pid = spawn(slow, f->log);
+	int before = 0;
+
+	wait_answers(f, pid, 12);
+	kill(pid, SIGKILL);
+	int st = wait_exit(pid, 10000);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	read_answers(f);
+	for (int i = 0; i < f->n; i++)
+		before += f->answered[i] > 0;
+	assert_true(before < f->n);
+	return before;
+}
+
 static void test_usage(void **state)
 {
 	struct fix *f = *state;
@@ -314,14 +350,7 @@ static void test_sigterm_finishes_batch(void **state)
 			 "--backend", "cpu", "--batch", "2", "--delay-ms", "100",
 			 "--poll", "50", NULL };
 	pid_t pid = spawn(argv, f->log);
-	for (int t = 0; spool_count_lines(f->out) < 2; t += 10) {
-		if (t > 30000) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			fail_msg("no answers after 30 s");
-		}
-		sleep_ms(10);
-	}
+	wait_answers(f, pid, 2);
 	kill(pid, SIGTERM);
 	int st = wait_exit(pid, 20000);
 	assert_true(WIFEXITED(st));
@@ -351,27 +380,7 @@ static void test_sigkill_then_restart(void **state)
 
 	make_jobs(f, 200);
 	snprintf(work, sizeof(work), "%s/.work", f->spool);
-	char *slow[] = { WORKER_BIN, f->model, "--input", f->spool, "--out", f->out,
-			 "--backend", "cpu", "--batch", "3", "--delay-ms", "20",
-			 "--threads", "2", NULL };
-	pid_t pid = spawn(slow, f->log);
-	for (int t = 0; spool_count_lines(f->out) < 12; t += 5) {
-		if (t > 30000) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			fail_msg("no answers after 30 s");
-		}
-		sleep_ms(5);
-	}
-	kill(pid, SIGKILL);
-	int st = wait_exit(pid, 10000);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-
-	read_answers(f);
-	int before = 0;
-	for (int i = 0; i < f->n; i++)
-		before += f->answered[i] > 0;
-	assert_true(before < f->n); /* killed mid-run indeed */
+	kill_mid_run(f, f->spool);
 	int claimed = spool_count_files(work);
 
 	char *again[] = { WORKER_BIN, f->model, "--input", f->spool, "--out", f->out,
@@ -456,27 +465,7 @@ static void test_redis_sigkill_then_restart(void **state)
 	make_jobs(f, 200);
 	push_jobs(f, c);
 	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/jobs?lease=1", f->redis.port);
-	char *slow[] = { WORKER_BIN, f->model, "--input", url, "--out", f->out,
-			 "--backend", "cpu", "--batch", "3", "--delay-ms", "20",
-			 "--threads", "2", NULL };
-	pid_t pid = spawn(slow, f->log);
-	for (int t = 0; spool_count_lines(f->out) < 12; t += 5) {
-		if (t > 30000) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			fail_msg("no answers after 30 s");
-		}
-		sleep_ms(5);
-	}
-	kill(pid, SIGKILL);
-	int st = wait_exit(pid, 10000);
-	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-
-	read_answers(f);
-	int before = 0;
-	for (int i = 0; i < f->n; i++)
-		before += f->answered[i] > 0;
-	assert_true(before < f->n); /* killed mid-run indeed */
+	int before = kill_mid_run(f, url);
 	/* Every job is queued, held in the dead worker's claimed list, or
 	 * answered (or both of the last two: answered, then killed before
 	 * the ack). */
@@ -540,14 +529,7 @@ static void test_redis_outage(void **state)
 	redis_server_start(&f->redis);
 	f->rc = redis_server_client(&f->redis);
 	push_jobs(f, f->rc);
-	for (int t = 0; spool_count_lines(f->out) < f->n; t += 10) {
-		if (t > 30000) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			fail_msg("jobs queued after the outage were not answered");
-		}
-		sleep_ms(10);
-	}
+	wait_answers(f, pid, f->n); /* the jobs queued after the outage */
 	kill(pid, SIGTERM);
 	int st = wait_exit(pid, 20000);
 	f->worker = 0;
