@@ -41,6 +41,7 @@ set(SCALED_INFER_CORE_SOURCES
   onnx_tensor.c
   onnx_conv.c
   onnx_ops.c
+  onnx_pad.c
   graph.c
   graph_shape.c
   graph_fuse.c

@@ -1,14 +1,17 @@
 /*
  * onnx_conv.c - converters for the spatial operators: Conv,
- * BatchNormalization, MaxPool, AveragePool, GlobalAveragePool.
+ * BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, and
+ * ReduceMean over H and W (which is a GlobalAveragePool).
  *
  * Only 2-D (NCHW) forms. Attribute values are checked here; what depends
  * on the input size (auto_pad, output size) is left to shape inference.
+ * Each takes a Pad's zeros in front of it into its own pads (onnx_pad.c).
  */
 #include "onnx_load.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,17 +81,38 @@ static int parse_window(const struct onnx_node *n, struct graph_window *w,
 	return 0;
 }
 
+/*
+ * Add the zeros of Pad node 'from' to w's pads. auto_pad SAME computes its
+ * pads from the input size, which the zeros change: refused.
+ */
+static int take_pad(const struct onnx_node *n, struct graph_window *w, const int64_t *pad,
+		    const char *from, char **errmsg)
+{
+	int i;
+
+	if (!from)
+		return 0;
+	if (w->auto_pad == GRAPH_PAD_SAME_UPPER || w->auto_pad == GRAPH_PAD_SAME_LOWER)
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "cannot take the zeros of Pad node '%s' with auto_pad SAME",
+				      from);
+	w->auto_pad = GRAPH_PAD_NOTSET;
+	for (i = 0; i < 4; i++)
+		w->pad[i] += pad[i];
+	return 0;
+}
+
 int onnx_conv(struct onnx_node *n, char **errmsg)
 {
 	static const char *const known[] = { "auto_pad", "dilations", "group", "kernel_shape",
 					     "pads", "strides", NULL };
 	struct onnx_tensor w = { 0 }, b = { 0 };
 	struct graph_conv *c;
+	int64_t group, pad[4];
+	const char *from;
 	int err, node, x;
-	int64_t group;
 
 	if ((err = onnx_attr_check(n, known, errmsg)) ||
-	    (err = onnx_input_value(n, 0, &x, errmsg)) ||
+	    (err = onnx_input_padded(n, 0, &x, pad, &from, errmsg)) ||
 	    (err = onnx_attr_int(n, "group", 1, &group, errmsg)) ||
 	    (err = onnx_input_const(n, 1, FLOAT_T, &w, errmsg)))
 		goto out;
@@ -131,7 +155,8 @@ int onnx_conv(struct onnx_node *n, char **errmsg)
 	w.f = b.f = NULL;
 	c->act_min = -INFINITY;
 	c->act_max = INFINITY;
-	err = parse_window(n, &c->win, &w.dims[2], errmsg);
+	if (!(err = parse_window(n, &c->win, &w.dims[2], errmsg)))
+		err = take_pad(n, &c->win, pad, from, errmsg);
 out:
 	onnx_tensor_release(&w);
 	onnx_tensor_release(&b);
@@ -187,17 +212,39 @@ out:
 	return err;
 }
 
+/*
+ * A MaxPool pads with -inf, a Pad with zeros: the same where the input is
+ * never negative (it comes from a Relu) and every window still holds one
+ * input pixel (each side's pad is shorter than the window; dilation 1).
+ */
+static int max_takes_zeros(const struct onnx_node *n, const struct graph_pool *p, int x,
+			   const char *from, char **errmsg)
+{
+	const struct graph *g = n->ctx->g;
+	int src = g->values[x].producer, i;
+
+	if (src < 0 || g->nodes[src].op != GRAPH_CLIP || !(g->nodes[src].clip.min >= 0.0f))
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "the zeros of Pad node '%s' can be taken only from a value that is never negative (a Relu's output)",
+				      from);
+	for (i = 0; i < 4; i++)
+		if (p->win.dilation[i % 2] != 1 || p->win.pad[i] >= p->win.kernel[i % 2])
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "the zeros of Pad node '%s' make a window with no input pixel (or dilation > 1)",
+					      from);
+	return 0;
+}
+
 static int pool(struct onnx_node *n, enum graph_op op, const char *const *known, char **errmsg)
 {
 	struct graph_pool *p;
-	int64_t ceil_mode, order, incl;
+	int64_t ceil_mode, order, incl, pad[4];
+	const char *from;
 	int err, node, x;
 
 	if ((err = onnx_attr_check(n, known, errmsg)) ||
 	    (err = onnx_attr_int(n, "ceil_mode", 0, &ceil_mode, errmsg)) ||
 	    (err = onnx_attr_int(n, "storage_order", 0, &order, errmsg)) ||
 	    (err = onnx_attr_int(n, "count_include_pad", 0, &incl, errmsg)) ||
-	    (err = onnx_input_value(n, 0, &x, errmsg)))
+	    (err = onnx_input_padded(n, 0, &x, pad, &from, errmsg)))
 		return err;
 	if (ceil_mode)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "ceil_mode=1 is not supported");
@@ -208,7 +255,20 @@ static int pool(struct onnx_node *n, enum graph_op op, const char *const *known,
 	p = &n->ctx->g->nodes[node].pool;
 	n->ctx->g->nodes[node].in[0] = x;
 	p->count_include_pad = incl != 0;
-	return parse_window(n, &p->win, NULL, errmsg);
+	if ((err = parse_window(n, &p->win, NULL, errmsg)) || !from)
+		return err;
+	/* An average counts a Pad's zeros: with pads of its own that it must
+	 * not count, the two cannot be told apart any more. */
+	if (op == GRAPH_AVGPOOL) {
+		if (!p->count_include_pad && p->win.auto_pad == GRAPH_PAD_NOTSET &&
+		    (p->win.pad[0] || p->win.pad[1] || p->win.pad[2] || p->win.pad[3]))
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "cannot take the zeros of Pad node '%s' on top of pads of its own with count_include_pad=0",
+					      from);
+		p->count_include_pad = 1;
+	}
+	if ((err = take_pad(n, &p->win, pad, from, errmsg)))
+		return err;
+	return op == GRAPH_MAXPOOL ? max_takes_zeros(n, p, x, from, errmsg) : 0;
 }
 
 int onnx_maxpool(struct onnx_node *n, char **errmsg)
@@ -237,5 +297,98 @@ int onnx_globalavgpool(struct onnx_node *n, char **errmsg)
 	    (err = onnx_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
 		return err;
 	n->ctx->g->nodes[node].in[0] = x;
+	return 0;
+}
+
+/* ReduceMean's axes: an attribute before opset 18, an input since. */
+static int reduce_axes(const struct onnx_node *n, int64_t *axes, size_t *count, char **errmsg)
+{
+	const Onnx__AttributeProto *a;
+	struct onnx_tensor t;
+	int err = 0;
+
+	*count = 0;
+	if (n->ctx->opset < 18) {
+		if (!(a = onnx_attr_find(n, "axes")))
+			return 0;
+		if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+			return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'axes' must be a list of ints");
+		if (a->n_ints > 4)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W is supported (axes has %zu values)",
+					      a->n_ints);
+		memcpy(axes, a->ints, a->n_ints * sizeof(*axes));
+		*count = a->n_ints;
+		return 0;
+	}
+	if (!onnx_has_input(n, 1))
+		return 0;
+	if ((err = onnx_input_const(n, 1, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, &t, errmsg)))
+		return err;
+	if (t.count > 4)
+		err = onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W is supported (axes has %lld values)",
+				     (long long)t.count);
+	else
+		memcpy(axes, t.i, (size_t)t.count * sizeof(*axes));
+	*count = (size_t)t.count;
+	onnx_tensor_release(&t);
+	return err;
+}
+
+/*
+ * The mean over H and W of an NCHW value is GlobalAveragePool; with
+ * keepdims=0 the [N, C, 1, 1] result is then flattened to [N, C]. Any
+ * other reduction is refused.
+ */
+int onnx_reducemean(struct onnx_node *n, char **errmsg)
+{
+	static const char *const legacy[] = { "axes", "keepdims", NULL };
+	static const char *const known[] = { "keepdims", "noop_with_empty_axes", NULL };
+	struct graph *g = n->ctx->g;
+	int64_t axes[4], keep, noop;
+	int err, node, x, seen = 0, gap, mid;
+	size_t count, i;
+	char *name;
+
+	if ((err = onnx_attr_check(n, n->ctx->opset < 18 ? legacy : known, errmsg)) ||
+	    (err = onnx_attr_int(n, "keepdims", 1, &keep, errmsg)) ||
+	    (err = onnx_attr_int(n, "noop_with_empty_axes", 0, &noop, errmsg)) ||
+	    (err = onnx_one_output(n, errmsg)) ||
+	    (err = reduce_axes(n, axes, &count, errmsg)) ||
+	    (err = onnx_input_value(n, 0, &x, errmsg)))
+		return err;
+	for (i = 0; i < count; i++) {
+		int64_t a = axes[i] < 0 ? axes[i] + 4 : axes[i];
+
+		if (a == 2 || a == 3)
+			seen |= 1 << (a - 2);
+		else
+			seen = 4;
+	}
+	if (count != 2 || seen != 3)
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W (axes 2 and 3 of a 4-D input) is supported%s",
+				      count == 0 && noop ? " (this one does nothing)" : count == 0 ? " (this one reduces every axis)" : "");
+	if (keep) {
+		if ((err = onnx_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
+			return err;
+		g->nodes[node].in[0] = x;
+		return 0;
+	}
+	/* keepdims=0: the pool writes a value of its own, then a Flatten the
+	 * node's output. */
+	if (asprintf(&name, "%s (ReduceMean keepdims)", n->np->output[0]) < 0)
+		return graph_errf(errmsg, -ENOMEM, "out of memory");
+	mid = graph_add_value(g, name);
+	free(name);
+	gap = mid < 0 ? mid : graph_add_node(g, GRAPH_GLOBALAVGPOOL, n->name, n->op, 1);
+	if (gap < 0)
+		return graph_errf(errmsg, -ENOMEM, "out of memory");
+	g->nodes[gap].in[0] = x;
+	g->nodes[gap].out = mid;
+	g->values[mid].producer = gap;
+	if ((err = onnx_emit(n, GRAPH_RESHAPE, 1, &node, errmsg)))
+		return err;
+	g->nodes[node].in[0] = mid;
+	g->nodes[node].reshape.kind = GRAPH_RESHAPE_FLATTEN;
+	g->nodes[node].reshape.axis = 1;
 	return 0;
 }

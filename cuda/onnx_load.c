@@ -43,6 +43,8 @@ static const struct onnx_op_entry onnx_ops[] = {
 	{ "Identity", onnx_identity },
 	{ "Dropout", onnx_dropout },
 	{ "Constant", onnx_constant },
+	{ "Pad", onnx_pad },
+	{ "ReduceMean", onnx_reducemean },
 };
 
 int onnx_node_errf(const struct onnx_node *n, char **errmsg, int err, const char *fmt, ...)
@@ -79,7 +81,8 @@ const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *n
 
 static int defined(const struct onnx_ctx *c, const char *name)
 {
-	return onnx_find_const(c, name) || graph_find_value(c->g, name) >= 0;
+	return onnx_find_const(c, name) || graph_find_value(c->g, name) >= 0 ||
+	       onnx_find_pad(c, name);
 }
 
 int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
@@ -110,20 +113,44 @@ static int undefined(const struct onnx_node *n, const char *name, char **errmsg)
 			      name);
 }
 
-int onnx_input_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg)
+int onnx_input_padded(const struct onnx_node *n, size_t idx, int *value, int64_t pad[4],
+		      const char **from, char **errmsg)
 {
+	const struct onnx_pad *p;
 	const char *name;
 
+	memset(pad, 0, 4 * sizeof(pad[0]));
+	*from = NULL;
 	if (!onnx_has_input(n, idx))
 		return onnx_node_errf(n, errmsg, -EINVAL, "input %zu is missing", idx);
 	name = n->np->input[idx];
 	*value = graph_find_value(n->ctx->g, name);
 	if (*value >= 0)
 		return 0;
+	if ((p = onnx_find_pad(n->ctx, name))) {
+		*value = p->value;
+		memcpy(pad, p->pad, 4 * sizeof(pad[0]));
+		*from = p->node;
+		return 0;
+	}
 	if (onnx_find_const(n->ctx, name))
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' is a constant; this operator needs a computed input there",
 				      name);
 	return undefined(n, name, errmsg);
+}
+
+int onnx_input_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg)
+{
+	const char *from;
+	int64_t pad[4];
+	int err;
+
+	if ((err = onnx_input_padded(n, idx, value, pad, &from, errmsg)))
+		return err;
+	if (from)
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' comes from Pad node '%s'; a Pad is supported only in front of a Conv, an AveragePool or a MaxPool (after a Relu)",
+				      n->np->input[idx], from);
+	return 0;
 }
 
 int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
@@ -138,7 +165,7 @@ int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
 	name = n->np->input[idx];
 	tp = onnx_find_const(n->ctx, name);
 	if (!tp) {
-		if (graph_find_value(n->ctx->g, name) >= 0)
+		if (graph_find_value(n->ctx->g, name) >= 0 || onnx_find_pad(n->ctx, name))
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' must be an initializer (values computed at run time are not supported there)",
 					      name);
 		return undefined(n, name, errmsg);
@@ -293,6 +320,9 @@ static int load_output(struct onnx_ctx *c, const Onnx__GraphProto *gp, char **er
 		return graph_errf(errmsg, -ENOTSUP, "%s: the model has %zu outputs; expected 1",
 				  g->name, gp->n_output);
 	name = gp->output[0]->name ? gp->output[0]->name : "";
+	if (onnx_find_pad(c, name))
+		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' comes from a Pad; a Pad is supported only in front of a Conv or a pool",
+				  g->name, name);
 	g->output = graph_find_value(g, name);
 	if (g->output < 0 || g->values[g->output].producer < 0)
 		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' is not computed by any node",
@@ -361,6 +391,7 @@ int onnx_load_graph(const void *data, size_t len, const char *name,
 	if (!err)
 		err = load_graph(&c, mp->graph, errmsg);
 	free(c.consts);
+	onnx_pads_free(&c);
 	onnx__model_proto__free_unpacked(mp, NULL);
 	if (err)
 		goto fail;

@@ -22,11 +22,25 @@ struct onnx_const {
 	const Onnx__TensorProto *t;
 };
 
+/*
+ * A Pad node's output is not a graph value: it names the value it pads and
+ * the zeros around it, and the Conv or pool that reads it takes the zeros
+ * into its own window (onnx_pad.c). No backend ever sees a Pad.
+ */
+struct onnx_pad {
+	const char *name;		/* the Pad's output */
+	char *node;			/* the Pad node's name, for messages */
+	int value;			/* the value it pads */
+	int64_t pad[4];			/* top, left, bottom, right */
+};
+
 struct onnx_ctx {
 	struct graph *g;
 	int64_t opset;			/* of the default domain */
 	struct onnx_const *consts;
 	size_t n_consts, cap_consts;
+	struct onnx_pad *pads;
+	size_t n_pads, cap_pads;
 };
 
 /* The ONNX node being converted. */
@@ -75,6 +89,11 @@ int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto
 		   char **errmsg);
 /* Input idx must be a computed value; *value gets its index. */
 int onnx_input_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg);
+/* Like onnx_input_value, but the input may also be a Pad's output: then
+ * *value is what the Pad pads and pad[] its zeros (top, left, bottom,
+ * right); otherwise pad[] is all 0. *from names the Pad node, or NULL. */
+int onnx_input_padded(const struct onnx_node *n, size_t idx, int *value, int64_t pad[4],
+		      const char **from, char **errmsg);
 /* Input idx must be a constant of type want; decoded into *t. */
 int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
 		     struct onnx_tensor *t, char **errmsg);
@@ -104,5 +123,10 @@ int onnx_concat(struct onnx_node *n, char **errmsg);
 int onnx_identity(struct onnx_node *n, char **errmsg);
 int onnx_dropout(struct onnx_node *n, char **errmsg);
 int onnx_constant(struct onnx_node *n, char **errmsg);
+int onnx_reducemean(struct onnx_node *n, char **errmsg);
+/* onnx_pad.c */
+int onnx_pad(struct onnx_node *n, char **errmsg);
+const struct onnx_pad *onnx_find_pad(const struct onnx_ctx *c, const char *name);
+void onnx_pads_free(struct onnx_ctx *c);
 
 #endif

@@ -349,7 +349,8 @@ int onnx_constant(struct onnx_node *n, char **errmsg)
 	if (!a || !a->t)
 		return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'value' must be a tensor");
 	if (onnx_find_const(n->ctx, n->np->output[0]) ||
-	    graph_find_value(n->ctx->g, n->np->output[0]) >= 0)
+	    graph_find_value(n->ctx->g, n->np->output[0]) >= 0 ||
+	    onnx_find_pad(n->ctx, n->np->output[0]))
 		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", n->np->output[0]);
 	return onnx_add_const(n->ctx, n->np->output[0], a->t, errmsg);
 }

@@ -58,6 +58,38 @@ def build():
     graph_of('bad_dynamic_reshape', [N('Reshape', ['x', 's'], ['y'], name='rs')], dynamic=True,
              build=lambda m: m.init('s', np.array([1, -1], np.int64)))
     graph_of('bad_clip_input', [N('Relu', ['x'], ['r']), N('Clip', ['x', 'r'], ['y'], name='clip')])
+    # Pad and ReduceMean: only what a Conv or pool can take / a GlobalAveragePool is.
+    def pads(m, *p, name='pads'):
+        m.init(name, np.array(p, np.int64))
+
+    def padded(name, reader, pad=(0, 0, 1, 1, 0, 0, 1, 1), build=None, **attrs):
+        def b(m):
+            pads(m, *pad)
+            if build:
+                build(m)
+        graph_of(name, [N('Pad', ['x', 'pads'], ['p'], name='pad', **attrs)] + reader, build=b)
+
+    padded('bad_pad_mode', [N('Conv', ['p', 'w'], ['y'], name='conv1')], mode='reflect',
+           build=lambda m: m.weight('w', 4, 3, 3, 3))
+    graph_of('bad_pad_value', [N('Pad', ['x', 'pads', 'v'], ['p'], name='pad'),
+                               N('Conv', ['p', 'w'], ['y'], name='conv1')],
+             build=lambda m: (pads(m, 0, 0, 1, 1, 0, 0, 1, 1), m.init('v', np.array(1.5, np.float32)),
+                              m.weight('w', 4, 3, 3, 3)))
+    padded('bad_pad_channels', [N('Conv', ['p', 'w'], ['y'], name='conv1')], pad=(0, 1, 0, 0, 0, 0, 0, 0),
+           build=lambda m: m.weight('w', 4, 4, 3, 3))
+    padded('bad_pad_negative', [N('Conv', ['p', 'w'], ['y'], name='conv1')], pad=(0, 0, -1, 0, 0, 0, 0, 0),
+           build=lambda m: m.weight('w', 4, 3, 3, 3))
+    padded('bad_pad_count', [N('Conv', ['p', 'w'], ['y'], name='conv1')], pad=(1, 1, 1, 1),
+           build=lambda m: m.weight('w', 4, 3, 3, 3))
+    padded('bad_pad_reader', [N('Relu', ['p'], ['y'], name='act')])
+    padded('bad_pad_output', [N('Relu', ['x'], ['r'], name='act'), N('Pad', ['r', 'pads'], ['y'], name='pad2')])
+    padded('bad_pad_same', [N('Conv', ['p', 'w'], ['y'], name='conv1', auto_pad='SAME_UPPER')],
+           build=lambda m: m.weight('w', 4, 3, 3, 3))
+    padded('bad_pad_maxpool', [N('MaxPool', ['p'], ['y'], name='pool', kernel_shape=[3, 3])])
+    padded('bad_pad_avgpool', [N('AveragePool', ['p'], ['y'], name='pool', kernel_shape=[3, 3],
+                                 pads=[1, 1, 1, 1])])
+    graph_of('bad_reducemean_axes', [N('ReduceMean', ['x'], ['y'], name='mean', axes=[1, 2])])
+    graph_of('bad_reducemean_all', [N('ReduceMean', ['x'], ['y'], name='mean')])
     graph_of('bad_dtype', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
              build=lambda m: m.inits.append(numpy_helper.from_array(np.zeros((4, 3, 3, 3)), 'w')))
 

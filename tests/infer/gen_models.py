@@ -44,6 +44,7 @@ except ImportError as e:
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bad_models  # noqa: E402
 import model_builder  # noqa: E402
+import pad_models  # noqa: E402
 import reference as ref  # noqa: E402
 from model_builder import Model, save  # noqa: E402
 
@@ -448,7 +449,8 @@ def main():
     skip_file = os.path.join(OUT, 'SKIP')
     if os.path.exists(skip_file):
         os.remove(skip_file)
-    for part in (convs, norms, pools, adds, denses, others, networks, bad_models.build):
+    for part in (convs, norms, pools, adds, denses, others, networks, pad_models.build,
+                 bad_models.build):
         part()
     with open(os.path.join(OUT, 'models.txt'), 'w') as f:
         f.write('\n'.join(model_builder.MANIFEST) + '\n')

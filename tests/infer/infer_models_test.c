@@ -320,6 +320,48 @@ static void test_fusions(void **state)
 	graph_free(g);
 }
 
+/* A Pad is never a node: its zeros become the reader's pads. ReduceMean
+ * over H and W is a GlobalAveragePool (then a Flatten for keepdims=0). */
+static void test_pads_and_means_folded(void **state)
+{
+	static const int64_t stem[4] = { 3, 3, 3, 3 }, two[4] = { 1, 2, 1, 1 };
+	struct graph *g;
+
+	(void)state;
+	g = load_graph("pad_conv");
+	assert_int_equal(g->n_nodes, 1);
+	assert_int_equal(g->nodes[0].op, GRAPH_CONV);
+	assert_memory_equal(g->nodes[0].conv.win.pad, stem, sizeof(stem));
+	graph_free(g);
+
+	g = load_graph("pad_pad_conv");
+	assert_int_equal(g->n_nodes, 1);
+	assert_memory_equal(g->nodes[0].conv.win.pad, two, sizeof(two));
+	graph_free(g);
+
+	/* Averaging the Pad's zeros means counting them. */
+	g = load_graph("pad_avgpool");
+	assert_int_equal(g->n_nodes, 1);
+	assert_true(g->nodes[0].pool.count_include_pad);
+	graph_free(g);
+
+	g = load_graph("reducemean_flat");
+	assert_int_equal(g->n_nodes, 2);
+	assert_int_equal(g->nodes[0].op, GRAPH_GLOBALAVGPOOL);
+	assert_int_equal(g->nodes[1].op, GRAPH_RESHAPE);
+	assert_int_equal(g->values[g->output].rank, 2);
+	graph_free(g);
+
+	/* Stem conv, residual convs, the MaxPool; BN folded, Relus fused, no Pad. */
+	g = load_graph("keras_resnet_like");
+	assert_int_equal(count_op(g, GRAPH_CONV), 4);
+	assert_int_equal(count_op(g, GRAPH_MAXPOOL), 1);
+	assert_int_equal(count_op(g, GRAPH_BATCHNORM), 0);
+	assert_int_equal(count_op(g, GRAPH_GLOBALAVGPOOL), 1);
+	assert_true(g->batch_major);
+	graph_free(g);
+}
+
 static const char *const model_names[] = {
 	"conv_basic", "conv_stride_pads", "conv_dilation", "conv_group", "conv_depthwise",
 	"conv_depthwise_mult", "conv_depthwise_same", "conv_1x1", "conv_1x1_stride2",
@@ -340,6 +382,10 @@ static const char *const model_names[] = {
 	"relu_opset21",
 	"resnet_small", "resnet_small_dyn", "mobilenet_block", "fixed_batch_reshape",
 	"tiny_classifier",
+	"pad_conv", "pad_conv_asym", "pad_conv_own_pads", "pad_conv_valid", "pad_conv_opset10",
+	"pad_conv_opset10_value0", "pad_conv_axes", "pad_conv_value0", "pad_maxpool_relu",
+	"pad_avgpool", "pad_avgpool_include", "pad_pad_conv",
+	"reducemean_keep", "reducemean_flat", "reducemean_opset18", "keras_resnet_like",
 };
 
 int main(int argc, char **argv)
@@ -350,6 +396,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fixed_batch),
 		cmocka_unit_test(test_shared_model),
 		cmocka_unit_test(test_fusions),
+		cmocka_unit_test(test_pads_and_means_folded),
 	};
 	size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]), n = 0, i;
 	struct CMUnitTest *tests;

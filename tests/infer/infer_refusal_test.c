@@ -62,6 +62,18 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_two_inputs", { "2 inputs" } },
 	{ "bad_input_rank", { "input 'x' must be 4-D" } },
 	{ "bad_output_const", { "output 'y' is not computed by any node" } },
+	{ "bad_pad_mode", { "node 'pad'", "mode 'reflect' is not supported" } },
+	{ "bad_pad_value", { "node 'pad'", "padding with 1.5 is not supported" } },
+	{ "bad_pad_channels", { "node 'pad'", "only H and W can be padded" } },
+	{ "bad_pad_negative", { "node 'pad'", "negative pads" } },
+	{ "bad_pad_count", { "node 'pad'", "pads has 4 values; expected 8" } },
+	{ "bad_pad_reader", { "node 'act'", "comes from Pad node 'pad'" } },
+	{ "bad_pad_output", { "output 'y' comes from a Pad" } },
+	{ "bad_pad_same", { "node 'conv1'", "Pad node 'pad'", "auto_pad SAME" } },
+	{ "bad_pad_maxpool", { "node 'pool'", "Pad node 'pad'", "never negative" } },
+	{ "bad_pad_avgpool", { "node 'pool'", "Pad node 'pad'", "count_include_pad=0" } },
+	{ "bad_reducemean_axes", { "node 'mean'", "only a mean over H and W" } },
+	{ "bad_reducemean_all", { "node 'mean'", "reduces every axis" } },
 };
 
 static void test_bad_model(void **state)
