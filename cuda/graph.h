@@ -119,8 +119,9 @@ enum graph_reshape_kind {
 struct graph_reshape {
 	enum graph_reshape_kind kind;
 	int64_t axis;		/* FLATTEN */
-	int rank;		/* SHAPE: the target, with ONNX's 0 and -1 */
+	int rank;		/* SHAPE: the target, with ONNX's 0 and -1, */
 	int64_t shape[GRAPH_MAX_RANK];
+	int64_t shape_n[GRAPH_MAX_RANK];	/* plus shape_n[i] * batch (a target computed from a Shape) */
 	int allowzero;
 };
 

@@ -267,9 +267,10 @@ static int infer_reshape(struct graph *g, struct graph_node *n, char **errmsg)
 	case GRAPH_RESHAPE_SHAPE:
 		break;
 	}
-	graph_dims_str(r->shape, r->rank, bs, sizeof(bs));
+	for (i = 0; i < r->rank; i++)
+		dims[i] = r->shape[i] + r->shape_n[i] * g->values[g->input].dims[0];
+	graph_dims_str(dims, r->rank, bs, sizeof(bs));
 	for (i = 0; i < r->rank; i++) {
-		dims[i] = r->shape[i];
 		if (dims[i] == 0 && !r->allowzero) {
 			if (i >= in->rank)
 				goto bad;

@@ -42,6 +42,7 @@ set(SCALED_INFER_CORE_SOURCES
   onnx_conv.c
   onnx_ops.c
   onnx_pad.c
+  onnx_shape.c
   graph.c
   graph_shape.c
   graph_fuse.c

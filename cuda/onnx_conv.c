@@ -316,7 +316,8 @@ static int reduce_axes(const struct onnx_node *n, int64_t *axes, size_t *count, 
 		if (a->n_ints > 4)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W is supported (axes has %zu values)",
 					      a->n_ints);
-		memcpy(axes, a->ints, a->n_ints * sizeof(*axes));
+		if (a->n_ints)
+			memcpy(axes, a->ints, a->n_ints * sizeof(*axes));
 		*count = a->n_ints;
 		return 0;
 	}
@@ -327,7 +328,7 @@ static int reduce_axes(const struct onnx_node *n, int64_t *axes, size_t *count, 
 	if (t.count > 4)
 		err = onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W is supported (axes has %lld values)",
 				     (long long)t.count);
-	else
+	else if (t.count)
 		memcpy(axes, t.i, (size_t)t.count * sizeof(*axes));
 	*count = (size_t)t.count;
 	onnx_tensor_release(&t);

@@ -45,6 +45,15 @@ static const struct onnx_op_entry onnx_ops[] = {
 	{ "Constant", onnx_constant },
 	{ "Pad", onnx_pad },
 	{ "ReduceMean", onnx_reducemean },
+	{ "Shape", onnx_shape },
+	{ "Gather", onnx_gather },
+	{ "Unsqueeze", onnx_unsqueeze },
+	{ "Squeeze", onnx_squeeze },
+	{ "Slice", onnx_slice },
+	{ "Cast", onnx_cast },
+	{ "Mul", onnx_mul },
+	{ "Sub", onnx_sub },
+	{ "Div", onnx_div },
 };
 
 int onnx_node_errf(const struct onnx_node *n, char **errmsg, int err, const char *fmt, ...)
@@ -82,7 +91,7 @@ const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *n
 static int defined(const struct onnx_ctx *c, const char *name)
 {
 	return onnx_find_const(c, name) || graph_find_value(c->g, name) >= 0 ||
-	       onnx_find_pad(c, name);
+	       onnx_find_pad(c, name) || onnx_find_dims(c, name);
 }
 
 int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
@@ -136,6 +145,9 @@ int onnx_input_padded(const struct onnx_node *n, size_t idx, int *value, int64_t
 	if (onnx_find_const(n->ctx, name))
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' is a constant; this operator needs a computed input there",
 				      name);
+	if (onnx_find_dims(n->ctx, name))
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' is a list of dimensions computed at load (from a Shape); this operator needs a tensor there",
+				      name);
 	return undefined(n, name, errmsg);
 }
 
@@ -165,7 +177,8 @@ int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
 	name = n->np->input[idx];
 	tp = onnx_find_const(n->ctx, name);
 	if (!tp) {
-		if (graph_find_value(n->ctx->g, name) >= 0 || onnx_find_pad(n->ctx, name))
+		if (graph_find_value(n->ctx->g, name) >= 0 || onnx_find_pad(n->ctx, name) ||
+		    onnx_find_dims(n->ctx, name))
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' must be an initializer (values computed at run time are not supported there)",
 					      name);
 		return undefined(n, name, errmsg);
@@ -323,6 +336,9 @@ static int load_output(struct onnx_ctx *c, const Onnx__GraphProto *gp, char **er
 	if (onnx_find_pad(c, name))
 		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' comes from a Pad; a Pad is supported only in front of a Conv or a pool",
 				  g->name, name);
+	if (onnx_find_dims(c, name))
+		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' is a list of dimensions computed from shapes, not a tensor",
+				  g->name, name);
 	g->output = graph_find_value(g, name);
 	if (g->output < 0 || g->values[g->output].producer < 0)
 		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' is not computed by any node",
@@ -392,6 +408,7 @@ int onnx_load_graph(const void *data, size_t len, const char *name,
 		err = load_graph(&c, mp->graph, errmsg);
 	free(c.consts);
 	onnx_pads_free(&c);
+	onnx_dims_free(&c);
 	onnx__model_proto__free_unpacked(mp, NULL);
 	if (err)
 		goto fail;

@@ -34,6 +34,19 @@ struct onnx_pad {
 	int64_t pad[4];			/* top, left, bottom, right */
 };
 
+/*
+ * An int64 list computed from value shapes at load (Shape, Gather, Concat,
+ * ... into a Reshape's shape): element i is a[i] * N + b[i], N the batch
+ * (onnx_shape.c). Never a graph value.
+ */
+#define ONNX_DIMS_MAX 8
+struct onnx_dims {
+	const char *name;		/* the output it is bound to */
+	int rank;			/* 0 (a scalar) or 1 */
+	int count;
+	int64_t a[ONNX_DIMS_MAX], b[ONNX_DIMS_MAX];
+};
+
 struct onnx_ctx {
 	struct graph *g;
 	int64_t opset;			/* of the default domain */
@@ -41,6 +54,8 @@ struct onnx_ctx {
 	size_t n_consts, cap_consts;
 	struct onnx_pad *pads;
 	size_t n_pads, cap_pads;
+	struct onnx_dims *dims;
+	size_t n_dims, cap_dims;
 };
 
 /* The ONNX node being converted. */
@@ -128,5 +143,24 @@ int onnx_reducemean(struct onnx_node *n, char **errmsg);
 int onnx_pad(struct onnx_node *n, char **errmsg);
 const struct onnx_pad *onnx_find_pad(const struct onnx_ctx *c, const char *name);
 void onnx_pads_free(struct onnx_ctx *c);
+/* onnx_shape.c: Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, Mul, Sub,
+ * Div on lists of dimensions; Add and Concat hand over to it when an
+ * operand is one (onnx_is_dims). onnx_input_dims reads input idx as a list
+ * of dimensions: one computed here, or an int64 constant. */
+int onnx_shape(struct onnx_node *n, char **errmsg);
+int onnx_gather(struct onnx_node *n, char **errmsg);
+int onnx_unsqueeze(struct onnx_node *n, char **errmsg);
+int onnx_squeeze(struct onnx_node *n, char **errmsg);
+int onnx_slice(struct onnx_node *n, char **errmsg);
+int onnx_cast(struct onnx_node *n, char **errmsg);
+int onnx_mul(struct onnx_node *n, char **errmsg);
+int onnx_sub(struct onnx_node *n, char **errmsg);
+int onnx_div(struct onnx_node *n, char **errmsg);
+int onnx_dims_concat(struct onnx_node *n, char **errmsg);
+int onnx_dims_arith(struct onnx_node *n, char op, char **errmsg);
+int onnx_is_dims(const struct onnx_node *n, size_t idx);
+int onnx_input_dims(const struct onnx_node *n, size_t idx, struct onnx_dims *out, char **errmsg);
+const struct onnx_dims *onnx_find_dims(const struct onnx_ctx *c, const char *name);
+void onnx_dims_free(struct onnx_ctx *c);
 
 #endif

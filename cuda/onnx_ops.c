@@ -89,6 +89,8 @@ int onnx_add(struct onnx_node *n, char **errmsg)
 	struct onnx_tensor t;
 	int err, node, x, y, ci;
 
+	if (onnx_is_dims(n, 0) || onnx_is_dims(n, 1))
+		return onnx_dims_arith(n, '+', errmsg);
 	if ((err = onnx_attr_check(n, no_attrs, errmsg)))
 		return err;
 	if (!onnx_has_input(n, 0) || !onnx_has_input(n, 1))
@@ -234,7 +236,7 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 {
 	static const char *const known[] = { "allowzero", NULL };
 	struct graph_reshape *r;
-	struct onnx_tensor t;
+	struct onnx_dims t;
 	int64_t allowzero;
 	int err, node;
 
@@ -243,23 +245,21 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 		return err;
 	if (!onnx_has_input(n, 1))
 		return onnx_node_errf(n, errmsg, -EINVAL, "the shape input is missing");
-	if ((err = onnx_input_const(n, 1, INT64_T, &t, errmsg)))
+	/* A constant, or a list computed from shapes (onnx_shape.c). */
+	if ((err = onnx_input_dims(n, 1, &t, errmsg)))
 		return err;
-	if (t.rank != 1 || t.count < 1 || t.count > GRAPH_MAX_RANK) {
-		err = onnx_node_errf(n, errmsg, -ENOTSUP, "shape '%s' must be 1-D with 1 to %d values",
-				     t.name, GRAPH_MAX_RANK);
-		goto out;
-	}
+	if (t.rank != 1 || t.count < 1 || t.count > GRAPH_MAX_RANK)
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "shape '%s' must be 1-D with 1 to %d values",
+				      n->np->input[1], GRAPH_MAX_RANK);
 	if ((err = unary(n, GRAPH_RESHAPE, &node, errmsg)))
-		goto out;
+		return err;
 	r = &n->ctx->g->nodes[node].reshape;
 	r->kind = GRAPH_RESHAPE_SHAPE;
-	r->rank = (int)t.count;
+	r->rank = t.count;
 	r->allowzero = allowzero != 0;
-	memcpy(r->shape, t.i, (size_t)t.count * sizeof(r->shape[0]));
-out:
-	onnx_tensor_release(&t);
-	return err;
+	memcpy(r->shape, t.b, (size_t)t.count * sizeof(r->shape[0]));
+	memcpy(r->shape_n, t.a, (size_t)t.count * sizeof(r->shape_n[0]));
+	return 0;
 }
 
 int onnx_softmax(struct onnx_node *n, char **errmsg)
@@ -294,6 +294,14 @@ int onnx_concat(struct onnx_node *n, char **errmsg)
 		return err;
 	if (nin < 1)
 		return onnx_node_errf(n, errmsg, -EINVAL, "has no inputs");
+	for (i = 0; i < nin; i++) {
+		if (!onnx_is_dims(n, (size_t)i))
+			continue;
+		if (axis != 0 && axis != -1)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "lists of dimensions are joined on axis 0, not %lld",
+					      (long long)axis);
+		return onnx_dims_concat(n, errmsg);
+	}
 	vals = calloc((size_t)nin, sizeof(int));
 	if (!vals)
 		return graph_errf(errmsg, -ENOMEM, "out of memory");

@@ -23,6 +23,7 @@ import subprocess
 import sys
 
 import numpy as np
+import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
@@ -106,6 +107,30 @@ def onnx_seeds(out):
         [], opset=7)
     save(os.path.join(out, "add_opset7.onnx"), small)
 
+    # What never becomes a node: Pads taken into a MaxPool (after a Relu)
+    # and a Conv, ReduceMean as a pool, and a Reshape target computed from
+    # a Shape (Gather, Unsqueeze, Slice, Mul, Concat), dynamic batch.
+    i64 = lambda v, name: numpy_helper.from_array(np.array(v, np.int64), name)  # noqa: E731
+    save(os.path.join(out, "pad_shape.onnx"), model(
+        [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+         helper.make_node("Pad", ["r", "pads"], ["p"], name="pad"),
+         helper.make_node("MaxPool", ["p"], ["mp"], name="maxpool",
+                          kernel_shape=[3, 3], strides=[2, 2]),
+         helper.make_node("Pad", ["mp", "pads"], ["p2"], name="pad2"),
+         helper.make_node("Conv", ["p2", "w"], ["c"], name="conv"),
+         helper.make_node("ReduceMean", ["c"], ["g"], name="mean", axes=[2, 3]),
+         helper.make_node("Shape", ["g"], ["s"], name="shape"),
+         helper.make_node("Gather", ["s", "i0"], ["n"], name="gather", axis=0),
+         helper.make_node("Unsqueeze", ["n", "ax0"], ["n1"], name="unsqueeze"),
+         helper.make_node("Slice", ["s", "ax1", "ax2"], ["c1"], name="slice"),
+         helper.make_node("Mul", ["c1", "ax1"], ["c2"], name="mul"),
+         helper.make_node("Concat", ["n1", "c2"], ["t"], name="concat", axis=0),
+         helper.make_node("Reshape", ["g", "t"], ["y"], name="reshape")],
+        [helper.make_tensor_value_info("x", f32, ["N", 2, 5, 5])],
+        [helper.make_tensor_value_info("y", f32, ["N", 2])],
+        [i64([0, 0, 1, 1, 0, 0, 1, 1], "pads"), t("w", (2, 2, 3, 3), rng),
+         i64(0, "i0"), i64([0], "ax0"), i64([1], "ax1"), i64([2], "ax2")]))
+
     # Regression: an initializer with a zero dimension has no data, and
     # protobuf-c leaves its float_data NULL (memcpy(dst, NULL, 0) in
     # onnx_tensor.c, found by fuzz_onnx).
@@ -114,6 +139,15 @@ def onnx_seeds(out):
         [helper.make_node("Clip", ["x", "empty"], ["y"], name="clip")],
         [helper.make_tensor_value_info("x", f32, [1, 1, 2, 2])],
         [helper.make_tensor_value_info("y", f32, [1, 1, 2, 2])], [empty]))
+
+    # Regression: ReduceMean with an empty axes list (protobuf-c leaves
+    # its ints NULL; memcpy(dst, NULL, 0) in onnx_conv.c, found by fuzz_onnx).
+    mean = helper.make_node("ReduceMean", ["x"], ["y"], name="mean")
+    mean.attribute.append(onnx.AttributeProto(name="axes", type=onnx.AttributeProto.INTS))
+    save(os.path.join(out, "regress_empty_axes.onnx"), model(
+        [mean],
+        [helper.make_tensor_value_info("x", f32, [1, 1, 2, 2])],
+        [helper.make_tensor_value_info("y", f32, [1, 1, 1, 1])], []))
 
     # Refused: cut short, an operator the loader does not know, 3-D input.
     save(os.path.join(out, "bad_truncated.onnx"), conv[:len(conv) * 3 // 5])

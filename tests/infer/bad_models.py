@@ -90,6 +90,22 @@ def build():
                                  pads=[1, 1, 1, 1])])
     graph_of('bad_reducemean_axes', [N('ReduceMean', ['x'], ['y'], name='mean', axes=[1, 2])])
     graph_of('bad_reducemean_all', [N('ReduceMean', ['x'], ['y'], name='mean')])
+    # Shape arithmetic: only lists of dimensions, each a*N + b.
+    def shape_of(m):
+        m.init('i0', np.array(0, np.int64))
+        m.init('ax0', np.array([0], np.int64))
+    graph_of('bad_shape_square', [N('Shape', ['x'], ['s']), N('Gather', ['s', 'i0'], ['n']),
+                                  N('Mul', ['n', 'n'], ['nn'], name='square'),
+                                  N('Unsqueeze', ['nn', 'ax0'], ['t']),
+                                  N('Reshape', ['x', 't'], ['y'])], build=shape_of)
+    graph_of('bad_mul_tensor', [N('Mul', ['x', 'k'], ['y'], name='scale')],
+             build=lambda m: m.init('k', np.array(2.0, np.float32)))
+    graph_of('bad_gather_tensor', [N('Gather', ['x', 'i0'], ['y'], name='pick')], build=shape_of)
+    graph_of('bad_gather_index', [N('Shape', ['x'], ['s']), N('Gather', ['s', 'i7'], ['y'], name='pick')],
+             build=lambda m: m.init('i7', np.array(7, np.int64)))
+    graph_of('bad_shape_output', [N('Shape', ['x'], ['y'], name='shape')])
+    graph_of('bad_shape_reader', [N('Shape', ['x'], ['s'], name='shape'), N('Relu', ['s'], ['y'], name='act')])
+    graph_of('bad_cast_float', [N('Shape', ['x'], ['s']), N('Cast', ['s'], ['y'], name='cast', to=1)])
     graph_of('bad_dtype', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
              build=lambda m: m.inits.append(numpy_helper.from_array(np.zeros((4, 3, 3, 3)), 'w')))
 

@@ -45,6 +45,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bad_models  # noqa: E402
 import model_builder  # noqa: E402
 import pad_models  # noqa: E402
+import shape_models  # noqa: E402
 import reference as ref  # noqa: E402
 from model_builder import Model, save  # noqa: E402
 
@@ -449,7 +450,7 @@ def main():
     skip_file = os.path.join(OUT, 'SKIP')
     if os.path.exists(skip_file):
         os.remove(skip_file)
-    for part in (convs, norms, pools, adds, denses, others, networks, pad_models.build,
+    for part in (convs, norms, pools, adds, denses, others, networks, pad_models.build, shape_models.build,
                  bad_models.build):
         part()
     with open(os.path.join(OUT, 'models.txt'), 'w') as f:

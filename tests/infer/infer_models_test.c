@@ -386,6 +386,8 @@ static const char *const model_names[] = {
 	"pad_conv_opset10_value0", "pad_conv_axes", "pad_conv_value0", "pad_maxpool_relu",
 	"pad_avgpool", "pad_avgpool_include", "pad_pad_conv",
 	"reducemean_keep", "reducemean_flat", "reducemean_opset18", "keras_resnet_like",
+	"flatten_by_shape_opset11", "flatten_by_shape_opset13", "flatten_by_slice",
+	"reshape_by_products", "reshape_by_quotient",
 };
 
 int main(int argc, char **argv)
