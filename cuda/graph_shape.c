@@ -268,7 +268,10 @@ static int infer_reshape(struct graph *g, struct graph_node *n, char **errmsg)
 		break;
 	}
 	for (i = 0; i < r->rank; i++)
-		dims[i] = r->shape[i] + r->shape_n[i] * g->values[g->input].dims[0];
+		if (__builtin_mul_overflow(r->shape_n[i], g->values[g->input].dims[0], &dims[i]) ||
+		    __builtin_add_overflow(dims[i], r->shape[i], &dims[i]))
+			return graph_errf(errmsg, -EINVAL, "node '%s' (Reshape): shape entry %d overflows at batch %lld",
+					  n->name, i, (long long)g->values[g->input].dims[0]);
 	graph_dims_str(dims, r->rank, bs, sizeof(bs));
 	for (i = 0; i < r->rank; i++) {
 		if (dims[i] == 0 && !r->allowzero) {

@@ -97,7 +97,9 @@ static int take_pad(const struct onnx_node *n, struct graph_window *w, const int
 				      from);
 	w->auto_pad = GRAPH_PAD_NOTSET;
 	for (i = 0; i < 4; i++)
-		w->pad[i] += pad[i];
+		if (__builtin_add_overflow(w->pad[i], pad[i], &w->pad[i]))
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "its pads and those of Pad node '%s' add up past any size",
+					      from);
 	return 0;
 }
 
@@ -223,7 +225,8 @@ static int max_takes_zeros(const struct onnx_node *n, const struct graph_pool *p
 	const struct graph *g = n->ctx->g;
 	int src = g->values[x].producer, i;
 
-	if (src < 0 || g->nodes[src].op != GRAPH_CLIP || !(g->nodes[src].clip.min >= 0.0f))
+	if (src < 0 || g->nodes[src].op != GRAPH_CLIP || !(g->nodes[src].clip.min >= 0.0f) ||
+	    !(g->nodes[src].clip.max >= g->nodes[src].clip.min))
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "the zeros of Pad node '%s' can be taken only from a value that is never negative (a Relu's output)",
 				      from);
 	for (i = 0; i < 4; i++)

@@ -88,7 +88,7 @@ const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *n
 	return NULL;
 }
 
-static int defined(const struct onnx_ctx *c, const char *name)
+int onnx_defined(const struct onnx_ctx *c, const char *name)
 {
 	return onnx_find_const(c, name) || graph_find_value(c->g, name) >= 0 ||
 	       onnx_find_pad(c, name) || onnx_find_dims(c, name);
@@ -99,7 +99,7 @@ int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto
 {
 	if (!name || !name[0])
 		return graph_errf(errmsg, -EINVAL, "%s: an initializer has no name", c->g->name);
-	if (defined(c, name))
+	if (onnx_defined(c, name))
 		return graph_errf(errmsg, -EINVAL, "%s: '%s' is defined twice", c->g->name, name);
 	if (c->n_consts == c->cap_consts) {
 		size_t cap = c->cap_consts ? c->cap_consts * 2 : 64;
@@ -139,7 +139,9 @@ int onnx_input_padded(const struct onnx_node *n, size_t idx, int *value, int64_t
 	if ((p = onnx_find_pad(n->ctx, name))) {
 		*value = p->value;
 		memcpy(pad, p->pad, 4 * sizeof(pad[0]));
-		*from = p->node;
+		/* No zeros at all: any reader can take it. */
+		if (pad[0] || pad[1] || pad[2] || pad[3])
+			*from = p->node;
 		return 0;
 	}
 	if (onnx_find_const(n->ctx, name))
@@ -210,7 +212,7 @@ int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
 	if ((err = onnx_one_output(n, errmsg)))
 		return err;
 	out = n->np->output[0];
-	if (defined(n->ctx, out))
+	if (onnx_defined(n->ctx, out))
 		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", out);
 	ni = graph_add_node(g, op, n->name, n->op, n_in);
 	if (ni < 0)

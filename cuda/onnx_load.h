@@ -27,6 +27,7 @@ struct onnx_const {
  * the zeros around it, and the Conv or pool that reads it takes the zeros
  * into its own window (onnx_pad.c). No backend ever sees a Pad.
  */
+#define ONNX_PAD_MAX (1 << 20)	/* rows or columns of zeros; far past any image */
 struct onnx_pad {
 	const char *name;		/* the Pad's output */
 	char *node;			/* the Pad node's name, for messages */
@@ -100,6 +101,8 @@ const Onnx__AttributeProto *onnx_attr_find(const struct onnx_node *n, const char
 /* onnx_load.c: inputs and outputs of the node being converted. */
 int onnx_has_input(const struct onnx_node *n, size_t idx);
 const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *name);
+/* name is already bound: a constant, a value, a Pad's or a list of dimensions. */
+int onnx_defined(const struct onnx_ctx *c, const char *name);
 int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
 		   char **errmsg);
 /* Input idx must be a computed value; *value gets its index. */

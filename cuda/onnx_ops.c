@@ -89,7 +89,9 @@ int onnx_add(struct onnx_node *n, char **errmsg)
 	struct onnx_tensor t;
 	int err, node, x, y, ci;
 
-	if (onnx_is_dims(n, 0) || onnx_is_dims(n, 1))
+	if (onnx_is_dims(n, 0) || onnx_is_dims(n, 1) ||
+	    (onnx_has_input(n, 0) && onnx_has_input(n, 1) &&
+	     onnx_find_const(n->ctx, n->np->input[0]) && onnx_find_const(n->ctx, n->np->input[1])))
 		return onnx_dims_arith(n, '+', errmsg);
 	if ((err = onnx_attr_check(n, no_attrs, errmsg)))
 		return err;
@@ -238,7 +240,7 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 	struct graph_reshape *r;
 	struct onnx_dims t;
 	int64_t allowzero;
-	int err, node;
+	int err, node, i;
 
 	if ((err = onnx_attr_check(n, known, errmsg)) ||
 	    (err = onnx_attr_int(n, "allowzero", 0, &allowzero, errmsg)))
@@ -253,6 +255,13 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 				      n->np->input[1], GRAPH_MAX_RANK);
 	if ((err = unary(n, GRAPH_RESHAPE, &node, errmsg)))
 		return err;
+	/* An entry that grows with N must be a dimension (>= 1) at every N:
+	 * a 0 (copy) or -1 (infer) at some batches only would make the
+	 * layout change with the batch in a way two trial batches miss. */
+	for (i = 0; i < t.count; i++)
+		if (t.a[i] && (t.a[i] < 0 || t.a[i] + t.b[i] < 1))
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "shape entry %d (%lld*N%+lld) is not a positive size at every batch",
+					      i, (long long)t.a[i], (long long)t.b[i]);
 	r = &n->ctx->g->nodes[node].reshape;
 	r->kind = GRAPH_RESHAPE_SHAPE;
 	r->rank = t.count;
@@ -356,9 +365,7 @@ int onnx_constant(struct onnx_node *n, char **errmsg)
 	a = onnx_attr_find(n, "value");
 	if (!a || !a->t)
 		return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'value' must be a tensor");
-	if (onnx_find_const(n->ctx, n->np->output[0]) ||
-	    graph_find_value(n->ctx->g, n->np->output[0]) >= 0 ||
-	    onnx_find_pad(n->ctx, n->np->output[0]))
+	if (onnx_defined(n->ctx, n->np->output[0]))
 		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", n->np->output[0]);
 	return onnx_add_const(n->ctx, n->np->output[0], a->t, errmsg);
 }

@@ -60,12 +60,18 @@ static int spread(const struct onnx_node *n, const int64_t *pads, size_t count,
 		if (a < 0 || a > 3)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "axis %lld is out of range for a 4-D input",
 					      (long long)(axes ? axes[i] : (int64_t)i));
+		if (pads[i] < -ONNX_PAD_MAX || pads[i] > ONNX_PAD_MAX ||
+		    pads[n_axes + i] < -ONNX_PAD_MAX || pads[n_axes + i] > ONNX_PAD_MAX)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "pads above %d are not supported", ONNX_PAD_MAX);
 		begin[a] += pads[i];
 		end[a] += pads[n_axes + i];
 	}
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 4; i++) {
 		if (begin[i] < 0 || end[i] < 0)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "negative pads (cropping) are not supported");
+		if (begin[i] > ONNX_PAD_MAX || end[i] > ONNX_PAD_MAX)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "pads above %d are not supported", ONNX_PAD_MAX);
+	}
 	if (begin[0] || end[0] || begin[1] || end[1])
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "only H and W can be padded (this pads N or C)");
 	pad[0] = begin[2];
@@ -147,7 +153,7 @@ int onnx_pad(struct onnx_node *n, char **errmsg)
 	    (err = onnx_one_output(n, errmsg)))
 		return err;
 	out = n->np->output[0];
-	if (graph_find_value(c->g, out) >= 0 || onnx_find_const(c, out) || onnx_find_pad(c, out))
+	if (onnx_defined(c, out))
 		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", out);
 	if (c->n_pads == c->cap_pads) {
 		size_t cap = c->cap_pads ? c->cap_pads * 2 : 8;
@@ -164,8 +170,13 @@ int onnx_pad(struct onnx_node *n, char **errmsg)
 		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	p->name = out;
 	p->value = x;
-	for (i = 0; i < 4; i++)
-		p->pad[i] = pad[i] + inner[i];
+	for (i = 0; i < 4; i++) {
+		p->pad[i] = pad[i] + inner[i];	/* each at most ONNX_PAD_MAX */
+		if (p->pad[i] > ONNX_PAD_MAX) {
+			free(p->node);
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "pads above %d in all are not supported", ONNX_PAD_MAX);
+		}
+	}
 	c->n_pads++;
 	return 0;
 }

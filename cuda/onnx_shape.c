@@ -12,7 +12,9 @@
  * a*N + b form and shape inference fills in N.
  *
  * Only what that form can hold is taken: products and quotients with a
- * constant, sums of any two. Anything else is refused naming the node.
+ * constant, sums of any two, every a and b within ONNX_DIMS_LIMIT (so no
+ * arithmetic here or in shape inference can overflow). Anything else is
+ * refused naming the node.
  */
 #include "onnx_load.h"
 
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #define INT64_T ONNX__TENSOR_PROTO__DATA_TYPE__INT64
+#define ONNX_DIMS_LIMIT ((int64_t)1 << 40)
 
 const struct onnx_dims *onnx_find_dims(const struct onnx_ctx *c, const char *name)
 {
@@ -83,14 +86,18 @@ static int bind(const struct onnx_node *n, const struct onnx_dims *d, char **err
 {
 	struct onnx_ctx *c = n->ctx;
 	const char *out;
-	int err;
+	int err, i;
 
 	if ((err = onnx_one_output(n, errmsg)))
 		return err;
 	out = n->np->output[0];
-	if (graph_find_value(c->g, out) >= 0 || onnx_find_const(c, out) || onnx_find_pad(c, out) ||
-	    onnx_find_dims(c, out))
+	if (onnx_defined(c, out))
 		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", out);
+	for (i = 0; i < d->count; i++)
+		if (d->a[i] < -ONNX_DIMS_LIMIT || d->a[i] > ONNX_DIMS_LIMIT ||
+		    d->b[i] < -ONNX_DIMS_LIMIT || d->b[i] > ONNX_DIMS_LIMIT)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "value %d is beyond %lld, which no dimension reaches",
+					      i, (long long)ONNX_DIMS_LIMIT);
 	if (c->n_dims == c->cap_dims) {
 		size_t cap = c->cap_dims ? c->cap_dims * 2 : 8;
 		struct onnx_dims *p = realloc(c->dims, cap * sizeof(*p));
@@ -129,12 +136,13 @@ static int64_t clamp_index(int64_t i, int64_t len)
 int onnx_shape(struct onnx_node *n, char **errmsg)
 {
 	static const char *const known[] = { "start", "end", NULL };
+	static const char *const none[] = { NULL };
 	int64_t d1[GRAPH_MAX_RANK], d2[GRAPH_MAX_RANK], start, end, b1;
 	struct onnx_dims d = { 0 };
 	int err, x, r1, r2, i;
 	char *why = NULL;
 
-	if ((err = onnx_attr_check(n, known, errmsg)) ||
+	if ((err = onnx_attr_check(n, n->ctx->opset < 15 ? none : known, errmsg)) ||
 	    (err = onnx_input_value(n, 0, &x, errmsg)))
 		return err;
 	/* Each dimension as a*N + b, from the shapes at two batches. */
@@ -206,18 +214,24 @@ static int squeeze(struct onnx_node *n, int to_rank, char **errmsg)
 	if ((err = onnx_attr_check(n, n->ctx->opset < 13 ? legacy : none, errmsg)) ||
 	    (err = onnx_input_dims(n, 0, &d, errmsg)))
 		return err;
-	if (n->ctx->opset < 13 && (a = onnx_attr_find(n, "axes"))) {
-		axes.count = (int)a->n_ints;
-		if (a->n_ints == 1)
-			axes.b[0] = a->ints[0];
+	if (n->ctx->opset < 13) {
+		if (onnx_has_input(n, 1))
+			return onnx_node_errf(n, errmsg, -EINVAL, "axes is an attribute before opset 13, not an input");
+		if ((a = onnx_attr_find(n, "axes"))) {
+			axes.count = (int)a->n_ints;
+			if (a->n_ints == 1)
+				axes.b[0] = a->ints[0];
+		}
 	} else if (onnx_has_input(n, 1) && (err = onnx_input_dims(n, 1, &axes, errmsg))) {
 		return err;
 	}
+	if (axes.count == 1 && axes.a[0])
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "axes must be constants");
 	if (d.rank == to_rank || (to_rank == 0 && d.count != 1) ||
 	    axes.count > 1 || (axes.count == 1 && axes.b[0] != 0 && axes.b[0] != -1) ||
 	    (to_rank == 1 && axes.count != 1))
-		return onnx_node_errf(n, errmsg, -ENOTSUP, "only %s of a list of dimensions on axis 0 is supported",
-				      to_rank ? "a scalar made a list of one" : "a list of one made a scalar");
+		return onnx_node_errf(n, errmsg, -ENOTSUP, "only turning %s (axis 0) is supported",
+				      to_rank ? "a scalar into a list of one" : "a list of one into a scalar");
 	d.rank = to_rank;
 	return bind(n, &d, errmsg);
 }
@@ -262,7 +276,7 @@ int onnx_slice(struct onnx_node *n, char **errmsg)
 	}
 	if (data.rank != 1 || p[0].count != 1 || p[1].count != 1 || p[2].count > 1 || p[3].count > 1 ||
 	    (p[2].count && p[2].b[0] != 0 && p[2].b[0] != -1) ||
-	    p[0].a[0] || p[1].a[0] || p[3].a[0])
+	    p[0].a[0] || p[1].a[0] || p[2].a[0] || p[3].a[0])
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "only a Slice of a 1-D list of dimensions with constant bounds is supported");
 	if (p[3].count)
 		step = p[3].b[0];
@@ -271,9 +285,12 @@ int onnx_slice(struct onnx_node *n, char **errmsg)
 	start = clamp_index(p[0].b[0], data.count);
 	end = clamp_index(p[1].b[0], data.count);
 	d.rank = 1;
-	for (i = start; i < end; i += step, d.count++) {
-		d.a[d.count] = data.a[i];
-		d.b[d.count] = data.b[i];
+	/* start, end <= data.count <= ONNX_DIMS_MAX: count first, so a huge
+	 * step cannot overflow the index. */
+	d.count = start < end ? (int)((end - start - 1) / step + 1) : 0;
+	for (i = 0; i < d.count; i++) {
+		d.a[i] = data.a[start + i * step];
+		d.b[i] = data.b[start + i * step];
 	}
 	return bind(n, &d, errmsg);
 }
@@ -331,31 +348,38 @@ int onnx_dims_arith(struct onnx_node *n, char op, char **errmsg)
 	if (x.count != y.count && x.count != 1 && y.count != 1)
 		return onnx_node_errf(n, errmsg, -EINVAL, "operands of %d and %d values do not broadcast",
 				      x.count, y.count);
-	count = x.count > y.count ? x.count : y.count;
+	count = x.count == 1 ? y.count : x.count;	/* [1] with [] is [] */
 	d.rank = x.rank > y.rank ? x.rank : y.rank;
 	d.count = count;
 	for (i = 0; i < count; i++) {
 		int64_t xa = x.a[x.count == 1 ? 0 : i], xb = x.b[x.count == 1 ? 0 : i];
 		int64_t ya = y.a[y.count == 1 ? 0 : i], yb = y.b[y.count == 1 ? 0 : i];
 
+		int64_t p, q;
+		int over = 0;
+
 		switch (op) {
 		case '+':
-			d.a[i] = xa + ya, d.b[i] = xb + yb;
+			over = __builtin_add_overflow(xa, ya, &d.a[i]) | __builtin_add_overflow(xb, yb, &d.b[i]);
 			break;
 		case '-':
-			d.a[i] = xa - ya, d.b[i] = xb - yb;
+			over = __builtin_sub_overflow(xa, ya, &d.a[i]) | __builtin_sub_overflow(xb, yb, &d.b[i]);
 			break;
 		case '*':
 			if (xa && ya)
 				return onnx_node_errf(n, errmsg, -ENOTSUP, "a product of two batch-sized dimensions is not supported");
-			d.a[i] = xa * yb + ya * xb, d.b[i] = xb * yb;
+			over = __builtin_mul_overflow(xa, yb, &p) | __builtin_mul_overflow(ya, xb, &q) |
+			       __builtin_add_overflow(p, q, &d.a[i]) | __builtin_mul_overflow(xb, yb, &d.b[i]);
 			break;
 		default:	/* '/': exact division by a constant only */
-			if (ya || yb == 0 || xa % yb || xb % yb)
+			if (ya || yb == 0 || (yb == -1 && (xa == INT64_MIN || xb == INT64_MIN)) ||
+			    xa % yb || xb % yb)
 				return onnx_node_errf(n, errmsg, -ENOTSUP, "only an exact division by a nonzero constant is supported");
 			d.a[i] = xa / yb, d.b[i] = xb / yb;
 			break;
 		}
+		if (over)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "value %d overflows 64 bits", i);
 	}
 	return bind(n, &d, errmsg);
 }

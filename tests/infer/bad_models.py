@@ -106,6 +106,32 @@ def build():
     graph_of('bad_shape_output', [N('Shape', ['x'], ['y'], name='shape')])
     graph_of('bad_shape_reader', [N('Shape', ['x'], ['s'], name='shape'), N('Relu', ['s'], ['y'], name='act')])
     graph_of('bad_cast_float', [N('Shape', ['x'], ['s']), N('Cast', ['s'], ['y'], name='cast', to=1)])
+    # Found by review: arithmetic that overflows, a target that is a size at
+    # some batches only, a Clip that is never >= 0, pads past any size,
+    # a Pad reusing a name.
+    graph_of('bad_div_min', [N('Div', ['lo', 'm1'], ['q'], name='div'), N('Reshape', ['x', 'q'], ['y'])],
+             build=lambda m: (m.init('lo', np.array([-2 ** 63], np.int64)),
+                              m.init('m1', np.array([-1], np.int64))))
+    graph_of('bad_mul_overflow', [N('Shape', ['x'], ['s']), N('Mul', ['s', 'big'], ['t'], name='mul'),
+                                  N('Reshape', ['x', 't'], ['y'])],
+             build=lambda m: m.init('big', np.array(2 ** 61, np.int64)))
+    graph_of('bad_reshape_nonlinear', [N('Shape', ['x'], ['s']), N('Gather', ['s', 'i0'], ['n']),
+                                       N('Unsqueeze', ['n', 'ax0'], ['n1']),
+                                       N('Mul', ['n1', 'three'], ['n3']), N('Sub', ['n3', 'three'], ['k']),
+                                       N('Concat', ['n1', 'k', 'm1'], ['t'], axis=0),
+                                       N('Reshape', ['x', 't'], ['y'], name='rs')],
+             dynamic=True,
+             build=lambda m: (shape_of(m), m.init('three', np.array([3], np.int64)),
+                              m.init('m1', np.array([-1], np.int64))))
+    graph_of('bad_clip_negative', [N('Clip', ['x', 'zero', 'm1'], ['c']), N('Pad', ['c', 'pads'], ['p']),
+                                   N('MaxPool', ['p'], ['y'], name='pool', kernel_shape=[2, 2], strides=[2, 2])],
+             build=lambda m: (pads(m, 0, 0, 1, 1, 0, 0, 1, 1), m.init('zero', np.array(0, np.float32)),
+                              m.init('m1', np.array(-1, np.float32))))
+    padded('bad_pad_huge', [N('Conv', ['p', 'w'], ['y'], name='conv1')], pad=(0, 0, 2 ** 62, 0, 0, 0, 0, 0),
+           build=lambda m: m.weight('w', 4, 3, 3, 3))
+    graph_of('bad_pad_name', [N('Shape', ['x'], ['s']), N('Pad', ['x', 'pads'], ['s'], name='pad'),
+                              N('Relu', ['x'], ['y'])],
+             build=lambda m: pads(m, 0, 0, 1, 1, 0, 0, 1, 1))
     graph_of('bad_dtype', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
              build=lambda m: m.inits.append(numpy_helper.from_array(np.zeros((4, 3, 3, 3)), 'w')))
 

@@ -387,7 +387,7 @@ static const char *const model_names[] = {
 	"pad_avgpool", "pad_avgpool_include", "pad_pad_conv",
 	"reducemean_keep", "reducemean_flat", "reducemean_opset18", "keras_resnet_like",
 	"flatten_by_shape_opset11", "flatten_by_shape_opset13", "flatten_by_slice",
-	"reshape_by_products", "reshape_by_quotient",
+	"reshape_by_products", "reshape_by_quotient", "reshape_by_slice_edges", "pad_zero_gap",
 };
 
 int main(int argc, char **argv)

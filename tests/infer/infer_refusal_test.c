@@ -81,6 +81,12 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_shape_output", { "output 'y' is a list of dimensions" } },
 	{ "bad_shape_reader", { "node 'act'", "input 's' is a list of dimensions computed at load" } },
 	{ "bad_cast_float", { "node 'cast'", "only a Cast of a list of dimensions to int64" } },
+	{ "bad_div_min", { "node 'div'", "only an exact division" } },
+	{ "bad_mul_overflow", { "node 'mul'", "overflows 64 bits" } },
+	{ "bad_reshape_nonlinear", { "node 'rs'", "shape entry 1 (3*N-3) is not a positive size at every batch" } },
+	{ "bad_clip_negative", { "node 'pool'", "never negative" } },
+	{ "bad_pad_huge", { "node 'pad'", "pads above 1048576" } },
+	{ "bad_pad_name", { "node 'pad'", "output 's' is defined twice" } },
 };
 
 static void test_bad_model(void **state)

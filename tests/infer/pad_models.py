@@ -148,6 +148,13 @@ def build():
     w, b = m.conv('p2', 'y', 3, 4, 3)
     save(m, x, ref.conv2d(zero_pad(x, (1, 2, 1, 1)), w, b))
 
+    # A Pad of nothing is an Identity: any reader takes it.
+    m = Model('pad_zero_gap')
+    x = m.rand(2, 3, 5, 5)
+    pad_node(m, 'x', 'p', (0, 0, 0, 0), 13)
+    m.node('GlobalAveragePool', ['p'], ['y'])
+    save(m, x, ref.global_avgpool(x))
+
     reduce_mean('reducemean_keep', 13, [2, 3], 1)
     reduce_mean('reducemean_flat', 13, [3, 2], 0)
     reduce_mean('reducemean_opset18', 18, [-1, -2], 0)

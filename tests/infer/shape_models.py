@@ -109,9 +109,28 @@ def shape_div():
     save(m, x, x.reshape(2, 2, -1), dynamic=True)
 
 
+def slice_edges():
+    """A Slice with step INT64_MAX (one element, no overflow walking it) and
+    a list of none broadcast against one value ([] * [2] is [])."""
+    m = Model('reshape_by_slice_edges')
+    x = m.rand(2, 3, 4, 4)
+    m.node('Shape', ['x'], ['s'])
+    for name, v in (('z', [0]), ('one', [1]), ('four', [4]), ('big', [2 ** 63 - 1]),
+                    ('two', [2]), ('m1', [-1])):
+        m.init(name, np.array(v, np.int64))
+    m.node('Slice', ['s', 'z', 'one'], ['n'])
+    m.node('Slice', ['s', 'one', 'four', 'z', 'big'], ['c'])
+    m.node('Slice', ['s', 'four', 'four'], ['none'])
+    m.node('Mul', ['none', 'two'], ['none2'])
+    m.node('Concat', ['n', 'c', 'none2', 'm1'], ['target'], axis=0)
+    m.node('Reshape', ['x', 'target'], ['y'])
+    save(m, x, x.reshape(2, 3, 16), dynamic=True)
+
+
 def build():
     torch_view(11)
     torch_view(13)
     tf2onnx_flatten()
     shape_start_end()
     shape_div()
+    slice_edges()
