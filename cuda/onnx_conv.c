@@ -303,41 +303,6 @@ int onnx_globalavgpool(struct onnx_node *n, char **errmsg)
 	return 0;
 }
 
-/* ReduceMean's axes: an attribute before opset 18, an input since. */
-static int reduce_axes(const struct onnx_node *n, int64_t *axes, size_t *count, char **errmsg)
-{
-	const Onnx__AttributeProto *a;
-	struct onnx_tensor t;
-	int err = 0;
-
-	*count = 0;
-	if (n->ctx->opset < 18) {
-		if (!(a = onnx_attr_find(n, "axes")))
-			return 0;
-		if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
-			return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'axes' must be a list of ints");
-		if (a->n_ints > 4)
-			return onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W is supported (axes has %zu values)",
-					      a->n_ints);
-		if (a->n_ints)
-			memcpy(axes, a->ints, a->n_ints * sizeof(*axes));
-		*count = a->n_ints;
-		return 0;
-	}
-	if (!onnx_has_input(n, 1))
-		return 0;
-	if ((err = onnx_input_const(n, 1, ONNX__TENSOR_PROTO__DATA_TYPE__INT64, &t, errmsg)))
-		return err;
-	if (t.count > 4)
-		err = onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W is supported (axes has %lld values)",
-				     (long long)t.count);
-	else if (t.count)
-		memcpy(axes, t.i, (size_t)t.count * sizeof(*axes));
-	*count = (size_t)t.count;
-	onnx_tensor_release(&t);
-	return err;
-}
-
 /*
  * The mean over H and W of an NCHW value is GlobalAveragePool; with
  * keepdims=0 the [N, C, 1, 1] result is then flattened to [N, C]. Any
@@ -348,29 +313,29 @@ int onnx_reducemean(struct onnx_node *n, char **errmsg)
 	static const char *const legacy[] = { "axes", "keepdims", NULL };
 	static const char *const known[] = { "keepdims", "noop_with_empty_axes", NULL };
 	struct graph *g = n->ctx->g;
-	int64_t axes[4], keep, noop;
-	int err, node, x, seen = 0, gap, mid;
-	size_t count, i;
+	struct onnx_dims axes;
+	int64_t keep, noop;
+	int err, node, x, seen = 0, gap, mid, i;
 	char *name;
 
 	if ((err = onnx_attr_check(n, n->ctx->opset < 18 ? legacy : known, errmsg)) ||
 	    (err = onnx_attr_int(n, "keepdims", 1, &keep, errmsg)) ||
 	    (err = onnx_attr_int(n, "noop_with_empty_axes", 0, &noop, errmsg)) ||
 	    (err = onnx_one_output(n, errmsg)) ||
-	    (err = reduce_axes(n, axes, &count, errmsg)) ||
+	    (err = onnx_input_axes(n, 18, 1, &axes, errmsg)) ||
 	    (err = onnx_input_value(n, 0, &x, errmsg)))
 		return err;
-	for (i = 0; i < count; i++) {
-		int64_t a = axes[i] < 0 ? axes[i] + 4 : axes[i];
+	for (i = 0; i < axes.count; i++) {
+		int64_t a = axes.b[i] < 0 ? axes.b[i] + 4 : axes.b[i];
 
 		if (a == 2 || a == 3)
 			seen |= 1 << (a - 2);
 		else
 			seen = 4;
 	}
-	if (count != 2 || seen != 3)
+	if (axes.count != 2 || seen != 3)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W (axes 2 and 3 of a 4-D input) is supported%s",
-				      count == 0 && noop ? " (this one does nothing)" : count == 0 ? " (this one reduces every axis)" : "");
+				      axes.count ? "" : noop ? " (this one does nothing)" : " (this one reduces every axis)");
 	if (keep) {
 		if ((err = onnx_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
 			return err;

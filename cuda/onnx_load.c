@@ -94,6 +94,20 @@ int onnx_defined(const struct onnx_ctx *c, const char *name)
 	       onnx_find_pad(c, name) || onnx_find_dims(c, name);
 }
 
+int onnx_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (!(p = realloc(*arr, c * size)))
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
 int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
 		   char **errmsg)
 {
@@ -101,15 +115,8 @@ int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto
 		return graph_errf(errmsg, -EINVAL, "%s: an initializer has no name", c->g->name);
 	if (onnx_defined(c, name))
 		return graph_errf(errmsg, -EINVAL, "%s: '%s' is defined twice", c->g->name, name);
-	if (c->n_consts == c->cap_consts) {
-		size_t cap = c->cap_consts ? c->cap_consts * 2 : 64;
-		struct onnx_const *p = realloc(c->consts, cap * sizeof(*p));
-
-		if (!p)
-			return graph_errf(errmsg, -ENOMEM, "out of memory");
-		c->consts = p;
-		c->cap_consts = cap;
-	}
+	if (onnx_grow((void **)&c->consts, &c->cap_consts, c->n_consts, sizeof(*c->consts)))
+		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	c->consts[c->n_consts].name = name;
 	c->consts[c->n_consts].t = t;
 	c->n_consts++;
@@ -202,6 +209,18 @@ int onnx_one_output(const struct onnx_node *n, char **errmsg)
 	return 0;
 }
 
+int onnx_new_output(const struct onnx_node *n, const char **out, char **errmsg)
+{
+	int err;
+
+	if ((err = onnx_one_output(n, errmsg)))
+		return err;
+	*out = n->np->output[0];
+	if (onnx_defined(n->ctx, *out))
+		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", *out);
+	return 0;
+}
+
 int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
 	      char **errmsg)
 {
@@ -209,11 +228,8 @@ int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
 	const char *out;
 	int err, ni, v;
 
-	if ((err = onnx_one_output(n, errmsg)))
+	if ((err = onnx_new_output(n, &out, errmsg)))
 		return err;
-	out = n->np->output[0];
-	if (onnx_defined(n->ctx, out))
-		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", out);
 	ni = graph_add_node(g, op, n->name, n->op, n_in);
 	if (ni < 0)
 		return graph_errf(errmsg, -ENOMEM, "out of memory");

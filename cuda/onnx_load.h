@@ -117,6 +117,10 @@ int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
 		     struct onnx_tensor *t, char **errmsg);
 /* Refuse outputs past the first unless their names are empty. */
 int onnx_one_output(const struct onnx_node *n, char **errmsg);
+/* The node's one output, refused when already bound (onnx_defined). */
+int onnx_new_output(const struct onnx_node *n, const char **out, char **errmsg);
+/* Make room for element n of a loader array (doubling *cap); -ENOMEM. */
+int onnx_grow(void **arr, size_t *cap, size_t n, size_t size);
 /* Append a graph node for n and its output value; *node gets its index. */
 int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
 	      char **errmsg);
@@ -163,6 +167,10 @@ int onnx_dims_concat(struct onnx_node *n, char **errmsg);
 int onnx_dims_arith(struct onnx_node *n, char op, char **errmsg);
 int onnx_is_dims(const struct onnx_node *n, size_t idx);
 int onnx_input_dims(const struct onnx_node *n, size_t idx, struct onnx_dims *out, char **errmsg);
+/* An "axes" list: the attribute before opset since, input idx from then on;
+ * count 0 when absent. Constants only, at most ONNX_DIMS_MAX. */
+int onnx_input_axes(const struct onnx_node *n, int64_t since, size_t idx, struct onnx_dims *out,
+		    char **errmsg);
 const struct onnx_dims *onnx_find_dims(const struct onnx_ctx *c, const char *name);
 void onnx_dims_free(struct onnx_ctx *c);
 

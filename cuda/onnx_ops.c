@@ -253,8 +253,6 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 	if (t.rank != 1 || t.count < 1 || t.count > GRAPH_MAX_RANK)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "shape '%s' must be 1-D with 1 to %d values",
 				      n->np->input[1], GRAPH_MAX_RANK);
-	if ((err = unary(n, GRAPH_RESHAPE, &node, errmsg)))
-		return err;
 	/* An entry that grows with N must be a dimension (>= 1) at every N:
 	 * a 0 (copy) or -1 (infer) at some batches only would make the
 	 * layout change with the batch in a way two trial batches miss. */
@@ -262,6 +260,8 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 		if (t.a[i] && (t.a[i] < 0 || t.a[i] + t.b[i] < 1))
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "shape entry %d (%lld*N%+lld) is not a positive size at every batch",
 					      i, (long long)t.a[i], (long long)t.b[i]);
+	if ((err = unary(n, GRAPH_RESHAPE, &node, errmsg)))
+		return err;
 	r = &n->ctx->g->nodes[node].reshape;
 	r->kind = GRAPH_RESHAPE_SHAPE;
 	r->rank = t.count;
@@ -358,14 +358,13 @@ int onnx_constant(struct onnx_node *n, char **errmsg)
 {
 	static const char *const known[] = { "value", NULL };
 	const Onnx__AttributeProto *a;
+	const char *out;
 	int err;
 
-	if ((err = onnx_attr_check(n, known, errmsg)) || (err = onnx_one_output(n, errmsg)))
+	if ((err = onnx_attr_check(n, known, errmsg)) || (err = onnx_new_output(n, &out, errmsg)))
 		return err;
 	a = onnx_attr_find(n, "value");
 	if (!a || !a->t)
 		return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'value' must be a tensor");
-	if (onnx_defined(n->ctx, n->np->output[0]))
-		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", n->np->output[0]);
-	return onnx_add_const(n->ctx, n->np->output[0], a->t, errmsg);
+	return onnx_add_const(n->ctx, out, a->t, errmsg);
 }

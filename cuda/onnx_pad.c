@@ -60,6 +60,7 @@ static int spread(const struct onnx_node *n, const int64_t *pads, size_t count,
 		if (a < 0 || a > 3)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "axis %lld is out of range for a 4-D input",
 					      (long long)(axes ? axes[i] : (int64_t)i));
+		/* Bounded one by one so that the sums below cannot overflow. */
 		if (pads[i] < -ONNX_PAD_MAX || pads[i] > ONNX_PAD_MAX ||
 		    pads[n_axes + i] < -ONNX_PAD_MAX || pads[n_axes + i] > ONNX_PAD_MAX)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "pads above %d are not supported", ONNX_PAD_MAX);
@@ -150,20 +151,10 @@ int onnx_pad(struct onnx_node *n, char **errmsg)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "padding with %g is not supported (only zeros)", (double)value);
 	/* A Pad of a Pad: one border, the sum of both. */
 	if ((err = onnx_input_padded(n, 0, &x, inner, &from, errmsg)) ||
-	    (err = onnx_one_output(n, errmsg)))
+	    (err = onnx_new_output(n, &out, errmsg)))
 		return err;
-	out = n->np->output[0];
-	if (onnx_defined(c, out))
-		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", out);
-	if (c->n_pads == c->cap_pads) {
-		size_t cap = c->cap_pads ? c->cap_pads * 2 : 8;
-		struct onnx_pad *np = realloc(c->pads, cap * sizeof(*np));
-
-		if (!np)
-			return graph_errf(errmsg, -ENOMEM, "out of memory");
-		c->pads = np;
-		c->cap_pads = cap;
-	}
+	if (onnx_grow((void **)&c->pads, &c->cap_pads, c->n_pads, sizeof(*c->pads)))
+		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	p = &c->pads[c->n_pads];
 	p->node = strdup(n->name);
 	if (!p->node)

@@ -88,25 +88,15 @@ static int bind(const struct onnx_node *n, const struct onnx_dims *d, char **err
 	const char *out;
 	int err, i;
 
-	if ((err = onnx_one_output(n, errmsg)))
+	if ((err = onnx_new_output(n, &out, errmsg)))
 		return err;
-	out = n->np->output[0];
-	if (onnx_defined(c, out))
-		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", out);
 	for (i = 0; i < d->count; i++)
 		if (d->a[i] < -ONNX_DIMS_LIMIT || d->a[i] > ONNX_DIMS_LIMIT ||
 		    d->b[i] < -ONNX_DIMS_LIMIT || d->b[i] > ONNX_DIMS_LIMIT)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "value %d is beyond %lld, which no dimension reaches",
 					      i, (long long)ONNX_DIMS_LIMIT);
-	if (c->n_dims == c->cap_dims) {
-		size_t cap = c->cap_dims ? c->cap_dims * 2 : 8;
-		struct onnx_dims *p = realloc(c->dims, cap * sizeof(*p));
-
-		if (!p)
-			return graph_errf(errmsg, -ENOMEM, "out of memory");
-		c->dims = p;
-		c->cap_dims = cap;
-	}
+	if (onnx_grow((void **)&c->dims, &c->cap_dims, c->n_dims, sizeof(*c->dims)))
+		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	c->dims[c->n_dims] = *d;
 	c->dims[c->n_dims].name = out;
 	c->n_dims++;
@@ -202,31 +192,51 @@ int onnx_gather(struct onnx_node *n, char **errmsg)
 	return bind(n, &d, errmsg);
 }
 
+int onnx_input_axes(const struct onnx_node *n, int64_t since, size_t idx, struct onnx_dims *out,
+		    char **errmsg)
+{
+	const Onnx__AttributeProto *a;
+	int err, i;
+
+	memset(out, 0, sizeof(*out));
+	out->rank = 1;
+	if (n->ctx->opset < since) {
+		if (onnx_has_input(n, idx))
+			return onnx_node_errf(n, errmsg, -EINVAL, "axes is an attribute before opset %lld, not an input",
+					      (long long)since);
+		if (!(a = onnx_attr_find(n, "axes")))
+			return 0;
+		if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+			return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'axes' must be a list of ints");
+		if (a->n_ints > ONNX_DIMS_MAX)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "axes has %zu values; at most %d are supported",
+					      a->n_ints, ONNX_DIMS_MAX);
+		for (out->count = 0; out->count < (int)a->n_ints; out->count++)
+			out->b[out->count] = a->ints[out->count];
+		return 0;
+	}
+	if (!onnx_has_input(n, idx))
+		return 0;
+	if ((err = onnx_input_dims(n, idx, out, errmsg)))
+		return err;
+	for (i = 0; i < out->count; i++)
+		if (out->a[i])
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "axes must be constants");
+	return 0;
+}
+
 /* Unsqueeze and Squeeze between a scalar and a list of one, on axis 0. */
 static int squeeze(struct onnx_node *n, int to_rank, char **errmsg)
 {
 	static const char *const legacy[] = { "axes", NULL };
 	static const char *const none[] = { NULL };
-	struct onnx_dims d, axes = { 0 };
-	const Onnx__AttributeProto *a;
+	struct onnx_dims d, axes;
 	int err;
 
 	if ((err = onnx_attr_check(n, n->ctx->opset < 13 ? legacy : none, errmsg)) ||
-	    (err = onnx_input_dims(n, 0, &d, errmsg)))
+	    (err = onnx_input_dims(n, 0, &d, errmsg)) ||
+	    (err = onnx_input_axes(n, 13, 1, &axes, errmsg)))
 		return err;
-	if (n->ctx->opset < 13) {
-		if (onnx_has_input(n, 1))
-			return onnx_node_errf(n, errmsg, -EINVAL, "axes is an attribute before opset 13, not an input");
-		if ((a = onnx_attr_find(n, "axes"))) {
-			axes.count = (int)a->n_ints;
-			if (a->n_ints == 1)
-				axes.b[0] = a->ints[0];
-		}
-	} else if (onnx_has_input(n, 1) && (err = onnx_input_dims(n, 1, &axes, errmsg))) {
-		return err;
-	}
-	if (axes.count == 1 && axes.a[0])
-		return onnx_node_errf(n, errmsg, -ENOTSUP, "axes must be constants");
 	if (d.rank == to_rank || (to_rank == 0 && d.count != 1) ||
 	    axes.count > 1 || (axes.count == 1 && axes.b[0] != 0 && axes.b[0] != -1) ||
 	    (to_rank == 1 && axes.count != 1))

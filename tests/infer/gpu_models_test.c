@@ -341,17 +341,12 @@ int main(int argc, char **argv)
 	char why[512], **names;
 	int rc;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: %s [MODELDIR]\n", argv[0]);
-		return 2;
-	}
+	if ((rc = util_model_dir(argc, argv, INFER_MODELS_DIR, &model_dir)))
+		return rc;
 	if (infer_cuda_available(why, sizeof(why))) {
 		printf("no CUDA device: %s\n", why);
 		return 77;
 	}
-	model_dir = argc == 2 ? argv[1] : INFER_MODELS_DIR;
-	if ((rc = util_skip_if_generator_skipped(model_dir)))
-		return rc;
 	if ((n_manifest = util_read_manifest(model_dir, manifest, 256)) <= 0) {
 		fprintf(stderr, "%s/models.txt is missing or empty: run gen_models.py first\n",
 			model_dir);

@@ -228,13 +228,7 @@ int main(int argc, char **argv)
 	char **names;
 	int rc;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: %s [MODELDIR]\n", argv[0]);
-		return 2;
-	}
-	model_dir = argc == 2 ? argv[1] : INFER_MODELS_DIR;
-	rc = util_skip_if_generator_skipped(model_dir);
-	if (rc)
+	if ((rc = util_model_dir(argc, argv, INFER_MODELS_DIR, &model_dir)))
 		return rc;
 	tests = calloc(n_bad + n_fixed, sizeof(*tests));
 	names = calloc(n_bad, sizeof(*names));

@@ -76,6 +76,16 @@ uint64_t util_xorshift(uint64_t x)
 	return x;
 }
 
+int util_model_dir(int argc, char **argv, const char *def, const char **dir)
+{
+	if (argc > 2) {
+		fprintf(stderr, "usage: %s [MODELDIR]\n", argv[0]);
+		return 2;
+	}
+	*dir = argc == 2 ? argv[1] : def;
+	return util_skip_if_generator_skipped(*dir);
+}
+
 int util_skip_if_generator_skipped(const char *dir)
 {
 	char *path = util_path(dir, "SKIP");

@@ -20,6 +20,9 @@ uint64_t util_xorshift(uint64_t x);
 /* 77 (ctest's skip code) with the reason printed when the model generator
  * left dir/SKIP, else 0. */
 int util_skip_if_generator_skipped(const char *dir);
+/* The model directory of a test's command line, "[MODELDIR]" (def when
+ * absent): 0 with *dir set, 2 on a usage error, or 77 as above. */
+int util_model_dir(int argc, char **argv, const char *def, const char **dir);
 
 /* One line of dir/models.txt (written by gen_models.py): a model's name,
  * the batch it was generated at, and its tolerance. */
