@@ -83,9 +83,16 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 		goto fail;
 
 	if (e->opt.decision_log) {
-		e->decision_log = fopen(e->opt.decision_log, "ae");
+		/* 0640 whatever the umask: decisions are for the operator, not
+		 * for every local user (fopen would create it 0666 & ~umask). */
+		int fd = open(e->opt.decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
+			      0640);
+
+		e->decision_log = fd >= 0 ? fdopen(fd, "a") : NULL;
 		if (!e->decision_log) {
 			rc = -errno;
+			if (fd >= 0)
+				close(fd);
 			if (errmsg)
 				*errmsg = alloc_printf("decision log %s: %s", e->opt.decision_log,
 						       strerror(errno));
@@ -380,28 +387,43 @@ static void engine_on_post(evutil_socket_t fd, short what, void *arg)
 	engine_rearm(e);
 }
 
+/* The events live on the caller's base: they are freed before run returns,
+ * so that the caller may free its base before the engine. */
+static void engine_detach(struct scaled_engine *e)
+{
+	e->running = false;
+	if (e->timer_ev)
+		event_free(e->timer_ev);
+	if (e->post_ev)
+		event_free(e->post_ev);
+	e->timer_ev = e->post_ev = NULL;
+	e->base = NULL;
+}
+
 int scaled_engine_run(struct scaled_engine *e, struct event_base *base)
 {
 	int rc;
 
-	if (e->opt.virtual_clock || !e->loaded)
+	if (e->opt.virtual_clock || !e->loaded || e->base)
 		return -EINVAL;
-	if (pipe2(e->post_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+	if (e->post_pipe[0] < 0 && pipe2(e->post_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
 		return -errno;
 	e->base = base;
 	e->timer_ev = evtimer_new(base, engine_on_timer, e);
 	e->post_ev = event_new(base, e->post_pipe[0], EV_READ | EV_PERSIST, engine_on_post, e);
-	if (!e->timer_ev || !e->post_ev || event_add(e->post_ev, NULL) < 0)
+	if (!e->timer_ev || !e->post_ev || event_add(e->post_ev, NULL) < 0) {
+		engine_detach(e);
 		return -ENOMEM;
+	}
 	rc = engine_schedule_all(e);
-	if (rc < 0)
+	if (rc < 0) {
+		engine_detach(e);
 		return rc;
+	}
 	e->running = true;
 	engine_rearm(e);
 	rc = event_base_dispatch(base);
-	e->running = false;
-	event_del(e->timer_ev);
-	event_del(e->post_ev);
+	engine_detach(e);
 	return rc < 0 ? -EIO : 0;
 }
 
@@ -449,7 +471,9 @@ int scaled_engine_tick_all(struct scaled_engine *e)
 		if (e->instances[i]->role == SCALED_ROLE_TARGET)
 			engine_instance_run(e->instances[i]);
 	engine_drain_posts(e);
+	e->record_quiet = true;
 	for (i = 0; i < e->n_groups; i++)
 		engine_group_tick(e->groups[i]);
+	e->record_quiet = false;
 	return 0;
 }

@@ -83,6 +83,7 @@ struct group {
 	struct sched_task *task;
 	uint64_t pending_token;
 	uint64_t pending_seq;           /* decision awaiting its outcome */
+	bool want_failed;               /* view.wanted is a failed action's target */
 };
 
 struct post_item {
@@ -118,6 +119,7 @@ struct scaled_engine {
 	uint64_t decision_seq;
 	uint64_t token_seq;
 	FILE *decision_log;
+	bool record_quiet;              /* tick_all (--once): quiet ticks too */
 	scaled_decision_fn on_decision;
 	void *on_decision_arg;
 
@@ -150,6 +152,9 @@ void engine_schedule_group(struct group *g);
 int engine_schedule_all(struct scaled_engine *e);
 void engine_instance_run(void *arg); /* one collect or poll, now */
 void engine_group_tick(struct group *g);
+/* Bring g's view (what its own and other groups' policies read) up to date
+ * with its state: capacity, wanted, shortfall. After every change of state. */
+void engine_group_sync(struct group *g);
 
 /* engine_host.c */
 extern const struct scaled_host engine_host;

@@ -159,6 +159,7 @@ static void host_report_target(struct scaled_instance *inst,
 		/* The first report tells the engine where the target stands. */
 		if (gs->desired < 0)
 			gs->desired = st.desired >= 0 ? st.desired : (st.current >= 0 ? st.current : 0);
+		engine_group_sync(inst->group);
 	}
 }
 

@@ -97,6 +97,23 @@ int engine_schedule_all(struct scaled_engine *e)
 
 /* ------------------------------------------------------------ decisions -- */
 
+void engine_group_sync(struct group *g)
+{
+	struct policy_group *v = &g->view;
+	int shortfall;
+
+	v->current = g->st.current;
+	v->desired = g->st.desired;
+	v->starting = g->st.starting;
+	v->stopping = g->st.stopping;
+	if (!g->want_failed)
+		v->wanted = g->st.desired;
+	shortfall = g->st.current >= 0 && v->wanted > g->st.current ? v->wanted - g->st.current : 0;
+	if (shortfall > 0 && v->shortfall == 0)
+		v->short_since_ms = clock_now(&g->e->clock);
+	v->shortfall = shortfall;
+}
+
 static void engine_emit(struct scaled_engine *e, const struct scaled_decision *d)
 {
 	char *json;
@@ -159,10 +176,18 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 			g->st.desired = g->st.pending_from;
 		return;
 	}
-	group_action_done(&g->st, d, clock_now(&e->clock), status == 0);
+	group_action_done(&g->st, d, status == 0);
 	d->outcome = status == 0 ? SCALED_OUTCOME_OK : SCALED_OUTCOME_FAILED;
 	snprintf(d->outcome_msg, sizeof d->outcome_msg, "%s",
 		 msg ? msg : status == 0 ? "" : strerror(-status));
+	/* Other groups see the failure: the capacity it could not reach stays
+	 * wanted (and counts in the shortfall) until a tick stops asking. */
+	g->view.last_action = scaled_outcome_name(d->outcome);
+	g->want_failed = status < 0;
+	g->view.wanted = d->desired;
+	snprintf(g->view.last_error, sizeof g->view.last_error, "%s",
+		 status < 0 ? d->outcome_msg : "");
+	engine_group_sync(g);
 	if (status < 0) {
 		d->bound_by = SCALED_STAGE_ACT;
 		snprintf(d->bound_reason, sizeof d->bound_reason, "target %.60s: %.80s", in->name,
@@ -187,6 +212,9 @@ static void engine_act(struct group *g, struct scaled_decision *d)
 	g->pending_seq = d->seq;
 	g->st.action_pending = true;
 	g->st.pending_from = d->desired_before;
+	g->view.last_action = scaled_outcome_name(SCALED_OUTCOME_PENDING);
+	g->view.last_error[0] = '\0';
+	g->want_failed = false;
 	/* apply() may call apply_done before returning: d must be in the ring
 	 * already (it is), and nothing below may touch it after a success. */
 	rc = t->kind->apply(t->state, &want, g->pending_token, err, sizeof err);
@@ -202,7 +230,7 @@ void engine_group_tick(struct group *g)
 	struct scaled_proposal props[SCALED_MAX_PROPOSALS];
 	struct scaled_decision d;
 	struct scaled_decision *kept;
-	bool missing = false;
+	bool missing = false, record;
 	int64_t now = clock_now(&e->clock);
 	size_t i;
 
@@ -211,10 +239,7 @@ void engine_group_tick(struct group *g)
 			  g->target->name);
 		return;
 	}
-	g->view.current = g->st.current;
-	g->view.desired = g->st.desired;
-	g->view.starting = g->st.starting;
-	g->view.stopping = g->st.stopping;
+	engine_group_sync(g);
 	e->penv.now_ms = now;
 	for (i = 0; i < g->n_policies; i++)
 		policy_api_call(e->sb, &e->penv, &g->view, g->policies[i].ref, g->policies[i].name,
@@ -224,7 +249,15 @@ void engine_group_tick(struct group *g)
 			missing = true;
 
 	d.n_proposals = 0;
-	if (!group_decide(&g->cfg, &g->st, now, props, g->n_policies, missing, &d))
+	record = group_decide(&g->cfg, &g->st, now, props, g->n_policies, missing, &d);
+	if (d.desired == d.desired_before)
+		g->want_failed = false; /* no action: a failed target is no longer asked for */
+	if (d.outcome == SCALED_OUTCOME_DRY_RUN) {
+		g->view.last_action = scaled_outcome_name(SCALED_OUTCOME_DRY_RUN);
+		g->view.last_error[0] = '\0';
+	}
+	engine_group_sync(g);
+	if (!record && !e->record_quiet)
 		return;
 	d.seq = ++e->decision_seq;
 	d.time_ms = now;

@@ -624,8 +624,7 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 	return v != base || failed || group_clamp_value(cfg, raw) != base;
 }
 
-void group_action_done(struct group_state *st, const struct scaled_decision *d,
-		       int64_t now_ms, bool ok)
+void group_action_done(struct group_state *st, const struct scaled_decision *d, bool ok)
 {
 	if (!st->action_pending)
 		return;
@@ -634,5 +633,7 @@ void group_action_done(struct group_state *st, const struct scaled_decision *d,
 		st->desired = d->desired_before;
 		return;
 	}
-	group_remember_change(st, now_ms, d->desired_before, d->desired);
+	/* Timed from the tick that decided it, not from when the target
+	 * answered: with cooldown = every, the next tick may act again. */
+	group_remember_change(st, d->time_ms, d->desired_before, d->desired);
 }

@@ -41,7 +41,8 @@
  *  5 cooldown a scale-up is refused until cooldown_up has passed since the
  *            last successful scale-up; a scale-down is refused until
  *            cooldown_down has passed since the last successful action in
- *            either direction (refused while now - last < cooldown).
+ *            either direction (refused while now - last < cooldown). An
+ *            action's time is that of the tick that decided it.
  *  6 rate    within the trailing rate_period (changes at t > now - period),
  *            the change in one direction is at most max(rate_count,
  *            ceil(rate_percent% of the capacity at the period's start)) (the
@@ -170,12 +171,13 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		  bool inputs_missing, struct scaled_decision *d);
 
 /* Stage 9's answer: the apply of decision d finished. On success the change
- * is remembered for cooldown and rate limits (at now_ms); on failure
+ * is remembered for cooldown and rate limits at d->time_ms, the time of the
+ * tick that decided it (so a cooldown equal to the group's `every` lets
+ * the next tick act; how long the target took does not count); on failure
  * st->desired goes back to d->desired_before so the next tick tries again.
  * Either way the action is no longer pending. Ignored when no action is
  * pending (a duplicate report, or a DRY_RUN decision, which group_decide
  * already remembered). Never allocates: group_decide reserved the room. */
-void group_action_done(struct group_state *st, const struct scaled_decision *d,
-		       int64_t now_ms, bool ok);
+void group_action_done(struct group_state *st, const struct scaled_decision *d, bool ok);
 
 #endif

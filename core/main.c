@@ -24,7 +24,9 @@ static void usage(FILE *f)
 	      "  -c, --config FILE     the farm to run\n"
 	      "      --check           load and validate everything, print a summary, exit\n"
 	      "      --dry-run         decide and record, never act\n"
-	      "      --once            one tick of every group, print the decisions, exit\n"
+	      "      --once            one tick of every group, print every group's decision\n"
+	      "                        (quiet ones too) without acting, exit\n"
+	      "      --apply           with --once: act on the decisions too\n"
 	      "      --plugin-dir DIR  look for plugins in DIR first (repeatable)\n"
 	      "      --decision-log F  append every decision to F as JSON lines\n"
 	      "      --log-level L     error, warn, info (default) or debug\n"
@@ -96,12 +98,14 @@ out:
 
 int main(int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_DRY_RUN, OPT_ONCE, OPT_PLUGIN_DIR, OPT_LOG_LEVEL, OPT_DLOG };
+	enum { OPT_CHECK = 256, OPT_DRY_RUN, OPT_ONCE, OPT_APPLY, OPT_PLUGIN_DIR, OPT_LOG_LEVEL,
+	       OPT_DLOG };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "apply", no_argument, NULL, OPT_APPLY },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 		{ "decision-log", required_argument, NULL, OPT_DLOG },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -113,7 +117,7 @@ int main(int argc, char **argv)
 	struct scaled_engine *e = NULL;
 	const char *config = NULL;
 	char *plugin_dirs = NULL, *err = NULL, *summary = NULL;
-	int check = 0, once = 0, c, rc, status = 0;
+	int check = 0, once = 0, apply = 0, c, rc, status = 0;
 
 	scaled_options_init(&opts);
 	while ((c = getopt_long(argc, argv, "c:Vh", longopts, NULL)) != -1) {
@@ -129,6 +133,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ONCE:
 			once = 1;
+			break;
+		case OPT_APPLY:
+			apply = 1;
 			break;
 		case OPT_PLUGIN_DIR: {
 			char *joined = plugin_dirs ? alloc_printf("%s:%s", plugin_dirs, optarg)
@@ -171,6 +178,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SCALED_EXIT_CONFIG;
 	}
+	if (apply && !once) {
+		fprintf(stderr, "scaled: --apply goes with --once (a running daemon always acts; "
+			"--dry-run keeps it from acting)\n");
+		usage(stderr);
+		return SCALED_EXIT_CONFIG;
+	}
+	/* --once is a preview: decide, record, never act, unless --apply. */
+	if (once && !apply)
+		opts.dry_run = 1;
 	signal(SIGPIPE, SIG_IGN);
 	opts.plugin_path = plugin_dirs;
 

@@ -45,6 +45,11 @@ enum {
 	GF_STARTING,
 	GF_STOPPING,
 	GF_NOW,
+	GF_WANTED,
+	GF_SHORTFALL,
+	GF_SHORT_FOR,
+	GF_LAST_ACTION,
+	GF_LAST_ERROR,
 };
 
 static struct policy_env *env_of(lua_State *L)
@@ -180,6 +185,19 @@ static int l_group_field(lua_State *L)
 	case GF_MAX: lua_pushinteger(L, g->max); break;
 	case GF_STARTING: lua_pushinteger(L, g->starting); break;
 	case GF_STOPPING: lua_pushinteger(L, g->stopping); break;
+	case GF_WANTED: lua_pushinteger(L, g->wanted); break;
+	case GF_SHORTFALL: lua_pushinteger(L, g->shortfall); break;
+	case GF_SHORT_FOR:
+		lua_pushnumber(L, g->shortfall > 0 && env->now_ms > g->short_since_ms
+			       ? (lua_Number)(env->now_ms - g->short_since_ms) / 1000.0 : 0.0);
+		break;
+	case GF_LAST_ACTION: lua_pushstring(L, g->last_action ? g->last_action : "none"); break;
+	case GF_LAST_ERROR:
+		if (g->last_error[0])
+			lua_pushstring(L, g->last_error);
+		else
+			lua_pushnil(L);
+		break;
 	default: lua_pushnumber(L, (lua_Number)env->now_ms / 1000.0); break;
 	}
 	return 1;
@@ -486,7 +504,8 @@ static void policy_api_closure(lua_State *L, const char *key, lua_CFunction fn,
 static int policy_api_setup(lua_State *L)
 {
 	static const char *const fields[] = { "name", "current", "desired", "min", "max",
-					      "starting", "stopping", "now", NULL };
+					      "starting", "stopping", "now", "wanted", "shortfall",
+					      "short_for", "last_action", "last_error", NULL };
 	static const luaL_Reg group_methods[] = {
 		{ "set", l_group_set }, { "change", l_group_change },
 		{ "percent", l_group_percent }, { "hold", l_group_hold },

@@ -5,6 +5,11 @@
  *
  *   g.name g.current g.desired g.min g.max g.starting g.stopping  (numbers)
  *   g.now                          engine clock, seconds since the epoch (float)
+ *   g.wanted g.shortfall g.short_for  what the group last tried to reach,
+ *                                  how many units it lacks, for how many seconds
+ *   g.last_action g.last_error     outcome of the last action sent ("none",
+ *                                  "pending", "ok", "failed", "dry_run") and
+ *                                  its message when it failed (else nil)
  *   g:set(n, reason)               propose an absolute count
  *   g:change(n, reason)            propose desired + n
  *   g:percent(p, reason)           propose desired changed by p percent
@@ -61,6 +66,15 @@ struct series_store;
 struct policy_group {
 	const char *name;
 	int current, desired, min, max, starting, stopping;
+	/* What other groups need to cover for this one (engine_group_sync):
+	 * wanted is desired, or the capacity a failed action tried to reach
+	 * until a tick stops asking for it; shortfall = wanted - current when
+	 * positive (0 while current is unknown), short since short_since_ms. */
+	int wanted, shortfall;
+	int64_t short_since_ms;
+	const char *last_action;             /* outcome name of the last action sent
+	                                        (scaled_outcome_name); NULL: "none" */
+	char last_error[SCALED_REASON_MAX];  /* its message when it failed, else "" */
 	int view_ref; /* LUA_NOREF (or 0) until policy_api_push_group makes the view */
 };
 

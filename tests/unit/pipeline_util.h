@@ -62,9 +62,10 @@ static inline void done_change(struct group_state *st, int64_t t, int from, int 
 	memset(&d, 0, sizeof(d));
 	d.desired_before = from;
 	d.desired = to;
+	d.time_ms = t;
 	st->action_pending = true;
 	st->pending_from = from;
-	group_action_done(st, &d, t, true);
+	group_action_done(st, &d, true);
 }
 
 #endif

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -175,6 +177,77 @@ static void test_failed_action_rolls_back(void **state)
 	scaled_engine_free(e);
 }
 
+/* A spot group whose target refuses to grow: another group sees the
+ * failure, what the spot group wanted and for how long it has been short,
+ * and covers the gap; when the spot group stops asking, the gap closes. */
+static void test_failure_visible_to_other_groups(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 'st' { kind = 'sim', start = 2, fail_above = 3 }\n"
+		"target 'ot' { kind = 'sim', start = 0 }\n"
+		"group 'spot' { target = 'st', max = 8, every = '10s',\n"
+		"  policy = function(g)\n"
+		"    if g.now < 1700000035 then return g:set(6, 'six') end\n"
+		"    return g:hold('calm')\n"
+		"  end }\n"
+		"group 'backup' { target = 'ot', max = 8, every = '10s', stabilization = { down = '0s' },\n"
+		"  policy = function(g)\n"
+		"    local s = g:group('spot')\n"
+		"    if s.shortfall > 0 and s.short_for < 10 then return g:hold('wait') end\n"
+		"    return g:set(s.shortfall, string.format('%s|%s|%d|%d|%.0f', s.last_action,\n"
+		"      s.last_error and 'err' or 'noerr', s.wanted, s.current, s.short_for))\n"
+		"  end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load(farm, 0, &seen);
+	const struct scaled_decision *d = NULL;
+	int i;
+
+	(void)state;
+	/* Ticks at 10 s and 20 s: spot fails twice; backup at 20 s sees it. */
+	assert_int_equal(scaled_engine_step(e, T0 + 25000), 0);
+	assert_int_equal(desired(e, "spot"), 2);
+	assert_int_equal(desired(e, "backup"), 4);
+	for (i = 0; i < seen.n && i < 64; i++)
+		if (strcmp(seen.last[i].group, "backup") == 0)
+			d = &seen.last[i];
+	if (!d)
+		fail_msg("no decision of group backup");
+	assert_int_equal(d->desired, 4);
+	assert_string_equal(d->proposals[0].reason, "failed|err|6|2|10");
+	/* At 40 s spot holds: it no longer wants 6, so nothing is short. */
+	assert_int_equal(scaled_engine_step(e, T0 + 45000), 0);
+	assert_int_equal(desired(e, "backup"), 0);
+	scaled_engine_free(e);
+}
+
+/* The decision log is the operator's: 0640 even under umask 000. */
+static void test_decision_log_mode(void **state)
+{
+	char dir[] = "/tmp/scaled-dlog.XXXXXX", path[64];
+	struct scaled_options o;
+	struct scaled_engine *e = NULL;
+	struct stat st;
+	char *err = NULL;
+	mode_t old;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/decisions.jsonl", dir);
+	scaled_options_init(&o);
+	o.virtual_clock = 1;
+	o.log_level = SCALED_LOG_ERROR;
+	o.decision_log = path;
+	old = umask(0);
+	assert_int_equal(scaled_engine_new(&o, &e, &err), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	scaled_engine_free(e);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_dry_run_never_acts(void **state)
 {
 	static const char farm[] =
@@ -300,6 +373,8 @@ int main(void)
 		cmocka_unit_test(test_bad_policies_do_not_stop_others),
 		cmocka_unit_test(test_decision_completed_by_target),
 		cmocka_unit_test(test_failed_action_rolls_back),
+		cmocka_unit_test(test_failure_visible_to_other_groups),
+		cmocka_unit_test(test_decision_log_mode),
 		cmocka_unit_test(test_dry_run_never_acts),
 		cmocka_unit_test(test_stale_input_holds),
 		cmocka_unit_test(test_missing_input_refuses_scale_in),

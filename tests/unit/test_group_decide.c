@@ -223,26 +223,27 @@ static void test_action_success(void **state)
 	assert_true(group_decide(&cfg, &st, 1000, p, 1, false, &d));
 	st.action_pending = true; /* as the engine does when it sends it */
 	st.pending_from = d.desired_before;
-	group_action_done(&st, &d, 4000, true);
+	/* the target answers 3 s later: the cooldown still counts from the
+	 * tick that decided (1000), so cooldown = every lets the next tick act */
+	group_action_done(&st, &d, true);
 	assert_false(st.action_pending);
 	assert_int_equal(st.desired, 6);
-	assert_int_equal(st.last_up_ms, 4000);
+	assert_int_equal(st.last_up_ms, 1000);
 	assert_int_equal(st.last_down_ms, GROUP_NEVER);
 	assert_int_equal(st.changes.len, 1);
-	assert_int_equal(st.changes.v[0].t_ms, 4000);
+	assert_int_equal(st.changes.v[0].t_ms, 1000);
 	assert_int_equal(st.changes.v[0].value, 3);
 	assert_int_equal(st.changes.v[0].delta, 3);
-	/* cooldown counts from the success */
-	assert_true(group_decide(&cfg, &st, 33999, more, 1, false, &d));
+	assert_true(group_decide(&cfg, &st, 30999, more, 1, false, &d));
 	assert_int_equal(d.bound_by, SCALED_STAGE_COOLDOWN);
 	assert_string_equal(d.bound_reason, "cooldown: scale-up refused, 29.999s of 30s since last scale-up");
 	assert_int_equal(d.desired, 6);
-	assert_true(group_decide(&cfg, &st, 34000, more, 1, false, &d));
+	assert_true(group_decide(&cfg, &st, 31000, more, 1, false, &d));
 	assert_int_equal(d.desired, 8);
 	assert_int_equal(d.outcome, SCALED_OUTCOME_PENDING);
 	/* a report with nothing in flight changes nothing */
-	group_action_done(&st, &d, 35000, true);
-	assert_int_equal(st.last_up_ms, 4000);
+	group_action_done(&st, &d, true);
+	assert_int_equal(st.last_up_ms, 1000);
 	assert_int_equal(st.changes.len, 1);
 	group_state_free(&st);
 }
@@ -261,7 +262,7 @@ static void test_action_failure_rolls_back(void **state)
 	assert_int_equal(st.desired, 6);
 	st.action_pending = true;
 	st.pending_from = 3;
-	group_action_done(&st, &d, 2000, false);
+	group_action_done(&st, &d, false);
 	assert_false(st.action_pending);
 	assert_int_equal(st.desired, 3);
 	assert_int_equal(st.last_up_ms, GROUP_NEVER);
@@ -530,7 +531,7 @@ static void test_scenario(void **state)
 		if (d.outcome == SCALED_OUTCOME_PENDING) {
 			st.action_pending = true;
 			st.pending_from = d.desired_before;
-			group_action_done(&st, &d, ticks[i].t, true);
+			group_action_done(&st, &d, true);
 		}
 	}
 	group_state_free(&st);
@@ -555,7 +556,7 @@ static void test_history_bounded(void **state)
 		group_decide(&cfg, &st, t, p, 1, false, &d);
 		if (d.outcome == SCALED_OUTCOME_PENDING) {
 			st.action_pending = true;
-			group_action_done(&st, &d, t, true);
+			group_action_done(&st, &d, true);
 		}
 		/* 300 s window at one value per 10 s; changes within 60 s */
 		assert_true(st.recs.len <= 30);
