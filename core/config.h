@@ -1,10 +1,11 @@
 /*
  * config.h - turning farm.lua into engine objects.
  *
- * config.c defines the farm's declaration functions (plugin, source, target,
- * group) and runs the farm chunk; config_values.c validates a Lua table
- * against a key table (struct scaled_key) into typed values. Every error
- * names "file:line:", the declaration and the key.
+ * config.c defines the farm's declaration functions (plugin, source,
+ * target) and runs the farm chunk; config_group.c defines group;
+ * config_common.c holds what the declarations share; config_values.c
+ * validates a Lua table against a key table (struct scaled_key) into typed
+ * values. Every error names "file:line:", the declaration and the key.
  */
 #ifndef SCALED_CONFIG_H
 #define SCALED_CONFIG_H
@@ -14,6 +15,21 @@
 #include <lua.h>
 
 #include "scaled/plugin.h"
+
+struct scaled_engine;
+
+/* config_common.c. A declaration's C closure has the engine as upvalue 1
+ * (and, once curried, its name as upvalue 2). */
+struct scaled_engine *config_engine(lua_State *L);
+/* Raise "file:line: what "name": msg" (does not return). */
+int config_fail(lua_State *L, const char *what, const char *name, const char *msg);
+/* Check the name at idx: 1..SCALED_NAME_MAX-1 of [A-Za-z0-9_-]; raises. */
+int config_check_name(lua_State *L, const char *what, int idx);
+/* what "name" returns body closed over (engine, name). */
+int config_curry(lua_State *L, const char *what, lua_CFunction body);
+
+/* config_group.c: the group declaration, group "name" { ... } */
+int config_group_declare(lua_State *L);
 
 /* Validate the table at stack index idx against keys[0..n) into out[0..n):
  * unknown keys (with a "did you mean" hint), wrong types, missing required
