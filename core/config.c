@@ -33,7 +33,7 @@
 
 static int l_plugin(lua_State *L)
 {
-	struct scaled_engine *e = config_engine(L);
+	struct scaled_engine *e = config_engine(L, "plugin");
 	char buf[CONFIG_ERR_MAX];
 	char *err = NULL;
 	const char *name;
@@ -76,8 +76,8 @@ static const struct scaled_key config_target_keys[] = {
 
 static int config_declare_instance(lua_State *L, enum scaled_role role)
 {
-	struct scaled_engine *e = config_engine(L);
 	const char *what = role == SCALED_ROLE_SOURCE ? "source" : "target";
+	struct scaled_engine *e = config_engine(L, what);
 	const char *name = lua_tostring(L, lua_upvalueindex(2));
 	const struct scaled_key *core_keys = role == SCALED_ROLE_SOURCE ? config_source_keys
 									  : config_target_keys;
@@ -215,7 +215,9 @@ int config_run(struct scaled_engine *e, const char *chunkname, char **errmsg)
 		lua_setglobal(L, r->name);
 	}
 	sandbox_set_deadline_ms(sb, CONFIG_DEADLINE_MS);
+	sandbox_set_declaring(sb, true);
 	rc = sandbox_pcall(sb, 0, 0, &msg);
+	sandbox_set_declaring(sb, false);
 	sandbox_set_deadline_ms(sb, e->opt.lua_deadline_ms);
 	/* Declarations exist only while the farm runs. */
 	for (r = decls; r->name; r++) {

@@ -19,8 +19,9 @@
 struct scaled_engine;
 
 /* config_common.c. A declaration's C closure has the engine as upvalue 1
- * (and, once curried, its name as upvalue 2). */
-struct scaled_engine *config_engine(lua_State *L);
+ * (and, once curried, its name as upvalue 2). config_engine raises "what()
+ * is a declaration ..." unless the farm file is loading (config_run). */
+struct scaled_engine *config_engine(lua_State *L, const char *what);
 /* Raise "file:line: what "name": msg" (does not return). */
 int config_fail(lua_State *L, const char *what, const char *name, const char *msg);
 /* Check the name at idx: 1..SCALED_NAME_MAX-1 of [A-Za-z0-9_-]; raises. */

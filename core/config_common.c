@@ -10,10 +10,18 @@
 
 #include "config.h"
 #include "engine.h"
+#include "sandbox.h"
 
-struct scaled_engine *config_engine(lua_State *L)
+/* The guard lives here, in every declaration, and not only in removing the
+ * globals: a farm can keep `source` in a local and call it from a policy. */
+struct scaled_engine *config_engine(lua_State *L, const char *what)
 {
-	return lua_touserdata(L, lua_upvalueindex(1));
+	struct scaled_engine *e = lua_touserdata(L, lua_upvalueindex(1));
+
+	if (!e || !sandbox_declaring(e->sb))
+		luaL_error(L, "%s() is a declaration: it works only while the farm file loads, "
+			   "not from a policy", what);
+	return e;
 }
 
 /* Raise "file:line: what "name": message" from a declaration. */
@@ -43,6 +51,7 @@ int config_check_name(lua_State *L, const char *what, int idx)
 /* source "name" returns the function that takes the table. */
 int config_curry(lua_State *L, const char *what, lua_CFunction body)
 {
+	config_engine(L, what);
 	config_check_name(L, what, 1);
 	lua_pushvalue(L, lua_upvalueindex(1)); /* engine */
 	lua_pushvalue(L, 1);                   /* name */

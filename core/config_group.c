@@ -282,7 +282,7 @@ static int config_group_simple(lua_State *L, struct scaled_value *v, char *err, 
 
 static int l_group_body(lua_State *L)
 {
-	struct scaled_engine *e = config_engine(L);
+	struct scaled_engine *e = config_engine(L, "group");
 	const char *name = lua_tostring(L, lua_upvalueindex(2));
 	struct scaled_value v[CONFIG_GROUP_SIMPLE];
 	char err[CONFIG_ERR_MAX] = "";

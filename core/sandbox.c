@@ -43,6 +43,7 @@ struct sandbox {
 	int64_t deadline_ns; /* stopwatch time after which the hook raises */
 	bool timed_out;      /* the hook fired during the current call */
 	int depth;           /* nested sandbox_pcall calls */
+	bool declaring;      /* the farm file runs: declarations allowed */
 	char *policy_dir, *farm_dir;
 };
 
@@ -198,6 +199,16 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms)
 {
 	sb->deadline_ms = deadline_ms > 0 ? deadline_ms : SANDBOX_DEFAULT_DEADLINE_MS;
+}
+
+void sandbox_set_declaring(struct sandbox *sb, bool on)
+{
+	sb->declaring = on;
+}
+
+bool sandbox_declaring(const struct sandbox *sb)
+{
+	return sb->declaring;
 }
 
 size_t sandbox_mem_used(const struct sandbox *sb)

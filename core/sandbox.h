@@ -27,6 +27,7 @@
 #ifndef SCALED_SANDBOX_H
 #define SCALED_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -62,6 +63,11 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg);
 
 /* Deadline for the next sandbox_pcall calls (config runs with a longer one). */
 void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms);
+/* Whether the farm file is loading: config_run sets it around the farm
+ * chunk, and every declaration (plugin, source, target, group) refuses to
+ * run without it, so a declaration kept in a local cannot act at tick time. */
+void sandbox_set_declaring(struct sandbox *sb, bool on);
+bool sandbox_declaring(const struct sandbox *sb);
 size_t sandbox_mem_used(const struct sandbox *sb);
 size_t sandbox_mem_limit(const struct sandbox *sb);
 

@@ -11,3 +11,10 @@ scaled_unit_test(test_policy_api LABEL lua
     ${CORE}/policy_api.c ${CORE}/sandbox.c ${CORE}/series.c ${CORE}/duration.c
     ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA m)
+
+# Policies only propose and cannot stall or starve each other: the engine
+# through its public API with the sim plugin.
+scaled_unit_test(test_policy_isolation LABEL lua
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_isolation.c
+  LIBS scaled_static)
+add_dependencies(test_policy_isolation plugin_sim)

@@ -1,0 +1,141 @@
+/*
+ * test_policy_isolation.c - a policy only proposes, and no policy can stall
+ * or starve the others: the engine through its public API, on a virtual
+ * clock, with the real sim plugin (the reproducers of issue 9, B11-B13).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "scaled/scaled.h"
+
+#define T0 1700000000000LL
+#define KEPT 64
+
+struct seen {
+	int n;
+	struct scaled_decision last[KEPT];
+};
+
+static void on_decision(void *arg, const struct scaled_decision *d)
+{
+	struct seen *s = arg;
+
+	if (d->outcome == SCALED_OUTCOME_PENDING)
+		return;
+	if (s->n < KEPT)
+		s->last[s->n] = *d;
+	s->n++;
+}
+
+static struct scaled_engine *load_with(const char *farm, struct seen *seen, size_t mem)
+{
+	struct scaled_options o;
+	struct scaled_engine *e = NULL;
+	char *err = NULL;
+
+	scaled_options_init(&o);
+	o.virtual_clock = 1;
+	o.start_ms = T0;
+	o.log_level = SCALED_LOG_ERROR;
+	o.plugin_path = SCALED_BINARY_DIR "/plugins";
+	o.policy_dir = SCALED_SOURCE_DIR "/policies";
+	o.lua_deadline_ms = 50;
+	o.lua_mem_limit = mem;
+	assert_int_equal(scaled_engine_new(&o, &e, &err), 0);
+	if (scaled_engine_load_string(e, "iso-farm", farm, &err) < 0)
+		fail_msg("load: %s", err ? err : "?");
+	memset(seen, 0, sizeof *seen);
+	scaled_engine_on_decision(e, on_decision, seen);
+	return e;
+}
+
+static struct scaled_engine *load(const char *farm, struct seen *seen)
+{
+	return load_with(farm, seen, 8 << 20);
+}
+
+static int desired(struct scaled_engine *e, const char *group)
+{
+	struct scaled_group_status st;
+
+	assert_int_equal(scaled_engine_group_status(e, group, &st), 0);
+	return st.desired;
+}
+
+/* The first error proposal recorded for group, or NULL. */
+static const struct scaled_proposal *first_error(const struct seen *s, const char *group)
+{
+	for (int i = 0; i < s->n && i < KEPT; i++) {
+		const struct scaled_decision *d = &s->last[i];
+
+		for (size_t j = 0; j < d->n_proposals; j++)
+			if (strcmp(d->group, group) == 0 &&
+			    d->proposals[j].kind == SCALED_PROPOSAL_ERROR)
+				return &d->proposals[j];
+	}
+	return NULL;
+}
+
+/* ------------------------------------------------ B11: declarations -- */
+
+/* A farm keeps the four declarations in locals and calls them from a
+ * policy: each raises "... is a declaration", nothing is created. */
+static void test_declarations_refused_at_tick_time(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 'fleet' { kind = 'sim', start = 1 }\n"
+		"target 'spare' { kind = 'sim', start = 1 }\n"
+		"local T, G, P, S = target, group, plugin, source\n"
+		"group 'web' { target = 'fleet', max = 10, every = '10s', policy = function(g)\n"
+		"  local r = {\n"
+		"    { pcall(P, 'sim') },\n"
+		"    { pcall(function() T 'evil' { kind = 'sim', start = 1 } end) },\n"
+		"    { pcall(function() G 'evilg' { target = 'spare', max = 1,\n"
+		"        policy = function(g2) return g2:set(1, 'evil') end } end) },\n"
+		"    { pcall(function() S 'evils' { kind = 'wave', every = '1s' } end) },\n"
+		"  }\n"
+		"  local refused = 0\n"
+		"  for _, x in ipairs(r) do\n"
+		"    if not x[1] and tostring(x[2]):find('is a declaration', 1, true) then\n"
+		"      refused = refused + 1\n"
+		"    end\n"
+		"  end\n"
+		"  return g:set(refused, 'refused ' .. refused)\n"
+		"end }\n"
+		"group 'direct' { target = 'spare', max = 10, every = '10s', policy = function(g)\n"
+		"  G 'late' { target = 'fleet', max = 1 }\n"
+		"  return g:set(5, 'declared')\n"
+		"end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load(farm, &seen);
+	struct scaled_group_status st;
+	const struct scaled_proposal *p;
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 30000), 0);
+	assert_int_equal(desired(e, "web"), 4);
+	assert_int_equal(scaled_engine_group_status(e, "evilg", &st), -ENOENT);
+	assert_int_equal(scaled_engine_group_status(e, "late", &st), -ENOENT);
+	assert_int_equal(desired(e, "direct"), 1);
+	p = first_error(&seen, "direct");
+	assert_non_null(p);
+	assert_non_null(strstr(p->reason, "group() is a declaration"));
+	scaled_engine_free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_declarations_refused_at_tick_time),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
