@@ -16,6 +16,7 @@
 #include "alloc.h"
 #include "engine.h"
 #include "log.h"
+#include "paths.h"
 #include "sandbox.h"
 #include "sched.h"
 #include "series.h"
@@ -34,6 +35,28 @@ static struct policy_group *engine_policy_find_group(void *arg, const char *name
 	struct group *g = engine_find_group(arg, name);
 
 	return g ? &g->view : NULL;
+}
+
+/* The shipped policies: the source tree's when running from the build tree,
+ * else the install prefix's (relocated, then as configured; paths.h). */
+static char *engine_default_policy_dir(void)
+{
+	char *dir;
+
+	if (paths_in_build_tree())
+		return alloc_strdup(SCALED_BUILD_POLICY_DIR);
+	dir = paths_relocated(SCALED_POLICY_SUBDIR);
+	if (dir) {
+		char *probe = alloc_printf("%s/policy.lua", dir);
+
+		if (probe && access(probe, R_OK) == 0) {
+			alloc_free(probe);
+			return dir;
+		}
+		alloc_free(probe);
+		alloc_free(dir);
+	}
+	return alloc_strdup(SCALED_INSTALL_POLICY_DIR);
 }
 
 int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **out,
@@ -72,10 +95,8 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 		e->policy_dir = alloc_strdup(e->opt.policy_dir);
 	else if (env && *env)
 		e->policy_dir = alloc_strdup(env);
-	else if (access(SCALED_BUILD_POLICY_DIR "/policy.lua", R_OK) == 0)
-		e->policy_dir = alloc_strdup(SCALED_BUILD_POLICY_DIR);
 	else
-		e->policy_dir = alloc_strdup(SCALED_INSTALL_POLICY_DIR);
+		e->policy_dir = engine_default_policy_dir();
 	e->sched = sched_new();
 	e->store = series_store_new();
 	e->decisions = alloc_zero(ENGINE_DECISIONS_KEPT, sizeof *e->decisions);

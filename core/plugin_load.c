@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "alloc.h"
+#include "paths.h"
 #include "plugin_load.h"
 
 #ifndef SCALED_BUILD_PLUGIN_DIR
@@ -106,21 +108,27 @@ static int plugin_load_path_append(char **path, const char *part)
 
 char *plugin_search_path(const char *dirs)
 {
+	bool built = paths_in_build_tree();
+	char *relocated = built ? NULL : paths_relocated(SCALED_PLUGIN_SUBDIR);
 	const char *parts[] = {
 		dirs,
 		secure_getenv("SCALED_PLUGIN_PATH"),
-		SCALED_BUILD_PLUGIN_DIR,
+		built ? SCALED_BUILD_PLUGIN_DIR : relocated,
 		SCALED_INSTALL_PLUGIN_DIR,
 	};
 	char *path = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if (i == 3 && relocated && strcmp(relocated, SCALED_INSTALL_PLUGIN_DIR) == 0)
+			continue;
 		if (plugin_load_path_append(&path, parts[i]) < 0)
 			goto out;
 	}
+	alloc_free(relocated);
 	return path ? path : alloc_strdup("");
 out:
+	alloc_free(relocated);
 	alloc_free(path);
 	return NULL;
 }

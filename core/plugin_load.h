@@ -69,9 +69,10 @@ void plugin_unload(struct plugin_handle *p);
 /* The kind of that name (the handle's copy), or NULL; NULL p or kind: NULL. */
 const struct scaled_kind *plugin_find_kind(const struct plugin_handle *p, const char *kind);
 
-/* `dirs` (':'-separated, may be NULL), $SCALED_PLUGIN_PATH, then the
- * compiled-in build tree dir and install dir, joined with ':', empty parts
- * left out; malloc'd (alloc_free), NULL when out of memory. */
+/* `dirs` (':'-separated, may be NULL), $SCALED_PLUGIN_PATH, then: from
+ * the build tree, its plugin dir; installed, the plugin dir of the prefix
+ * the code lies in (paths.h); then the compiled-in install dir. Joined with
+ * ':', empty parts left out; malloc'd (alloc_free), NULL when out of memory. */
 char *plugin_search_path(const char *dirs);
 
 #endif

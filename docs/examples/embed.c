@@ -5,6 +5,10 @@
  * policy written inline), runs two simulated hours in a few milliseconds,
  * and prints every decision as the engine makes it.
  *
+ * Built in the tree as embed_example; outside it, against an installation
+ * (`cmake --install build --prefix PREFIX`; PKG_CONFIG_PATH=PREFIX/lib/pkgconfig
+ * when PREFIX is not a system one):
+ *
  *   cc embed.c $(pkg-config --cflags --libs libscaled) -o embed
  *   ./embed [PLUGIN_DIR]
  */

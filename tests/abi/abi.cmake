@@ -59,13 +59,15 @@ file(WRITE ${SCALED_ABI_DIR}/mocks/not_elf.so "this is not an ELF file\n")
 scaled_unit_test(test_abi
   SOURCES ${SCALED_ABI_SRC}/test_abi.c
           ${CMAKE_SOURCE_DIR}/core/plugin_load.c
+          ${CMAKE_SOURCE_DIR}/core/paths.c
           ${CMAKE_SOURCE_DIR}/core/alloc.c
   LIBS ${CMAKE_DL_LIBS} Threads::Threads
   LABEL abi)
 target_compile_definitions(test_abi PRIVATE
   SCALED_ABI_DIR="${SCALED_ABI_DIR}"
   SCALED_BUILD_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_build"
-  SCALED_INSTALL_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_install")
+  SCALED_INSTALL_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_install"
+  ${SCALED_PATHS_DEFINES})
 # The mocks find test_abi_trace() in the test binary.
 set_target_properties(test_abi PROPERTIES ENABLE_EXPORTS ON)
 add_dependencies(test_abi ${SCALED_ABI_MOCK_TARGETS})
