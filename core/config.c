@@ -21,6 +21,7 @@
 
 #include "alloc.h"
 #include "config.h"
+#include "duration.h"
 #include "engine.h"
 #include "log.h"
 #include "sandbox.h"
@@ -258,15 +259,19 @@ int scaled_engine_describe(struct scaled_engine *e, char **out)
 	for (i = 0; i < e->n_instances; i++) {
 		struct scaled_instance *in = e->instances[i];
 
-		fprintf(f, "  %s %-10s kind %s, every %.3gs, line %d\n",
+		char every[32];
+
+		fprintf(f, "  %s %-10s kind %s, every %s, line %d\n",
 			in->role == SCALED_ROLE_SOURCE ? "source" : "target", in->name, in->kind->name,
-			(double)in->every_ms / 1000.0, in->line);
+			duration_format(in->every_ms, every, sizeof every), in->line);
 	}
 	for (i = 0; i < e->n_groups; i++) {
 		struct group *g = e->groups[i];
+		char every[32];
 
-		fprintf(f, "  group  %-10s target %s, min %d, max %d, every %.3gs, policies:", g->name,
-			g->target->name, g->cfg.min, g->cfg.max, (double)g->every_ms / 1000.0);
+		fprintf(f, "  group  %-10s target %s, min %d, max %d, every %s, policies:", g->name,
+			g->target->name, g->cfg.min, g->cfg.max,
+			duration_format(g->every_ms, every, sizeof every));
 		for (j = 0; j < g->n_policies; j++)
 			fprintf(f, " %s", g->policies[j].name);
 		fprintf(f, "%s\n", g->cfg.dry_run ? " (dry run)" : "");

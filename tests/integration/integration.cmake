@@ -58,3 +58,10 @@ add_test(NAME valgrind_daemon
   COMMAND sh ${SCALED_IT}/valgrind_daemon.sh ${SCALED_BIN})
 set_tests_properties(valgrind_daemon PROPERTIES LABELS integration TIMEOUT 120
   SKIP_RETURN_CODE 77 ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
+
+# --check prints durations as a user writes them ("1d", not "8.64e+04s").
+add_test(NAME check_durations
+  COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "source w +kind wave, every 1d, line 2"
+          ${SCALED_BIN} --check -c ${SCALED_IT}/farms/long_every.lua)
+set_tests_properties(check_durations PROPERTIES LABELS integration TIMEOUT 30
+  ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
