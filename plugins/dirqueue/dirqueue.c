@@ -7,7 +7,8 @@
  * into "<source>.oldest_age". Producers that write a job under a dot-name and
  * rename it into place, and workers that claim a job by renaming it into a
  * dot-directory, are counted exactly: a job is counted from the moment it is
- * whole until the moment it is claimed.
+ * whole until the moment it is claimed. With `claims` set, each collect
+ * first puts back the claims of workers that are gone (dirqueue_claims.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,17 +20,20 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "scaled/plugin.h"
+#include "dirqueue.h"
 
 static const struct scaled_host *host;
 
-enum { KEY_PATH, KEY_PATTERN };
+enum { KEY_PATH, KEY_PATTERN, KEY_CLAIMS };
 
 static const struct scaled_key dirqueue_keys[] = {
 	[KEY_PATH] = { "path", SCALED_KEY_STRING, NULL, 1,
 		       "the spool directory to watch" },
 	[KEY_PATTERN] = { "pattern", SCALED_KEY_STRING, NULL, 0,
 			  "shell glob the file names must match (default: every name not starting with '.')" },
+	[KEY_CLAIMS] = { "claims", SCALED_KEY_STRING, NULL, 0,
+			 "directory (relative to path) where workers on this host claim jobs as NAME.<pid>; "
+			 "claims of dead pids go back to the queue (default: off)" },
 	{ 0 },
 };
 
@@ -37,6 +41,8 @@ struct dirqueue_state {
 	struct scaled_instance *inst;
 	char *path;
 	char *pattern; /* NULL: every name not starting with '.' */
+	char *claims;  /* NULL: no recovery of dead workers' claims */
+	uint64_t requeued;
 };
 
 /* What one scan of the directory found. */
@@ -116,6 +122,13 @@ static int dirqueue_collect(void *state, char *err, size_t errlen)
 	double age = 0;
 	int rc;
 
+	if (s->claims) {
+		/* Not fatal: the queue is still worth counting. */
+		rc = dirqueue_requeue(host, s->inst, s->path, s->claims,
+				      &s->requeued, err, errlen);
+		if (rc < 0)
+			host->log(s->inst, SCALED_LOG_WARN, "claims: %s", err);
+	}
 	rc = dirqueue_scan(s, &scan, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -126,6 +139,8 @@ static int dirqueue_collect(void *state, char *err, size_t errlen)
 	rc = host->publish(s->inst, NULL, now, (double)scan.count);
 	if (rc == 0)
 		rc = host->publish(s->inst, "oldest_age", now, age);
+	if (rc == 0 && s->claims)
+		rc = host->publish(s->inst, "requeued", now, (double)s->requeued);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: publish: %s", s->path, strerror(-rc));
 	return rc;
@@ -145,6 +160,10 @@ static int dirqueue_create(struct scaled_instance *inst,
 		snprintf(err, errlen, "pattern: must not be empty");
 		return -EINVAL;
 	}
+	if (config[KEY_CLAIMS].set && !config[KEY_CLAIMS].u.str[0]) {
+		snprintf(err, errlen, "claims: must name a directory");
+		return -EINVAL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		goto nomem;
@@ -157,11 +176,18 @@ static int dirqueue_create(struct scaled_instance *inst,
 		if (!s->pattern)
 			goto nomem;
 	}
+	if (config[KEY_CLAIMS].set) {
+		s->claims = strdup(config[KEY_CLAIMS].u.str);
+		if (!s->claims)
+			goto nomem;
+	}
 	*state = s;
 	return 0;
 nomem:
-	if (s)
+	if (s) {
+		free(s->pattern);
 		free(s->path);
+	}
 	free(s);
 	snprintf(err, errlen, "out of memory");
 	return -ENOMEM;
@@ -173,6 +199,7 @@ static void dirqueue_destroy(void *state)
 
 	if (!s)
 		return;
+	free(s->claims);
 	free(s->pattern);
 	free(s->path);
 	free(s);

@@ -135,6 +135,19 @@ static void worker_restart_cb(void *arg)
 	pool_report(w->pool);
 }
 
+/* A stopping worker whose main process is reaped and whose process group
+ * is empty is gone. */
+static void worker_stopped(struct worker *w)
+{
+	struct pool *p = w->pool;
+	char how[96];
+
+	H->log(p->inst, SCALED_LOG_DEBUG, "worker %d (pid %d) stopped: %s%s",
+	       w->index, (int)w->pid, child_describe(w->status, how, sizeof(how)),
+	       w->reaped ? ", the rest of its process group after it" : "");
+	worker_unlink(w);
+}
+
 static void worker_kill_cb(void *arg)
 {
 	struct worker *w = arg;
@@ -144,18 +157,28 @@ static void worker_kill_cb(void *arg)
 	w->timer = NULL;
 	if (w->state != WORKER_STOPPING || w->sigkilled)
 		return;
-	if (child_reap(w->pid, &status)) { /* it just made it */
-		worker_exited(w, status);
+	if (!w->reaped && child_reap(w->pid, 0, &status)) { /* just made it */
+		w->reaped = 1;
+		w->status = status;
+	}
+	if (w->reaped && !child_group_alive(w->pid)) {
+		worker_stopped(w);
 		pool_report(p);
 		return;
 	}
 	H->log(p->inst, SCALED_LOG_WARN,
-	       "worker %d (pid %d) still running %lld ms after SIGTERM: SIGKILL",
-	       w->index, (int)w->pid, (long long)p->stop_grace_ms);
+	       "worker %d (pid %d)%s still running %lld ms after SIGTERM: SIGKILL",
+	       w->index, (int)w->pid,
+	       w->reaped ? ": the rest of its process group" : "",
+	       (long long)p->stop_grace_ms);
 	child_signal(w->pid, SIGKILL);
 	w->sigkilled = 1;
 	p->killed++;
 	pool_publish(p, "killed", p->killed);
+	if (w->reaped) { /* nothing of ours left to reap */
+		worker_unlink(w);
+		pool_report(p);
+	}
 }
 
 static void worker_stop(struct worker *w)
@@ -163,8 +186,12 @@ static void worker_stop(struct worker *w)
 	struct pool *p = w->pool;
 
 	w->state = WORKER_STOPPING;
+	/* SIGCONT first, so that a stopped worker can act on the SIGTERM; and
+	 * never just after it: a worker that exits at once on SIGTERM may be
+	 * in LeakSanitizer's exit-time check, whose ptrace stop a SIGCONT
+	 * cancels (the check then waits forever). */
+	child_signal(w->pid, SIGCONT);
 	child_signal(w->pid, SIGTERM);
-	child_signal(w->pid, SIGCONT); /* a stopped worker could not act on it */
 	w->timer = H->timer_add(p->inst, p->stop_grace_ms, worker_kill_cb, w);
 	if (!w->timer)
 		H->log(p->inst, SCALED_LOG_ERROR,
@@ -249,9 +276,8 @@ static void worker_exited(struct worker *w, int status)
 
 	child_describe(status, how, sizeof(how));
 	if (w->state == WORKER_STOPPING) {
-		H->log(p->inst, SCALED_LOG_DEBUG, "worker %d (pid %d) stopped: %s",
-		       w->index, (int)w->pid, how);
-		worker_unlink(w);
+		w->status = status;
+		worker_stopped(w);
 		return;
 	}
 	if (lived >= p->backoff_reset_ms)
@@ -273,11 +299,37 @@ void pool_sweep(struct pool *p)
 	int changed = 0;
 
 	for (; w; w = next) {
-		int status;
+		int stopping, status;
 
 		next = w->next;
-		if (w->pid <= 0 || !child_reap(w->pid, &status))
+		if (w->pid <= 0)
 			continue;
+		stopping = w->state == WORKER_STOPPING && !w->sigkilled;
+		if (w->reaped) {
+			/* Only the rest of its group was left; now nothing. */
+			if (!child_group_alive(w->pid)) {
+				worker_stopped(w);
+				changed = 1;
+			}
+			continue;
+		}
+		/* A running worker's main process ends the worker: what it
+		 * left behind is SIGKILLed. A stopping one's group keeps the
+		 * rest of its grace (a pipeline, `sh -c 'a; b'` whose shell
+		 * died of the SIGTERM while `a` finishes its job). */
+		if (!child_reap(w->pid, !stopping, &status))
+			continue;
+		if (stopping && child_group_alive(w->pid)) {
+			/* Safe to go on signalling -pid after the reap: Linux
+			 * does not reuse a pid number while a process group
+			 * (or session) of that id has a member. Once the group
+			 * is seen empty we never signal it again; the one
+			 * window left, between a check and a SIGKILL, would
+			 * need the pid counter to wrap around in between. */
+			w->reaped = 1;
+			w->status = status;
+			continue;
+		}
 		worker_exited(w, status);
 		changed = 1;
 	}
@@ -308,17 +360,21 @@ static void pool_tick_arm(struct pool *p)
 		H->log(p->inst, SCALED_LOG_ERROR, "no timer for reaping");
 }
 
-/* Reap whatever has exited; return how many processes are left. */
-static int pool_reap_all(struct pool *p)
+/* Reap whatever has exited; return how many workers are left: with groups,
+ * those whose main process runs or whose process group is not empty yet;
+ * without, those whose main process runs. pid 0: nothing of it is left. */
+static int pool_reap_all(struct pool *p, int groups)
 {
 	int left = 0, status;
 
 	for (struct worker *w = p->workers; w; w = w->next) {
 		if (w->pid <= 0)
 			continue;
-		if (child_reap(w->pid, &status))
+		if (!w->reaped && child_reap(w->pid, 0, &status))
+			w->reaped = 1;
+		if (w->reaped && (!groups || !child_group_alive(w->pid)))
 			w->pid = 0;
-		else
+		else if (!w->reaped || groups)
 			left++;
 	}
 	return left;
@@ -337,8 +393,8 @@ void pool_destroy(struct pool *p)
 	/* Processes first: they are what must not outlive us. */
 	for (struct worker *w = p->workers; w; w = w->next) {
 		if (w->pid > 0 && w->state == WORKER_RUNNING) {
+			child_signal(w->pid, SIGCONT); /* first: see worker_stop */
 			child_signal(w->pid, SIGTERM);
-			child_signal(w->pid, SIGCONT);
 		}
 	}
 	if (p->tick)
@@ -351,7 +407,7 @@ void pool_destroy(struct pool *p)
 	/* Counted in sleeps, not read from a clock: the engine clock may be
 	 * virtual and stand still while we wait for real processes. */
 	for (int64_t waited = 0;; waited += 10) {
-		left = pool_reap_all(p);
+		left = pool_reap_all(p, 1);
 		if (left == 0 || waited >= wait)
 			break;
 		nanosleep(&step, NULL);
@@ -364,10 +420,12 @@ void pool_destroy(struct pool *p)
 			child_signal(w->pid, SIGKILL);
 	/* SIGKILL is prompt unless a process sits in uninterruptible sleep;
 	 * then give up after a while rather than hang the shutdown. */
-	for (int i = 0; i < POOL_KILL_WAIT_MS / 10 && pool_reap_all(p) > 0; i++)
+	/* Only our own children can be waited for: a group's other members
+	 * are reaped by whoever inherited them. */
+	for (int i = 0; i < POOL_KILL_WAIT_MS / 10 && pool_reap_all(p, 0) > 0; i++)
 		nanosleep(&step, NULL);
 	for (struct worker *w = p->workers; w; w = w->next)
-		if (w->pid > 0)
+		if (w->pid > 0 && !w->reaped)
 			H->log(p->inst, SCALED_LOG_ERROR,
 			       "worker %d (pid %d) survived SIGKILL; left unreaped",
 			       w->index, (int)w->pid);

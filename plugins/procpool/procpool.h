@@ -3,6 +3,7 @@
  *   procpool_kind.c   key table, descriptor, the kind's callbacks
  *   procpool.c        the pool: desired count, scale in/out, restarts
  *   procpool_child.c  spawning, signalling and reaping one worker
+ *   procpool_argv.c   the command: run directly, or by /bin/sh -c
  */
 #ifndef PROCPOOL_H
 #define PROCPOOL_H
@@ -33,6 +34,9 @@ struct worker {
 	int64_t started_ms; /* engine clock when the process started */
 	int64_t backoff_ms; /* delay before this slot's next restart */
 	int sigkilled;      /* the grace period ran out */
+	int reaped;         /* stopping: its main process is reaped, the rest
+			     * of its process group (pid) still runs */
+	int status;         /* when reaped: the main process's wait status */
 	void *timer;        /* stopping: the SIGKILL timer; backoff: restart */
 };
 
@@ -67,18 +71,29 @@ void pool_destroy(struct pool *p);
 
 /* procpool_child.c */
 
-/* Start `/bin/sh -c command` in a new process group (pgid = pid), stdin
- * from /dev/null, signals reset to their defaults, no inherited fds past
- * stderr, SCALED_WORKER_INDEX=index in its environment. Returns 0 with
- * *pid set, or a negative errno with a reason in err. */
+/* Start command (directly when it needs no shell, else `/bin/sh -c
+ * command`) in a new process group (pgid = pid), stdin from /dev/null,
+ * signals reset to their defaults, no inherited fds past stderr,
+ * SCALED_WORKER_INDEX=index in its environment, SIGTERM when the daemon's
+ * loop thread dies (PR_SET_PDEATHSIG). Returns 0 with *pid set once the
+ * program is exec'd, or a negative errno with a reason in err. */
 int child_spawn(const char *command, int index, pid_t *pid, char *err,
 		size_t errlen);
 /* Send sig to the worker's whole process group. Returns 0 or -errno. */
 int child_signal(pid_t pid, int sig);
-/* If the worker has exited: SIGKILL what it left in its process group,
- * reap it, set *status (a wait status, or -1 when someone else reaped it)
- * and return 1. Return 0 while it runs. Never blocks. */
-int child_reap(pid_t pid, int *status);
+/* Is anything left in process group pgid? (kill(-pgid, 0) is not ESRCH.)
+ * A zombie still counts until its parent reaps it. */
+int child_group_alive(pid_t pgid);
+/* If the worker's main process has exited: SIGKILL what it left in its
+ * process group when kill_group is set, reap it, set *status (a wait
+ * status, or -1 when someone else reaped it) and return 1. Return 0 while
+ * it runs. Never blocks. */
+int child_reap(pid_t pid, int kill_group, int *status);
+/* procpool_argv.c: command as an argv in *argv (one block: free(*argv)).
+ * Returns 1 when it is to be exec'd directly, 0 for {"sh", "-c", command},
+ * -ENOMEM. */
+int child_argv(const char *command, char ***argv);
+
 /* "exited with status 1", "killed by signal 9", ... into buf. */
 const char *child_describe(int status, char *buf, size_t len);
 /* Did a wait status say the worker failed (non-zero exit, or a signal)? */

@@ -1,18 +1,28 @@
 /*
  * procpool_child.c - one worker process: spawn, signal, reap.
  *
- * posix_spawn rather than fork: the daemon may be large and threaded, and
- * glibc's posix_spawn uses CLONE_VFORK, so nothing is copied and nothing but
- * the spawn code runs in the child before exec. It also reports a failed exec
- * of /bin/sh to the caller instead of as an exit status.
+ * fork + exec rather than posix_spawn: the child must set PR_SET_PDEATHSIG
+ * before it execs (posix_spawn has no hook for that), so that workers die
+ * with the daemon instead of living on under pid 1 (and a restarted daemon
+ * starting as many again). The daemon may be threaded: between fork and exec
+ * the child calls only async-signal-safe functions, and everything it needs
+ * (argv, environment, the program's path) is prepared before the fork. All
+ * signals are blocked across the fork, so that no handler of the daemon's
+ * (libevent's, which writes into the loop's socketpair) runs in the child;
+ * the child resets every handler to its default before it unblocks them.
+ * A failed exec is reported to the caller through a close-on-exec pipe.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/close_range.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,53 +53,147 @@ static char **child_env(int index)
 	return envp;
 }
 
+/* The program file: argv[0] itself when it holds a '/', else the first
+ * executable regular file of that name in $PATH, as execvp would find it
+ * (execvp cannot be called after fork: it may allocate). */
+static int child_find(const char *file, char *out, size_t outlen)
+{
+	const char *path = getenv("PATH");
+	struct stat st;
+
+	if (strchr(file, '/')) {
+		snprintf(out, outlen, "%s", file);
+		return 0;
+	}
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(out, outlen, "%.*s%s%s", (int)n, n ? path : ".",
+			 "/", file);
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(out, X_OK) == 0)
+			return 0;
+		path += n + (path[n] == ':');
+	}
+	return -ENOENT;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void __attribute__((noreturn))
+child_exec(const char *file, char **argv, char **envp, pid_t parent, int errfd,
+	   int maxfd, const struct sigaction *dfl, const sigset_t *none)
+{
+	int fd, e;
+
+	/* pgid = pid: a signal to -pid reaches everything the worker starts. */
+	if (setpgid(0, 0) < 0)
+		goto fail;
+	/* SIGTERM, not SIGKILL, when the daemon dies: the worker may finish
+	 * the job in hand, as on a scale-in (nobody is left to SIGKILL it after
+	 * a grace, so a worker that ignores SIGTERM lives on). PDEATHSIG fires
+	 * when the *thread* that forked us ends: procpool runs on the loop
+	 * thread, which lives as long as the daemon. It is kept across exec
+	 * (but not by the worker's own children). */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0)
+		goto fail;
+	/* The daemon died before prctl took effect: no signal would come. */
+	if (getppid() != parent) {
+		errno = ESRCH;
+		goto fail;
+	}
+	for (int s = 1; s < NSIG; s++)
+		if (s != SIGKILL && s != SIGSTOP)
+			sigaction(s, dfl, NULL); /* EINVAL for libc's own: fine */
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || (fd != STDIN_FILENO && dup2(fd, STDIN_FILENO) < 0))
+		goto fail;
+	if (fd != STDIN_FILENO)
+		close(fd);
+	/* The loop's sockets and files are not the worker's business. */
+	if (close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (fd = STDERR_FILENO + 1; fd < maxfd; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	sigprocmask(SIG_SETMASK, none, NULL);
+	execve(file, argv, envp);
+fail:
+	e = errno;
+	if (write(errfd, &e, sizeof(e)) < 0)
+		e = 0; /* nothing more we can do */
+	_exit(127);
+}
+
+/* Fork, exec, and wait for the exec (or its failure) to be known. */
+static int child_fork(const char *file, char **argv, char **envp, pid_t *pid)
+{
+	long open_max = sysconf(_SC_OPEN_MAX);
+	int maxfd = open_max > 0 && open_max < 65536 ? (int)open_max : 65536;
+	struct sigaction dfl;
+	sigset_t all, none, old;
+	pid_t parent = getpid(), child;
+	int pfd[2], e = 0, rc = 0;
+	ssize_t n;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigemptyset(&none);
+	sigfillset(&all);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	child = fork();
+	if (child == 0)
+		child_exec(file, argv, envp, parent, pfd[1], maxfd, &dfl, &none);
+	if (child < 0)
+		rc = -errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(pfd[1]);
+	if (rc == 0) {
+		/* EOF: exec'd (the pipe closed on exec). An int: it failed. */
+		while ((n = read(pfd[0], &e, sizeof(e))) < 0 && errno == EINTR)
+			;
+		if (n == (ssize_t)sizeof(e)) {
+			rc = e > 0 ? -e : -EIO;
+			while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+				;
+		} else {
+			*pid = child;
+		}
+	}
+	close(pfd[0]);
+	return rc;
+}
+
 int child_spawn(const char *command, int index, pid_t *pid, char *err,
 		size_t errlen)
 {
-	char *argv[] = { "sh", "-c", (char *)command, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	char **envp;
-	int rc;
+	char file[PATH_MAX], **argv = NULL, **envp;
+	int direct, rc;
 
+	direct = child_argv(command, &argv);
 	envp = child_env(index);
-	if (!envp) {
+	if (direct < 0 || !envp) {
+		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		goto out;
 	}
-	sigemptyset(&none);
-	/* Everything the daemon catches or ignores (SIGPIPE, SIGCHLD, ...)
-	 * goes back to the default; SIGKILL and SIGSTOP cannot be set. */
-	sigfillset(&all);
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_init(&attr);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-					POSIX_SPAWN_SETSIGMASK |
-					POSIX_SPAWN_SETSIGDEF);
-	/* pgid 0: its own group, so a signal to -pid reaches what it starts. */
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-					 O_RDONLY, 0);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-	/* The loop's sockets and files are not the worker's business. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
-#endif
-	rc = posix_spawn(pid, "/bin/sh", &fa, &attr, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	free(envp[0]);
+	if (direct)
+		rc = child_find(argv[0], file, sizeof(file));
+	else
+		rc = child_find("/bin/sh", file, sizeof(file));
+	if (rc == 0)
+		rc = child_fork(file, argv, envp, pid);
+	if (rc < 0)
+		snprintf(err, errlen, "spawn %s'%s': %s",
+			 direct ? "" : "/bin/sh -c ", command, strerror(-rc));
+out:
+	if (envp)
+		free(envp[0]);
 	free(envp);
-	if (rc != 0) {
-		snprintf(err, errlen, "spawn /bin/sh -c '%s': %s", command,
-			 strerror(rc));
-		return -rc;
-	}
-	return 0;
+	free(argv);
+	return rc;
 }
 
 int child_signal(pid_t pid, int sig)
@@ -99,7 +203,14 @@ int child_signal(pid_t pid, int sig)
 	return kill(-pid, sig) < 0 ? -errno : 0;
 }
 
-int child_reap(pid_t pid, int *status)
+int child_group_alive(pid_t pgid)
+{
+	if (pgid <= 0)
+		return 0;
+	return kill(-pgid, 0) == 0 || errno != ESRCH;
+}
+
+int child_reap(pid_t pid, int kill_group, int *status)
 {
 	siginfo_t si;
 	int ws;
@@ -116,7 +227,8 @@ int child_reap(pid_t pid, int *status)
 	}
 	if (si.si_pid == 0)
 		return 0;
-	kill(-pid, SIGKILL);
+	if (kill_group)
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &ws, 0) < 0) {
 		if (errno != EINTR) {
 			ws = -1;

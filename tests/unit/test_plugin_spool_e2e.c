@@ -1,9 +1,13 @@
 /*
  * test_plugin_spool_e2e.c - the three pieces together, without the core:
  * scaled-loadgen fills a spool, dirqueue.so counts it, procpool.so runs
- * scaled-worker processes that drain it, and scaling in while they are busy
- * lets every job in hand finish (killed stays 0, no job is lost or done
- * twice).
+ * scaled-worker processes that drain it.
+ *
+ * The worker command is written the way a user writes it (no `exec`), and
+ * each job (600 ms) is longer than a tick: scaling in while the workers are
+ * busy must let every job in hand finish (killed stays 0, nothing is left in
+ * .work/, every job is done exactly once). A worker that dies anyway
+ * (SIGKILLed here) has its claims put back in the queue by dirqueue.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,8 +30,9 @@
 
 #define WORKER SCALED_BINARY_DIR "/tools/scaled-worker"
 #define LOADGEN SCALED_BINARY_DIR "/tools/scaled-loadgen"
-#define JOBS 30
-#define WAIT_MS 20000
+#define JOBS 12
+#define JOB_MS "600"
+#define WAIT_MS 30000
 
 struct fx {
 	struct th_plugin pp, dq;
@@ -35,6 +40,7 @@ struct fx {
 	struct scaled_instance pool, queue;
 	void *pool_state, *queue_state;
 	char dir[64];
+	int busy; /* for busy(): how many claims to wait for */
 };
 
 static int setup(void **ts)
@@ -60,23 +66,46 @@ static int teardown(void **ts)
 {
 	struct fx *f = *ts;
 	char cmd[128];
+	int rc;
 
+	/* Stops and reaps every worker, also after a failed test. */
 	if (f->pool_state)
 		f->pool_kind->destroy(f->pool_state);
 	if (f->queue_state)
 		f->queue_kind->destroy(f->queue_state);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
+	rc = system(cmd);
 	th_unload(&f->pp);
 	th_unload(&f->dq);
 	th_reset();
 	free(f);
+	assert_int_equal(rc, 0);
 	return 0;
 }
 
+/* Files in DIR/.work: jobs claimed and not finished. */
+static int claimed(struct fx *f)
+{
+	char p[96];
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "%s/.work", f->dir);
+	d = opendir(p);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Lines of .done.log; each name must be job-like and appear only once. */
 static size_t done_count(struct fx *f)
 {
-	char p[128], buf[256];
+	char p[128], buf[256], names[JOBS * 2][64];
 	size_t n = 0;
 	FILE *in;
 
@@ -84,8 +113,13 @@ static size_t done_count(struct fx *f)
 	in = fopen(p, "r");
 	if (!in)
 		return 0;
-	while (fgets(buf, sizeof(buf), in))
+	while (fgets(buf, sizeof(buf), in) && n < JOBS * 2) {
+		assert_int_equal(sscanf(buf, "done %63s", names[n]), 1);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(names[i], names[n]) == 0)
+				fail_msg("job %s done twice", names[n]);
 		n++;
+	}
 	fclose(in);
 	return n;
 }
@@ -102,9 +136,11 @@ static void tick(void *arg)
 		fail_msg("poll: %s", err);
 }
 
-static int some_done(void *arg)
+static int busy(void *arg)
 {
-	return done_count(arg) >= 3;
+	struct fx *f = arg;
+
+	return claimed(f) >= f->busy;
 }
 
 static int drained(void *arg)
@@ -137,14 +173,14 @@ static void apply(struct fx *f, int desired, uint64_t token)
 	assert_int_equal(d[n - 1].status, 0);
 }
 
-static void test_drain_and_scale_in_gracefully(void **ts)
+/* The queue (with extra, a "key=value" or NULL), the pool, JOBS jobs. */
+static void start(struct fx *f, const char *queue_extra, const char *grace)
 {
-	struct fx *f = *ts;
 	char path[96], command[256], jobs[16];
-	const char *qkv[] = { path, NULL };
-	const char *pkv[] = { command, "stop_grace=10s", NULL };
+	const char *qkv[] = { path, queue_extra, NULL };
+	const char *pkv[] = { command, grace, NULL };
 	char *gen[] = { LOADGEN, "--spool", f->dir, "--rate", "5000",
-			"--count", jobs, "--ms", "40", NULL };
+			"--count", jobs, NULL };
 	struct scaled_value v[8];
 	char err[256] = "";
 	double x = -1;
@@ -152,8 +188,9 @@ static void test_drain_and_scale_in_gracefully(void **ts)
 	int st;
 
 	snprintf(path, sizeof(path), "path=%s", f->dir);
-	snprintf(command, sizeof(command), "command=exec %s --spool %s", WORKER,
-		 f->dir);
+	/* As a user writes it: no `exec`, jobs longer than a tick. */
+	snprintf(command, sizeof(command), "command=%s --spool %s --ms " JOB_MS,
+		 WORKER, f->dir);
 	snprintf(jobs, sizeof(jobs), "%d", JOBS);
 	th_values(f->queue_kind, v, 8, qkv);
 	assert_int_equal(f->queue_kind->create(&f->queue, v, &f->queue_state,
@@ -161,34 +198,83 @@ static void test_drain_and_scale_in_gracefully(void **ts)
 	th_values(f->pool_kind, v, 8, pkv);
 	assert_int_equal(f->pool_kind->create(&f->pool, v, &f->pool_state,
 					      err, sizeof(err)), 0);
-
 	assert_int_equal(posix_spawn(&pid, LOADGEN, NULL, NULL, gen, environ), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	tick(f);
 	assert_int_equal(th_last(&f->queue, NULL, &x), 1);
 	assert_true(x == JOBS);
+}
 
-	apply(f, 4, 1);
-	/* Scale in while all four are busy: each finishes its job first. */
-	assert_true(th_wait(WAIT_MS, some_done, tick, f));
-	apply(f, 2, 2);
-	assert_true(th_wait(WAIT_MS, drained, tick, f));
-	apply(f, 0, 3);
+/* Drain, scale in to 0, and check that every job was done exactly once
+ * and nothing is left claimed. */
+static void finish(struct fx *f, uint64_t token)
+{
+	double x = -1;
+
+	if (!th_wait(WAIT_MS, drained, tick, f))
+		fail_msg("not drained: %zu of %d done, %d left in .work",
+			 done_count(f), JOBS, claimed(f));
+	apply(f, 0, token);
 	assert_true(th_wait(WAIT_MS, pool_idle, tick, f));
-	assert_int_equal(th_last(&f->pool, "killed", &x), 1);
-	assert_true(x == 0.0);
+	assert_int_equal(done_count(f), JOBS);
+	assert_int_equal(claimed(f), 0);
 	assert_int_equal(th_last(&f->pool, "crashes", &x), 1);
 	assert_true(x == 0.0);
-	assert_int_equal(done_count(f), JOBS);
 	assert_int_equal(th_last(&f->queue, "oldest_age", &x), 1);
 	assert_true(x == 0.0);
+}
+
+static void test_scale_in_while_busy_loses_nothing(void **ts)
+{
+	struct fx *f = *ts;
+	double x = -1;
+
+	start(f, NULL, "stop_grace=10s");
+	apply(f, 4, 1);
+	f->busy = 4; /* all four hold a job */
+	assert_true(th_wait(WAIT_MS, busy, tick, f));
+	/* Scale in while they are busy: the two stopped finish first. */
+	apply(f, 2, 2);
+	assert_true(th_wait(WAIT_MS, pool_idle, tick, f));
+	assert_int_equal(th_log_count("killed by signal"), 0);
+	assert_true(claimed(f) <= 2); /* only the two still running */
+	finish(f, 3);
+	assert_int_equal(th_last(&f->pool, "killed", &x), 1);
+	assert_true(x == 0.0);
+}
+
+static void test_dead_workers_claims_requeued(void **ts)
+{
+	struct fx *f = *ts;
+	double x = -1;
+
+	start(f, "claims=.work", "stop_grace=0s");
+	apply(f, 2, 1);
+	f->busy = 2;
+	assert_true(th_wait(WAIT_MS, busy, tick, f));
+	/* stop_grace 0: SIGKILL, each with a job in hand. */
+	apply(f, 0, 2);
+	assert_true(th_wait(WAIT_MS, pool_idle, tick, f));
+	assert_int_equal(th_last(&f->pool, "killed", &x), 1);
+	assert_true(x == 2.0);
+	/* The next collect puts both claims back in the queue. */
+	tick(f);
+	assert_int_equal(claimed(f), 0);
+	assert_int_equal(th_last(&f->queue, "requeued", &x), 1);
+	assert_true(x == 2.0);
+	assert_int_equal(th_log_count("requeued"), 2);
+	assert_int_equal(th_last(&f->queue, NULL, &x), 1);
+	assert_true(x == JOBS - (double)done_count(f));
+	apply(f, 2, 3);
+	finish(f, 4);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_drain_and_scale_in_gracefully, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scale_in_while_busy_loses_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_workers_claims_requeued, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
