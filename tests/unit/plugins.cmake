@@ -11,6 +11,11 @@ foreach(p cpu dirqueue procpool)
   add_dependencies(test_plugin_${p} plugin_${p})
 endforeach()
 
+scaled_unit_test(test_plugin_procpool_exec
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plugin_procpool_exec.c ${plugin_test_host}
+  LIBS ${CMAKE_DL_LIBS} Threads::Threads)
+add_dependencies(test_plugin_procpool_exec plugin_procpool)
+
 scaled_unit_test(test_tools_spool
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tools_spool.c)
 add_dependencies(test_tools_spool scaled-worker scaled-loadgen)
