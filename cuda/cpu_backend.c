@@ -7,11 +7,13 @@
  * buffer, so a value's lifetime is that of its alias root. The run loop
  * then calls one kernel per node in graph order.
  */
+#include "checked.h"
 #include "cpu_kernels.h"
 #include "graph_backend.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,18 +65,25 @@ static void cpu_close(void *state)
 	free(s);
 }
 
-static size_t value_floats(const struct cpu_session *s, const struct graph_value *v)
+/* Floats of value v at max_batch; -EOVERFLOW past CHECKED_MAX_ELEMS. */
+static int value_floats(const struct cpu_session *s, const struct graph_value *v, size_t *n)
 {
-	int64_t batch = s->g->batch_major ? s->max_batch : v->dims[0];
+	int64_t batch = s->g->batch_major ? s->max_batch : v->dims[0], f;
 
-	return (size_t)(v->item_size * batch);
+	if (checked_mul(v->item_size, batch, &f) || f > CHECKED_MAX_ELEMS)
+		return -EOVERFLOW;
+	*n = (size_t)f;
+	return 0;
 }
 
 /* 64-byte aligned, rounded up so the allocation size is a multiple. */
 static float *alloc_floats(size_t n)
 {
-	size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+	size_t bytes;
 
+	if (checked_bytes(n, sizeof(float), &bytes) || bytes > SIZE_MAX - 63)
+		return NULL;
+	bytes = (bytes + 63) / 64 * 64;
 	return aligned_alloc(64, bytes ? bytes : 64);
 }
 
@@ -125,9 +134,13 @@ static int plan(struct cpu_session *s)
 
 	for (i = 0; i < g->n_nodes; i++) {
 		const struct graph_node *n = &g->nodes[i];
-		size_t need = value_floats(s, &g->values[n->out]);
+		size_t need;
 		int best = -1;
 
+		if (value_floats(s, &g->values[n->out], &need)) {
+			err = -EOVERFLOW;
+			goto out;
+		}
 		if (n->op != GRAPH_RESHAPE) {
 			for (k = 0; k < s->n_bufs; k++) {
 				if (busy[k])
@@ -217,7 +230,8 @@ static int cpu_open(const struct graph *g, const struct infer_session_options *o
 	}
 	if ((err = plan(s)) || (err = alloc_scratch(s))) {
 		cpu_close(s);
-		return graph_errf(errmsg, err, "%s: out of memory for batch %d", g->name,
+		return graph_errf(errmsg, err, "%s: %s for batch %d", g->name,
+				  err == -EOVERFLOW ? "activations of more than 2^40 values" : "out of memory",
 				  opt->max_batch);
 	}
 	*state = s;

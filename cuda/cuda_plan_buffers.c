@@ -57,14 +57,16 @@ int cu_plan_buffers(struct cu_session *s, char **errmsg)
 		int y = s->steps[i].y.t, r = y >= 0 ? s->t[y].root : -1;
 
 		if (r >= 0 && s->t[r].first == i) {
-			size_t need = (size_t)(s->chunk * s->t[r].item) * s->esize;
+			size_t need;
 			int best = -1;
 
+			/* Checked before the product: item is the model's. */
 			if (s->t[r].item > INT_MAX / s->chunk) {
 				err = graph_errf(errmsg, -EINVAL, "%s: a tensor of %lld values per item is too large for cuDNN at %d items a pass (lower max_batch or SCALED_CUDA_CHUNK)",
 						 s->g->name, (long long)s->t[r].item, s->chunk);
 				goto out;
 			}
+			need = (size_t)(s->chunk * s->t[r].item) * s->esize;
 			need = (need + CU_ALIGN - 1) / CU_ALIGN * CU_ALIGN;
 			for (k = 0; k < s->n_bufs; k++)
 				if (!busy[k] && (best < 0 || better(cap[k], cap[best], need)))

@@ -6,14 +6,12 @@
  * the input size (auto_pad, broadcast and softmax layouts) and refuses
  * mismatches naming the node and both shapes.
  */
+#include "checked.h"
 #include "graph.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Products beyond this are refused rather than risking overflow later. */
-#define GRAPH_MAX_ELEMS ((int64_t)1 << 40)
 
 #define DIMS(v, buf) graph_dims_str((v)->dims, (v)->rank, buf, sizeof(buf))
 
@@ -27,18 +25,20 @@ static int set_out(struct graph *g, const struct graph_node *n, int rank,
 	if (rank < 1 || rank > GRAPH_MAX_RANK)
 		return graph_errf(errmsg, -EINVAL, "node '%s' (%s): output rank %d is not supported (1 to %d)",
 				  n->name, n->op_type, rank, GRAPH_MAX_RANK);
-	for (i = 0; i < rank; i++) {
-		if (dims[i] < 1 || dims[i] > GRAPH_MAX_ELEMS / size)
-			return graph_errf(errmsg, -EINVAL, "node '%s' (%s): output dimension %d would be %lld",
-					  n->name, n->op_type, i, (long long)dims[i]);
-		size *= dims[i];
-	}
+	/* Every value's product is bounded here (the input's in
+	 * graph_infer_shapes), so prod() over a value's dims cannot overflow. */
+	for (i = 0; i < rank; i++)
+		if (dims[i] < 1 || checked_mul(size, dims[i], &size) || size > CHECKED_MAX_ELEMS)
+			return graph_errf(errmsg, -EINVAL, "node '%s' (%s): output dimension %d would be %lld%s",
+					  n->name, n->op_type, i, (long long)dims[i],
+					  dims[i] < 1 ? "" : ", more than 2^40 values in all");
 	v->rank = rank;
 	memcpy(v->dims, dims, (size_t)rank * sizeof(dims[0]));
 	v->item_size = size / dims[0];
 	return 0;
 }
 
+/* Only over the dims of a value (bounded by set_out), or a part of them. */
 static int64_t prod(const int64_t *dims, int from, int to)
 {
 	int64_t p = 1;
@@ -66,10 +66,13 @@ static int window(struct graph_window *w, const struct graph_node *n,
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		int64_t size = in->dims[2 + i];
-		int64_t eff = (w->kernel[i] - 1) * w->dilation[i] + 1;
-		int64_t total, o;
+		int64_t size = in->dims[2 + i], stride = w->stride[i];
+		int64_t eff, total, span, o;
 
+		/* Kernel, dilation, stride and pads are the model's, unbounded
+		 * (positive, checked by the loader); the size is at least 1. */
+		if (checked_muladd(w->kernel[i] - 1, w->dilation[i], 1, &eff))
+			goto overflow;
 		switch (w->auto_pad) {
 		case GRAPH_PAD_NOTSET:
 			break;
@@ -80,21 +83,32 @@ static int window(struct graph_window *w, const struct graph_node *n,
 		case GRAPH_PAD_SAME_LOWER:
 			/* Output ceil(in / stride); the odd pixel of padding
 			 * goes at the end for UPPER, the start for LOWER. */
-			o = (size + w->stride[i] - 1) / w->stride[i];
-			total = (o - 1) * w->stride[i] + eff - size;
+			o = (size - 1) / stride + 1;
+			if (checked_muladd(o - 1, stride, eff, &total))
+				goto overflow;
+			total -= size;
 			if (total < 0)
 				total = 0;
 			w->pad[i] = w->auto_pad == GRAPH_PAD_SAME_UPPER ? total / 2 : total - total / 2;
 			w->pad[i + 2] = total - w->pad[i];
 			break;
 		}
-		if (size + w->pad[i] + w->pad[i + 2] < eff)
+		if (checked_add(size, w->pad[i], &span) || checked_add(span, w->pad[i + 2], &span))
+			goto overflow;
+		if (span < eff)
 			return graph_errf(errmsg, -EINVAL, "node '%s' (%s): input shape %s is smaller than the %lldx%lld window",
 					  n->name, n->op_type, DIMS(in, buf),
 					  (long long)w->kernel[0], (long long)w->kernel[1]);
-		out_hw[i] = (size + w->pad[i] + w->pad[i + 2] - eff) / w->stride[i] + 1;
+		out_hw[i] = (span - eff) / stride + 1;
 	}
 	return 0;
+overflow:
+	return graph_errf(errmsg, -EINVAL, "node '%s' (%s): kernel %lldx%lld, dilations %lldx%lld, strides %lldx%lld and pads [%lld,%lld,%lld,%lld] overflow 64 bits on input shape %s",
+			  n->name, n->op_type, (long long)w->kernel[0], (long long)w->kernel[1],
+			  (long long)w->dilation[0], (long long)w->dilation[1],
+			  (long long)w->stride[0], (long long)w->stride[1],
+			  (long long)w->pad[0], (long long)w->pad[1], (long long)w->pad[2],
+			  (long long)w->pad[3], DIMS(in, buf));
 }
 
 static int need_rank(const struct graph_node *n, const struct graph_value *in,
@@ -268,8 +282,7 @@ static int infer_reshape(struct graph *g, struct graph_node *n, char **errmsg)
 		break;
 	}
 	for (i = 0; i < r->rank; i++)
-		if (__builtin_mul_overflow(r->shape_n[i], g->values[g->input].dims[0], &dims[i]) ||
-		    __builtin_add_overflow(dims[i], r->shape[i], &dims[i]))
+		if (checked_muladd(r->shape_n[i], g->values[g->input].dims[0], r->shape[i], &dims[i]))
 			return graph_errf(errmsg, -EINVAL, "node '%s' (Reshape): shape entry %d overflows at batch %lld",
 					  n->name, i, (long long)g->values[g->input].dims[0]);
 	graph_dims_str(dims, r->rank, bs, sizeof(bs));
@@ -285,10 +298,9 @@ static int infer_reshape(struct graph *g, struct graph_node *n, char **errmsg)
 			minus = i;
 			continue;
 		}
-		if (dims[i] < 1)
-			goto bad;
-		known *= dims[i];
-		if (known > total)
+		/* The target is the model's: a product that wraps (to 0, say,
+		 * as [-1, 2, 2^62, 2] does) must not reach the division. */
+		if (dims[i] < 1 || checked_mul(known, dims[i], &known) || known > total)
 			goto bad;
 	}
 	if (minus >= 0)
@@ -350,7 +362,9 @@ static int infer_concat(struct graph *g, struct graph_node *n, char **errmsg)
 		if (b->rank != a->rank || j < a->rank)
 			return graph_errf(errmsg, -EINVAL, "node '%s' (Concat): input shapes %s and %s differ outside axis %lld",
 					  n->name, DIMS(a, ba), DIMS(b, bb), (long long)axis);
-		dims[axis] += b->dims[axis];
+		if (checked_add(dims[axis], b->dims[axis], &dims[axis]))
+			return graph_errf(errmsg, -EINVAL, "node '%s' (Concat): the sizes along axis %lld overflow 64 bits",
+					  n->name, (long long)axis);
 	}
 	return set_out(g, n, a->rank, dims, errmsg);
 }
@@ -386,13 +400,18 @@ static int infer_node(struct graph *g, struct graph_node *n, char **errmsg)
 int graph_infer_shapes(struct graph *g, int64_t batch, char **errmsg)
 {
 	struct graph_value *in = &g->values[g->input];
+	int64_t total;
+	char buf[96];
 	int i, err;
 
 	in->rank = 4;
 	in->dims[0] = batch;
 	for (i = 1; i < 4; i++)
 		in->dims[i] = g->input_dims[i];
-	in->item_size = prod(in->dims, 1, 4);
+	if (checked_prod(in->dims, 0, 4, CHECKED_MAX_ELEMS, &total))
+		return graph_errf(errmsg, -EINVAL, "input '%s': shape %s is not a size or holds more than 2^40 values",
+				  in->name, DIMS(in, buf));
+	in->item_size = total / batch;
 	for (i = 0; i < g->n_nodes; i++)
 		if ((err = infer_node(g, &g->nodes[i], errmsg)))
 			return err;

@@ -125,6 +125,10 @@ int onnx_conv(struct onnx_node *n, char **errmsg)
 		goto out;
 	}
 	err = -EINVAL;
+	if (w.count == 0) {
+		onnx_node_errf(n, errmsg, err, "weight '%s' has a zero dimension", w.name);
+		goto out;
+	}
 	if (group < 1 || w.dims[0] % group) {
 		onnx_node_errf(n, errmsg, err, "group %lld does not divide the %lld output channels",
 			       (long long)group, (long long)w.dims[0]);

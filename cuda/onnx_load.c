@@ -6,6 +6,7 @@
  * order (ONNX requires topological order, so every input must already be
  * defined when a node is reached), then infers shapes and fuses.
  */
+#include "checked.h"
 #include "onnx.h"
 #include "onnx_load.h"
 
@@ -278,7 +279,9 @@ static int load_input(struct onnx_ctx *c, const Onnx__GraphProto *gp, int *dynam
 	const Onnx__ValueInfoProto *vi = NULL;
 	const Onnx__TypeProto__Tensor *tt;
 	struct graph *g = c->g;
+	int64_t one[4], total;
 	size_t i, count = 0;
+	char buf[96];
 	int d;
 
 	for (i = 0; i < gp->n_input; i++) {
@@ -317,6 +320,14 @@ static int load_input(struct onnx_ctx *c, const Onnx__GraphProto *gp, int *dynam
 			g->input_dims[d] = dim->dim_value;
 		}
 	}
+	/* Bounded here, before shape inference adds and multiplies them
+	 * (a batch of 2^63 - 1 plus one, C*H*W past 64 bits). */
+	memcpy(one, g->input_dims, sizeof(one));
+	if (*dynamic)
+		one[0] = 1;
+	if (checked_prod(one, 0, 4, CHECKED_MAX_ELEMS, &total))
+		return graph_errf(errmsg, -ENOTSUP, "%s: input '%s': shape %s holds more than 2^40 values",
+				  g->name, vi->name, graph_dims_str(one, 4, buf, sizeof(buf)));
 	g->input = graph_add_value(g, vi->name);
 	return g->input < 0 ? graph_errf(errmsg, -ENOMEM, "out of memory") : 0;
 }

@@ -151,6 +151,10 @@ static int dense(struct onnx_node *n, float alpha, float beta, int trans_b, char
 	}
 	k = trans_b ? w.dims[1] : w.dims[0];
 	m = trans_b ? w.dims[0] : w.dims[1];
+	if (w.count == 0) {
+		err = onnx_node_errf(n, errmsg, -EINVAL, "weight '%s' has a zero dimension", w.name);
+		goto out;
+	}
 	if (onnx_has_input(n, 2)) {
 		if ((err = onnx_input_const(n, 2, FLOAT_T, &c, errmsg)))
 			goto out;

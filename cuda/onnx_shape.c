@@ -16,6 +16,7 @@
  * arithmetic here or in shape inference can overflow). Anything else is
  * refused naming the node.
  */
+#include "checked.h"
 #include "onnx_load.h"
 
 #include <errno.h>
@@ -149,8 +150,14 @@ int onnx_shape(struct onnx_node *n, char **errmsg)
 	end = clamp_index(end, r1);
 	d.rank = 1;
 	for (i = (int)start; i < end; i++, d.count++) {
+		int64_t p;
+
+		/* Every dimension and b1 are at most 2^40; their product is not. */
 		d.a[d.count] = d2[i] - d1[i];
-		d.b[d.count] = d1[i] - d.a[d.count] * b1;
+		if (checked_mul(d.a[d.count], b1, &p))
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "dimension %d of the input does not grow linearly with the batch",
+					      i);
+		d.b[d.count] = d1[i] - p;
 	}
 	return bind(n, &d, errmsg);
 }

@@ -61,7 +61,10 @@ int onnx_tensor_decode(const Onnx__TensorProto *t, int want, const char *prefix,
 		return graph_errf(errmsg, -ENOTSUP, "%sinitializer '%s': rank %zu is not supported",
 				  prefix, name, t->n_dims);
 	for (i = 0; i < t->n_dims; i++) {
-		if (t->dims[i] < 0 || (t->dims[i] && count > ONNX_MAX_CONST_ELEMS / t->dims[i]))
+		/* Each dimension bounded too: a zero elsewhere would let a
+		 * huge one through with no data, to be multiplied later. */
+		if (t->dims[i] < 0 || t->dims[i] > ONNX_MAX_CONST_ELEMS ||
+		    (t->dims[i] && count > ONNX_MAX_CONST_ELEMS / t->dims[i]))
 			return graph_errf(errmsg, -EINVAL, "%sinitializer '%s': invalid dimension %lld",
 					  prefix, name, (long long)t->dims[i]);
 		count *= t->dims[i];

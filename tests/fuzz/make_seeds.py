@@ -149,6 +149,8 @@ def onnx_seeds(out):
         [helper.make_tensor_value_info("x", f32, [1, 1, 2, 2])],
         [helper.make_tensor_value_info("y", f32, [1, 1, 1, 1])], []))
 
+    overflow_seeds(out)
+
     # Refused: cut short, an operator the loader does not know, 3-D input.
     save(os.path.join(out, "bad_truncated.onnx"), conv[:len(conv) * 3 // 5])
     save(os.path.join(out, "bad_unknown_op.onnx"), model(
@@ -159,6 +161,27 @@ def onnx_seeds(out):
         [helper.make_node("Relu", ["x"], ["y"], name="relu")],
         [helper.make_tensor_value_info("x", f32, [1, 4, 4])],
         [helper.make_tensor_value_info("y", f32, [1, 4, 4])], []))
+
+
+def overflow_seeds(out):
+    """Regression (issue 9, B10): sizes whose product or sum wrapped around
+    64 bits. A Reshape to [-1, 2, 2^62, 2] wrapped the known product to 0,
+    which the -1 was divided by (SIGFPE, in scaled-infer and scaled
+    --check); regress_reshape_overflow.onnx is the same found by mutation
+    (a target of [2, 8533880681762127871]), committed as it was, not made
+    here. A window or pads past 64 bits wrapped the output size."""
+    f32 = TensorProto.FLOAT
+    shape = numpy_helper.from_array(np.array([-1, 2, 2 ** 62, 2], np.int64), "shape")
+    for name, batch in (("regress_reshape_wrap.onnx", 1), ("regress_reshape_wrap_dyn.onnx", "N")):
+        save(os.path.join(out, name), model(
+            [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+            [helper.make_tensor_value_info("x", f32, [batch, 3, 8, 8])],
+            [helper.make_tensor_value_info("y", f32, None)], [shape]))
+    save(os.path.join(out, "regress_window_wrap.onnx"), model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[3, 3],
+                          dilations=[2 ** 62, 1], pads=[0, 0, 2 ** 62, 0])],
+        [helper.make_tensor_value_info("x", f32, [1, 1, 4, 4])],
+        [helper.make_tensor_value_info("y", f32, None)], []))
 
 
 def ppm(w, h, grey):

@@ -16,6 +16,11 @@ def build():
     save_bad(relu_model('bad_opset22', opset=22))
     save_bad(relu_model('bad_ir2', ir=2))
 
+    def relu_model_shape(name, shape):
+        m = Model(name)
+        m.node('Relu', ['x'], ['y'])
+        return m.build(shape, check=False)
+
     def graph_of(name, nodes, in_shape=(2, 3, 8, 8), opset=13, dynamic=False, build=None):
         m = Model(name, opset)
         if build:
@@ -132,6 +137,26 @@ def build():
     graph_of('bad_pad_name', [N('Shape', ['x'], ['s']), N('Pad', ['x', 'pads'], ['s'], name='pad'),
                               N('Relu', ['x'], ['y'])],
              build=lambda m: pads(m, 0, 0, 1, 1, 0, 0, 1, 1))
+    # Issue 9 (B10): sizes whose product or sum wraps around 64 bits.
+    # [-1, 2, 2^62, 2] wraps the known product to 0, which the -1 was
+    # divided by (SIGFPE), with a fixed and with a dynamic batch.
+    graph_of('bad_reshape_wrap', [N('Reshape', ['x', 's'], ['y'], name='rs')], in_shape=(1, 3, 8, 8),
+             build=lambda m: m.init('s', np.array([-1, 2, 2 ** 62, 2], np.int64)))
+    graph_of('bad_reshape_wrap_dyn', [N('Reshape', ['x', 's'], ['y'], name='rs')], in_shape=(1, 3, 8, 8),
+             dynamic=True, build=lambda m: m.init('s', np.array([-1, 2, 2 ** 62, 2], np.int64)))
+    # (3 - 1) * 2^62 + 1: the effective window wraps negative.
+    graph_of('bad_window_wrap', [N('MaxPool', ['x'], ['y'], name='pool', kernel_shape=[3, 3],
+                                   dilations=[2 ** 62, 1])])
+    # 8 + (2^63 - 1): the padded size wraps negative.
+    graph_of('bad_pads_wrap', [N('Conv', ['x', 'w'], ['y'], name='conv1', pads=[2 ** 63 - 1, 0, 0, 0])],
+             build=lambda m: m.weight('w', 4, 3, 3, 3))
+    # A batch of 2^63 - 1 (the second trial batch adds one), and C*H*W
+    # of 2^63.
+    save_bad(relu_model_shape('bad_input_batch', (2 ** 63 - 1, 3, 4, 4)))
+    save_bad(relu_model_shape('bad_input_size', (1, 2 ** 21, 2 ** 21, 2 ** 21)))
+    # No data, so no size check, yet a dimension of 2^40.
+    graph_of('bad_weight_zero_dim', [N('Flatten', ['x'], ['f']), N('MatMul', ['f', 'w'], ['y'], name='fc')],
+             build=lambda m: m.inits.append(helper.make_tensor('w', FLOAT, [0, 2 ** 40], [])))
     graph_of('bad_dtype', [N('Conv', ['x', 'w'], ['y'], name='conv1')],
              build=lambda m: m.inits.append(numpy_helper.from_array(np.zeros((4, 3, 3, 3)), 'w')))
 

@@ -87,6 +87,13 @@ static const struct bad_case bad_cases[] = {
 	{ "bad_clip_negative", { "node 'pool'", "never negative" } },
 	{ "bad_pad_huge", { "node 'pad'", "pads above 1048576" } },
 	{ "bad_pad_name", { "node 'pad'", "output 's' is defined twice" } },
+	{ "bad_reshape_wrap", { "node 'rs'", "cannot reshape input shape [1,3,8,8] to [-1,2,4611686018427387904,2]" } },
+	{ "bad_reshape_wrap_dyn", { "node 'rs'", "cannot reshape input shape [1,3,8,8]" } },
+	{ "bad_window_wrap", { "node 'pool'", "dilations 4611686018427387904x1", "overflow 64 bits" } },
+	{ "bad_pads_wrap", { "node 'conv1'", "pads [9223372036854775807,0,0,0] overflow 64 bits" } },
+	{ "bad_input_batch", { "input 'x'", "[9223372036854775807,3,4,4] holds more than 2^40 values" } },
+	{ "bad_input_size", { "input 'x'", "holds more than 2^40 values" } },
+	{ "bad_weight_zero_dim", { "node 'fc'", "initializer 'w'", "invalid dimension 1099511627776" } },
 };
 
 static void test_bad_model(void **state)
