@@ -48,7 +48,7 @@ static void usage(FILE *f)
 	      "                         redis://[:PASS@]HOST[:PORT]/[DB/]KEY[?lease=S&timeout=S]\n"
 	      "  --out FILE             JSON lines, appended and fsync'd per batch\n"
 	      "  --batch N              jobs per model call (32)\n"
-	      "  --backend cpu|cuda     (cuda)\n"
+	      "  --backend auto|cpu|cuda  (auto: cuda if there is a GPU, else cpu)\n"
 	      "  --fp16                 half precision (cuda only)\n"
 	      "  --threads N            decode threads (2)\n"
 	      "  --cpu-threads N        CPU backend: threads per model call (1)\n"
@@ -136,7 +136,8 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 	c->cpu_threads = 1;
 	c->top = 5;
 	c->poll_ms = 500;
-	c->backend = INFER_BACKEND_CUDA;
+	c->backend = INFER_BACKEND_CPU;
+	c->backend_auto = 1;
 	c->precision = INFER_FP32;
 	c->softmax = RESULTS_SOFTMAX_AUTO;
 	image_opts_default(&c->image);
@@ -155,13 +156,14 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 			c->batch = (int)v;
 			break;
 		case 'B':
-			if (!strcmp(optarg, "cpu"))
+			c->backend_auto = !strcmp(optarg, "auto");
+			if (!strcmp(optarg, "cpu") || c->backend_auto)
 				c->backend = INFER_BACKEND_CPU;
 			else if (!strcmp(optarg, "cuda"))
 				c->backend = INFER_BACKEND_CUDA;
 			else
 				ret = -EINVAL, *errmsg = errfmt("--backend: '%s' is not "
-								 "cpu or cuda", optarg);
+								 "auto, cpu or cuda", optarg);
 			break;
 		case OPT_FP16: c->precision = INFER_FP16; break;
 		case 't':
@@ -261,7 +263,7 @@ static int parse_args(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		*errmsg = errfmt("--input DIR and --out FILE are required (or --bench)");
 		return -EINVAL;
 	}
-	if (c->precision == INFER_FP16 && c->backend != INFER_BACKEND_CUDA) {
+	if (c->precision == INFER_FP16 && c->backend != INFER_BACKEND_CUDA && !c->backend_auto) {
 		*errmsg = errfmt("--fp16 needs --backend cuda (the CPU backend is FP32)");
 		return -EINVAL;
 	}
@@ -297,14 +299,27 @@ int main(int argc, char **argv)
 		free(err);
 		return 2;
 	}
-	if (cli.backend == INFER_BACKEND_CUDA) {
+	if (cli.backend == INFER_BACKEND_CUDA || cli.backend_auto) {
 		char why[256] = "";
+		int gpu = infer_cuda_available(why, sizeof(why)) == 0;
 
-		if (infer_cuda_available(why, sizeof(why))) {
+		if (!why[0])
+			snprintf(why, sizeof(why), "not available");
+		if (!cli.backend_auto && !gpu) {
 			infer_main_say("backend cuda: %s (use --backend cpu for the CPU "
-				       "reference backend)", why[0] ? why : "not available");
+				       "reference backend, or auto)", why);
 			return 1;
 		}
+		if (gpu) {
+			cli.backend = INFER_BACKEND_CUDA;
+		} else if (cli.precision == INFER_FP16) {
+			infer_main_say("--fp16 needs a GPU, and --backend auto found none: %s", why);
+			return 1;
+		}
+		if (cli.backend_auto && gpu)
+			infer_main_say("backend auto: the GPU (cuda)");
+		else if (cli.backend_auto)
+			infer_main_say("backend auto: no GPU (%s), so the CPU backend", why);
 	}
 
 	if (infer_model_load(cli.model, &m, &err)) {

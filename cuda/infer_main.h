@@ -16,6 +16,7 @@ struct infer_cli {
 	int batch, iters, warmup, pageable, threads, cpu_threads, top, once;
 	long poll_ms, delay_ms;
 	enum infer_backend backend;
+	int backend_auto;	/* --backend auto (the default): settled in main() */
 	enum infer_precision precision;
 	enum results_softmax softmax;
 	struct image_opts image;

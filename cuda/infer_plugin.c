@@ -2,9 +2,11 @@
  * infer_plugin.c - the `infer` plugin: keys, create/destroy, apply, poll
  * and the loop's side of the worker threads (see infer_plugin.h).
  *
- * probe() has no config, so it cannot know whether a farm asks for the
- * CPU backend: it always succeeds, and create() refuses backend "cuda" on
- * a machine without a usable GPU, with the reason and the way out.
+ * backend "auto" (the default) takes the GPU where there is a usable one
+ * and the CPU backend elsewhere, saying which once per target, so the
+ * plugin can run on any machine that loads it: probe() never declines.
+ * An explicit backend "cuda" on a machine without a GPU is refused by
+ * create(), with the reason and the way out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,8 +44,9 @@ static const struct scaled_key infer_keys[] = {
 	[KEY_OUT] = { "out", SCALED_KEY_STRING, NULL, 1,
 		      "the JSON-lines file answers are appended to" },
 	[KEY_BATCH] = { "batch", SCALED_KEY_INT, "32", 0, "most jobs per model call" },
-	[KEY_BACKEND] = { "backend", SCALED_KEY_STRING, "cuda", 0,
-			  "\"cuda\" or \"cpu\" (the CPU reference backend)" },
+	[KEY_BACKEND] = { "backend", SCALED_KEY_STRING, "auto", 0,
+			  "\"auto\" (the GPU if there is one, else the CPU), \"cuda\" "
+			  "or \"cpu\" (the CPU reference backend)" },
 	[KEY_PRECISION] = { "precision", SCALED_KEY_STRING, NULL, 0,
 			    "\"fp16\" or \"fp32\"; default fp16 on cuda, fp32 on cpu" },
 	[KEY_TOP] = { "top", SCALED_KEY_INT, "5", 0, "classes per answer" },
@@ -352,28 +355,70 @@ static int parse_choice(const char *key, const char *v, const char *const *names
 	return -EINVAL;
 }
 
+enum { BACKEND_AUTO, BACKEND_CPU, BACKEND_CUDA };
+enum { PRECISION_DEFAULT = -1, PRECISION_FP32, PRECISION_FP16 };
+
+/*
+ * Settle backend and precision. "auto" is the GPU when
+ * infer_cuda_available() finds a usable one, else the CPU backend; the
+ * log says which, once. An explicit "cuda" without a GPU is an error, as
+ * is fp16 on the CPU. The precision defaults to the backend's own.
+ */
+static int pick_backend(struct infer_pool *p, int backend, int precision, char *err,
+			size_t errlen)
+{
+	char reason[200] = "";
+	int gpu = backend != BACKEND_CPU && infer_cuda_available(reason, sizeof(reason)) == 0;
+
+	if (backend == BACKEND_CUDA && !gpu) {
+		snprintf(err, errlen, "no GPU (set backend = \"cpu\" to use the CPU "
+			 "reference backend, or leave it \"auto\")%s%s",
+			 reason[0] ? ": " : "", reason);
+		return -ENODEV;
+	}
+	if (precision == PRECISION_DEFAULT)
+		precision = gpu ? PRECISION_FP16 : PRECISION_FP32;
+	if (precision == PRECISION_FP16 && !gpu) {
+		if (backend == BACKEND_AUTO)
+			snprintf(err, errlen, "precision: fp16 needs a GPU, and backend "
+				 "\"auto\" found none%s%s", reason[0] ? ": " : "", reason);
+		else
+			snprintf(err, errlen, "precision: fp16 needs backend = \"cuda\" "
+				 "(the CPU backend is FP32)");
+		return -EINVAL;
+	}
+	if (backend == BACKEND_AUTO && gpu)
+		infer_host->log(p->inst, SCALED_LOG_INFO, "backend \"auto\": the GPU (cuda, %s)",
+				precision == PRECISION_FP16 ? "fp16" : "fp32");
+	else if (backend == BACKEND_AUTO)
+		infer_host->log(p->inst, SCALED_LOG_INFO, "backend \"auto\": no GPU (%s), "
+				"so the CPU backend", reason[0] ? reason : "none found");
+	p->so.backend = gpu ? INFER_BACKEND_CUDA : INFER_BACKEND_CPU;
+	p->so.precision = precision == PRECISION_FP16 ? INFER_FP16 : INFER_FP32;
+	return 0;
+}
+
 static int config(struct infer_pool *p, const struct scaled_value *c, char *err,
 		  size_t errlen)
 {
-	static const char *const backends[] = { "cpu", "cuda" };
+	static const char *const backends[] = { "auto", "cpu", "cuda" };
 	static const char *const precisions[] = { "fp32", "fp16" };
 	static const char *const formats[] = { "auto", "jpeg", "raw" };
 	static const char *const softmaxes[] = { "auto", "on", "off" };
-	int backend, precision, format, softmax;
+	int backend, precision = PRECISION_DEFAULT, format, softmax;
 
-	if (parse_choice("backend", c[KEY_BACKEND].u.str, backends, 2, &backend, err,
+	if (parse_choice("backend", c[KEY_BACKEND].u.str, backends, 3, &backend, err,
 			 errlen) ||
 	    parse_choice("input_format", c[KEY_INPUT_FORMAT].u.str, formats, 3, &format,
 			 err, errlen) ||
 	    parse_choice("softmax", c[KEY_SOFTMAX].u.str, softmaxes, 3, &softmax, err,
 			 errlen))
 		return -EINVAL;
-	precision = backend == 1 ? 1 : 0;
 	if (c[KEY_PRECISION].set &&
 	    parse_choice("precision", c[KEY_PRECISION].u.str, precisions, 2, &precision,
 			 err, errlen))
 		return -EINVAL;
-	if (precision == 1 && backend == 0) {
+	if (precision == PRECISION_FP16 && backend == BACKEND_CPU) {
 		snprintf(err, errlen, "precision: fp16 needs backend = \"cuda\" "
 			 "(the CPU backend is FP32)");
 		return -EINVAL;
@@ -403,8 +448,6 @@ static int config(struct infer_pool *p, const struct scaled_value *c, char *err,
 		return -EINVAL;
 	}
 
-	p->so.backend = backend ? INFER_BACKEND_CUDA : INFER_BACKEND_CPU;
-	p->so.precision = precision ? INFER_FP16 : INFER_FP32;
 	p->so.threads = (int)c[KEY_THREADS].u.integer;
 	p->stop_grace_ms = c[KEY_STOP_GRACE].u.ms;
 	image_opts_default(&p->bo.image);
@@ -420,7 +463,7 @@ static int config(struct infer_pool *p, const struct scaled_value *c, char *err,
 	p->bo.top = (int)c[KEY_TOP].u.integer;
 	p->bo.softmax = softmax == 0 ? RESULTS_SOFTMAX_AUTO
 				     : softmax == 1 ? RESULTS_SOFTMAX_ON : RESULTS_SOFTMAX_OFF;
-	return 0;
+	return pick_backend(p, backend, precision, err, errlen);
 }
 
 static int infer_create(struct scaled_instance *inst, const struct scaled_value *c,
@@ -448,16 +491,6 @@ static int infer_create(struct scaled_instance *inst, const struct scaled_value 
 	ret = config(p, c, err, errlen);
 	if (ret)
 		goto fail;
-	if (p->so.backend == INFER_BACKEND_CUDA) {
-		char reason[200] = "";
-
-		if (infer_cuda_available(reason, sizeof(reason))) {
-			snprintf(err, errlen, "no GPU (set backend = \"cpu\" to use the CPU "
-				 "reference backend)%s%s", reason[0] ? ": " : "", reason);
-			ret = -ENODEV;
-			goto fail;
-		}
-	}
 	if (jobs_check_url(c[KEY_INPUT].u.str, &why))
 		goto fail_why;
 	p->input = strdup(c[KEY_INPUT].u.str);
@@ -521,8 +554,9 @@ static const struct scaled_kind *const infer_kinds[] = { &infer_pool_kind, NULL 
 
 static int infer_probe(char *why, size_t whylen)
 {
-	/* No config here, so no way to know if the CPU backend is wanted:
-	 * create() refuses backend "cuda" where there is no GPU. */
+	/* Nothing here keeps the plugin from running: without a GPU,
+	 * backend "auto" runs on the CPU (an explicit "cuda" is refused by
+	 * create(), naming the target). */
 	(void)why;
 	(void)whylen;
 	return 0;

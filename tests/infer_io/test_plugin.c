@@ -200,7 +200,8 @@ static const char *output = out;   /* and as out */
 static struct redis_server srv;    /* test_pool_over_redis's, stopped by its teardown */
 static const struct scaled_kind *kind;
 
-/* Config values in key-table order, defaults filled in as the core does. */
+/* Config values in key-table order, defaults filled in as the core does;
+ * backend NULL leaves the backend key out (its default). */
 static void config(struct scaled_value *v, const char *backend)
 {
 	const struct scaled_key *k = kind->keys;
@@ -215,7 +216,7 @@ static void config(struct scaled_value *v, const char *backend)
 			text = input;
 		else if (!strcmp(k[i].name, "out"))
 			text = output;
-		else if (!strcmp(k[i].name, "backend"))
+		else if (!strcmp(k[i].name, "backend") && backend)
 			text = backend;
 		else if (!strcmp(k[i].name, "batch"))
 			text = "4";
@@ -277,6 +278,10 @@ static void test_descriptor(void **state)
 	assert_string_equal(pl->name, "infer");
 	assert_int_equal(pl->probe(why, sizeof(why)), 0);
 	assert_string_equal(kind->name, "infer_pool");
+	/* Issue 9 (A4): the GPU when there is one, else the CPU. */
+	for (int k = 0; kind->keys[k].name; k++)
+		if (!strcmp(kind->keys[k].name, "backend"))
+			assert_string_equal(kind->keys[k].default_value, "auto");
 	assert_int_equal(kind->role, SCALED_ROLE_TARGET);
 	assert_null(pl->kinds[1]);
 	static const char *want[] = { "model", "input", "out", "batch", "backend",
@@ -301,7 +306,18 @@ static void test_cuda_refused_without_gpu(void **state)
 	config(v, "cuda");
 	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -ENODEV);
 	assert_non_null(strstr(err, "no GPU (set backend = \"cpu\" to use the CPU "
-				    "reference backend)"));
+				    "reference backend, or leave it \"auto\"): the fake core has no CUDA"));
+	assert_null(st);
+
+	/* fp16 is the GPU's: asked for with "auto" and no GPU, said so. */
+	config(v, NULL);
+	for (int i = 0; kind->keys[i].name; i++)
+		if (!strcmp(kind->keys[i].name, "precision")) {
+			v[i].set = 1;
+			v[i].u.str = "fp16";
+		}
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "precision: fp16 needs a GPU, and backend \"auto\" found none"));
 	assert_null(st);
 
 	config(v, "tpu");
@@ -362,8 +378,16 @@ static void test_pool_scales_and_answers(void **state)
 			fwrite(&x, 4, 1, f);
 		fclose(f);
 	}
-	config(v, "cpu");
+	/* No backend key: "auto" finds no GPU (the fake core has none), says
+	 * so once, and runs on the CPU backend (the fake core's only one). */
+	config(v, NULL);
+	log_len = 0;
+	log_text[0] = '\0';
 	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), 0);
+	const char *said = strstr(log_text, "backend \"auto\": no GPU (the fake core has no "
+					    "CUDA), so the CPU backend");
+	assert_non_null(said);
+	assert_null(strstr(said + 1, "backend \"auto\""));
 	assert_int_equal(kind->poll(st, err, sizeof(err)), 0); /* starts the interval */
 	assert_int_equal(nsamples, 0);
 

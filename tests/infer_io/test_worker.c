@@ -287,6 +287,11 @@ static void test_usage(void **state)
 	char *amqp[] = { WORKER_BIN, "m.onnx", "--input", "amqp://localhost/jobs",
 			 "--out", f->out, "--backend", "cpu", NULL };
 	char *help[] = { WORKER_BIN, "--help", NULL };
+	/* Issue 9 (A4): an explicit cuda with no GPU is a clear error (the
+	 * fake core never has one; the real one may, and then fails on the
+	 * missing model instead). */
+	char *cuda[] = { WORKER_BIN, "m.onnx", "--input", f->spool, "--out", f->out,
+			 "--backend", "cuda", NULL };
 
 	assert_int_equal(run(no_args, f->log, 10000), 2);
 	assert_int_equal(run(bad_flag, f->log, 10000), 2);
@@ -302,6 +307,11 @@ static void test_usage(void **state)
 	assert_int_equal(run(amqp, f->log, 10000), 2);
 	assert_true(file_contains(f->log, "amqp://localhost/jobs: unknown queue kind"));
 	assert_int_equal(run(help, f->log, 10000), 0);
+	assert_int_equal(run(cuda, f->log, 10000), 1);
+#ifndef WORKER_REAL
+	assert_true(file_contains(f->log, "scaled-infer: backend cuda: the fake core has no "
+				  "CUDA (use --backend cpu for the CPU reference backend, or auto)"));
+#endif
 }
 
 static void test_once_answers_all(void **state)
@@ -322,10 +332,16 @@ static void test_once_answers_all(void **state)
 	fwrite("\xff\xd8\xff\xe0\x00\x10JFIF", 1, 10, b);
 	fclose(b);
 
+	/* No --backend: auto, which says what it took (the fake core has no
+	 * GPU, so the CPU backend: the only one it runs). */
 	char *argv[] = { WORKER_BIN, f->model, "--input", f->spool, "--out", f->out,
-			 "--backend", "cpu", "--batch", "8", "--threads", "3", "--once",
-			 NULL };
+			 "--batch", "8", "--threads", "3", "--once", NULL };
 	assert_int_equal(run(argv, f->log, 60000), 0);
+	assert_true(file_contains(f->log, "scaled-infer: backend auto: "));
+#ifndef WORKER_REAL
+	assert_true(file_contains(f->log, "scaled-infer: backend auto: no GPU (the fake core "
+				  "has no CUDA), so the CPU backend\n"));
+#endif
 	read_answers(f);
 	for (int i = 0; i < f->n; i++)
 		assert_int_equal(f->answered[i], 1);

@@ -72,3 +72,34 @@ set_tests_properties(infer_api_test PROPERTIES LABELS "unit;infer")
 add_executable(infer_bench ${CMAKE_SOURCE_DIR}/tests/infer/infer_bench.c)
 target_compile_definitions(infer_bench PRIVATE _GNU_SOURCE)
 target_link_libraries(infer_bench PRIVATE scaled_infer_core scaled_warnings)
+
+# The real scaled with the real infer plugin (tests/infer/farm_check.sh):
+# a hostile model is a configuration error, never a signal (issue 9, B10:
+# it was SIGFPE); with no backend key the farm loads and runs on the CPU
+# backend of a machine without a GPU, and backend "cuda" there is a clear
+# error (A4).
+if(TARGET scaled AND TARGET plugin_infer)
+  set(infer_farm_check sh ${CMAKE_SOURCE_DIR}/tests/infer/farm_check.sh
+    $<TARGET_FILE:scaled> $<TARGET_FILE_DIR:plugin_infer>)
+  add_test(NAME infer_farm_hostile_model COMMAND ${infer_farm_check}
+    ${infer_models_dir}/bad_reshape_wrap.onnx
+    "refused:farm\\.lua:2: target \"t\": node 'rs' \\(Reshape\\): cannot reshape input shape \\[1,3,8,8\\]"
+    "backend = \"cpu\"")
+  add_test(NAME infer_farm_cuda_without_gpu COMMAND ${infer_farm_check}
+    ${infer_models_dir}/bad_reshape_wrap.onnx
+    "refused:farm\\.lua:2: target \"t\": no GPU \\(set backend = \"cpu\"" "backend = \"cuda\"")
+  add_test(NAME infer_farm_auto_backend COMMAND ${infer_farm_check}
+    ${infer_models_dir}/resnet_small.onnx
+    "loads:target t: backend \"auto\": no GPU .*, so the CPU backend")
+  set_tests_properties(infer_farm_hostile_model infer_farm_cuda_without_gpu infer_farm_auto_backend
+    PROPERTIES FIXTURES_REQUIRED infer_models LABELS "integration;infer" TIMEOUT 60
+    SKIP_RETURN_CODE 77)
+  execute_process(COMMAND /usr/bin/python3 -c "import numpy, onnx"
+    RESULT_VARIABLE infer_farm_py_rc OUTPUT_QUIET ERROR_QUIET)
+  if(infer_farm_py_rc EQUAL 0)
+    add_test(NAME infer_farm_auto_backend_runs COMMAND ${infer_farm_check}
+      ${CMAKE_SOURCE_DIR}/tests/infer_io/make_model.py runs:12)
+    set_tests_properties(infer_farm_auto_backend_runs PROPERTIES
+      LABELS "integration;infer" TIMEOUT 120 SKIP_RETURN_CODE 77)
+  endif()
+endif()
