@@ -3,11 +3,16 @@
 
 Fill the spool, see the pool grow within its bounds, let it drain, see the
 pool return to its minimum, and check that no worker was killed with a job
-in hand (no claimed job left in .work/, every job done exactly once).
-Everything is bounded in time; every process started here is stopped here.
+in hand (no claimed job left in .work/, none put back by dirqueue's claims
+recovery, every job done exactly once). The worker command is written the
+way a user writes it (no `exec`), and each job (600 ms) is longer than a
+tick, so the pool scales in while its workers are busy.
+Everything is bounded in time; every process and file started here is
+stopped or removed here, also on failure.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,6 +42,13 @@ def decisions(path):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="scaled-e2e-")
+    try:
+        run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(tmp):
     spool = os.path.join(tmp, "spool")
     os.makedirs(spool)
     dlog = os.path.join(tmp, "decisions.jsonl")
@@ -46,8 +58,8 @@ def main():
         f.write(f"""
 local policy = require "policy"
 plugin "dirqueue"; plugin "procpool"
-source "backlog" {{ kind = "dirqueue", path = "{spool}", every = "300ms" }}
-target "pool" {{ kind = "procpool", command = "{worker} --spool {spool} --ms 150",
+source "backlog" {{ kind = "dirqueue", path = "{spool}", every = "300ms", claims = ".work" }}
+target "pool" {{ kind = "procpool", command = "{worker} --spool {spool} --ms 600",
                  stop_grace = "10s", poll = "300ms" }}
 group "workers" {{
   target = "pool", min = 0, max = {MAX}, every = "500ms",
@@ -57,15 +69,15 @@ group "workers" {{
 }}
 """)
     proc = subprocess.Popen([os.path.join(BUILD, "scaled"), "-c", farm,
-                             "--decision-log", dlog, "--log-level", "info"],
+                             "--decision-log", dlog, "--log-level", "debug"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         # Let the target report before the backlog arrives.
         time.sleep(1.0)
         for i in range(JOBS):
             p = os.path.join(spool, f".tmp{i}")
-            with open(p, "w") as j:
-                j.write("150")
+            with open(p, "w"):
+                pass  # no number in it: the worker's --ms 600
             os.rename(p, os.path.join(spool, f"job{i:03d}"))
 
         wait_for("the pool to grow to its max",
@@ -90,6 +102,14 @@ group "workers" {{
             proc.kill()
             out, _ = proc.communicate()
         print(out)
+        # Whatever is left (only after a failure): stop it by its command.
+        left = subprocess.run(["pgrep", "-f", f"scaled-worker --spool {spool} "],
+                              capture_output=True, text=True).stdout.split()
+        for pid in left:
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     assert proc.returncode == 0, f"scaled exited {proc.returncode}"
     ds = decisions(dlog)
@@ -105,8 +125,10 @@ group "workers" {{
     work = os.path.join(spool, ".work")
     left = os.listdir(work) if os.path.isdir(work) else []
     assert not left, f"jobs claimed but never finished (a worker was killed): {left}"
+    assert "requeued" not in out, "a worker died with a job in hand (dirqueue requeued it)"
+    assert "killed by signal" not in out, "a worker was killed"
     # No worker outlives the daemon.
-    ps = subprocess.run(["pgrep", "-f", f"scaled-worker --spool {spool}"],
+    ps = subprocess.run(["pgrep", "-f", f"scaled-worker --spool {spool} "],
                         capture_output=True, text=True)
     assert ps.stdout.strip() == "", f"workers left running: {ps.stdout}"
     print(f"e2e: {len(ds)} decisions, pool 0 -> {MAX} -> 0, {JOBS} jobs done, none lost")

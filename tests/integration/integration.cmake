@@ -65,3 +65,12 @@ add_test(NAME check_durations
           ${SCALED_BIN} --check -c ${SCALED_IT}/farms/long_every.lua)
 set_tests_properties(check_durations PROPERTIES LABELS integration TIMEOUT 30
   ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
+
+# Workers die with the daemon (PR_SET_PDEATHSIG): SIGKILL scaled, restart it,
+# the pool settles at its desired count; nothing outlives the test.
+if(Python3_Interpreter_FOUND)
+  add_test(NAME procpool_orphans
+    COMMAND ${Python3_EXECUTABLE} ${SCALED_IT}/procpool_orphans.py ${CMAKE_BINARY_DIR})
+  set_tests_properties(procpool_orphans PROPERTIES LABELS integration TIMEOUT 180
+    ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
+endif()

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Workers die with the daemon: SIGKILL a real scaled with 3 procpool
+workers, see the workers go, restart it, see the pool settle at 3 (not 6).
+
+Run once per form of the command: `sleep N` (exec'd directly) and
+`exec sleep N` (through /bin/sh, which execs in place). N is unique to the
+run, so the workers are told apart from any other process. Everything is
+bounded in time; every process and file started here is stopped or removed
+here, also on failure.
+"""
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = sys.argv[1]
+WORKERS = 3
+
+
+def wait_for(what, pred, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def workers(token):
+    """pid -> ppid of every live `sleep TOKEN` process."""
+    found = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if argv[:2] == [b"sleep", token.encode()] and state != "Z":
+            found[int(d)] = int(ppid)
+    return found
+
+
+def start(farm):
+    return subprocess.Popen([os.path.join(BUILD, "scaled"), "-c", farm,
+                             "--log-level", "info"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        try:
+            out, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:  # its stdout held open by others
+            proc.wait()
+            out = ""
+    return out
+
+
+def one_form(tmp, command, token):
+    ctl = os.path.join(tmp, "ctl")
+    os.makedirs(ctl, exist_ok=True)
+    for n in "abc":
+        open(os.path.join(ctl, n), "w").close()
+    farm = os.path.join(tmp, "farm.lua")
+    with open(farm, "w") as f:
+        f.write(f"""
+plugin "dirqueue"; plugin "procpool"
+source "ctl" {{ kind = "dirqueue", path = "{ctl}", every = "250ms" }}
+target "pool" {{ kind = "procpool", command = "{command}", poll = "500ms" }}
+group "g" {{ target = "pool", max = 10, every = "500ms", cooldown = {{ up = "60s" }},
+  policy = function(g, s) local n = s.ctl:last(); if not n then return g:hold("no data") end
+                          return g:set(math.floor(n), "ctl") end }}
+""")
+    procs = []
+    try:
+        first = start(farm)
+        procs.append(first)
+        wait_for(f"{WORKERS} workers", lambda: len(workers(token)) == WORKERS, 30)
+        first.kill()
+        first.wait()
+        # PR_SET_PDEATHSIG: they get SIGTERM with the daemon's death.
+        wait_for("the first daemon's workers to die with it",
+                 lambda: not workers(token), 10)
+        second = start(farm)
+        procs.append(second)
+        wait_for(f"{WORKERS} new workers",
+                 lambda: len(workers(token)) == WORKERS
+                 and set(workers(token).values()) == {second.pid}, 30)
+        # Settled: a few polls and ticks later, still exactly 3.
+        time.sleep(2.0)
+        now = workers(token)
+        assert len(now) == WORKERS and set(now.values()) == {second.pid}, \
+            f"pool did not settle at {WORKERS}: {now}"
+        out = stop(second)
+        assert second.returncode == 0, f"scaled exited {second.returncode}:\n{out}"
+        wait_for("no worker left after a clean stop", lambda: not workers(token), 10)
+        print(f"{command!r}: {WORKERS} workers, SIGKILL, none left, restart: {WORKERS}")
+    finally:
+        # Only after a failure: workers (and their groups) first, as they
+        # hold the daemon's stdout open.
+        for pid in workers(token):
+            try:
+                pgid = os.getpgid(pid)
+                if pgid != os.getpgrp():
+                    os.killpg(pgid, signal.SIGKILL)
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            stop(p)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="scaled-orphans-")
+    try:
+        for form in ("sleep {}", "exec sleep {}"):
+            token = f"3600.{random.randrange(10**5, 10**6)}"
+            one_form(tmp, form.format(token), token)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("2 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
