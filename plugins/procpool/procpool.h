@@ -4,6 +4,7 @@
  *   procpool.c        the pool: desired count, scale in/out, restarts
  *   procpool_child.c  spawning, signalling and reaping one worker
  *   procpool_argv.c   the command: run directly, or by /bin/sh -c
+ *   procpool_leftovers.c  processes left by a scaled that was killed
  */
 #ifndef PROCPOOL_H
 #define PROCPOOL_H
@@ -93,6 +94,13 @@ int child_reap(pid_t pid, int kill_group, int *status);
  * Returns 1 when it is to be exec'd directly, 0 for {"sh", "-c", command},
  * -ENOMEM. */
 int child_argv(const char *command, char ***argv);
+
+/* procpool_leftovers.c: "SCALED_POOL_OWNER=<pid>:<start time>" of this
+ * process, for the workers' environment. */
+const char *leftovers_owner(void);
+/* SIGTERM every process whose SCALED_POOL_OWNER names a process that is
+ * gone; log each. Returns how many, or -ENOMEM. */
+int leftovers_sweep(struct scaled_instance *inst);
 
 /* "exited with status 1", "killed by signal 9", ... into buf. */
 const char *child_describe(int status, char *buf, size_t len);

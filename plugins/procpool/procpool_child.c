@@ -30,24 +30,29 @@
 
 #define INDEX_VAR "SCALED_WORKER_INDEX"
 
-/* The daemon's environment with INDEX_VAR set to index. Only the pointer
- * array and the one new string are allocated: free(envp[0]), free(envp). */
+#define OWNER_VAR "SCALED_POOL_OWNER"
+
+/* The daemon's environment with INDEX_VAR set to index and OWNER_VAR to
+ * this daemon (procpool_leftovers.c). Only the pointer array and the one
+ * new string are allocated: free(envp[0]), free(envp). */
 static char **child_env(int index)
 {
-	size_t n = 0, j = 1;
+	size_t n = 0, j = 2;
 	char **envp;
 
 	while (environ && environ[n])
 		n++;
-	envp = calloc(n + 2, sizeof(*envp));
+	envp = calloc(n + 3, sizeof(*envp));
 	if (!envp)
 		return NULL;
 	if (asprintf(&envp[0], INDEX_VAR "=%d", index) < 0) {
 		free(envp);
 		return NULL;
 	}
+	envp[1] = (char *)leftovers_owner();
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], INDEX_VAR "=", sizeof(INDEX_VAR)) != 0)
+		if (strncmp(environ[i], INDEX_VAR "=", sizeof(INDEX_VAR)) != 0 &&
+		    strncmp(environ[i], OWNER_VAR "=", sizeof(OWNER_VAR)) != 0)
 			envp[j++] = environ[i];
 	envp[j] = NULL;
 	return envp;

@@ -2,9 +2,11 @@
 """Workers die with the daemon: SIGKILL a real scaled with 3 procpool
 workers, see the workers go, restart it, see the pool settle at 3 (not 6).
 
-Run once per form of the command: `sleep N` (exec'd directly) and
-`exec sleep N` (through /bin/sh, which execs in place). N is unique to the
-run, so the workers are told apart from any other process. Everything is
+Run once per form of the command: `sleep N` (exec'd directly), `exec sleep
+N` (through /bin/sh, which execs in place) and `sleep N; true` (/bin/sh
+forks sleep: the shell dies with the daemon, its sleep lives on until the
+restarted daemon finds it by its SCALED_POOL_OWNER and SIGTERMs it). N is
+unique to the run, so the workers are told apart from any other process. Everything is
 bounded in time; every process and file started here is stopped or removed
 here, also on failure.
 """
@@ -49,6 +51,25 @@ def workers(token):
     return found
 
 
+def descends(pid, ancestor):
+    for _ in range(64):
+        if pid == ancestor:
+            return True
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return False
+        if pid <= 1:
+            return False
+    return False
+
+
+def settled(token, daemon):
+    now = workers(token)
+    return len(now) == WORKERS and all(descends(p, daemon) for p in now)
+
+
 def start(farm):
     return subprocess.Popen([os.path.join(BUILD, "scaled"), "-c", farm,
                              "--log-level", "info"],
@@ -70,7 +91,7 @@ def stop(proc):
     return out
 
 
-def one_form(tmp, command, token):
+def one_form(tmp, command, token, dies_with_daemon):
     ctl = os.path.join(tmp, "ctl")
     os.makedirs(ctl, exist_ok=True)
     for n in "abc":
@@ -92,23 +113,24 @@ group "g" {{ target = "pool", max = 10, every = "500ms", cooldown = {{ up = "60s
         wait_for(f"{WORKERS} workers", lambda: len(workers(token)) == WORKERS, 30)
         first.kill()
         first.wait()
-        # PR_SET_PDEATHSIG: they get SIGTERM with the daemon's death.
-        wait_for("the first daemon's workers to die with it",
-                 lambda: not workers(token), 10)
+        if dies_with_daemon:
+            # PR_SET_PDEATHSIG: they get SIGTERM with the daemon's death.
+            wait_for("the first daemon's workers to die with it",
+                     lambda: not workers(token), 10)
         second = start(farm)
         procs.append(second)
-        wait_for(f"{WORKERS} new workers",
-                 lambda: len(workers(token)) == WORKERS
-                 and set(workers(token).values()) == {second.pid}, 30)
+        wait_for(f"{WORKERS} workers, all of the new daemon",
+                 lambda: settled(token, second.pid), 30)
         # Settled: a few polls and ticks later, still exactly 3.
         time.sleep(2.0)
-        now = workers(token)
-        assert len(now) == WORKERS and set(now.values()) == {second.pid}, \
-            f"pool did not settle at {WORKERS}: {now}"
+        assert settled(token, second.pid), \
+            f"pool did not settle at {WORKERS}: {workers(token)}"
         out = stop(second)
         assert second.returncode == 0, f"scaled exited {second.returncode}:\n{out}"
         wait_for("no worker left after a clean stop", lambda: not workers(token), 10)
-        print(f"{command!r}: {WORKERS} workers, SIGKILL, none left, restart: {WORKERS}")
+        print(f"{command!r}: {WORKERS} workers, SIGKILL, "
+              f"{'none left' if dies_with_daemon else 'leftovers SIGTERMed at restart'}, "
+              f"restart: {WORKERS}")
     finally:
         # Only after a failure: workers (and their groups) first, as they
         # hold the daemon's stdout open.
@@ -127,12 +149,13 @@ group "g" {{ target = "pool", max = 10, every = "500ms", cooldown = {{ up = "60s
 def main():
     tmp = tempfile.mkdtemp(prefix="scaled-orphans-")
     try:
-        for form in ("sleep {}", "exec sleep {}"):
+        for form, dies in (("sleep {}", True), ("exec sleep {}", True),
+                           ("sleep {}; true", False)):
             token = f"3600.{random.randrange(10**5, 10**6)}"
-            one_form(tmp, form.format(token), token)
+            one_form(tmp, form.format(token), token, dies)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("2 passed, 0 failed")
+    print("3 passed, 0 failed")
 
 
 if __name__ == "__main__":
