@@ -101,18 +101,36 @@ enum image_format image_detect(const struct image_opts *o, const char *name,
 	return IMAGE_FORMAT_RAW;
 }
 
+int image_raw_by_name(const struct image_opts *o, const char *name)
+{
+	return o->format == IMAGE_FORMAT_RAW ||
+	       (o->format == IMAGE_FORMAT_AUTO && has_ext(name, ".f32"));
+}
+
+size_t image_raw_bytes(const struct image_shape *shape)
+{
+	return (size_t)shape->c * shape->h * shape->w * 4;
+}
+
+int image_raw_check_size(size_t len, const char *name, const struct image_shape *shape,
+			 char **errmsg)
+{
+	if (len == image_raw_bytes(shape))
+		return 0;
+	*errmsg = errfmt("%s: raw input of %zu bytes, the model takes %dx%dx%d float32 = %zu "
+			  "bytes", name, len, shape->c, shape->h, shape->w, image_raw_bytes(shape));
+	return -EINVAL;
+}
+
 int image_raw_to_tensor(const void *data, size_t len, const char *name,
 			const struct image_shape *shape, float *out, char **errmsg)
 {
 	size_t n = (size_t)shape->c * shape->h * shape->w;
 	const uint8_t *b = data;
+	int ret;
 
-	if (len != n * 4) {
-		*errmsg = errfmt("%s: raw input of %zu bytes, the model takes "
-				  "%dx%dx%d float32 = %zu bytes", name, len, shape->c,
-				  shape->h, shape->w, n * 4);
-		return -EINVAL;
-	}
+	if ((ret = image_raw_check_size(len, name, shape, errmsg)))
+		return ret;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u;
 		float f;

@@ -64,6 +64,15 @@ int image_parse_triple(const char *text, float out[3]);
 enum image_format image_detect(const struct image_opts *o, const char *name,
 			       const void *data, size_t len);
 
+/* Whether a payload of this name is raw whatever it holds (o->format raw,
+ * or auto and a .f32 name): its size is then known before it is read. */
+int image_raw_by_name(const struct image_opts *o, const char *name);
+/* The bytes a raw payload must have: c*h*w float32. */
+size_t image_raw_bytes(const struct image_shape *shape);
+/* 0 when len is that, else -EINVAL and a message naming both sizes. */
+int image_raw_check_size(size_t len, const char *name, const struct image_shape *shape,
+			 char **errmsg);
+
 /* Decode a JPEG held in memory to RGB8 (greyscale is expanded to RGB).
  * Truncated or corrupt data is an error, not a grey picture. */
 int image_decode_jpeg(const void *data, size_t len, const char *name,

@@ -145,6 +145,10 @@ static void on_msg(void *arg)
 			infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: the queue "
 					"answers again", w->id);
 		break;
+	case INFER_MSG_ERRORS:
+		infer_host->log(p->inst, SCALED_LOG_WARN, "worker %d: %d job(s) answered with an "
+				"error; the first: %s", w->id, m->claimed, m->error ? m->error : "?");
+		break;
 	case INFER_MSG_RECOVERED:
 		infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: put back %d jobs "
 				"claimed by workers that died", w->id, m->claimed);

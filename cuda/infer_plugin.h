@@ -56,6 +56,7 @@ enum infer_msg_kind {
 	INFER_MSG_EXITED,
 	INFER_MSG_QUEUE,   /* the queue failed a claim (error set) or answers again */
 	INFER_MSG_RECOVERED, /* put back `claimed` jobs of dead workers */
+	INFER_MSG_ERRORS,  /* `claimed` jobs answered with an error, the first's in error */
 };
 
 struct infer_msg {
@@ -64,8 +65,8 @@ struct infer_msg {
 	int images;   /* jobs answered (BATCH) */
 	int claimed;  /* jobs in the batch (BATCH) */
 	double ms;    /* model call latency (BATCH) */
-	char *error;  /* why the thread stopped (EXITED) or the queue failed
-		       * (QUEUE), malloc'd or NULL */
+	char *error;  /* why the thread stopped (EXITED), the queue failed
+		       * (QUEUE) or a job was refused (ERRORS), malloc'd or NULL */
 	struct infer_msg *prev, *next; /* the pool's list of pending messages */
 };
 

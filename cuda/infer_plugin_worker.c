@@ -64,6 +64,23 @@ static void idle(struct infer_worker *w, int ms)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Jobs of b answered with an error: the loop logs how many and the first,
+ * so that no refused job goes unsaid. */
+static void post_errors(struct infer_worker *w, const struct jobs_batch *b)
+{
+	struct infer_msg *m;
+	int first = -1, n = 0;
+
+	for (int i = 0; i < b->n; i++)
+		if (b->err[i] && n++ == 0)
+			first = i;
+	if (n && (m = msg_new(w, INFER_MSG_ERRORS))) {
+		m->claimed = n;
+		m->error = strdup(b->err[first]);
+		infer_pool_post(w->pool, m);
+	}
+}
+
 /* One batch. 0: done (or queue empty: *claimed 0); -EAGAIN: the claim
  * failed, *error says why, nothing is held; else the worker is broken and
  * *error says why (the batch was given back). */
@@ -92,6 +109,8 @@ static int one_batch(struct infer_worker *w, struct jobs_batch *b, struct job_qu
 		goto give_back;
 	if (!ret)
 		ret = jobs_batch_answer(b, &p->out, &err);
+	if (!ret)
+		post_errors(w, b);
 	if (ret) {
 		char *why = NULL;
 

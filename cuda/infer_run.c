@@ -219,6 +219,10 @@ static int finish_batch(struct jobs_batch *b, struct job_queue *q,
 	}
 	t->jobs += b->n;
 	t->batches++;
+	/* Answered (durably) with an error: said here too, never silent. */
+	for (int i = 0; i < b->n; i++)
+		if (b->err[i])
+			infer_main_say("answered with an error: %s", b->err[i]);
 	if (jobs_batch_ack(b, q, &errors, &err)) {
 		/* Answered already: a failed ack means a second answer later. */
 		infer_main_say("%s", err);

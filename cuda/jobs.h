@@ -31,6 +31,10 @@ struct job_queue;
 struct job {
 	char *name;  /* the job's name, as results name it */
 	void *priv;  /* the backend's */
+	/* Set by the caller before load (0 after a claim: JOBS_MAX_PAYLOAD):
+	 * a payload file longer than this is refused with -EFBIG and *len its
+	 * size, having read at most max_len + 1 bytes of it. */
+	size_t max_len;
 };
 
 struct job_queue_ops {
@@ -39,7 +43,8 @@ struct job_queue_ops {
 	 * owns. */
 	int (*claim)(struct job_queue *q, int max, struct job **jobs, int *n,
 		     char **errmsg);
-	/* The payload of a claimed job, malloc'd; the caller frees it. */
+	/* The payload of a claimed job, malloc'd; the caller frees it. At
+	 * most j->max_len bytes (see struct job). */
 	int (*load)(struct job_queue *q, struct job *j, void **data, size_t *len,
 		    char **errmsg);
 	/* Done with it for good: its answer is durable. Frees j. */
@@ -125,7 +130,11 @@ static inline void job_queue_free(struct job_queue *q)
  * start with '.' (a producer writes ".NAME.tmp" and renames it to NAME, so
  * that no half-written file is ever claimed). Claimed jobs live in
  * dir/.work/NAME.WORKER where WORKER is "PID-SEQ@HOST" (dots in the host
- * name become '_'); the directory is created when missing.
+ * name become '_'); the directory is created when missing. A job whose
+ * name leaves no room for ".WORKER" within NAME_MAX is moved to
+ * dir/.refused/ instead (created when first needed) and handed out as a
+ * job whose load fails with -ENAMETOOLONG, to be answered as an error;
+ * its ack leaves it there, its nack puts it back in dir.
  *
  * Claims use renameat2(RENAME_NOREPLACE) so a job resubmitted under a name
  * this worker still holds is left in the spool until the first is acked.
@@ -179,10 +188,13 @@ int jobs_open(const char *input, struct job_queue **out, char **errmsg);
 int jobs_check_url(const char *input, char **errmsg);
 
 /* For backends: read the regular file `path` (relative to dirfd, opened
- * with O_RDONLY | flags) into a malloc'd buffer of at most
- * JOBS_MAX_PAYLOAD bytes; messages start with `name`. */
+ * with O_RDONLY | flags) into a malloc'd buffer; messages start with
+ * `name`. A file longer than max bytes (0: JOBS_MAX_PAYLOAD) is refused
+ * before any of it is read (fstat): -EFBIG, *len its size, *data NULL.
+ * No more than the size fstat gave plus one byte is ever allocated or
+ * read; a file that grew meanwhile is refused too. */
 #define JOBS_MAX_PAYLOAD ((size_t)1 << 30)
-int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
+int jobs_read_file(int dirfd, const char *path, int flags, const char *name, size_t max,
 		   void **data, size_t *len, char **errmsg);
 
 #endif

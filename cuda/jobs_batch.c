@@ -128,7 +128,18 @@ void jobs_batch_decode(struct jobs_batch *b, struct job_queue *q, int i)
 	char *err = NULL;
 	int ret;
 
+	/* A raw input's size is known before it is read: a longer file is
+	 * refused unread, never loaded whole to be refused after (issue 9). */
+	if (image_raw_by_name(&b->opts->image, j->name))
+		j->max_len = image_raw_bytes(&b->opts->shape);
 	ret = job_load(q, j, &data, &len, &err);
+	if (ret == -EFBIG && j->max_len) {
+		free(err);
+		err = NULL;
+		ret = image_raw_check_size(len, j->name, &b->opts->shape, &err);
+		if (!ret) /* not reached: len > max_len */
+			ret = -EFBIG;
+	}
 	if (!ret)
 		ret = image_load(data, len, j->name, &b->opts->image, &b->opts->shape,
 				 b->input + (size_t)i * item_size(b->opts), &err);

@@ -461,7 +461,7 @@ static int rq_load(struct job_queue *q, struct job *job, void **data, size_t *le
 		*errmsg = errfmt("%s: the item needs exactly one of \"path\" (a file) "
 				  "and \"data\" (base64), as strings", job->name);
 	} else if (cJSON_IsString(path)) {
-		ret = jobs_read_file(AT_FDCWD, path->valuestring, 0, job->name, data, len,
+		ret = jobs_read_file(AT_FDCWD, path->valuestring, 0, job->name, job->max_len, data, len,
 				     errmsg);
 	} else if ((ret = base64(b64->valuestring, strlen(b64->valuestring), data, len))) {
 		*errmsg = errfmt("%s: \"data\" is not %s", job->name,

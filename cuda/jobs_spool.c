@@ -7,6 +7,12 @@
  * With a million queued files that keeps a claim from costing a million
  * readdir entries. Names another worker took meanwhile fail the rename
  * with ENOENT and are skipped: the rename is the only arbiter.
+ *
+ * A name too long to take the claim suffix within NAME_MAX cannot be
+ * claimed into .work/; left in the spool it would be counted as backlog
+ * for ever and never answered. It is moved to DIR/.refused/ instead and
+ * handed out as a job whose load fails, so it is answered with an error
+ * line like any bad input (issue 9).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,11 +32,13 @@
 #include "jobs.h"
 
 #define SPOOL_SCAN_MAX 65536
+#define SPOOL_REFUSED ".refused"
 
 struct spool {
 	struct job_queue q;
 	char *dir;
 	int dirfd, workfd;
+	int refusedfd;     /* DIR/.refused, opened when first needed; or -1 */
 	char worker[160];  /* PID-START-SEQ@HOST */
 	char host[80];     /* sanitised host name */
 	char **pending;    /* names from the last scan, pending[next..n) */
@@ -40,6 +48,7 @@ struct spool {
 struct spool_job {
 	struct job job;
 	char *claimed; /* name in .work/ */
+	char *refused; /* or why it was moved to .refused/ instead */
 };
 
 /* rename that never replaces: two jobs of the same name stay two jobs. */
@@ -124,9 +133,15 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The longest job name a claim ("NAME.WORKER") has room for. */
+static size_t claim_name_max(const struct spool *s)
+{
+	return NAME_MAX - strlen(s->worker) - 1;
+}
+
 static int spool_scan(struct spool *s, char **errmsg)
 {
-	size_t cap = 0, limit = NAME_MAX - strlen(s->worker) - 1;
+	size_t cap = 0;
 	struct dirent *de;
 	DIR *d;
 	int fd;
@@ -142,7 +157,7 @@ static int spool_scan(struct spool *s, char **errmsg)
 		return err;
 	}
 	while (s->n < SPOOL_SCAN_MAX && (de = readdir(d))) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) > limit)
+		if (de->d_name[0] == '.')
 			continue;
 		if (de->d_type != DT_REG) {
 			struct stat st;
@@ -177,7 +192,32 @@ static void job_free(struct spool_job *j)
 		return;
 	free(j->job.name);
 	free(j->claimed);
+	free(j->refused);
 	free(j);
+}
+
+/* Move job j, whose name is too long for a claim, to DIR/.refused/ (one
+ * there of the same name was refused before, and is replaced), and say
+ * why in j->refused. -ENOENT: another worker took it first. */
+static int refuse_long_name(struct spool *s, struct spool_job *j)
+{
+	const char *name = j->job.name;
+
+	free(j->claimed);
+	j->claimed = NULL;
+	if (s->refusedfd < 0) {
+		if (mkdirat(s->dirfd, SPOOL_REFUSED, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		s->refusedfd = openat(s->dirfd, SPOOL_REFUSED, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->refusedfd < 0)
+			return -errno;
+	}
+	if (renameat(s->dirfd, name, s->refusedfd, name) < 0)
+		return -errno;
+	j->refused = errfmt("%s: a job name of %zu bytes is longer than the %zu a claim has room "
+			    "for (a file name holds %d); moved to %s/" SPOOL_REFUSED "/",
+			    name, strlen(name), claim_name_max(s), NAME_MAX, s->dir);
+	return j->refused ? 0 : -ENOMEM;
 }
 
 static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
@@ -211,7 +251,10 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 		}
 		j->job.name = name;
 		j->job.priv = j;
-		ret = rename_noreplace(s->dirfd, name, s->workfd, j->claimed);
+		if (strlen(name) > claim_name_max(s))
+			ret = refuse_long_name(s, j);
+		else
+			ret = rename_noreplace(s->dirfd, name, s->workfd, j->claimed);
 		if (ret == -ENOENT || ret == -EEXIST) {
 			/* taken by another worker; or the same name is still
 			 * claimed by us and waits for that ack */
@@ -220,7 +263,8 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 			continue;
 		}
 		if (ret) {
-			*errmsg = errfmt("spool %s: claim %s: %s", s->dir, name,
+			*errmsg = errfmt("spool %s: %s %s: %s", s->dir,
+					  j->claimed ? "claim" : "move to " SPOOL_REFUSED "/", name,
 					  strerror(-ret));
 			job_free(j);
 			break;
@@ -237,14 +281,16 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 	return ret;
 }
 
-int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
+int jobs_read_file(int dirfd, const char *path, int flags, const char *name, size_t max,
 		   void **data, size_t *len, char **errmsg)
 {
 	struct stat st;
 	uint8_t *buf = NULL;
-	size_t got = 0;
+	size_t got = 0, size;
 	int fd, ret;
 
+	if (max == 0 || max > JOBS_MAX_PAYLOAD)
+		max = JOBS_MAX_PAYLOAD;
 	*data = NULL;
 	*len = 0;
 	/* O_NONBLOCK: opening a FIFO (or a device) named by a job must not
@@ -266,20 +312,24 @@ int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
 		*errmsg = errfmt("%s: %s is not a regular file", name, path);
 		goto out;
 	}
-	if ((uint64_t)st.st_size > JOBS_MAX_PAYLOAD) {
+	/* Checked before anything is read or allocated: a raw input of a
+	 * GiB for a model that takes 600 KiB costs one fstat. */
+	if ((uint64_t)st.st_size > max) {
 		ret = -EFBIG;
-		*errmsg = errfmt("%s: larger than 1 GiB", name);
+		*len = (size_t)st.st_size;
+		*errmsg = errfmt("%s: %lld bytes, more than the %zu it may have", name,
+				  (long long)st.st_size, max);
 		goto out;
 	}
-	buf = malloc((size_t)st.st_size + 1); /* +1: empty files get a buffer */
+	size = (size_t)st.st_size;
+	buf = malloc(size + 1); /* +1: a byte more than fstat said tells growth */
 	if (!buf) {
 		ret = -ENOMEM;
-		*errmsg = errfmt("%s: out of memory for %lld bytes", name,
-				  (long long)st.st_size);
+		*errmsg = errfmt("%s: out of memory for %zu bytes", name, size);
 		goto out;
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	while (got < size + 1) {
+		ssize_t r = read(fd, buf + got, size + 1 - got);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -291,6 +341,12 @@ int jobs_read_file(int dirfd, const char *path, int flags, const char *name,
 		if (r == 0)
 			break;
 		got += (size_t)r;
+	}
+	if (got > size) {
+		ret = -EIO;
+		*errmsg = errfmt("%s: grew while it was read (write it elsewhere and rename it "
+				  "in)", name);
+		goto out;
 	}
 	*data = buf;
 	*len = got;
@@ -308,8 +364,14 @@ static int spool_load(struct job_queue *q, struct job *job, void **data, size_t 
 	struct spool *s = (struct spool *)q;
 	struct spool_job *j = job->priv;
 
-	return jobs_read_file(s->workfd, j->claimed, O_NOFOLLOW, job->name, data, len,
-			      errmsg);
+	if (j->refused) {
+		*data = NULL;
+		*len = 0;
+		*errmsg = strdup(j->refused);
+		return -ENAMETOOLONG;
+	}
+	return jobs_read_file(s->workfd, j->claimed, O_NOFOLLOW, job->name, job->max_len, data,
+			      len, errmsg);
 }
 
 static int spool_ack(struct job_queue *q, struct job *job, char **errmsg)
@@ -319,8 +381,9 @@ static int spool_ack(struct job_queue *q, struct job *job, char **errmsg)
 	int ret = 0;
 
 	/* No fsync of the directory: an ack lost in a crash only means the
-	 * job is answered again, which at-least-once allows. */
-	if (unlinkat(s->workfd, j->claimed, 0) < 0) {
+	 * job is answered again, which at-least-once allows. A refused job
+	 * stays in .refused/, answered. */
+	if (!j->refused && unlinkat(s->workfd, j->claimed, 0) < 0) {
 		ret = -errno;
 		*errmsg = errfmt("spool %s: ack %s: %s", s->dir, job->name,
 				  strerror(-ret));
@@ -333,7 +396,9 @@ static int spool_nack(struct job_queue *q, struct job *job, char **errmsg)
 {
 	struct spool *s = (struct spool *)q;
 	struct spool_job *j = job->priv;
-	int ret = rename_noreplace(s->workfd, j->claimed, s->dirfd, job->name);
+	/* A refused job goes back too, to be refused and answered later. */
+	int ret = j->refused ? rename_noreplace(s->refusedfd, job->name, s->dirfd, job->name)
+			     : rename_noreplace(s->workfd, j->claimed, s->dirfd, job->name);
 
 	if (ret)
 		*errmsg = errfmt("spool %s: give back %s: %s%s", s->dir, job->name,
@@ -395,6 +460,8 @@ static void spool_free(struct job_queue *q)
 		close(s->dirfd);
 	if (s->workfd >= 0)
 		close(s->workfd);
+	if (s->refusedfd >= 0)
+		close(s->refusedfd);
 	free(s->dir);
 	free(s);
 }
@@ -425,6 +492,7 @@ int jobs_spool_open(const char *dir, struct job_queue **out, char **errmsg)
 	s->q.ops = &spool_ops;
 	s->q.where = s->dir;
 	s->workfd = -1;
+	s->refusedfd = -1;
 	s->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0) {
 		ret = -errno;

@@ -4,6 +4,7 @@
  * class nearest the mean of an item's values.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -158,6 +160,45 @@ static void test_batch_answers(void **state)
 	fclose(in);
 }
 
+/* Issue 9 (B17): a raw input was read whole before its size was checked
+ * (four 1 GB files: 3.9 GB resident). A sparse file of 1 GiB less a page
+ * (no disk) must be refused by its size, unread: the high-water mark of
+ * resident memory stays far below the file. */
+static void test_raw_too_large_unread(void **state)
+{
+	struct fix *f = *state;
+	const off_t big = ((off_t)1 << 30) - 4096;
+	struct rusage before, after;
+	char path[PATH_MAX], *err = NULL;
+	int errors = -1;
+
+	snprintf(path, sizeof(path), "%s/big.f32", f->dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, big), 0);
+	close(fd);
+	put_raw(f->dir, "ok.f32", 3.0f, 48);
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &before), 0);
+	assert_int_equal(jobs_batch_claim(f->b, f->q, &err), 0);
+	assert_int_equal(f->b->n, 2);
+	for (int i = 0; i < f->b->n; i++)
+		jobs_batch_decode(f->b, f->q, i);
+	assert_int_equal(getrusage(RUSAGE_SELF, &after), 0);
+	assert_string_equal(f->b->jobs[0]->name, "big.f32");
+	assert_string_equal(f->b->err[0], "big.f32: raw input of 1073737728 bytes, the model "
+			    "takes 3x4x4 float32 = 192 bytes");
+	assert_null(f->b->err[1]);
+	/* ru_maxrss is in KiB: reading the file would add a GiB */
+	assert_true(after.ru_maxrss - before.ru_maxrss < 64 * 1024);
+
+	assert_int_equal(jobs_batch_infer(f->b, f->s, &err), 0);
+	assert_int_equal(jobs_batch_answer(f->b, &f->res, &err), 0);
+	assert_int_equal(jobs_batch_ack(f->b, f->q, &errors, &err), 0);
+	assert_int_equal(errors, 1);
+	assert_int_equal(spool_files(f->dir), 0);
+}
+
 static void test_model_failure_gives_back(void **state)
 {
 	struct fix *f = *state;
@@ -219,6 +260,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_batch_answers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_too_large_unread, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_model_failure_gives_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_opts_from_model, setup, teardown),
 	};

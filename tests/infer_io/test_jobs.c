@@ -141,6 +141,104 @@ static void test_claim_load_ack_nack(void **state)
 	free(dir);
 }
 
+/* Issue 9 (B16): a name with no room for the claim suffix was skipped in
+ * silence, never answered, yet counted as backlog. It is handed out,
+ * moved to .refused/, and its load says why. */
+static void test_long_name_refused(void **state)
+{
+	char *dir = spool_new(), *err = NULL;
+	char long_x[NAME_MAX + 1], long_y[NAME_MAX + 1], want[NAME_MAX + 200];
+	struct job_queue *q;
+	struct job *jobs[8];
+	void *data = (void *)&data;
+	size_t len = 1;
+	int n;
+
+	(void)state;
+	memset(long_x, 'x', 240);
+	strcpy(long_x + 240, ".f32");	/* 244 bytes: fits a file, not a claim */
+	memset(long_y, 'y', 240);
+	strcpy(long_y + 240, ".f32");
+	put(dir, "a.f32", "A");
+	put(dir, long_x, "X");
+	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
+	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(jobs[0]->name, "a.f32");
+	assert_string_equal(jobs[1]->name, long_x);
+	assert_int_equal(count(dir, ""), 0);	/* no longer backlog */
+	assert_int_equal(count(dir, ".work"), 1);
+	assert_int_equal(count(dir, ".refused"), 1);
+
+	assert_int_equal(job_load(q, jobs[1], &data, &len, &err), -ENAMETOOLONG);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	snprintf(want, sizeof(want), "%s: a job name of 244 bytes is longer than the %zu a "
+		 "claim has room for (a file name holds %d); moved to %s/.refused/", long_x,
+		 (size_t)NAME_MAX - strlen(jobs_spool_worker(q)) - 1, NAME_MAX, dir);
+	assert_string_equal(err, want);
+	free(err);
+	err = NULL;
+	/* acked (answered): it stays in .refused/, out of the queue */
+	assert_int_equal(job_ack(q, jobs[0], &err), 0);
+	assert_int_equal(job_ack(q, jobs[1], &err), 0);
+	assert_int_equal(count(dir, ".refused"), 1);
+	assert_int_equal(count(dir, ".work"), 0);
+
+	/* given back (a failed batch): back in the queue, refused again later */
+	put(dir, long_y, "Y");
+	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(dir, ""), 0);
+	assert_int_equal(job_nack(q, jobs[0], &err), 0);
+	assert_int_equal(count(dir, ""), 1);
+	assert_int_equal(count(dir, ".refused"), 1);
+	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(jobs[0]->name, long_y);
+	assert_int_equal(job_ack(q, jobs[0], &err), 0);
+	assert_int_equal(count(dir, ".refused"), 2);
+	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	job_queue_free(q);
+	rm_tree(dir);
+	free(dir);
+}
+
+/* A load never reads past the caller's max_len (issue 9, B17): a longer
+ * file is refused by its size, with its size. */
+static void test_load_max_len(void **state)
+{
+	char *dir = spool_new(), *err = NULL;
+	struct job_queue *q;
+	struct job *jobs[2];
+	void *data = (void *)&data;
+	size_t len = 0;
+	int n;
+
+	(void)state;
+	put(dir, "a.f32", "0123456789");
+	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
+	assert_int_equal(job_claim(q, 2, jobs, &n, &err), 0);
+	assert_int_equal(n, 1);
+	jobs[0]->max_len = 9;
+	assert_int_equal(job_load(q, jobs[0], &data, &len, &err), -EFBIG);
+	assert_null(data);
+	assert_int_equal(len, 10);
+	assert_string_equal(err, "a.f32: 10 bytes, more than the 9 it may have");
+	free(err);
+	jobs[0]->max_len = 10;
+	assert_int_equal(job_load(q, jobs[0], &data, &len, &err), 0);
+	assert_int_equal(len, 10);
+	assert_memory_equal(data, "0123456789", 10);
+	free(data);
+	assert_int_equal(job_ack(q, jobs[0], &err), 0);
+	job_queue_free(q);
+	rm_tree(dir);
+	free(dir);
+}
+
 static void test_open_errors(void **state)
 {
 	struct job_queue *q;
@@ -324,6 +422,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_claim_load_ack_nack),
+		cmocka_unit_test(test_long_name_refused),
+		cmocka_unit_test(test_load_max_len),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_recover),
 		cmocka_unit_test(test_concurrent_claimers),

@@ -360,6 +360,12 @@ static double sample(const char *suffix)
 	return -1;
 }
 
+static int refusal_logged(void)
+{
+	return strstr(log_text, ": 1 job(s) answered with an error; the first: xxxx") &&
+	       strstr(log_text, ".f32: a job name of 244 bytes is longer than the");
+}
+
 static void test_pool_scales_and_answers(void **state)
 {
 	struct scaled_value v[32];
@@ -451,9 +457,22 @@ static void test_pool_scales_and_answers(void **state)
 	assert_int_equal(last_state.desired, 0);
 	wait_for(none_left, "the workers to stop");
 
-	/* Back to one, then destroy with it running. */
+	/* Back to one. A job whose name has no room for a claim is answered
+	 * with an error and logged (issue 9, B16: it was skipped in silence). */
 	want.desired = 1;
 	assert_int_equal(kind->apply(st, &want, 3, err, sizeof(err)), 0);
+	char path[512];
+	int at = snprintf(path, sizeof(path), "%s/", spool);
+	memset(path + at, 'x', 240);
+	strcpy(path + at + 240, ".f32");
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fclose(f);
+	wait_for(refusal_logged, "the refusal in the log");
+	assert_int_equal(spool_count_lines(out), 31);
+	assert_int_equal(spool_count_files(spool), 0);
+
+	/* Destroy with it running. */
 	kind->destroy(st);
 	drop_posts();
 }

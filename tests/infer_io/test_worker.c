@@ -317,10 +317,10 @@ static void test_usage(void **state)
 static void test_once_answers_all(void **state)
 {
 	struct fix *f = *state;
-	char path[160];
+	char path[512];
 
 	make_jobs(f, 60);
-	/* two bad jobs: they get error lines, and are acked like the rest */
+	/* bad jobs: they get error lines, and are acked like the rest */
 	snprintf(path, sizeof(path), "%s/broken.f32", f->spool);
 	FILE *b = fopen(path, "w");
 	assert_non_null(b);
@@ -330,6 +330,15 @@ static void test_once_answers_all(void **state)
 	b = fopen(path, "wb");
 	assert_non_null(b);
 	fwrite("\xff\xd8\xff\xe0\x00\x10JFIF", 1, 10, b);
+	fclose(b);
+	/* and a name too long for a claim (issue 9, B16: it was never
+	 * answered nor logged, and stayed queued for ever) */
+	char long_name[260];
+	memset(long_name, 'x', 240);
+	strcpy(long_name + 240, ".f32");
+	snprintf(path, sizeof(path), "%s/%s", f->spool, long_name);
+	b = fopen(path, "wb");
+	assert_non_null(b);
 	fclose(b);
 
 	/* No --backend: auto, which says what it took (the fake core has no
@@ -345,8 +354,13 @@ static void test_once_answers_all(void **state)
 	read_answers(f);
 	for (int i = 0; i < f->n; i++)
 		assert_int_equal(f->answered[i], 1);
-	assert_int_equal(f->errors, 2);
-	assert_int_equal(spool_count_lines(f->out), f->n + 2);
+	assert_int_equal(f->errors, 3);
+	assert_int_equal(spool_count_lines(f->out), f->n + 3);
+	assert_true(file_contains(f->out, "a job name of 244 bytes is longer than the"));
+	assert_true(file_contains(f->log, "answered with an error: broken.f32: raw input"));
+	assert_true(file_contains(f->log, ".f32: a job name of 244 bytes is longer than the"));
+	snprintf(path, sizeof(path), "%s/.refused/%s", f->spool, long_name);
+	assert_int_equal(access(path, F_OK), 0);
 	assert_true(file_contains(f->out, "\"job\":\"broken.f32\",\"error\":\"broken.f32: "
 				  "raw input of 13 bytes"));
 	assert_true(file_contains(f->out, "\"job\":\"broken.jpg\",\"error\":\"broken.jpg: "
