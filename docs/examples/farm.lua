@@ -8,7 +8,8 @@ plugin "cpu"
 plugin "dirqueue"
 plugin "procpool"
 
-source "backlog" { kind = "dirqueue", path = "build/demo/spool", every = "1s" }
+-- claims: the jobs of a worker that died with one in hand go back to the queue
+source "backlog" { kind = "dirqueue", path = "build/demo/spool", every = "1s", claims = ".work" }
 source "cpu"     { kind = "cpu", every = "2s" }
 
 target "pool" {

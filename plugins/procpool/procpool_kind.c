@@ -24,7 +24,7 @@ enum {
 
 static const struct scaled_key procpool_keys[] = {
 	[KEY_COMMAND] = { "command", SCALED_KEY_STRING, NULL, 1,
-			  "the worker, run with /bin/sh -c; SCALED_WORKER_INDEX is set" },
+			  "the worker: run directly when it needs no shell, else with /bin/sh -c; SCALED_WORKER_INDEX is set" },
 	[KEY_STOP_GRACE] = { "stop_grace", SCALED_KEY_DURATION, "30s", 0,
 			     "time between SIGTERM and SIGKILL when scaling in" },
 	[KEY_BACKOFF] = { "restart_backoff", SCALED_KEY_DURATION, "1s", 0,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -234,6 +235,80 @@ static void test_bad_config(void **ts)
 	assert_null(state);
 }
 
+/* A pid that existed and is gone (reaped): a dead worker's. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+static int there(struct fx *f, const char *name)
+{
+	char p[192];
+
+	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static void test_claims_of_dead_workers_requeued(void **ts)
+{
+	struct fx *f = *ts;
+	char dead[64], live[64], dup[64], dead2[64], p[160];
+	pid_t gone = dead_pid();
+
+	create(f, "claims=.work");
+	collect_ok(f); /* no .work yet: nothing to do, not an error */
+	assert_true(last(f, "requeued") == 0.0);
+
+	snprintf(p, sizeof(p), "%s/.work", f->dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(dead, sizeof(dead), ".work/a.job.%d", (int)gone);
+	snprintf(live, sizeof(live), ".work/b.%d", (int)getpid());
+	snprintf(dup, sizeof(dup), ".work/c.%d", (int)gone);
+	snprintf(dead2, sizeof(dead2), ".work/.hidden.%d", (int)gone);
+	job(f, dead, 0);
+	job(f, live, 0);
+	job(f, dup, 0);
+	job(f, "c", 0);            /* a new job named like a dead claim */
+	job(f, dead2, 0);          /* dot-names are not claims */
+	job(f, ".work/d.x12", 0);  /* nor names without .<pid> */
+	job(f, ".work/e.012", 0);
+	collect_ok(f);
+	assert_true(there(f, "a.job"));  /* its worker is gone: back */
+	assert_false(there(f, dead));
+	assert_true(there(f, live));     /* alive: ours */
+	assert_true(there(f, dup));      /* never over a queued job */
+	assert_true(there(f, dead2) && there(f, ".work/d.x12") &&
+		    there(f, ".work/e.012"));
+	assert_true(last(f, NULL) == 2.0); /* a.job and c */
+	assert_true(last(f, "requeued") == 1.0);
+	assert_int_equal(th_log_count("requeued a.job: its worker"), 1);
+	assert_int_equal(th_log_count("a job of that name is queued"), 1);
+	collect_ok(f); /* nothing new */
+	assert_true(last(f, "requeued") == 1.0);
+}
+
+/* Without the key nothing is touched, and no requeued series. */
+static void test_claims_off_by_default(void **ts)
+{
+	struct fx *f = *ts;
+	char dead[64], p[160];
+
+	snprintf(p, sizeof(p), "%s/.work", f->dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(dead, sizeof(dead), ".work/a.%d", (int)dead_pid());
+	job(f, dead, 0);
+	create(f, NULL);
+	collect_ok(f);
+	assert_true(there(f, dead));
+	assert_int_equal(th_sample_count(&f->inst, "requeued"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +319,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_future_mtime_is_age_zero, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_dir, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claims_of_dead_workers_requeued, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claims_off_by_default, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
