@@ -6,16 +6,23 @@
  * the hot path:
  *   - memory: sandbox_alloc counts every block and refuses growth past the
  *     cap; Lua turns that into a memory error and the state stays usable;
- *   - time: a count hook compares the real stopwatch with the deadline of
- *     the running sandbox_pcall and raises an error once it has passed;
+ *   - time: the deadline of the running sandbox_pcall, from its start,
+ *     checked by a count hook and by C code whose cost is not instructions
+ *     (sandbox_deadline.c, sandbox_lib.c);
  *   - reach: only base/table/string/math/utf8, minus anything that loads
- *     bytecode or touches files, plus our own text-only require.
+ *     bytecode or touches files, plus our own text-only require that reads
+ *     regular files only (a FIFO would block the load).
+ *
+ * The rest of the sandbox is in sandbox_*.c (see sandbox_int.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -25,27 +32,23 @@
 #include "clock.h"
 #include "log.h"
 #include "sandbox.h"
+#include "sandbox_int.h"
 
 #define SANDBOX_DEFAULT_MEM (64u << 20)
 #define SANDBOX_DEFAULT_DEADLINE_MS 50
-/* How many VM instructions run between two looks at the stopwatch. */
-#define SANDBOX_HOOK_COUNT 1000
 /* Extra room the message handler may use past the cap: building a
  * traceback right after a script filled its memory must not fail. */
 #define SANDBOX_HANDLER_HEADROOM (64u << 10)
 #define SANDBOX_MODNAME_MAX 128
-
-struct sandbox {
-	lua_State *L;
-	size_t mem_used, mem_limit;
-	bool in_handler;   /* the message handler runs: allow the headroom */
-	int64_t deadline_ms;
-	int64_t deadline_ns; /* stopwatch time after which the hook raises */
-	bool timed_out;      /* the hook fired during the current call */
-	int depth;           /* nested sandbox_pcall calls */
-	bool declaring;      /* the farm file runs: declarations allowed */
-	char *policy_dir, *farm_dir;
-};
+/* The part of the cap kept for the engine (views, a group's globals table,
+ * the traceback): 1/16 of it. */
+#define SANDBOX_RESERVE_SHIFT 4
+/* A block at least this large is a chance to look at the deadline: what
+ * makes it (a concatenation, string.rep, a table's rehash) costs time the
+ * instruction count does not see. */
+#define SANDBOX_CHARGE_BYTES (64u << 10)
+/* A farm file or module larger than this is refused before it is read. */
+#define SANDBOX_FILE_MAX (16u << 20)
 
 /* Registry key of the table of loaded modules (its address is the key). */
 static const char sandbox_loaded_key = 'm';
@@ -63,6 +66,24 @@ static void sandbox_seterr(char **errmsg, const char *msg)
 
 /* ------------------------------------------------------------ allocator -- */
 
+/* Remember where the first refused allocation of a call came from: Lua's
+ * memory error carries no position. Reading the call stack allocates
+ * nothing. */
+static void sandbox_note_refusal(struct sandbox *sb)
+{
+	lua_Debug ar;
+
+	if (sb->depth == 0 || sb->oom_where[0])
+		return;
+	for (int level = 0; lua_getstack(sb->L, level, &ar); level++) {
+		if (lua_getinfo(sb->L, "Sl", &ar) && ar.currentline > 0) {
+			snprintf(sb->oom_where, sizeof(sb->oom_where), "%s:%d", ar.short_src,
+				 ar.currentline);
+			return;
+		}
+	}
+}
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct sandbox *sb = ud;
@@ -75,62 +96,23 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	if (nsize > old) {
-		size_t cap = sb->mem_limit;
+		size_t cap = sb->mem_limit - sb->reserve;
 
 		if (sb->in_handler)
-			cap += SANDBOX_HANDLER_HEADROOM;
-		if (nsize - old > cap || sb->mem_used + (nsize - old) > cap)
+			cap = sb->mem_limit + SANDBOX_HANDLER_HEADROOM;
+		else if (sb->reserve_open)
+			cap = sb->mem_limit;
+		if (nsize - old > cap || sb->mem_used + (nsize - old) > cap ||
+		    (nsize - old >= SANDBOX_CHARGE_BYTES && sandbox_past_deadline(sb))) {
+			sandbox_note_refusal(sb);
 			return NULL;
+		}
 	}
 	void *p = realloc(ptr, nsize);
 	if (!p)
 		return NULL; /* the old block is untouched, as Lua expects */
 	sb->mem_used = sb->mem_used - old + nsize;
 	return p;
-}
-
-static struct sandbox *sandbox_of(lua_State *L)
-{
-	void *ud;
-
-	lua_getallocf(L, &ud);
-	return ud;
-}
-
-/* ---------------------------------------------------- deadline and errors -- */
-
-static void sandbox_hook(lua_State *L, lua_Debug *ar)
-{
-	struct sandbox *sb = sandbox_of(L);
-
-	int64_t now;
-
-	(void)ar;
-	/* The hook stays installed for the life of the state (installing it
-	 * per call costs more than a short policy runs), so it also fires
-	 * outside sandbox_pcall: nothing to police there. */
-	if (sb->depth == 0)
-		return;
-	now = clock_stopwatch_ns();
-	/* Armed lazily: the first firing inside a call starts the clock, so
-	 * a short policy (most of them: under SANDBOX_HOOK_COUNT instructions)
-	 * never reads it. The deadline starts at most that many instructions
-	 * late - microseconds against a limit of milliseconds. */
-	if (sb->deadline_ns == 0) {
-		sb->deadline_ns = now + sb->deadline_ms * 1000000;
-		return;
-	}
-	if (now < sb->deadline_ns)
-		return;
-	sb->timed_out = true;
-	/* Once past the deadline, look at every chance: a script that catches
-	 * the error must not get another thousand instructions for free. */
-	lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, 1);
-	luaL_where(L, 0);
-	lua_pushfstring(L, "policy exceeded its deadline of %I ms",
-			(lua_Integer)sb->deadline_ms);
-	lua_concat(L, 2);
-	lua_error(L);
 }
 
 /* Message handler: message plus traceback. It never calls a __tostring
@@ -155,8 +137,10 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 	int status, ret = 0;
 
 	if (sb->depth++ == 0) {
+		/* Charged from the start: one stopwatch read per call. */
 		sb->timed_out = false;
-		sb->deadline_ns = 0; /* armed by the hook's first firing */
+		sb->oom_where[0] = '\0';
+		sb->deadline_ns = clock_stopwatch_ns() + sb->deadline_ms * 1000000;
 	}
 	/* A light C function: pushing it allocates nothing. */
 	lua_pushcfunction(L, sandbox_msghandler);
@@ -191,7 +175,6 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 		if (sb->timed_out)
 			lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
 		sb->timed_out = false;
-		sb->deadline_ns = 0;
 	}
 	return ret;
 }
@@ -255,9 +238,103 @@ static int sandbox_load_status(lua_State *L, int status, const char *name, char 
 	return -EINVAL;
 }
 
+/* Open path for reading without ever blocking: a FIFO (or a device)
+ * named like a module would hang the load past any deadline, so only a
+ * regular file is read. Returns the fd, or -1 with *absent set when there
+ * is no such file, or -1 with the reason pushed. */
+static int sandbox_open_regular(lua_State *L, const char *path, bool *absent)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	*absent = false;
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			*absent = true;
+		else
+			lua_pushfstring(L, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		lua_pushfstring(L, "%s: not a regular file (a FIFO, device or directory cannot "
+				"be loaded)", path);
+		close(fd);
+		return -1;
+	}
+	if ((uintmax_t)st.st_size > SANDBOX_FILE_MAX) {
+		lua_pushfstring(L, "%s: larger than %d MiB", path, (int)(SANDBOX_FILE_MAX >> 20));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* luaL_loadfilex(L, path, "t") for regular files only: pushes the chunk
+ * or the message and returns the status (LUA_ERRFILE with nothing pushed
+ * when *absent). Like Lua, it skips a UTF-8 BOM and a first line that
+ * starts with '#' (keeping line numbers). */
+static int sandbox_loadfile(lua_State *L, const char *path, bool *absent)
+{
+	char *buf = NULL, *text, chunk[4096 + 2];
+	size_t len = 0, cap = 0;
+	int fd = sandbox_open_regular(L, path, absent), status;
+
+	if (fd < 0)
+		return LUA_ERRFILE;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *nb = cap < SANDBOX_FILE_MAX ? alloc_resize(buf, cap = cap ? 2 * cap : 8192)
+							  : NULL;
+			if (!nb) {
+				alloc_free(buf);
+				close(fd);
+				lua_pushfstring(L, "%s: cannot read (no memory, or larger than %d MiB)",
+						path, (int)(SANDBOX_FILE_MAX >> 20));
+				return LUA_ERRFILE;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			lua_pushfstring(L, "cannot read %s: %s", path, strerror(errno));
+			alloc_free(buf);
+			close(fd);
+			return LUA_ERRFILE;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	text = buf ? buf : chunk;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
+	if (len > 0 && text[0] == '#') {
+		char *nl = memchr(text, '\n', len);
+
+		len = nl ? len - (size_t)(nl - text) : 0;
+		text = nl ? nl : text;
+	}
+	snprintf(chunk, sizeof(chunk), "@%s", path);
+	status = luaL_loadbufferx(L, text, len, chunk, "t");
+	alloc_free(buf);
+	return status;
+}
+
 int sandbox_load_file(struct sandbox *sb, const char *path, char **errmsg)
 {
-	return sandbox_load_status(sb->L, luaL_loadfilex(sb->L, path, "t"), path, errmsg);
+	bool absent;
+	int status = sandbox_loadfile(sb->L, path, &absent);
+
+	if (status == LUA_ERRFILE && absent)
+		lua_pushfstring(sb->L, "cannot open %s: %s", path, strerror(ENOENT));
+	return sandbox_load_status(sb->L, status, path, errmsg);
 }
 
 int sandbox_load_string(struct sandbox *sb, const char *chunkname, const char *text,
@@ -304,8 +381,8 @@ static bool sandbox_modname_ok(const char *name, size_t len)
 static int sandbox_require_try(lua_State *L, const char *dir, const char *name)
 {
 	char path[4096];
+	bool absent;
 	int n, status;
-	FILE *f;
 
 	if (!dir)
 		return LUA_ERRFILE;
@@ -316,12 +393,8 @@ static int sandbox_require_try(lua_State *L, const char *dir, const char *name)
 	for (char *p = path + strlen(dir) + 1; p < path + n - 4; p++)
 		if (*p == '.')
 			*p = '/';
-	f = fopen(path, "r");
-	if (!f)
-		return LUA_ERRFILE;
-	fclose(f);
-	status = luaL_loadfilex(L, path, "t");
-	if (status == LUA_ERRFILE) /* there but unreadable: say so */
+	status = sandbox_loadfile(L, path, &absent);
+	if (status == LUA_ERRFILE && !absent) /* there but unreadable: say so */
 		status = LUA_ERRSYNTAX;
 	return status;
 }
@@ -363,106 +436,6 @@ static int l_require(lua_State *L)
 	return 1;
 }
 
-/* --------------------------------------------------------- base overrides -- */
-
-/* pcall/xpcall that do not swallow the deadline: once the hook fired, the
- * error goes on up to sandbox_pcall whatever the script does about it.
- * Results start at index `first`; below them is a slot for the boolean. */
-static int l_pcall_finish(lua_State *L, int status, int first)
-{
-	if (status != LUA_OK) {
-		if (sandbox_of(L)->timed_out)
-			return lua_error(L);
-		lua_pushboolean(L, 0);
-		lua_insert(L, -2);
-		return 2; /* false, message */
-	}
-	lua_pushboolean(L, 1);
-	lua_replace(L, first - 1);
-	return lua_gettop(L) - first + 2;
-}
-
-static int l_pcall(lua_State *L)
-{
-	luaL_checkany(L, 1);
-	lua_pushnil(L);     /* slot for the boolean */
-	lua_insert(L, 1);   /* nil, f, args... */
-	return l_pcall_finish(L, lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0), 2);
-}
-
-/* The script's message handler, called through this one. An error raised by
- * the deadline hook runs the handler with hooks off (Lua disables them inside
- * a hook), so past the deadline no script handler may run at all. */
-static int l_xpcall_handler(lua_State *L)
-{
-	if (sandbox_of(L)->timed_out)
-		return 1; /* the message as it is */
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, lua_gettop(L) - 1, 1);
-	return 1;
-}
-
-static int l_xpcall(lua_State *L)
-{
-	int n = lua_gettop(L);
-
-	luaL_checktype(L, 2, LUA_TFUNCTION);
-	lua_pushvalue(L, 2);
-	lua_pushcclosure(L, l_xpcall_handler, 1);
-	lua_replace(L, 2);
-	lua_pushvalue(L, 1); /* f, h, args..., f */
-	lua_rotate(L, 3, 1); /* f, h, f, args... (f at 1 is the boolean's slot) */
-	return l_pcall_finish(L, lua_pcall(L, n - 2, LUA_MULTRET, 2), 3);
-}
-
-/* setmetatable without __gc: a finalizer runs whenever the collector
- * decides, also outside sandbox_pcall where no deadline holds. */
-static int l_setmetatable(lua_State *L)
-{
-	int t = lua_type(L, 2);
-
-	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
-	if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL)
-		return luaL_error(L, "cannot change a protected metatable");
-	if (t == LUA_TTABLE) {
-		lua_pushliteral(L, "__gc");
-		if (lua_rawget(L, 2) != LUA_TNIL)
-			return luaL_error(L, "__gc metamethods are not allowed in the sandbox");
-	}
-	lua_settop(L, 2);
-	lua_setmetatable(L, 1);
-	return 1;
-}
-
-/* print goes to the log (info), never to stdout. */
-static int l_print(lua_State *L)
-{
-	int n = lua_gettop(L);
-	luaL_Buffer b;
-
-	luaL_buffinit(L, &b);
-	for (int i = 1; i <= n; i++) {
-		luaL_tolstring(L, i, NULL);
-		luaL_addvalue(&b);
-		if (i < n)
-			luaL_addchar(&b, '\t');
-	}
-	luaL_pushresult(&b);
-	LOG_INFO("lua: %s", lua_tostring(L, -1));
-	return 0;
-}
-
-static const luaL_Reg sandbox_base[] = {
-	{ "require", l_require },
-	{ "pcall", l_pcall },
-	{ "xpcall", l_xpcall },
-	{ "print", l_print },
-	{ "setmetatable", l_setmetatable },
-	{ NULL, NULL },
-};
-
 /* ------------------------------------------------------------------- setup -- */
 
 static int sandbox_setup(lua_State *L)
@@ -481,7 +454,9 @@ static int sandbox_setup(lua_State *L)
 		lua_pop(L, 1);
 	}
 	lua_pushglobaltable(L);
-	luaL_setfuncs(L, sandbox_base, 0);
+	sandbox_base_open(L);
+	lua_pushcfunction(L, l_require);
+	lua_setfield(L, -2, "require");
 	lua_pushnil(L);
 	lua_setfield(L, -2, "load");
 	lua_pushnil(L);
@@ -505,6 +480,7 @@ static int sandbox_setup(lua_State *L)
 
 	lua_newtable(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &sandbox_loaded_key);
+	sandbox_lib_open(L);
 	return 0;
 }
 
@@ -522,6 +498,7 @@ struct sandbox *sandbox_new(const struct sandbox_limits *lim, const char *policy
 	if (!sb)
 		goto nomem;
 	sb->mem_limit = lim && lim->mem_limit ? lim->mem_limit : SANDBOX_DEFAULT_MEM;
+	sb->reserve = sb->mem_limit >> SANDBOX_RESERVE_SHIFT;
 	sandbox_set_deadline_ms(sb, lim ? lim->deadline_ms : 0);
 	if (policy_dir && !(sb->policy_dir = alloc_strdup(policy_dir)))
 		goto nomem;

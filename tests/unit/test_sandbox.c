@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -207,6 +208,30 @@ static void test_require_refused(void **state)
 	want_error(fx->sb, "require 'broken'", -EINVAL, "error loading module 'broken'");
 }
 
+/* A FIFO named like a module (or like the farm) must not block the load:
+ * it is refused as not a regular file, at once. */
+static void test_fifo_refused(void **state)
+{
+	struct fixture *fx = *state;
+	char path[160], *msg = NULL;
+
+	snprintf(path, sizeof(path), "%s/pipe.lua", fx->farm);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	want_error(fx->sb, "require 'pipe'", -EINVAL, "not a regular file");
+	assert_int_equal(sandbox_load_file(fx->sb, path, &msg), -ENOENT);
+	assert_non_null(msg);
+	if (!strstr(msg, "pipe.lua: not a regular file"))
+		fail_msg("message '%s'", msg);
+	free(msg);
+	/* a directory is refused the same way */
+	snprintf(path, sizeof(path), "%s/dir.lua", fx->farm);
+	assert_int_equal(mkdir(path, 0700), 0);
+	want_error(fx->sb, "require 'dir'", -EINVAL, "not a regular file");
+	/* a first line starting with '#' is skipped and line numbers kept */
+	write_file(fx->farm, "hash.lua", "#!/usr/bin/env lua\nreturn +\n", 28);
+	want_error(fx->sb, "require 'hash'", -EINVAL, "hash.lua:2:");
+}
+
 static void test_bytecode_refused(void **state)
 {
 	struct fixture *fx = *state;
@@ -346,12 +371,16 @@ static void test_random_reproducible(void **state)
 }
 
 static char last_line[256];
+static int n_lines, n_suppressed;
 
 static void capture(void *arg, int level, const char *line)
 {
 	(void)arg;
 	(void)level;
 	snprintf(last_line, sizeof(last_line), "%s", line);
+	n_lines++;
+	if (strstr(line, "lines from print suppressed"))
+		n_suppressed++;
 }
 
 static void test_print_goes_to_log(void **state)
@@ -362,6 +391,27 @@ static void test_print_goes_to_log(void **state)
 	want_string(fx->sb, "print('a', 1, nil, true) return ''", "");
 	log_set_sink(NULL, NULL);
 	if (!strstr(last_line, "lua: a\t1\tnil\ttrue"))
+		fail_msg("log line: '%s'", last_line);
+}
+
+/* print is rate-limited per farm: a burst, then about 10 lines a second;
+ * what is dropped is counted in one line that comes with the next print
+ * that gets through. */
+static void test_print_rate_limited(void **state)
+{
+	struct fixture *fx = *state;
+	struct timespec pause = { 0, 300 * 1000 * 1000 };
+
+	n_lines = n_suppressed = 0;
+	log_set_sink(capture, NULL);
+	want_string(fx->sb, "for i = 1, 100000 do print('spam', i) end return ''", "");
+	assert_true(n_lines >= 1 && n_lines <= 40);
+	assert_int_equal(n_suppressed, 0);
+	nanosleep(&pause, NULL); /* the bucket refills */
+	want_string(fx->sb, "print('after') return ''", "");
+	log_set_sink(NULL, NULL);
+	assert_int_equal(n_suppressed, 1);
+	if (!strstr(last_line, "lua: after"))
 		fail_msg("log line: '%s'", last_line);
 }
 
@@ -411,6 +461,8 @@ int main(void)
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_random_reproducible),
 		cmocka_unit_test_setup_teardown(test_print_goes_to_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_print_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nested_pcall, setup, teardown),
 	};
 

@@ -1,0 +1,66 @@
+/*
+ * sandbox_deadline.c - the wall-clock deadline of a sandbox_pcall.
+ *
+ * sandbox_pcall reads the stopwatch once when the outermost call starts, so
+ * everything the call does is charged from its start. Two things look at
+ * the deadline after that:
+ *   - the count hook, every SANDBOX_HOOK_COUNT VM instructions;
+ *   - C code whose cost is not VM instructions: the bounded library
+ *     functions (sandbox_lib.c) every few thousand elements or after a
+ *     call, and the allocator before a large block (sandbox.c).
+ * Once past, the hook is set to look at every instruction, so a script that
+ * catches the error (it cannot: see sandbox_base.c) gets nothing for free.
+ */
+#include "clock.h"
+#include "sandbox_int.h"
+
+#include <lauxlib.h>
+
+bool sandbox_past_deadline(struct sandbox *sb)
+{
+	if (sb->depth == 0 || sb->in_handler)
+		return false;
+	if (!sb->timed_out && clock_stopwatch_ns() < sb->deadline_ns)
+		return false;
+	if (!sb->timed_out) {
+		sb->timed_out = true;
+		/* lua_sethook may be called from anywhere, even a signal. */
+		lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, 1);
+	}
+	return true;
+}
+
+static void sandbox_deadline_error(lua_State *L, struct sandbox *sb)
+{
+	luaL_where(L, 1);
+	lua_pushfstring(L, "policy exceeded its deadline of %I ms", (lua_Integer)sb->deadline_ms);
+	lua_concat(L, 2);
+	lua_error(L);
+}
+
+void sandbox_check_deadline(lua_State *L)
+{
+	struct sandbox *sb = sandbox_of(L);
+
+	if (sandbox_past_deadline(sb))
+		sandbox_deadline_error(L, sb);
+}
+
+void sandbox_hook(lua_State *L, lua_Debug *ar)
+{
+	struct sandbox *sb = sandbox_of(L);
+
+	(void)ar;
+	/* The hook stays installed for the life of the state (installing it
+	 * per call costs more than a short policy runs), so it also fires
+	 * outside sandbox_pcall: nothing to police there. */
+	if (sb->depth == 0)
+		return;
+	if (sandbox_past_deadline(sb)) {
+		luaL_where(L, 0);
+		lua_pushfstring(L, "policy exceeded its deadline of %I ms",
+				(lua_Integer)sb->deadline_ms);
+		lua_concat(L, 2);
+		lua_error(L);
+	}
+}

@@ -1,0 +1,72 @@
+/*
+ * sandbox_int.h - the insides of struct sandbox, shared by the files that
+ * make up the sandbox (never included outside core/sandbox*.c):
+ *
+ *   sandbox.c           the state: allocator, protected call, loading, require
+ *   sandbox_deadline.c  the deadline: the count hook and the checks C code makes
+ *   sandbox_base.c      base functions that differ from stock Lua (pcall, print, ...)
+ *   sandbox_lib.c       string/table/utf8 functions whose cost is not memory, bounded
+ *   sandbox_env.c       each group's own globals at tick time, and the memory rule
+ */
+#ifndef SCALED_SANDBOX_INT_H
+#define SCALED_SANDBOX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lua.h>
+
+/* How many VM instructions run between two looks at the stopwatch. */
+#define SANDBOX_HOOK_COUNT 1000
+
+struct sandbox {
+	lua_State *L;
+	size_t mem_used, mem_limit;
+	size_t reserve;      /* the part of mem_limit only engine-side code may use */
+	int reserve_open;    /* engine-side code runs: the whole cap is available */
+	bool in_handler;     /* the message handler runs: allow the headroom */
+	int64_t deadline_ms;
+	int64_t deadline_ns; /* stopwatch time after which the call is stopped */
+	bool timed_out;      /* the deadline passed during the current call */
+	int depth;           /* nested sandbox_pcall calls */
+	bool declaring;      /* the farm file runs: declarations allowed */
+	char oom_where[160]; /* "file:line" of the first refused allocation */
+	char *policy_dir, *farm_dir;
+
+	/* print's token bucket (sandbox_base.c) */
+	double print_tokens;
+	int64_t print_refill_ns;
+	unsigned long print_dropped;
+
+	/* per-group globals (sandbox_env.c) */
+	bool frozen;               /* the farm has loaded: globals are per group */
+	const void *globals;       /* the global table (for rawget/rawset) */
+	const void *env_current;   /* the group whose globals are in place */
+};
+
+static inline struct sandbox *sandbox_of(lua_State *L)
+{
+	void *ud;
+
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+/* sandbox_deadline.c */
+void sandbox_hook(lua_State *L, lua_Debug *ar);
+/* Past the deadline of the running call: raise the deadline error (does
+ * not return). Otherwise return. One stopwatch read. For C functions
+ * whose cost is not counted in VM instructions. */
+void sandbox_check_deadline(lua_State *L);
+/* The same without raising (for the allocator): true once past. */
+bool sandbox_past_deadline(struct sandbox *sb);
+
+/* sandbox_base.c: pcall, xpcall, setmetatable, print into the global table
+ * on top of the stack. */
+void sandbox_base_open(lua_State *L);
+
+/* sandbox_lib.c: bound string, table and utf8 (after they are opened). */
+void sandbox_lib_open(lua_State *L);
+
+#endif
