@@ -67,14 +67,23 @@ static int parse_window(const struct onnx_node *n, struct graph_window *w,
 	} else if (!found) {
 		return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'kernel_shape' is required");
 	}
+	/* Bounded like a Pad's zeros: then no window arithmetic, here, in
+	 * shape inference or in a kernel's tap ranges, can pass 64 bits, and
+	 * each fits the ints cuDNN takes. */
 	for (i = 0; i < 2; i++) {
 		w->kernel[i] = k[i];
 		if (k[i] < 1 || w->stride[i] < 1 || w->dilation[i] < 1)
 			return onnx_node_errf(n, errmsg, -EINVAL, "kernel_shape, strides and dilations must be positive");
+		if (k[i] > ONNX_PAD_MAX || w->stride[i] > ONNX_PAD_MAX || w->dilation[i] > ONNX_PAD_MAX)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "kernel_shape, strides and dilations above %d are not supported",
+					      ONNX_PAD_MAX);
 	}
 	for (i = 0; i < 4; i++) {
 		if (w->pad[i] < 0)
 			return onnx_node_errf(n, errmsg, -EINVAL, "pads must not be negative");
+		if (w->pad[i] > ONNX_PAD_MAX)
+			return onnx_node_errf(n, errmsg, -ENOTSUP, "pads above %d are not supported",
+					      ONNX_PAD_MAX);
 		if (w->pad[i] && w->auto_pad != GRAPH_PAD_NOTSET)
 			return onnx_node_errf(n, errmsg, -EINVAL, "pads cannot be given with auto_pad other than NOTSET");
 	}

@@ -147,6 +147,10 @@ def build():
     # (3 - 1) * 2^62 + 1: the effective window wraps negative.
     graph_of('bad_window_wrap', [N('MaxPool', ['x'], ['y'], name='pool', kernel_shape=[3, 3],
                                    dilations=[2 ** 62, 1])])
+    # A 1x1 window ignores its dilation in the output size, but not in
+    # the CPU kernel's tap ranges: pad + dilation wrapped there.
+    graph_of('bad_dilation_k1', [N('MaxPool', ['x'], ['y'], name='pool', kernel_shape=[1, 1],
+                                   dilations=[2 ** 63 - 1, 1], pads=[5, 0, 0, 0])])
     # 8 + (2^63 - 1): the padded size wraps negative.
     graph_of('bad_pads_wrap', [N('Conv', ['x', 'w'], ['y'], name='conv1', pads=[2 ** 63 - 1, 0, 0, 0])],
              build=lambda m: m.weight('w', 4, 3, 3, 3))
