@@ -237,7 +237,8 @@ int config_run(struct scaled_engine *e, const char *chunkname, char **errmsg)
 	}
 	if (e->n_groups == 0)
 		LOG_WARN("%s: the farm declares no group; nothing will be scaled", chunkname);
-	return 0;
+	/* From here on, a global set by a policy is its group's own. */
+	return sandbox_env_freeze(sb, errmsg);
 }
 
 /* ------------------------------------------------------------- describe -- */

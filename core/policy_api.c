@@ -642,7 +642,8 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 		    int fn_ref, const char *name, struct scaled_proposal *out)
 {
 	lua_State *L = sandbox_state(sb);
-	char *err = NULL;
+	char *err = NULL, hoard[SCALED_REASON_MAX];
+	size_t mem_before;
 	int rc, nargs = 2;
 
 	memset(out, 0, sizeof(*out));
@@ -659,11 +660,21 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	if (g->view_ref <= 0) {
 		lua_pushcfunction(L, policy_api_make_view);
 		lua_pushlightuserdata(L, g);
-		if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+		sandbox_reserve(sb, true); /* engine-side: may use the reserve */
+		rc = lua_pcall(L, 1, 0, 0);
+		sandbox_reserve(sb, false);
+		if (rc != LUA_OK) {
 			lua_pop(L, 1);
 			policy_api_fail(out, "not enough memory for the group view");
 			return -ENOMEM;
 		}
+	}
+	/* The group's own globals (sandbox_env.c), and what memory is in
+	 * use before the call, for the rule that stops a group hoarding. */
+	mem_before = sandbox_mem_used(sb);
+	if (sandbox_env_enter(sb, g) < 0) {
+		policy_api_fail(out, "not enough memory for the group's globals");
+		return -ENOMEM;
 	}
 
 	env->calling = g;
@@ -704,6 +715,11 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 			 err ? err : "(no message)");
 	}
 	free(err);
+	if (sandbox_env_check(sb, g, mem_before, hoard, sizeof(hoard)) > 0) {
+		LOG_WARN("group %s: policy %s: %s", g->name, out->policy, hoard);
+		policy_api_fail(out, hoard);
+		rc = rc < 0 ? rc : -ENOMEM;
+	}
 	out->stale = env->read_stale;
 	out->missing = env->read_missing;
 	env->calling = NULL;

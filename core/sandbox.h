@@ -69,6 +69,25 @@ void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms);
 void sandbox_set_declaring(struct sandbox *sb, bool on);
 bool sandbox_declaring(const struct sandbox *sb);
 size_t sandbox_mem_used(const struct sandbox *sb);
+
+/* Engine-side code (a view, a group's globals table) may use the part of
+ * the cap kept from scripts (1/16 of it) while open; calls nest. */
+void sandbox_reserve(struct sandbox *sb, bool open);
+
+/* Per-group globals at tick time (sandbox_env.c). After the farm file has
+ * run, sandbox_env_freeze makes what it left in the global table the base
+ * that each group's own globals read through to; a global set at tick time
+ * belongs to the group whose policy set it. Returns 0 or -ENOMEM. */
+int sandbox_env_freeze(struct sandbox *sb, char **errmsg);
+/* Put the globals of the group known by key in place for the next call
+ * (made at the first call). No-op before freeze. 0 or -ENOMEM. */
+int sandbox_env_enter(struct sandbox *sb, const void *key);
+/* After a policy call of group key that started with used_before bytes in
+ * use: when the farm's memory stays above 3/4 of what scripts may use after
+ * a full collection and the call grew it, the group's globals are reset.
+ * Returns 1 with the reason in msg, or 0. */
+int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, char *msg,
+		      size_t len);
 size_t sandbox_mem_limit(const struct sandbox *sb);
 
 #endif

@@ -131,10 +131,75 @@ static void test_declarations_refused_at_tick_time(void **state)
 	scaled_engine_free(e);
 }
 
+/* ------------------------------------------------------- B13: memory -- */
+
+/* Group a fills the farm's Lua memory and keeps it in a global every tick;
+ * group b must tick all the same: a loses its globals, b loses nothing. */
+static void test_memory_hog_loses_its_globals(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 't1' { kind = 'sim', start = 1 }\n"
+		"target 't2' { kind = 'sim', start = 1 }\n"
+		"local function grow(sz) HOG = { HOG, sz > 0 and string.rep('x', sz) or nil } end\n"
+		"group 'a' { target = 't1', max = 10, every = '1s', policy = function(g)\n"
+		"  for _, sz in ipairs({ 500000, 10000, 100, 0 }) do\n"
+		"    while pcall(grow, sz) do end\n"
+		"  end\n"
+		"  return g:hold('full')\n"
+		"end }\n"
+		"group 'b' { target = 't2', max = 1000, every = '1s', stabilization = 0,\n"
+		"  policy = function(g)\n"
+		"    return g:change(1, string.format('victim %d %s', g.desired, string.rep('y', 1000)))\n"
+		"  end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load(farm, &seen);
+	const struct scaled_proposal *p;
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 5500), 0);
+	assert_null(first_error(&seen, "b"));
+	assert_int_equal(desired(e, "b"), 6);
+	p = first_error(&seen, "a");
+	assert_non_null(p);
+	assert_non_null(strstr(p->reason, "its globals were reset"));
+	scaled_engine_free(e);
+}
+
+/* At tick time a global belongs to the group whose policy set it; what
+ * the farm file defined is seen by all; rawset/rawget on _G agree. */
+static void test_globals_per_group(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 't1' { kind = 'sim', start = 1 }\n"
+		"target 't2' { kind = 'sim', start = 1 }\n"
+		"BASE = 2\n"
+		"group 'x' { target = 't1', max = 100, every = '1s', policy = function(g)\n"
+		"  COUNT = (COUNT or 0) + 1\n"
+		"  rawset(_G, 'RAW', (rawget(_G, 'RAW') or 0) + 1)\n"
+		"  BASE = 50\n"
+		"  return g:set(COUNT + RAW, 'count')\n"
+		"end }\n"
+		"group 'y' { target = 't2', max = 100, every = '1s', policy = function(g)\n"
+		"  return g:set(BASE + (COUNT or 0) + (RAW or 0), 'base')\n"
+		"end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load(farm, &seen);
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 3500), 0);
+	assert_int_equal(desired(e, "x"), 6);
+	assert_int_equal(desired(e, "y"), 2);
+	scaled_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declarations_refused_at_tick_time),
+		cmocka_unit_test(test_memory_hog_loses_its_globals),
+		cmocka_unit_test(test_globals_per_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,219 @@
+/*
+ * sandbox_env.c - each group's own globals at tick time, and the rule that
+ * keeps one group from starving the others of Lua memory.
+ *
+ * Once the farm file has run (sandbox_env_freeze), everything it left in
+ * the global table moves to a base table and the global table stays empty,
+ * with a locked metatable whose __index and __newindex point at the globals
+ * of the group whose policy runs: a table per group that reads through to
+ * the base. So a global a policy sets is its group's own, and a group's
+ * globals can be dropped without touching the others'. Switching costs two
+ * table stores when the group changes; reading a global costs two extra
+ * table lookups inside the VM (no C call). rawget and rawset on the global
+ * table see the same thing a plain access does.
+ *
+ * Memory: scripts may use the cap less a reserve (sandbox.c); the engine's
+ * own allocations (views, a group's globals table, the traceback) may use
+ * the reserve too. After each policy call, if the farm's memory is above
+ * 3/4 of what scripts may use even after a full collection, and the call
+ * grew it, the group's globals are reset (the caller records the reason as
+ * the policy's error). What a group keeps outside its globals (a local of
+ * the farm file or of a module, shared with other groups' policies) cannot
+ * be taken back this way; the message says so.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "alloc.h"
+#include "sandbox.h"
+#include "sandbox_int.h"
+
+/* Registry keys: the addresses are the keys. */
+static const char env_base_key = 'b';   /* the farm's globals after load */
+static const char env_mt_key = 'm';     /* the global table's metatable */
+static const char env_tables_key = 't'; /* group key -> its globals */
+static const char env_child_key = 'c';  /* a group table's metatable */
+
+void sandbox_reserve(struct sandbox *sb, bool open)
+{
+	sb->reserve_open += open ? 1 : -1;
+}
+
+static bool sandbox_env_is_globals(lua_State *L, int idx)
+{
+	struct sandbox *sb = sandbox_of(L);
+
+	return sb->frozen && lua_topointer(L, idx) == sb->globals;
+}
+
+static int l_rawget(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	lua_settop(L, 2);
+	if (sandbox_env_is_globals(L, 1))
+		lua_gettable(L, 1); /* the group's, then the farm's: tables only */
+	else
+		lua_rawget(L, 1);
+	return 1;
+}
+
+static int l_rawset(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	luaL_checkany(L, 3);
+	lua_settop(L, 3);
+	if (sandbox_env_is_globals(L, 1))
+		lua_settable(L, 1); /* into the group's globals */
+	else
+		lua_rawset(L, 1);
+	return 1;
+}
+
+static int sandbox_env_setup(lua_State *L)
+{
+	lua_pushglobaltable(L); /* 1 */
+	lua_newtable(L);        /* 2: base */
+	lua_pushnil(L);
+	while (lua_next(L, 1)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, 2);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, 1)) { /* clearing existing fields is allowed */
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnil(L);
+		lua_rawset(L, 1);
+	}
+	lua_pushcfunction(L, l_rawget);
+	lua_setfield(L, 2, "rawget");
+	lua_pushcfunction(L, l_rawset);
+	lua_setfield(L, 2, "rawset");
+
+	lua_createtable(L, 0, 3); /* 3: the global table's metatable */
+	lua_pushvalue(L, 2);
+	lua_setfield(L, 3, "__index");
+	lua_pushvalue(L, 2);
+	lua_setfield(L, 3, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, 3, "__metatable");
+	lua_pushvalue(L, 3);
+	lua_setmetatable(L, 1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &env_mt_key);
+
+	lua_createtable(L, 0, 1);
+	lua_pushvalue(L, 2);
+	lua_setfield(L, -2, "__index");
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &env_child_key);
+	lua_newtable(L);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &env_tables_key);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &env_base_key);
+	return 0;
+}
+
+int sandbox_env_freeze(struct sandbox *sb, char **errmsg)
+{
+	lua_State *L = sb->L;
+	int status;
+
+	if (sb->frozen)
+		return 0;
+	sandbox_reserve(sb, true);
+	lua_pushcfunction(L, sandbox_env_setup);
+	status = lua_pcall(L, 0, 0, 0);
+	sandbox_reserve(sb, false);
+	if (status != LUA_OK) {
+		lua_pop(L, 1);
+		if (errmsg)
+			*errmsg = alloc_printf("lua: no memory to set up the groups' globals");
+		return -ENOMEM;
+	}
+	lua_pushglobaltable(L);
+	sb->globals = lua_topointer(L, -1);
+	lua_pop(L, 1);
+	sb->frozen = true;
+	sb->env_current = NULL;
+	return 0;
+}
+
+/* (tables, key) -> a new group table stored under key. */
+static int sandbox_env_make(lua_State *L)
+{
+	lua_newtable(L);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_child_key);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, 1, lua_touserdata(L, 2));
+	return 1;
+}
+
+/* Point the global table's metatable at the table on top (popped). */
+static void sandbox_env_point(lua_State *L)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_mt_key);
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "__index");  /* existing fields: no allocation */
+	lua_pushvalue(L, -2);
+	lua_setfield(L, -2, "__newindex");
+	lua_pop(L, 2);
+}
+
+int sandbox_env_enter(struct sandbox *sb, const void *key)
+{
+	lua_State *L = sb->L;
+
+	if (!sb->frozen || sb->env_current == key)
+		return 0;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key);
+	if (lua_rawgetp(L, -1, key) != LUA_TTABLE) {
+		int status;
+
+		lua_pop(L, 1);
+		sandbox_reserve(sb, true);
+		lua_pushcfunction(L, sandbox_env_make);
+		lua_pushvalue(L, -2);
+		lua_pushlightuserdata(L, (void *)key);
+		status = lua_pcall(L, 2, 1, 0);
+		sandbox_reserve(sb, false);
+		if (status != LUA_OK) {
+			lua_pop(L, 2);
+			return -ENOMEM;
+		}
+	}
+	lua_remove(L, -2);
+	sandbox_env_point(L);
+	sb->env_current = key;
+	return 0;
+}
+
+int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, char *msg,
+		      size_t len)
+{
+	lua_State *L = sb->L;
+	size_t budget = sb->mem_limit - sb->reserve, high = budget / 4 * 3, kept;
+
+	if (!sb->frozen || sb->mem_used <= high)
+		return 0;
+	lua_gc(L, LUA_GCCOLLECT);
+	if (sb->mem_used <= high || sb->mem_used <= used_before)
+		return 0;
+	kept = sb->mem_used;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key);
+	lua_pushnil(L);
+	lua_rawsetp(L, -2, key);
+	lua_pop(L, 1);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_base_key);
+	sandbox_env_point(L);
+	sb->env_current = NULL;
+	lua_gc(L, LUA_GCCOLLECT);
+	snprintf(msg, len, "Lua memory %zu KiB after its call, over 3/4 of the %zu KiB policies "
+		 "may use: its globals were reset%s", kept >> 10, budget >> 10,
+		 sb->mem_used > high ? " (the memory stays: it is held outside them)" : "");
+	return 1;
+}
