@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "config.h"
 #include "duration.h"
+#include "duration.h"
 #include "engine.h"
 #include "log.h"
 #include "sandbox.h"
@@ -156,6 +157,15 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	if (in->every_ms <= 0)
 		return config_fail(L, what, name, role == SCALED_ROLE_SOURCE
 				   ? "key \"every\" must be more than 0" : "key \"poll\" must be more than 0");
+	if (in->stale_ms < in->every_ms) {
+		char a[32], b[32];
+
+		/* Its series would be stale between any two samples. */
+		snprintf(err, sizeof err, "key \"stale\" (%s) must be at least \"every\" (%s)",
+			 duration_format(in->stale_ms, a, sizeof a),
+			 duration_format(in->every_ms, b, sizeof b));
+		return config_fail(L, what, name, err);
+	}
 
 	in->primary = series_ensure(e->store, name, 0);
 	if (!in->primary)
@@ -224,6 +234,12 @@ int config_run(struct scaled_engine *e, const char *chunkname, char **errmsg)
 	for (r = decls; r->name; r++) {
 		lua_pushnil(L);
 		lua_setglobal(L, r->name);
+	}
+	if (rc == -ENOMEM && sandbox_oom_where(sb)) {
+		/* Lua's memory error has no position: say where it came from. */
+		free(msg);
+		msg = alloc_printf("%s: not enough memory (the farm's Lua memory cap is %zu MiB)",
+				   sandbox_oom_where(sb), sandbox_mem_limit(sb) >> 20);
 	}
 	if (rc < 0) {
 		/* A configuration error is for a person: drop the traceback. */

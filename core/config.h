@@ -32,6 +32,11 @@ int config_curry(lua_State *L, const char *what, lua_CFunction body);
 /* config_group.c: the group declaration, group "name" { ... } */
 int config_group_declare(lua_State *L);
 
+/* No duration (of the core's keys or a plugin's) may be longer than this:
+ * a typo such as "100000000d" is an error, not a timer that never fires. */
+#define CONFIG_DURATION_MAX "365d"
+#define CONFIG_DURATION_MAX_MS (365LL * 86400 * 1000)
+
 /* Validate the table at stack index idx against keys[0..n) into out[0..n):
  * unknown keys (with a "did you mean" hint), wrong types, missing required
  * keys are errors; defaults fill the rest. Strings are copied (free with

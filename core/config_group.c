@@ -158,6 +158,13 @@ static int config_add_policy(lua_State *L, struct group *g, size_t index)
 		/* Its declared inputs must exist; a group with any input empty
 		 * refuses to scale in (stage 2). */
 		lua_getfield(L, -1, "series");
+		if (!lua_isnil(L, -1) && !lua_istable(L, -1)) {
+			char msg[CONFIG_ERR_MAX];
+
+			snprintf(msg, sizeof msg, "policy %s: key \"series\" must be a list of series "
+				 "names, got a %s", name, luaL_typename(L, -1));
+			return config_fail(L, "group", g->name, msg);
+		}
 		if (lua_istable(L, -1)) {
 			lua_Integer i, n = (lua_Integer)lua_rawlen(L, -1);
 
@@ -167,7 +174,12 @@ static int config_add_policy(lua_State *L, struct group *g, size_t index)
 				const char *sname;
 				char msg[CONFIG_ERR_MAX];
 
-				lua_rawgeti(L, -1, i);
+				if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
+					snprintf(msg, sizeof msg, "policy %s: series %lld must be a name "
+						 "(a string), got a %s", name, (long long)i,
+						 luaL_typename(L, -1));
+					return config_fail(L, "group", g->name, msg);
+				}
 				sname = lua_tostring(L, -1);
 				owner = sname ? config_series_owner(e, sname) : NULL;
 				if (!owner) {
@@ -202,6 +214,37 @@ static int config_add_policy(lua_State *L, struct group *g, size_t index)
 	return 0;
 }
 
+/* A policy table without `evaluate` is a list: only the keys 1..n. Any
+ * other key is a mistake that would otherwise load as no policy at all
+ * (`policy = { evaluat = function ... end }`). */
+static void config_policy_list_check(lua_State *L, struct group *g, lua_Integer n)
+{
+	static const struct scaled_key evaluate[] = {
+		{ "evaluate", SCALED_KEY_STRING, NULL, 0, NULL },
+	};
+	char msg[CONFIG_ERR_MAX];
+
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pop(L, 1);
+		if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && lua_tointeger(L, -1) <= n)
+			continue;
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			const char *k = lua_tostring(L, -1);
+			const char *hint = config_closest_key(evaluate, 1, k);
+
+			snprintf(msg, sizeof msg, "key \"policy\": a table with key \"%s\" is neither "
+				 "a policy (it has no evaluate function%s) nor a list of policies", k,
+				 hint ? "; did you mean \"evaluate\"?" : "");
+		} else {
+			snprintf(msg, sizeof msg, "key \"policy\": a list of policies has only the "
+				 "keys 1 to %lld, without holes (found a %s key)", (long long)n,
+				 luaL_typename(L, -1));
+		}
+		config_fail(L, "group", g->name, msg);
+	}
+}
+
 static int config_group_policies(lua_State *L, int idx, struct group *g)
 {
 	lua_getfield(L, idx, "policy");
@@ -216,6 +259,7 @@ static int config_group_policies(lua_State *L, int idx, struct group *g)
 			lua_Integer i, n = (lua_Integer)lua_rawlen(L, -2);
 
 			lua_pop(L, 1);
+			config_policy_list_check(L, g, n);
 			for (i = 1; i <= n; i++) {
 				lua_rawgeti(L, -1, i);
 				config_add_policy(L, g, (size_t)i);

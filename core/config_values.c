@@ -102,7 +102,7 @@ int config_value_parse(const struct scaled_key *key, const char *text, struct sc
 			return -EINVAL;
 		break;
 	case SCALED_KEY_DURATION:
-		if (duration_parse(text, &out->u.ms) < 0)
+		if (duration_parse(text, &out->u.ms) < 0 || out->u.ms > CONFIG_DURATION_MAX_MS)
 			return -EINVAL;
 		break;
 	default:
@@ -162,11 +162,23 @@ static int config_value_from_lua(lua_State *L, const struct scaled_key *key,
 				return -EINVAL;
 			}
 			out->u.ms = (int64_t)llround(s * 1000.0);
+			if (out->u.ms > CONFIG_DURATION_MAX_MS) {
+				snprintf(err, errlen, "key \"%s\": duration %g s is longer than %s, "
+					 "the longest a duration may be", key->name, s,
+					 CONFIG_DURATION_MAX);
+				return -EINVAL;
+			}
 		} else if (t == LUA_TSTRING) {
 			if (duration_parse(lua_tostring(L, -1), &out->u.ms) < 0) {
 				snprintf(err, errlen,
 					 "key \"%s\": bad duration \"%s\" (examples: \"250ms\", \"30s\", \"5m\", \"1h\")",
 					 key->name, lua_tostring(L, -1));
+				return -EINVAL;
+			}
+			if (out->u.ms > CONFIG_DURATION_MAX_MS) {
+				snprintf(err, errlen, "key \"%s\": duration \"%s\" is longer than %s, "
+					 "the longest a duration may be", key->name,
+					 lua_tostring(L, -1), CONFIG_DURATION_MAX);
 				return -EINVAL;
 			}
 		} else {

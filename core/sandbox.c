@@ -66,14 +66,14 @@ static void sandbox_seterr(char **errmsg, const char *msg)
 
 /* ------------------------------------------------------------ allocator -- */
 
-/* Remember where the first refused allocation of a call came from: Lua's
+/* Remember where the last refused allocation of a call came from: Lua's
  * memory error carries no position. Reading the call stack allocates
  * nothing. */
 static void sandbox_note_refusal(struct sandbox *sb)
 {
 	lua_Debug ar;
 
-	if (sb->depth == 0 || sb->oom_where[0])
+	if (sb->depth == 0)
 		return;
 	for (int level = 0; lua_getstack(sb->L, level, &ar); level++) {
 		if (lua_getinfo(sb->L, "Sl", &ar) && ar.currentline > 0) {
@@ -197,6 +197,11 @@ bool sandbox_declaring(const struct sandbox *sb)
 size_t sandbox_mem_used(const struct sandbox *sb)
 {
 	return sb->mem_used;
+}
+
+const char *sandbox_oom_where(const struct sandbox *sb)
+{
+	return sb->oom_where[0] ? sb->oom_where : NULL;
 }
 
 size_t sandbox_mem_limit(const struct sandbox *sb)

@@ -21,6 +21,12 @@ scaled_config_error(duplicate 2 "duplicate\\.lua:3: target \"pool\": .*exists al
 scaled_config_error(unknown_series 2 "unknown_series\\.lua:4: group \"g\": .*series \"nope\"" unknown_series.lua)
 scaled_config_error(bad_duration 2 "bad_duration\\.lua:2: .*stop_grace.*\"soon\"" bad_duration.lua)
 scaled_config_error(no_such_file 2 "nofile\\.lua" nofile.lua)
+# Silent misconfiguration is a load error naming file:line and the key (issue 9, A7).
+scaled_config_error(policy_typo 2 "policy_typo\\.lua:3: group \"g\": key \"policy\": a table with key \"evaluat\" is neither a policy.*did you mean \"evaluate\"" policy_typo.lua)
+scaled_config_error(series_string 2 "series_string\\.lua:4: group \"g\": policy p: key \"series\" must be a list of series names, got a string" series_string.lua)
+scaled_config_error(stale_lt_every 2 "stale_lt_every\\.lua:2: source \"w\": key \"stale\" \\(1s\\) must be at least \"every\" \\(5s\\)" stale_lt_every.lua)
+scaled_config_error(duration_too_long 2 "duration_too_long\\.lua:2: target \"pool\": key \"stop_grace\": duration \"100000000d\" is longer than 365d" duration_too_long.lua)
+scaled_config_error(oom_at_load 2 "oom_at_load\\.lua:3: not enough memory" oom_at_load.lua)
 
 add_test(NAME cli_bad_flag COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "usage: scaled" ${SCALED_BIN} --bogus)
 add_test(NAME cli_no_config COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "no farm given" ${SCALED_BIN})

@@ -1,0 +1,2 @@
+plugin "procpool"
+target "pool" { kind = "procpool", command = "true", stop_grace = "100000000d" }

@@ -1,0 +1,2 @@
+plugin "sim"
+source "w" { kind = "wave", every = "5s", stale = "1s" }
