@@ -142,9 +142,15 @@ static void worker_stopped(struct worker *w)
 	struct pool *p = w->pool;
 	char how[96];
 
-	H->log(p->inst, SCALED_LOG_DEBUG, "worker %d (pid %d) stopped: %s%s",
-	       w->index, (int)w->pid, child_describe(w->status, how, sizeof(how)),
-	       w->reaped ? ", the rest of its process group after it" : "");
+	child_describe(w->status, how, sizeof(how));
+	if (w->reaped)
+		H->log(p->inst, SCALED_LOG_DEBUG,
+		       "worker %d (pid %d) stopped: its process group is empty "
+		       "(the rest of it finished after its main process %s)",
+		       w->index, (int)w->pid, how);
+	else
+		H->log(p->inst, SCALED_LOG_DEBUG, "worker %d (pid %d) stopped: %s",
+		       w->index, (int)w->pid, how);
 	worker_unlink(w);
 }
 

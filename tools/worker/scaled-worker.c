@@ -12,7 +12,13 @@
  * with --once.
  *
  * SIGTERM (or SIGINT) lets the job in hand finish, then the worker exits 0:
- * that is what procpool's stop_grace is for.
+ * that is what procpool's stop_grace is for (run it as procpool's command
+ * as it is, no `exec` needed: procpool runs a plain command directly).
+ *
+ * A worker that dies with a job in hand (SIGKILL, a crash) leaves
+ * DIR/.work/NAME.<pid> behind; dirqueue with `claims = ".work"` puts it back
+ * in the spool once no process has that pid (same host only: see
+ * plugins/dirqueue/README.md).
  */
 #include <dirent.h>
 #include <errno.h>
