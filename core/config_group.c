@@ -103,8 +103,9 @@ static int config_rate(lua_State *L, int idx, struct group_settings *cfg, char *
 		return rc;
 	}
 	if ((v[0].set && (v[0].u.integer < 0 || v[0].u.integer > 1000000)) ||
-	    (v[1].set && !(v[1].u.number >= 0)) || v[2].u.ms <= 0) {
-		snprintf(err, errlen, "rate: count and percent must be >= 0, period > 0");
+	    (v[1].set && !(v[1].u.number >= 0 && v[1].u.number <= 1000000)) || v[2].u.ms <= 0) {
+		snprintf(err, errlen, "rate: count and percent must be between 0 and 1000000, "
+			 "period more than 0");
 		return -EINVAL;
 	}
 	cfg->rate_count = v[0].set ? (int)v[0].u.integer : 0;
@@ -391,8 +392,9 @@ static int l_group_body(lua_State *L)
 	g->cfg.paused = v[5].u.boolean;
 	g->cfg.override = -1;
 	if (v[6].set) {
-		if (v[6].u.integer < 0)
-			return config_fail(L, "group", name, "key \"override\" must be >= 0");
+		if (v[6].u.integer < 0 || v[6].u.integer > 1000000)
+			return config_fail(L, "group", name,
+					   "key \"override\" must be between 0 and 1000000");
 		g->cfg.override = (int)v[6].u.integer;
 	}
 	if (config_updown(L, 1, "cooldown", &g->cfg.cooldown_up_ms, &g->cfg.cooldown_down_ms,

@@ -27,6 +27,7 @@ scaled_config_error(series_string 2 "series_string\\.lua:4: group \"g\": policy 
 scaled_config_error(stale_lt_every 2 "stale_lt_every\\.lua:2: source \"w\": key \"stale\" \\(1s\\) must be at least \"every\" \\(5s\\)" stale_lt_every.lua)
 scaled_config_error(duration_too_long 2 "duration_too_long\\.lua:2: target \"pool\": key \"stop_grace\": duration \"100000000d\" is longer than 365d" duration_too_long.lua)
 scaled_config_error(oom_at_load 2 "oom_at_load\\.lua:3: not enough memory" oom_at_load.lua)
+scaled_config_error(override_range 2 "override_range\\.lua:3: group \"g\": key \"override\" must be between 0 and 1000000" override_range.lua)
 
 add_test(NAME cli_bad_flag COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "usage: scaled" ${SCALED_BIN} --bogus)
 add_test(NAME cli_no_config COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "no farm given" ${SCALED_BIN})
