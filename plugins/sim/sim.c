@@ -19,12 +19,14 @@ static const struct scaled_host *host;
 
 /* ----------------------------------------------------------------- wave -- */
 
-enum { WAVE_VALUE, WAVE_AMPLITUDE, WAVE_PERIOD };
+enum { WAVE_VALUE, WAVE_AMPLITUDE, WAVE_PERIOD, WAVE_STOP_AFTER };
 
 static const struct scaled_key wave_keys[] = {
 	[WAVE_VALUE] = { "value", SCALED_KEY_NUMBER, "0", 0, "the mean value" },
 	[WAVE_AMPLITUDE] = { "amplitude", SCALED_KEY_NUMBER, "0", 0, "half the swing" },
 	[WAVE_PERIOD] = { "period", SCALED_KEY_DURATION, "1h", 0, "one full swing" },
+	[WAVE_STOP_AFTER] = { "stop_after", SCALED_KEY_DURATION, "0s", 0,
+			      "publish nothing this long after the first collect (a stale input); 0: never" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -32,6 +34,7 @@ struct wave {
 	struct scaled_instance *inst;
 	double value, amplitude;
 	int64_t period_ms;
+	int64_t stop_after_ms, first_ms; /* first_ms: -1 before the first collect */
 };
 
 static int wave_create(struct scaled_instance *inst, const struct scaled_value *cfg,
@@ -50,6 +53,8 @@ static int wave_create(struct scaled_instance *inst, const struct scaled_value *
 	w->value = cfg[WAVE_VALUE].u.number;
 	w->amplitude = cfg[WAVE_AMPLITUDE].u.number;
 	w->period_ms = cfg[WAVE_PERIOD].u.ms;
+	w->stop_after_ms = cfg[WAVE_STOP_AFTER].u.ms;
+	w->first_ms = -1;
 	*state = w;
 	return 0;
 }
@@ -67,6 +72,10 @@ static int wave_collect(void *state, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
+	if (w->first_ms < 0)
+		w->first_ms = now;
+	if (w->stop_after_ms > 0 && now - w->first_ms >= w->stop_after_ms)
+		return 0;
 	return host->publish(w->inst, NULL, now, w->value + w->amplitude * sin(2 * M_PI * phase));
 }
 

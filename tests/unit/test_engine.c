@@ -272,11 +272,14 @@ static void test_dry_run_never_acts(void **state)
 
 static void test_stale_input_holds(void **state)
 {
-	/* Collected every 60 s but stale after 5 s: at the tick at 30 s the
-	 * sample is 30 s old. */
+	/* Collected every 30 s, stale after 30 s (stale may not be shorter
+	 * than every), and the source stops after 45 s: the ticks at 30 s and
+	 * 60 s read a sample 0 s and 30 s old and act; the tick at 90 s reads
+	 * one 60 s old and holds. */
 	static const char farm[] =
 		"plugin 'sim'\n"
-		"source 'load' { kind = 'wave', value = 90, every = '60s', stale = '5s' }\n"
+		"source 'load' { kind = 'wave', value = 90, every = '30s', stale = '30s',\n"
+		"  stop_after = '45s' }\n"
 		"target 't' { kind = 'sim', start = 2 }\n"
 		"group 'g' { target = 't', max = 8, every = '30s',\n"
 		"  policy = function(g, s)\n"
@@ -286,14 +289,13 @@ static void test_stale_input_holds(void **state)
 	struct scaled_engine *e = load(farm, 0, &seen);
 
 	(void)state;
-	assert_int_equal(scaled_engine_step(e, T0 + 30000), 0);
-	assert_int_equal(seen.n, 1);
-	assert_int_equal(seen.last[0].proposals[0].stale, 1);
-	assert_int_equal(seen.last[0].desired, 2);
-	assert_int_equal(seen.last[0].bound_by, SCALED_STAGE_STALE);
-	/* At 60 s the sample is fresh (0 s old, taken before the tick). */
 	assert_int_equal(scaled_engine_step(e, T0 + 60000), 0);
-	assert_int_equal(desired(e, "g"), 3);
+	assert_int_equal(desired(e, "g"), 4);
+	assert_int_equal(scaled_engine_step(e, T0 + 90000), 0);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.last[2].proposals[0].stale, 1);
+	assert_int_equal(seen.last[2].desired, 4);
+	assert_int_equal(seen.last[2].bound_by, SCALED_STAGE_STALE);
 	scaled_engine_free(e);
 }
 
@@ -336,7 +338,7 @@ static void test_load_errors(void **state)
 		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, cooldown = 'x' }\n",
 		  "test-farm:3: group \"g\": key \"cooldown\": bad duration \"x\"" },
 		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, rate = { count = -1 } }\n",
-		  "test-farm:3: group \"g\": rate: count and percent must be >= 0" },
+		  "test-farm:3: group \"g\": rate: count and percent must be between 0 and 1000000" },
 		{ "plugin '../sim'\n", "test-farm:1: plugin name \"../sim\"" },
 		{ "target 't' { kind = 'sim' }\n", "test-farm:1: target \"t\": unknown kind \"sim\"" },
 		{ "x = \n", "test-farm:2: unexpected symbol near <eof>" },
