@@ -69,8 +69,10 @@ static int window(struct graph_window *w, const struct graph_node *n,
 		int64_t size = in->dims[2 + i], stride = w->stride[i];
 		int64_t eff, total, span, o;
 
-		/* Kernel, dilation, stride and pads are the model's, unbounded
-		 * (positive, checked by the loader); the size is at least 1. */
+		/* Kernel, dilation, stride and pads are the model's: positive
+		 * and at most 2^20 (a Pad's zeros added: 2^21) by the loader,
+		 * yet checked here too, as the graph does not see the loader's
+		 * rules. The size is at least 1. */
 		if (checked_muladd(w->kernel[i] - 1, w->dilation[i], 1, &eff))
 			goto overflow;
 		switch (w->auto_pad) {
