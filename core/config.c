@@ -235,11 +235,11 @@ int config_run(struct scaled_engine *e, const char *chunkname, char **errmsg)
 		lua_pushnil(L);
 		lua_setglobal(L, r->name);
 	}
-	if (rc == -ENOMEM && sandbox_oom_where(sb)) {
+	if (rc == -ENOMEM && sandbox_load_where(sb)) {
 		/* Lua's memory error has no position: say where it came from. */
 		free(msg);
 		msg = alloc_printf("%s: not enough memory (the farm's Lua memory cap is %zu MiB)",
-				   sandbox_oom_where(sb), sandbox_mem_limit(sb) >> 20);
+				   sandbox_load_where(sb), sandbox_mem_limit(sb) >> 20);
 	}
 	if (rc < 0) {
 		/* A configuration error is for a person: drop the traceback. */

@@ -66,24 +66,6 @@ static void sandbox_seterr(char **errmsg, const char *msg)
 
 /* ------------------------------------------------------------ allocator -- */
 
-/* Remember where the last refused allocation of a call came from: Lua's
- * memory error carries no position. Reading the call stack allocates
- * nothing. */
-static void sandbox_note_refusal(struct sandbox *sb)
-{
-	lua_Debug ar;
-
-	if (sb->depth == 0)
-		return;
-	for (int level = 0; lua_getstack(sb->L, level, &ar); level++) {
-		if (lua_getinfo(sb->L, "Sl", &ar) && ar.currentline > 0) {
-			snprintf(sb->oom_where, sizeof(sb->oom_where), "%s:%d", ar.short_src,
-				 ar.currentline);
-			return;
-		}
-	}
-}
-
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct sandbox *sb = ud;
@@ -103,10 +85,8 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		else if (sb->reserve_open)
 			cap = sb->mem_limit;
 		if (nsize - old > cap || sb->mem_used + (nsize - old) > cap ||
-		    (nsize - old >= SANDBOX_CHARGE_BYTES && sandbox_past_deadline(sb))) {
-			sandbox_note_refusal(sb);
+		    (nsize - old >= SANDBOX_CHARGE_BYTES && sandbox_past_deadline(sb)))
 			return NULL;
-		}
 	}
 	void *p = realloc(ptr, nsize);
 	if (!p)
@@ -139,7 +119,7 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 	if (sb->depth++ == 0) {
 		/* Charged from the start: one stopwatch read per call. */
 		sb->timed_out = false;
-		sb->oom_where[0] = '\0';
+		sb->load_where[0] = '\0';
 		sb->deadline_ns = clock_stopwatch_ns() + sb->deadline_ms * 1000000;
 	}
 	/* A light C function: pushing it allocates nothing. */
@@ -187,6 +167,10 @@ void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms)
 void sandbox_set_declaring(struct sandbox *sb, bool on)
 {
 	sb->declaring = on;
+	/* While the farm loads, the hook also follows the lines, so that a
+	 * memory error (which Lua raises without a position) can be placed. */
+	lua_sethook(sb->L, sandbox_hook, on ? LUA_MASKCOUNT | LUA_MASKLINE : LUA_MASKCOUNT,
+		    SANDBOX_HOOK_COUNT);
 }
 
 bool sandbox_declaring(const struct sandbox *sb)
@@ -199,9 +183,9 @@ size_t sandbox_mem_used(const struct sandbox *sb)
 	return sb->mem_used;
 }
 
-const char *sandbox_oom_where(const struct sandbox *sb)
+const char *sandbox_load_where(const struct sandbox *sb)
 {
-	return sb->oom_where[0] ? sb->oom_where : NULL;
+	return sb->load_where[0] ? sb->load_where : NULL;
 }
 
 size_t sandbox_mem_limit(const struct sandbox *sb)

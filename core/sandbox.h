@@ -69,10 +69,10 @@ void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms);
 void sandbox_set_declaring(struct sandbox *sb, bool on);
 bool sandbox_declaring(const struct sandbox *sb);
 size_t sandbox_mem_used(const struct sandbox *sb);
-/* "file:line" of the Lua code whose allocation was refused last in the
- * current (or last) outermost call, or NULL: Lua's memory error has no
- * position of its own. */
-const char *sandbox_oom_where(const struct sandbox *sb);
+/* While the farm loads (sandbox_set_declaring): "file:line" of the line
+ * that ran last in the current (or last) outermost call, or NULL. Lua's
+ * memory error has no position of its own; this places it. */
+const char *sandbox_load_where(const struct sandbox *sb);
 
 /* Engine-side code (a view, a group's globals table) may use the part of
  * the cap kept from scripts (1/16 of it) while open; calls nest. */

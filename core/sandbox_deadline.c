@@ -11,10 +11,12 @@
  * Once past, the hook is set to look at every instruction, so a script that
  * catches the error (it cannot: see sandbox_base.c) gets nothing for free.
  */
-#include "clock.h"
-#include "sandbox_int.h"
+#include <stdio.h>
 
 #include <lauxlib.h>
+
+#include "clock.h"
+#include "sandbox_int.h"
 
 bool sandbox_past_deadline(struct sandbox *sb)
 {
@@ -50,7 +52,13 @@ void sandbox_hook(lua_State *L, lua_Debug *ar)
 {
 	struct sandbox *sb = sandbox_of(L);
 
-	(void)ar;
+	if (ar->event == LUA_HOOKLINE) {
+		/* Only while the farm loads (sandbox_set_declaring). */
+		if (sb->declaring && lua_getinfo(L, "S", ar))
+			snprintf(sb->load_where, sizeof(sb->load_where), "%s:%d", ar->short_src,
+				 ar->currentline);
+		return;
+	}
 	/* The hook stays installed for the life of the state (installing it
 	 * per call costs more than a short policy runs), so it also fires
 	 * outside sandbox_pcall: nothing to police there. */

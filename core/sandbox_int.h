@@ -31,7 +31,7 @@ struct sandbox {
 	bool timed_out;      /* the deadline passed during the current call */
 	int depth;           /* nested sandbox_pcall calls */
 	bool declaring;      /* the farm file runs: declarations allowed */
-	char oom_where[160]; /* "file:line" of the last refused allocation */
+	char load_where[160]; /* while declaring: "file:line" of the line running */
 	char *policy_dir, *farm_dir;
 
 	/* print's token bucket (sandbox_base.c) */
