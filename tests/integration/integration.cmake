@@ -81,3 +81,16 @@ if(Python3_Interpreter_FOUND)
   set_tests_properties(procpool_orphans PROPERTIES LABELS integration TIMEOUT 180
     ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
 endif()
+
+# A policy cannot declare (issue 9, B11): --once shows the policy's error.
+add_test(NAME cli_runtime_declaration
+  COMMAND sh ${SCALED_IT}/expect_exit.sh 0
+          "\"kind\":\"error\".*target\\(\\) is a declaration: it works only while the farm file loads"
+          ${SCALED_BIN} --once -c ${SCALED_IT}/farms/runtime_declaration.lua)
+# A FIFO as the farm file is refused at once, never waited on (B17).
+add_test(NAME cli_fifo_farm
+  COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "fifo_farm\\.lua: not a regular file"
+          sh -c "rm -f \"$1\" && mkfifo \"$1\" && \"$2\" --check -c \"$1\"; rc=$?; rm -f \"$1\"; exit $rc"
+          fifo ${CMAKE_CURRENT_BINARY_DIR}/fifo_farm.lua ${SCALED_BIN})
+set_tests_properties(cli_runtime_declaration cli_fifo_farm PROPERTIES LABELS integration TIMEOUT 30
+  ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
