@@ -299,7 +299,7 @@ static int sandbox_loadfile(lua_State *L, const char *path, bool *absent)
 		len += (size_t)n;
 	}
 	close(fd);
-	text = buf ? buf : chunk;
+	text = buf; /* the first pass allocated it */
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
 		text += 3;
 		len -= 3;

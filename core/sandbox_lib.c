@@ -17,8 +17,8 @@
  *                          and __index can be anything: __len = 1e10 with
  *                          __index = rawlen costs no memory); sort is a
  *                          heapsort (n log n, no invalid-order case);
- *   string.find/match/gmatch/gsub, utf8.len/offset, table.concat/unpack
- *                          wrapped: the deadline is checked when the call
+ *   string.find/match/gmatch/gsub, utf8.len/offset, table.concat/unpack,
+ *   collectgarbage         wrapped: the deadline is checked when the call
  *                          returns, so a loop of such calls is stopped after
  *                          one call past the deadline, not a thousand.
  *
@@ -320,6 +320,8 @@ static const struct sandbox_lib_fn sandbox_lib_fns[] = {
 	{ LUA_TABLIBNAME, "unpack", l_charged, true },
 	{ LUA_UTF8LIBNAME, "len", l_charged, true },
 	{ LUA_UTF8LIBNAME, "offset", l_charged, true },
+	/* a full collection of a large state: tens of ms in one call */
+	{ LUA_GNAME, "collectgarbage", l_charged, true },
 	{ NULL, NULL, NULL, false },
 };
 
@@ -352,14 +354,19 @@ void sandbox_lib_open(lua_State *L)
 		lua_pop(L, 1);
 		lua_setfield(L, -2, libs[i]);
 	}
-	lua_pop(L, 1);
 	for (f = sandbox_lib_fns; f->lib; f++) {
 		if (!f->wraps)
 			continue;
 		lua_getglobal(L, f->lib);
 		lua_getfield(L, -1, f->name);
+		if (strcmp(f->lib, LUA_GNAME) == 0) {
+			/* a base function is named by its own _LOADED entry */
+			lua_pushvalue(L, -1);
+			lua_setfield(L, -4, f->name);
+		}
 		lua_pushcclosure(L, f->fn, 1);
 		lua_setfield(L, -2, f->name);
 		lua_pop(L, 1);
 	}
+	lua_pop(L, 1);
 }

@@ -154,6 +154,9 @@ static void test_library_semantics_kept(void **state)
 		   "  (('aaa'):gsub('a', 'b')) .. utf8.len('h\\u{e9}') .. utf8.offset('abc', 2) ..\n"
 		   "  select('#', table.unpack({1, 2, 3}))", "33kbbb223");
 	want_error(sb, "string.find()", -EINVAL, "bad argument #1 to ");
+	want_string(sb, "collectgarbage() return type(collectgarbage('count'))", "number");
+	want_error(sb, "collectgarbage('bogus')", -EINVAL,
+		   "bad argument #1 to 'collectgarbage' (invalid option 'bogus')");
 	sandbox_free(sb);
 }
 
