@@ -84,7 +84,8 @@ void sandbox_reserve(struct sandbox *sb, bool open);
  * belongs to the group whose policy set it. Returns 0 or -ENOMEM. */
 int sandbox_env_freeze(struct sandbox *sb, char **errmsg);
 /* Put the globals of the group known by key in place for the next call
- * (made at the first call). No-op before freeze. 0 or -ENOMEM. */
+ * (its table is made at its first write of a global). No-op before
+ * freeze; free while no group has globals of its own. Returns 0. */
 int sandbox_env_enter(struct sandbox *sb, const void *key);
 /* After a policy call of group key that started with used_before bytes in
  * use: when the farm's memory stays above 3/4 of what scripts may use after

@@ -4,13 +4,16 @@
  *
  * Once the farm file has run (sandbox_env_freeze), everything it left in
  * the global table moves to a base table and the global table stays empty,
- * with a locked metatable whose __index and __newindex point at the globals
- * of the group whose policy runs: a table per group that reads through to
- * the base. So a global a policy sets is its group's own, and a group's
- * globals can be dropped without touching the others'. Switching costs two
- * table stores when the group changes; reading a global costs two extra
- * table lookups inside the VM (no C call). rawget and rawset on the global
- * table see the same thing a plain access does.
+ * with a locked metatable: __index is the globals table of the group whose
+ * policy runs (a table that reads through to the base), or the base itself
+ * for a group that has set no global; __newindex is a C function that
+ * writes into the running group's table, making it at the first write. So
+ * a global a policy sets is its group's own, and a group's globals can be
+ * dropped without touching the others'. Entering a group costs nothing
+ * while no group has globals of its own, and a table lookup and a store
+ * after that; reading a global costs one or two extra table lookups inside
+ * the VM (no C call); writing one is a C call. rawget and rawset on the
+ * global table see the same thing a plain access does.
  *
  * Memory: scripts may use the cap less a reserve (sandbox.c); the engine's
  * own allocations (views, a group's globals table, the traceback) may use
@@ -74,6 +77,49 @@ static int l_rawset(lua_State *L)
 	return 1;
 }
 
+/* Point the global table's __index at the table on top (popped). */
+static void sandbox_env_point(lua_State *L)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_mt_key);
+	lua_insert(L, -2);
+	lua_setfield(L, -2, "__index"); /* an existing field: no allocation */
+	lua_pop(L, 1);
+}
+
+/* The global table's __newindex (upvalue 1: the base): G[k] = v goes into
+ * the running group's globals, made at its first write; outside a group,
+ * into the base. */
+static int l_env_newindex(lua_State *L)
+{
+	struct sandbox *sb = sandbox_of(L);
+	const void *key = sb->env_key;
+
+	lua_settop(L, 3);
+	if (!key) {
+		lua_rawset(L, lua_upvalueindex(1));
+		return 0;
+	}
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key); /* 4 */
+	if (lua_rawgetp(L, 4, key) != LUA_TTABLE) {         /* 5 */
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &env_child_key);
+		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_rawsetp(L, 4, key);
+		sb->n_envs++;
+	}
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 3);
+	lua_rawset(L, 5);
+	if (sb->env_pointed != key) {
+		lua_pushvalue(L, 5);
+		sandbox_env_point(L);
+		sb->env_pointed = key;
+	}
+	return 0;
+}
+
 static int sandbox_env_setup(lua_State *L)
 {
 	lua_pushglobaltable(L); /* 1 */
@@ -100,6 +146,7 @@ static int sandbox_env_setup(lua_State *L)
 	lua_pushvalue(L, 2);
 	lua_setfield(L, 3, "__index");
 	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, l_env_newindex, 1);
 	lua_setfield(L, 3, "__newindex");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, 3, "__metatable");
@@ -138,57 +185,33 @@ int sandbox_env_freeze(struct sandbox *sb, char **errmsg)
 	sb->globals = lua_topointer(L, -1);
 	lua_pop(L, 1);
 	sb->frozen = true;
-	sb->env_current = NULL;
+	sb->env_key = sb->env_pointed = NULL;
+	sb->n_envs = 0;
 	return 0;
-}
-
-/* (tables, key) -> a new group table stored under key. */
-static int sandbox_env_make(lua_State *L)
-{
-	lua_newtable(L);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_child_key);
-	lua_setmetatable(L, -2);
-	lua_pushvalue(L, -1);
-	lua_rawsetp(L, 1, lua_touserdata(L, 2));
-	return 1;
-}
-
-/* Point the global table's metatable at the table on top (popped). */
-static void sandbox_env_point(lua_State *L)
-{
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_mt_key);
-	lua_pushvalue(L, -2);
-	lua_setfield(L, -2, "__index");  /* existing fields: no allocation */
-	lua_pushvalue(L, -2);
-	lua_setfield(L, -2, "__newindex");
-	lua_pop(L, 2);
 }
 
 int sandbox_env_enter(struct sandbox *sb, const void *key)
 {
 	lua_State *L = sb->L;
 
-	if (!sb->frozen || sb->env_current == key)
+	if (!sb->frozen)
+		return 0;
+	sb->env_key = key;
+	if (sb->n_envs == 0 || sb->env_pointed == key)
 		return 0;
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key);
-	if (lua_rawgetp(L, -1, key) != LUA_TTABLE) {
-		int status;
-
+	if (lua_rawgetp(L, -1, key) == LUA_TTABLE) {
+		sandbox_env_point(L);
+		sb->env_pointed = key;
+	} else if (sb->env_pointed) {
 		lua_pop(L, 1);
-		sandbox_reserve(sb, true);
-		lua_pushcfunction(L, sandbox_env_make);
-		lua_pushvalue(L, -2);
-		lua_pushlightuserdata(L, (void *)key);
-		status = lua_pcall(L, 2, 1, 0);
-		sandbox_reserve(sb, false);
-		if (status != LUA_OK) {
-			lua_pop(L, 2);
-			return -ENOMEM;
-		}
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &env_base_key);
+		sandbox_env_point(L);
+		sb->env_pointed = NULL;
+	} else {
+		lua_pop(L, 1);
 	}
-	lua_remove(L, -2);
-	sandbox_env_point(L);
-	sb->env_current = key;
+	lua_pop(L, 1);
 	return 0;
 }
 
@@ -205,12 +228,17 @@ int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, c
 		return 0;
 	kept = sb->mem_used;
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key);
+	if (lua_rawgetp(L, -1, key) == LUA_TTABLE)
+		sb->n_envs--;
+	lua_pop(L, 1);
 	lua_pushnil(L);
 	lua_rawsetp(L, -2, key);
 	lua_pop(L, 1);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_base_key);
-	sandbox_env_point(L);
-	sb->env_current = NULL;
+	if (sb->env_pointed == key) {
+		lua_rawgetp(L, LUA_REGISTRYINDEX, &env_base_key);
+		sandbox_env_point(L);
+		sb->env_pointed = NULL;
+	}
 	lua_gc(L, LUA_GCCOLLECT);
 	snprintf(msg, len, "Lua memory %zu KiB after its call, over 3/4 of the %zu KiB policies "
 		 "may use: its globals were reset%s", kept >> 10, budget >> 10,

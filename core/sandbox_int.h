@@ -42,7 +42,9 @@ struct sandbox {
 	/* per-group globals (sandbox_env.c) */
 	bool frozen;               /* the farm has loaded: globals are per group */
 	const void *globals;       /* the global table (for rawget/rawset) */
-	const void *env_current;   /* the group whose globals are in place */
+	const void *env_key;       /* the group whose policy runs (NULL: none) */
+	const void *env_pointed;   /* whose table the globals' __index is (NULL: the base) */
+	size_t n_envs;             /* groups with globals of their own */
 };
 
 static inline struct sandbox *sandbox_of(lua_State *L)
