@@ -88,8 +88,9 @@ int sandbox_env_freeze(struct sandbox *sb, char **errmsg);
  * freeze; free while no group has globals of its own. Returns 0. */
 int sandbox_env_enter(struct sandbox *sb, const void *key);
 /* After a policy call of group key that started with used_before bytes in
- * use: when the farm's memory stays above 3/4 of what scripts may use after
- * a full collection and the call grew it, the group's globals are reset.
+ * use: when the call grew the state by 1/256 of what scripts may use or
+ * more, and the state stays above 3/4 of that after a full collection,
+ * still larger than before the call, the group's globals are reset.
  * Returns 1 with the reason in msg, or 0. */
 int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, char *msg,
 		      size_t len);

@@ -16,11 +16,11 @@
  * global table see the same thing a plain access does.
  *
  * Memory: scripts may use the cap less a reserve (sandbox.c); the engine's
- * own allocations (views, a group's globals table, the traceback) may use
- * the reserve too. After each policy call, if the farm's memory is above
- * 3/4 of what scripts may use even after a full collection, and the call
- * grew it, the group's globals are reset (the caller records the reason as
- * the policy's error). What a group keeps outside its globals (a local of
+ * own allocations (a group's view, the traceback) may use the reserve too.
+ * After a policy call that grew the state by at least 1/256 of what scripts
+ * may use, if the state is above 3/4 of that even after a full collection,
+ * and still larger than before the call, the group's globals are reset (the
+ * caller records the reason as the policy's error). What a group keeps outside its globals (a local of
  * the farm file or of a module, shared with other groups' policies) cannot
  * be taken back this way; the message says so.
  */
@@ -221,7 +221,11 @@ int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, c
 	lua_State *L = sb->L;
 	size_t budget = sb->mem_limit - sb->reserve, high = budget / 4 * 3, kept;
 
-	if (!sb->frozen || sb->mem_used <= high)
+	/* A full collection only after a call that grew the state by 1/256
+	 * of what scripts may use: a farm that legitimately holds much costs
+	 * nothing per tick. */
+	if (!sb->frozen || sb->mem_used <= high || sb->mem_used < used_before ||
+	    sb->mem_used - used_before < budget >> 8)
 		return 0;
 	lua_gc(L, LUA_GCCOLLECT);
 	if (sb->mem_used <= high || sb->mem_used <= used_before)
