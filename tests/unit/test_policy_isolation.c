@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static struct scaled_engine *load_with(const char *farm, struct seen *seen, size
 	o.log_level = SCALED_LOG_ERROR;
 	o.plugin_path = SCALED_BINARY_DIR "/plugins";
 	o.policy_dir = SCALED_SOURCE_DIR "/policies";
-	o.lua_deadline_ms = 50;
+	o.lua_deadline_ms = 1000; /* no test here is about time: a loaded machine must not fail them */
 	o.lua_mem_limit = mem;
 	assert_int_equal(scaled_engine_new(&o, &e, &err), 0);
 	if (scaled_engine_load_string(e, "iso-farm", farm, &err) < 0)
@@ -81,6 +82,21 @@ static const struct scaled_proposal *first_error(const struct seen *s, const cha
 				return &d->proposals[j];
 	}
 	return NULL;
+}
+
+/* Whether any error proposal recorded for group contains text. */
+static bool any_error_with(const struct seen *s, const char *group, const char *text)
+{
+	for (int i = 0; i < s->n && i < KEPT; i++) {
+		const struct scaled_decision *d = &s->last[i];
+
+		for (size_t j = 0; j < d->n_proposals; j++)
+			if (strcmp(d->group, group) == 0 &&
+			    d->proposals[j].kind == SCALED_PROPOSAL_ERROR &&
+			    strstr(d->proposals[j].reason, text))
+				return true;
+	}
+	return false;
 }
 
 /* ------------------------------------------------ B11: declarations -- */
@@ -154,15 +170,12 @@ static void test_memory_hog_loses_its_globals(void **state)
 		"  end }\n";
 	struct seen seen;
 	struct scaled_engine *e = load(farm, &seen);
-	const struct scaled_proposal *p;
 
 	(void)state;
 	assert_int_equal(scaled_engine_step(e, T0 + 5500), 0);
 	assert_null(first_error(&seen, "b"));
 	assert_int_equal(desired(e, "b"), 6);
-	p = first_error(&seen, "a");
-	assert_non_null(p);
-	assert_non_null(strstr(p->reason, "its globals were reset"));
+	assert_true(any_error_with(&seen, "a", "its globals were reset"));
 	scaled_engine_free(e);
 }
 
