@@ -1,0 +1,51 @@
+/*
+ * policy_int.h - what policy_api.c and policy_series.c share; not an API.
+ *
+ * Every C function reached from Lua gets the struct policy_env as upvalue 1
+ * (a light userdata).
+ */
+#ifndef SCALED_POLICY_INT_H
+#define SCALED_POLICY_INT_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "policy_api.h"
+
+static inline struct policy_env *env_of(lua_State *L)
+{
+	return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* Is the value at idx a full userdata whose metatable is mt? Comparing
+ * the metatable's address (kept in env) costs no registry lookup: this
+ * check runs on every method call of every policy. */
+static inline void *policy_testview(lua_State *L, int idx, const void *mt)
+{
+	void *p = lua_touserdata(L, idx);
+	const void *have;
+
+	if (!p || lua_islightuserdata(L, idx) || !lua_getmetatable(L, idx))
+		return NULL;
+	have = lua_topointer(L, -1);
+	lua_pop(L, 1);
+	return have == mt ? p : NULL;
+}
+
+/* Set the metatable's key to a C closure over (env, upvalue at top). */
+static inline void policy_closure(lua_State *L, const char *key, lua_CFunction fn,
+				  struct policy_env *env, int with_upvalue)
+{
+	lua_pushlightuserdata(L, env);
+	if (with_upvalue)
+		lua_rotate(L, -2, 1); /* env, upvalue */
+	lua_pushcclosure(L, fn, with_upvalue ? 2 : 1);
+	lua_setfield(L, -2, key);
+}
+
+/* policy_series.c: the series view metatable and the shared `s`, made once
+ * (inside policy_api_open's protected call); push `s`. */
+void policy_series_setup(lua_State *L, struct policy_env *env);
+void policy_series_push_s(lua_State *L);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * policy_series.c - the series views a policy reads (s.NAME, v:avg(w), ...)
+ * and the shared `s` that makes them on first use (see policy_api.h, which
+ * is the spec). Set up once by policy_api_open through policy_series_setup.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "duration.h"
+#include "policy_api.h"
+#include "policy_int.h"
+#include "series.h"
+
+/* Registry keys: the addresses are the keys. */
+static const char series_mt_key = 'v';
+static const char s_table_key = 's';
+
+static const struct series *series_check(lua_State *L, int idx)
+{
+	const struct series **p = policy_testview(L, idx, env_of(L)->series_mt);
+
+	if (!p) {
+		luaL_typeerror(L, idx, "series view"); /* does not return */
+		return NULL;
+	}
+	return *p;
+}
+
+/* ----------------------------------------------------------- series view -- */
+
+/* A window or offset argument: seconds as a number, or a duration string.
+ * Absent or nil: 0 ("every sample" for a window, "now" for an offset). */
+static int64_t policy_series_duration_arg(lua_State *L, int idx, int allow_zero)
+{
+	int64_t ms;
+
+	switch (lua_type(L, idx)) {
+	case LUA_TNONE:
+	case LUA_TNIL:
+		return 0;
+	case LUA_TNUMBER: {
+		lua_Number sec = lua_tonumber(L, idx);
+
+		if (!(sec >= 0 && sec < 1e12))
+			luaL_argerror(L, idx, "seconds must be a number >= 0");
+		ms = llround(sec * 1000.0);
+		break;
+	}
+	case LUA_TSTRING:
+		if (duration_parse(lua_tostring(L, idx), &ms) < 0)
+			luaL_argerror(L, idx, lua_pushfstring(L, "invalid duration '%s'",
+							      lua_tostring(L, idx)));
+		break;
+	default:
+		return luaL_typeerror(L, idx, "seconds or duration string");
+	}
+	if (ms == 0 && !allow_zero)
+		luaL_argerror(L, idx, "a window must be longer than 0");
+	return ms;
+}
+
+/* The bookkeeping the safety pipeline reads: stale or missing inputs. */
+static void policy_series_mark(struct policy_env *env, const struct series *s)
+{
+	if (series_len(s) == 0)
+		env->read_missing = true;
+	else if (series_is_stale(s, env->now_ms))
+		env->read_stale = true;
+}
+
+/* v:avg(w, ago) ... v:pct(p, w, ago), v:last(w, ago). */
+static int policy_series_stat(lua_State *L, int stat)
+{
+	struct policy_env *env = env_of(L);
+	const struct series *s = series_check(L, 1);
+	int arg = 2;
+	double p = 0, out;
+	int64_t window, ago;
+	int rc;
+
+	if (stat == SERIES_PCT) {
+		p = luaL_checknumber(L, 2);
+		luaL_argcheck(L, p >= 0 && p <= 100, 2, "percentile must be in [0, 100]");
+		arg = 3;
+	}
+	window = policy_series_duration_arg(L, arg, 0);
+	ago = policy_series_duration_arg(L, arg + 1, 1);
+	policy_series_mark(env, s);
+	rc = series_stat(s, stat, env->now_ms - ago, window, p, &out);
+	if (rc == 0 && stat == SERIES_COUNT)
+		lua_pushinteger(L, (lua_Integer)out);
+	else if (rc == 0)
+		lua_pushnumber(L, out);
+	else if (stat == SERIES_COUNT)
+		lua_pushinteger(L, 0);
+	else if (rc == -ENODATA)
+		lua_pushnil(L);
+	else
+		return luaL_error(L, "series '%s': %s failed (%s)", series_name(s),
+				  series_stat_name(stat), strerror(-rc));
+	return 1;
+}
+
+/* upvalue 2 is the enum series_stat */
+static int l_series_stat(lua_State *L)
+{
+	return policy_series_stat(L, (int)lua_tointeger(L, lua_upvalueindex(2)));
+}
+
+/* v:last(): the newest sample; v:last(w, ago): the newest within a window. */
+static int l_series_last(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const struct series *s = series_check(L, 1);
+	int64_t t;
+	double v;
+
+	if (!lua_isnoneornil(L, 2) || !lua_isnoneornil(L, 3))
+		return policy_series_stat(L, SERIES_LAST);
+	policy_series_mark(env, s);
+	if (series_last(s, &t, &v) < 0)
+		lua_pushnil(L);
+	else
+		lua_pushnumber(L, v);
+	return 1;
+}
+
+static int l_series_age(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const struct series *s = series_check(L, 1);
+	int64_t age;
+
+	policy_series_mark(env, s);
+	age = series_age(s, env->now_ms);
+	if (age < 0 && series_len(s) == 0)
+		lua_pushnil(L);
+	else
+		lua_pushnumber(L, (lua_Number)age / 1000.0);
+	return 1;
+}
+
+/* Unknown series methods: the methods table's own __index. Hits never
+ * get here (the VM finds them in the methods table), so it costs nothing
+ * on the hot path; the price is that the message cannot name the series. */
+static int l_series_nomethod(lua_State *L)
+{
+	return luaL_error(L, "series views have no method '%s'",
+			  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
+}
+
+static int l_series_newindex(lua_State *L)
+{
+	return luaL_error(L, "series '%s' is read-only", series_name(series_check(L, 1)));
+}
+
+static int l_series_tostring(lua_State *L)
+{
+	lua_pushfstring(L, "series '%s'", series_name(series_check(L, 1)));
+	return 1;
+}
+
+/* "backlog.oldest_age" before its source published it: the series of a
+ * declared source (or target) that has no sample yet. Create it, empty and
+ * as stale as its owner, so the policy sees "no data" (nil), not an error.
+ * NULL when the part before the first '.' is no series either. */
+static struct series *policy_series_suffix(struct series_store *store, const char *name)
+{
+	char base[SCALED_NAME_MAX];
+	const char *dot = strchr(name, '.');
+	const struct series *owner;
+	struct series *s;
+	size_t n = dot ? (size_t)(dot - name) : 0;
+
+	if (n == 0 || n >= sizeof(base) || dot[1] == '\0')
+		return NULL;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	owner = series_find(store, base);
+	if (!owner)
+		return NULL;
+	s = series_ensure(store, name, 0);
+	if (s)
+		series_set_stale_ms(s, series_stale_ms(owner));
+	return s;
+}
+
+/* s[name] on a name not in the cache yet: find the series, make its view
+ * once and keep it in the cache (argument 1). Hits never get here: `s`'s
+ * __index is the cache table itself, so the VM finds them without calling
+ * C. `s` is an empty userdata whose metatable is locked, so no assignment
+ * (rawset included) can replace a view another policy reads. */
+static int l_s_miss(lua_State *L)
+{
+	struct policy_env *env = env_of(L);
+	const char *name = luaL_checkstring(L, 2);
+	const struct series *s;
+	const struct series **p;
+
+	s = env->store ? series_find(env->store, name) : NULL;
+	if (!s && env->store)
+		s = policy_series_suffix(env->store, name);
+	if (!s)
+		return luaL_error(L, "unknown series '%s'", name);
+	p = lua_newuserdatauv(L, sizeof(*p), 0);
+	*p = s;
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &series_mt_key);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, 1);
+	return 1;
+}
+
+static int l_s_newindex(lua_State *L)
+{
+	return luaL_error(L, "series are read-only (cannot set s.%s)", luaL_tolstring(L, 2, NULL));
+}
+
+/* ----------------------------------------------------------------- setup -- */
+
+void policy_series_setup(lua_State *L, struct policy_env *env)
+{
+	static const struct { const char *name; int stat; } stats[] = {
+		{ "avg", SERIES_AVG }, { "min", SERIES_MIN }, { "max", SERIES_MAX },
+		{ "sum", SERIES_SUM }, { "count", SERIES_COUNT }, { "rate", SERIES_RATE },
+		{ "pct", SERIES_PCT }, { NULL, 0 },
+	};
+	static const luaL_Reg series_methods[] = {
+		{ "last", l_series_last }, { "age", l_series_age }, { NULL, NULL },
+	};
+
+	/* Series view metatable, the same way. */
+	lua_newtable(L);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_newtable(L);
+	for (int i = 0; stats[i].name; i++) {
+		lua_pushlightuserdata(L, env);
+		lua_pushinteger(L, stats[i].stat);
+		lua_pushcclosure(L, l_series_stat, 2);
+		lua_setfield(L, -2, stats[i].name);
+	}
+	lua_pushlightuserdata(L, env);
+	luaL_setfuncs(L, series_methods, 1);
+	lua_newtable(L);
+	policy_closure(L, "__index", l_series_nomethod, env, 0);
+	lua_setmetatable(L, -2);
+	lua_setfield(L, -2, "__index");
+	policy_closure(L, "__newindex", l_series_newindex, env, 0);
+	policy_closure(L, "__tostring", l_series_tostring, env, 0);
+	lua_pushliteral(L, "series view");
+	lua_setfield(L, -2, "__name");
+	env->series_mt = lua_topointer(L, -1);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &series_mt_key);
+
+	/* The shared `s`: an empty userdata over the cache of views. */
+	lua_newuserdatauv(L, 0, 0);
+	lua_newtable(L);
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_newtable(L);                  /* the cache of views */
+	lua_newtable(L);                  /* its metatable: misses go to C */
+	policy_closure(L, "__index", l_s_miss, env, 0);
+	lua_setmetatable(L, -2);
+	lua_setfield(L, -2, "__index");
+	policy_closure(L, "__newindex", l_s_newindex, env, 0);
+	lua_pushliteral(L, "series");
+	lua_setfield(L, -2, "__name");
+	lua_setmetatable(L, -2);
+	lua_rawsetp(L, LUA_REGISTRYINDEX, &s_table_key);
+}
+
+void policy_series_push_s(lua_State *L)
+{
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &s_table_key);
+}
