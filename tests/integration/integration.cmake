@@ -94,3 +94,7 @@ add_test(NAME cli_fifo_farm
           fifo ${CMAKE_CURRENT_BINARY_DIR}/fifo_farm.lua ${SCALED_BIN})
 set_tests_properties(cli_runtime_declaration cli_fifo_farm PROPERTIES LABELS integration TIMEOUT 30
   ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
+
+# make demo's run: to the max and back to 0, every job done once.
+add_test(NAME demo COMMAND sh ${SCALED_IT}/demo_check.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+set_tests_properties(demo PROPERTIES LABELS integration TIMEOUT 120 SKIP_RETURN_CODE 77)
