@@ -7,7 +7,7 @@ ASAN     ?= build-asan
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-asan check clean
+.PHONY: all deps build demo demo-build test test-asan check clean
 
 # What the demo runs: the daemon, its three plugins, the worker, the load.
 DEMO_TARGETS = scaled plugin_cpu plugin_dirqueue plugin_procpool scaled-worker scaled-loadgen
@@ -22,14 +22,16 @@ build: deps
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Only what the demo needs, and quietly: its output is the decisions.
-demo:
+demo: demo-build
+	@BUILD=$(BUILD) tools/demo
+
+demo-build:
 	@tools/install-deps
 	@echo "building the demo (log: $(BUILD)/demo-build.log) ..."
 	@mkdir -p $(BUILD)
 	@{ cmake -S . -B $(BUILD) -DSCALED_WERROR=ON $(CMAKE_FLAGS) && \
 	   cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS); } \
 	   >$(BUILD)/demo-build.log 2>&1 || { tail -40 $(BUILD)/demo-build.log; exit 1; }
-	@tools/demo
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 300

@@ -98,3 +98,7 @@ set_tests_properties(cli_runtime_declaration cli_fifo_farm PROPERTIES LABELS int
 # make demo's run: to the max and back to 0, every job done once.
 add_test(NAME demo COMMAND sh ${SCALED_IT}/demo_check.sh ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR})
 set_tests_properties(demo PROPERTIES LABELS integration TIMEOUT 120 SKIP_RETURN_CODE 77)
+
+# make demo builds the demo's targets only, quietly.
+add_test(NAME demo_build COMMAND sh ${SCALED_IT}/demo_build.sh ${CMAKE_SOURCE_DIR})
+set_tests_properties(demo_build PROPERTIES LABELS integration TIMEOUT 300)
