@@ -4,17 +4,23 @@
 # tested, not its sources compiled into the test.
 set(plugin_test_host ${CMAKE_CURRENT_LIST_DIR}/plugin_test_host.c)
 
-foreach(p cpu dirqueue procpool)
+# the fixture the procpool.so tests share
+set(procpool_fx ${CMAKE_CURRENT_LIST_DIR}/procpool_fx.c)
+
+foreach(p cpu dirqueue)
   scaled_unit_test(test_plugin_${p}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plugin_${p}.c ${plugin_test_host}
     LIBS ${CMAKE_DL_LIBS} Threads::Threads)
   add_dependencies(test_plugin_${p} plugin_${p})
 endforeach()
 
-scaled_unit_test(test_plugin_procpool_exec
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plugin_procpool_exec.c ${plugin_test_host}
-  LIBS ${CMAKE_DL_LIBS} Threads::Threads)
-add_dependencies(test_plugin_procpool_exec plugin_procpool)
+foreach(t procpool procpool_exec)
+  scaled_unit_test(test_plugin_${t}
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plugin_${t}.c ${procpool_fx}
+      ${plugin_test_host}
+    LIBS ${CMAKE_DL_LIBS} Threads::Threads)
+  add_dependencies(test_plugin_${t} plugin_procpool)
+endforeach()
 
 scaled_unit_test(test_tools_spool
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_tools_spool.c)

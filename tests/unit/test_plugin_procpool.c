@@ -27,18 +27,12 @@
 
 #include <cmocka.h>
 
-#include "plugin_test_host.h"
+#include "procpool_fx.h"
 
 #define WAIT_MS 10000 /* upper bound for anything to happen */
 
 struct fx {
-	struct th_plugin plugin;
-	const struct scaled_kind *kind;
-	struct scaled_instance inst;
-	char dir[64];
-	char cmd[1024];
-	void *state;
-	uint64_t token;
+	struct pfx p; /* first: the pfx_ callbacks take a struct fx */
 	pid_t seen[64]; /* every worker pid a test learnt, for teardown */
 	int nseen;
 };
@@ -50,14 +44,8 @@ static int setup(void **ts)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	th_reset();
-	th_clock_real();
-	th_load("procpool", &f->plugin);
-	f->kind = th_kind(&f->plugin, "procpool");
-	assert_int_equal(f->kind->role, SCALED_ROLE_TARGET);
-	snprintf(f->inst.name, sizeof(f->inst.name), "pool");
-	snprintf(f->dir, sizeof(f->dir), "/tmp/scaled-test-pp-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	pfx_open(&f->p, "/tmp/scaled-test-pp-XXXXXX");
+	assert_int_equal(f->p.kind->role, SCALED_ROLE_TARGET);
 	cur = f;
 	*ts = f;
 	return 0;
@@ -73,10 +61,9 @@ static void reap_orphans(void)
 static int teardown(void **ts)
 {
 	struct fx *f = *ts;
-	char cmd[128];
+	int rc;
 
-	if (f->state)
-		f->kind->destroy(f->state);
+	pfx_destroy(&f->p);
 	/* Should find nothing; after a failed test it stops what is left. */
 	for (int i = 0; i < f->nseen; i++) {
 		kill(-f->seen[i], SIGKILL);
@@ -84,71 +71,19 @@ static int teardown(void **ts)
 	}
 	usleep(10000);
 	reap_orphans();
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	th_unload(&f->plugin);
-	th_reset();
+	rc = pfx_close(&f->p);
 	free(f);
 	cur = NULL;
+	assert_int_equal(rc, 0);
 	return 0;
 }
 
 /* ------------------------------------------------------------ helpers -- */
 
-/* Create the pool with f->cmd and the given "key=value" options. */
-static void create(struct fx *f, const char *o1, const char *o2,
-		   const char *o3)
-{
-	char command[1100];
-	const char *kv[] = { command, o1, o2, o3, NULL };
-	struct scaled_value v[8];
-	char err[256] = "";
-	int rc;
-
-	snprintf(command, sizeof(command), "command=%s", f->cmd);
-	th_values(f->kind, v, 8, kv);
-	rc = f->kind->create(&f->inst, v, &f->state, err, sizeof(err));
-	if (rc != 0)
-		fail_msg("create: %d %s", rc, err);
-}
-
-/* apply(desired); returns the apply_done status (apply_done must come
- * synchronously, exactly once, with our token). */
-static int apply(struct fx *f, int desired)
-{
-	struct scaled_target_want want = {
-		.struct_size = sizeof(want),
-		.desired = desired,
-		.on_demand_base = -1,
-		.on_demand_percent = -1,
-	};
-	const struct th_done *d;
-	size_t before = th_dones(&d), n;
-	char err[256] = "";
-	int rc;
-
-	rc = f->kind->apply(f->state, &want, ++f->token, err, sizeof(err));
-	if (rc != 0)
-		fail_msg("apply(%d): %d %s", desired, rc, err);
-	n = th_dones(&d);
-	assert_int_equal(n, before + 1);
-	assert_true(d[n - 1].token == f->token);
-	assert_ptr_equal(d[n - 1].inst, &f->inst);
-	return d[n - 1].status;
-}
-
-static const struct scaled_target_state *state(struct fx *f)
-{
-	const struct th_report *r = th_last_report(&f->inst);
-
-	assert_non_null(r);
-	return &r->state;
-}
-
 static void expect_state(struct fx *f, int current, int stopping,
 			 int desired)
 {
-	const struct scaled_target_state *s = state(f);
+	const struct scaled_target_state *s = pfx_state(&f->p);
 
 	assert_int_equal(s->current, current);
 	assert_int_equal(s->stopping, stopping);
@@ -156,30 +91,9 @@ static void expect_state(struct fx *f, int current, int stopping,
 	assert_int_equal(s->starting, 0);
 }
 
-static double counter(struct fx *f, const char *name)
-{
-	double v = -1;
-
-	assert_int_equal(th_last(&f->inst, name, &v), 1);
-	return v;
-}
-
-static void do_poll(void *arg)
-{
-	struct fx *f = arg;
-	char err[256] = "";
-
-	assert_int_equal(f->kind->poll(f->state, err, sizeof(err)), 0);
-}
-
-static int no_stopping(void *arg)
-{
-	return state(arg)->stopping == 0;
-}
-
 static void path(struct fx *f, char *buf, size_t len, const char *name, int i)
 {
-	snprintf(buf, len, "%s/%s%d", f->dir, name, i);
+	snprintf(buf, len, "%s/%s%d", f->p.dir, name, i);
 }
 
 static int exists(struct fx *f, const char *name, int i)
@@ -187,13 +101,6 @@ static int exists(struct fx *f, const char *name, int i)
 	char p[128];
 
 	path(f, p, sizeof(p), name, i);
-	return access(p, F_OK) == 0;
-}
-
-static int file_there(void *arg)
-{
-	char *p = arg;
-
 	return access(p, F_OK) == 0;
 }
 
@@ -205,7 +112,7 @@ static pid_t wait_pid(struct fx *f, const char *name, int i)
 	int pid = 0;
 
 	path(f, p, sizeof(p), name, i);
-	if (!th_wait(WAIT_MS, file_there, NULL, p))
+	if (!th_wait(WAIT_MS, pfx_file_there, NULL, p))
 		fail_msg("no %s from worker %d", p, i);
 	in = fopen(p, "r");
 	assert_non_null(in);
@@ -242,12 +149,12 @@ static int gone(pid_t pid)
  * gets SIGTERM (after `on_term`, a shell command). */
 static void worker_cmd(struct fx *f, const char *on_term, const char *extra)
 {
-	snprintf(f->cmd, sizeof(f->cmd),
+	snprintf(f->p.cmd, sizeof(f->p.cmd),
 		 "trap '%s' TERM; %s"
 		 "echo $$ > %s/w$SCALED_WORKER_INDEX.tmp && "
 		 "mv %s/w$SCALED_WORKER_INDEX.tmp %s/w$SCALED_WORKER_INDEX; "
 		 "while :; do sleep 0.05; done",
-		 on_term, extra, f->dir, f->dir, f->dir);
+		 on_term, extra, f->p.dir, f->p.dir, f->p.dir);
 }
 
 static size_t lines(struct fx *f, const char *name)
@@ -256,7 +163,7 @@ static size_t lines(struct fx *f, const char *name)
 	size_t n = 0;
 	FILE *in;
 
-	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	snprintf(p, sizeof(p), "%s/%s", f->p.dir, name);
 	in = fopen(p, "r");
 	if (!in)
 		return 0;
@@ -275,11 +182,11 @@ static void test_scale_out_then_in_newest_first(void **ts)
 	pid_t pids[3], again;
 
 	snprintf(on_term, sizeof(on_term),
-		 "touch %s/t$SCALED_WORKER_INDEX; exit 0", f->dir);
+		 "touch %s/t$SCALED_WORKER_INDEX; exit 0", f->p.dir);
 	worker_cmd(f, on_term, "");
-	create(f, "stop_grace=10s", NULL, NULL);
+	pfx_create(&f->p, "stop_grace=10s", NULL, NULL);
 
-	assert_int_equal(apply(f, 3), 0);
+	assert_int_equal(pfx_apply(&f->p, 3), 0);
 	expect_state(f, 3, 0, 3);
 	wait_pids(f, "w", 3, pids);
 	for (int i = 0; i < 3; i++)
@@ -287,10 +194,10 @@ static void test_scale_out_then_in_newest_first(void **ts)
 	assert_true(pids[0] != pids[1] && pids[1] != pids[2] &&
 		    pids[0] != pids[2]);
 
-	assert_int_equal(apply(f, 1), 0);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
 	expect_state(f, 1, 2, 1); /* stopping ones are not current */
 	/* No poll: the plugin's own tick must reap them. */
-	assert_true(th_wait(WAIT_MS, no_stopping, NULL, f));
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
 	expect_state(f, 1, 0, 1);
 	assert_false(exists(f, "t", 0)); /* the oldest kept running */
 	assert_true(exists(f, "t", 1));
@@ -298,11 +205,11 @@ static void test_scale_out_then_in_newest_first(void **ts)
 	assert_true(alive(pids[0]));
 	assert_true(gone(pids[1]));
 	assert_true(gone(pids[2]));
-	assert_true(counter(f, "killed") == 0.0);
-	assert_true(counter(f, "crashes") == 0.0);
+	assert_true(pfx_counter(&f->p, "killed") == 0.0);
+	assert_true(pfx_counter(&f->p, "crashes") == 0.0);
 
 	/* Scale out again: the lowest free index, 1, comes back. */
-	assert_int_equal(apply(f, 2), 0);
+	assert_int_equal(pfx_apply(&f->p, 2), 0);
 	expect_state(f, 2, 0, 2);
 	again = wait_pid(f, "w", 1);
 	assert_true(again != pids[1] && alive(again));
@@ -315,16 +222,16 @@ static void test_ignored_sigterm_gets_sigkill(void **ts)
 	pid_t pid;
 
 	worker_cmd(f, "", "");
-	create(f, "stop_grace=300ms", NULL, NULL);
-	assert_int_equal(apply(f, 1), 0);
+	pfx_create(&f->p, "stop_grace=300ms", NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
 	wait_pids(f, "w", 1, &pid);
 
-	assert_int_equal(apply(f, 0), 0);
+	assert_int_equal(pfx_apply(&f->p, 0), 0);
 	expect_state(f, 0, 1, 0);
-	assert_true(counter(f, "killed") == 0.0); /* not before the grace */
-	assert_true(th_wait(WAIT_MS, no_stopping, NULL, f));
+	assert_true(pfx_counter(&f->p, "killed") == 0.0); /* not before the grace */
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
 	expect_state(f, 0, 0, 0);
-	assert_true(counter(f, "killed") == 1.0);
+	assert_true(pfx_counter(&f->p, "killed") == 1.0);
 	assert_true(gone(pid));
 	assert_int_equal(th_log_count("SIGKILL"), 1);
 }
@@ -337,18 +244,18 @@ static void test_grace_on_engine_clock(void **ts)
 
 	th_clock_set(1800000000000LL);
 	worker_cmd(f, "", "");
-	create(f, "stop_grace=5s", NULL, NULL);
-	assert_int_equal(apply(f, 1), 0);
+	pfx_create(&f->p, "stop_grace=5s", NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
 	pid = wait_pid(f, "w", 0);
-	assert_int_equal(apply(f, 0), 0);
+	assert_int_equal(pfx_apply(&f->p, 0), 0);
 	th_advance(4999);
 	assert_true(alive(pid));
-	assert_true(counter(f, "killed") == 0.0);
+	assert_true(pfx_counter(&f->p, "killed") == 0.0);
 	expect_state(f, 0, 1, 0);
 	th_advance(1);
-	assert_true(counter(f, "killed") == 1.0);
+	assert_true(pfx_counter(&f->p, "killed") == 1.0);
 	/* The engine clock stands still now; poll() reaps on its own. */
-	assert_true(th_wait(WAIT_MS, no_stopping, do_poll, f));
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, pfx_poll, f));
 	assert_true(gone(pid));
 }
 
@@ -356,7 +263,7 @@ static int crashes_at_least_1(void *arg)
 {
 	double v = 0;
 
-	return th_last(&((struct fx *)arg)->inst, "crashes", &v) && v >= 1;
+	return th_last(&((struct fx *)arg)->p.inst, "crashes", &v) && v >= 1;
 }
 
 /* A worker that dies leaving a child behind: the child goes with it. */
@@ -367,14 +274,14 @@ static void test_leftovers_of_exited_worker_killed(void **ts)
 	int st = 0, tries;
 	pid_t r;
 
-	snprintf(f->cmd, sizeof(f->cmd),
+	snprintf(f->p.cmd, sizeof(f->p.cmd),
 		 "sleep 60 & echo $! > %s/g$SCALED_WORKER_INDEX.tmp && "
 		 "mv %s/g$SCALED_WORKER_INDEX.tmp %s/g$SCALED_WORKER_INDEX; "
-		 "exit 1", f->dir, f->dir, f->dir);
-	create(f, "restart_backoff=60s", NULL, NULL);
-	assert_int_equal(apply(f, 1), 0);
+		 "exit 1", f->p.dir, f->p.dir, f->p.dir);
+	pfx_create(&f->p, "restart_backoff=60s", NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
 	kid = wait_pid(f, "g", 0);
-	assert_true(th_wait(WAIT_MS, crashes_at_least_1, do_poll, f));
+	assert_true(th_wait(WAIT_MS, crashes_at_least_1, pfx_poll, f));
 	for (tries = 0; (r = waitpid(kid, &st, WNOHANG)) == 0 && tries < 1000;
 	     tries++)
 		usleep(1000);
@@ -387,7 +294,7 @@ static int crashes_at_least_3(void *arg)
 {
 	double v = 0;
 
-	return th_last(&((struct fx *)arg)->inst, "crashes", &v) && v >= 3;
+	return th_last(&((struct fx *)arg)->p.inst, "crashes", &v) && v >= 3;
 }
 
 static void test_crashing_worker_restarted_with_backoff(void **ts)
@@ -397,11 +304,11 @@ static void test_crashing_worker_restarted_with_backoff(void **ts)
 	size_t n;
 	double prev = 0;
 
-	snprintf(f->cmd, sizeof(f->cmd), "echo $SCALED_WORKER_INDEX >> %s/starts; exit 3",
-		 f->dir);
-	create(f, "restart_backoff=20ms", "restart_backoff_max=80ms", NULL);
-	assert_int_equal(apply(f, 1), 0);
-	assert_true(th_wait(WAIT_MS, crashes_at_least_3, do_poll, f));
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "echo $SCALED_WORKER_INDEX >> %s/starts; exit 3",
+		 f->p.dir);
+	pfx_create(&f->p, "restart_backoff=20ms", "restart_backoff_max=80ms", NULL);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
+	assert_true(th_wait(WAIT_MS, crashes_at_least_3, pfx_poll, f));
 	assert_true(lines(f, "starts") >= 3);
 	/* The count only ever went up by one. */
 	n = th_samples(&s);
@@ -416,8 +323,8 @@ static void test_crashing_worker_restarted_with_backoff(void **ts)
 	assert_non_null(strstr(th_log_find("restarting in", 0), "restarting in 20 ms"));
 	assert_non_null(strstr(th_log_find("restarting in", 1), "restarting in 40 ms"));
 	assert_non_null(strstr(th_log_find("restarting in", 2), "restarting in 80 ms"));
-	assert_true(counter(f, "killed") == 0.0);
-	assert_int_equal(state(f)->desired, 1);
+	assert_true(pfx_counter(&f->p, "killed") == 0.0);
+	assert_int_equal(pfx_state(&f->p)->desired, 1);
 }
 
 static int starts_at_least_3(void *arg)
@@ -429,13 +336,13 @@ static void test_clean_exit_restarted_not_a_crash(void **ts)
 {
 	struct fx *f = *ts;
 
-	snprintf(f->cmd, sizeof(f->cmd), "echo x >> %s/starts; exit 0", f->dir);
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "echo x >> %s/starts; exit 0", f->p.dir);
 	/* reset 0: every run counts as long-lived, so no doubling. */
-	create(f, "restart_backoff=20ms", "restart_backoff_reset=0ms", NULL);
-	assert_int_equal(apply(f, 1), 0);
-	assert_true(th_wait(WAIT_MS, starts_at_least_3, do_poll, f));
-	do_poll(f);
-	assert_true(counter(f, "crashes") == 0.0);
+	pfx_create(&f->p, "restart_backoff=20ms", "restart_backoff_reset=0ms", NULL);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
+	assert_true(th_wait(WAIT_MS, starts_at_least_3, pfx_poll, f));
+	pfx_poll(f);
+	assert_true(pfx_counter(&f->p, "crashes") == 0.0);
 	assert_non_null(strstr(th_log_find("restarting in", 1), "restarting in 20 ms"));
 }
 
@@ -449,18 +356,18 @@ static void test_destroy_leaves_nothing(void **ts)
 	snprintf(extra, sizeof(extra),
 		 "sleep 60 & echo $! > %s/g$SCALED_WORKER_INDEX.tmp && "
 		 "mv %s/g$SCALED_WORKER_INDEX.tmp %s/g$SCALED_WORKER_INDEX; ",
-		 f->dir, f->dir, f->dir);
+		 f->p.dir, f->p.dir, f->p.dir);
 	worker_cmd(f, "", extra);
-	create(f, "stop_grace=30s", NULL, NULL);
-	assert_int_equal(apply(f, 3), 0);
+	pfx_create(&f->p, "stop_grace=30s", NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 3), 0);
 	wait_pids(f, "w", 3, pids);
 	wait_pids(f, "g", 3, kids);
-	assert_int_equal(apply(f, 2), 0); /* one of them is stopping */
+	assert_int_equal(pfx_apply(&f->p, 2), 0); /* one of them is stopping */
 	expect_state(f, 2, 1, 2);
 
-	f->kind->destroy(f->state);
-	f->state = NULL;
-	assert_int_equal(th_pending_timers(&f->inst), 0);
+	f->p.kind->destroy(f->p.state);
+	f->p.state = NULL;
+	assert_int_equal(th_pending_timers(&f->p.inst), 0);
 	for (int i = 0; i < 3; i++) {
 		/* Our pool's direct children: reaped by the plugin. */
 		assert_int_equal(kill(pids[i], 0), -1);
@@ -488,13 +395,13 @@ static void test_destroy_polite_workers(void **ts)
 	pid_t pids[2];
 
 	snprintf(on_term, sizeof(on_term),
-		 "touch %s/t$SCALED_WORKER_INDEX; exit 0", f->dir);
+		 "touch %s/t$SCALED_WORKER_INDEX; exit 0", f->p.dir);
 	worker_cmd(f, on_term, "");
-	create(f, NULL, NULL, NULL);
-	assert_int_equal(apply(f, 2), 0);
+	pfx_create(&f->p, NULL, NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 2), 0);
 	wait_pids(f, "w", 2, pids);
-	f->kind->destroy(f->state);
-	f->state = NULL;
+	f->p.kind->destroy(f->p.state);
+	f->p.state = NULL;
 	for (int i = 0; i < 2; i++) {
 		assert_true(gone(pids[i]));
 		assert_true(exists(f, "t", i)); /* they were asked first */
@@ -513,20 +420,20 @@ static void test_bad_apply_and_config(void **ts)
 	void *st = NULL;
 	char err[256] = "";
 
-	snprintf(f->cmd, sizeof(f->cmd), "true");
-	create(f, NULL, NULL, NULL);
-	assert_int_equal(f->kind->apply(f->state, &want, 7, err, sizeof(err)),
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "true");
+	pfx_create(&f->p, NULL, NULL, NULL);
+	assert_int_equal(f->p.kind->apply(f->p.state, &want, 7, err, sizeof(err)),
 			 -EINVAL);
 	assert_int_equal(th_dones(&d), 0); /* an error means no apply_done */
-	do_poll(f);
+	pfx_poll(f);
 	expect_state(f, 0, 0, 0);
 
-	th_values(f->kind, v, 8, kv);
-	assert_int_equal(f->kind->create(&f->inst, v, &st, err, sizeof(err)),
+	th_values(f->p.kind, v, 8, kv);
+	assert_int_equal(f->p.kind->create(&f->p.inst, v, &st, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "restart_backoff_max"));
-	th_values(f->kind, v, 8, kv2);
-	assert_int_equal(f->kind->create(&f->inst, v, &st, err, sizeof(err)),
+	th_values(f->p.kind, v, 8, kv2);
+	assert_int_equal(f->p.kind->create(&f->p.inst, v, &st, err, sizeof(err)),
 			 -EINVAL);
 	assert_null(st);
 }
@@ -537,18 +444,18 @@ static void test_worker_index_unique(void **ts)
 	pid_t pids[4];
 
 	worker_cmd(f, "", ""); /* ignore SIGTERM: stopping ones stay */
-	create(f, "stop_grace=30s", NULL, NULL);
-	assert_int_equal(apply(f, 4), 0);
+	pfx_create(&f->p, "stop_grace=30s", NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 4), 0);
 	wait_pids(f, "w", 4, pids); /* indexes 0..3, one each */
-	assert_int_equal(apply(f, 2), 0); /* stops 3 and 2, the newest */
+	assert_int_equal(pfx_apply(&f->p, 2), 0); /* stops 3 and 2, the newest */
 	expect_state(f, 2, 2, 2);
 	assert_true(alive(pids[2]) && alive(pids[3]));
 	/* 2 and 3 are still alive: the new worker must not reuse them. */
-	assert_int_equal(apply(f, 3), 0);
+	assert_int_equal(pfx_apply(&f->p, 3), 0);
 	expect_state(f, 3, 2, 3);
 	assert_true(alive(wait_pid(f, "w", 4)));
 	assert_false(exists(f, "w", 2) || exists(f, "w", 3));
-	assert_true(counter(f, "killed") == 0.0);
+	assert_true(pfx_counter(&f->p, "killed") == 0.0);
 }
 
 int main(void)

@@ -27,18 +27,12 @@
 
 #include <cmocka.h>
 
-#include "plugin_test_host.h"
+#include "procpool_fx.h"
 
 #define WAIT_MS 10000 /* upper bound for anything to happen */
 
 struct fx {
-	struct th_plugin plugin;
-	const struct scaled_kind *kind;
-	struct scaled_instance inst;
-	char dir[64];
-	char cmd[1024];
-	void *state;
-	uint64_t token;
+	struct pfx p; /* first: the pfx_ callbacks take a struct fx */
 	pid_t pid; /* the worker's main process (= its pgid), once known */
 };
 
@@ -47,13 +41,7 @@ static int setup(void **ts)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	th_reset();
-	th_clock_real();
-	th_load("procpool", &f->plugin);
-	f->kind = th_kind(&f->plugin, "procpool");
-	snprintf(f->inst.name, sizeof(f->inst.name), "pool");
-	snprintf(f->dir, sizeof(f->dir), "/tmp/scaled-test-ppx-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	pfx_open(&f->p, "/tmp/scaled-test-ppx-XXXXXX");
 	*ts = f;
 	return 0;
 }
@@ -61,38 +49,19 @@ static int setup(void **ts)
 static int teardown(void **ts)
 {
 	struct fx *f = *ts;
-	char cmd[128];
 	int rc;
 
-	if (f->state)
-		f->kind->destroy(f->state);
+	pfx_destroy(&f->p);
 	if (f->pid > 0) /* after a failed test: whatever is left of it */
 		kill(-f->pid, SIGKILL);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	rc = system(cmd);
-	th_unload(&f->plugin);
-	th_reset();
+	rc = pfx_close(&f->p);
 	free(f);
 	assert_int_equal(rc, 0);
 	return 0;
 }
 
-static void create(struct fx *f, const char *o1)
-{
-	char command[1100];
-	const char *kv[] = { command, o1, NULL };
-	struct scaled_value v[8];
-	char err[256] = "";
-	int rc;
-
-	snprintf(command, sizeof(command), "command=%s", f->cmd);
-	th_values(f->kind, v, 8, kv);
-	rc = f->kind->create(&f->inst, v, &f->state, err, sizeof(err));
-	if (rc != 0)
-		fail_msg("create: %d %s", rc, err);
-}
-
-/* apply(desired); the apply_done status. */
+/* apply(desired); the apply_done status. (Looser than pfx_apply: the last
+ * apply_done must be ours, not the only one since the call.) */
 static int apply(struct fx *f, int desired)
 {
 	struct scaled_target_want want = { sizeof(want), desired, -1, -1 };
@@ -100,10 +69,10 @@ static int apply(struct fx *f, int desired)
 	char err[256] = "";
 	size_t n;
 
-	assert_int_equal(f->kind->apply(f->state, &want, ++f->token, err,
+	assert_int_equal(f->p.kind->apply(f->p.state, &want, ++f->p.token, err,
 					 sizeof(err)), 0);
 	n = th_dones(&d);
-	assert_true(n > 0 && d[n - 1].token == f->token);
+	assert_true(n > 0 && d[n - 1].token == f->p.token);
 	return d[n - 1].status;
 }
 
@@ -134,40 +103,6 @@ static void comm(pid_t pid, char *buf, size_t len)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-static const struct scaled_target_state *state(struct fx *f)
-{
-	const struct th_report *r = th_last_report(&f->inst);
-
-	assert_non_null(r);
-	return &r->state;
-}
-
-static double counter(struct fx *f, const char *name)
-{
-	double v = -1;
-
-	assert_int_equal(th_last(&f->inst, name, &v), 1);
-	return v;
-}
-
-static void do_poll(void *arg)
-{
-	struct fx *f = arg;
-	char err[256] = "";
-
-	assert_int_equal(f->kind->poll(f->state, err, sizeof(err)), 0);
-}
-
-static int no_stopping(void *arg)
-{
-	return state(arg)->stopping == 0;
-}
-
-static int file_there(void *arg)
-{
-	return access(arg, F_OK) == 0;
-}
-
 static int group_gone(void *arg)
 {
 	return kill(-((struct fx *)arg)->pid, 0) < 0 && errno == ESRCH;
@@ -181,21 +116,20 @@ static void expect_run(struct fx *f, const char *command, int direct)
 {
 	char name[32];
 
-	snprintf(f->cmd, sizeof(f->cmd), "%s", command);
-	create(f, "stop_grace=0s");
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "%s", command);
+	pfx_create(&f->p, "stop_grace=0s", NULL, NULL);
 	assert_int_equal(apply(f, 1), 0);
 	comm(started_pid(f, th_log_count("started, pid ") - 1), name,
 	     sizeof(name));
 	if (direct && strcmp(name, "sleep") != 0)
 		fail_msg("%s: runs as %s, not sleep", command, name);
 	usleep(300000);
-	do_poll(f);
-	if (counter(f, "crashes") != 0.0 || state(f)->current != 1)
+	pfx_poll(f);
+	if (pfx_counter(&f->p, "crashes") != 0.0 || pfx_state(&f->p)->current != 1)
 		fail_msg("%s: did not keep running", command);
 	assert_int_equal(apply(f, 0), 0);
-	assert_true(th_wait(WAIT_MS, no_stopping, NULL, f));
-	f->kind->destroy(f->state);
-	f->state = NULL;
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
+	pfx_destroy(&f->p);
 }
 
 static void test_plain_command_runs_directly(void **ts)
@@ -219,13 +153,13 @@ static void test_missing_program_fails_the_spawn(void **ts)
 	const struct th_done *d;
 	size_t n;
 
-	snprintf(f->cmd, sizeof(f->cmd), "%s/no-such-worker --spool x", f->dir);
-	create(f, "restart_backoff=60s");
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "%s/no-such-worker --spool x", f->p.dir);
+	pfx_create(&f->p, "restart_backoff=60s", NULL, NULL);
 	assert_true(apply(f, 1) < 0);
 	n = th_dones(&d);
 	assert_non_null(strstr(d[n - 1].msg, "no-such-worker"));
-	assert_true(counter(f, "crashes") == 1.0);
-	assert_int_equal(state(f)->current, 0);
+	assert_true(pfx_counter(&f->p, "crashes") == 1.0);
+	assert_int_equal(pfx_state(&f->p)->current, 0);
 }
 
 /* `sh W; true` with stop_grace: the shell forks `sh W`, the real worker,
@@ -237,19 +171,19 @@ static void forking_worker(struct fx *f, const char *job_s, const char *grace)
 	char script[128], ready[128];
 	FILE *out;
 
-	snprintf(script, sizeof(script), "%s/w.sh", f->dir);
-	snprintf(ready, sizeof(ready), "%s/ready", f->dir);
+	snprintf(script, sizeof(script), "%s/w.sh", f->p.dir);
+	snprintf(ready, sizeof(ready), "%s/ready", f->p.dir);
 	out = fopen(script, "w");
 	assert_non_null(out);
 	fprintf(out, "trap 'sleep %s; touch %s/finished; exit 0' TERM\n"
 		     "touch %s\nwhile :; do sleep 0.05; done\n",
-		job_s, f->dir, ready);
+		job_s, f->p.dir, ready);
 	assert_int_equal(fclose(out), 0);
-	snprintf(f->cmd, sizeof(f->cmd), "sh %s; true", script);
-	create(f, grace);
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "sh %s; true", script);
+	pfx_create(&f->p, grace, NULL, NULL);
 	assert_int_equal(apply(f, 1), 0);
 	started_pid(f, 0);
-	assert_true(th_wait(WAIT_MS, file_there, NULL, ready));
+	assert_true(th_wait(WAIT_MS, pfx_file_there, NULL, ready));
 }
 
 static int main_reaped(void *arg)
@@ -259,23 +193,31 @@ static int main_reaped(void *arg)
 	return kill(f->pid, 0) < 0 && errno == ESRCH;
 }
 
+/* forking_worker(job_s, grace), then apply(0): returns once the shell (the
+ * main process) is gone and reaped; finished: the path of D/finished. */
+static void stop_forking_worker(struct fx *f, const char *job_s,
+				const char *grace, char *finished, size_t len)
+{
+	snprintf(finished, len, "%s/finished", f->p.dir);
+	forking_worker(f, job_s, grace);
+	assert_int_equal(apply(f, 0), 0);
+	assert_true(th_wait(WAIT_MS, main_reaped, NULL, f));
+}
+
 static void test_stopping_group_keeps_its_grace(void **ts)
 {
 	struct fx *f = *ts;
 	char finished[128];
 
-	snprintf(finished, sizeof(finished), "%s/finished", f->dir);
-	forking_worker(f, "0.5", "stop_grace=10s");
-	assert_int_equal(apply(f, 0), 0);
+	stop_forking_worker(f, "0.5", "stop_grace=10s", finished, sizeof(finished));
 	/* The shell is gone and reaped, its worker still busy: stopping. */
-	assert_true(th_wait(WAIT_MS, main_reaped, NULL, f));
 	assert_false(group_gone(f));
-	assert_int_equal(state(f)->stopping, 1);
+	assert_int_equal(pfx_state(&f->p)->stopping, 1);
 	/* It finishes its job; the pool sees its group empty. */
-	assert_true(th_wait(WAIT_MS, no_stopping, NULL, f));
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
 	assert_int_equal(access(finished, F_OK), 0);
 	assert_true(group_gone(f));
-	assert_true(counter(f, "killed") == 0.0);
+	assert_true(pfx_counter(&f->p, "killed") == 0.0);
 	assert_non_null(th_log_find("stopped: its process group is empty", 0));
 }
 
@@ -284,12 +226,9 @@ static void test_stopping_group_killed_when_grace_runs_out(void **ts)
 	struct fx *f = *ts;
 	char finished[128];
 
-	snprintf(finished, sizeof(finished), "%s/finished", f->dir);
-	forking_worker(f, "30", "stop_grace=500ms");
-	assert_int_equal(apply(f, 0), 0);
-	assert_true(th_wait(WAIT_MS, main_reaped, NULL, f));
-	assert_true(th_wait(WAIT_MS, no_stopping, NULL, f));
-	assert_true(counter(f, "killed") == 1.0);
+	stop_forking_worker(f, "30", "stop_grace=500ms", finished, sizeof(finished));
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
+	assert_true(pfx_counter(&f->p, "killed") == 1.0);
 	assert_non_null(th_log_find("the rest of its process group still running", 0));
 	assert_true(th_wait(WAIT_MS, group_gone, NULL, f));
 	assert_int_equal(access(finished, F_OK), -1);
@@ -302,14 +241,14 @@ static void test_running_worker_exit_kills_its_group(void **ts)
 	struct fx *f = *ts;
 	char ready[128];
 
-	snprintf(ready, sizeof(ready), "%s/ready", f->dir);
-	snprintf(f->cmd, sizeof(f->cmd),
+	snprintf(ready, sizeof(ready), "%s/ready", f->p.dir);
+	snprintf(f->p.cmd, sizeof(f->p.cmd),
 		 "sleep 60 & touch %s; sleep 0.2; exit 0", ready);
-	create(f, "restart_backoff=60s");
+	pfx_create(&f->p, "restart_backoff=60s", NULL, NULL);
 	assert_int_equal(apply(f, 1), 0);
 	started_pid(f, 0);
-	assert_true(th_wait(WAIT_MS, file_there, NULL, ready));
-	assert_true(th_wait(WAIT_MS, main_reaped, do_poll, f));
+	assert_true(th_wait(WAIT_MS, pfx_file_there, NULL, ready));
+	assert_true(th_wait(WAIT_MS, main_reaped, pfx_poll, f));
 	/* Its `sleep 60` did not outlive it. */
 	assert_true(th_wait(WAIT_MS, group_gone, NULL, f));
 	assert_non_null(th_log_find("exited with status 0 after", 0));
