@@ -27,7 +27,8 @@ scaled_unit_test(test_tools_spool
 add_dependencies(test_tools_spool scaled-worker scaled-loadgen)
 
 scaled_unit_test(test_plugin_spool_e2e
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plugin_spool_e2e.c ${plugin_test_host}
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_plugin_spool_e2e.c ${procpool_fx}
+    ${plugin_test_host}
   LIBS ${CMAKE_DL_LIBS} Threads::Threads)
 add_dependencies(test_plugin_spool_e2e plugin_procpool plugin_dirqueue
   scaled-worker scaled-loadgen)

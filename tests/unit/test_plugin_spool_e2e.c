@@ -26,7 +26,7 @@
 
 #include <cmocka.h>
 
-#include "plugin_test_host.h"
+#include "procpool_fx.h"
 
 #define WORKER SCALED_BINARY_DIR "/tools/scaled-worker"
 #define LOADGEN SCALED_BINARY_DIR "/tools/scaled-loadgen"
@@ -35,11 +35,11 @@
 #define WAIT_MS 30000
 
 struct fx {
-	struct th_plugin pp, dq;
-	const struct scaled_kind *pool_kind, *queue_kind;
-	struct scaled_instance pool, queue;
-	void *pool_state, *queue_state;
-	char dir[64];
+	struct pfx pool; /* procpool.so, its instance "pool"; dir: the spool */
+	struct th_plugin dq;
+	const struct scaled_kind *queue_kind;
+	struct scaled_instance queue;
+	void *queue_state;
 	int busy; /* for busy(): how many claims to wait for */
 };
 
@@ -48,16 +48,10 @@ static int setup(void **ts)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	th_reset();
-	th_clock_real();
-	th_load("procpool", &f->pp);
+	pfx_open(&f->pool, "/tmp/scaled-test-e2e-XXXXXX");
 	th_load("dirqueue", &f->dq);
-	f->pool_kind = th_kind(&f->pp, "procpool");
 	f->queue_kind = th_kind(&f->dq, "dirqueue");
-	snprintf(f->pool.name, sizeof(f->pool.name), "pool");
 	snprintf(f->queue.name, sizeof(f->queue.name), "backlog");
-	snprintf(f->dir, sizeof(f->dir), "/tmp/scaled-test-e2e-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
 	*ts = f;
 	return 0;
 }
@@ -65,19 +59,14 @@ static int setup(void **ts)
 static int teardown(void **ts)
 {
 	struct fx *f = *ts;
-	char cmd[128];
 	int rc;
 
 	/* Stops and reaps every worker, also after a failed test. */
-	if (f->pool_state)
-		f->pool_kind->destroy(f->pool_state);
+	pfx_destroy(&f->pool);
 	if (f->queue_state)
 		f->queue_kind->destroy(f->queue_state);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	rc = system(cmd);
-	th_unload(&f->pp);
 	th_unload(&f->dq);
-	th_reset();
+	rc = pfx_close(&f->pool);
 	free(f);
 	assert_int_equal(rc, 0);
 	return 0;
@@ -91,7 +80,7 @@ static int claimed(struct fx *f)
 	int n = 0;
 	DIR *d;
 
-	snprintf(p, sizeof(p), "%s/.work", f->dir);
+	snprintf(p, sizeof(p), "%s/.work", f->pool.dir);
 	d = opendir(p);
 	if (!d)
 		return 0;
@@ -109,7 +98,7 @@ static size_t done_count(struct fx *f)
 	size_t n = 0;
 	FILE *in;
 
-	snprintf(p, sizeof(p), "%s/.done.log", f->dir);
+	snprintf(p, sizeof(p), "%s/.done.log", f->pool.dir);
 	in = fopen(p, "r");
 	if (!in)
 		return 0;
@@ -132,7 +121,7 @@ static void tick(void *arg)
 
 	if (f->queue_kind->collect(f->queue_state, err, sizeof(err)) != 0)
 		fail_msg("collect: %s", err);
-	if (f->pool_kind->poll(f->pool_state, err, sizeof(err)) != 0)
+	if (f->pool.kind->poll(f->pool.state, err, sizeof(err)) != 0)
 		fail_msg("poll: %s", err);
 }
 
@@ -154,7 +143,7 @@ static int drained(void *arg)
 
 static int pool_idle(void *arg)
 {
-	const struct th_report *r = th_last_report(&((struct fx *)arg)->pool);
+	const struct th_report *r = th_last_report(&((struct fx *)arg)->pool.inst);
 
 	return r && r->state.stopping == 0;
 }
@@ -166,7 +155,7 @@ static void apply(struct fx *f, int desired, uint64_t token)
 	char err[256] = "";
 	size_t n;
 
-	assert_int_equal(f->pool_kind->apply(f->pool_state, &want, token, err,
+	assert_int_equal(f->pool.kind->apply(f->pool.state, &want, token, err,
 					     sizeof(err)), 0);
 	n = th_dones(&d);
 	assert_true(n > 0 && d[n - 1].token == token);
@@ -179,7 +168,7 @@ static void start(struct fx *f, const char *queue_extra, const char *grace)
 	char path[96], command[256], jobs[16];
 	const char *qkv[] = { path, queue_extra, NULL };
 	const char *pkv[] = { command, grace, NULL };
-	char *gen[] = { LOADGEN, "--spool", f->dir, "--rate", "5000",
+	char *gen[] = { LOADGEN, "--spool", f->pool.dir, "--rate", "5000",
 			"--count", jobs, NULL };
 	struct scaled_value v[8];
 	char err[256] = "";
@@ -187,16 +176,16 @@ static void start(struct fx *f, const char *queue_extra, const char *grace)
 	pid_t pid;
 	int st;
 
-	snprintf(path, sizeof(path), "path=%s", f->dir);
+	snprintf(path, sizeof(path), "path=%s", f->pool.dir);
 	/* As a user writes it: no `exec`, jobs longer than a tick. */
 	snprintf(command, sizeof(command), "command=%s --spool %s --ms " JOB_MS,
-		 WORKER, f->dir);
+		 WORKER, f->pool.dir);
 	snprintf(jobs, sizeof(jobs), "%d", JOBS);
 	th_values(f->queue_kind, v, 8, qkv);
 	assert_int_equal(f->queue_kind->create(&f->queue, v, &f->queue_state,
 					       err, sizeof(err)), 0);
-	th_values(f->pool_kind, v, 8, pkv);
-	assert_int_equal(f->pool_kind->create(&f->pool, v, &f->pool_state,
+	th_values(f->pool.kind, v, 8, pkv);
+	assert_int_equal(f->pool.kind->create(&f->pool.inst, v, &f->pool.state,
 					      err, sizeof(err)), 0);
 	assert_int_equal(posix_spawn(&pid, LOADGEN, NULL, NULL, gen, environ), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
@@ -219,7 +208,7 @@ static void finish(struct fx *f, uint64_t token)
 	assert_true(th_wait(WAIT_MS, pool_idle, tick, f));
 	assert_int_equal(done_count(f), JOBS);
 	assert_int_equal(claimed(f), 0);
-	assert_int_equal(th_last(&f->pool, "crashes", &x), 1);
+	assert_int_equal(th_last(&f->pool.inst, "crashes", &x), 1);
 	assert_true(x == 0.0);
 	assert_int_equal(th_last(&f->queue, "oldest_age", &x), 1);
 	assert_true(x == 0.0);
@@ -240,7 +229,7 @@ static void test_scale_in_while_busy_loses_nothing(void **ts)
 	assert_int_equal(th_log_count("killed by signal"), 0);
 	assert_true(claimed(f) <= 2); /* only the two still running */
 	finish(f, 3);
-	assert_int_equal(th_last(&f->pool, "killed", &x), 1);
+	assert_int_equal(th_last(&f->pool.inst, "killed", &x), 1);
 	assert_true(x == 0.0);
 }
 
@@ -256,7 +245,7 @@ static void test_dead_workers_claims_requeued(void **ts)
 	/* stop_grace 0: SIGKILL, each with a job in hand. */
 	apply(f, 0, 2);
 	assert_true(th_wait(WAIT_MS, pool_idle, tick, f));
-	assert_int_equal(th_last(&f->pool, "killed", &x), 1);
+	assert_int_equal(th_last(&f->pool.inst, "killed", &x), 1);
 	assert_true(x == 2.0);
 	/* The next collect puts both claims back in the queue. */
 	tick(f);
