@@ -19,18 +19,11 @@ import sys
 import tempfile
 import time
 
+from procs import wait_for
+
 BUILD = sys.argv[1]
 JOBS = 40
 MAX = 4
-
-
-def wait_for(what, pred, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def decisions(path):
