@@ -5,12 +5,12 @@ set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sand
   ${CORE}/sandbox_lib.c)
 
 scaled_unit_test(test_sandbox LABEL lua
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox.c ${CMAKE_CURRENT_LIST_DIR}/sandbox_fx.c
     ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA)
 
 scaled_unit_test(test_sandbox_bounds LABEL lua
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox_bounds.c
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox_bounds.c ${CMAKE_CURRENT_LIST_DIR}/sandbox_fx.c
     ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA)
 

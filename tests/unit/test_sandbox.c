@@ -19,7 +19,7 @@
 #include <lualib.h>
 
 #include "log.h"
-#include "sandbox.h"
+#include "sandbox_fx.h"
 
 struct fixture {
 	struct sandbox *sb;
@@ -119,45 +119,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Load and run code; on success leave nres results on the stack. */
-static int run(struct sandbox *sb, const char *code, int nres, char **msg)
-{
-	int rc = sandbox_load_string(sb, "test", code, msg);
-
-	if (rc < 0)
-		return rc;
-	return sandbox_pcall(sb, 0, nres, msg);
-}
-
-/* Run code returning one string and compare it. */
-static void want_string(struct sandbox *sb, const char *code, const char *want)
-{
-	lua_State *L = sandbox_state(sb);
-	char *msg = NULL;
-	int rc = run(sb, code, 1, &msg);
-
-	if (rc < 0)
-		fail_msg("%s: %s", code, msg);
-	assert_string_equal(lua_tostring(L, -1), want);
-	lua_pop(L, 1);
-}
-
-/* Run code expecting an error whose message contains want. */
-static void want_error(struct sandbox *sb, const char *code, int want_rc, const char *want)
-{
-	lua_State *L = sandbox_state(sb);
-	int top = lua_gettop(L);
-	char *msg = NULL;
-	int rc = run(sb, code, 0, &msg);
-
-	assert_int_equal(rc, want_rc);
-	assert_non_null(msg);
-	if (!strstr(msg, want))
-		fail_msg("message '%s' lacks '%s'", msg, want);
-	free(msg);
-	assert_int_equal(lua_gettop(L), top); /* nothing left behind */
-}
-
 static void test_globals_removed(void **state)
 {
 	struct fixture *fx = *state;
@@ -168,10 +129,10 @@ static void test_globals_removed(void **state)
 
 	for (int i = 0; gone[i]; i++) {
 		snprintf(code, sizeof(code), "return type(%s)", gone[i]);
-		want_string(fx->sb, code, "nil");
+		sfx_want_string(fx->sb, code, "nil");
 	}
 	/* and what must stay */
-	want_string(fx->sb, "return type(table.concat) .. type(string.format) .. "
+	sfx_want_string(fx->sb, "return type(table.concat) .. type(string.format) .. "
 		      "type(math.floor) .. type(utf8.char) .. type(pairs) .. type(require)",
 		      "functionfunctionfunctionfunctionfunctionfunction");
 }
@@ -180,32 +141,32 @@ static void test_require_farm_module(void **state)
 {
 	struct fixture *fx = *state;
 
-	want_string(fx->sb, "return tostring(require('helper').x)", "42");
+	sfx_want_string(fx->sb, "return tostring(require('helper').x)", "42");
 	/* cached: the same table twice */
-	want_string(fx->sb, "return tostring(rawequal(require 'helper', require 'helper'))",
+	sfx_want_string(fx->sb, "return tostring(rawequal(require 'helper', require 'helper'))",
 		      "true");
 	/* dots are directories; the module gets its name as argument */
-	want_string(fx->sb, "return require 'pkg.sub'", "pkg.sub!");
+	sfx_want_string(fx->sb, "return require 'pkg.sub'", "pkg.sub!");
 	/* the policy directory comes first */
-	want_string(fx->sb, "return require 'both'", "policy");
+	sfx_want_string(fx->sb, "return require 'both'", "policy");
 	/* a module that returns nothing is true */
-	want_string(fx->sb, "return tostring(require 'nothing')", "true");
+	sfx_want_string(fx->sb, "return tostring(require 'nothing')", "true");
 }
 
 static void test_require_refused(void **state)
 {
 	struct fixture *fx = *state;
 
-	want_error(fx->sb, "require '../x'", -EINVAL, "module names are letters");
-	want_error(fx->sb, "require 'a/b'", -EINVAL, "module names are letters");
-	want_error(fx->sb, "require 'a..b'", -EINVAL, "module names are letters");
-	want_error(fx->sb, "require '.a'", -EINVAL, "module names are letters");
-	want_error(fx->sb, "require ''", -EINVAL, "module names are letters");
-	want_error(fx->sb, "require 'os'", -EINVAL, "module 'os' not found");
-	want_error(fx->sb, "require 'bc'", -EINVAL, "attempt to load a binary chunk");
-	want_error(fx->sb, "require 'broken'", -EINVAL, "error loading module 'broken'");
+	sfx_want_error(fx->sb, "require '../x'", -EINVAL, "module names are letters");
+	sfx_want_error(fx->sb, "require 'a/b'", -EINVAL, "module names are letters");
+	sfx_want_error(fx->sb, "require 'a..b'", -EINVAL, "module names are letters");
+	sfx_want_error(fx->sb, "require '.a'", -EINVAL, "module names are letters");
+	sfx_want_error(fx->sb, "require ''", -EINVAL, "module names are letters");
+	sfx_want_error(fx->sb, "require 'os'", -EINVAL, "module 'os' not found");
+	sfx_want_error(fx->sb, "require 'bc'", -EINVAL, "attempt to load a binary chunk");
+	sfx_want_error(fx->sb, "require 'broken'", -EINVAL, "error loading module 'broken'");
 	/* a failed module is not cached as loaded */
-	want_error(fx->sb, "require 'broken'", -EINVAL, "error loading module 'broken'");
+	sfx_want_error(fx->sb, "require 'broken'", -EINVAL, "error loading module 'broken'");
 }
 
 /* A FIFO named like a module (or like the farm) must not block the load:
@@ -217,7 +178,7 @@ static void test_fifo_refused(void **state)
 
 	snprintf(path, sizeof(path), "%s/pipe.lua", fx->farm);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	want_error(fx->sb, "require 'pipe'", -EINVAL, "not a regular file");
+	sfx_want_error(fx->sb, "require 'pipe'", -EINVAL, "not a regular file");
 	assert_int_equal(sandbox_load_file(fx->sb, path, &msg), -ENOENT);
 	assert_non_null(msg);
 	if (!strstr(msg, "pipe.lua: not a regular file"))
@@ -226,10 +187,10 @@ static void test_fifo_refused(void **state)
 	/* a directory is refused the same way */
 	snprintf(path, sizeof(path), "%s/dir.lua", fx->farm);
 	assert_int_equal(mkdir(path, 0700), 0);
-	want_error(fx->sb, "require 'dir'", -EINVAL, "not a regular file");
+	sfx_want_error(fx->sb, "require 'dir'", -EINVAL, "not a regular file");
 	/* a first line starting with '#' is skipped and line numbers kept */
 	write_file(fx->farm, "hash.lua", "#!/usr/bin/env lua\nreturn +\n", 28);
-	want_error(fx->sb, "require 'hash'", -EINVAL, "hash.lua:2:");
+	sfx_want_error(fx->sb, "require 'hash'", -EINVAL, "hash.lua:2:");
 }
 
 static void test_bytecode_refused(void **state)
@@ -273,23 +234,23 @@ static void test_runtime_error(void **state)
 {
 	struct fixture *fx = *state;
 
-	want_error(fx->sb, "local x = nil; return x.y", -EINVAL, "test:1: attempt to index");
-	want_error(fx->sb, "error('boom')", -EINVAL, "stack traceback:");
-	want_error(fx->sb, "error({})", -EINVAL, "(error object is a table value)");
-	want_error(fx->sb, "setmetatable({}, { __gc = function() end })", -EINVAL,
+	sfx_want_error(fx->sb, "local x = nil; return x.y", -EINVAL, "test:1: attempt to index");
+	sfx_want_error(fx->sb, "error('boom')", -EINVAL, "stack traceback:");
+	sfx_want_error(fx->sb, "error({})", -EINVAL, "(error object is a table value)");
+	sfx_want_error(fx->sb, "setmetatable({}, { __gc = function() end })", -EINVAL,
 		     "__gc metamethods are not allowed");
 	/* Lua's own pcall semantics are kept */
-	want_string(fx->sb, "local ok, e = pcall(error, 'x', 0); return tostring(ok) .. e",
+	sfx_want_string(fx->sb, "local ok, e = pcall(error, 'x', 0); return tostring(ok) .. e",
 		      "falsex");
-	want_string(fx->sb, "return tostring(select('#', pcall(function() "
+	sfx_want_string(fx->sb, "return tostring(select('#', pcall(function() "
 		      "return 1, 2, 3 end)))", "4");
-	want_string(fx->sb, "local ok, v = pcall(function() return 'v' end); "
+	sfx_want_string(fx->sb, "local ok, v = pcall(function() return 'v' end); "
 		      "return tostring(ok) .. v", "truev");
-	want_string(fx->sb, "local ok, e = xpcall(function() error('e', 0) end, "
+	sfx_want_string(fx->sb, "local ok, e = xpcall(function() error('e', 0) end, "
 		      "function(m) return 'h:' .. m end); return tostring(ok) .. e", "falseh:e");
-	want_string(fx->sb, "local ok, a, b = xpcall(function(x, y) return y, x end, "
+	sfx_want_string(fx->sb, "local ok, a, b = xpcall(function(x, y) return y, x end, "
 		      "print, 'p', 'q'); return tostring(ok) .. a .. b", "trueqp");
-	want_string(fx->sb, "return getmetatable(setmetatable({}, { __index = "
+	sfx_want_string(fx->sb, "return getmetatable(setmetatable({}, { __index = "
 		      "{ k = 'mt' } })).__index.k", "mt");
 }
 
@@ -299,19 +260,19 @@ static void test_deadline(void **state)
 	lua_State *L = sandbox_state(fx->sb);
 
 	sandbox_set_deadline_ms(fx->sb, 20);
-	want_error(fx->sb, "while true do end", -ETIMEDOUT,
+	sfx_want_error(fx->sb, "while true do end", -ETIMEDOUT,
 		     "policy exceeded its deadline of 20 ms");
 	/* the state is usable afterwards */
-	want_string(fx->sb, "return tostring(1 + 1)", "2");
+	sfx_want_string(fx->sb, "return tostring(1 + 1)", "2");
 	/* catching the error does not help */
-	want_error(fx->sb, "while true do pcall(function() while true do end end) end",
+	sfx_want_error(fx->sb, "while true do pcall(function() while true do end end) end",
 		     -ETIMEDOUT, "deadline of 20 ms");
-	want_error(fx->sb, "while true do xpcall(function() while true do end end, "
+	sfx_want_error(fx->sb, "while true do xpcall(function() while true do end end, "
 		     "function(m) return m end) end", -ETIMEDOUT, "deadline of 20 ms");
 	/* a message handler that loops is stopped too */
-	want_error(fx->sb, "xpcall(function() while true do end end, "
+	sfx_want_error(fx->sb, "xpcall(function() while true do end end, "
 		     "function(m) while true do end end)", -ETIMEDOUT, "deadline");
-	want_string(fx->sb, "return 'alive'", "alive");
+	sfx_want_string(fx->sb, "return 'alive'", "alive");
 	assert_int_equal(lua_gettop(L), 0);
 }
 
@@ -325,24 +286,24 @@ static void test_memory_cap(void **state)
 	assert_int_equal(sandbox_mem_limit(sb), 4u << 20);
 	assert_true(sandbox_mem_used(sb) > 0 && sandbox_mem_used(sb) < (1u << 20));
 
-	want_error(sb, "local t = {} for i = 1, 1e9 do t[i] = i end", -ENOMEM,
+	sfx_want_error(sb, "local t = {} for i = 1, 1e9 do t[i] = i end", -ENOMEM,
 		     "not enough memory");
 	assert_true(sandbox_mem_used(sb) <= sandbox_mem_limit(sb));
-	want_string(sb, "return 'after table'", "after table");
+	sfx_want_string(sb, "return 'after table'", "after table");
 
-	want_error(sb, "local s = 'x' while true do s = s .. s end", -ENOMEM,
+	sfx_want_error(sb, "local s = 'x' while true do s = s .. s end", -ENOMEM,
 		     "not enough memory");
-	want_error(sb, "return string.rep('x', 1 << 30)", -ENOMEM, "not enough memory");
-	want_string(sb, "return 'after string'", "after string");
+	sfx_want_error(sb, "return string.rep('x', 1 << 30)", -ENOMEM, "not enough memory");
+	sfx_want_string(sb, "return 'after string'", "after string");
 
 	/* Memory full to the last few bytes (a list of small tables kept in a
 	 * global) while the message handler builds its traceback: the error
 	 * still comes out as itself, traceback included. */
-	want_error(sb, "pcall(function() local l while true do l = { l } keep = l end end) "
+	sfx_want_error(sb, "pcall(function() local l while true do l = { l } keep = l end end) "
 		     "error('boom', 0)", -EINVAL, "boom\nstack traceback:");
-	want_string(sb, "keep = nil collectgarbage() return 'freed'", "freed");
+	sfx_want_string(sb, "keep = nil collectgarbage() return 'freed'", "freed");
 	/* a script may catch a memory error itself */
-	want_string(sb, "local ok, e = pcall(function() local t = {} "
+	sfx_want_string(sb, "local ok, e = pcall(function() local t = {} "
 		      "for i = 1, 1e9 do t[i] = i end end) return e", "not enough memory");
 	sandbox_free(sb);
 }
@@ -358,13 +319,13 @@ static void test_random_reproducible(void **state)
 	(void)state;
 	assert_non_null(a);
 	assert_non_null(b);
-	assert_int_equal(run(a, code, 1, NULL), 0);
-	assert_int_equal(run(b, code, 1, NULL), 0);
+	assert_int_equal(sfx_run(a, code, 1, NULL), 0);
+	assert_int_equal(sfx_run(b, code, 1, NULL), 0);
 	sa = lua_tostring(sandbox_state(a), -1);
 	sb = lua_tostring(sandbox_state(b), -1);
 	assert_string_equal(sa, sb);
 	/* and it is a sequence, not a constant */
-	assert_int_equal(run(b, code, 1, NULL), 0);
+	assert_int_equal(sfx_run(b, code, 1, NULL), 0);
 	assert_string_not_equal(sa, lua_tostring(sandbox_state(b), -1));
 	sandbox_free(a);
 	sandbox_free(b);
@@ -388,7 +349,7 @@ static void test_print_goes_to_log(void **state)
 	struct fixture *fx = *state;
 
 	log_set_sink(capture, NULL);
-	want_string(fx->sb, "print('a', 1, nil, true) return ''", "");
+	sfx_want_string(fx->sb, "print('a', 1, nil, true) return ''", "");
 	log_set_sink(NULL, NULL);
 	if (!strstr(last_line, "lua: a\t1\tnil\ttrue"))
 		fail_msg("log line: '%s'", last_line);
@@ -404,11 +365,11 @@ static void test_print_rate_limited(void **state)
 
 	n_lines = n_suppressed = 0;
 	log_set_sink(capture, NULL);
-	want_string(fx->sb, "for i = 1, 100000 do print('spam', i) end return ''", "");
+	sfx_want_string(fx->sb, "for i = 1, 100000 do print('spam', i) end return ''", "");
 	assert_true(n_lines >= 1 && n_lines <= 40);
 	assert_int_equal(n_suppressed, 0);
 	nanosleep(&pause, NULL); /* the bucket refills */
-	want_string(fx->sb, "print('after') return ''", "");
+	sfx_want_string(fx->sb, "print('after') return ''", "");
 	log_set_sink(NULL, NULL);
 	assert_int_equal(n_suppressed, 1);
 	if (!strstr(last_line, "lua: after"))
@@ -440,13 +401,13 @@ static void test_nested_pcall(void **state)
 	lua_pushlightuserdata(L, fx->sb);
 	lua_pushcclosure(L, l_nested, 1);
 	lua_setglobal(L, "nested");
-	want_string(fx->sb, "return nested(function() return 'in' end)", "in");
-	want_string(fx->sb, "return tostring(nested(function() error('x') end))",
+	sfx_want_string(fx->sb, "return nested(function() return 'in' end)", "in");
+	sfx_want_string(fx->sb, "return tostring(nested(function() error('x') end))",
 		      "-22"); /* -EINVAL */
 	sandbox_set_deadline_ms(fx->sb, 20);
-	want_error(fx->sb, "nested(function() while true do end end) while true do end",
+	sfx_want_error(fx->sb, "nested(function() while true do end end) while true do end",
 		     -ETIMEDOUT, "deadline of 20 ms");
-	want_string(fx->sb, "return 'ok'", "ok");
+	sfx_want_string(fx->sb, "return 'ok'", "ok");
 }
 
 int main(void)

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <lauxlib.h>
 
-#include "sandbox.h"
+#include "sandbox_fx.h"
 
 static struct sandbox *make(int64_t deadline_ms)
 {
@@ -27,43 +27,6 @@ static struct sandbox *make(int64_t deadline_ms)
 	return sb;
 }
 
-static int run(struct sandbox *sb, const char *code, int nres, char **msg)
-{
-	int rc = sandbox_load_string(sb, "test", code, msg);
-
-	if (rc < 0)
-		return rc;
-	return sandbox_pcall(sb, 0, nres, msg);
-}
-
-static void want_string(struct sandbox *sb, const char *code, const char *want)
-{
-	lua_State *L = sandbox_state(sb);
-	char *msg = NULL;
-
-	if (run(sb, code, 1, &msg) < 0)
-		fail_msg("%s: %s", code, msg);
-	if (!lua_isstring(L, -1) || strcmp(lua_tostring(L, -1), want) != 0)
-		fail_msg("%s: got '%s', want '%s'", code, lua_tostring(L, -1), want);
-	lua_pop(L, 1);
-}
-
-static void want_error(struct sandbox *sb, const char *code, int want_rc, const char *want)
-{
-	lua_State *L = sandbox_state(sb);
-	int top = lua_gettop(L);
-	char *msg = NULL;
-	int rc = run(sb, code, 0, &msg);
-
-	if (rc != want_rc)
-		fail_msg("%s: rc %d, want %d (%s)", code, rc, want_rc, msg ? msg : "");
-	assert_non_null(msg);
-	if (!strstr(msg, want))
-		fail_msg("%s: message '%s' lacks '%s'", code, msg, want);
-	free(msg);
-	assert_int_equal(lua_gettop(L), top);
-}
-
 /* string.rep of an empty result costs nothing however large n is (stock
  * Lua loops n times: hours); a result past the cap fails as memory. */
 static void test_rep_bounded(void **state)
@@ -71,16 +34,16 @@ static void test_rep_bounded(void **state)
 	struct sandbox *sb = make(2000);
 
 	(void)state;
-	want_string(sb, "return string.rep('', 1e12) .. ('').rep('', 1e12, '') .. 'ok'", "ok");
-	want_string(sb, "return string.rep('ab', 3, ',')", "ab,ab,ab");
-	want_string(sb, "return string.rep('', 3, '-')", "--");
-	want_string(sb, "return ('xyz'):rep(4)", "xyzxyzxyzxyz");
-	want_string(sb, "return string.rep('x', 0) .. string.rep('x', -5) .. string.rep('x', 1)", "x");
-	want_string(sb, "return tostring(#string.rep('abc', 100000, '--'))", "499998");
-	want_error(sb, "return string.rep('x', 1 << 40)", -ENOMEM, "not enough memory");
-	want_error(sb, "return string.rep('xy', math.maxinteger)", -EINVAL,
+	sfx_want_string(sb, "return string.rep('', 1e12) .. ('').rep('', 1e12, '') .. 'ok'", "ok");
+	sfx_want_string(sb, "return string.rep('ab', 3, ',')", "ab,ab,ab");
+	sfx_want_string(sb, "return string.rep('', 3, '-')", "--");
+	sfx_want_string(sb, "return ('xyz'):rep(4)", "xyzxyzxyzxyz");
+	sfx_want_string(sb, "return string.rep('x', 0) .. string.rep('x', -5) .. string.rep('x', 1)", "x");
+	sfx_want_string(sb, "return tostring(#string.rep('abc', 100000, '--'))", "499998");
+	sfx_want_error(sb, "return string.rep('x', 1 << 40)", -ENOMEM, "not enough memory");
+	sfx_want_error(sb, "return string.rep('xy', math.maxinteger)", -EINVAL,
 		   "resulting string too large");
-	want_error(sb, "return string.rep()", -EINVAL, "bad argument #1 to 'rep'");
+	sfx_want_error(sb, "return string.rep()", -EINVAL, "bad argument #1 to 'rep'");
 	sandbox_free(sb);
 }
 
@@ -92,19 +55,19 @@ static void test_table_loops_stopped(void **state)
 	struct sandbox *sb = make(50);
 
 	(void)state;
-	want_error(sb, "table.move({}, 1, 1e12, 1)", -ETIMEDOUT, "deadline of 50 ms");
-	want_error(sb, "table.move({}, -1e12, 1e12, 1, {})", -ETIMEDOUT, "deadline");
-	want_error(sb, "local t = setmetatable({}, { __len = function() return 1e12 end })\n"
+	sfx_want_error(sb, "table.move({}, 1, 1e12, 1)", -ETIMEDOUT, "deadline of 50 ms");
+	sfx_want_error(sb, "table.move({}, -1e12, 1e12, 1, {})", -ETIMEDOUT, "deadline");
+	sfx_want_error(sb, "local t = setmetatable({}, { __len = function() return 1e12 end })\n"
 		   "table.insert(t, 1, 'x')", -ETIMEDOUT, "deadline");
-	want_error(sb, "local t = setmetatable({}, { __len = function() return 1e12 end })\n"
+	sfx_want_error(sb, "local t = setmetatable({}, { __len = function() return 1e12 end })\n"
 		   "table.remove(t, 1)", -ETIMEDOUT, "deadline");
-	want_error(sb, "local t = setmetatable({}, { __len = function() return 2^31 - 2 end,\n"
+	sfx_want_error(sb, "local t = setmetatable({}, { __len = function() return 2^31 - 2 end,\n"
 		   "  __index = rawlen })\n"
 		   "table.sort(t)", -ETIMEDOUT, "deadline");
 	/* and pcall cannot hold the error */
-	want_error(sb, "while true do pcall(table.move, {}, 1, 1e12, 1) end", -ETIMEDOUT,
+	sfx_want_error(sb, "while true do pcall(table.move, {}, 1, 1e12, 1) end", -ETIMEDOUT,
 		   "deadline");
-	want_string(sb, "return 'alive'", "alive");
+	sfx_want_string(sb, "return 'alive'", "alive");
 	sandbox_free(sb);
 }
 
@@ -117,9 +80,9 @@ static void test_deadline_from_call_start(void **state)
 	struct sandbox *sb = make(10);
 
 	(void)state;
-	want_error(sb, "local r = string.find(string.rep('a', 13), string.rep('a*', 13) .. 'b')\n"
+	sfx_want_error(sb, "local r = string.find(string.rep('a', 13), string.rep('a*', 13) .. 'b')\n"
 		   "return 'finished'", -ETIMEDOUT, "deadline of 10 ms");
-	want_string(sb, "return 'alive'", "alive");
+	sfx_want_string(sb, "return 'alive'", "alive");
 	sandbox_free(sb);
 }
 
@@ -129,33 +92,33 @@ static void test_library_semantics_kept(void **state)
 	struct sandbox *sb = make(2000);
 
 	(void)state;
-	want_string(sb, "local t = {1, 2, 3, 4, 5} table.move(t, 1, 3, 3)\n"
+	sfx_want_string(sb, "local t = {1, 2, 3, 4, 5} table.move(t, 1, 3, 3)\n"
 		   "return table.concat(t, ',')", "1,2,1,2,3");
-	want_string(sb, "local t = {1, 2, 3, 4, 5} table.move(t, 3, 5, 1)\n"
+	sfx_want_string(sb, "local t = {1, 2, 3, 4, 5} table.move(t, 3, 5, 1)\n"
 		   "return table.concat(t, ',')", "3,4,5,4,5");
-	want_string(sb, "return table.concat(table.move({1, 2, 3}, 1, 3, 2, {'a'}), ',')", "a,1,2,3");
-	want_string(sb, "local t = {1, 2, 3} table.insert(t, 1, 0) table.insert(t, 9)\n"
+	sfx_want_string(sb, "return table.concat(table.move({1, 2, 3}, 1, 3, 2, {'a'}), ',')", "a,1,2,3");
+	sfx_want_string(sb, "local t = {1, 2, 3} table.insert(t, 1, 0) table.insert(t, 9)\n"
 		   "local r = table.remove(t, 2)\n"
 		   "return table.concat(t, ',') .. '|' .. r .. '|' .. tostring(table.remove({}))",
 		   "0,2,3,9|1|nil");
-	want_error(sb, "table.insert({}, 5, 1)", -EINVAL, "position out of bounds");
-	want_error(sb, "table.insert({}, 1, 2, 3)", -EINVAL, "wrong number of arguments");
-	want_string(sb, "local t = {} for i = 1, 1000 do t[i] = math.random(1, 100) end\n"
+	sfx_want_error(sb, "table.insert({}, 5, 1)", -EINVAL, "position out of bounds");
+	sfx_want_error(sb, "table.insert({}, 1, 2, 3)", -EINVAL, "wrong number of arguments");
+	sfx_want_string(sb, "local t = {} for i = 1, 1000 do t[i] = math.random(1, 100) end\n"
 		   "table.sort(t)\n"
 		   "for i = 2, #t do assert(t[i - 1] <= t[i]) end\n"
 		   "local u = {'pear', 'apple', 'fig'} table.sort(u)\n"
 		   "local d = {3, 1, 2} table.sort(d, function(a, b) return a > b end)\n"
 		   "return table.concat(u, ',') .. '|' .. table.concat(d, ',')",
 		   "apple,fig,pear|3,2,1");
-	want_error(sb, "table.sort({1, 'x', 2})", -EINVAL, "attempt to compare");
-	want_error(sb, "table.sort({1, 2}, 3)", -EINVAL, "bad argument #2 to 'sort'");
-	want_string(sb, "local n = 0 for w in ('a b c'):gmatch('%a') do n = n + 1 end\n"
+	sfx_want_error(sb, "table.sort({1, 'x', 2})", -EINVAL, "attempt to compare");
+	sfx_want_error(sb, "table.sort({1, 2}, 3)", -EINVAL, "bad argument #2 to 'sort'");
+	sfx_want_string(sb, "local n = 0 for w in ('a b c'):gmatch('%a') do n = n + 1 end\n"
 		   "return n .. ('hello'):find('l') .. ('k=v'):match('(%w)=') ..\n"
 		   "  (('aaa'):gsub('a', 'b')) .. utf8.len('h\\u{e9}') .. utf8.offset('abc', 2) ..\n"
 		   "  select('#', table.unpack({1, 2, 3}))", "33kbbb223");
-	want_error(sb, "string.find()", -EINVAL, "bad argument #1 to ");
-	want_string(sb, "collectgarbage() return type(collectgarbage('count'))", "number");
-	want_error(sb, "collectgarbage('bogus')", -EINVAL,
+	sfx_want_error(sb, "string.find()", -EINVAL, "bad argument #1 to ");
+	sfx_want_string(sb, "collectgarbage() return type(collectgarbage('count'))", "number");
+	sfx_want_error(sb, "collectgarbage('bogus')", -EINVAL,
 		   "bad argument #1 to 'collectgarbage' (invalid option 'bogus')");
 	sandbox_free(sb);
 }
