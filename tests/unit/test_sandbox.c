@@ -133,8 +133,8 @@ static void test_globals_removed(void **state)
 	}
 	/* and what must stay */
 	sfx_want_string(fx->sb, "return type(table.concat) .. type(string.format) .. "
-		      "type(math.floor) .. type(utf8.char) .. type(pairs) .. type(require)",
-		      "functionfunctionfunctionfunctionfunctionfunction");
+		          "type(math.floor) .. type(utf8.char) .. type(pairs) .. type(require)",
+		          "functionfunctionfunctionfunctionfunctionfunction");
 }
 
 static void test_require_farm_module(void **state)
@@ -144,7 +144,7 @@ static void test_require_farm_module(void **state)
 	sfx_want_string(fx->sb, "return tostring(require('helper').x)", "42");
 	/* cached: the same table twice */
 	sfx_want_string(fx->sb, "return tostring(rawequal(require 'helper', require 'helper'))",
-		      "true");
+		          "true");
 	/* dots are directories; the module gets its name as argument */
 	sfx_want_string(fx->sb, "return require 'pkg.sub'", "pkg.sub!");
 	/* the policy directory comes first */
@@ -238,20 +238,20 @@ static void test_runtime_error(void **state)
 	sfx_want_error(fx->sb, "error('boom')", -EINVAL, "stack traceback:");
 	sfx_want_error(fx->sb, "error({})", -EINVAL, "(error object is a table value)");
 	sfx_want_error(fx->sb, "setmetatable({}, { __gc = function() end })", -EINVAL,
-		     "__gc metamethods are not allowed");
+		         "__gc metamethods are not allowed");
 	/* Lua's own pcall semantics are kept */
 	sfx_want_string(fx->sb, "local ok, e = pcall(error, 'x', 0); return tostring(ok) .. e",
-		      "falsex");
+		          "falsex");
 	sfx_want_string(fx->sb, "return tostring(select('#', pcall(function() "
-		      "return 1, 2, 3 end)))", "4");
+		          "return 1, 2, 3 end)))", "4");
 	sfx_want_string(fx->sb, "local ok, v = pcall(function() return 'v' end); "
-		      "return tostring(ok) .. v", "truev");
+		          "return tostring(ok) .. v", "truev");
 	sfx_want_string(fx->sb, "local ok, e = xpcall(function() error('e', 0) end, "
-		      "function(m) return 'h:' .. m end); return tostring(ok) .. e", "falseh:e");
+		          "function(m) return 'h:' .. m end); return tostring(ok) .. e", "falseh:e");
 	sfx_want_string(fx->sb, "local ok, a, b = xpcall(function(x, y) return y, x end, "
-		      "print, 'p', 'q'); return tostring(ok) .. a .. b", "trueqp");
+		          "print, 'p', 'q'); return tostring(ok) .. a .. b", "trueqp");
 	sfx_want_string(fx->sb, "return getmetatable(setmetatable({}, { __index = "
-		      "{ k = 'mt' } })).__index.k", "mt");
+		          "{ k = 'mt' } })).__index.k", "mt");
 }
 
 static void test_deadline(void **state)
@@ -261,17 +261,17 @@ static void test_deadline(void **state)
 
 	sandbox_set_deadline_ms(fx->sb, 20);
 	sfx_want_error(fx->sb, "while true do end", -ETIMEDOUT,
-		     "policy exceeded its deadline of 20 ms");
+		         "policy exceeded its deadline of 20 ms");
 	/* the state is usable afterwards */
 	sfx_want_string(fx->sb, "return tostring(1 + 1)", "2");
 	/* catching the error does not help */
 	sfx_want_error(fx->sb, "while true do pcall(function() while true do end end) end",
-		     -ETIMEDOUT, "deadline of 20 ms");
+		         -ETIMEDOUT, "deadline of 20 ms");
 	sfx_want_error(fx->sb, "while true do xpcall(function() while true do end end, "
-		     "function(m) return m end) end", -ETIMEDOUT, "deadline of 20 ms");
+		         "function(m) return m end) end", -ETIMEDOUT, "deadline of 20 ms");
 	/* a message handler that loops is stopped too */
 	sfx_want_error(fx->sb, "xpcall(function() while true do end end, "
-		     "function(m) while true do end end)", -ETIMEDOUT, "deadline");
+		         "function(m) while true do end end)", -ETIMEDOUT, "deadline");
 	sfx_want_string(fx->sb, "return 'alive'", "alive");
 	assert_int_equal(lua_gettop(L), 0);
 }
@@ -287,12 +287,12 @@ static void test_memory_cap(void **state)
 	assert_true(sandbox_mem_used(sb) > 0 && sandbox_mem_used(sb) < (1u << 20));
 
 	sfx_want_error(sb, "local t = {} for i = 1, 1e9 do t[i] = i end", -ENOMEM,
-		     "not enough memory");
+		         "not enough memory");
 	assert_true(sandbox_mem_used(sb) <= sandbox_mem_limit(sb));
 	sfx_want_string(sb, "return 'after table'", "after table");
 
 	sfx_want_error(sb, "local s = 'x' while true do s = s .. s end", -ENOMEM,
-		     "not enough memory");
+		         "not enough memory");
 	sfx_want_error(sb, "return string.rep('x', 1 << 30)", -ENOMEM, "not enough memory");
 	sfx_want_string(sb, "return 'after string'", "after string");
 
@@ -300,11 +300,11 @@ static void test_memory_cap(void **state)
 	 * global) while the message handler builds its traceback: the error
 	 * still comes out as itself, traceback included. */
 	sfx_want_error(sb, "pcall(function() local l while true do l = { l } keep = l end end) "
-		     "error('boom', 0)", -EINVAL, "boom\nstack traceback:");
+		         "error('boom', 0)", -EINVAL, "boom\nstack traceback:");
 	sfx_want_string(sb, "keep = nil collectgarbage() return 'freed'", "freed");
 	/* a script may catch a memory error itself */
 	sfx_want_string(sb, "local ok, e = pcall(function() local t = {} "
-		      "for i = 1, 1e9 do t[i] = i end end) return e", "not enough memory");
+		          "for i = 1, 1e9 do t[i] = i end end) return e", "not enough memory");
 	sandbox_free(sb);
 }
 
@@ -403,10 +403,10 @@ static void test_nested_pcall(void **state)
 	lua_setglobal(L, "nested");
 	sfx_want_string(fx->sb, "return nested(function() return 'in' end)", "in");
 	sfx_want_string(fx->sb, "return tostring(nested(function() error('x') end))",
-		      "-22"); /* -EINVAL */
+		          "-22"); /* -EINVAL */
 	sandbox_set_deadline_ms(fx->sb, 20);
 	sfx_want_error(fx->sb, "nested(function() while true do end end) while true do end",
-		     -ETIMEDOUT, "deadline of 20 ms");
+		         -ETIMEDOUT, "deadline of 20 ms");
 	sfx_want_string(fx->sb, "return 'ok'", "ok");
 }
 
