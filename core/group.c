@@ -12,11 +12,11 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "group_util.h"
 
 /* Room for a policy name in a reason: names may fill their whole array. */
 #define NAME_ARG(p) (int)sizeof((p)->policy), (p)->policy
@@ -50,142 +50,6 @@ void group_state_free(struct group_state *st)
 	alloc_free(st->changes.v);
 	st->recs = (struct group_marks){ 0 };
 	st->changes = (struct group_marks){ 0 };
-}
-
-/* ------------------------------------------------------------- helpers -- */
-
-static void group_why(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void group_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !whylen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
-/* A double to int, saturating (the caller has ruled out NaN). */
-static int group_to_int(double v)
-{
-	if (v >= (double)INT_MAX)
-		return INT_MAX;
-	if (v <= (double)INT_MIN)
-		return INT_MIN;
-	return (int)v;
-}
-
-/* now - w, without overflowing for absurd windows; a negative window is 0. */
-static int64_t group_cutoff(int64_t now_ms, int64_t w)
-{
-	int64_t r;
-
-	if (w < 0)
-		w = 0;
-	if (__builtin_sub_overflow(now_ms, w, &r))
-		return INT64_MIN;
-	return r;
-}
-
-static int64_t group_elapsed(int64_t now_ms, int64_t since_ms)
-{
-	int64_t r;
-
-	if (__builtin_sub_overflow(now_ms, since_ms, &r))
-		return INT64_MAX;
-	return r;
-}
-
-/* A duration for humans: "300s", or "299.999s" when not whole seconds. */
-static const char *group_dur(char *buf, size_t len, int64_t ms)
-{
-	if (ms < 0)
-		ms = 0;
-	if (ms % 1000 == 0)
-		snprintf(buf, len, "%llds", (long long)(ms / 1000));
-	else
-		snprintf(buf, len, "%lld.%03llds", (long long)(ms / 1000), (long long)(ms % 1000));
-	return buf;
-}
-
-static int group_clamp_value(const struct group_settings *cfg, int v)
-{
-	if (v > cfg->max)
-		v = cfg->max;
-	if (v < cfg->min)
-		v = cfg->min;
-	return v;
-}
-
-/* ---------------------------------------------------------------- marks -- */
-
-static int group_marks_reserve(struct group_marks *m, size_t extra)
-{
-	struct group_mark *v;
-	size_t cap;
-
-	if (m->len + extra <= m->cap)
-		return 0;
-	cap = m->cap ? m->cap : 8;
-	while (cap < m->len + extra)
-		cap *= 2;
-	v = alloc_resize(m->v, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	m->v = v;
-	m->cap = cap;
-	return 0;
-}
-
-/* Forget every mark at or before cutoff: it is outside every window. */
-static void group_marks_prune(struct group_marks *m, int64_t cutoff)
-{
-	size_t i = 0;
-
-	while (i < m->len && m->v[i].t_ms <= cutoff)
-		i++;
-	if (!i)
-		return;
-	memmove(m->v, m->v + i, (m->len - i) * sizeof(*m->v));
-	m->len -= i;
-}
-
-/* Remember a recommendation. The same value as the last one only moves that
- * one's time forward: the later time keeps it in every window at least as
- * long, so window minimum and maximum come out the same. */
-static int group_marks_remember(struct group_marks *m, int64_t now_ms, int value)
-{
-	struct group_mark *last = m->len ? &m->v[m->len - 1] : NULL;
-
-	if (last && last->value == value && last->t_ms <= now_ms) {
-		last->t_ms = now_ms;
-		return 0;
-	}
-	if (group_marks_reserve(m, 1) < 0)
-		return -ENOMEM;
-	m->v[m->len++] = (struct group_mark){ .t_ms = now_ms, .value = value };
-	return 0;
-}
-
-/* A change that took effect: cooldown and rate limits count from it. The
- * room was reserved by group_decide; without it only the rate history
- * loses this change, cooldown still sees it. */
-static void group_remember_change(struct group_state *st, int64_t now_ms, int from, int to)
-{
-	if (to > from)
-		st->last_up_ms = now_ms;
-	else if (to < from)
-		st->last_down_ms = now_ms;
-	else
-		return;
-	if (group_marks_reserve(&st->changes, 1) < 0)
-		return;
-	st->changes.v[st->changes.len++] = (struct group_mark){
-		.t_ms = now_ms, .value = from, .delta = to - from,
-	};
 }
 
 /* -------------------------------------------------------------- resolve -- */
@@ -226,7 +90,7 @@ int group_resolve(const struct scaled_proposal *p, int base)
 	}
 	if (r < 0.0)
 		return 0;
-	return group_to_int(r);
+	return group_util_to_int(r);
 }
 
 /* ---------------------------------------------------------- stages 1-3 -- */
@@ -300,27 +164,27 @@ static int group_combine(const struct scaled_proposal *props, size_t n, int base
 	if (r_policy != r_raw) {
 		*bound = SCALED_STAGE_POLICY;
 		if (n_errors > 1)
-			group_why(why, whylen, "policy: '%.*s' and %zu more failed, counted as hold",
-				  NAME_ARG(first_error), n_errors - 1);
+			group_util_why(why, whylen, "policy: '%.*s' and %zu more failed, counted as hold",
+				       NAME_ARG(first_error), n_errors - 1);
 		else
-			group_why(why, whylen, "policy: '%.*s' failed, counted as hold",
-				  NAME_ARG(first_error));
+			group_util_why(why, whylen, "policy: '%.*s' failed, counted as hold",
+				       NAME_ARG(first_error));
 		return result;
 	}
 	if (r_stale != r_policy) {
 		*bound = SCALED_STAGE_STALE;
-		group_why(why, whylen, "stale: '%.*s' read stale data, counted as hold",
-			  NAME_ARG(first_stale));
+		group_util_why(why, whylen, "stale: '%.*s' read stale data, counted as hold",
+			       NAME_ARG(first_stale));
 		return result;
 	}
 	if (result != r_stale) {
 		*bound = SCALED_STAGE_STALE;
 		if (first_missing)
-			group_why(why, whylen, "stale: scale-in to %d refused, '%.*s' read a series with no data",
-				  r_stale, NAME_ARG(first_missing));
+			group_util_why(why, whylen, "stale: scale-in to %d refused, '%.*s' read a series with no data",
+				       r_stale, NAME_ARG(first_missing));
 		else
-			group_why(why, whylen, "stale: scale-in to %d refused, an input of the group is missing",
-				  r_stale);
+			group_util_why(why, whylen, "stale: scale-in to %d refused, an input of the group is missing",
+				       r_stale);
 		return result;
 	}
 	if (result != base)
@@ -341,8 +205,8 @@ static int group_combine(const struct scaled_proposal *props, size_t n, int base
 	}
 	if (lowest && holder) {
 		*bound = SCALED_STAGE_COMBINE;
-		group_why(why, whylen, "combine: scale-in to %d refused, '%.*s' keeps %d",
-			  group_resolve(lowest, base), NAME_ARG(holder), base);
+		group_util_why(why, whylen, "combine: scale-in to %d refused, '%.*s' keeps %d",
+			       group_resolve(lowest, base), NAME_ARG(holder), base);
 	}
 	return result;
 }
@@ -357,169 +221,6 @@ int group_stage_combine(struct scaled_proposal *props, size_t n, int base,
 	for (i = 0; i < n; i++)
 		props[i].wanted = group_resolve(&props[i], base);
 	return group_combine(props, n, base, inputs_missing, &raw, bound, why, whylen);
-}
-
-/* -------------------------------------------------------------- stage 4 -- */
-
-int group_stage_stabilize(const struct group_settings *cfg, struct group_state *st,
-			  int64_t now_ms, int base, int combined, bool *bound,
-			  char *why, size_t whylen)
-{
-	int64_t longest = cfg->stab_up_ms > cfg->stab_down_ms ? cfg->stab_up_ms : cfg->stab_down_ms;
-	int64_t up_cut = group_cutoff(now_ms, cfg->stab_up_ms);
-	int64_t down_cut = group_cutoff(now_ms, cfg->stab_down_ms);
-	int lo = combined, hi = combined, r;
-	char dur[32];
-	size_t i;
-
-	group_marks_prune(&st->recs, group_cutoff(now_ms, longest));
-	for (i = 0; i < st->recs.len; i++) {
-		const struct group_mark *m = &st->recs.v[i];
-
-		if (m->t_ms > up_cut && m->value < lo)
-			lo = m->value;
-		if (m->t_ms > down_cut && m->value > hi)
-			hi = m->value;
-	}
-	if (group_marks_remember(&st->recs, now_ms, combined) < 0) {
-		/* A recommendation we cannot remember could let a later tick
-		 * scale in too early: hold instead. */
-		*bound = combined != base;
-		if (*bound)
-			group_why(why, whylen, "stabilize: out of memory, holding %d", base);
-		return base;
-	}
-	r = base < lo ? lo : base > hi ? hi : base;
-	*bound = r != combined;
-	if (!*bound)
-		return r;
-	if (r > combined)
-		group_why(why, whylen, "stabilize: scale-down to %d held at %d, %d recommended within the last %s",
-			  combined, r, hi, group_dur(dur, sizeof(dur), cfg->stab_down_ms));
-	else
-		group_why(why, whylen, "stabilize: scale-up to %d held at %d, %d recommended within the last %s",
-			  combined, r, lo, group_dur(dur, sizeof(dur), cfg->stab_up_ms));
-	return r;
-}
-
-/* -------------------------------------------------------------- stage 5 -- */
-
-int group_stage_cooldown(const struct group_settings *cfg, const struct group_state *st,
-			 int64_t now_ms, int base, int value, bool *bound,
-			 char *why, size_t whylen)
-{
-	char d1[32], d2[32];
-	int64_t last, since;
-
-	*bound = false;
-	if (value > base) {
-		last = st->last_up_ms;
-		if (last == GROUP_NEVER)
-			return value;
-		since = group_elapsed(now_ms, last);
-		if (since >= cfg->cooldown_up_ms)
-			return value;
-		*bound = true;
-		group_why(why, whylen, "cooldown: scale-up refused, %s of %s since last scale-up",
-			  group_dur(d1, sizeof(d1), since), group_dur(d2, sizeof(d2), cfg->cooldown_up_ms));
-		return base;
-	}
-	if (value < base) {
-		last = st->last_up_ms > st->last_down_ms ? st->last_up_ms : st->last_down_ms;
-		if (last == GROUP_NEVER)
-			return value;
-		since = group_elapsed(now_ms, last);
-		if (since >= cfg->cooldown_down_ms)
-			return value;
-		*bound = true;
-		group_why(why, whylen, "cooldown: scale-down refused, %s of %s since last action",
-			  group_dur(d1, sizeof(d1), since), group_dur(d2, sizeof(d2), cfg->cooldown_down_ms));
-		return base;
-	}
-	return value;
-}
-
-/* -------------------------------------------------------------- stage 6 -- */
-
-/* The most one direction may move within a period that started at capacity
- * `start`; -1 when there is no limit. */
-static long long group_rate_limit(const struct group_settings *cfg, int start)
-{
-	long long by_count = cfg->rate_count > 0 ? cfg->rate_count : 0;
-	long long by_percent = 0, limit;
-	double x;
-
-	if (cfg->rate_count <= 0 && !(cfg->rate_percent > 0.0))
-		return -1;
-	if (cfg->rate_percent > 0.0) {
-		/* start * percent first, exact for integer percentages; the
-		 * epsilon keeps 10% of 30 at 3 should the division round up */
-		x = ceil((double)start * cfg->rate_percent / 100.0 - 1e-9);
-		by_percent = x >= (double)INT_MAX ? INT_MAX : (long long)x;
-	}
-	limit = by_count > by_percent ? by_count : by_percent;
-	return limit < 1 ? 1 : limit;
-}
-
-int group_stage_rate(const struct group_settings *cfg, struct group_state *st,
-		     int64_t now_ms, int base, int value, bool *bound,
-		     char *why, size_t whylen)
-{
-	int64_t cut = group_cutoff(now_ms, cfg->rate_period_ms);
-	long long up = 0, down = 0, limit, used, room;
-	int start = base, r;
-	bool seen = false;
-	char dur[32];
-	size_t i;
-
-	*bound = false;
-	group_marks_prune(&st->changes, cut);
-	if (value == base)
-		return value;
-	for (i = 0; i < st->changes.len; i++) {
-		const struct group_mark *m = &st->changes.v[i];
-
-		if (m->t_ms <= cut)
-			continue;
-		if (!seen)
-			start = m->value;
-		seen = true;
-		if (m->delta > 0)
-			up += m->delta;
-		else
-			down -= m->delta;
-	}
-	limit = group_rate_limit(cfg, start);
-	if (limit < 0)
-		return value;
-	used = value > base ? up : down;
-	room = limit > used ? limit - used : 0;
-	if (value > base && (long long)value - base > room)
-		r = (int)(base + room);
-	else if (value < base && (long long)base - value > room)
-		r = (int)(base - room);
-	else
-		return value;
-	*bound = true;
-	group_why(why, whylen, "rate: %s to %d limited to %d, at most %lld per %s from %d (%lld used)",
-		  value > base ? "scale-up" : "scale-down", value, r, limit,
-		  group_dur(dur, sizeof(dur), cfg->rate_period_ms), start, used);
-	return r;
-}
-
-/* -------------------------------------------------------------- stage 7 -- */
-
-int group_stage_clamp(const struct group_settings *cfg, int value, bool *bound,
-		      char *why, size_t whylen)
-{
-	int r = group_clamp_value(cfg, value);
-
-	*bound = r != value;
-	if (r > value)
-		group_why(why, whylen, "clamp: %d below min %d", value, r);
-	else if (r < value)
-		group_why(why, whylen, "clamp: %d above max %d", value, r);
-	return r;
 }
 
 /* -------------------------------------------------------------- decide -- */
@@ -584,15 +285,15 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 	before = v;
 	if (cfg->paused) {
 		v = base;
-		group_why(why, sizeof(why), "pause: group is paused, %d kept", base);
+		group_util_why(why, sizeof(why), "pause: group is paused, %d kept", base);
 		group_note(d, SCALED_STAGE_OVERRIDE, v != before, why);
 	} else if (cfg->override >= 0) {
-		v = group_clamp_value(cfg, cfg->override);
+		v = group_util_clamp_value(cfg, cfg->override);
 		if (v != cfg->override)
-			group_why(why, sizeof(why), "override: %d by the operator, clamped to %d",
-				  cfg->override, v);
+			group_util_why(why, sizeof(why), "override: %d by the operator, clamped to %d",
+				       cfg->override, v);
 		else
-			group_why(why, sizeof(why), "override: %d by the operator", v);
+			group_util_why(why, sizeof(why), "override: %d by the operator", v);
 		group_note(d, SCALED_STAGE_OVERRIDE, v != before, why);
 	}
 
@@ -602,7 +303,7 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		group_note(d, SCALED_STAGE_ACT, true, "act: previous action still in flight");
 		v = base;
 	}
-	if (v != base && !cfg->paused && group_marks_reserve(&st->changes, 1) < 0) {
+	if (v != base && !cfg->paused && group_util_marks_reserve(&st->changes, 1) < 0) {
 		group_note(d, SCALED_STAGE_ACT, true, "act: out of memory, holding");
 		v = base;
 	}
@@ -615,13 +316,13 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		d->outcome = SCALED_OUTCOME_DRY_RUN;
 		snprintf(d->outcome_msg, sizeof(d->outcome_msg), "dry run: not applied");
 		st->desired = v;
-		group_remember_change(st, now_ms, base, v);
+		group_util_remember_change(st, now_ms, base, v);
 	} else if (v != base) {
 		d->outcome = SCALED_OUTCOME_PENDING;
 		st->desired = v;
 	}
 
-	return v != base || failed || group_clamp_value(cfg, raw) != base;
+	return v != base || failed || group_util_clamp_value(cfg, raw) != base;
 }
 
 void group_action_done(struct group_state *st, const struct scaled_decision *d, bool ok)
@@ -635,5 +336,5 @@ void group_action_done(struct group_state *st, const struct scaled_decision *d, 
 	}
 	/* Timed from the tick that decided it, not from when the target
 	 * answered: with cooldown = every, the next tick may act again. */
-	group_remember_change(st, d->time_ms, d->desired_before, d->desired);
+	group_util_remember_change(st, d->time_ms, d->desired_before, d->desired);
 }

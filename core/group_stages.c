@@ -1,0 +1,175 @@
+/*
+ * group_stages.c - stages 4-7 of the safety pipeline: stabilize, cooldown,
+ * rate limit, clamp (semantics in group.h). Each takes the value the
+ * previous stage produced and says whether it changed it.
+ */
+#include "group.h"
+
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "group_util.h"
+
+/* -------------------------------------------------------------- stage 4 -- */
+
+int group_stage_stabilize(const struct group_settings *cfg, struct group_state *st,
+			  int64_t now_ms, int base, int combined, bool *bound,
+			  char *why, size_t whylen)
+{
+	int64_t longest = cfg->stab_up_ms > cfg->stab_down_ms ? cfg->stab_up_ms : cfg->stab_down_ms;
+	int64_t up_cut = group_util_cutoff(now_ms, cfg->stab_up_ms);
+	int64_t down_cut = group_util_cutoff(now_ms, cfg->stab_down_ms);
+	int lo = combined, hi = combined, r;
+	char dur[32];
+	size_t i;
+
+	group_util_marks_prune(&st->recs, group_util_cutoff(now_ms, longest));
+	for (i = 0; i < st->recs.len; i++) {
+		const struct group_mark *m = &st->recs.v[i];
+
+		if (m->t_ms > up_cut && m->value < lo)
+			lo = m->value;
+		if (m->t_ms > down_cut && m->value > hi)
+			hi = m->value;
+	}
+	if (group_util_marks_remember(&st->recs, now_ms, combined) < 0) {
+		/* A recommendation we cannot remember could let a later tick
+		 * scale in too early: hold instead. */
+		*bound = combined != base;
+		if (*bound)
+			group_util_why(why, whylen, "stabilize: out of memory, holding %d", base);
+		return base;
+	}
+	r = base < lo ? lo : base > hi ? hi : base;
+	*bound = r != combined;
+	if (!*bound)
+		return r;
+	if (r > combined)
+		group_util_why(why, whylen, "stabilize: scale-down to %d held at %d, %d recommended within the last %s",
+			       combined, r, hi, group_util_dur(dur, sizeof(dur), cfg->stab_down_ms));
+	else
+		group_util_why(why, whylen, "stabilize: scale-up to %d held at %d, %d recommended within the last %s",
+			       combined, r, lo, group_util_dur(dur, sizeof(dur), cfg->stab_up_ms));
+	return r;
+}
+
+/* -------------------------------------------------------------- stage 5 -- */
+
+int group_stage_cooldown(const struct group_settings *cfg, const struct group_state *st,
+			 int64_t now_ms, int base, int value, bool *bound,
+			 char *why, size_t whylen)
+{
+	char d1[32], d2[32];
+	int64_t last, since;
+
+	*bound = false;
+	if (value > base) {
+		last = st->last_up_ms;
+		if (last == GROUP_NEVER)
+			return value;
+		since = group_util_elapsed(now_ms, last);
+		if (since >= cfg->cooldown_up_ms)
+			return value;
+		*bound = true;
+		group_util_why(why, whylen, "cooldown: scale-up refused, %s of %s since last scale-up",
+			       group_util_dur(d1, sizeof(d1), since), group_util_dur(d2, sizeof(d2), cfg->cooldown_up_ms));
+		return base;
+	}
+	if (value < base) {
+		last = st->last_up_ms > st->last_down_ms ? st->last_up_ms : st->last_down_ms;
+		if (last == GROUP_NEVER)
+			return value;
+		since = group_util_elapsed(now_ms, last);
+		if (since >= cfg->cooldown_down_ms)
+			return value;
+		*bound = true;
+		group_util_why(why, whylen, "cooldown: scale-down refused, %s of %s since last action",
+			       group_util_dur(d1, sizeof(d1), since), group_util_dur(d2, sizeof(d2), cfg->cooldown_down_ms));
+		return base;
+	}
+	return value;
+}
+
+/* -------------------------------------------------------------- stage 6 -- */
+
+/* The most one direction may move within a period that started at capacity
+ * `start`; -1 when there is no limit. */
+static long long group_stages_rate_limit(const struct group_settings *cfg, int start)
+{
+	long long by_count = cfg->rate_count > 0 ? cfg->rate_count : 0;
+	long long by_percent = 0, limit;
+	double x;
+
+	if (cfg->rate_count <= 0 && !(cfg->rate_percent > 0.0))
+		return -1;
+	if (cfg->rate_percent > 0.0) {
+		/* start * percent first, exact for integer percentages; the
+		 * epsilon keeps 10% of 30 at 3 should the division round up */
+		x = ceil((double)start * cfg->rate_percent / 100.0 - 1e-9);
+		by_percent = x >= (double)INT_MAX ? INT_MAX : (long long)x;
+	}
+	limit = by_count > by_percent ? by_count : by_percent;
+	return limit < 1 ? 1 : limit;
+}
+
+int group_stage_rate(const struct group_settings *cfg, struct group_state *st,
+		     int64_t now_ms, int base, int value, bool *bound,
+		     char *why, size_t whylen)
+{
+	int64_t cut = group_util_cutoff(now_ms, cfg->rate_period_ms);
+	long long up = 0, down = 0, limit, used, room;
+	int start = base, r;
+	bool seen = false;
+	char dur[32];
+	size_t i;
+
+	*bound = false;
+	group_util_marks_prune(&st->changes, cut);
+	if (value == base)
+		return value;
+	for (i = 0; i < st->changes.len; i++) {
+		const struct group_mark *m = &st->changes.v[i];
+
+		if (m->t_ms <= cut)
+			continue;
+		if (!seen)
+			start = m->value;
+		seen = true;
+		if (m->delta > 0)
+			up += m->delta;
+		else
+			down -= m->delta;
+	}
+	limit = group_stages_rate_limit(cfg, start);
+	if (limit < 0)
+		return value;
+	used = value > base ? up : down;
+	room = limit > used ? limit - used : 0;
+	if (value > base && (long long)value - base > room)
+		r = (int)(base + room);
+	else if (value < base && (long long)base - value > room)
+		r = (int)(base - room);
+	else
+		return value;
+	*bound = true;
+	group_util_why(why, whylen, "rate: %s to %d limited to %d, at most %lld per %s from %d (%lld used)",
+		       value > base ? "scale-up" : "scale-down", value, r, limit,
+		       group_util_dur(dur, sizeof(dur), cfg->rate_period_ms), start, used);
+	return r;
+}
+
+/* -------------------------------------------------------------- stage 7 -- */
+
+int group_stage_clamp(const struct group_settings *cfg, int value, bool *bound,
+		      char *why, size_t whylen)
+{
+	int r = group_util_clamp_value(cfg, value);
+
+	*bound = r != value;
+	if (r > value)
+		group_util_why(why, whylen, "clamp: %d below min %d", value, r);
+	else if (r < value)
+		group_util_why(why, whylen, "clamp: %d above max %d", value, r);
+	return r;
+}

@@ -1,0 +1,26 @@
+/*
+ * group_util.h - private to core/group*.c: helpers the safety pipeline's
+ * files share (group_util.c). Not part of group.h's contract.
+ */
+#ifndef SCALED_GROUP_UTIL_H
+#define SCALED_GROUP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "group.h"
+
+void group_util_why(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int group_util_to_int(double v);
+int64_t group_util_cutoff(int64_t now_ms, int64_t w);
+int64_t group_util_elapsed(int64_t now_ms, int64_t since_ms);
+const char *group_util_dur(char *buf, size_t len, int64_t ms);
+int group_util_clamp_value(const struct group_settings *cfg, int v);
+
+int group_util_marks_reserve(struct group_marks *m, size_t extra);
+void group_util_marks_prune(struct group_marks *m, int64_t cutoff);
+int group_util_marks_remember(struct group_marks *m, int64_t now_ms, int value);
+void group_util_remember_change(struct group_state *st, int64_t now_ms, int from, int to);
+
+#endif
