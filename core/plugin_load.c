@@ -11,12 +11,14 @@
  * the same plugin may be loaded more than once. dlopen counts references;
  * a small registry here makes sure init() runs once, on the first load, and
  * fini() once, when the last handle goes.
+ *
+ * The descriptor checks are in plugin_check.c; the message helper in
+ * plugin_fail.c.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,8 @@
 
 #include "alloc.h"
 #include "paths.h"
+#include "plugin_check.h"
+#include "plugin_fail.h"
 #include "plugin_load.h"
 
 #ifndef SCALED_BUILD_PLUGIN_DIR
@@ -33,58 +37,14 @@
 #error "SCALED_INSTALL_PLUGIN_DIR must be defined by the build"
 #endif
 
-/* The sizes of the ABI 1.0 structs, from plugin.h. */
-#define PLUGIN_LOAD_DESC_SIZE_1_0 SCALED_PLUGIN_SIZE_1_0
-#define PLUGIN_LOAD_KIND_SIZE_1_0 SCALED_KIND_SIZE_1_0
-
-/* Defensive bounds for lists that should be NULL-terminated. */
-#define PLUGIN_LOAD_MAX_KINDS 256
-#define PLUGIN_LOAD_MAX_KEYS 256
+/* The longest plugin name (plugin_load.h). */
 #define PLUGIN_LOAD_MAX_NAME 128
 
 /* Room for the reasons a plugin writes in probe() and init(). */
 #define PLUGIN_LOAD_REASON_LEN 256
 
-/* One per dlopen handle that has been through init(). */
-struct plugin_load_shared {
-	struct plugin_load_shared *next;
-	void *dl;
-	const struct scaled_host *host;
-	void (*fini)(void);
-	unsigned refs;
-};
-
-/* What plugin_load hands out is the `pub` member of this. */
-struct plugin_load_handle {
-	struct plugin_handle pub;
-	struct scaled_plugin desc;    /* our copy; pub.desc points here */
-	struct scaled_kind *kinds;    /* copies of the plugin's kinds */
-	const struct scaled_kind **kind_list; /* NULL-terminated, into kinds */
-	size_t n_kinds;
-	struct plugin_load_shared *shared;
-};
-
 static pthread_mutex_t plugin_load_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct plugin_load_shared *plugin_load_registry;
-
-/* Set *msg to "<where>: <formatted>" unless a message is already there.
- * Returns rc so that callers can write `return plugin_load_fail(...)`. */
-static int plugin_load_fail(char **msg, int rc, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int plugin_load_fail(char **msg, int rc, const char *where, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	if (*msg)
-		return rc;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	*msg = alloc_printf("%s: %s", where, buf);
-	return rc;
-}
 
 /* ---------------------------------------------------------- search path -- */
 
@@ -147,9 +107,9 @@ static int plugin_load_check_name(const char *name, char **msg)
 		char c = name[i];
 
 		if (i >= PLUGIN_LOAD_MAX_NAME)
-			return plugin_load_fail(msg, -EINVAL, "plugin name",
-						"longer than %d characters",
-						PLUGIN_LOAD_MAX_NAME);
+			return plugin_fail(msg, -EINVAL, "plugin name",
+					   "longer than %d characters",
+					   PLUGIN_LOAD_MAX_NAME);
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '-')) {
 			*msg = alloc_printf("plugin name \"%s\": only letters, digits, '_' "
@@ -214,197 +174,6 @@ out:
 	return rc;
 }
 
-/* ----------------------------------------------------------- descriptor -- */
-
-static const char *plugin_load_role_name(int role)
-{
-	switch (role) {
-	case SCALED_ROLE_SOURCE:
-		return "source";
-	case SCALED_ROLE_TARGET:
-		return "target";
-	case SCALED_ROLE_NOTIFIER:
-		return "notifier";
-	default:
-		return "unknown";
-	}
-}
-
-/* Keys the core itself reads from every instance of a role (config.c's
- * config_source_keys and config_target_keys: keep the two in step). */
-static int plugin_load_key_reserved(const char *key, int role)
-{
-	if (strcmp(key, "kind") == 0)
-		return 1;
-	if (role == SCALED_ROLE_SOURCE &&
-	    (strcmp(key, "every") == 0 || strcmp(key, "stale") == 0))
-		return 1;
-	if (role == SCALED_ROLE_TARGET && strcmp(key, "poll") == 0)
-		return 1;
-	return 0;
-}
-
-static int plugin_load_check_keys(const struct scaled_kind *k, const char *path, char **msg)
-{
-	const struct scaled_key *keys = k->keys;
-	size_t i, j;
-
-	if (!keys)
-		return 0;
-	for (i = 0; keys[i].name; i++) {
-		const struct scaled_key *key = &keys[i];
-
-		if (i >= PLUGIN_LOAD_MAX_KEYS)
-			return plugin_load_fail(msg, -EPROTO, path,
-						"kind \"%s\": more than %d keys (is the key "
-						"table terminated by an entry with a NULL name?)",
-						k->name, PLUGIN_LOAD_MAX_KEYS);
-		if (!*key->name)
-			return plugin_load_fail(msg, -EPROTO, path,
-						"kind \"%s\": key #%zu has an empty name",
-						k->name, i + 1);
-		for (j = 0; j < i; j++)
-			if (strcmp(keys[j].name, key->name) == 0)
-				return plugin_load_fail(msg, -EPROTO, path,
-							"kind \"%s\": key \"%s\" is listed twice",
-							k->name, key->name);
-		if ((int)key->type < SCALED_KEY_STRING || (int)key->type > SCALED_KEY_DURATION)
-			return plugin_load_fail(msg, -EPROTO, path,
-						"kind \"%s\": key \"%s\" has unknown type %d",
-						k->name, key->name, (int)key->type);
-		if (key->required && key->default_value)
-			return plugin_load_fail(msg, -EPROTO, path,
-						"kind \"%s\": key \"%s\" is required and has a "
-						"default (\"%s\"); it can only be one",
-						k->name, key->name, key->default_value);
-		if (plugin_load_key_reserved(key->name, (int)k->role))
-			return plugin_load_fail(msg, -EPROTO, path,
-						"kind \"%s\": key \"%s\" is reserved: scaled "
-						"reads it for every %s",
-						k->name, key->name,
-						plugin_load_role_name((int)k->role));
-	}
-	return 0;
-}
-
-/* Check one (copied) kind. */
-static int plugin_load_check_kind(const struct scaled_kind *k, size_t idx, const char *path,
-				  char **msg)
-{
-	char missing[64] = "";
-
-	if (!k->name || !*k->name)
-		return plugin_load_fail(msg, -EPROTO, path, "kind #%zu has no name", idx + 1);
-	if (k->role != SCALED_ROLE_SOURCE && k->role != SCALED_ROLE_TARGET)
-		return plugin_load_fail(msg, -EPROTO, path,
-					"kind \"%s\": role %d (%s) is not one this scaled "
-					"runs (source or target)",
-					k->name, (int)k->role,
-					plugin_load_role_name((int)k->role));
-	if (!k->create)
-		strcat(missing, ", create");
-	if (!k->destroy)
-		strcat(missing, ", destroy");
-	if (k->role == SCALED_ROLE_SOURCE && !k->collect)
-		strcat(missing, ", collect");
-	if (k->role == SCALED_ROLE_TARGET && !k->poll)
-		strcat(missing, ", poll");
-	if (k->role == SCALED_ROLE_TARGET && !k->apply)
-		strcat(missing, ", apply");
-	if (*missing)
-		return plugin_load_fail(msg, -EPROTO, path,
-					"kind \"%s\": a %s kind needs %s; it lacks %s",
-					k->name, plugin_load_role_name((int)k->role),
-					k->role == SCALED_ROLE_SOURCE
-						? "create, destroy and collect"
-						: "create, destroy, poll and apply",
-					missing + 2);
-	return plugin_load_check_keys(k, path, msg);
-}
-
-/* Copy the plugin's kinds into h (never past each kind's struct_size) and
- * check them. */
-static int plugin_load_copy_kinds(struct plugin_load_handle *h,
-				  const struct scaled_kind *const *raw, const char *path,
-				  char **msg)
-{
-	size_t i, j, n = 0;
-	int rc;
-
-	if (!raw)
-		return plugin_load_fail(msg, -EPROTO, path, "the descriptor lists no kinds");
-	while (raw[n]) {
-		if (++n > PLUGIN_LOAD_MAX_KINDS)
-			return plugin_load_fail(msg, -EPROTO, path,
-						"more than %d kinds (is the list "
-						"NULL-terminated?)", PLUGIN_LOAD_MAX_KINDS);
-	}
-	if (n == 0)
-		return plugin_load_fail(msg, -EPROTO, path, "the descriptor lists no kinds");
-
-	h->kinds = alloc_zero(n, sizeof *h->kinds);
-	h->kind_list = alloc_zero(n + 1, sizeof *h->kind_list);
-	if (!h->kinds || !h->kind_list)
-		return -ENOMEM;
-	h->n_kinds = n;
-	for (i = 0; i < n; i++) {
-		size_t size = raw[i]->struct_size;
-
-		if (size < PLUGIN_LOAD_KIND_SIZE_1_0)
-			return plugin_load_fail(msg, -EPROTO, path,
-						"kind #%zu: struct too short: %zu bytes, "
-						"need at least %zu",
-						i + 1, size, (size_t)PLUGIN_LOAD_KIND_SIZE_1_0);
-		memcpy(&h->kinds[i], raw[i], size < sizeof h->kinds[i] ? size : sizeof h->kinds[i]);
-		h->kind_list[i] = &h->kinds[i];
-		rc = plugin_load_check_kind(&h->kinds[i], i, path, msg);
-		if (rc < 0)
-			return rc;
-		for (j = 0; j < i; j++)
-			if (strcmp(h->kinds[j].name, h->kinds[i].name) == 0)
-				return plugin_load_fail(msg, -EPROTO, path,
-							"kind \"%s\" is listed twice",
-							h->kinds[i].name);
-	}
-	h->desc.kinds = (const struct scaled_kind *const *)h->kind_list;
-	return 0;
-}
-
-/* Check the descriptor the entry returned and copy it into h. */
-static int plugin_load_copy_desc(struct plugin_load_handle *h, const struct scaled_plugin *raw,
-				 const char *name, const char *path, char **msg)
-{
-	size_t size;
-
-	if (!raw)
-		return plugin_load_fail(msg, -EPROTO, path, "%s() returned no descriptor (NULL)",
-					SCALED_PLUGIN_ENTRY);
-	/* abi_major, abi_minor and struct_size lead the descriptor in every
-	 * major: read them, and nothing else until the major is ours. */
-	if (raw->abi_major != SCALED_PLUGIN_ABI_MAJOR)
-		return plugin_load_fail(msg, -EPROTO, path,
-					"built for plugin ABI %u.%u, this scaled has %u.%u",
-					(unsigned)raw->abi_major, (unsigned)raw->abi_minor,
-					(unsigned)SCALED_PLUGIN_ABI_MAJOR,
-					(unsigned)SCALED_PLUGIN_ABI_MINOR);
-	size = raw->struct_size;
-	if (size < PLUGIN_LOAD_DESC_SIZE_1_0)
-		return plugin_load_fail(msg, -EPROTO, path,
-					"descriptor too short: %zu bytes, need at least %zu",
-					size, (size_t)PLUGIN_LOAD_DESC_SIZE_1_0);
-	h->pub.desc_size = size < sizeof h->desc ? size : sizeof h->desc;
-	memcpy(&h->desc, raw, h->pub.desc_size);
-	h->pub.desc = &h->desc;
-
-	if (!h->desc.name)
-		return plugin_load_fail(msg, -EPROTO, path, "the descriptor has no name");
-	if (strcmp(h->desc.name, name) != 0)
-		return plugin_load_fail(msg, -EPROTO, path,
-					"the descriptor is named \"%s\", but the file is %s.so "
-					"(a plugin's name must match its file)",
-					h->desc.name, name);
-	return plugin_load_copy_kinds(h, h->desc.kinds, path, msg);
-}
 
 /* ------------------------------------------------------------- registry -- */
 
@@ -446,24 +215,24 @@ static int plugin_load_start(struct plugin_load_handle *h, struct plugin_load_sh
 		rc = d->probe(reason, sizeof reason);
 		reason[sizeof reason - 1] = '\0';
 		if (rc > 0)
-			return plugin_load_fail(msg, -ENOTSUP, h->pub.path, "skipped: %s",
-						*reason ? reason : "probe() declined, giving no reason");
+			return plugin_fail(msg, -ENOTSUP, h->pub.path, "skipped: %s",
+					   *reason ? reason : "probe() declined, giving no reason");
 		if (rc < 0)
-			return plugin_load_fail(msg, rc, h->pub.path, "probe() failed (%s)%s%s",
-						strerror(-rc), *reason ? ": " : "", reason);
+			return plugin_fail(msg, rc, h->pub.path, "probe() failed (%s)%s%s",
+					   strerror(-rc), *reason ? ": " : "", reason);
 	}
 	if (d->init) {
 		reason[0] = '\0';
 		rc = d->init(host, reason, sizeof reason);
 		reason[sizeof reason - 1] = '\0';
 		if (rc > 0)
-			return plugin_load_fail(msg, -EPROTO, h->pub.path,
-						"init() failed, returning %d instead of a "
-						"negative errno%s%s", rc, *reason ? ": " : "",
-						reason);
+			return plugin_fail(msg, -EPROTO, h->pub.path,
+					   "init() failed, returning %d instead of a "
+					   "negative errno%s%s", rc, *reason ? ": " : "",
+					   reason);
 		if (rc < 0)
-			return plugin_load_fail(msg, rc, h->pub.path, "init() failed (%s)%s%s",
-						strerror(-rc), *reason ? ": " : "", reason);
+			return plugin_fail(msg, rc, h->pub.path, "init() failed (%s)%s%s",
+					   strerror(-rc), *reason ? ": " : "", reason);
 	}
 	s->dl = h->pub.dl;
 	s->host = host;
@@ -507,7 +276,7 @@ int plugin_load(const char *name, const char *search_path, const struct scaled_h
 	if (rc < 0)
 		goto out;
 	if (!host) {
-		rc = plugin_load_fail(&msg, -EINVAL, name, "no host table to init the plugin with");
+		rc = plugin_fail(&msg, -EINVAL, name, "no host table to init the plugin with");
 		goto out;
 	}
 	if (!search_path) {
@@ -544,21 +313,21 @@ int plugin_load(const char *name, const char *search_path, const struct scaled_h
 	h->pub.dl = dlopen(h->pub.path, RTLD_NOW | RTLD_LOCAL);
 	if (!h->pub.dl) {
 		err = dlerror();
-		rc = plugin_load_fail(&msg, -ELIBBAD, h->pub.path, "dlopen failed: %s",
-				      err ? err : "unknown error");
+		rc = plugin_fail(&msg, -ELIBBAD, h->pub.path, "dlopen failed: %s",
+				 err ? err : "unknown error");
 		goto out;
 	}
 	dlerror();
 	sym = dlsym(h->pub.dl, SCALED_PLUGIN_ENTRY);
 	err = dlerror();
 	if (!sym) {
-		rc = plugin_load_fail(&msg, -ELIBBAD, h->pub.path,
-				      "not a scaled plugin: no %s symbol (%s)",
-				      SCALED_PLUGIN_ENTRY, err ? err : "it is NULL");
+		rc = plugin_fail(&msg, -ELIBBAD, h->pub.path,
+				 "not a scaled plugin: no %s symbol (%s)",
+				 SCALED_PLUGIN_ENTRY, err ? err : "it is NULL");
 		goto out;
 	}
 	entry = (scaled_plugin_entry_fn)sym;
-	rc = plugin_load_copy_desc(h, entry(), name, h->pub.path, &msg);
+	rc = plugin_check_copy_desc(h, entry(), name, h->pub.path, &msg);
 	if (rc < 0)
 		goto out;
 
@@ -567,9 +336,9 @@ int plugin_load(const char *name, const char *search_path, const struct scaled_h
 		/* Loaded before (another engine in this process): init() ran
 		 * already, with this host table. */
 		if (s->host != host) {
-			rc = plugin_load_fail(&msg, -EBUSY, h->pub.path,
-					      "already loaded in this process with "
-					      "another host table");
+			rc = plugin_fail(&msg, -EBUSY, h->pub.path,
+					 "already loaded in this process with "
+					 "another host table");
 			goto out;
 		}
 		s->refs++;

@@ -1,4 +1,5 @@
-# The plugin ABI: the loader (core/plugin_load.c) against real mock plugins.
+# The plugin ABI: the loader (core/plugin_load.c, plugin_check.c, plugin_fail.c)
+# against real mock plugins.
 #
 # Every mock is tests/abi/mock_plugin.c built as a MODULE with one variant
 # define, into ${CMAKE_BINARY_DIR}/tests/abi/<dir>/NAME.so:
@@ -59,6 +60,8 @@ file(WRITE ${SCALED_ABI_DIR}/mocks/not_elf.so "this is not an ELF file\n")
 scaled_unit_test(test_abi
   SOURCES ${SCALED_ABI_SRC}/test_abi.c
           ${CMAKE_SOURCE_DIR}/core/plugin_load.c
+          ${CMAKE_SOURCE_DIR}/core/plugin_check.c
+          ${CMAKE_SOURCE_DIR}/core/plugin_fail.c
           ${CMAKE_SOURCE_DIR}/core/paths.c
           ${CMAKE_SOURCE_DIR}/core/alloc.c
   LIBS ${CMAKE_DL_LIBS} Threads::Threads
