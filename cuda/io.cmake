@@ -18,6 +18,7 @@ add_library(scaled_infer_io STATIC
   ${CMAKE_CURRENT_LIST_DIR}/image_resize.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_spool.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_redis.c
+  ${CMAKE_CURRENT_LIST_DIR}/jobs_redis_conn.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_url.c
   ${CMAKE_CURRENT_LIST_DIR}/jobs_batch.c
   ${CMAKE_CURRENT_LIST_DIR}/results.c)

@@ -20,6 +20,9 @@
  * lapses any recovery (this worker's too) puts the stranded items back.
  * Jobs in hand keep a reference to the identity they were claimed under,
  * so their ack and give-back go to the right list.
+ *
+ * The connection (connect, AUTH/SELECT, commands, EVAL) is in
+ * jobs_redis_conn.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,32 +41,10 @@
 #include "errfmt.h"
 #include "jobs.h"
 #include "jobs_url.h"
+#include "jobs_redis_int.h"
 
-#define REDIS_CONNECT_S 5
 #define REDIS_NAME_MAX 200 /* a bad item is named by its first bytes */
 
-/* One identity of the worker: an ID and its keys. */
-struct rq_ident {
-	char id[160];         /* HOST:PID-RANDOM */
-	char *claimed, *alive; /* KEY:claimed:ID, KEY:alive:ID */
-	int refs;             /* the queue's (while current) + one per job */
-};
-
-struct rq {
-	struct job_queue q;
-	struct redis_url u;
-	redisContext *c;
-	struct rq_ident *me;  /* the current identity */
-	char *workers;        /* KEY:workers */
-	char *claimed_prefix, *alive_prefix; /* "KEY:claimed:", "KEY:alive:" */
-};
-
-struct rq_job {
-	struct job job;
-	struct rq_ident *ident; /* claimed under it */
-	char *item;  /* the list element, as claimed */
-	size_t len;
-};
 
 /* Claim: renew the lease, register, move up to ARGV[1] items. */
 static const char CLAIM_LUA[] =
@@ -126,119 +107,6 @@ static const char LEAVE_LUA[] =
 	"if redis.call('LLEN', KEYS[2]) == 0 then redis.call('SREM', KEYS[3], ARGV[1]) end\n"
 	"return 0\n";
 
-static void disconnect(struct rq *r)
-{
-	if (r->c)
-		redisFree(r->c);
-	r->c = NULL;
-}
-
-/* One command; *reply is the server's answer, never an error reply. */
-static int command(struct rq *r, int argc, const char **argv, const size_t *lens,
-		   redisReply **reply, const char *what, char **errmsg);
-
-static int connect_now(struct rq *r, char **errmsg)
-{
-	struct timeval ct = { REDIS_CONNECT_S, 0 },
-		       rt = { r->u.timeout_ms / 1000, (r->u.timeout_ms % 1000) * 1000 };
-	redisReply *rep = NULL;
-	char db[16];
-	int ret;
-
-	r->c = redisConnectWithTimeout(r->u.host, r->u.port, ct);
-	if (!r->c || r->c->err) {
-		*errmsg = errfmt("%s: connect: %s", r->u.shown,
-				  r->c ? r->c->errstr : "out of memory");
-		disconnect(r);
-		return -ECONNREFUSED;
-	}
-	if (redisSetTimeout(r->c, rt) != REDIS_OK) {
-		*errmsg = errfmt("%s: cannot set a timeout", r->u.shown);
-		disconnect(r);
-		return -EIO;
-	}
-	if (r->u.password[0]) {
-		const char *a[3] = { "AUTH", r->u.user, r->u.password };
-		size_t l[3] = { 4, strlen(r->u.user), strlen(r->u.password) };
-
-		ret = r->u.user[0] ? command(r, 3, a, l, &rep, "AUTH", errmsg)
-				   : command(r, 2, (const char *[]){ "AUTH", r->u.password },
-					     (size_t[]){ 4, l[2] }, &rep, "AUTH", errmsg);
-		freeReplyObject(rep);
-		if (ret) {
-			disconnect(r);
-			return -EACCES;
-		}
-	}
-	if (r->u.db) {
-		snprintf(db, sizeof(db), "%d", r->u.db);
-		ret = command(r, 2, (const char *[]){ "SELECT", db },
-			      (size_t[]){ 6, strlen(db) }, &rep, "SELECT", errmsg);
-		freeReplyObject(rep);
-		if (ret) {
-			disconnect(r);
-			return ret;
-		}
-	}
-	return 0;
-}
-
-static int command(struct rq *r, int argc, const char **argv, const size_t *lens,
-		   redisReply **reply, const char *what, char **errmsg)
-{
-	redisReply *rep;
-	int ret;
-
-	*reply = NULL;
-	if (!r->c && (ret = connect_now(r, errmsg)))
-		return ret;
-	rep = redisCommandArgv(r->c, argc, argv, lens);
-	if (!rep) {
-		*errmsg = errfmt("%s: %s: %s", r->u.shown, what,
-				  r->c->errstr[0] ? r->c->errstr : "connection lost");
-		disconnect(r); /* the context is dead: connect again next call */
-		return -EIO;
-	}
-	if (rep->type == REDIS_REPLY_ERROR) {
-		*errmsg = errfmt("%s: %s: %s", r->u.shown, what, rep->str);
-		freeReplyObject(rep);
-		return -EPROTO;
-	}
-	*reply = rep;
-	return 0;
-}
-
-/* EVAL script with our keys; the script's own ARGV follow (arglens NULL:
- * C strings). */
-static int eval(struct rq *r, const char *script, int nkeys, const char **keys,
-		int nargs, const char **args, const size_t *arglens,
-		redisReply **reply, const char *what, char **errmsg)
-{
-	int argc = 0, cap = 3 + nkeys + nargs, ret;
-	const char **argv = malloc((size_t)cap * sizeof(*argv));
-	size_t *lens = malloc((size_t)cap * sizeof(*lens));
-	char nk[8];
-
-	*reply = NULL;
-	if (!argv || !lens) {
-		free(argv);
-		free(lens);
-		*errmsg = errfmt("%s: %s: out of memory", r->u.shown, what);
-		return -ENOMEM;
-	}
-	snprintf(nk, sizeof(nk), "%d", nkeys);
-	argv[argc] = "EVAL", lens[argc++] = 4;
-	argv[argc] = script, lens[argc++] = strlen(script);
-	argv[argc] = nk, lens[argc++] = strlen(nk);
-	for (int i = 0; i < nkeys; i++)
-		argv[argc] = keys[i], lens[argc++] = strlen(keys[i]);
-	for (int i = 0; i < nargs; i++)
-		argv[argc] = args[i], lens[argc++] = arglens ? arglens[i] : strlen(args[i]);
-	ret = command(r, argc, argv, lens, reply, what, errmsg);
-	free(argv);
-	free(lens);
-	return ret;
-}
 
 static void ident_put(struct rq_ident *i)
 {
@@ -355,8 +223,8 @@ static int rq_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 	*n = 0;
 	snprintf(smax, sizeof(smax), "%d", max);
 	snprintf(lease, sizeof(lease), "%ld", r->u.lease_ms);
-	ret = eval(r, CLAIM_LUA, 4, keys, 3, (const char *[]){ smax, lease, me->id }, NULL,
-		   &rep, "claim", errmsg);
+	ret = jobs_redis_conn_eval(r, CLAIM_LUA, 4, keys, 3, (const char *[]){ smax, lease, me->id }, NULL,
+				   &rep, "claim", errmsg);
 	if (ret) {
 		retire(r); /* it may have moved items we never got */
 		return ret;
@@ -488,8 +356,8 @@ static int rq_ack(struct job_queue *q, struct job *job, char **errmsg)
 	/* Only the current identity's lease is renewed: a retired one must
 	 * lapse so that what it stranded comes back. */
 	snprintf(lease, sizeof(lease), "%ld", j->ident == r->me ? r->u.lease_ms : 0L);
-	ret = eval(r, ACK_LUA, 2, keys, 2, (const char *[]){ j->item, lease },
-		   (size_t[]){ j->len, strlen(lease) }, &rep, "ack", errmsg);
+	ret = jobs_redis_conn_eval(r, ACK_LUA, 2, keys, 2, (const char *[]){ j->item, lease },
+				   (size_t[]){ j->len, strlen(lease) }, &rep, "ack", errmsg);
 	/* A 0 from LREM means our lease lapsed and another worker took the
 	 * job back: it is answered here and will be again there, which
 	 * at-least-once allows. */
@@ -542,7 +410,7 @@ static int rq_ack_many(struct job_queue *q, struct job **jobs, int n, char **err
 
 		args[i + 1] = j->item, lens[i + 1] = j->len;
 	}
-	ret = eval(r, ACK_MANY_LUA, 2, keys, n + 1, args, lens, &rep, "ack", errmsg);
+	ret = jobs_redis_conn_eval(r, ACK_MANY_LUA, 2, keys, n + 1, args, lens, &rep, "ack", errmsg);
 	freeReplyObject(rep);
 out:
 	free(args);
@@ -560,8 +428,8 @@ static int rq_nack(struct job_queue *q, struct job *job, char **errmsg)
 	redisReply *rep;
 	int ret;
 
-	ret = eval(r, NACK_LUA, 2, keys, 1, (const char *[]){ j->item },
-		   (size_t[]){ j->len }, &rep, "give back", errmsg);
+	ret = jobs_redis_conn_eval(r, NACK_LUA, 2, keys, 1, (const char *[]){ j->item },
+				   (size_t[]){ j->len }, &rep, "give back", errmsg);
 	if (ret) {
 		char *why = *errmsg;
 
@@ -583,9 +451,9 @@ static int rq_recover(struct job_queue *q, int *n, char **errmsg)
 	int ret;
 
 	*n = 0;
-	ret = eval(r, RECOVER_LUA, 2, keys, 3,
-		   (const char *[]){ r->me->id, r->claimed_prefix, r->alive_prefix }, NULL,
-		   &rep, "recover", errmsg);
+	ret = jobs_redis_conn_eval(r, RECOVER_LUA, 2, keys, 3,
+				   (const char *[]){ r->me->id, r->claimed_prefix, r->alive_prefix }, NULL,
+				   &rep, "recover", errmsg);
 	if (ret)
 		return ret;
 	if (rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
@@ -602,15 +470,15 @@ static void rq_free(struct job_queue *q)
 
 	/* Drop the lease, so that what we hold (nothing, after a clean stop)
 	 * is recoverable at once; after a lost connection, try once more. */
-	if (r->me && (r->c || connect_now(r, &err) == 0)) {
+	if (r->me && (r->c || jobs_redis_conn_open(r, &err) == 0)) {
 		const char *keys[3] = { r->me->alive, r->me->claimed, r->workers };
 
-		eval(r, LEAVE_LUA, 3, keys, 1, (const char *[]){ r->me->id }, NULL, &rep,
-		     "leave", &err);
+		jobs_redis_conn_eval(r, LEAVE_LUA, 3, keys, 1, (const char *[]){ r->me->id }, NULL, &rep,
+				     "leave", &err);
 		freeReplyObject(rep);
 	}
 	free(err);
-	disconnect(r);
+	jobs_redis_conn_close(r);
 	explicit_bzero(r->u.password, sizeof(r->u.password));
 	ident_put(r->me);
 	free(r->workers);
@@ -657,7 +525,7 @@ int jobs_redis_open(const struct redis_url *u, struct job_queue **out, char **er
 		ret = -ENOMEM;
 		goto fail;
 	}
-	ret = connect_now(r, errmsg);
+	ret = jobs_redis_conn_open(r, errmsg);
 	if (ret)
 		goto fail;
 	*out = &r->q;
