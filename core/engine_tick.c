@@ -60,6 +60,18 @@ static void engine_group_task(void *arg)
 	engine_group_tick(arg);
 }
 
+/* The time a tick decides at: the time it was due when the schedule runs
+ * it, so that ticks are exactly `every` apart for the pipeline's windows
+ * and cooldowns however late the loop gets to each (a cooldown equal to
+ * `every` must not be refused by a millisecond of jitter); now otherwise
+ * (--once). */
+static int64_t engine_tick_time(const struct scaled_engine *e, int64_t now)
+{
+	int64_t due = sched_running_due(e->sched);
+
+	return due != INT64_MIN && due <= now ? due : now;
+}
+
 void engine_schedule_instance(struct scaled_instance *in)
 {
 	int64_t now = clock_now(&in->e->clock);
@@ -231,7 +243,7 @@ void engine_group_tick(struct group *g)
 	struct scaled_decision d;
 	struct scaled_decision *kept;
 	bool missing = false, record;
-	int64_t now = clock_now(&e->clock);
+	int64_t now = clock_now(&e->clock), at = engine_tick_time(e, now);
 	size_t i;
 
 	if (g->st.desired < 0) {
@@ -249,7 +261,7 @@ void engine_group_tick(struct group *g)
 			missing = true;
 
 	d.n_proposals = 0;
-	record = group_decide(&g->cfg, &g->st, now, props, g->n_policies, missing, &d);
+	record = group_decide(&g->cfg, &g->st, at, props, g->n_policies, missing, &d);
 	if (d.desired == d.desired_before)
 		g->want_failed = false; /* no action: a failed target is no longer asked for */
 	if (d.outcome == SCALED_OUTCOME_DRY_RUN) {
@@ -260,7 +272,7 @@ void engine_group_tick(struct group *g)
 	if (!record && !e->record_quiet)
 		return;
 	d.seq = ++e->decision_seq;
-	d.time_ms = now;
+	d.time_ms = at;
 	snprintf(d.group, sizeof d.group, "%s", g->name);
 	kept = engine_keep(e, &d);
 	/* Dry-run comes out of group_decide as DRY_RUN (config folds the

@@ -32,6 +32,7 @@ struct sched {
 	struct sched_task **heap;
 	size_t len, cap;
 	uint64_t next_seq;
+	int64_t running_due; /* of the callback now running; INT64_MIN: none */
 };
 
 static bool sched_before(const struct sched_task *a, const struct sched_task *b)
@@ -116,7 +117,11 @@ static int sched_reserve(struct sched *s)
 
 struct sched *sched_new(void)
 {
-	return alloc_zero(1, sizeof(struct sched));
+	struct sched *s = alloc_zero(1, sizeof(struct sched));
+
+	if (s)
+		s->running_due = INT64_MIN;
+	return s;
 }
 
 void sched_free(struct sched *s)
@@ -179,10 +184,12 @@ int64_t sched_next(const struct sched *s)
 int sched_run_one(struct sched *s, int64_t now_ms)
 {
 	struct sched_task *t;
+	int64_t due, saved;
 
 	if (s->len == 0 || s->heap[0]->due > now_ms)
 		return 0;
 	t = s->heap[0];
+	due = t->due;
 	sched_remove(s, t);
 	if (t->period) {
 		/* Saturate: a task pushed past the end of time never runs again. */
@@ -192,12 +199,20 @@ int sched_run_one(struct sched *s, int64_t now_ms)
 		sched_insert(s, t);
 	}
 
+	saved = s->running_due;
+	s->running_due = due;
 	t->running++;
 	t->fn(t->arg);
 	t->running--;
+	s->running_due = saved;
 	if (!t->running && (t->cancelled || !t->period))
 		alloc_free(t);
 	return 1;
+}
+
+int64_t sched_running_due(const struct sched *s)
+{
+	return s->running_due;
 }
 
 unsigned sched_count(const struct sched *s)

@@ -42,6 +42,10 @@ int64_t sched_next(const struct sched *s);
 /* Pop and run the earliest task if it is due at or before now_ms.
  * Returns 1 if one ran, 0 if none was due. */
 int sched_run_one(struct sched *s, int64_t now_ms);
+/* Inside a task's callback: the time that run of the task was due (a
+ * periodic task's runs are exactly a period apart, however late each
+ * one runs). INT64_MIN outside any callback. */
+int64_t sched_running_due(const struct sched *s);
 /* Number of pending tasks. */
 unsigned sched_count(const struct sched *s);
 

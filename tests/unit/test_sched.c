@@ -304,6 +304,42 @@ static void many_run(void *arg)
 	m->log->order[m->log->n++] = m->id;
 }
 
+/* A periodic task run late knows when each run was due: runs are a period
+ * apart however late the loop gets to them (what a group's cooldown is
+ * timed by); outside a callback there is none. */
+struct due_probe {
+	struct sched *s;
+	int64_t seen[4];
+	int n;
+};
+
+static void due_probe_run(void *arg)
+{
+	struct due_probe *p = arg;
+
+	if (p->n < 4)
+		p->seen[p->n++] = sched_running_due(p->s);
+}
+
+static void test_running_due(void **state)
+{
+	struct due_probe p = { .s = sched_new() };
+
+	(void)state;
+	assert_non_null(p.s);
+	assert_true(sched_running_due(p.s) == INT64_MIN);
+	assert_non_null(sched_every(p.s, 1000, 2000, due_probe_run, &p));
+	assert_int_equal(sched_run_one(p.s, 1001), 1); /* 1 ms late */
+	assert_int_equal(sched_run_one(p.s, 3000), 1); /* on time */
+	assert_int_equal(sched_run_one(p.s, 5007), 1); /* 7 ms late */
+	assert_int_equal(p.n, 3);
+	assert_true(p.seen[0] == 1000);
+	assert_true(p.seen[1] == 3000);
+	assert_true(p.seen[2] == 5000);
+	assert_true(sched_running_due(p.s) == INT64_MIN);
+	sched_free(p.s);
+}
+
 static void test_many(void **state)
 {
 	struct sched *s = sched_new();
@@ -360,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_other),
 		cmocka_unit_test(test_add_from_callback),
 		cmocka_unit_test(test_free_pending),
+		cmocka_unit_test(test_running_due),
 		cmocka_unit_test(test_many),
 	};
 
