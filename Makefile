@@ -18,18 +18,19 @@ deps:
 	@tools/install-deps
 
 build: deps
-	cmake -S . -B $(BUILD) -DSCALED_WERROR=ON $(CMAKE_FLAGS) >/dev/null
+	cmake -S . -B $(BUILD) -DSCALED_WERROR=ON -DSCALED_TESTS=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Only what the demo needs, and quietly: its output is the decisions.
 demo: demo-build
 	@BUILD=$(BUILD) tools/demo
 
+# The demo needs only the build dependencies, and no tests configured.
 demo-build:
-	@tools/install-deps
+	@tools/install-deps --build
 	@echo "building the demo (log: $(BUILD)/demo-build.log) ..."
 	@mkdir -p $(BUILD)
-	@{ cmake -S . -B $(BUILD) -DSCALED_WERROR=ON $(CMAKE_FLAGS) && \
+	@{ cmake -S . -B $(BUILD) -DSCALED_WERROR=ON -DSCALED_TESTS=OFF $(CMAKE_FLAGS) && \
 	   cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS); } \
 	   >$(BUILD)/demo-build.log 2>&1 || { tail -40 $(BUILD)/demo-build.log; exit 1; }
 

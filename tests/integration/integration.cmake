@@ -101,4 +101,5 @@ set_tests_properties(demo PROPERTIES LABELS integration TIMEOUT 120 SKIP_RETURN_
 
 # make demo builds the demo's targets only, quietly.
 add_test(NAME demo_build COMMAND sh ${SCALED_IT}/demo_build.sh ${CMAKE_SOURCE_DIR})
-set_tests_properties(demo_build PROPERTIES LABELS integration TIMEOUT 300)
+# RUN_SERIAL: a compile beside the timing-sensitive tests would only load them.
+set_tests_properties(demo_build PROPERTIES LABELS integration TIMEOUT 300 RUN_SERIAL TRUE)
