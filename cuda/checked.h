@@ -36,6 +36,11 @@ static inline int checked_add(int64_t a, int64_t b, int64_t *out)
 }
 
 /* a * b + c, each step checked. */
+static inline int checked_sub(int64_t a, int64_t b, int64_t *out)
+{
+	return __builtin_sub_overflow(a, b, out) ? -EOVERFLOW : 0;
+}
+
 static inline int checked_muladd(int64_t a, int64_t b, int64_t c, int64_t *out)
 {
 	int64_t p;

@@ -154,10 +154,9 @@ int onnx_shape(struct onnx_node *n, char **errmsg)
 
 		/* Every dimension and b1 are at most 2^40; their product is not. */
 		d.a[d.count] = d2[i] - d1[i];
-		if (checked_mul(d.a[d.count], b1, &p))
+		if (checked_mul(d.a[d.count], b1, &p) || checked_sub(d1[i], p, &d.b[d.count]))
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "dimension %d of the input does not grow linearly with the batch",
 					      i);
-		d.b[d.count] = d1[i] - p;
 	}
 	return bind(n, &d, errmsg);
 }
