@@ -231,6 +231,11 @@ int pool_apply(struct pool *p, int desired, char *msg, size_t msglen)
 	for (struct worker *w = p->workers; w; w = w->next)
 		if (w->state != WORKER_STOPPING)
 			live++;
+	/* Once per daemon, before its first worker: the worker groups a
+	 * killed daemon before us left running (procpool_leftovers.c). Here,
+	 * not at create: a farm is loaded by --check and previews too. */
+	if (live < desired)
+		procpool_leftovers_once(p->inst);
 	for (; live < desired; live++) {
 		struct worker *w = calloc(1, sizeof(*w));
 		int r;

@@ -97,10 +97,14 @@ int child_argv(const char *command, char ***argv);
 
 /* procpool_leftovers.c: "SCALED_POOL_OWNER=<pid>:<start time>" of this
  * process, for the workers' environment. */
-const char *leftovers_owner(void);
-/* SIGTERM every process whose SCALED_POOL_OWNER names a process that is
- * gone; log each. Returns how many, or -ENOMEM. */
-int leftovers_sweep(struct scaled_instance *inst);
+const char *procpool_leftovers_owner(void);
+/* SIGTERM each worker process group (pgid != its session id) of a process
+ * whose SCALED_POOL_OWNER names a scaled that is gone; log each. Returns
+ * how many groups, or -ENOMEM. */
+int procpool_leftovers_sweep(struct scaled_instance *inst);
+/* procpool_leftovers_sweep() the first time it is called in this process;
+ * after that 0. Called before the first worker starts (an apply). */
+int procpool_leftovers_once(struct scaled_instance *inst);
 
 /* "exited with status 1", "killed by signal 9", ... into buf. */
 const char *child_describe(int status, char *buf, size_t len);

@@ -49,7 +49,7 @@ static char **child_env(int index)
 		free(envp);
 		return NULL;
 	}
-	envp[1] = (char *)leftovers_owner();
+	envp[1] = (char *)procpool_leftovers_owner();
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], INDEX_VAR "=", sizeof(INDEX_VAR)) != 0 &&
 		    strncmp(environ[i], OWNER_VAR "=", sizeof(OWNER_VAR)) != 0)

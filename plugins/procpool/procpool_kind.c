@@ -12,7 +12,6 @@
 #include "procpool.h"
 
 const struct scaled_host *procpool_host;
-static int procpool_swept;
 
 enum {
 	KEY_COMMAND,
@@ -81,12 +80,6 @@ static int procpool_create(struct scaled_instance *inst,
 		return -ENOMEM;
 	}
 	p->inst = inst;
-	/* Once per daemon, before its first worker: what a killed daemon
-	 * before us left running (procpool_leftovers.c). */
-	if (!procpool_swept) {
-		procpool_swept = 1;
-		leftovers_sweep(inst);
-	}
 	p->stop_grace_ms = c[KEY_STOP_GRACE].u.ms;
 	p->backoff_ms = c[KEY_BACKOFF].u.ms;
 	p->backoff_max_ms = c[KEY_BACKOFF_MAX].u.ms;

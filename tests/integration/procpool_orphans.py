@@ -139,16 +139,87 @@ group "g" {{ target = "pool", max = 10, every = "500ms", cooldown = {{ up = "60s
             stop(p)
 
 
+def alive(proc):
+    """Running, not a zombie (proc is our child: poll() reaps it)."""
+    return proc.poll() is None
+
+
+def planted_leftovers(tmp):
+    """A farm load (--check, a --once preview) signals nothing; the first
+    apply that starts a worker SIGTERMs the groups of workers left by a
+    scaled that is gone, but not a process such a worker detached into a
+    session of its own with setsid."""
+    token = f"3600.{random.randrange(10**5, 10**6)}"
+    ctl = os.path.join(tmp, "ctl-planted")
+    os.makedirs(ctl, exist_ok=True)
+    open(os.path.join(ctl, "a"), "w").close()
+    farm = os.path.join(tmp, "planted.lua")
+    with open(farm, "w") as f:
+        f.write(f"""
+plugin "dirqueue"; plugin "procpool"
+source "ctl" {{ kind = "dirqueue", path = "{ctl}", every = "250ms" }}
+target "pool" {{ kind = "procpool", command = "sleep {token}", poll = "500ms" }}
+group "g" {{ target = "pool", max = 10, every = "500ms",
+  policy = function(g, s) local n = s.ctl:last(); if not n then return g:hold("no data") end
+                          return g:set(math.floor(n), "ctl") end }}
+""")
+    # No process has pid 4194304 (past the largest pid_max): a stale owner.
+    env = dict(os.environ, SCALED_POOL_OWNER="4194304:1")
+    procs, daemons = [], []
+    try:
+        # A leftover worker: the leader of its own group, in our session.
+        group = subprocess.Popen(["sleep", "3601"], env=env, process_group=0,
+                                 stdout=subprocess.DEVNULL)
+        procs.append(group)
+        # A daemon a worker detached on purpose: a session of its own.
+        detached = subprocess.Popen(["sleep", "3602"], env=env, start_new_session=True,
+                                    stdout=subprocess.DEVNULL)
+        procs.append(detached)
+        for args in (["--check"], ["--once"]):
+            r = subprocess.run([os.path.join(BUILD, "scaled"), "-c", farm] + args,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, timeout=30)
+            time.sleep(0.3)
+            assert alive(group), f"scaled {args[0]} signalled a leftover:\n{r.stdout}"
+            assert alive(detached), f"scaled {args[0]} signalled a setsid process"
+        daemon = start(farm)
+        daemons.append(daemon)
+        wait_for("1 worker", lambda: len(workers(token)) == 1, 30)
+        wait_for("the leftover group to be SIGTERMed at the first apply",
+                 lambda: not alive(group), 10)
+        assert group.returncode == -signal.SIGTERM, group.returncode
+        time.sleep(0.3)
+        assert alive(detached), "the first apply signalled a setsid process"
+        out = stop(daemon)
+        assert daemon.returncode == 0, f"scaled exited {daemon.returncode}:\n{out}"
+        assert "process group" in out and "SIGTERM" in out, out
+        print("planted leftovers: --check and --once leave them, "
+              "the first apply SIGTERMs the worker group, not the setsid one")
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        for pid in workers(token):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for d in daemons:
+            stop(d)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="scaled-orphans-")
     try:
+        planted_leftovers(tmp)
         for form, dies in (("sleep {}", True), ("exec sleep {}", True),
                            ("sleep {}; true", False)):
             token = f"3600.{random.randrange(10**5, 10**6)}"
             one_form(tmp, form.format(token), token, dies)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("3 passed, 0 failed")
+    print("4 passed, 0 failed")
 
 
 if __name__ == "__main__":
