@@ -163,10 +163,10 @@ static void test_missing_program_fails_the_spawn(void **ts)
 }
 
 /* `sh W; true` with stop_grace: the shell forks `sh W`, the real worker,
- * which on SIGTERM takes job_s seconds to finish its job, then leaves
+ * which on SIGTERM runs job (shell code: its job's end) and then leaves
  * D/finished. The outer shell (the main process) dies of the SIGTERM at
  * once. */
-static void forking_worker(struct fx *f, const char *job_s, const char *grace)
+static void forking_worker(struct fx *f, const char *job, const char *grace)
 {
 	char script[128], ready[128];
 	FILE *out;
@@ -175,9 +175,9 @@ static void forking_worker(struct fx *f, const char *job_s, const char *grace)
 	snprintf(ready, sizeof(ready), "%s/ready", f->p.dir);
 	out = fopen(script, "w");
 	assert_non_null(out);
-	fprintf(out, "trap 'sleep %s; touch %s/finished; exit 0' TERM\n"
+	fprintf(out, "trap '%s; touch %s/finished; exit 0' TERM\n"
 		     "touch %s\nwhile :; do sleep 0.05; done\n",
-		job_s, f->p.dir, ready);
+		job, f->p.dir, ready);
 	assert_int_equal(fclose(out), 0);
 	snprintf(f->p.cmd, sizeof(f->p.cmd), "sh %s; true", script);
 	pfx_create(&f->p, grace, NULL, NULL);
@@ -193,13 +193,13 @@ static int main_reaped(void *arg)
 	return kill(f->pid, 0) < 0 && errno == ESRCH;
 }
 
-/* forking_worker(job_s, grace), then apply(0): returns once the shell (the
+/* forking_worker(job, grace), then apply(0): returns once the shell (the
  * main process) is gone and reaped; finished: the path of D/finished. */
-static void stop_forking_worker(struct fx *f, const char *job_s,
+static void stop_forking_worker(struct fx *f, const char *job,
 				const char *grace, char *finished, size_t len)
 {
 	snprintf(finished, len, "%s/finished", f->p.dir);
-	forking_worker(f, job_s, grace);
+	forking_worker(f, job, grace);
 	assert_int_equal(apply(f, 0), 0);
 	assert_true(th_wait(WAIT_MS, main_reaped, NULL, f));
 }
@@ -207,12 +207,21 @@ static void stop_forking_worker(struct fx *f, const char *job_s,
 static void test_stopping_group_keeps_its_grace(void **ts)
 {
 	struct fx *f = *ts;
-	char finished[128];
+	char finished[128], job[192], go[128];
+	FILE *out;
 
-	stop_forking_worker(f, "0.5", "stop_grace=10s", finished, sizeof(finished));
+	/* Its job ends when we say so, by creating D/go: no timer to race. */
+	snprintf(go, sizeof(go), "%s/go", f->p.dir);
+	snprintf(job, sizeof(job), "until [ -e %s ]; do sleep 0.05; done", go);
+	stop_forking_worker(f, job, "stop_grace=10s", finished, sizeof(finished));
 	/* The shell is gone and reaped, its worker still busy: stopping. */
 	assert_false(group_gone(f));
+	pfx_poll(f);
 	assert_int_equal(pfx_state(&f->p)->stopping, 1);
+	assert_int_equal(access(finished, F_OK), -1);
+	out = fopen(go, "w");
+	assert_non_null(out);
+	assert_int_equal(fclose(out), 0);
 	/* It finishes its job; the pool sees its group empty. */
 	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
 	assert_int_equal(access(finished, F_OK), 0);
@@ -226,7 +235,7 @@ static void test_stopping_group_killed_when_grace_runs_out(void **ts)
 	struct fx *f = *ts;
 	char finished[128];
 
-	stop_forking_worker(f, "30", "stop_grace=500ms", finished, sizeof(finished));
+	stop_forking_worker(f, "sleep 30", "stop_grace=500ms", finished, sizeof(finished));
 	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
 	assert_true(pfx_counter(&f->p, "killed") == 1.0);
 	assert_non_null(th_log_find("the rest of its process group still running", 0));

@@ -7,7 +7,8 @@
  * each job (600 ms) is longer than a tick: scaling in while the workers are
  * busy must let every job in hand finish (killed stays 0, nothing is left in
  * .work/, every job is done exactly once). A worker that dies anyway
- * (SIGKILLed here) has its claims put back in the queue by dirqueue.
+ * (SIGKILLed here, holding a job of a minute) has its claims put back in
+ * the queue by dirqueue.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -162,12 +163,29 @@ static void apply(struct fx *f, int desired, uint64_t token)
 	assert_int_equal(d[n - 1].status, 0);
 }
 
-/* The queue (with extra, a "key=value" or NULL), the pool, JOBS jobs. */
-static void start(struct fx *f, const char *queue_extra, const char *grace)
+/* The pool: workers whose jobs take ms ("600"), stop_grace from grace
+ * ("stop_grace=10s"). */
+static void pool_create(struct fx *f, const char *ms, const char *grace)
 {
-	char path[96], command[256], jobs[16];
-	const char *qkv[] = { path, queue_extra, NULL };
+	char command[256];
 	const char *pkv[] = { command, grace, NULL };
+	struct scaled_value v[8];
+	char err[256] = "";
+
+	/* As a user writes it: no `exec`, jobs longer than a tick. */
+	snprintf(command, sizeof(command), "command=%s --spool %s --ms %s",
+		 WORKER, f->pool.dir, ms);
+	th_values(f->pool.kind, v, 8, pkv);
+	assert_int_equal(f->pool.kind->create(&f->pool.inst, v, &f->pool.state,
+					      err, sizeof(err)), 0);
+}
+
+/* The queue (with extra, a "key=value" or NULL), the pool, JOBS jobs. */
+static void start(struct fx *f, const char *queue_extra, const char *ms,
+		  const char *grace)
+{
+	char path[96], jobs[16];
+	const char *qkv[] = { path, queue_extra, NULL };
 	char *gen[] = { LOADGEN, "--spool", f->pool.dir, "--rate", "5000",
 			"--count", jobs, NULL };
 	struct scaled_value v[8];
@@ -177,16 +195,11 @@ static void start(struct fx *f, const char *queue_extra, const char *grace)
 	int st;
 
 	snprintf(path, sizeof(path), "path=%s", f->pool.dir);
-	/* As a user writes it: no `exec`, jobs longer than a tick. */
-	snprintf(command, sizeof(command), "command=%s --spool %s --ms " JOB_MS,
-		 WORKER, f->pool.dir);
 	snprintf(jobs, sizeof(jobs), "%d", JOBS);
 	th_values(f->queue_kind, v, 8, qkv);
 	assert_int_equal(f->queue_kind->create(&f->queue, v, &f->queue_state,
 					       err, sizeof(err)), 0);
-	th_values(f->pool.kind, v, 8, pkv);
-	assert_int_equal(f->pool.kind->create(&f->pool.inst, v, &f->pool.state,
-					      err, sizeof(err)), 0);
+	pool_create(f, ms, grace);
 	assert_int_equal(posix_spawn(&pid, LOADGEN, NULL, NULL, gen, environ), 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -219,7 +232,7 @@ static void test_scale_in_while_busy_loses_nothing(void **ts)
 	struct fx *f = *ts;
 	double x = -1;
 
-	start(f, NULL, "stop_grace=10s");
+	start(f, NULL, JOB_MS, "stop_grace=10s");
 	apply(f, 4, 1);
 	f->busy = 4; /* all four hold a job */
 	assert_true(th_wait(WAIT_MS, busy, tick, f));
@@ -236,25 +249,31 @@ static void test_scale_in_while_busy_loses_nothing(void **ts)
 static void test_dead_workers_claims_requeued(void **ts)
 {
 	struct fx *f = *ts;
-	double x = -1;
+	double killed = -1, requeued = -1, x = -1;
 
-	start(f, "claims=.work", "stop_grace=0s");
+	/* Jobs of a minute: once both claims are in .work, neither worker
+	 * can finish its job (and exit 0 on the SIGTERM) before the kill. */
+	start(f, "claims=.work", "60000", "stop_grace=0s");
 	apply(f, 2, 1);
 	f->busy = 2;
 	assert_true(th_wait(WAIT_MS, busy, tick, f));
+	assert_int_equal(claimed(f), 2);
 	/* stop_grace 0: SIGKILL, each with a job in hand. */
 	apply(f, 0, 2);
 	assert_true(th_wait(WAIT_MS, pool_idle, tick, f));
-	assert_int_equal(th_last(&f->pool.inst, "killed", &x), 1);
-	assert_true(x == 2.0);
+	assert_int_equal(th_last(&f->pool.inst, "killed", &killed), 1);
 	/* The next collect puts both claims back in the queue. */
 	tick(f);
 	assert_int_equal(claimed(f), 0);
-	assert_int_equal(th_last(&f->queue, "requeued", &x), 1);
-	assert_true(x == 2.0);
+	assert_int_equal(th_last(&f->queue, "requeued", &requeued), 1);
+	assert_true(requeued == killed && killed == 2.0);
 	assert_int_equal(th_log_count("requeued"), 2);
+	assert_int_equal(done_count(f), 0);
 	assert_int_equal(th_last(&f->queue, NULL, &x), 1);
-	assert_true(x == JOBS - (double)done_count(f));
+	assert_true(x == JOBS);
+	/* A new pool of short jobs drains it, the requeued two included. */
+	pfx_destroy(&f->pool);
+	pool_create(f, JOB_MS, NULL);
 	apply(f, 2, 3);
 	finish(f, 4);
 }
