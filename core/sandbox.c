@@ -470,6 +470,7 @@ static int sandbox_setup(lua_State *L)
 	lua_newtable(L);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &sandbox_loaded_key);
 	sandbox_lib_open(L);
+	sandbox_env_protect(L);
 	return 0;
 }
 

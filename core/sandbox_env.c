@@ -29,6 +29,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <lualib.h>
 
 #include "alloc.h"
 #include "sandbox.h"
@@ -52,12 +53,92 @@ static bool sandbox_env_is_globals(lua_State *L, int idx)
 	return sb->frozen && lua_topointer(L, idx) == sb->globals;
 }
 
+/* ------------------------------------------------- read-only libraries -- */
+
+/* A library's __newindex (upvalue 1: its name). */
+static int l_lib_newindex(lua_State *L)
+{
+	return luaL_error(L, "%s is read-only", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/* The iterator __pairs hands out (upvalue 1: the library itself, never
+ * given to the script). */
+static int l_lib_next(lua_State *L)
+{
+	lua_settop(L, 2);
+	if (lua_next(L, lua_upvalueindex(1)))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+static int l_lib_pairs(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+/* Whether the value at idx is a library's read-only stand-in. */
+static bool sandbox_env_is_lib(lua_State *L, int idx)
+{
+	bool lib;
+
+	if (!lua_getmetatable(L, idx))
+		return false;
+	lua_getfield(L, -1, "__newindex"); /* raw: the metatable has none */
+	lib = lua_tocfunction(L, -1) == l_lib_newindex;
+	lua_pop(L, 2);
+	return lib;
+}
+
+void sandbox_env_protect(lua_State *L)
+{
+	static const char *const libs[] = { LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME,
+					    LUA_UTF8LIBNAME, NULL };
+
+	lua_pushglobaltable(L);
+	for (int i = 0; libs[i]; i++) {
+		if (lua_getfield(L, -1, libs[i]) != LUA_TTABLE) {
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_newtable(L);          /* the stand-in the scripts see */
+		lua_createtable(L, 0, 4); /* its metatable */
+		lua_pushvalue(L, -3);
+		lua_setfield(L, -2, "__index");
+		lua_pushstring(L, libs[i]);
+		lua_pushcclosure(L, l_lib_newindex, 1);
+		lua_setfield(L, -2, "__newindex");
+		lua_pushvalue(L, -3);
+		lua_pushcclosure(L, l_lib_next, 1);
+		lua_pushcclosure(L, l_lib_pairs, 1);
+		lua_setfield(L, -2, "__pairs");
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+		lua_setmetatable(L, -2);
+		lua_setfield(L, -3, libs[i]);
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	/* The string metatable: getmetatable("") gives false, not the table
+	 * whose __index every string method goes through. */
+	lua_pushliteral(L, "");
+	if (lua_getmetatable(L, -1)) {
+		lua_pushboolean(L, 0);
+		lua_setfield(L, -2, "__metatable");
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
 static int l_rawget(lua_State *L)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	luaL_checkany(L, 2);
 	lua_settop(L, 2);
-	if (sandbox_env_is_globals(L, 1))
+	if (sandbox_env_is_globals(L, 1) || sandbox_env_is_lib(L, 1))
 		lua_gettable(L, 1); /* the group's, then the farm's: tables only */
 	else
 		lua_rawget(L, 1);
@@ -70,7 +151,9 @@ static int l_rawset(lua_State *L)
 	luaL_checkany(L, 2);
 	luaL_checkany(L, 3);
 	lua_settop(L, 3);
-	if (sandbox_env_is_globals(L, 1))
+	if (sandbox_env_is_lib(L, 1))
+		lua_settable(L, 1); /* raises "<lib> is read-only" */
+	else if (sandbox_env_is_globals(L, 1))
 		lua_settable(L, 1); /* into the group's globals */
 	else
 		lua_rawset(L, 1);

@@ -207,12 +207,64 @@ static void test_globals_per_group(void **state)
 	scaled_engine_free(e);
 }
 
+/* ---------------------------------------------- B11: shared libraries -- */
+
+/* Group a tries to change the libraries every group uses (overwrite
+ * math.floor, hoard in string, rawset into math, reach the string
+ * metatable, write through a local taken at load time): each write
+ * raises, and b's proposal, made with math.floor and string methods,
+ * is what it would be alone. */
+static void test_libraries_read_only(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 't1' { kind = 'sim', start = 1 }\n"
+		"target 't2' { kind = 'sim', start = 1 }\n"
+		"local M = math\n"
+		"group 'a' { target = 't1', max = 100, every = '1s', policy = function(g)\n"
+		"  local tries = {\n"
+		"    function() math.floor = function() return 1e6 end end,\n"
+		"    function() string.hoard = { string.rep('x', 1000) } end,\n"
+		"    function() rawset(math, 'floor', function() return 1e6 end) end,\n"
+		"    function() rawset(string, 'upper', function() return 'EVIL' end) end,\n"
+		"    function() getmetatable('').__index = { upper = function() return 'EVIL' end } end,\n"
+		"    function() M.ceil = function() return 1e6 end end,\n"
+		"    function() table.insert = nil end,\n"
+		"    function() utf8.char = nil end,\n"
+		"  }\n"
+		"  local refused = 0\n"
+		"  for _, f in ipairs(tries) do\n"
+		"    if not pcall(f) then refused = refused + 1 end\n"
+		"  end\n"
+		"  local n = 0\n"
+		"  for k in pairs(math) do n = n + 1 end\n"
+		"  if n < 10 or getmetatable('') ~= false or rawget(math, 'floor') ~= math.floor\n"
+		"     or string.hoard ~= nil then refused = 0 end\n"
+		"  return g:set(refused, 'refused ' .. refused)\n"
+		"end }\n"
+		"group 'b' { target = 't2', max = 100, every = '1s', policy = function(g)\n"
+		"  local ok = ('abc'):upper() == 'ABC' and string.upper('x') == 'X'\n"
+		"  return g:set(math.floor(3.7) + math.ceil(0.2) + (ok and 1 or 0), 'victim')\n"
+		"end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load(farm, &seen);
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 3500), 0);
+	assert_int_equal(desired(e, "a"), 8);
+	assert_int_equal(desired(e, "b"), 5);
+	assert_null(first_error(&seen, "a"));
+	assert_null(first_error(&seen, "b"));
+	scaled_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declarations_refused_at_tick_time),
 		cmocka_unit_test(test_memory_hog_loses_its_globals),
 		cmocka_unit_test(test_globals_per_group),
+		cmocka_unit_test(test_libraries_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
