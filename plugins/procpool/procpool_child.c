@@ -11,6 +11,9 @@
  * (libevent's, which writes into the loop's socketpair) runs in the child;
  * the child resets every handler to its default before it unblocks them.
  * A failed exec is reported to the caller through a close-on-exec pipe.
+ * A program exec'd directly that the kernel cannot run (ENOEXEC: a script
+ * without a `#!` line) is run by /bin/sh instead, as execvp and `sh -c`
+ * do: that argv, {"/bin/sh", file, args...}, is built before the fork too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,8 +90,9 @@ static int child_find(const char *file, char *out, size_t outlen)
 
 /* In the child, between fork and exec: async-signal-safe calls only. */
 static void __attribute__((noreturn))
-child_exec(const char *file, char **argv, char **envp, pid_t parent, int errfd,
-	   int maxfd, const struct sigaction *dfl, const sigset_t *none)
+child_exec(const char *file, char **argv, char **shargv, char **envp,
+	   pid_t parent, int errfd, int maxfd, const struct sigaction *dfl,
+	   const sigset_t *none)
 {
 	int fd, e;
 
@@ -122,6 +126,8 @@ child_exec(const char *file, char **argv, char **envp, pid_t parent, int errfd,
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	sigprocmask(SIG_SETMASK, none, NULL);
 	execve(file, argv, envp);
+	if (errno == ENOEXEC && shargv)
+		execve(shargv[0], shargv, envp);
 fail:
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)
@@ -130,7 +136,8 @@ fail:
 }
 
 /* Fork, exec, and wait for the exec (or its failure) to be known. */
-static int child_fork(const char *file, char **argv, char **envp, pid_t *pid)
+static int child_fork(const char *file, char **argv, char **shargv,
+		      char **envp, pid_t *pid)
 {
 	long open_max = sysconf(_SC_OPEN_MAX);
 	int maxfd = open_max > 0 && open_max < 65536 ? (int)open_max : 65536;
@@ -150,7 +157,8 @@ static int child_fork(const char *file, char **argv, char **envp, pid_t *pid)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	child = fork();
 	if (child == 0)
-		child_exec(file, argv, envp, parent, pfd[1], maxfd, &dfl, &none);
+		child_exec(file, argv, shargv, envp, parent, pfd[1], maxfd, &dfl,
+			   &none);
 	if (child < 0)
 		rc = -errno;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -174,8 +182,9 @@ static int child_fork(const char *file, char **argv, char **envp, pid_t *pid)
 int child_spawn(const char *command, int index, pid_t *pid, char *err,
 		size_t errlen)
 {
-	char file[PATH_MAX], **argv = NULL, **envp;
+	char file[PATH_MAX], **argv = NULL, **shargv = NULL, **envp;
 	int direct, rc;
+	size_t n = 0;
 
 	direct = child_argv(command, &argv);
 	envp = child_env(index);
@@ -188,8 +197,23 @@ int child_spawn(const char *command, int index, pid_t *pid, char *err,
 		rc = child_find(argv[0], file, sizeof(file));
 	else
 		rc = child_find("/bin/sh", file, sizeof(file));
+	if (rc == 0 && direct) {
+		/* For ENOEXEC: /bin/sh file args... */
+		while (argv[n])
+			n++;
+		shargv = calloc(n + 2, sizeof(*shargv));
+		if (!shargv) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+		shargv[0] = "/bin/sh";
+		shargv[1] = file;
+		for (size_t i = 1; i < n; i++)
+			shargv[i + 1] = argv[i];
+	}
 	if (rc == 0)
-		rc = child_fork(file, argv, envp, pid);
+		rc = child_fork(file, argv, shargv, envp, pid);
 	if (rc < 0)
 		snprintf(err, errlen, "spawn %s'%s': %s",
 			 direct ? "" : "/bin/sh -c ", command, strerror(-rc));
@@ -197,6 +221,7 @@ out:
 	if (envp)
 		free(envp[0]);
 	free(envp);
+	free(shargv);
 	free(argv);
 	return rc;
 }

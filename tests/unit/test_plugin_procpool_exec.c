@@ -5,6 +5,7 @@
  * - a command that needs no shell is exec'd directly (the worker is the
  *   process procpool started, so SIGTERM and its grace reach it); one that
  *   needs a shell runs under /bin/sh -c;
+ * - a script without a `#!` line, run directly, runs under /bin/sh;
  * - a program that does not exist fails the spawn (and the apply);
  * - when a stopping worker's main process dies at once of the SIGTERM (a
  *   shell that forked the real worker), the rest of its process group keeps
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -147,6 +149,33 @@ static void test_plain_command_runs_directly(void **ts)
 	expect_run(f, "exec sleep 30", 0);
 }
 
+/* A script without a `#!` line, run directly: execve gives ENOEXEC, and
+ * /bin/sh runs it, as execvp and `sh -c` would. */
+static void test_script_without_shebang_runs(void **ts)
+{
+	struct fx *f = *ts;
+	char script[128], mark[128];
+	FILE *out;
+
+	snprintf(script, sizeof(script), "%s/noshebang", f->p.dir);
+	snprintf(mark, sizeof(mark), "%s/mark", f->p.dir);
+	out = fopen(script, "w");
+	assert_non_null(out);
+	fprintf(out, "echo \"$1\" > %s\nexec sleep 30\n", mark);
+	assert_int_equal(fclose(out), 0);
+	assert_int_equal(chmod(script, 0755), 0);
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "%s arg1", script);
+	pfx_create(&f->p, "stop_grace=0s", "restart_backoff=60s", NULL);
+	assert_int_equal(apply(f, 1), 0);
+	started_pid(f, 0);
+	assert_true(th_wait(WAIT_MS, pfx_file_there, NULL, mark));
+	pfx_poll(f);
+	assert_true(pfx_counter(&f->p, "crashes") == 0.0);
+	assert_int_equal(pfx_state(&f->p)->current, 1);
+	assert_int_equal(apply(f, 0), 0);
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, NULL, f));
+}
+
 static void test_missing_program_fails_the_spawn(void **ts)
 {
 	struct fx *f = *ts;
@@ -267,6 +296,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_plain_command_runs_directly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_script_without_shebang_runs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_program_fails_the_spawn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stopping_group_keeps_its_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stopping_group_killed_when_grace_runs_out, setup, teardown),
