@@ -16,7 +16,7 @@
  * global table see the same thing a plain access does.
  *
  * Memory: scripts may use the cap less a reserve (sandbox.c); the engine's
- * own allocations (a group's view, the traceback) may use the reserve too.
+ * own allocations (a group's view, its globals table, the traceback) may use the reserve too.
  * After a policy call that grew the state by at least 1/256 of what scripts
  * may use, if the state is above 3/4 of that even after a full collection,
  * and still larger than before the call, the group's globals are reset (the
@@ -169,6 +169,17 @@ static void sandbox_env_point(lua_State *L)
 	lua_pop(L, 1);
 }
 
+/* A group's globals table (1: the tables by group, 2: the key). */
+static int l_env_make(lua_State *L)
+{
+	lua_createtable(L, 0, 4);
+	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_child_key);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_rawsetp(L, 1, lua_touserdata(L, 2));
+	return 1;
+}
+
 /* The global table's __newindex (upvalue 1: the base): G[k] = v goes into
  * the running group's globals, made at its first write; outside a group,
  * into the base. */
@@ -184,12 +195,21 @@ static int l_env_newindex(lua_State *L)
 	}
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key); /* 4 */
 	if (lua_rawgetp(L, 4, key) != LUA_TTABLE) {         /* 5 */
+		int status;
+
+		/* The table (room for a few globals) is the engine's: it may
+		 * use the reserve, so a group whose script filled its share
+		 * can still set its first global. Protected, so the reserve
+		 * is closed again whatever happens. */
 		lua_pop(L, 1);
-		lua_newtable(L);
-		lua_rawgetp(L, LUA_REGISTRYINDEX, &env_child_key);
-		lua_setmetatable(L, -2);
-		lua_pushvalue(L, -1);
-		lua_rawsetp(L, 4, key);
+		lua_pushcfunction(L, l_env_make);
+		lua_pushvalue(L, 4);
+		lua_pushlightuserdata(L, (void *)key);
+		sandbox_reserve(sb, true);
+		status = lua_pcall(L, 2, 1, 0);
+		sandbox_reserve(sb, false);
+		if (status != LUA_OK)
+			return lua_error(L);
 		sb->n_envs++;
 	}
 	lua_pushvalue(L, 2);

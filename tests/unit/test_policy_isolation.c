@@ -258,6 +258,33 @@ static void test_libraries_read_only(void **state)
 	scaled_engine_free(e);
 }
 
+/* The engine's reserve covers a group's globals table: a policy that
+ * filled what scripts may use (in a local) can still set its first
+ * global. */
+static void test_first_global_uses_reserve(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 't1' { kind = 'sim', start = 1 }\n"
+		"group 'a' { target = 't1', max = 10, every = '10s', policy = function(g)\n"
+		"  local hold\n"
+		"  local function grow(sz) hold = { hold, sz > 0 and string.rep('x', sz) or nil } end\n"
+		"  for _, sz in ipairs({ 100000, 1000, 10, 0 }) do\n"
+		"    while pcall(grow, sz) do end\n"
+		"  end\n"
+		"  FIRST = 1\n"
+		"  return g:set(FIRST + 1, 'set a global when full')\n"
+		"end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load_with(farm, &seen, 2 << 20);
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 30000), 0);
+	assert_null(first_error(&seen, "a"));
+	assert_int_equal(desired(e, "a"), 2);
+	scaled_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_memory_hog_loses_its_globals),
 		cmocka_unit_test(test_globals_per_group),
 		cmocka_unit_test(test_libraries_read_only),
+		cmocka_unit_test(test_first_global_uses_reserve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
