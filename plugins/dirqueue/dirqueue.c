@@ -124,8 +124,9 @@ static int dirqueue_collect(void *state, char *err, size_t errlen)
 
 	if (s->claims) {
 		/* Not fatal: the queue is still worth counting. */
-		rc = dirqueue_requeue(host, s->inst, s->path, s->claims,
-				      &s->requeued, err, errlen);
+		rc = dirqueue_claims_requeue(host, s->inst, s->path,
+					     s->claims, &s->requeued, err,
+					     errlen);
 		if (rc < 0)
 			host->log(s->inst, SCALED_LOG_WARN, "claims: %s", err);
 	}

@@ -16,9 +16,9 @@
  * one is logged through host; *requeued grows by one for each. Returns 0
  * (also when claims does not exist yet), or -errno with a reason in err
  * when a directory cannot be read. */
-int dirqueue_requeue(const struct scaled_host *host,
-		     struct scaled_instance *inst, const char *spool,
-		     const char *claims, uint64_t *requeued, char *err,
-		     size_t errlen);
+int dirqueue_claims_requeue(const struct scaled_host *host,
+			    struct scaled_instance *inst, const char *spool,
+			    const char *claims, uint64_t *requeued, char *err,
+			    size_t errlen);
 
 #endif

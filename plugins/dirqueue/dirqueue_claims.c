@@ -58,10 +58,10 @@ static int claim_move(int from_dir, const char *from, int to_dir,
 	return unlinkat(from_dir, from, 0) < 0 ? -errno : 0;
 }
 
-int dirqueue_requeue(const struct scaled_host *host,
-		     struct scaled_instance *inst, const char *spool,
-		     const char *claims, uint64_t *requeued, char *err,
-		     size_t errlen)
+int dirqueue_claims_requeue(const struct scaled_host *host,
+			    struct scaled_instance *inst, const char *spool,
+			    const char *claims, uint64_t *requeued, char *err,
+			    size_t errlen)
 {
 	int spool_fd = -1, claims_fd = -1, rc = 0;
 	struct dirent *de;

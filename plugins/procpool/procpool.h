@@ -93,7 +93,7 @@ int child_reap(pid_t pid, int kill_group, int *status);
 /* procpool_argv.c: command as an argv in *argv (one block: free(*argv)).
  * Returns 1 when it is to be exec'd directly, 0 for {"sh", "-c", command},
  * -ENOMEM. */
-int child_argv(const char *command, char ***argv);
+int procpool_argv_split(const char *command, char ***argv);
 
 /* procpool_leftovers.c: "SCALED_POOL_OWNER=<pid>:<start time>" of this
  * process, for the workers' environment. */

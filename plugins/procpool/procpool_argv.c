@@ -55,7 +55,7 @@ static int needs_no_shell(const char *command)
 	return 1;
 }
 
-int child_argv(const char *command, char ***argv)
+int procpool_argv_split(const char *command, char ***argv)
 {
 	size_t len = strlen(command), words = 0, i = 0;
 	char **v, *text;

@@ -186,7 +186,7 @@ int child_spawn(const char *command, int index, pid_t *pid, char *err,
 	int direct, rc;
 	size_t n = 0;
 
-	direct = child_argv(command, &argv);
+	direct = procpool_argv_split(command, &argv);
 	envp = child_env(index);
 	if (direct < 0 || !envp) {
 		rc = -ENOMEM;

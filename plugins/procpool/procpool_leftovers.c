@@ -46,7 +46,7 @@
 #define ENV_MAX (256 * 1024) /* more than a worker's environment can hold */
 #define LEFTOVER_GROUPS 1024 /* distinct groups signalled in one sweep */
 
-static int leftovers_swept;
+static int procpool_leftovers_swept;
 
 /* Fields 5, 6 and 22 of /proc/PID/stat: process group, session, and when
  * the process started, in clock ticks since boot. Returns the start time,
@@ -90,7 +90,8 @@ const char *procpool_leftovers_owner(void)
 }
 
 /* The owner in pid's environment, copied into buf; 0 when it has none. */
-static int leftovers_owner_of(pid_t pid, char *env, char *buf, size_t len)
+static int procpool_leftovers_owner_of(pid_t pid, char *env, char *buf,
+				       size_t len)
 {
 	char path[64];
 	size_t have = 0;
@@ -116,7 +117,7 @@ static int leftovers_owner_of(pid_t pid, char *env, char *buf, size_t len)
 }
 
 /* Has pgid been signalled in this sweep? Else note it. */
-static int leftovers_seen(pid_t *groups, int *n, pid_t pgid)
+static int procpool_leftovers_seen(pid_t *groups, int *n, pid_t pgid)
 {
 	for (int i = 0; i < *n; i++)
 		if (groups[i] == pgid)
@@ -151,7 +152,7 @@ int procpool_leftovers_sweep(struct scaled_instance *inst)
 		int opid, pgid = 0, sid = 0;
 
 		if (pid <= 1 || pid == getpid() ||
-		    !leftovers_owner_of(pid, env, owner, sizeof(owner)))
+		    !procpool_leftovers_owner_of(pid, env, owner, sizeof(owner)))
 			continue;
 		if (strcmp(owner, me) == 0 ||
 		    sscanf(owner + sizeof(OWNER_VAR) - 1, "%d:%llu", &opid, &start) != 2)
@@ -161,7 +162,7 @@ int procpool_leftovers_sweep(struct scaled_instance *inst)
 		if (!proc_stat(pid, &pgid, &sid) || pgid <= 1 || pgid == sid ||
 		    pgid == mine)
 			continue; /* gone, or not in a worker group (setsid) */
-		if (leftovers_seen(groups, &ngroups, pgid))
+		if (procpool_leftovers_seen(groups, &ngroups, pgid))
 			continue;
 		if (kill(-pgid, SIGTERM) == 0) {
 			found++;
@@ -178,8 +179,8 @@ int procpool_leftovers_sweep(struct scaled_instance *inst)
 
 int procpool_leftovers_once(struct scaled_instance *inst)
 {
-	if (leftovers_swept)
+	if (procpool_leftovers_swept)
 		return 0;
-	leftovers_swept = 1;
+	procpool_leftovers_swept = 1;
 	return procpool_leftovers_sweep(inst);
 }
