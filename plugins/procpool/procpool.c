@@ -167,6 +167,8 @@ static void worker_kill_cb(void *arg)
 		w->reaped = 1;
 		w->status = status;
 	}
+	if (w->reaped)
+		child_reap_orphans(w->pid);
 	if (w->reaped && !child_group_alive(w->pid)) {
 		worker_stopped(w);
 		pool_report(p);
@@ -318,6 +320,7 @@ void pool_sweep(struct pool *p)
 		stopping = w->state == WORKER_STOPPING && !w->sigkilled;
 		if (w->reaped) {
 			/* Only the rest of its group was left; now nothing. */
+			child_reap_orphans(w->pid);
 			if (!child_group_alive(w->pid)) {
 				worker_stopped(w);
 				changed = 1;
@@ -330,6 +333,8 @@ void pool_sweep(struct pool *p)
 		 * died of the SIGTERM while `a` finishes its job). */
 		if (!child_reap(w->pid, !stopping, &status))
 			continue;
+		if (stopping)
+			child_reap_orphans(w->pid);
 		if (stopping && child_group_alive(w->pid)) {
 			/* Safe to go on signalling -pid after the reap: Linux
 			 * does not reuse a pid number while a process group
@@ -383,6 +388,8 @@ static int pool_reap_all(struct pool *p, int groups)
 			continue;
 		if (!w->reaped && child_reap(w->pid, 0, &status))
 			w->reaped = 1;
+		if (w->reaped && groups)
+			child_reap_orphans(w->pid);
 		if (w->reaped && (!groups || !child_group_alive(w->pid)))
 			w->pid = 0;
 		else if (!w->reaped || groups)

@@ -90,6 +90,13 @@ int child_group_alive(pid_t pgid);
  * status, or -1 when someone else reaped it) and return 1. Return 0 while
  * it runs. Never blocks. */
 int child_reap(pid_t pid, int kill_group, int *status);
+/* When we are pid 1 or a child subreaper, members of a worker's group
+ * that outlived their parent are reparented to us; as zombies they would
+ * keep the group looking alive. Reap those in group pgid (at most
+ * CHILD_ORPHANS_MAX a call), never its main process (pid pgid), nor any
+ * child outside the group. Otherwise a no-op. */
+#define CHILD_ORPHANS_MAX 64
+void child_reap_orphans(pid_t pgid);
 /* procpool_argv.c: command as an argv in *argv (one block: free(*argv)).
  * Returns 1 when it is to be exec'd directly, 0 for {"sh", "-c", command},
  * -ENOMEM. */

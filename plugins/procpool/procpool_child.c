@@ -269,6 +269,29 @@ int child_reap(pid_t pid, int kill_group, int *status)
 	return 1;
 }
 
+void child_reap_orphans(pid_t pgid)
+{
+	int sub = 0;
+
+	if (pgid <= 0 || (getpid() != 1 &&
+			  (prctl(PR_GET_CHILD_SUBREAPER, &sub) < 0 || !sub)))
+		return;
+	/* P_PGID: only our children in this worker's group, never another
+	 * plugin's (a zombie keeps its pgid). WNOWAIT first: the worker's
+	 * main process is child_reap's, and is left to it. */
+	for (int i = 0; i < CHILD_ORPHANS_MAX; i++) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PGID, (id_t)pgid, &si,
+			   WEXITED | WNOHANG | WNOWAIT) < 0 ||
+		    si.si_pid <= 0 || si.si_pid == pgid)
+			return;
+		if (waitpid(si.si_pid, NULL, WNOHANG) != si.si_pid)
+			return;
+	}
+}
+
 const char *child_describe(int status, char *buf, size_t len)
 {
 	if (status == -1)

@@ -438,6 +438,27 @@ static void test_bad_apply_and_config(void **ts)
 	assert_null(st);
 }
 
+/* We are a subreaper, as scaled is as pid 1: a stopping shell-form
+ * worker's `sleep`, which dies of the group's SIGTERM after its shell, is
+ * handed to us. The pool reaps that zombie of its own worker group, so the
+ * group is seen empty at once, not after all of stop_grace as a kill. */
+static void test_subreaper_orphans_reaped(void **ts)
+{
+	struct fx *f = *ts;
+	char ready[128];
+
+	snprintf(ready, sizeof(ready), "%s/ready", f->p.dir);
+	snprintf(f->p.cmd, sizeof(f->p.cmd), "touch %s; sleep 60; true", ready);
+	pfx_create(&f->p, "stop_grace=20s", NULL, NULL);
+	assert_int_equal(pfx_apply(&f->p, 1), 0);
+	assert_true(th_wait(WAIT_MS, pfx_file_there, NULL, ready));
+	usleep(100000); /* the shell has forked sleep */
+	assert_int_equal(pfx_apply(&f->p, 0), 0);
+	assert_true(th_wait(WAIT_MS, pfx_no_stopping, pfx_poll, f));
+	assert_true(pfx_counter(&f->p, "killed") == 0.0);
+	assert_non_null(th_log_find("stopped", 0));
+}
+
 static void test_worker_index_unique(void **ts)
 {
 	struct fx *f = *ts;
@@ -471,6 +492,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_destroy_polite_workers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_apply_and_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_worker_index_unique, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_subreaper_orphans_reaped, setup, teardown),
 	};
 
 	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
