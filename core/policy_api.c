@@ -364,6 +364,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	lua_State *L = sandbox_state(sb);
 	char *err = NULL, hoard[SCALED_REASON_MAX];
 	size_t mem_before;
+	const void *reset = NULL;
 	int rc, nargs = 2;
 
 	memset(out, 0, sizeof(*out));
@@ -435,10 +436,19 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 			 err ? err : "(no message)");
 	}
 	free(err);
-	if (sandbox_env_check(sb, g, mem_before, hoard, sizeof(hoard)) > 0) {
-		LOG_WARN("group %s: policy %s: %s", g->name, out->policy, hoard);
-		policy_api_fail(out, hoard);
-		rc = rc < 0 ? rc : -ENOMEM;
+	if (sandbox_env_check(sb, g, mem_before, rc == -ENOMEM, &g->mem_growth, &reset, hoard,
+			      sizeof(hoard)) > 0) {
+		const struct policy_group *r = reset;
+
+		if (r == g) {
+			LOG_WARN("group %s: policy %s: %s", g->name, out->policy, hoard);
+			policy_api_fail(out, hoard);
+			rc = rc < 0 ? rc : -ENOMEM;
+		} else {
+			/* another group grew it: its proposal stays as it was */
+			LOG_WARN("group %s (after group %s's policy): %s", r->name, g->name,
+				 hoard);
+		}
 	}
 	out->stale = env->read_stale;
 	out->missing = env->read_missing;

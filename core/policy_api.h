@@ -56,6 +56,7 @@
 
 #include <lua.h>
 
+#include "sandbox.h"
 #include "scaled/scaled.h"
 
 struct sandbox;
@@ -76,6 +77,7 @@ struct policy_group {
 	                                        (scaled_outcome_name); NULL: "none" */
 	char last_error[SCALED_REASON_MAX];  /* its message when it failed, else "" */
 	int view_ref; /* LUA_NOREF (or 0) until policy_api_push_group makes the view */
+	struct sandbox_growth mem_growth; /* for the hoarding rule (sandbox_env_check) */
 };
 
 struct policy_env {

@@ -87,13 +87,21 @@ int sandbox_env_freeze(struct sandbox *sb, char **errmsg);
  * (its table is made at its first write of a global). No-op before
  * freeze; free while no group has globals of its own. Returns 0. */
 int sandbox_env_enter(struct sandbox *sb, const void *key);
+/* What one group's calls grew the state by since the sandbox's last full
+ * collection (owned by the caller, one per group; zeroed is fine). */
+struct sandbox_growth {
+	uint64_t epoch;
+	size_t grown;
+};
 /* After a policy call of group key that started with used_before bytes in
- * use: when the call grew the state by 1/256 of what scripts may use or
- * more, and the state stays above 3/4 of that after a full collection,
- * still larger than before the call, the group's globals are reset.
- * Returns 1 with the reason in msg, or 0. */
-int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, char *msg,
-		      size_t len);
+ * use (nomem: it failed for memory). When the state is above 3/4 of what
+ * scripts may use and, since the last full collection, calls grew it by
+ * 1/256 of that (or this call failed for memory), a full collection; if
+ * the state stays above 3/4 and holds more than after the previous one,
+ * the group that grew it most since then loses its globals. Returns 1
+ * with that group's key in *reset and the reason in msg, or 0. */
+int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, bool nomem,
+		      struct sandbox_growth *growth, const void **reset, char *msg, size_t len);
 size_t sandbox_mem_limit(const struct sandbox *sb);
 
 #endif

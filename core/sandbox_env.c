@@ -16,13 +16,24 @@
  * global table see the same thing a plain access does.
  *
  * Memory: scripts may use the cap less a reserve (sandbox.c); the engine's
- * own allocations (a group's view, its globals table, the traceback) may use the reserve too.
- * After a policy call that grew the state by at least 1/256 of what scripts
- * may use, if the state is above 3/4 of that even after a full collection,
- * and still larger than before the call, the group's globals are reset (the
- * caller records the reason as the policy's error). What a group keeps outside its globals (a local of
- * the farm file or of a module, shared with other groups' policies) cannot
- * be taken back this way; the message says so.
+ * own allocations (a group's view, its globals table, the traceback) may
+ * use the reserve too. Each group's calls add up what they grew the state
+ * by (struct sandbox_growth, in the group) since the rule's last full
+ * collection. After a call that leaves the state above 3/4 of what scripts
+ * may use, once calls grew it by 1/256 of that since the last collection
+ * (or the call failed for memory), a full collection; if the state stays
+ * above 3/4 and holds more than after the previous one, the group that
+ * grew it most since then loses its globals (the caller records the reason
+ * as that policy's error, or logs it when another group's call found it).
+ * So growing slowly is caught as surely as growing at once, and a farm
+ * that holds much but does not grow costs nothing per tick. What a group
+ * keeps outside its globals (a local of the farm file or of a module,
+ * shared with other groups' policies) cannot be taken back this way; the
+ * message says so.
+ *
+ * Libraries: string, table, math and utf8 are read-only stand-ins from
+ * before the farm file runs (sandbox_env_protect); the sandbox's rawset
+ * refuses them too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -290,6 +301,8 @@ int sandbox_env_freeze(struct sandbox *sb, char **errmsg)
 	sb->frozen = true;
 	sb->env_key = sb->env_pointed = NULL;
 	sb->n_envs = 0;
+	lua_gc(L, LUA_GCCOLLECT); /* once: what the farm keeps, for the hoarding rule */
+	sb->mem_live = sb->mem_used;
 	return 0;
 }
 
@@ -318,37 +331,64 @@ int sandbox_env_enter(struct sandbox *sb, const void *key)
 	return 0;
 }
 
-int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, char *msg,
-		      size_t len)
+int sandbox_env_check(struct sandbox *sb, const void *key, size_t used_before, bool nomem,
+		      struct sandbox_growth *growth, const void **reset, char *msg, size_t len)
 {
 	lua_State *L = sb->L;
 	size_t budget = sb->mem_limit - sb->reserve, high = budget / 4 * 3, kept;
+	const void *top;
 
-	/* A full collection only after a call that grew the state by 1/256
-	 * of what scripts may use: a farm that legitimately holds much costs
-	 * nothing per tick. */
-	if (!sb->frozen || sb->mem_used <= high || sb->mem_used < used_before ||
-	    sb->mem_used - used_before < budget >> 8)
+	if (!sb->frozen)
+		return 0;
+	if (growth->epoch != sb->gc_epoch) {
+		growth->epoch = sb->gc_epoch;
+		growth->grown = 0;
+	}
+	if (sb->mem_used > used_before) {
+		size_t d = sb->mem_used - used_before;
+
+		growth->grown += d;
+		sb->grown_total += d;
+		if (growth->grown > sb->top_grown) {
+			sb->top_grown = growth->grown;
+			sb->top_key = key;
+		}
+	}
+	/* A full collection only above the high mark, and only once calls
+	 * grew the state by 1/256 of what scripts may use since the last
+	 * one (or a call ran out of memory): a farm that legitimately holds
+	 * much costs nothing per tick, and growing slowly is seen too. */
+	if (sb->mem_used <= high || (sb->grown_total < budget >> 8 && !nomem))
 		return 0;
 	lua_gc(L, LUA_GCCOLLECT);
-	if (sb->mem_used <= high || sb->mem_used <= used_before)
+	top = sb->top_key;
+	sb->gc_epoch++;
+	sb->grown_total = sb->top_grown = 0;
+	sb->top_key = NULL;
+	/* Only live data that grew since the last look costs a group its
+	 * globals: garbage, or a farm whose own data is large, does not. */
+	if (sb->mem_used <= high || !top || sb->mem_used <= sb->mem_live) {
+		sb->mem_live = sb->mem_used;
 		return 0;
+	}
 	kept = sb->mem_used;
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_tables_key);
-	if (lua_rawgetp(L, -1, key) == LUA_TTABLE)
+	if (lua_rawgetp(L, -1, top) == LUA_TTABLE)
 		sb->n_envs--;
 	lua_pop(L, 1);
 	lua_pushnil(L);
-	lua_rawsetp(L, -2, key);
+	lua_rawsetp(L, -2, top);
 	lua_pop(L, 1);
-	if (sb->env_pointed == key) {
+	if (sb->env_pointed == top) {
 		lua_rawgetp(L, LUA_REGISTRYINDEX, &env_base_key);
 		sandbox_env_point(L);
 		sb->env_pointed = NULL;
 	}
 	lua_gc(L, LUA_GCCOLLECT);
-	snprintf(msg, len, "Lua memory %zu KiB after its call, over 3/4 of the %zu KiB policies "
-		 "may use: its globals were reset%s", kept >> 10, budget >> 10,
+	sb->mem_live = sb->mem_used;
+	*reset = top;
+	snprintf(msg, len, "Lua memory %zu KiB, over 3/4 of the %zu KiB policies may use, "
+		 "grown most by this group: its globals were reset%s", kept >> 10, budget >> 10,
 		 sb->mem_used > high ? " (the memory stays: it is held outside them)" : "");
 	return 1;
 }

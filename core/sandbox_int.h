@@ -45,6 +45,13 @@ struct sandbox {
 	const void *env_key;       /* the group whose policy runs (NULL: none) */
 	const void *env_pointed;   /* whose table the globals' __index is (NULL: the base) */
 	size_t n_envs;             /* groups with globals of their own */
+
+	/* the hoarding rule (sandbox_env_check) */
+	uint64_t gc_epoch;         /* full collections the rule made */
+	size_t grown_total;        /* what calls grew the state by since the last */
+	size_t top_grown;          /* the most one group grew it by since then */
+	const void *top_key;       /* that group */
+	size_t mem_live;           /* in use after the last one (or at freeze) */
 };
 
 static inline struct sandbox *sandbox_of(lua_State *L)

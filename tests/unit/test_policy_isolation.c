@@ -179,6 +179,42 @@ static void test_memory_hog_loses_its_globals(void **state)
 	scaled_engine_free(e);
 }
 
+/* Group a keeps 10 KB more in a global every tick, less per call than
+ * the 1/256 of the memory a single call may grow it by unnoticed, and
+ * once that fails takes whatever is left in small pieces; b makes a
+ * little garbage every tick. a must lose its globals before the memory
+ * is full (it counts that in a table of the farm, which b proposes), and
+ * b must tick every time. */
+static void test_slow_hog_loses_its_globals(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 't1' { kind = 'sim', start = 1 }\n"
+		"target 't2' { kind = 'sim', start = 1 }\n"
+		"local resets, started = { n = 0 }, false\n"
+		"local function grow(sz) HOG = { HOG, string.rep('x', sz) } end\n"
+		"group 'a' { target = 't1', max = 10, every = '1s', policy = function(g)\n"
+		"  if started and HOG == nil then resets.n = resets.n + 1 end\n"
+		"  started = true\n"
+		"  if not pcall(grow, 10000) then\n"
+		"    while pcall(grow, 10) do end\n"
+		"  end\n"
+		"  return g:hold('slow')\n"
+		"end }\n"
+		"group 'b' { target = 't2', max = 1000, every = '1s', stabilization = 0,\n"
+		"  policy = function(g)\n"
+		"    return g:set(resets.n + 1, 'victim ' .. string.rep('y', 1000))\n"
+		"  end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load_with(farm, &seen, 4 << 20);
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 600000), 0);
+	assert_null(first_error(&seen, "b"));
+	assert_true(desired(e, "b") >= 2);
+	scaled_engine_free(e);
+}
+
 /* At tick time a global belongs to the group whose policy set it; what
  * the farm file defined is seen by all; rawset/rawget on _G agree. */
 static void test_globals_per_group(void **state)
@@ -293,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_globals_per_group),
 		cmocka_unit_test(test_libraries_read_only),
 		cmocka_unit_test(test_first_global_uses_reserve),
+		cmocka_unit_test(test_slow_hog_loses_its_globals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
