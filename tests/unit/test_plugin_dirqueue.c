@@ -220,6 +220,7 @@ static void test_bad_config(void **ts)
 	struct fx *f = *ts;
 	const char *kv[] = { "path=", NULL };
 	const char *kv2[] = { f->opt, "pattern=", NULL };
+	const char *kv3[] = { f->opt, "claims=", NULL };
 	struct scaled_value v[4];
 	void *state = NULL;
 	char err[256] = "";
@@ -232,6 +233,11 @@ static void test_bad_config(void **ts)
 	th_values(f->kind, v, 4, kv2);
 	assert_int_equal(f->kind->create(&f->inst, v, &state, err, sizeof(err)),
 			 -EINVAL);
+	assert_null(state);
+	th_values(f->kind, v, 4, kv3);
+	assert_int_equal(f->kind->create(&f->inst, v, &state, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "claims: must name a directory");
 	assert_null(state);
 }
 
