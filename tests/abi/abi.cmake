@@ -57,25 +57,30 @@ scaled_abi_mock(mocks_install only_install)
 file(MAKE_DIRECTORY ${SCALED_ABI_DIR}/mocks/a_dir.so)
 file(WRITE ${SCALED_ABI_DIR}/mocks/not_elf.so "this is not an ELF file\n")
 
-scaled_unit_test(test_abi
-  SOURCES ${SCALED_ABI_SRC}/test_abi.c
-          ${CMAKE_SOURCE_DIR}/core/plugin_load.c
-          ${CMAKE_SOURCE_DIR}/core/plugin_check.c
-          ${CMAKE_SOURCE_DIR}/core/plugin_fail.c
-          ${CMAKE_SOURCE_DIR}/core/paths.c
-          ${CMAKE_SOURCE_DIR}/core/alloc.c
-  LIBS ${CMAKE_DL_LIBS} Threads::Threads
-  LABEL abi)
-target_compile_definitions(test_abi PRIVATE
-  SCALED_ABI_DIR="${SCALED_ABI_DIR}"
-  SCALED_BUILD_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_build"
-  SCALED_INSTALL_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_install"
-  ${SCALED_PATHS_DEFINES})
-# The mocks find test_abi_trace() in the test binary.
-set_target_properties(test_abi PROPERTIES ENABLE_EXPORTS ON)
-add_dependencies(test_abi ${SCALED_ABI_MOCK_TARGETS})
-# The test sets and unsets it itself; start from a known state.
-set_tests_properties(test_abi PROPERTIES ENVIRONMENT "SCALED_PLUGIN_PATH=")
+# Two test binaries, one per topic, built alike; abi_util.c is what they
+# share, test_abi_trace() included (every binary that loads mocks needs it).
+foreach(t test_abi test_abi_path)
+  scaled_unit_test(${t}
+    SOURCES ${SCALED_ABI_SRC}/${t}.c
+            ${SCALED_ABI_SRC}/abi_util.c
+            ${CMAKE_SOURCE_DIR}/core/plugin_load.c
+            ${CMAKE_SOURCE_DIR}/core/plugin_check.c
+            ${CMAKE_SOURCE_DIR}/core/plugin_fail.c
+            ${CMAKE_SOURCE_DIR}/core/paths.c
+            ${CMAKE_SOURCE_DIR}/core/alloc.c
+    LIBS ${CMAKE_DL_LIBS} Threads::Threads
+    LABEL abi)
+  target_compile_definitions(${t} PRIVATE
+    SCALED_ABI_DIR="${SCALED_ABI_DIR}"
+    SCALED_BUILD_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_build"
+    SCALED_INSTALL_PLUGIN_DIR="${SCALED_ABI_DIR}/mocks_install"
+    ${SCALED_PATHS_DEFINES})
+  # The mocks find test_abi_trace() in the test binary.
+  set_target_properties(${t} PROPERTIES ENABLE_EXPORTS ON)
+  add_dependencies(${t} ${SCALED_ABI_MOCK_TARGETS})
+  # The test sets and unsets it itself; start from a known state.
+  set_tests_properties(${t} PROPERTIES ENVIRONMENT "SCALED_PLUGIN_PATH=")
+endforeach()
 
 # The real binary: `scaled --check` on tiny farms that each name one mock.
 # A refused plugin is a configuration error: exit 2 and the loader's reason.
