@@ -11,8 +11,12 @@ scaled_unit_test(infer_io_jobs SOURCES ${infer_io_dir}/test_jobs.c
   LIBS scaled_infer_io)
 # The Redis list queue against a real redis-server (started by the test).
 scaled_unit_test(infer_io_jobs_redis SOURCES ${infer_io_dir}/test_jobs_redis.c
-  ${infer_io_dir}/redis_server.c LIBS scaled_infer_io PkgConfig::HIREDIS
-  PkgConfig::LIBCRYPTO LABEL redis)
+  ${infer_io_dir}/redis_fx.c ${infer_io_dir}/redis_server.c LIBS scaled_infer_io
+  PkgConfig::HIREDIS PkgConfig::LIBCRYPTO LABEL redis)
+# Its recovery (lease) tests, on the same fixture (redis_fx.c).
+scaled_unit_test(infer_io_jobs_redis_recover SOURCES ${infer_io_dir}/test_jobs_redis_recover.c
+  ${infer_io_dir}/redis_fx.c ${infer_io_dir}/redis_server.c LIBS scaled_infer_io
+  PkgConfig::HIREDIS PkgConfig::LIBCRYPTO LABEL redis)
 scaled_unit_test(infer_io_results SOURCES ${infer_io_dir}/test_results.c
   LIBS scaled_infer_io)
 
