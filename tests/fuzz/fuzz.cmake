@@ -27,7 +27,8 @@ if(SCALED_FUZZ)
   # links provides the coverage callbacks to binaries without libFuzzer.
   # Not the plugins: the engine dlcloses them with every engine it frees,
   # and libFuzzer then reads the unmapped counters of the closed module.
-  foreach(t scaled_core scaled_infer_core scaled_infer_io scaled_onnx_proto)
+  foreach(t scaled_core scaled_infer_common scaled_infer_graph scaled_infer_onnx
+      scaled_infer_cpu scaled_infer_core scaled_infer_io scaled_onnx_proto)
     if(TARGET ${t})
       target_compile_options(${t} PRIVATE -fsanitize=fuzzer-no-link)
     endif()

@@ -1,5 +1,5 @@
 /*
- * fuzz_jpeg.c - the worker's image path (cuda/image*.c): a JPEG payload
+ * fuzz_jpeg.c - the worker's image path (cuda/io/image*.c): a JPEG payload
  * decoded with libjpeg(-turbo) under our error handling, then resized and
  * normalised into a small tensor both ways the worker can: shorter side to
  * `resize` and a centre crop, and a plain resize to H x W.

@@ -1,5 +1,5 @@
 /*
- * fuzz_onnx.c - the worker's ONNX loader (cuda/onnx_*.c, graph_*.c through
+ * fuzz_onnx.c - the worker's ONNX loader (cuda/onnx/onnx_*.c, graph_*.c through
  * infer_model_load_buffer) and, for models small enough, one CPU session
  * at batch 1 on zeros.
  *

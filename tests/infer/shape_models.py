@@ -2,7 +2,7 @@
 way exporters keep a batch dynamic: older PyTorch's x.view(x.size(0), -1)
 (Shape, Gather, Unsqueeze, Concat), tf2onnx's Flatten (Shape, Slice, Cast,
 Concat), and products and quotients of dimensions. The loader evaluates
-these at load (cuda/onnx_shape.c); every model here has a dynamic batch,
+these at load (cuda/onnx/onnx_shape.c); every model here has a dynamic batch,
 so a target fixed at the export batch would be refused."""
 import numpy as np
 from onnx import numpy_helper

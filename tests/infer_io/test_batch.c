@@ -20,12 +20,14 @@
 #include <cmocka.h>
 
 #include "infer.h"
+#include "infer_jobs.h"
 #include "jobs_batch.h"
 
 struct fix {
 	char dir[64], model[96], out[96];
 	struct infer_model *m;
 	struct infer_session *s;
+	struct jobs_session js;
 	struct job_queue *q;
 	struct results_out res;
 	struct jobs_batch_opts o;
@@ -61,16 +63,18 @@ static int setup(void **state)
 	fputs("fake 3 4 4 10 -1\n", m);
 	fclose(m);
 	assert_int_equal(infer_model_load(f->model, &f->m, &err), 0);
+	struct jobs_model fjm = infer_jobs_model(f->m);
 	image_opts_default(&f->o.image);
 	f->o.max = 4;
 	f->o.top = 3;
 	f->o.softmax = RESULTS_SOFTMAX_AUTO;
 	f->o.model = "fake";
-	assert_int_equal(jobs_batch_opts_from_model(&f->o, f->m, &clamped, &err), 0);
+	assert_int_equal(jobs_batch_opts_from_model(&f->o, &fjm, &clamped, &err), 0);
 	assert_int_equal(clamped, 0);
 	assert_int_equal(f->o.classes, 10);
 	struct infer_session_options so = { .backend = INFER_BACKEND_CPU, .max_batch = 4 };
 	assert_int_equal(infer_session_new(f->m, &so, &f->s, &err), 0);
+	f->js = infer_jobs_session(f->s);
 	assert_int_equal(jobs_spool_open(f->dir, &f->q, &err), 0);
 	assert_int_equal(results_open(f->out, &f->res, &err), 0);
 	assert_int_equal(jobs_batch_new(&f->o, &f->b, &err), 0);
@@ -124,7 +128,7 @@ static void test_batch_answers(void **state)
 	for (int i = 0; i < f->b->n; i++)
 		jobs_batch_decode(f->b, f->q, i);
 	assert_non_null(f->b->err[2]);
-	assert_int_equal(jobs_batch_infer(f->b, f->s, &err), 0);
+	assert_int_equal(jobs_batch_infer(f->b, &f->js, &err), 0);
 	assert_int_equal(f->b->ran, 3);
 	assert_int_equal(jobs_batch_answer(f->b, &f->res, &err), 0);
 	assert_int_equal(jobs_batch_ack(f->b, f->q, &errors, &err), 0);
@@ -192,7 +196,7 @@ static void test_raw_too_large_unread(void **state)
 	/* ru_maxrss is in KiB: reading the file would add a GiB */
 	assert_true(after.ru_maxrss - before.ru_maxrss < 64 * 1024);
 
-	assert_int_equal(jobs_batch_infer(f->b, f->s, &err), 0);
+	assert_int_equal(jobs_batch_infer(f->b, &f->js, &err), 0);
 	assert_int_equal(jobs_batch_answer(f->b, &f->res, &err), 0);
 	assert_int_equal(jobs_batch_ack(f->b, f->q, &errors, &err), 0);
 	assert_int_equal(errors, 1);
@@ -210,7 +214,7 @@ static void test_model_failure_gives_back(void **state)
 	assert_int_equal(f->b->n, 2);
 	for (int i = 0; i < f->b->n; i++)
 		jobs_batch_decode(f->b, f->q, i);
-	assert_int_equal(jobs_batch_infer(f->b, f->s, &err), -EIO);
+	assert_int_equal(jobs_batch_infer(f->b, &f->js, &err), -EIO);
 	assert_non_null(strstr(err, "device lost"));
 	assert_non_null(strstr(err, "model fake: batch of 2"));
 	free(err);
@@ -242,15 +246,17 @@ static void test_opts_from_model(void **state)
 	fputs("fake 3 224 224 1000 8\n", mf);
 	fclose(mf);
 	assert_int_equal(infer_model_load(f->model, &m, &err), 0);
+	struct jobs_model jm = infer_jobs_model(m);
+
 	memset(&o, 0, sizeof(o));
 	image_opts_default(&o.image);
 	o.max = 32;
 	o.model = "m";
-	assert_int_equal(jobs_batch_opts_from_model(&o, m, &clamped, &err), 0);
+	assert_int_equal(jobs_batch_opts_from_model(&o, &jm, &clamped, &err), 0);
 	assert_int_equal(o.max, 8); /* a fixed batch dimension bounds the batch */
 	assert_int_equal(clamped, 32);
 	o.image.resize = 100;
-	assert_int_equal(jobs_batch_opts_from_model(&o, m, &clamped, &err), -EINVAL);
+	assert_int_equal(jobs_batch_opts_from_model(&o, &jm, &clamped, &err), -EINVAL);
 	assert_non_null(strstr(err, "model m: image options: resize 100"));
 	free(err);
 	infer_model_free(m);

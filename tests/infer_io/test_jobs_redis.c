@@ -1,5 +1,5 @@
 /*
- * test_jobs_redis.c - the Redis list queue (cuda/jobs_redis.c) against a
+ * test_jobs_redis.c - the Redis list queue (cuda/io/jobs_redis.c) against a
  * real redis-server on loopback: URLs good and bad, claim/load/ack in
  * FIFO order, give-back, items that are not jobs, passwords, and a
  * server restart under a live queue. Recovery of dead workers' claims is

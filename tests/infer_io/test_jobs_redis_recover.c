@@ -1,5 +1,5 @@
 /*
- * test_jobs_redis_recover.c - the Redis list queue (cuda/jobs_redis.c)
+ * test_jobs_redis_recover.c - the Redis list queue (cuda/io/jobs_redis.c)
  * against a real redis-server on loopback: recovery of a dead worker's
  * claims (lease lapsed, or queue closed while holding), and of items a
  * claim whose reply was lost stranded. The rest is in test_jobs_redis.c.

@@ -7,6 +7,7 @@
 #define SCALED_INFER_MAIN_H
 
 #include "infer.h"
+#include "infer_jobs.h"
 #include "jobs_batch.h"
 
 struct infer_cli {

@@ -335,7 +335,9 @@ int main(int argc, char **argv)
 	bo.top = cli.top;
 	bo.softmax = cli.softmax;
 	bo.model = base ? base + 1 : cli.model;
-	ret = jobs_batch_opts_from_model(&bo, m, &clamped, &err);
+	struct jobs_model jm = infer_jobs_model(m);
+
+	ret = jobs_batch_opts_from_model(&bo, &jm, &clamped, &err);
 	if (ret) {
 		infer_main_say("%s", err);
 		free(err);

@@ -135,14 +135,16 @@ int infer_model_fixed_batch(const struct infer_model *m)
 	return m->g->batch_major ? 0 : (int)m->g->batch;
 }
 
-#ifndef SCALED_HAVE_CUDA
 int infer_cuda_available(char *why, size_t whylen)
 {
+#ifdef SCALED_HAVE_CUDA
+	return cuda_backend_available(why, whylen);
+#else
 	if (why && whylen)
 		snprintf(why, whylen, "built without CUDA");
 	return -ENOTSUP;
-}
 #endif
+}
 
 static int pick_backend(const struct infer_session_options *opt,
 			const struct graph_backend **be, char **errmsg)
@@ -172,6 +174,7 @@ int infer_session_new(const struct infer_model *m, const struct infer_session_op
 		      struct infer_session **out, char **errmsg)
 {
 	const struct graph_backend *be = NULL;
+	struct graph_backend_options bopt;
 	struct infer_session *s;
 	int err;
 
@@ -192,7 +195,11 @@ int infer_session_new(const struct infer_model *m, const struct infer_session_op
 	s->m = m;
 	s->be = be;
 	s->max_batch = opt->max_batch;
-	if ((err = be->open(m->g, opt, &s->state, errmsg))) {
+	bopt.precision = opt->precision == INFER_FP16 ? GRAPH_FP16 : GRAPH_FP32;
+	bopt.max_batch = opt->max_batch;
+	bopt.device = opt->device;
+	bopt.threads = opt->threads;
+	if ((err = be->open(m->g, &bopt, &s->state, errmsg))) {
 		free(s);
 		return err;
 	}

@@ -90,7 +90,7 @@ int cu_conv_setup(struct cu_session *s, struct cu_step *st, const struct graph_n
 	       c->stride[0], c->stride[1], c->dil[0], c->dil[1], CUDNN_CROSS_CORRELATION,
 	       CUDNN_DATA_FLOAT);
 	CU_DNN(s, errmsg, n->name, cudnnSetConvolutionGroupCount, c->cd, c->group);
-	c->math = s->prec == INFER_FP16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
+	c->math = s->prec == GRAPH_FP16 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH;
 	CU_DNN(s, errmsg, n->name, cudnnSetConvolutionMathType, c->cd, c->math);
 	CU_DNN(s, errmsg, n->name, cudnnCreateTensorDescriptor, &c->bd);
 	CU_DNN(s, errmsg, n->name, cudnnSetTensor4dDescriptor, c->bd, CUDNN_TENSOR_NCHW, s->dt, 1,
@@ -124,7 +124,7 @@ static int usable(const struct cu_session *s, const cudnnConvolutionFwdAlgoPerf_
 	if (p->status != CUDNN_STATUS_SUCCESS || p->memory > limit)
 		return 0;
 	/* FP32 must not come back as TF32 tensor-core math. */
-	return s->prec == INFER_FP16 || p->mathType == CUDNN_FMA_MATH ||
+	return s->prec == GRAPH_FP16 || p->mathType == CUDNN_FMA_MATH ||
 	       p->mathType == CUDNN_DEFAULT_MATH;
 }
 
@@ -159,12 +159,12 @@ static int choose(struct cu_session *s, struct cu_step *st, char **errmsg)
 		;
 	if (i == got)
 		return graph_errf(errmsg, -ENOTSUP, "%s: cuDNN has no forward algorithm for this convolution (%d candidates, none usable in %s)",
-				  st->label, got, s->prec == INFER_FP16 ? "FP16" : "FP32 without TF32");
+				  st->label, got, s->prec == GRAPH_FP16 ? "FP16" : "FP32 without TF32");
 found:
 	c->algo = perf[i].algo;
 	/* FP32 stays on FMA math whatever the search said (DEFAULT may
 	 * mean TF32 on Ampere and later). */
-	c->math = s->prec == INFER_FP16 ? perf[i].mathType : CUDNN_FMA_MATH;
+	c->math = s->prec == GRAPH_FP16 ? perf[i].mathType : CUDNN_FMA_MATH;
 	CU_DNN(s, errmsg, st->label, cudnnSetConvolutionMathType, c->cd, c->math);
 	CU_DNN(s, errmsg, st->label, cudnnGetConvolutionForwardWorkspaceSize, s->dnn, st->xd,
 	       c->wd, c->cd, st->yd, c->algo, &c->ws);

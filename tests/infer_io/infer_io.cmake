@@ -1,6 +1,6 @@
-# Tests of the inference worker's I/O side (cuda/image*, jobs*, results*,
+# Tests of the inference worker's I/O side (cuda/io/image*, jobs*, results*,
 # scaled-infer, the infer plugin). The sources live in tests/infer_io/.
-set(infer_io_dir ${CMAKE_CURRENT_LIST_DIR}/../infer_io)
+set(infer_io_dir ${CMAKE_CURRENT_LIST_DIR})
 # The Redis tests' own client (hiredis) and base64 (libcrypto).
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
@@ -24,14 +24,13 @@ scaled_unit_test(infer_io_results SOURCES ${infer_io_dir}/test_results.c
 # (tests/infer_io/fake_infer.c): queue, batching and answering are tested
 # whether or not the real core builds.
 scaled_unit_test(infer_io_batch SOURCES ${infer_io_dir}/test_batch.c
-  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io)
+  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io scaled_infer_api)
 
-add_executable(scaled_infer_fake ${CMAKE_SOURCE_DIR}/cuda/infer_main.c
-  ${CMAKE_SOURCE_DIR}/cuda/infer_run.c ${CMAKE_SOURCE_DIR}/cuda/infer_bench.c
-  ${infer_io_dir}/fake_infer.c)
+add_executable(scaled_infer_fake ${SCALED_INFER_CLI_SOURCES} ${infer_io_dir}/fake_infer.c)
+target_include_directories(scaled_infer_fake PRIVATE ${CMAKE_SOURCE_DIR}/cuda/cli)
 set_target_properties(scaled_infer_fake PROPERTIES OUTPUT_NAME scaled-infer-fake)
 target_compile_definitions(scaled_infer_fake PRIVATE _GNU_SOURCE)
-target_link_libraries(scaled_infer_fake PRIVATE scaled_infer_io scaled_warnings)
+target_link_libraries(scaled_infer_fake PRIVATE scaled_infer_io scaled_infer_api scaled_warnings)
 scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c ${infer_io_dir}/spool_util.c
   ${infer_io_dir}/redis_server.c LIBS PkgConfig::CJSON PkgConfig::HIREDIS PkgConfig::LIBCRYPTO
   LABEL integration)
@@ -43,9 +42,10 @@ add_dependencies(infer_io_worker_fake scaled_infer_fake)
 # own and the fake core.
 scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c ${infer_io_dir}/spool_util.c
   ${infer_io_dir}/redis_server.c
-  ${CMAKE_SOURCE_DIR}/cuda/infer_plugin.c ${CMAKE_SOURCE_DIR}/cuda/infer_plugin_worker.c
-  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io PkgConfig::CJSON PkgConfig::HIREDIS
-  PkgConfig::LIBCRYPTO)
+  ${SCALED_INFER_PLUGIN_SOURCES}
+  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io scaled_infer_api PkgConfig::CJSON
+  PkgConfig::HIREDIS PkgConfig::LIBCRYPTO)
+target_include_directories(infer_io_plugin PRIVATE ${CMAKE_SOURCE_DIR}/plugins/infer)
 
 # The real scaled-infer (needs the inference core) on a tiny ONNX model that
 # make_model.py builds with onnx.helper; NumPy gives the expected classes.

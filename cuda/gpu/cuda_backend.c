@@ -35,7 +35,7 @@ static int env_int(const char *name, int def)
 	return *end || l < 0 || l > 1 << 20 ? def : (int)l;
 }
 
-int infer_cuda_available(char *why, size_t whylen)
+int cuda_backend_available(char *why, size_t whylen)
 {
 	size_t v = cudnnGetVersion();
 	cudaError_t e;
@@ -226,7 +226,7 @@ static size_t buffer_bytes(const struct cu_session *s)
 	return b;
 }
 
-static int cu_open(const struct graph *g, const struct infer_session_options *opt,
+static int cu_open(const struct graph *g, const struct graph_backend_options *opt,
 		   void **state, char **errmsg)
 {
 	struct cu_session *s = calloc(1, sizeof(*s));
@@ -239,8 +239,8 @@ static int cu_open(const struct graph *g, const struct infer_session_options *op
 	s->device = opt->device;
 	s->max_batch = opt->max_batch;
 	s->prec = opt->precision;
-	s->dt = s->prec == INFER_FP16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
-	s->esize = s->prec == INFER_FP16 ? 2 : 4;
+	s->dt = s->prec == GRAPH_FP16 ? CUDNN_DATA_HALF : CUDNN_DATA_FLOAT;
+	s->esize = s->prec == GRAPH_FP16 ? 2 : 4;
 	s->use_graphs = env_int("SCALED_CUDA_GRAPHS", 1) != 0;
 	s->fuse_add = env_int("SCALED_CUDA_FUSE_ADD", 1) != 0;
 	s->chunk_env = env_int("SCALED_CUDA_CHUNK", 0);
@@ -258,7 +258,7 @@ static int cu_open(const struct graph *g, const struct infer_session_options *op
 		return err;
 	}
 	cu_debug("%s: %s, %d steps, %d tensors in %d buffers (%.1f MiB at %d items a pass), workspace %.1f MiB, graphs %s",
-		 g->name, s->prec == INFER_FP16 ? "FP16 NHWC" : "FP32", s->n_steps, s->n_t,
+		 g->name, s->prec == GRAPH_FP16 ? "FP16 NHWC" : "FP32", s->n_steps, s->n_t,
 		 s->n_bufs, (double)buffer_bytes(s) / 1048576.0, s->chunk,
 		 (double)s->ws_size / 1048576.0, s->use_graphs ? "on" : "off");
 	*state = s;

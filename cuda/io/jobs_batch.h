@@ -21,12 +21,26 @@
 #ifndef SCALED_JOBS_BATCH_H
 #define SCALED_JOBS_BATCH_H
 
+#include <stdint.h>
+
 #include "image.h"
 #include "jobs.h"
 #include "results.h"
 
-struct infer_model;
-struct infer_session;
+/* All the batch steps see of a model: its input shape and output size,
+ * and a way to run a batch. io/ never links the model (model/infer.h);
+ * whoever holds one fills these (model/infer_jobs.h does it for infer.h). */
+struct jobs_model {
+	int64_t input[4]; /* N x C x H x W; N <= 0: any batch size */
+	int64_t classes;  /* output values per item */
+};
+
+struct jobs_session {
+	void *ctx;
+	/* input: batch rows of C*H*W; output: batch rows of classes. 0 or a
+	 * negative errno with the reason in *errmsg (the caller frees it). */
+	int (*run)(void *ctx, const float *input, int batch, float *output, char **errmsg);
+};
 
 /* What every batch of one worker shares. The strings are borrowed. */
 struct jobs_batch_opts {
@@ -57,7 +71,7 @@ struct jobs_batch {
  * model with a fixed batch dimension lowers o->max to it (*clamped gets
  * the old max then, else 0). o->image, o->max, o->top, o->softmax and
  * o->model are the caller's. */
-int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct infer_model *m,
+int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct jobs_model *m,
 			       int *clamped, char **errmsg);
 
 int jobs_batch_new(const struct jobs_batch_opts *opts, struct jobs_batch **out,
@@ -73,7 +87,7 @@ void jobs_batch_decode(struct jobs_batch *b, struct job_queue *q, int i);
 
 /* Run the model over the rows that decoded (in one call; none: no call).
  * Measures b->ms with the monotonic clock. */
-int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errmsg);
+int jobs_batch_infer(struct jobs_batch *b, const struct jobs_session *s, char **errmsg);
 
 /* Build every job's answer line and commit them durably. */
 int jobs_batch_answer(struct jobs_batch *b, struct results_out *out, char **errmsg);

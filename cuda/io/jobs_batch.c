@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "errfmt.h"
-#include "infer.h"
 #include "jobs_batch.h"
 #include "mono.h"
 
@@ -19,14 +18,14 @@ static size_t item_size(const struct jobs_batch_opts *o)
 	return (size_t)o->shape.c * o->shape.h * o->shape.w;
 }
 
-int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct infer_model *m,
+int jobs_batch_opts_from_model(struct jobs_batch_opts *o, const struct jobs_model *m,
 			       int *clamped, char **errmsg)
 {
-	int64_t dims[4], classes = infer_model_output_size(m);
+	const int64_t *dims = m->input;
+	int64_t classes = m->classes;
 	char *why = NULL;
 
 	*clamped = 0;
-	infer_model_input_dims(m, dims);
 	for (int i = 1; i < 4; i++) {
 		if (dims[i] <= 0 || dims[i] > 65536) {
 			*errmsg = errfmt("model %s: input %lldx%lldx%lld is not a fixed "
@@ -151,7 +150,7 @@ void jobs_batch_decode(struct jobs_batch *b, struct job_queue *q, int i)
 		free(err);
 }
 
-int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errmsg)
+int jobs_batch_infer(struct jobs_batch *b, const struct jobs_session *s, char **errmsg)
 {
 	size_t item = item_size(b->opts);
 	int rows = 0;
@@ -174,7 +173,7 @@ int jobs_batch_infer(struct jobs_batch *b, struct infer_session *s, char **errms
 
 	double t0 = mono_ms();
 	char *why = NULL;
-	int ret = infer_session_run(s, b->input, rows, b->output, &why);
+	int ret = s->run(s->ctx, b->input, rows, b->output, &why);
 	b->ms = mono_ms() - t0;
 	if (ret) {
 		*errmsg = errfmt("model %s: batch of %d (first job %s): %s",

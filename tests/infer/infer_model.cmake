@@ -1,4 +1,4 @@
-# Tests of the inference core (cuda/model.cmake): the ONNX loader and the CPU
+# Tests of the inference core (cuda/onnx/ and cuda/model/): the ONNX loader and the CPU
 # backend. Labels: unit, infer.
 #
 #   infer_api_test      no Python needed: models built with protobuf-c in C

@@ -210,7 +210,7 @@ static int alloc_scratch(struct cpu_session *s)
 	return 0;
 }
 
-static int cpu_open(const struct graph *g, const struct infer_session_options *opt,
+static int cpu_open(const struct graph *g, const struct graph_backend_options *opt,
 		    void **state, char **errmsg)
 {
 	struct cpu_session *s = calloc(1, sizeof(*s));

@@ -25,6 +25,7 @@
 #include <scaled/plugin.h>
 
 #include "infer.h"
+#include "infer_jobs.h"
 #include "jobs_batch.h"
 
 enum infer_worker_state {

@@ -510,7 +510,9 @@ static int infer_create(struct scaled_instance *inst, const struct scaled_value 
 	ret = infer_model_load(c[KEY_MODEL].u.str, &p->model, &why);
 	if (ret)
 		goto fail_why;
-	ret = jobs_batch_opts_from_model(&p->bo, p->model, &clamped, &why);
+	struct jobs_model jm = infer_jobs_model(p->model);
+
+	ret = jobs_batch_opts_from_model(&p->bo, &jm, &clamped, &why);
 	if (ret)
 		goto fail_why;
 	if (clamped)

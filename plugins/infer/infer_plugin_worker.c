@@ -104,7 +104,9 @@ static int one_batch(struct infer_worker *w, struct jobs_batch *b, struct job_qu
 		jobs_batch_decode(b, q, i);
 	if (out_of_grace(w))
 		goto give_back;
-	ret = jobs_batch_infer(b, s, &err);
+	struct jobs_session js = infer_jobs_session(s);
+
+	ret = jobs_batch_infer(b, &js, &err);
 	if (!ret && out_of_grace(w))
 		goto give_back;
 	if (!ret)

@@ -208,7 +208,9 @@ static int finish_batch(struct jobs_batch *b, struct job_queue *q,
 
 	if (cli->delay_ms > 0)
 		sleep_ms(cli->delay_ms);
-	ret = jobs_batch_infer(b, s, &err);
+	struct jobs_session js = infer_jobs_session(s);
+
+	ret = jobs_batch_infer(b, &js, &err);
 	if (!ret)
 		ret = jobs_batch_answer(b, out, &err);
 	if (ret) {

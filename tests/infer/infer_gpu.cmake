@@ -1,4 +1,4 @@
-# The cuDNN backend's test (cuda/gpu.cmake): every model gen_models.py
+# The cuDNN backend's test (cuda/gpu/): every model gen_models.py
 # writes, run through the CUDA backend in FP32 and FP16 against the NumPy
 # references, plus chunked / graph-less / pinned / repeated runs.
 # Label: gpu (ctest -L gpu). It needs a GPU: without one it exits 77 and
@@ -26,7 +26,7 @@ set_tests_properties(gpu_models_test PROPERTIES
 # say anything about cuDNN itself, kernels, streams or CUDA graphs: those
 # are gpu_models_test's, on a GPU. The core's sources are compiled again
 # here so that nothing links the real libraries.
-get_target_property(gpu_emu_core_sources scaled_infer_core SOURCES)
+get_property(gpu_emu_core_sources GLOBAL PROPERTY SCALED_INFER_CORE_SOURCES)
 add_executable(gpu_plan_emu_test ${gpu_emu_core_sources}
   ${CMAKE_SOURCE_DIR}/tests/infer/gpu_models_test.c
   ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
@@ -34,7 +34,9 @@ add_executable(gpu_plan_emu_test ${gpu_emu_core_sources}
   ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu_dnn.c)
 target_compile_definitions(gpu_plan_emu_test PRIVATE _GNU_SOURCE SCALED_HAVE_CUDA
   INFER_MODELS_DIR="${CMAKE_BINARY_DIR}/tests/infer-models")
-target_include_directories(gpu_plan_emu_test PRIVATE ${CMAKE_SOURCE_DIR}/cuda)
+foreach(d common graph onnx cpu gpu model)
+  target_include_directories(gpu_plan_emu_test PRIVATE ${CMAKE_SOURCE_DIR}/cuda/${d})
+endforeach()
 target_include_directories(gpu_plan_emu_test SYSTEM PRIVATE
   $<TARGET_PROPERTY:scaled_cudnn,INTERFACE_INCLUDE_DIRECTORIES>)
 target_link_libraries(gpu_plan_emu_test PRIVATE scaled_onnx_proto PkgConfig::CMOCKA

@@ -31,7 +31,7 @@
 #include <cudnn.h>
 
 #include "graph.h"
-#include "infer.h"
+#include "graph_backend.h"
 
 /* View targets that are not planned tensors: the float staging buffers
  * of the input slot and of the output, passed to the step at run time. */
@@ -145,7 +145,7 @@ struct cu_session {
 	int device;
 	int max_batch;
 	int chunk;		/* the most items one forward pass takes */
-	enum infer_precision prec;
+	enum graph_precision prec;
 	cudnnDataType_t dt;
 	size_t esize;
 	cudnnHandle_t dnn;

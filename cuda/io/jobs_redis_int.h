@@ -1,6 +1,6 @@
 /*
  * jobs_redis_int.h - the Redis list queue's state, shared by the files that
- * make it up (never included outside cuda/jobs_redis*.c):
+ * make it up (never included outside cuda/io/jobs_redis*.c):
  *
  *   jobs_redis.c       the queue: claim, load, ack, give back, recover
  *   jobs_redis_conn.c  the connection: connect, commands, EVAL
