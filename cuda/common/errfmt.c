@@ -4,14 +4,22 @@
 
 #include "errfmt.h"
 
+char *errfmt_v(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	return s;
+}
+
 char *errfmt(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	s = errfmt_v(fmt, ap);
 	va_end(ap);
 	return s;
 }
