@@ -82,6 +82,15 @@ foreach(t test_abi test_abi_path)
   set_tests_properties(${t} PROPERTIES ENVIRONMENT "SCALED_PLUGIN_PATH=")
 endforeach()
 
+# Key tables as the core reads them: config_values.c and what it needs.
+scaled_unit_test(test_abi_keys
+  SOURCES ${SCALED_ABI_SRC}/test_abi_keys.c
+          ${CMAKE_SOURCE_DIR}/core/config_values.c
+          ${CMAKE_SOURCE_DIR}/core/duration.c
+          ${CMAKE_SOURCE_DIR}/core/alloc.c
+  LIBS PkgConfig::LUA m
+  LABEL abi)
+
 # The real binary: `scaled --check` on tiny farms that each name one mock.
 # A refused plugin is a configuration error: exit 2 and the loader's reason.
 # scaled_abi_check(FARM RC REGEX) - tests/abi/farms/FARM.lua
