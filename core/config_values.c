@@ -23,7 +23,6 @@ const char *config_key_type_name(enum scaled_key_type t)
 	case SCALED_KEY_NUMBER: return "number";
 	case SCALED_KEY_BOOL: return "boolean";
 	case SCALED_KEY_DURATION: return "duration";
-	case CONFIG_KEY_UPDOWN: return "duration or { up = , down = }";
 	}
 	return "?";
 }
@@ -273,56 +272,4 @@ fail:
 	config_values_free(keys, n, out);
 	memset(out, 0, n * sizeof *out);
 	return rc;
-}
-
-/* An up/down duration (config.h): the value of key->name in the table at
- * idx is one duration for both directions, or { up = , down = } with either
- * left out. A direction given gets its *_ms written and *_set true; one not
- * given keeps its *_ms (a caller's default) with *_set false. The messages
- * are those group's cooldown and stabilization have always had: a single
- * value fails as a duration key of that name, the table as
- * "cooldown: <what config_values_read says of up/down>". */
-int config_updown_read(lua_State *L, int idx, const struct scaled_key *key,
-		       struct config_updown *out, char *err, size_t errlen)
-{
-	static const struct scaled_key dirs[] = {
-		{ "up", SCALED_KEY_DURATION, NULL, 0, NULL },
-		{ "down", SCALED_KEY_DURATION, NULL, 0, NULL },
-	};
-	struct scaled_key one = { key->name, SCALED_KEY_DURATION, NULL, 0, NULL };
-	struct scaled_value v[2];
-	char sub[256];
-	int rc;
-
-	out->up_set = out->down_set = false;
-	idx = lua_absindex(L, idx);
-	lua_getfield(L, idx, key->name);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (lua_istable(L, -1)) {
-		rc = config_values_read(L, -1, dirs, 2, v, sub, sizeof sub);
-		lua_pop(L, 1);
-		if (rc < 0) {
-			snprintf(err, errlen, "%s: %s", key->name, sub);
-			return rc;
-		}
-		if (v[0].set) {
-			out->up_ms = v[0].u.ms;
-			out->up_set = true;
-		}
-		if (v[1].set) {
-			out->down_ms = v[1].u.ms;
-			out->down_set = true;
-		}
-		return 0;
-	}
-	rc = config_value_from_lua(L, &one, &v[0], err, errlen);
-	lua_pop(L, 1);
-	if (rc < 0)
-		return rc;
-	out->up_ms = out->down_ms = v[0].u.ms;
-	out->up_set = out->down_set = true;
-	return 0;
 }
