@@ -1,36 +1,131 @@
 /*
- * config.h - turning farm.lua into engine objects.
+ * config.h - farm.lua's declarations. Config declares; the engine builds.
  *
- * config.c defines the farm's declaration functions (plugin, source,
- * target) and runs the farm chunk; config_group.c defines group;
- * config_common.c holds what the declarations share; config_values.c
+ * config_run runs the farm chunk with four declaration functions (plugin,
+ * source, target, group). Each checks its declaration when it runs, so that
+ * its errors carry the line that made it, and hands the checked declaration
+ * to a builder (struct config_builder), which the engine implements and
+ * which makes the objects. Config never sees the engine's structs: it keeps
+ * only the names declared so far, to refuse duplicates and unknown
+ * references.
+ *
+ * config.c runs the farm and declares plugins, sources and targets;
+ * config_group.c declares groups (the group's key table), config_policy.c
+ * their policies, config_updown.c reads an up/down duration; config_common.c
+ * holds what the declarations share (config_int.h); config_values.c
  * validates a Lua table against a key table (struct scaled_key) into typed
  * values. Every error names "file:line:", the declaration and the key.
  */
 #ifndef SCALED_CONFIG_H
 #define SCALED_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lua.h>
 
 #include "scaled/plugin.h"
+#include "scaled/scaled.h"
 
-struct scaled_engine;
+struct sandbox;
 
-/* config_common.c. A declaration's C closure has the engine as upvalue 1
- * (and, once curried, its name as upvalue 2). config_engine raises "what()
- * is a declaration ..." unless the farm file is loading (config_run). */
-struct scaled_engine *config_engine(lua_State *L, const char *what);
-/* Raise "file:line: what "name": msg" (does not return). */
-int config_fail(lua_State *L, const char *what, const char *name, const char *msg);
-/* Check the name at idx: 1..SCALED_NAME_MAX-1 of [A-Za-z0-9_-]; raises. */
-int config_check_name(lua_State *L, const char *what, int idx);
-/* what "name" returns body closed over (engine, name). */
-int config_curry(lua_State *L, const char *what, lua_CFunction body);
+/* ----------------------------------------------------------- declarations -- */
 
-/* config_group.c: the group declaration, group "name" { ... } */
-int config_group_declare(lua_State *L);
+/* A per-direction duration: `cooldown = "30s"` (both directions) or
+ * `cooldown = { up = "30s", down = "5m" }` (either may be left out). */
+struct config_updown {
+	int64_t up_ms, down_ms;
+	bool up_set, down_set;
+};
+
+/* rate = { count = , percent = , period = }; set is false without one. */
+struct config_rate {
+	bool set;
+	int count;                     /* 0: no count limit */
+	double percent;                /* 0: no percent limit */
+	int64_t period_ms;
+};
+
+/* source "name" { ... } or target "name" { ... }, checked. */
+struct config_instance_decl {
+	const char *name;
+	int line;                      /* where farm.lua declared it */
+	enum scaled_role role;
+	const struct scaled_kind *kind; /* from a loaded plugin (builder->kind) */
+	struct scaled_value *values;   /* kind->keys order, n_values; strings owned */
+	size_t n_values;
+	int64_t every_ms;              /* source: collect; target: poll; > 0 */
+	int64_t stale_ms;              /* its series' staleness, >= every_ms */
+};
+
+struct config_policy_decl {
+	char name[SCALED_NAME_MAX];    /* "queue_step", "function@12", ... */
+	int ref;                       /* registry reference: a function or a table */
+};
+
+/* group "name" { ... }, checked: min <= max, both and override in
+ * 0..1000000, every > 0; target names a declared target that no other group
+ * sets; every input names a series of a declared source or target. */
+struct config_group_decl {
+	const char *name;
+	int line;
+	char *target;
+	int min, max;
+	int64_t every_ms;
+	bool dry_run, paused;
+	int override;                  /* -1: none */
+	struct config_updown cooldown, stabilization;
+	struct config_rate rate;
+	struct config_policy_decl policies[SCALED_MAX_PROPOSALS];
+	size_t n_policies;
+	char **inputs;                 /* the series its table policies read, in order */
+	size_t n_inputs;
+};
+
+/* What the engine does with each declaration, at the moment it is made
+ * (a plugin's kinds and key tables are needed by the declarations after
+ * it). Failures with a message become "file:line: what "name": message". */
+struct config_builder {
+	void *arg;
+	/* plugin "name": load it, once. Returns 0; -ENOTSUP when its probe()
+	 * declined (the farm goes on, plugin() returns false); another negative
+	 * errno. *errmsg may receive a message (the builder's allocator). */
+	int (*plugin)(void *arg, const char *name, char **errmsg);
+	/* The kind of that name from a loaded plugin, or NULL. */
+	const struct scaled_kind *(*kind)(void *arg, const char *name);
+	/* Make the source or target and create() it. The builder takes
+	 * d->values whatever it returns. Returns 0, or a negative errno with the
+	 * reason in err; an empty err means out of memory. */
+	int (*instance)(void *arg, struct config_instance_decl *d, char *err, size_t errlen);
+	/* Make the group. On success it takes the policies' references (the
+	 * rest of d stays the caller's). Returns as instance does. */
+	int (*group)(void *arg, const struct config_group_decl *d, char *err, size_t errlen);
+};
+
+/* Run the farm chunk on top of sb's stack (a loaded function) under a
+ * deadline of 5 s, handing each declaration to b; then set the policies'
+ * deadline_ms and freeze the farm's globals (sandbox_env_freeze). Returns 0,
+ * or -EINVAL (or -ENOMEM) with the message in *errmsg (free()). */
+int config_run(struct sandbox *sb, const struct config_builder *b, const char *chunkname,
+	       int64_t deadline_ms, char **errmsg);
+
+/* ------------------------------------------------------------ key tables -- */
+
+/* Key types of the core's own keys, beside the ABI's five: they appear only
+ * in the group's key table and are read by their own readers, never by
+ * config_values_read. */
+#define CONFIG_KEY_CORE ((enum scaled_key_type)0x100)
+#define CONFIG_KEY_UPDOWN ((enum scaled_key_type)0x101) /* config_updown_read */
+#define CONFIG_KEY_RATE ((enum scaled_key_type)0x102)   /* { count, percent, period } */
+#define CONFIG_KEY_POLICY ((enum scaled_key_type)0x103) /* a policy or a list of them */
+
+/* Read the key `key->name` of the table at idx as an up/down duration into
+ * out (nil: nothing set). Errors: "key "cooldown": bad duration ..." for a
+ * single value, "cooldown: unknown key ..." inside the table. Returns 0 or
+ * -EINVAL with the message in err. */
+int config_updown_read(lua_State *L, int idx, const struct scaled_key *key,
+		       struct config_updown *out, char *err, size_t errlen);
 
 /* No duration (of the core's keys or a plugin's) may be longer than this:
  * a typo such as "100000000d" is an error, not a timer that never fires. */

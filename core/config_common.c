@@ -1,27 +1,29 @@
 /*
- * config_common.c - what every declaration of farm.lua shares: the engine
- * behind it, its error format ("file:line: what "name": message"), name
- * rules, and the curried form  source "name" { ... }.
+ * config_common.c - what every declaration of farm.lua shares: the farm
+ * being declared, its error format ("file:line: what "name": message"),
+ * name rules, the names declared so far, and the curried form
+ * source "name" { ... }.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <lauxlib.h>
 
-#include "config.h"
-#include "engine.h"
+#include "alloc.h"
+#include "config_int.h"
 #include "sandbox.h"
 
 /* The guard lives here, in every declaration, and not only in removing the
  * globals: a farm can keep `source` in a local and call it from a policy. */
-struct scaled_engine *config_engine(lua_State *L, const char *what)
+struct config *config_get(lua_State *L, const char *what)
 {
-	struct scaled_engine *e = lua_touserdata(L, lua_upvalueindex(1));
+	struct config *c = lua_touserdata(L, lua_upvalueindex(1));
 
-	if (!e || !sandbox_declaring(e->sb))
+	if (!c || !sandbox_declaring(c->sb))
 		luaL_error(L, "%s() is a declaration: it works only while the farm file loads, "
 			   "not from a policy", what);
-	return e;
+	return c;
 }
 
 /* Raise "file:line: what "name": message" from a declaration. */
@@ -51,10 +53,47 @@ int config_check_name(lua_State *L, const char *what, int idx)
 /* source "name" returns the function that takes the table. */
 int config_curry(lua_State *L, const char *what, lua_CFunction body)
 {
-	config_engine(L, what);
+	config_get(L, what);
 	config_check_name(L, what, 1);
-	lua_pushvalue(L, lua_upvalueindex(1)); /* engine */
+	lua_pushvalue(L, lua_upvalueindex(1)); /* config */
 	lua_pushvalue(L, 1);                   /* name */
 	lua_pushcclosure(L, body, 2);
 	return 1;
+}
+
+int config_line(lua_State *L)
+{
+	lua_Debug ar;
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
+		return ar.currentline;
+	return 0;
+}
+
+struct config_name *config_find(struct config *c, const char *name, bool group)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_names; i++)
+		if (c->names[i].group == group && strcmp(c->names[i].name, name) == 0)
+			return &c->names[i];
+	return NULL;
+}
+
+struct config_name *config_add_name(struct config *c, const char *name, bool group,
+				    enum scaled_role role)
+{
+	struct config_name *v = alloc_resize(c->names, (c->n_names + 1) * sizeof *v), *n;
+
+	if (!v)
+		return NULL;
+	c->names = v;
+	n = &v[c->n_names++];
+	memset(n, 0, sizeof *n);
+	snprintf(n->name, sizeof n->name, "%s", name);
+	n->group = group;
+	n->role = role;
+	if (group)
+		c->n_groups++;
+	return n;
 }

@@ -1,11 +1,14 @@
 /*
- * engine.c - the engine object: lifecycle, loading a farm, lookups, and the
- * loop, real (libevent) or virtual (step). What runs on the schedule - the
- * collects, polls and ticks, and the record of decisions - is in
- * engine_tick.c.
+ * engine.c - the engine object: lifecycle, loading a farm, and the public
+ * calls that are not the loop. The engine is the top of the core: the farm's
+ * declarations are built in engine_build.c (config declares, the engine
+ * builds), the loops are in engine_loop.c, what runs on the schedule (the
+ * collects, polls and ticks) in engine_tick.c, the host table plugins call
+ * in engine_host.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +17,7 @@
 #include <lauxlib.h>
 
 #include "alloc.h"
+#include "duration.h"
 #include "engine.h"
 #include "log.h"
 #include "paths.h"
@@ -231,67 +235,6 @@ void scaled_engine_free(struct scaled_engine *e)
 	log_set_sink(NULL, NULL);
 }
 
-/* ---------------------------------------------------------------- lookup -- */
-
-struct group *engine_find_group(const struct scaled_engine *e, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < e->n_groups; i++)
-		if (strcmp(e->groups[i]->name, name) == 0)
-			return e->groups[i];
-	return NULL;
-}
-
-struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < e->n_instances; i++)
-		if (strcmp(e->instances[i]->name, name) == 0)
-			return e->instances[i];
-	return NULL;
-}
-
-int engine_add_plugin(struct scaled_engine *e, const char *name, char **errmsg)
-{
-	struct plugin_handle *p, **v;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < e->n_plugins; i++)
-		if (strcmp(e->plugins[i]->name, name) == 0)
-			return 0;
-	rc = plugin_load(name, e->plugin_path, &engine_host, &p, errmsg);
-	if (rc < 0)
-		return rc;
-	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
-	if (!v) {
-		plugin_unload(p);
-		return -ENOMEM;
-	}
-	v[e->n_plugins++] = p;
-	e->plugins = v;
-	LOG_DEBUG("plugin %s loaded from %s", p->name, p->path);
-	return 0;
-}
-
-struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
-						 const struct scaled_kind **out)
-{
-	size_t i;
-
-	for (i = 0; i < e->n_plugins; i++) {
-		const struct scaled_kind *k = plugin_find_kind(e->plugins[i], kind);
-
-		if (k) {
-			*out = k;
-			return e->plugins[i];
-		}
-	}
-	return NULL;
-}
-
 /* ----------------------------------------------------------------- load -- */
 
 static int engine_load(struct scaled_engine *e, const char *chunkname, const char *path,
@@ -321,7 +264,7 @@ static int engine_load(struct scaled_engine *e, const char *chunkname, const cha
 		  : sandbox_load_string(e->sb, chunkname, text, errmsg);
 	if (rc < 0)
 		return rc;
-	rc = config_run(e, chunkname, errmsg);
+	rc = engine_build(e, chunkname, errmsg);
 	if (rc < 0)
 		return rc;
 	e->loaded = true;
@@ -341,136 +284,62 @@ int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname, co
 	return engine_load(e, chunkname, NULL, text, errmsg);
 }
 
-/* ------------------------------------------------------------ the loops -- */
+/* ------------------------------------------------------------- describe -- */
 
-void engine_drain_posts(struct scaled_engine *e)
+int scaled_engine_describe(struct scaled_engine *e, char **out)
 {
-	struct post_item *list, *p;
+	char *buf = NULL;
+	size_t len = 0, i, j;
+	FILE *f = open_memstream(&buf, &len);
 
-	pthread_mutex_lock(&e->post_lock);
-	list = e->posts;
-	e->posts = e->posts_tail = NULL;
-	pthread_mutex_unlock(&e->post_lock);
-	while ((p = list)) {
-		list = p->next;
-		p->fn(p->arg);
-		free(p);
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "farm %s: %zu plugin(s), %zu source(s)/target(s), %zu group(s)\n", e->farm_path,
+		e->n_plugins, e->n_instances, e->n_groups);
+	for (i = 0; i < e->n_plugins; i++)
+		fprintf(f, "  plugin %-10s %s (%s)\n", e->plugins[i]->name,
+			e->plugins[i]->desc->version ? e->plugins[i]->desc->version : "",
+			e->plugins[i]->path);
+	for (i = 0; i < e->n_instances; i++) {
+		struct scaled_instance *in = e->instances[i];
+		char every[32];
+
+		fprintf(f, "  %s %-10s kind %s, every %s, line %d\n",
+			in->role == SCALED_ROLE_SOURCE ? "source" : "target", in->name, in->kind->name,
+			duration_format(in->every_ms, every, sizeof every), in->line);
 	}
-}
+	for (i = 0; i < e->n_groups; i++) {
+		struct group *g = e->groups[i];
+		char every[32];
 
-static void engine_run_due(struct scaled_engine *e)
-{
-	int64_t now = clock_now(&e->clock);
-
-	engine_drain_posts(e);
-	while (sched_run_one(e->sched, now))
-		;
-}
-
-void engine_rearm(struct scaled_engine *e)
-{
-	int64_t next, now, wait;
-	struct timeval tv;
-
-	if (!e->running || !e->timer_ev)
-		return;
-	next = sched_next(e->sched);
-	if (next == INT64_MAX) {
-		event_del(e->timer_ev);
-		return;
+		fprintf(f, "  group  %-10s target %s, min %d, max %d, every %s, policies:", g->name,
+			g->target->name, g->cfg.min, g->cfg.max,
+			duration_format(g->every_ms, every, sizeof every));
+		for (j = 0; j < g->n_policies; j++)
+			fprintf(f, " %s", g->policies[j].name);
+		fprintf(f, "%s\n", g->cfg.dry_run ? " (dry run)" : "");
 	}
-	now = clock_now(&e->clock);
-	wait = next > now ? next - now : 0;
-	tv.tv_sec = wait / 1000;
-	tv.tv_usec = (wait % 1000) * 1000;
-	evtimer_add(e->timer_ev, &tv);
-}
-
-static void engine_on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct scaled_engine *e = arg;
-
-	(void)fd;
-	(void)what;
-	engine_run_due(e);
-	engine_rearm(e);
-}
-
-static void engine_on_post(evutil_socket_t fd, short what, void *arg)
-{
-	struct scaled_engine *e = arg;
-	char buf[256];
-
-	(void)what;
-	while (read(fd, buf, sizeof buf) > 0)
-		;
-	engine_drain_posts(e);
-	engine_rearm(e);
-}
-
-/* The events live on the caller's base: they are freed before run returns,
- * so that the caller may free its base before the engine. */
-static void engine_detach(struct scaled_engine *e)
-{
-	e->running = false;
-	if (e->timer_ev)
-		event_free(e->timer_ev);
-	if (e->post_ev)
-		event_free(e->post_ev);
-	e->timer_ev = e->post_ev = NULL;
-	e->base = NULL;
-}
-
-int scaled_engine_run(struct scaled_engine *e, struct event_base *base)
-{
-	int rc;
-
-	if (e->opt.virtual_clock || !e->loaded || e->base)
-		return -EINVAL;
-	if (e->post_pipe[0] < 0 && pipe2(e->post_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -errno;
-	e->base = base;
-	e->timer_ev = evtimer_new(base, engine_on_timer, e);
-	e->post_ev = event_new(base, e->post_pipe[0], EV_READ | EV_PERSIST, engine_on_post, e);
-	if (!e->timer_ev || !e->post_ev || event_add(e->post_ev, NULL) < 0) {
-		engine_detach(e);
+	if (fclose(f) != 0) {
+		free(buf);
 		return -ENOMEM;
 	}
-	rc = engine_schedule_all(e);
-	if (rc < 0) {
-		engine_detach(e);
-		return rc;
-	}
-	e->running = true;
-	engine_rearm(e);
-	rc = event_base_dispatch(base);
-	engine_detach(e);
-	return rc < 0 ? -EIO : 0;
+	*out = buf;
+	return 0;
 }
 
-void scaled_engine_stop(struct scaled_engine *e)
+int scaled_engine_group_status(const struct scaled_engine *e, const char *name,
+			       struct scaled_group_status *out)
 {
-	if (e->base)
-		event_base_loopbreak(e->base);
-}
+	const struct group *g = engine_find_group(e, name);
 
-int scaled_engine_step(struct scaled_engine *e, int64_t until_ms)
-{
-	int64_t next;
-	int rc;
-
-	if (!e->opt.virtual_clock || !e->loaded)
-		return -EINVAL;
-	rc = engine_schedule_all(e);
-	if (rc < 0)
-		return rc;
-	engine_drain_posts(e);
-	while ((next = sched_next(e->sched)) <= until_ms) {
-		clock_set(&e->clock, next);
-		sched_run_one(e->sched, next);
-		engine_drain_posts(e);
-	}
-	clock_set(&e->clock, until_ms);
+	if (!g)
+		return -ENOENT;
+	out->current = g->st.current;
+	out->desired = g->st.desired;
+	out->starting = g->st.starting;
+	out->stopping = g->st.stopping;
+	out->min = g->cfg.min;
+	out->max = g->cfg.max;
 	return 0;
 }
 

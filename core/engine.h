@@ -1,7 +1,11 @@
 /*
- * engine.h - the engine's insides, shared by engine.c (lifecycle, loop,
- * ticks), engine_host.c (the host table plugins call) and config.c (which
- * turns farm.lua's declarations into the objects below).
+ * engine.h - the engine's insides, shared by engine.c (lifecycle, public
+ * calls), engine_build.c (which makes the objects below from farm.lua's
+ * declarations; config.c never sees them), engine_loop.c (the loops),
+ * engine_tick.c (collects, polls, ticks) and engine_host.c (the host table
+ * plugins call). Calls go down that list, never up: engine.c uses all the
+ * others; engine_host.c uses engine_loop.c and engine_tick.c; engine_loop.c
+ * uses engine_tick.c.
  *
  * Ownership: the engine owns everything reachable from it. Sources and
  * targets are struct scaled_instance (opaque to plugins); a group points at
@@ -136,15 +140,17 @@ struct scaled_engine {
 	bool shutting_down;
 };
 
-/* engine.c */
-void engine_rearm(struct scaled_engine *e);
-void engine_drain_posts(struct scaled_engine *e);
-void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg);
+/* engine_build.c: the farm's declarations made into objects (config.h's
+ * builder), and the lookups by name. */
+int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg);
 struct group *engine_find_group(const struct scaled_engine *e, const char *name);
 struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name);
-int engine_add_plugin(struct scaled_engine *e, const char *name, char **errmsg);
 struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
 						 const struct scaled_kind **out);
+
+/* engine_loop.c */
+void engine_rearm(struct scaled_engine *e);
+void engine_drain_posts(struct scaled_engine *e);
 
 /* engine_tick.c */
 void engine_schedule_instance(struct scaled_instance *in);
@@ -155,12 +161,10 @@ void engine_group_tick(struct group *g);
 /* Bring g's view (what its own and other groups' policies read) up to date
  * with its state: capacity, wanted, shortfall. After every change of state. */
 void engine_group_sync(struct group *g);
+void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg);
 
 /* engine_host.c */
 extern const struct scaled_host engine_host;
 void engine_instance_cancel_timers(struct scaled_instance *in);
-
-/* config.c: run the farm chunk on top of the stack (a loaded function). */
-int config_run(struct scaled_engine *e, const char *chunkname, char **errmsg);
 
 #endif

@@ -303,19 +303,3 @@ void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn, v
 	e->on_decision = fn;
 	e->on_decision_arg = arg;
 }
-
-int scaled_engine_group_status(const struct scaled_engine *e, const char *name,
-			       struct scaled_group_status *out)
-{
-	const struct group *g = engine_find_group(e, name);
-
-	if (!g)
-		return -ENOENT;
-	out->current = g->st.current;
-	out->desired = g->st.desired;
-	out->starting = g->st.starting;
-	out->stopping = g->st.stopping;
-	out->min = g->cfg.min;
-	out->max = g->cfg.max;
-	return 0;
-}

@@ -1,0 +1,65 @@
+/*
+ * config_int.h - what the declarations of farm.lua share (config.c,
+ * config_group.c, config_policy.c; defined in config_common.c).
+ *
+ * A declaration's C closure has the struct config of the running farm as
+ * upvalue 1 (and, once curried, its name as upvalue 2). The struct lives on
+ * config_run's stack while the farm runs; what a failing declaration leaves
+ * in it (a group half read) is freed by config_run, since a Lua error does
+ * not return.
+ */
+#ifndef SCALED_CONFIG_INT_H
+#define SCALED_CONFIG_INT_H
+
+#include <lua.h>
+
+#include "config.h"
+
+#define CONFIG_ERR_MAX 512
+
+/* A name the farm declared, to refuse duplicates and unknown references
+ * without asking the engine. */
+struct config_name {
+	char name[SCALED_NAME_MAX];
+	bool group;                    /* a group; else a source or target */
+	enum scaled_role role;         /* sources and targets */
+	char set_by[SCALED_NAME_MAX];  /* targets: the group that sets it, or "" */
+};
+
+struct config {
+	struct sandbox *sb;
+	const struct config_builder *b;
+	struct config_name *names;
+	size_t n_names;
+	size_t n_groups;
+	struct config_group_decl group; /* the group being declared */
+};
+
+/* config_common.c. config_get raises "what() is a declaration ..." unless
+ * the farm file is loading (config_run). */
+struct config *config_get(lua_State *L, const char *what);
+/* Raise "file:line: what "name": msg" (does not return). */
+int config_fail(lua_State *L, const char *what, const char *name, const char *msg);
+/* Check the name at idx: 1..SCALED_NAME_MAX-1 of [A-Za-z0-9_-]; raises. */
+int config_check_name(lua_State *L, const char *what, int idx);
+/* what "name" returns body closed over (config, name). */
+int config_curry(lua_State *L, const char *what, lua_CFunction body);
+/* The line of farm.lua running the declaration, or 0. */
+int config_line(lua_State *L);
+/* A declared group (group true) or source/target (false) of that name. */
+struct config_name *config_find(struct config *c, const char *name, bool group);
+/* Remember a declared name. Returns it, or NULL when out of memory. */
+struct config_name *config_add_name(struct config *c, const char *name, bool group,
+				    enum scaled_role role);
+
+/* config_group.c: the group declaration, group "name" { ... } */
+int config_group_declare(lua_State *L);
+/* Release what d holds (the policies' references too, unless handed over)
+ * and zero it. */
+void config_group_decl_free(lua_State *L, struct config_group_decl *d);
+
+/* config_policy.c: read the key "policy" of the table at idx into d
+ * (policies, their names and inputs); raises on error. */
+void config_policy_read(lua_State *L, struct config *c, int idx, struct config_group_decl *d);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * engine_build.c - the engine turns farm.lua's declarations into objects.
+ *
+ * config_run (config.h) runs the farm and hands each checked declaration to
+ * the builder below: a plugin is loaded, a source or target is made and
+ * created, a group is made with its settings, policies and inputs. Config
+ * never writes the engine's structs; this file is the only one that fills
+ * them from a farm. The lookups by name live here too.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "alloc.h"
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "sandbox.h"
+#include "series.h"
+
+/* ---------------------------------------------------------------- lookup -- */
+
+struct group *engine_find_group(const struct scaled_engine *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_groups; i++)
+		if (strcmp(e->groups[i]->name, name) == 0)
+			return e->groups[i];
+	return NULL;
+}
+
+struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_instances; i++)
+		if (strcmp(e->instances[i]->name, name) == 0)
+			return e->instances[i];
+	return NULL;
+}
+
+struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
+						 const struct scaled_kind **out)
+{
+	size_t i;
+
+	for (i = 0; i < e->n_plugins; i++) {
+		const struct scaled_kind *k = plugin_find_kind(e->plugins[i], kind);
+
+		if (k) {
+			*out = k;
+			return e->plugins[i];
+		}
+	}
+	return NULL;
+}
+
+/* The source or target owning series `name` ("x" or "x.suffix"), or NULL. */
+static struct scaled_instance *engine_build_series_owner(struct scaled_engine *e,
+							 const char *name)
+{
+	char base[SCALED_NAME_MAX];
+	const char *dot = strchr(name, '.');
+	size_t n = dot ? (size_t)(dot - name) : strlen(name);
+
+	if (n == 0 || n >= sizeof base)
+		return NULL;
+	memcpy(base, name, n);
+	base[n] = '\0';
+	return engine_find_instance(e, base);
+}
+
+/* --------------------------------------------------------------- builder -- */
+
+static int engine_build_plugin(void *arg, const char *name, char **errmsg)
+{
+	struct scaled_engine *e = arg;
+	struct plugin_handle *p, **v;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < e->n_plugins; i++)
+		if (strcmp(e->plugins[i]->name, name) == 0)
+			return 0;
+	rc = plugin_load(name, e->plugin_path, &engine_host, &p, errmsg);
+	if (rc < 0)
+		return rc;
+	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
+	if (!v) {
+		plugin_unload(p);
+		return -ENOMEM;
+	}
+	v[e->n_plugins++] = p;
+	e->plugins = v;
+	LOG_DEBUG("plugin %s loaded from %s", p->name, p->path);
+	return 0;
+}
+
+static const struct scaled_kind *engine_build_kind(void *arg, const char *name)
+{
+	const struct scaled_kind *kind = NULL;
+
+	return engine_find_plugin_of_kind(arg, name, &kind) ? kind : NULL;
+}
+
+static int engine_build_instance(void *arg, struct config_instance_decl *d, char *err,
+				 size_t errlen)
+{
+	struct scaled_engine *e = arg;
+	const struct scaled_kind *kind = NULL;
+	struct plugin_handle *plugin = engine_find_plugin_of_kind(e, d->kind->name, &kind);
+	struct scaled_instance *in, **v;
+	int rc;
+
+	in = alloc_zero(1, sizeof *in);
+	v = alloc_resize(e->instances, (e->n_instances + 1) * sizeof *v);
+	if (v)
+		e->instances = v;
+	if (!plugin || kind != d->kind || !in || !v || !(in->name = alloc_strdup(d->name)) ||
+	    !(in->values = alloc_zero(d->n_values ? d->n_values : 1, sizeof *in->values))) {
+		config_values_free(d->kind->keys, d->n_values, d->values);
+		if (in)
+			alloc_free(in->name);
+		alloc_free(in);
+		return -ENOMEM;
+	}
+	/* The instance owns the kind's values from here. */
+	memcpy(in->values, d->values, d->n_values * sizeof *d->values);
+	in->n_values = d->n_values;
+	in->e = e;
+	in->line = d->line;
+	in->role = d->role;
+	in->plugin = plugin;
+	in->kind = d->kind;
+	in->every_ms = d->every_ms;
+	in->stale_ms = d->stale_ms;
+	e->instances[e->n_instances++] = in;
+
+	in->primary = series_ensure(e->store, in->name, 0);
+	if (!in->primary)
+		return -ENOMEM;
+	series_set_stale_ms(in->primary, in->stale_ms);
+
+	err[0] = '\0';
+	rc = in->kind->create(in, in->values, &in->state, err, errlen);
+	err[errlen - 1] = '\0';
+	if (rc < 0) {
+		if (!*err)
+			snprintf(err, errlen, "%s", strerror(-rc));
+		return rc;
+	}
+	in->created = true;
+	return 0;
+}
+
+/* The group's settings: the pipeline's defaults, then what the farm set. */
+static void engine_build_settings(struct scaled_engine *e, struct group_settings *cfg,
+				  const struct config_group_decl *d)
+{
+	group_settings_default(cfg);
+	cfg->min = d->min;
+	cfg->max = d->max;
+	cfg->dry_run = d->dry_run || e->opt.dry_run;
+	cfg->paused = d->paused;
+	cfg->override = d->override;
+	if (d->cooldown.up_set)
+		cfg->cooldown_up_ms = d->cooldown.up_ms;
+	if (d->cooldown.down_set)
+		cfg->cooldown_down_ms = d->cooldown.down_ms;
+	if (d->stabilization.up_set)
+		cfg->stab_up_ms = d->stabilization.up_ms;
+	if (d->stabilization.down_set)
+		cfg->stab_down_ms = d->stabilization.down_ms;
+	if (d->rate.set) {
+		cfg->rate_count = d->rate.count;
+		cfg->rate_percent = d->rate.percent;
+		cfg->rate_period_ms = d->rate.period_ms;
+	}
+}
+
+/* The series g's table policies declared; each gets its owner's staleness
+ * unless it has one. */
+static int engine_build_inputs(struct scaled_engine *e, struct group *g,
+			       const struct config_group_decl *d)
+{
+	size_t i;
+
+	g->inputs = alloc_zero(d->n_inputs ? d->n_inputs : 1, sizeof *g->inputs);
+	if (!g->inputs)
+		return -ENOMEM;
+	for (i = 0; i < d->n_inputs; i++) {
+		struct scaled_instance *owner = engine_build_series_owner(e, d->inputs[i]);
+		struct series *s = owner ? series_ensure(e->store, d->inputs[i], 0) : NULL;
+
+		if (!s)
+			return -ENOMEM;
+		if (!series_stale_ms(s))
+			series_set_stale_ms(s, owner->stale_ms);
+		g->inputs[g->n_inputs++] = s;
+	}
+	return 0;
+}
+
+static int engine_build_group(void *arg, const struct config_group_decl *d, char *err,
+			      size_t errlen)
+{
+	struct scaled_engine *e = arg;
+	struct scaled_instance *t = engine_find_instance(e, d->target);
+	struct group *g, **gv;
+	size_t i;
+
+	if (!t || t->role != SCALED_ROLE_TARGET || t->group) {
+		/* Only after a failed declaration of it that the farm caught. */
+		snprintf(err, errlen, "target \"%s\" was not made", d->target);
+		return -ENOENT;
+	}
+	g = alloc_zero(1, sizeof *g);
+	gv = alloc_resize(e->groups, (e->n_groups + 1) * sizeof *gv);
+	if (gv)
+		e->groups = gv;
+	if (!g || !gv || !(g->name = alloc_strdup(d->name))) {
+		alloc_free(g);
+		return -ENOMEM;
+	}
+	e->groups[e->n_groups++] = g;
+	g->e = e;
+	g->line = d->line;
+	g->target = t;
+	t->group = g;
+	engine_build_settings(e, &g->cfg, d);
+	group_state_init(&g->st);
+	g->view.name = g->name;
+	g->view.view_ref = LUA_NOREF;
+	g->view.min = g->cfg.min;
+	g->view.max = g->cfg.max;
+	g->every_ms = d->every_ms;
+	if (engine_build_inputs(e, g, d) < 0)
+		return -ENOMEM;
+	for (i = 0; i < d->n_policies; i++) {
+		g->policies[i].ref = LUA_NOREF;
+		g->policies[i].name = alloc_strdup(d->policies[i].name);
+		if (!g->policies[i].name)
+			return -ENOMEM;
+		g->n_policies++;
+	}
+	/* Taken only on success: on failure config_run releases them. */
+	for (i = 0; i < d->n_policies; i++)
+		g->policies[i].ref = d->policies[i].ref;
+	return 0;
+}
+
+/* Run the farm chunk on top of the sandbox's stack, building as it goes. */
+int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg)
+{
+	const struct config_builder b = {
+		.arg = e,
+		.plugin = engine_build_plugin,
+		.kind = engine_build_kind,
+		.instance = engine_build_instance,
+		.group = engine_build_group,
+	};
+
+	return config_run(e->sb, &b, chunkname, e->opt.lua_deadline_ms, errmsg);
+}
