@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "infer_main.h"
+#include "infer_bench.h"
 #include "mono.h"
 
 #ifdef SCALED_HAVE_CUDA
@@ -33,7 +33,7 @@ static void *bench_alloc(const struct infer_cli *cli, size_t bytes, int *pinned)
 			return p;
 		}
 		(void)cudaGetLastError();
-		infer_main_say("bench: cudaHostAlloc of %zu bytes failed: using malloc'd buffers",
+		infer_cli_say("bench: cudaHostAlloc of %zu bytes failed: using malloc'd buffers",
 			       bytes);
 	}
 #else
@@ -68,7 +68,7 @@ static int read_floats(const char *path, float *p, size_t n)
 		fclose(f);
 	}
 	if (!f || got != n || extra) {
-		infer_main_say("bench: %s: %s (need exactly %zu float32 values)", path,
+		infer_cli_say("bench: %s: %s (need exactly %zu float32 values)", path,
 			       f ? "wrong size" : strerror(errno), n);
 		return -1;
 	}
@@ -83,7 +83,7 @@ static int write_floats(const char *path, const float *p, size_t n)
 	if (f && fclose(f))
 		bad = 1;
 	if (bad)
-		infer_main_say("bench: cannot write %s: %s", path, strerror(errno));
+		infer_cli_say("bench: cannot write %s: %s", path, strerror(errno));
 	return bad ? -1 : 0;
 }
 
@@ -108,7 +108,7 @@ int infer_bench_run(const struct infer_cli *cli, struct infer_session *s,
 	int ret = 0;
 
 	if (!in || !outv || !times) {
-		infer_main_say("bench: out of memory");
+		infer_cli_say("bench: out of memory");
 		ret = 1;
 		goto out;
 	}
@@ -150,7 +150,7 @@ int infer_bench_run(const struct infer_cli *cli, struct infer_session *s,
 	       times[cli->iters / 2], times[0]);
 	goto out;
 fail:
-	infer_main_say("bench: %s", err ? err : "model call failed");
+	infer_cli_say("bench: %s", err ? err : "model call failed");
 	free(err);
 	ret = 1;
 out:

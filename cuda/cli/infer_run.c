@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "infer_main.h"
+#include "infer_run.h"
 #include "mono.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -170,18 +170,18 @@ static int start_batch(struct jobs_batch *b, struct job_queue *q, struct pool *p
 
 	if (ret) {
 		if (cli->once) {
-			infer_main_say("%s", err);
+			infer_cli_say("%s", err);
 			free(err);
 			return ret;
 		}
 		h->wait_ms = h->down ? h->wait_ms * 2 : cli->poll_ms;
 		if (h->wait_ms > QUEUE_BACKOFF_MAX_MS)
 			h->wait_ms = QUEUE_BACKOFF_MAX_MS;
-		infer_main_say("%s; trying again in %ld ms", err, h->wait_ms);
+		infer_cli_say("%s; trying again in %ld ms", err, h->wait_ms);
 		free(err);
 		h->down = 1;
 	} else if (h->down) {
-		infer_main_say("%s answers again", q->where);
+		infer_cli_say("%s answers again", q->where);
 		h->down = 0;
 	}
 	pool_submit(p, b);
@@ -193,7 +193,7 @@ static void give_back(struct jobs_batch *b, struct job_queue *q)
 	char *err = NULL;
 
 	if (jobs_batch_nack(b, q, &err)) {
-		infer_main_say("%s", err);
+		infer_cli_say("%s", err);
 		free(err);
 	}
 }
@@ -214,7 +214,7 @@ static int finish_batch(struct jobs_batch *b, struct job_queue *q,
 	if (!ret)
 		ret = jobs_batch_answer(b, out, &err);
 	if (ret) {
-		infer_main_say("%s", err);
+		infer_cli_say("%s", err);
 		free(err);
 		give_back(b, q);
 		return ret;
@@ -224,10 +224,10 @@ static int finish_batch(struct jobs_batch *b, struct job_queue *q,
 	/* Answered (durably) with an error: said here too, never silent. */
 	for (int i = 0; i < b->n; i++)
 		if (b->err[i])
-			infer_main_say("answered with an error: %s", b->err[i]);
+			infer_cli_say("answered with an error: %s", b->err[i]);
 	if (jobs_batch_ack(b, q, &errors, &err)) {
 		/* Answered already: a failed ack means a second answer later. */
-		infer_main_say("%s", err);
+		infer_cli_say("%s", err);
 		free(err);
 	}
 	t->errors += errors;
@@ -247,7 +247,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 	int ret, n;
 
 	if (jobs_batch_new(bo, &cur, &err) || jobs_batch_new(bo, &next, &err)) {
-		infer_main_say("%s", err);
+		infer_cli_say("%s", err);
 		free(err);
 		jobs_batch_free(cur);
 		return 1;
@@ -255,7 +255,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 	pending[0].b = cur;
 	pending[1].b = next;
 	if (pool_start(&p, q, cli->threads, bo->max)) {
-		infer_main_say("cannot start %d decode threads", cli->threads);
+		infer_cli_say("cannot start %d decode threads", cli->threads);
 		pool_stop(&p);
 		jobs_batch_free(cur);
 		jobs_batch_free(next);
@@ -263,11 +263,11 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 	}
 	/* Claims of workers that died go back before we look. */
 	if (job_recover(q, &n, &err)) {
-		infer_main_say("%s", err);
+		infer_cli_say("%s", err);
 		free(err);
 		err = NULL;
 	} else if (n) {
-		infer_main_say("put back %d jobs claimed by workers that died", n);
+		infer_cli_say("put back %d jobs claimed by workers that died", n);
 	}
 
 	ret = start_batch(cur, q, &p, &h, cli);
@@ -288,7 +288,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 					free(err);
 					err = NULL;
 				} else if (n) {
-					infer_main_say("put back %d jobs claimed by workers "
+					infer_cli_say("put back %d jobs claimed by workers "
 						       "that died", n);
 				}
 			}
@@ -315,7 +315,7 @@ int infer_run_worker(const struct infer_cli *cli, struct infer_session *s,
 	pool_stop(&p);
 	jobs_batch_free(cur);
 	jobs_batch_free(next);
-	infer_main_say("answered %ld jobs (%ld with an error) in %ld batches%s", t.jobs,
+	infer_cli_say("answered %ld jobs (%ld with an error) in %ld batches%s", t.jobs,
 		       t.errors, t.batches, stop_signal ? ", stopped by a signal" : "");
 	return ret ? 1 : 0;
 }

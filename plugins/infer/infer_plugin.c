@@ -1,6 +1,8 @@
 /*
  * infer_plugin.c - the `infer` plugin: keys, create/destroy, apply, poll
- * and the loop's side of the worker threads (see infer_plugin.h).
+ * (see infer_plugin.h). It starts and stops the worker threads
+ * (infer_plugin_worker.c); the loop's side of their messages is
+ * infer_plugin_pool.c.
  *
  * backend "auto" (the default) takes the GPU where there is a usable one
  * and the CPU backend elsewhere, saying which once per target, so the
@@ -17,7 +19,7 @@
 #include "infer_plugin.h"
 #include "mono.h"
 
-const struct scaled_host *infer_host;
+static const struct scaled_host *infer_host;
 
 enum {
 	KEY_MODEL,
@@ -69,123 +71,6 @@ static const struct scaled_key infer_keys[] = {
 			  "\"auto\" (unless outputs sum to 1), \"on\" or \"off\"" },
 	{ 0 },
 };
-
-/* ------------------------------------------------------------ messages -- */
-
-static void msg_unlink(struct infer_pool *p, struct infer_msg *m)
-{
-	pthread_mutex_lock(&p->lock);
-	if (m->prev)
-		m->prev->next = m->next;
-	else
-		p->pending = m->next;
-	if (m->next)
-		m->next->prev = m->prev;
-	pthread_mutex_unlock(&p->lock);
-}
-
-static void msg_free(struct infer_msg *m)
-{
-	free(m->error);
-	free(m);
-}
-
-static void report(struct infer_pool *p)
-{
-	struct scaled_target_state st = { .struct_size = sizeof(st), .spot = -1,
-					  .on_demand = -1 };
-
-	for (struct infer_worker *w = p->workers; w; w = w->next) {
-		if (w->state == INFER_WORKER_STARTING)
-			st.starting++;
-		else if (w->state == INFER_WORKER_RUNNING)
-			st.current++;
-		else
-			st.stopping++;
-	}
-	st.desired = p->desired;
-	infer_host->report_target(p->inst, &st);
-}
-
-static void on_msg(void *arg)
-{
-	struct infer_msg *m = arg;
-	struct infer_worker *w = m->w;
-	struct infer_pool *p = w->pool;
-
-	msg_unlink(p, m);
-	switch (m->kind) {
-	case INFER_MSG_STARTED:
-		if (w->state == INFER_WORKER_STARTING)
-			w->state = INFER_WORKER_RUNNING;
-		report(p);
-		break;
-	case INFER_MSG_BATCH:
-		p->images += m->images;
-		p->batches++;
-		p->fill_sum += (double)m->claimed / p->bo.max;
-		if (p->nlat == p->caplat) {
-			size_t cap = p->caplat ? p->caplat * 2 : 64;
-			double *l = realloc(p->lat, cap * sizeof(*l));
-
-			if (l) {
-				p->lat = l;
-				p->caplat = cap;
-			}
-		}
-		if (p->nlat < p->caplat)
-			p->lat[p->nlat++] = m->ms;
-		break;
-	case INFER_MSG_QUEUE:
-		if (m->error)
-			infer_host->log(p->inst, SCALED_LOG_WARN, "worker %d: %s; trying "
-					"again with a growing wait (up to %d s)", w->id,
-					m->error, INFER_QUEUE_BACKOFF_MAX_MS / 1000);
-		else
-			infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: the queue "
-					"answers again", w->id);
-		break;
-	case INFER_MSG_ERRORS:
-		infer_host->log(p->inst, SCALED_LOG_WARN, "worker %d: %d job(s) answered with an "
-				"error; the first: %s", w->id, m->claimed, m->error ? m->error : "?");
-		break;
-	case INFER_MSG_RECOVERED:
-		infer_host->log(p->inst, SCALED_LOG_INFO, "worker %d: put back %d jobs "
-				"claimed by workers that died", w->id, m->claimed);
-		break;
-	case INFER_MSG_EXITED:
-		/* Exiting was the thread's last act: this join returns at once. */
-		pthread_join(w->tid, NULL);
-		if (m->error)
-			infer_host->log(p->inst, w->state == INFER_WORKER_STOPPING
-						      ? SCALED_LOG_WARN : SCALED_LOG_ERROR,
-					"worker %d stopped: %s", w->id, m->error);
-		for (struct infer_worker **pp = &p->workers; *pp; pp = &(*pp)->next)
-			if (*pp == w) {
-				*pp = w->next;
-				break;
-			}
-		free(w);
-		report(p);
-		break;
-	}
-	msg_free(m);
-}
-
-void infer_pool_post(struct infer_pool *p, struct infer_msg *m)
-{
-	pthread_mutex_lock(&p->lock);
-	m->prev = NULL;
-	m->next = p->pending;
-	if (p->pending)
-		p->pending->prev = m;
-	p->pending = m;
-	pthread_mutex_unlock(&p->lock);
-	if (infer_host->post(p->inst, on_msg, m)) {
-		msg_unlink(p, m);
-		msg_free(m);
-	}
-}
 
 /* ------------------------------------------------------------- scaling -- */
 
@@ -245,7 +130,7 @@ static int infer_apply(void *state, const struct scaled_target_want *want,
 		stop_worker(p, w);
 		live--;
 	}
-	report(p);
+	infer_pool_report(p);
 	if (ret) {
 		char msg[128];
 
@@ -286,7 +171,7 @@ static int infer_poll(void *state, char *err, size_t errlen)
 
 	(void)err;
 	(void)errlen;
-	report(p);
+	infer_pool_report(p);
 	/* A rate needs an interval: the first poll only starts one. */
 	if (p->last_poll_ms && now > p->last_poll_ms) {
 		double secs = (double)(now - p->last_poll_ms) / 1000.0;
@@ -335,7 +220,7 @@ static void infer_destroy(void *state)
 	/* Messages the loop will never run (the core drops them). */
 	while ((m = p->pending)) {
 		p->pending = m->next;
-		msg_free(m);
+		infer_pool_msg_free(m);
 	}
 	results_close(&p->out);
 	infer_model_free(p->model);

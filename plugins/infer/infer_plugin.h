@@ -99,12 +99,18 @@ struct infer_pool {
 	size_t nlat, caplat;
 };
 
-extern const struct scaled_host *infer_host;
-
 /* The thread body (infer_plugin_worker.c). */
 void *infer_worker_main(void *arg);
 
-/* Post a message to the loop; on failure it is dropped and freed. */
+/* infer_plugin_pool.c: a zeroed message of kind from w (NULL: out of
+ * memory); any thread. */
+struct infer_msg *infer_pool_msg_new(struct infer_worker *w, enum infer_msg_kind kind);
+/* Post a message to the loop, which runs it and frees it; on failure it is
+ * dropped and freed. Any thread; the message is the pool's from here on. */
 void infer_pool_post(struct infer_pool *p, struct infer_msg *m);
+/* Free a message (and its error); the loop, for messages never run. */
+void infer_pool_msg_free(struct infer_msg *m);
+/* Report the workers' states and the desired count to the host; loop only. */
+void infer_pool_report(struct infer_pool *p);
 
 #endif

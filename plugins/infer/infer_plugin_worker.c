@@ -22,17 +22,6 @@
 /* How long an idle worker waits before looking at an empty queue again. */
 #define INFER_IDLE_MS 200
 
-static struct infer_msg *msg_new(struct infer_worker *w, enum infer_msg_kind kind)
-{
-	struct infer_msg *m = calloc(1, sizeof(*m));
-
-	if (m) {
-		m->kind = kind;
-		m->w = w;
-	}
-	return m;
-}
-
 /* Past the stop deadline? (Only a stopping worker has one.) */
 static int out_of_grace(struct infer_worker *w)
 {
@@ -74,7 +63,7 @@ static void post_errors(struct infer_worker *w, const struct jobs_batch *b)
 	for (int i = 0; i < b->n; i++)
 		if (b->err[i] && n++ == 0)
 			first = i;
-	if (n && (m = msg_new(w, INFER_MSG_ERRORS))) {
+	if (n && (m = infer_pool_msg_new(w, INFER_MSG_ERRORS))) {
 		m->claimed = n;
 		m->error = strdup(b->err[first]);
 		infer_pool_post(w->pool, m);
@@ -154,7 +143,7 @@ static void queue_down(struct infer_worker *w, struct queue_health *h, char **er
 	h->wait_ms = h->wait_ms ? h->wait_ms * 2 : INFER_IDLE_MS;
 	if (h->wait_ms > INFER_QUEUE_BACKOFF_MAX_MS)
 		h->wait_ms = INFER_QUEUE_BACKOFF_MAX_MS;
-	if (!h->down && (m = msg_new(w, INFER_MSG_QUEUE))) {
+	if (!h->down && (m = infer_pool_msg_new(w, INFER_MSG_QUEUE))) {
 		m->error = *error;
 		*error = NULL;
 		infer_pool_post(w->pool, m);
@@ -169,7 +158,7 @@ static void queue_up(struct infer_worker *w, struct queue_health *h)
 {
 	struct infer_msg *m;
 
-	if (h->down && (m = msg_new(w, INFER_MSG_QUEUE)))
+	if (h->down && (m = infer_pool_msg_new(w, INFER_MSG_QUEUE)))
 		infer_pool_post(w->pool, m);
 	h->down = 0;
 	h->wait_ms = 0;
@@ -188,7 +177,7 @@ static void maybe_recover(struct infer_worker *w, struct queue_health *h,
 	if (h->recovered_ns && mono_ns() - h->recovered_ns < INFER_RECOVER_EVERY_MS * 1000000LL)
 		return;
 	h->recovered_ns = mono_ns();
-	if (job_recover(q, &n, &err) == 0 && n && (m = msg_new(w, INFER_MSG_RECOVERED))) {
+	if (job_recover(q, &n, &err) == 0 && n && (m = infer_pool_msg_new(w, INFER_MSG_RECOVERED))) {
 		m->claimed = n;
 		infer_pool_post(w->pool, m);
 	}
@@ -216,7 +205,7 @@ void *infer_worker_main(void *arg)
 			goto out;
 		queue_down(w, &h, &error);
 	}
-	if ((m = msg_new(w, INFER_MSG_STARTED)))
+	if ((m = infer_pool_msg_new(w, INFER_MSG_STARTED)))
 		infer_pool_post(p, m);
 
 	while (!atomic_load(&w->stop)) {
@@ -235,7 +224,7 @@ void *infer_worker_main(void *arg)
 			idle(w, INFER_IDLE_MS);
 			continue;
 		}
-		if ((m = msg_new(w, INFER_MSG_BATCH))) {
+		if ((m = infer_pool_msg_new(w, INFER_MSG_BATCH))) {
 			m->images = claimed;
 			m->claimed = claimed;
 			m->ms = b->ms;
@@ -247,7 +236,7 @@ out:
 	job_queue_free(q);
 	infer_session_free(s);
 	/* The last thing this thread does: the loop joins it on receipt. */
-	m = msg_new(w, INFER_MSG_EXITED);
+	m = infer_pool_msg_new(w, INFER_MSG_EXITED);
 	if (m) {
 		m->error = error;
 		infer_pool_post(p, m);
