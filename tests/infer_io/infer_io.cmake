@@ -1,5 +1,7 @@
 # Tests of the inference worker's I/O side (cuda/io/image*, jobs*, results*,
-# scaled-infer, the infer plugin). The sources live in tests/infer_io/.
+# scaled-infer). The sources live in tests/infer_io/. The infer plugin's test
+# (infer_io_plugin) lives beside the plugin, in plugins/infer/, and uses this
+# folder's fixtures (spool_util.c, redis_server.c, fake_infer.c) by path.
 set(infer_io_dir ${CMAKE_CURRENT_LIST_DIR})
 # The Redis tests' own client (hiredis) and base64 (libcrypto).
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
@@ -37,15 +39,6 @@ scaled_unit_test(infer_io_worker_fake SOURCES ${infer_io_dir}/test_worker.c ${in
 target_compile_definitions(infer_io_worker_fake PRIVATE
   WORKER_BIN="$<TARGET_FILE:scaled_infer_fake>")
 add_dependencies(infer_io_worker_fake scaled_infer_fake)
-
-# The infer plugin's target kind through its ABI, with a host of the test's
-# own and the fake core.
-scaled_unit_test(infer_io_plugin SOURCES ${infer_io_dir}/test_plugin.c ${infer_io_dir}/spool_util.c
-  ${infer_io_dir}/redis_server.c
-  ${SCALED_INFER_PLUGIN_SOURCES}
-  ${infer_io_dir}/fake_infer.c LIBS scaled_infer_io scaled_infer_api PkgConfig::CJSON
-  PkgConfig::HIREDIS PkgConfig::LIBCRYPTO)
-target_include_directories(infer_io_plugin PRIVATE ${CMAKE_SOURCE_DIR}/plugins/infer)
 
 # The real scaled-infer (needs the inference core) on a tiny ONNX model that
 # make_model.py builds with onnx.helper; NumPy gives the expected classes.

@@ -1,5 +1,5 @@
 /*
- * test_plugin.c - the `infer` plugin's infer_pool target driven through its
+ * test_infer_plugin.c - the `infer` plugin's infer_pool target driven through its
  * ABI by a small host of the test's own: a post queue the test drains as
  * the loop would, a virtual clock, and recorders for reports, samples and
  * apply results. The inference core is the fake one (fake_infer.c). The
@@ -229,6 +229,7 @@ static void config(struct scaled_value *v, const char *backend)
 		case SCALED_KEY_NUMBER: v[i].u.number = atof(text); break;
 		case SCALED_KEY_BOOL: v[i].u.boolean = !strcmp(text, "true"); break;
 		case SCALED_KEY_DURATION: v[i].u.ms = atoll(text) * 1000; break;
+		default: v[i].u.str = text; break; /* SCALED_KEY_ENUM (ABI 1.1): a string */
 		}
 	}
 }
