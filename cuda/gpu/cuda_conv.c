@@ -241,11 +241,12 @@ int cu_conv_choose_all(struct cu_session *s, char **errmsg)
 	return 0;
 }
 
-int cu_conv_workspace_for(struct cu_session *s, int n, char **errmsg)
+int cu_conv_workspace_need(struct cu_session *s, int n, size_t *need, char **errmsg)
 {
-	size_t need = 0, ws;
+	size_t ws;
 	int i, err;
 
+	*need = 0;
 	for (i = 0; i < s->n_steps; i++) {
 		struct cu_step *st = &s->steps[i];
 
@@ -255,22 +256,9 @@ int cu_conv_workspace_for(struct cu_session *s, int n, char **errmsg)
 			return err;
 		CU_DNN(s, errmsg, st->label, cudnnGetConvolutionForwardWorkspaceSize, s->dnn, st->xd,
 		       st->conv.wd, st->conv.cd, st->yd, st->conv.algo, &ws);
-		if (ws > need)
-			need = ws;
+		if (ws > *need)
+			*need = ws;
 	}
-	if (need <= s->ws_size)
-		return 0;
-	cu_debug("batch %d needs a workspace of %zu bytes, more than the %zu chosen at open: growing it",
-		 n, need, s->ws_size);
-	/* Captured graphs hold the old pointer: let running ones finish,
-	 * then drop them all. */
-	CU_RT(s, errmsg, "convolution workspace", cudaStreamSynchronize, s->stream);
-	cu_exec_drop_graphs(s);
-	cudaFree(s->ws);
-	s->ws = NULL;
-	s->ws_size = 0;
-	CU_RT(s, errmsg, "convolution workspace", cudaMalloc, &s->ws, need);
-	s->ws_size = need;
 	return 0;
 }
 

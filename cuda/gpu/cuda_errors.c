@@ -1,6 +1,7 @@
 /* cuda_errors.c - see cuda_errors.h. */
 #include "cuda_errors.h"
 #include "cuda_internal.h"
+#include "errfmt.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -41,6 +42,14 @@ int cu_fatal(cudaError_t e)
 	}
 }
 
+void cu_mark_dead(struct cu_session *s, const char *msg)
+{
+	if (s->dead)
+		return;
+	s->dead = 1;
+	s->dead_msg = strdup(msg ? msg : "a fatal CUDA error");
+}
+
 static int rt_errno(cudaError_t e)
 {
 	if (e == cudaErrorMemoryAllocation)
@@ -60,7 +69,7 @@ int cu_rt_fail(struct cu_session *s, char **errmsg, cudaError_t e, const char *f
 	int fatal = cu_fatal(e);
 	char *msg;
 
-	msg = cu_strf("%s (%s): %s: %s%s", fn, node ? node : "open", cudaGetErrorName(e),
+	msg = errfmt("%s (%s): %s: %s%s", fn, node ? node : "open", cudaGetErrorName(e),
 		     cudaGetErrorString(e),
 		     fatal ? "; the GPU is lost or in an unrecoverable state, this session is closed" : "");
 	/* Clear a non-sticky error so it is not reported again by an
@@ -85,7 +94,7 @@ int cu_dnn_fail(struct cu_session *s, char **errmsg, cudnnStatus_t st, const cha
 
 	/* cuDNN 9 keeps a readable reason for its last failure. */
 	cudnnGetLastErrorString(detail, sizeof(detail));
-	msg = cu_strf("%s (%s): %s%s%s%s%s%s", fn, node ? node : "open", cudnnGetErrorString(st),
+	msg = errfmt("%s (%s): %s%s%s%s%s%s", fn, node ? node : "open", cudnnGetErrorString(st),
 		     detail[0] ? ": " : "", detail,
 		     e != cudaSuccess ? "; CUDA: " : "",
 		     e != cudaSuccess ? cudaGetErrorName(e) : "",
@@ -113,18 +122,6 @@ int cu_dnn_fail(struct cu_session *s, char **errmsg, cudnnStatus_t st, const cha
 	if (fatal)
 		err = -ENODEV;
 	return err;
-}
-
-char *cu_strf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
 }
 
 int cu_debug_on(void)

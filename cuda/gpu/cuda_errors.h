@@ -31,9 +31,9 @@ int cu_rt_fail(struct cu_session *s, char **errmsg, cudaError_t e, const char *f
 int cu_dnn_fail(struct cu_session *s, char **errmsg, cudnnStatus_t st, const char *fn,
 		const char *node);
 
-/* A malloc'd formatted string (NULL when out of memory). The backend
- * lives in scaled_infer_core, which does not link the worker's errfmt. */
-char *cu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Mark the session dead after a fatal error (keeps the first message):
+ * every later call fails at once with it. */
+void cu_mark_dead(struct cu_session *s, const char *msg);
 
 /* Debug lines on stderr, when SCALED_CUDA_DEBUG is set (and not "0"). */
 void cu_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

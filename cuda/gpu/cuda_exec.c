@@ -33,14 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cu_mark_dead(struct cu_session *s, const char *msg)
-{
-	if (s->dead)
-		return;
-	s->dead = 1;
-	s->dead_msg = strdup(msg ? msg : "a fatal CUDA error");
-}
-
 void cu_exec_drop_graphs(struct cu_session *s)
 {
 	int i;
@@ -105,6 +97,30 @@ static void capture(struct cu_session *s, struct cu_graph *gr)
 		 s->n_steps - 2, gr->n);
 }
 
+/* The workspace the convolutions need at chunk n; grown when the one
+ * chosen at open is too small. Captured graphs hold the old pointer:
+ * let running ones finish, then drop them all. */
+static int workspace_for(struct cu_session *s, int n, char **errmsg)
+{
+	size_t need;
+	int err;
+
+	if ((err = cu_conv_workspace_need(s, n, &need, errmsg)))
+		return err;
+	if (need <= s->ws_size)
+		return 0;
+	cu_debug("batch %d needs a workspace of %zu bytes, more than the %zu chosen at open: growing it",
+		 n, need, s->ws_size);
+	CU_RT(s, errmsg, "convolution workspace", cudaStreamSynchronize, s->stream);
+	cu_exec_drop_graphs(s);
+	cudaFree(s->ws);
+	s->ws = NULL;
+	s->ws_size = 0;
+	CU_RT(s, errmsg, "convolution workspace", cudaMalloc, &s->ws, need);
+	s->ws_size = need;
+	return 0;
+}
+
 /*
  * The graph for chunk size n; NULL: run eagerly (the cache is full).
  * cuDNN does one-time work on the first call of a shape (plans, kernel
@@ -131,7 +147,7 @@ static int graph_for(struct cu_session *s, int n, struct cu_graph **out, char **
 		}
 	}
 	/* A new size: its workspace may be larger than the planned one's. */
-	if ((err = cu_conv_workspace_for(s, n, errmsg)))
+	if ((err = workspace_for(s, n, errmsg)))
 		return err;
 	if (s->n_graphs == CU_MAX_GRAPHS) {
 		if (!s->graph_off_said)

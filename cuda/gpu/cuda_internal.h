@@ -189,19 +189,51 @@ struct cu_session {
 	char *dead_msg;
 };
 
+/*
+ * Which file calls which: arrows point down only, so no two files call
+ * each other (tools/check-circles):
+ *
+ *   cuda_backend.c       open, run, close
+ *     cuda_plan.c        the plan; its stages (cuda_plan.h) set up
+ *                        convolutions with cuda_conv.c
+ *     cuda_exec.c        chunks, streams, CUDA graphs, the workspace
+ *       cuda_ops.c       one step; convolutions are cuda_conv.c's
+ *         cuda_conv.c
+ *           cuda_clamp.c, cuda_view.c, cuda_upload.c, cuda_type.c
+ *             cuda_half.c, cuda_errors.c (messages through errfmt.h)
+ */
+
 /* cuda_plan.c: the steps and tensors from the graph, constants uploaded,
  * buffers planned and allocated. */
 int cu_plan(struct cu_session *s, char **errmsg);
-/* Register a device allocation for close to free. */
-int cu_track(struct cu_session *s, void *p);
-/* Allocate and upload bytes; the pointer is tracked. */
+
+/* cuda_upload.c: allocate and upload bytes; the pointer is kept for
+ * close to free. */
 int cu_upload(struct cu_session *s, const void *host, size_t bytes, void **dev,
 	      const char *label, char **errmsg);
-/* A float in the tensor type's bits (half: IEEE binary16). */
+/* Floats converted to the tensor type and uploaded. */
+int cu_upload_typed(struct cu_session *s, const float *v, int64_t n, void **dev,
+		    const char *label, char **errmsg);
+
+/* cuda_type.c: a float in the tensor type's bits (half: IEEE binary16). */
 uint32_t cu_bits(const struct cu_session *s, float v);
 /* Floats to the tensor type, into out (esize bytes each). */
 void cu_to_type(const struct cu_session *s, const float *in, int64_t n, void *out);
-uint16_t cu_f2h(float f);
+
+/* cuda_view.c: a view's rows at batch n, its device pointer (ext: the
+ * staging pointer for views on CU_EXT_IN / CU_EXT_OUT), its descriptor. */
+int cu_rows(const struct cu_view *v, int n);
+void *cu_view_ptr(const struct cu_session *s, const struct cu_view *v, void *ext);
+cudnnStatus_t cu_set_ex(cudnnTensorDescriptor_t d, cudnnDataType_t dt, const struct cu_view *v,
+			int n);
+cudnnStatus_t cu_set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t dt,
+			  const struct cu_view *v, int n);
+
+/* cuda_clamp.c: the step's clamp on y (from x; in place when x == y).
+ * skip_relu: the fused call already did the ReLU. */
+int cu_clamp_run(struct cu_session *s, struct cu_step *st, cudnnTensorDescriptor_t xd,
+		 const void *x, cudnnTensorDescriptor_t yd, void *y, int skip_relu,
+		 char **errmsg);
 
 /* cuda_ops.c: one step at batch n; ext is the staging pointer for views
  * on CU_EXT_IN / CU_EXT_OUT. */
@@ -209,17 +241,6 @@ int cu_step_run(struct cu_session *s, int i, int n, void *ext, char **errmsg);
 /* Descriptors, labels and clamp constants of every step. */
 int cu_steps_ready(struct cu_session *s, char **errmsg);
 void cu_step_free(struct cu_step *st);
-void *cu_view_ptr(const struct cu_session *s, const struct cu_view *v, void *ext);
-int cu_rows(const struct cu_view *v, int n);
-cudnnStatus_t cu_set_ex(cudnnTensorDescriptor_t d, cudnnDataType_t dt, const struct cu_view *v,
-			int n);
-cudnnStatus_t cu_set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t dt,
-			  const struct cu_view *v, int n);
-/* The step's clamp on y (from x; in place when x == y). skip_relu: the
- * fused call already did the ReLU. */
-int cu_clamp_run(struct cu_session *s, struct cu_step *st, cudnnTensorDescriptor_t xd,
-		 const void *x, cudnnTensorDescriptor_t yd, void *y, int skip_relu,
-		 char **errmsg);
 /* Is float <-> half conversion done right by cudnnTransformTensor here?
  * Else switch to cudnnOpTensor; fail when neither is. */
 int cu_check_convert(struct cu_session *s, char **errmsg);
@@ -231,9 +252,9 @@ int cu_conv_setup(struct cu_session *s, struct cu_step *st, const struct graph_n
  * workspace (the maximum over them). */
 int cu_conv_choose_all(struct cu_session *s, char **errmsg);
 int cu_conv_run(struct cu_session *s, struct cu_step *st, int n, char **errmsg);
-/* The workspace needed at chunk n; grows it (dropping captured graphs,
- * which hold the old pointer) when it is too small. */
-int cu_conv_workspace_for(struct cu_session *s, int n, char **errmsg);
+/* The workspace every convolution needs at chunk n, into *need (the
+ * caller grows s->ws: cuda_exec.c, which owns the graphs that hold it). */
+int cu_conv_workspace_need(struct cu_session *s, int n, size_t *need, char **errmsg);
 
 /* cuda_exec.c */
 int cu_exec_run(struct cu_session *s, const float *input, int batch, float *output,
@@ -242,8 +263,6 @@ int cu_exec_run(struct cu_session *s, const float *input, int batch, float *outp
  * each call is accepted, falling back from fused calls cuDNN refuses. */
 int cu_exec_trial(struct cu_session *s, char **errmsg);
 void cu_exec_drop_graphs(struct cu_session *s);
-/* Mark the session dead after a fatal error (keeps the first message). */
-void cu_mark_dead(struct cu_session *s, const char *msg);
 
 /* cuda_backend.c */
 const char *cu_step_label(const struct cu_session *s, int i);

@@ -1,58 +1,27 @@
 /*
  * cuda_ops.c - running one step of the plan: set its descriptors for the
- * batch at hand, then the cuDNN call(s). Convolutions are cuda_conv.c's.
+ * batch at hand, then the cuDNN call(s). Convolutions are cuda_conv.c's;
+ * views and descriptors cuda_view.c's, the clamps cuda_clamp.c's.
  *
  * Descriptors are set on every call rather than once per batch size:
  * setting one is a few hundred nanoseconds of host work, and with CUDA
  * graphs the calls only run at capture anyway.
  */
 #include "cuda_errors.h"
+#include "cuda_half.h"
 #include "cuda_internal.h"
+#include "errfmt.h"
 
 #include <errno.h>
 #include <float.h>
-#include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
 static const float one = 1.0f, zero = 0.0f;
-
-int cu_rows(const struct cu_view *v, int n)
-{
-	return (v->fixed ? v->fixed : n) * v->nmul;
-}
-
-cudnnStatus_t cu_set_ex(cudnnTensorDescriptor_t d, cudnnDataType_t dt, const struct cu_view *v,
-			int n)
-{
-	return cudnnSetTensor4dDescriptorEx(d, dt, cu_rows(v, n), v->d[0], v->d[1], v->d[2],
-					    (int)v->st[0], (int)v->st[1], (int)v->st[2],
-					    (int)v->st[3]);
-}
-
-/* Convolutions and pools get their tensors by format rather than by
- * strides: packed NHWC, which is what the views say for them. */
-cudnnStatus_t cu_set_nhwc(cudnnTensorDescriptor_t d, cudnnDataType_t dt,
-			  const struct cu_view *v, int n)
-{
-	return cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NHWC, dt, cu_rows(v, n), v->d[0],
-					  v->d[1], v->d[2]);
-}
 
 static cudnnDataType_t view_dt(const struct cu_session *s, const struct cu_view *v)
 {
 	return v->t == CU_EXT_IN || v->t == CU_EXT_OUT ? CUDNN_DATA_FLOAT : s->dt;
-}
-
-void *cu_view_ptr(const struct cu_session *s, const struct cu_view *v, void *ext)
-{
-	if (v->t == CU_EXT_IN || v->t == CU_EXT_OUT)
-		return (char *)ext + v->off * (int64_t)sizeof(float);
-	if (v->t < 0)
-		return NULL;
-	return (char *)s->bufs[s->t[s->t[v->t].root].buf] + v->off * (int64_t)s->esize;
 }
 
 /* The whole of y's tensor as rows of one item each. */
@@ -63,44 +32,6 @@ static cudnnStatus_t set_flat(const struct cu_session *s, cudnnTensorDescriptor_
 
 	return cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, s->dt, fixed ? fixed : n,
 					  (int)item, 1, 1);
-}
-
-int cu_clamp_run(struct cu_session *s, struct cu_step *st, cudnnTensorDescriptor_t xd,
-		 const void *x, cudnnTensorDescriptor_t yd, void *y, int skip_relu,
-		 char **errmsg)
-{
-	const char *lab = st->label;
-
-	switch (st->clamp.kind) {
-	case CU_CLAMP_NONE:
-		if (x != y)
-			CU_DNN(s, errmsg, lab, cudnnTransformTensor, s->dnn, &one, xd, x, &zero, yd, y);
-		return 0;
-	case CU_CLAMP_RELU:
-		if (skip_relu)
-			return 0;
-		/* The activation descriptor says which of the two. */
-		__attribute__((fallthrough));
-	case CU_CLAMP_RELU_MAX:
-		CU_DNN(s, errmsg, lab, cudnnActivationForward, s->dnn, st->ad, &one, xd, x, &zero,
-		       yd, y);
-		return 0;
-	case CU_CLAMP_MINMAX:
-		/* No min/max activation in cuDNN: max with a broadcast scalar,
-		 * then min with another (the output's elements are written
-		 * where they are read, which elementwise kernels allow). */
-		if (st->clamp.lo != -INFINITY) {
-			CU_DNN(s, errmsg, lab, cudnnOpTensor, s->dnn, s->op_max, &one, xd, x, &one,
-			       s->scalar_d, st->clampv, &zero, yd, y);
-			x = y;
-			xd = yd;
-		}
-		if (st->clamp.hi != INFINITY)
-			CU_DNN(s, errmsg, lab, cudnnOpTensor, s->dnn, s->op_min, &one, xd, x, &one,
-			       s->scalar_d, (char *)st->clampv + s->esize, &zero, yd, y);
-		return 0;
-	}
-	return 0;
 }
 
 /* float <-> half (and plain layout changes): cudnnTransformTensor
@@ -249,10 +180,10 @@ int cu_step_run(struct cu_session *s, int i, int n, void *ext, char **errmsg)
 static char *make_label(const struct cu_session *s, const struct cu_step *st)
 {
 	if (st->node < 0)
-		return cu_strf("%s", st->what ? st->what : "step");
+		return errfmt("%s", st->what ? st->what : "step");
 	if (st->what)
-		return cu_strf("node %s, %s", s->g->nodes[st->node].name, st->what);
-	return cu_strf("node %s", s->g->nodes[st->node].name);
+		return errfmt("node %s, %s", s->g->nodes[st->node].name, st->what);
+	return errfmt("node %s", s->g->nodes[st->node].name);
 }
 
 static int step_ready(struct cu_session *s, struct cu_step *st, char **errmsg)
@@ -364,9 +295,9 @@ static int try_convert(struct cu_session *s, void *dev, char **errmsg)
 		goto out;
 	if (memcmp(got, want, sizeof(got)) || memcmp(hb, hw, sizeof(hb))) {
 		if (errmsg)
-			*errmsg = cu_strf("float->half->float gave %g %g %g %g (half bits %04x %04x %04x %04x) for 1.5 -2.25 3 0.125",
-					 (double)got[0], (double)got[1], (double)got[2],
-					 (double)got[3], hb[0], hb[1], hb[2], hb[3]);
+			*errmsg = errfmt("float->half->float gave %g %g %g %g (half bits %04x %04x %04x %04x) for 1.5 -2.25 3 0.125",
+					(double)got[0], (double)got[1], (double)got[2],
+					(double)got[3], hb[0], hb[1], hb[2], hb[3]);
 		goto out;
 	}
 	err = 0;

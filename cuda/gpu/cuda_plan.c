@@ -8,131 +8,13 @@
  * around the nodes, in the order the stages need. The stages live beside
  * it (cuda_plan.h lists them): tensors and views in cuda_plan_view.c,
  * one node's steps and layouts in cuda_plan_node.c, the Add fusions in
- * cuda_plan_fuse.c, the buffers in cuda_plan_buffers.c. The half floats
- * and uploads stay here: cuda_conv.c and cuda_ops.c use them too.
+ * cuda_plan_fuse.c, the buffers in cuda_plan_buffers.c. What the
+ * stages share with the rest of the backend lies below them all: the
+ * tensor type's numbers in cuda_type.c, uploads in cuda_upload.c.
  */
-#include "cuda_errors.h"
 #include "cuda_plan.h"
 
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
-
-/* ------------------------------------------------------------ numbers -- */
-
-/* IEEE binary16, rounding to nearest even; overflow goes to infinity as
- * a cast in CUDA would. Written out rather than taken from cuda_fp16.h,
- * which is C++. */
-uint16_t cu_f2h(float f)
-{
-	uint32_t x, sign, mant, h, rem, halfway, shift;
-	int32_t e;
-
-	memcpy(&x, &f, sizeof(x));
-	sign = (x >> 16) & 0x8000u;
-	mant = x & 0x7fffffu;
-	e = (int32_t)((x >> 23) & 0xffu);
-	if (e == 255)
-		return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0u));
-	e = e - 127 + 15;
-	if (e >= 31)
-		return (uint16_t)(sign | 0x7c00u);
-	if (e <= 0) {
-		if (e < -10)
-			return (uint16_t)sign;
-		mant |= 0x800000u;
-		shift = (uint32_t)(14 - e);
-		h = mant >> shift;
-		rem = mant & ((1u << shift) - 1u);
-		halfway = 1u << (shift - 1u);
-		if (rem > halfway || (rem == halfway && (h & 1u)))
-			h++;
-		return (uint16_t)(sign | h);
-	}
-	h = ((uint32_t)e << 10) | (mant >> 13);
-	rem = mant & 0x1fffu;
-	/* A carry out of the mantissa bumps the exponent, up to infinity:
-	 * that is the right rounding too. */
-	if (rem > 0x1000u || (rem == 0x1000u && (h & 1u)))
-		h++;
-	return (uint16_t)(sign | h);
-}
-
-uint32_t cu_bits(const struct cu_session *s, float v)
-{
-	uint32_t b;
-
-	if (s->dt == CUDNN_DATA_HALF)
-		return cu_f2h(v);
-	memcpy(&b, &v, sizeof(b));
-	return b;
-}
-
-void cu_to_type(const struct cu_session *s, const float *in, int64_t n, void *out)
-{
-	int64_t i;
-
-	if (s->dt == CUDNN_DATA_FLOAT) {
-		memcpy(out, in, (size_t)n * sizeof(float));
-		return;
-	}
-	for (i = 0; i < n; i++)
-		((uint16_t *)out)[i] = cu_f2h(in[i]);
-}
-
-int cu_track(struct cu_session *s, void *p)
-{
-	if (s->n_allocs == s->cap_allocs) {
-		int cap = s->cap_allocs ? 2 * s->cap_allocs : 64;
-		void **a = realloc(s->allocs, (size_t)cap * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		s->allocs = a;
-		s->cap_allocs = cap;
-	}
-	s->allocs[s->n_allocs++] = p;
-	return 0;
-}
-
-int cu_upload(struct cu_session *s, const void *host, size_t bytes, void **dev,
-	      const char *label, char **errmsg)
-{
-	void *p = NULL;
-
-	CU_RT(s, errmsg, label, cudaMalloc, &p, bytes ? bytes : 1);
-	if (cu_track(s, p)) {
-		cudaFree(p);
-		return graph_errf(errmsg, -ENOMEM, "out of memory");
-	}
-	*dev = p;
-	if (bytes)
-		CU_RT(s, errmsg, label, cudaMemcpy, p, host, bytes, cudaMemcpyHostToDevice);
-	return 0;
-}
-
-/* Floats converted to the tensor type and uploaded. */
-int cu_plan_upload_typed(struct cu_session *s, const float *v, int64_t n, void **dev,
-			 const char *label, char **errmsg)
-{
-	void *tmp = malloc((size_t)(n ? n : 1) * s->esize);
-	int err;
-
-	if (!tmp)
-		return graph_errf(errmsg, -ENOMEM, "out of memory");
-	cu_to_type(s, v, n, tmp);
-	err = cu_upload(s, tmp, (size_t)n * s->esize, dev, label, errmsg);
-	free(tmp);
-	return err;
-}
-
-/* The stages' one message for a failed allocation. */
-int cu_plan_nomem(char **errmsg)
-{
-	return graph_errf(errmsg, -ENOMEM, "out of memory");
-}
-
-/* ---------------------------------------------------------------- plan -- */
 
 /* The input is made NHWC when a convolution or pool reads it. */
 static enum cu_layout input_layout(const struct cu_session *s)

@@ -1,9 +1,11 @@
 /*
  * cuda_plan.h - what the plan's files share among themselves; the rest
- * of the backend sees only cu_plan() and the helpers in cuda_internal.h.
+ * of the backend sees only cu_plan(). Arrows point one way: cuda_plan.c
+ * calls the stages, the stages call the backend's shared helpers
+ * (cuda_internal.h), never cuda_plan.c.
  *
  *   cuda_plan.c          cu_plan(): input and output steps around the
- *                        nodes; constants converted and uploaded
+ *                        nodes, in the order the stages need
  *   cuda_plan_view.c     tensors, steps, views; layout changes, paddings
  *   cuda_plan_node.c     each graph node as steps, layouts chosen
  *   cuda_plan_fuse.c     Adds that a convolution absorbs
@@ -14,11 +16,14 @@
 
 #include "cuda_internal.h"
 
-/* cuda_plan.c */
-int cu_plan_nomem(char **errmsg);
-/* Floats converted to the tensor type and uploaded. */
-int cu_plan_upload_typed(struct cu_session *s, const float *v, int64_t n, void **dev,
-			 const char *label, char **errmsg);
+#include <errno.h>
+
+/* The stages' one message for a failed allocation (inline: a helper
+ * the stages share must not make them call back into cuda_plan.c). */
+static inline int cu_plan_nomem(char **errmsg)
+{
+	return graph_errf(errmsg, -ENOMEM, "out of memory");
+}
 
 /* cuda_plan_view.c: new tensors and steps return their index, or
  * -ENOMEM; so do the helpers that add them. */

@@ -174,7 +174,7 @@ static int plan_pool(struct cu_session *s, int ni, char **errmsg)
 					f[oy * wo + ox] = cnt ? (float)(kh * kw) / (float)cnt : 0.0f;
 				}
 			}
-			err = cu_plan_upload_typed(s, f, ho * wo, &dev, n->name, errmsg);
+			err = cu_upload_typed(s, f, ho * wo, &dev, n->name, errmsg);
 			free(f);
 			if (err)
 				return err;
@@ -332,7 +332,7 @@ static int plan_add_const(struct cu_session *s, int ni, char **errmsg)
 	st->y = st->x;
 	st->y.t = n->out;
 	st->clamp = clamp_of(a->has_act, a->act_min, a->act_max);
-	err = cu_plan_upload_typed(s, a->c, a->count, &dev, n->name, errmsg);
+	err = cu_upload_typed(s, a->c, a->count, &dev, n->name, errmsg);
 	s->steps[i].cst = dev;
 	return err;
 }
