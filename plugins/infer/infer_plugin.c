@@ -145,25 +145,6 @@ static int infer_apply(void *state, const struct scaled_target_want *want,
 
 /* ---------------------------------------------------------------- poll -- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted v[0..n). */
-static double percentile(const double *v, size_t n, double pct)
-{
-	size_t rank = (size_t)(pct / 100.0 * (double)n + 0.999999);
-
-	if (rank < 1)
-		rank = 1;
-	if (rank > n)
-		rank = n;
-	return v[rank - 1];
-}
-
 static int infer_poll(void *state, char *err, size_t errlen)
 {
 	struct infer_pool *p = state;
@@ -179,18 +160,17 @@ static int infer_poll(void *state, char *err, size_t errlen)
 		infer_host->publish(p->inst, "images_per_s", now, (double)p->images / secs);
 		infer_host->publish(p->inst, "batch_fill", now,
 				    p->batches ? p->fill_sum / (double)p->batches : 0.0);
-		if (p->nlat) {
-			qsort(p->lat, p->nlat, sizeof(*p->lat), cmp_double);
-			infer_host->publish(p->inst, "latency_p50_ms", now,
-					    percentile(p->lat, p->nlat, 50));
-			infer_host->publish(p->inst, "latency_p99_ms", now,
-					    percentile(p->lat, p->nlat, 99));
-		}
 		/* infer.h has no memory figure yet: CPU memory is not GPU
 		 * memory (0); on CUDA nothing is published until it has. */
 		if (p->so.backend == INFER_BACKEND_CPU)
 			infer_host->publish(p->inst, "gpu_mem_mb", now, 0.0);
 	}
+	/* One latency sample per batch, in the order the batches ended, all
+	 * stamped now: the store takes samples as new as its newest (equal
+	 * times included), and its window statistics (pct, avg, max) are the
+	 * policies' to take. Needs no interval, so the first poll has them. */
+	for (size_t i = 0; i < p->nlat; i++)
+		infer_host->publish(p->inst, "latency_ms", now, p->lat[i]);
 	p->last_poll_ms = now;
 	p->images = p->batches = 0;
 	p->fill_sum = 0;

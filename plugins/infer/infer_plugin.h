@@ -95,7 +95,8 @@ struct infer_pool {
 	int64_t last_poll_ms;
 	long images, batches;
 	double fill_sum;
-	double *lat;          /* batch latencies since the last poll */
+	double *lat;          /* batch latencies since the last poll, published
+			       * one by one as <target>.latency_ms */
 	size_t nlat, caplat;
 };
 
