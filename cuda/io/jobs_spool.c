@@ -1,5 +1,6 @@
 /*
  * jobs_spool.c - the spool directory queue (see jobs.h for the layout).
+ * The protocol it shares with dirqueue and scaled-worker: docs/spool.md.
  *
  * A scan reads up to SPOOL_SCAN_MAX names, sorts them (oldest-name-first
  * is as fair as a directory gets without stat'ing every file) and claims
