@@ -1,8 +1,9 @@
 /*
  * cudnn_emu.c - a host-memory stand-in for the CUDA runtime and cuDNN
  * calls the cuDNN backend makes, for gpu_plan_emu_test (gpu_models_test.c
- * linked against this and cudnn_emu_dnn.c instead of the real libraries).
- * This file: the runtime (memory, streams, events; graphs refused).
+ * linked against this, cudnn_emu_dnn.c and cudnn_emu_conv.c instead of the
+ * real libraries). This file: the runtime (memory, streams, events; graphs
+ * refused).
  *
  * It computes what cuDNN's documentation says each call computes (FP32
  * and FP16 storage, strides, broadcasting, NHWC/KCRS/KRSC filters, groups,

@@ -31,7 +31,8 @@ add_executable(gpu_plan_emu_test ${gpu_emu_core_sources}
   ${CMAKE_SOURCE_DIR}/tests/infer/gpu_models_test.c
   ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
   ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu.c
-  ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu_dnn.c)
+  ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu_dnn.c
+  ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu_conv.c)
 target_compile_definitions(gpu_plan_emu_test PRIVATE _GNU_SOURCE SCALED_HAVE_CUDA
   INFER_MODELS_DIR="${CMAKE_BINARY_DIR}/tests/infer-models")
 foreach(d common graph onnx cpu gpu model)
