@@ -3,8 +3,10 @@
  * ABI and copied into the handle (plugin_check.h).
  *
  * Nothing of the descriptor is read past the struct_size it declares: the
- * descriptor and each kind are copied into zeroed structs of our size. Key
- * tables (struct scaled_key has no size field) are read in place.
+ * descriptor and each kind are copied into zeroed structs of our size. A
+ * kind's key table (struct scaled_key, the same in every minor) and its
+ * limits (ABI 1.1; entries kind->limit_size apart, copied into entries of
+ * our size) are copied too, so that the core reads only its own copies.
  */
 #include "plugin_check.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "config_values.h"
 #include "plugin_fail.h"
 
 /* The sizes of the ABI 1.0 structs, from plugin.h. */
@@ -50,11 +53,14 @@ static int plugin_check_key_reserved(const char *key, int role)
 	return 0;
 }
 
-static int plugin_check_keys(const struct scaled_kind *k, const char *path, char **msg)
+/* Check the kind's key table (the plugin's own) and count it. */
+static int plugin_check_keys(const struct scaled_kind *k, const char *path, size_t *n,
+			     char **msg)
 {
 	const struct scaled_key *keys = k->keys;
 	size_t i, j;
 
+	*n = 0;
 	if (!keys)
 		return 0;
 	for (i = 0; keys[i].name; i++) {
@@ -74,7 +80,7 @@ static int plugin_check_keys(const struct scaled_kind *k, const char *path, char
 				return plugin_fail(msg, -EPROTO, path,
 						   "kind \"%s\": key \"%s\" is listed twice",
 						   k->name, key->name);
-		if ((int)key->type < SCALED_KEY_STRING || (int)key->type > SCALED_KEY_DURATION)
+		if ((int)key->type < SCALED_KEY_STRING || (int)key->type > SCALED_KEY_ENUM)
 			return plugin_fail(msg, -EPROTO, path,
 					   "kind \"%s\": key \"%s\" has unknown type %d",
 					   k->name, key->name, (int)key->type);
@@ -90,12 +96,93 @@ static int plugin_check_keys(const struct scaled_kind *k, const char *path, char
 					   k->name, key->name,
 					   plugin_check_role_name((int)k->role));
 	}
+	*n = i;
+	return 0;
+}
+
+/* Copy the kind's limits (the plugin's entries are k->limit_size apart) into
+ * *out, entries of our size, ended by a zeroed one. Each must name a key of
+ * the kind, once. */
+static int plugin_check_copy_limits(const struct scaled_kind *k, size_t n_keys,
+				    struct scaled_key_limit **out, const char *path, char **msg)
+{
+	const char *raw = (const char *)k->limits;
+	size_t size = k->limit_size, n = 0, i, j;
+	struct scaled_key_limit *v;
+
+	*out = NULL;
+	if (!raw)
+		return 0;
+	if (size < SCALED_KEY_LIMIT_SIZE_1_1)
+		return plugin_fail(msg, -EPROTO, path,
+				   "kind \"%s\": limit_size is %zu, need at least %zu (set "
+				   ".limit_size = sizeof(struct scaled_key_limit) with .limits)",
+				   k->name, size, (size_t)SCALED_KEY_LIMIT_SIZE_1_1);
+	/* The key member leads every entry in every minor. */
+	while (((const struct scaled_key_limit *)(const void *)(raw + n * size))->key)
+		if (++n > PLUGIN_CHECK_MAX_KEYS)
+			return plugin_fail(msg, -EPROTO, path,
+					   "kind \"%s\": more than %d limits (is the table "
+					   "terminated by an entry with a NULL key?)",
+					   k->name, PLUGIN_CHECK_MAX_KEYS);
+	v = alloc_zero(n + 1, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	*out = v;
+	for (i = 0; i < n; i++) {
+		memcpy(&v[i], raw + i * size, size < sizeof v[i] ? size : sizeof v[i]);
+		for (j = 0; j < n_keys; j++)
+			if (strcmp(k->keys[j].name, v[i].key) == 0)
+				break;
+		if (j == n_keys)
+			return plugin_fail(msg, -EPROTO, path,
+					   "kind \"%s\": a limit for key \"%s\", which the "
+					   "kind does not have", k->name, v[i].key);
+		for (j = 0; j < i; j++)
+			if (strcmp(v[j].key, v[i].key) == 0)
+				return plugin_fail(msg, -EPROTO, path,
+						   "kind \"%s\": key \"%s\" is limited twice",
+						   k->name, v[i].key);
+	}
+	return 0;
+}
+
+/* Check each key against its limit and copy the key table into *out, with
+ * enum keys read as strings (their choices are checked from the limits). */
+static int plugin_check_copy_keys(const struct scaled_kind *k, size_t n_keys,
+				  const struct scaled_key_limit *limits,
+				  struct scaled_key **out, const char *path, char **msg)
+{
+	const struct scaled_key_limit *lim;
+	char why[256];
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!k->keys)
+		return 0;
+	*out = alloc_zero(n_keys + 1, sizeof **out);
+	if (!*out)
+		return -ENOMEM;
+	for (i = 0; i < n_keys; i++) {
+		for (lim = limits; lim && lim->key; lim++)
+			if (strcmp(lim->key, k->keys[i].name) == 0)
+				break;
+		rc = config_limit_check(&k->keys[i], lim && lim->key ? lim : NULL, why, sizeof why);
+		if (rc == -ENOMEM)
+			return rc;
+		if (rc < 0)
+			return plugin_fail(msg, -EPROTO, path, "kind \"%s\": %s", k->name, why);
+		(*out)[i] = k->keys[i];
+		if ((*out)[i].type == SCALED_KEY_ENUM)
+			(*out)[i].type = SCALED_KEY_STRING;
+	}
 	return 0;
 }
 
 /* Check one (copied) kind. */
 static int plugin_check_kind(const struct scaled_kind *k, size_t idx, const char *path,
-			     char **msg)
+			     size_t *n_keys, char **msg)
 {
 	char missing[64] = "";
 
@@ -125,7 +212,7 @@ static int plugin_check_kind(const struct scaled_kind *k, size_t idx, const char
 					   ? "create, destroy and collect"
 					   : "create, destroy, poll and apply",
 				   missing + 2);
-	return plugin_check_keys(k, path, msg);
+	return plugin_check_keys(k, path, n_keys, msg);
 }
 
 /* Copy the plugin's kinds into h (never past each kind's struct_size) and
@@ -150,11 +237,13 @@ static int plugin_check_copy_kinds(struct plugin_load_handle *h,
 
 	h->kinds = alloc_zero(n, sizeof *h->kinds);
 	h->kind_list = alloc_zero(n + 1, sizeof *h->kind_list);
-	if (!h->kinds || !h->kind_list)
+	h->keys = alloc_zero(n, sizeof *h->keys);
+	h->limits = alloc_zero(n, sizeof *h->limits);
+	if (!h->kinds || !h->kind_list || !h->keys || !h->limits)
 		return -ENOMEM;
 	h->n_kinds = n;
 	for (i = 0; i < n; i++) {
-		size_t size = raw[i]->struct_size;
+		size_t size = raw[i]->struct_size, n_keys;
 
 		if (size < PLUGIN_CHECK_KIND_SIZE_1_0)
 			return plugin_fail(msg, -EPROTO, path,
@@ -163,9 +252,19 @@ static int plugin_check_copy_kinds(struct plugin_load_handle *h,
 					   i + 1, size, (size_t)PLUGIN_CHECK_KIND_SIZE_1_0);
 		memcpy(&h->kinds[i], raw[i], size < sizeof h->kinds[i] ? size : sizeof h->kinds[i]);
 		h->kind_list[i] = &h->kinds[i];
-		rc = plugin_check_kind(&h->kinds[i], i, path, msg);
+		rc = plugin_check_kind(&h->kinds[i], i, path, &n_keys, msg);
 		if (rc < 0)
 			return rc;
+		rc = plugin_check_copy_limits(&h->kinds[i], n_keys, &h->limits[i], path, msg);
+		if (rc == 0)
+			rc = plugin_check_copy_keys(&h->kinds[i], n_keys, h->limits[i], &h->keys[i],
+						    path, msg);
+		if (rc < 0)
+			return rc;
+		/* From here the core reads only its copies. */
+		h->kinds[i].keys = h->keys[i];
+		h->kinds[i].limits = h->limits[i];
+		h->kinds[i].limit_size = h->limits[i] ? sizeof *h->limits[i] : 0;
 		for (j = 0; j < i; j++)
 			if (strcmp(h->kinds[j].name, h->kinds[i].name) == 0)
 				return plugin_fail(msg, -EPROTO, path,

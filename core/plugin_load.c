@@ -4,8 +4,8 @@
  *
  * Nothing of the plugin's descriptor is read past the struct_size it
  * declares: the descriptor and each kind are copied into zeroed structs of
- * our size, and the handle keeps and hands out only those copies. Key tables
- * (struct scaled_key has no size field) are read in place.
+ * our size, and the handle keeps and hands out only those copies, with
+ * copies of their key tables and limits (plugin_check.c).
  *
  * One process may embed several engines, and they share the host table, so
  * the same plugin may be loaded more than once. dlopen counts references;
@@ -248,8 +248,18 @@ static int plugin_load_start(struct plugin_load_handle *h, struct plugin_load_sh
 /* Frees what plugin_load allocated for h; neither fini nor dlclose. */
 static void plugin_load_free(struct plugin_load_handle *h)
 {
+	size_t i;
+
 	if (!h)
 		return;
+	for (i = 0; (h->keys || h->limits) && i < h->n_kinds; i++) {
+		if (h->keys)
+			alloc_free(h->keys[i]);
+		if (h->limits)
+			alloc_free(h->limits[i]);
+	}
+	alloc_free(h->keys);
+	alloc_free(h->limits);
 	alloc_free(h->kind_list);
 	alloc_free(h->kinds);
 	alloc_free(h->pub.name);

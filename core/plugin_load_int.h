@@ -27,6 +27,12 @@ struct plugin_load_handle {
 	struct plugin_handle pub;
 	struct scaled_plugin desc;    /* our copy; pub.desc points here */
 	struct scaled_kind *kinds;    /* copies of the plugin's kinds */
+	/* Per kind, our copies of its key table (enum keys read as strings:
+	 * their values are strings the core allocates and frees) and of its
+	 * limits (entries of our size); kinds[i].keys and .limits point here.
+	 * NULL where the kind has none. */
+	struct scaled_key **keys;
+	struct scaled_key_limit **limits;
 	const struct scaled_kind **kind_list; /* NULL-terminated, into kinds */
 	size_t n_kinds;
 	struct plugin_load_shared *shared;

@@ -35,6 +35,11 @@ static const struct scaled_key procpool_keys[] = {
 	{ 0 },
 };
 
+static const struct scaled_key_limit procpool_limits[] = {
+	{ .key = "restart_backoff", .min = "1ms" },
+	{ .key = NULL },
+};
+
 static int procpool_check(const struct scaled_value *c, char *err,
 			  size_t errlen)
 {
@@ -42,21 +47,12 @@ static int procpool_check(const struct scaled_value *c, char *err,
 		snprintf(err, errlen, "command: must not be empty");
 		return -EINVAL;
 	}
-	if (c[KEY_STOP_GRACE].u.ms < 0) {
-		snprintf(err, errlen, "stop_grace: must not be negative");
-		return -EINVAL;
-	}
-	if (c[KEY_BACKOFF].u.ms <= 0) {
-		snprintf(err, errlen, "restart_backoff: must be more than 0");
-		return -EINVAL;
-	}
+	/* Durations are never negative and restart_backoff is at least 1ms
+	 * (procpool_limits): the core checks both. What is left is a string
+	 * that must not be empty and a relation between two keys. */
 	if (c[KEY_BACKOFF_MAX].u.ms < c[KEY_BACKOFF].u.ms) {
 		snprintf(err, errlen,
 			 "restart_backoff_max: must be at least restart_backoff");
-		return -EINVAL;
-	}
-	if (c[KEY_BACKOFF_RESET].u.ms < 0) {
-		snprintf(err, errlen, "restart_backoff_reset: must not be negative");
 		return -EINVAL;
 	}
 	return 0;
@@ -125,12 +121,9 @@ static int procpool_apply(void *state, const struct scaled_target_want *want,
 
 static int procpool_init(const struct scaled_host *h, char *err, size_t errlen)
 {
-	if (h->abi_major != SCALED_PLUGIN_ABI_MAJOR) {
-		snprintf(err, errlen, "host ABI %u.%u, plugin built for %d.%d",
-			 h->abi_major, h->abi_minor, SCALED_PLUGIN_ABI_MAJOR,
-			 SCALED_PLUGIN_ABI_MINOR);
-		return -EPROTO;
-	}
+	/* The core checked the ABI before init (plugin.h). */
+	(void)err;
+	(void)errlen;
 	procpool_host = h;
 	return 0;
 }
@@ -146,6 +139,8 @@ static const struct scaled_kind procpool_kind = {
 	.role = SCALED_ROLE_TARGET,
 	.help = "a pool of local worker processes, started and stopped by count",
 	.keys = procpool_keys,
+	.limits = procpool_limits,
+	.limit_size = sizeof(struct scaled_key_limit),
 	.create = procpool_create,
 	.destroy = procpool_destroy,
 	.poll = procpool_poll,

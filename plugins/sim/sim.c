@@ -30,6 +30,11 @@ static const struct scaled_key wave_keys[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
+static const struct scaled_key_limit wave_limits[] = {
+	{ .key = "period", .min = "1ms" },
+	{ .key = NULL },
+};
+
 struct wave {
 	struct scaled_instance *inst;
 	double value, amplitude;
@@ -42,10 +47,9 @@ static int wave_create(struct scaled_instance *inst, const struct scaled_value *
 {
 	struct wave *w;
 
-	if (cfg[WAVE_PERIOD].u.ms <= 0) {
-		snprintf(err, errlen, "period must be more than 0");
-		return -EINVAL;
-	}
+	/* period >= 1ms: a limit the core checks (wave_limits). */
+	(void)err;
+	(void)errlen;
 	w = calloc(1, sizeof *w);
 	if (!w)
 		return -ENOMEM;
@@ -85,6 +89,8 @@ static const struct scaled_kind wave_kind = {
 	.role = SCALED_ROLE_SOURCE,
 	.help = "a sine wave on the engine clock",
 	.keys = wave_keys,
+	.limits = wave_limits,
+	.limit_size = sizeof(struct scaled_key_limit),
 	.create = wave_create,
 	.destroy = wave_destroy,
 	.collect = wave_collect,
@@ -100,6 +106,11 @@ static const struct scaled_key sim_keys[] = {
 	[SIM_FAIL_ABOVE] = { "fail_above", SCALED_KEY_INT, "-1", 0,
 			     "refuse any desired capacity above this (tests); -1: never" },
 	{ NULL, 0, NULL, 0, NULL },
+};
+
+static const struct scaled_key_limit sim_limits[] = {
+	{ .key = "start", .min = "0", .max = "1000000" },
+	{ .key = NULL },
 };
 
 struct sim {
@@ -130,10 +141,9 @@ static int sim_create(struct scaled_instance *inst, const struct scaled_value *c
 {
 	struct sim *s;
 
-	if (cfg[SIM_START].u.integer < 0 || cfg[SIM_START].u.integer > 1000000) {
-		snprintf(err, errlen, "start must be between 0 and 1000000");
-		return -EINVAL;
-	}
+	/* start in 0..1000000: a limit the core checks (sim_limits). */
+	(void)err;
+	(void)errlen;
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
@@ -200,6 +210,8 @@ static const struct scaled_kind sim_kind = {
 	.role = SCALED_ROLE_TARGET,
 	.help = "a simulated capacity that follows the desired one after a delay",
 	.keys = sim_keys,
+	.limits = sim_limits,
+	.limit_size = sizeof(struct scaled_key_limit),
 	.create = sim_create,
 	.destroy = sim_destroy,
 	.poll = sim_poll,

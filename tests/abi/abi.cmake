@@ -1,5 +1,5 @@
-# The plugin ABI: the loader (core/plugin_load.c, plugin_check.c, plugin_fail.c)
-# against real mock plugins.
+# The plugin ABI: the loader (core/plugin_load.c, plugin_check.c, plugin_fail.c,
+# and config_values.c, which checks key limits) against real mock plugins.
 #
 # Every mock is tests/abi/mock_plugin.c built as a MODULE with one variant
 # define, into ${CMAKE_BINARY_DIR}/tests/abi/<dir>/NAME.so:
@@ -46,6 +46,13 @@ scaled_abi_mock(mocks short_kind MOCK_SHORT_KIND)
 scaled_abi_mock(mocks unnamed_kind MOCK_UNNAMED_KIND)
 scaled_abi_mock(mocks no_kinds MOCK_NO_KINDS)
 scaled_abi_mock(mocks old_minor MOCK_OLD_MINOR)
+scaled_abi_mock(mocks limit_unknown_key MOCK_LIMIT_UNKNOWN_KEY)
+scaled_abi_mock(mocks limit_twice MOCK_LIMIT_TWICE)
+scaled_abi_mock(mocks limit_default_out MOCK_LIMIT_DEFAULT_OUT)
+scaled_abi_mock(mocks limit_bad_bound MOCK_LIMIT_BAD_BOUND)
+scaled_abi_mock(mocks limit_choices_on_int MOCK_LIMIT_CHOICES_ON_INT)
+scaled_abi_mock(mocks limit_short MOCK_LIMIT_SHORT)
+scaled_abi_mock(mocks enum_no_choices MOCK_ENUM_NO_CHOICES)
 scaled_abi_mock(mocks future_minor MOCK_FUTURE_MINOR)
 scaled_abi_mock(mocks_alt good MOCK_VERSION="alt")
 scaled_abi_mock(mocks_alt only_alt)
@@ -59,16 +66,19 @@ file(WRITE ${SCALED_ABI_DIR}/mocks/not_elf.so "this is not an ELF file\n")
 
 # Two test binaries, one per topic, built alike; abi_util.c is what they
 # share, test_abi_trace() included (every binary that loads mocks needs it).
-foreach(t test_abi test_abi_path)
+# test_abi_keys: key tables as config_values.c reads them, mocks included.
+foreach(t test_abi test_abi_path test_abi_keys)
   scaled_unit_test(${t}
     SOURCES ${SCALED_ABI_SRC}/${t}.c
             ${SCALED_ABI_SRC}/abi_util.c
             ${CMAKE_SOURCE_DIR}/core/plugin_load.c
             ${CMAKE_SOURCE_DIR}/core/plugin_check.c
             ${CMAKE_SOURCE_DIR}/core/plugin_fail.c
+            ${CMAKE_SOURCE_DIR}/core/config_values.c
+            ${CMAKE_SOURCE_DIR}/core/duration.c
             ${CMAKE_SOURCE_DIR}/core/paths.c
             ${CMAKE_SOURCE_DIR}/core/alloc.c
-    LIBS ${CMAKE_DL_LIBS} Threads::Threads
+    LIBS ${CMAKE_DL_LIBS} Threads::Threads PkgConfig::LUA m
     LABEL abi)
   target_compile_definitions(${t} PRIVATE
     SCALED_ABI_DIR="${SCALED_ABI_DIR}"
@@ -82,14 +92,6 @@ foreach(t test_abi test_abi_path)
   set_tests_properties(${t} PROPERTIES ENVIRONMENT "SCALED_PLUGIN_PATH=")
 endforeach()
 
-# Key tables as the core reads them: config_values.c and what it needs.
-scaled_unit_test(test_abi_keys
-  SOURCES ${SCALED_ABI_SRC}/test_abi_keys.c
-          ${CMAKE_SOURCE_DIR}/core/config_values.c
-          ${CMAKE_SOURCE_DIR}/core/duration.c
-          ${CMAKE_SOURCE_DIR}/core/alloc.c
-  LIBS PkgConfig::LUA m
-  LABEL abi)
 
 # The real binary: `scaled --check` on tiny farms that each name one mock.
 # A refused plugin is a configuration error: exit 2 and the loader's reason.
@@ -107,7 +109,7 @@ endfunction()
 
 scaled_abi_check(good 0 "plugin good +1\\.0-mock .*mocks/good\\.so.*source files +kind mock_source.*ok")
 scaled_abi_check(wrong_major 2
-  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.0")
+  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.1")
 scaled_abi_check(short_struct 2
   "short_struct\\.so: descriptor too short: 8 bytes, need at least [0-9]+")
 scaled_abi_check(missing_symbol 2

@@ -6,7 +6,12 @@
  * MOCK_VERSION    the descriptor's version string (default "1.0-mock")
  * MOCK_<VARIANT>  at most one of the variants below; none is a good plugin
  *                 with a source kind "mock_source" and a target kind
- *                 "mock_target".
+ *                 "mock_target". Built for ABI 1.1 (the default), the source
+ *                 has an enum key "mode" and limits (depth 0..10, settle at
+ *                 most 1h, mode fast or slow). MOCK_OLD_MINOR is a plugin as
+ *                 ABI 1.0 built it: minor 0, structs of the 1.0 sizes, so
+ *                 the kinds end before `limits` and the core must read its
+ *                 keys exactly as 1.0 did (no limits, no enum key).
  *
  * The mock reports probe/init/fini through test_abi_trace() when the
  * process that loaded it exports one (the abi test does); elsewhere (the
@@ -175,8 +180,43 @@ MOCK_UNUSED static const struct scaled_key mock_source_keys[] = {
 #ifdef MOCK_RESERVED_STALE
 	{ "stale", SCALED_KEY_DURATION, "30s", 0, "the core's own key" },
 #endif
+#ifndef MOCK_OLD_MINOR
+	{ "mode", SCALED_KEY_ENUM, "fast", 0, "how to count" },
+#endif
 	{ .name = NULL },
 };
+
+/* ABI 1.1 limits of the source's keys. An old-minor mock has them too (it
+ * is compiled with today's header), but its kind's struct_size ends before
+ * `limits`: the core must not see them. */
+MOCK_UNUSED static const struct scaled_key_limit mock_source_limits[] = {
+#ifdef MOCK_LIMIT_UNKNOWN_KEY
+	{ .key = "deep", .max = "10" },
+#endif
+#ifdef MOCK_LIMIT_TWICE
+	{ .key = "depth", .max = "20" },
+#endif
+#if defined(MOCK_LIMIT_DEFAULT_OUT)
+	{ .key = "depth", .min = "5", .max = "10" },
+#elif defined(MOCK_LIMIT_BAD_BOUND)
+	{ .key = "depth", .min = "zero" },
+#elif defined(MOCK_LIMIT_CHOICES_ON_INT)
+	{ .key = "depth", .choices = (const char *const[]){ "1", "2", NULL } },
+#else
+	{ .key = "depth", .min = "0", .max = "10" },
+#endif
+	{ .key = "settle", .max = "1h" },
+#ifndef MOCK_ENUM_NO_CHOICES
+	{ .key = "mode", .choices = (const char *const[]){ "fast", "slow", NULL } },
+#endif
+	{ .key = NULL },
+};
+
+#ifdef MOCK_LIMIT_SHORT
+#define MOCK_LIMIT_SIZE 0
+#else
+#define MOCK_LIMIT_SIZE sizeof(struct scaled_key_limit)
+#endif
 
 MOCK_UNUSED static const struct scaled_key mock_target_keys[] = {
 	{ "size", SCALED_KEY_INT, "1", 0, "initial size" },
@@ -207,6 +247,8 @@ MOCK_UNUSED static const struct mock_kind mock_source = {
 		.create = mock_create,
 		.destroy = mock_destroy,
 		.collect = mock_collect,
+		.limits = mock_source_limits,
+		.limit_size = MOCK_LIMIT_SIZE,
 	} MOCK_LATER_INIT
 };
 

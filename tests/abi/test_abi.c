@@ -77,12 +77,25 @@ static void test_good(void **state)
 	assert_null(plugin_find_kind(p, NULL));
 	assert_int_equal(src->role, SCALED_ROLE_SOURCE);
 	assert_int_equal(tgt->role, SCALED_ROLE_TARGET);
-	/* Kinds are copies too, with the plugin's callbacks and keys. */
+	/* Kinds are copies too, with the plugin's callbacks, and copies of its
+	 * keys (an enum key reads as a string) and limits (entries our size). */
 	assert_ptr_not_equal(src, raw->kinds[0]);
 	assert_ptr_equal(src->collect, raw->kinds[0]->collect);
 	assert_ptr_equal(tgt->apply, raw->kinds[1]->apply);
-	assert_ptr_equal(src->keys, raw->kinds[0]->keys);
+	assert_ptr_not_equal(src->keys, raw->kinds[0]->keys);
 	assert_string_equal(src->keys[0].name, "path");
+	assert_ptr_equal(src->keys[0].name, raw->kinds[0]->keys[0].name);
+	assert_string_equal(src->keys[3].name, "mode");
+	assert_int_equal(raw->kinds[0]->keys[3].type, SCALED_KEY_ENUM);
+	assert_int_equal(src->keys[3].type, SCALED_KEY_STRING);
+	assert_null(src->keys[4].name);
+	assert_ptr_not_equal(src->limits, raw->kinds[0]->limits);
+	assert_int_equal(src->limit_size, sizeof(struct scaled_key_limit));
+	assert_string_equal(src->limits[0].key, "depth");
+	assert_string_equal(src->limits[0].max, "10");
+	assert_string_equal(src->limits[2].choices[1], "slow");
+	assert_null(src->limits[3].key);
+	assert_null(tgt->limits);
 	/* desc->kinds lists the same copies, NULL-terminated. */
 	assert_ptr_equal(p->desc->kinds[0], src);
 	assert_ptr_equal(p->desc->kinds[1], tgt);
@@ -112,7 +125,7 @@ struct refusal {
 };
 
 static const struct refusal refusals[] = {
-	{ "wrong_major", -EPROTO, "built for plugin ABI 2.0, this scaled has 1.0", 0, NULL, "" },
+	{ "wrong_major", -EPROTO, "built for plugin ABI 2.0, this scaled has 1.1", 0, NULL, "" },
 	{ "missing_symbol", -ELIBBAD, "not a scaled plugin: no scaled_plugin_entry symbol (",
 	  1, "undefined symbol: scaled_plugin_entry", "" },
 	{ "not_elf", -ELIBBAD, "dlopen failed: ", 1, "not_elf.so", "" },
@@ -148,6 +161,26 @@ static const struct refusal refusals[] = {
 	  "(source or target)", 0, NULL, "" },
 	{ "unnamed_kind", -EPROTO, "kind #1 has no name", 0, NULL, "" },
 	{ "no_kinds", -EPROTO, "the descriptor lists no kinds", 0, NULL, "" },
+	/* ABI 1.1 limits */
+	{ "limit_unknown_key", -EPROTO,
+	  "kind \"mock_source\": a limit for key \"deep\", which the kind does not have", 0, NULL,
+	  "" },
+	{ "limit_twice", -EPROTO, "kind \"mock_source\": key \"depth\" is limited twice", 0, NULL,
+	  "" },
+	{ "limit_default_out", -EPROTO,
+	  "kind \"mock_source\": the default of key \"depth\": 3 is not between 5 and 10", 0,
+	  NULL, "" },
+	{ "limit_bad_bound", -EPROTO,
+	  "kind \"mock_source\": key \"depth\": min \"zero\" is not a valid integer", 0, NULL,
+	  "" },
+	{ "limit_choices_on_int", -EPROTO,
+	  "kind \"mock_source\": key \"depth\": choices are for enum keys only (this one is "
+	  "integer)", 0, NULL, "" },
+	{ "limit_short", -EPROTO,
+	  "kind \"mock_source\": limit_size is 0, need at least ", 1, NULL, "" },
+	{ "enum_no_choices", -EPROTO,
+	  "kind \"mock_source\": key \"mode\": an enum key needs choices (a struct "
+	  "scaled_key_limit in the kind's limits)", 0, NULL, "" },
 };
 
 /* Load `name` from MOCKS, expect rc and "<path>: <expected>" exactly (or
@@ -234,6 +267,15 @@ static void test_old_minor(void **state)
 	assert_non_null(k);
 	assert_int_equal(k->struct_size, KIND_SIZE_1_0);
 	assert_non_null(k->apply);
+	/* The source's kind sets limits, past its 1.0 struct_size: unread. Its
+	 * keys are read as 1.0 read them. */
+	k = plugin_find_kind(p, "mock_source");
+	assert_non_null(k);
+	assert_null(k->limits);
+	assert_int_equal(k->limit_size, 0);
+	assert_string_equal(k->keys[1].name, "depth");
+	assert_string_equal(k->keys[2].name, "settle");
+	assert_null(k->keys[3].name);
 	if (sizeof(struct scaled_plugin) > DESC_SIZE_1_0) {
 		static const char zero[sizeof(struct scaled_plugin)];
 		const char *after = (const char *)p->desc + DESC_SIZE_1_0;

@@ -301,14 +301,14 @@ static int th_duration(const char *text, int64_t *ms)
 	return 0;
 }
 
-static void th_parse(const struct scaled_key *k, const char *text,
-		     struct scaled_value *v)
+void th_parse(const struct scaled_key *k, const char *text, struct scaled_value *v)
 {
 	char *end;
 
 	v->set = 1;
 	switch (k->type) {
 	case SCALED_KEY_STRING:
+	case SCALED_KEY_ENUM:
 		v->u.str = text;
 		return;
 	case SCALED_KEY_INT:

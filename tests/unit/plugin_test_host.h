@@ -68,6 +68,14 @@ const struct scaled_kind *th_kind(const struct th_plugin *p, const char *name);
  * a bad value, a missing required key, or n smaller than the table. */
 void th_values(const struct scaled_kind *k, struct scaled_value *values,
 	       size_t n, const char *const *kv);
+/* Parse text as k's type into v (strings point into text); fails the test
+ * on a bad value. */
+void th_parse(const struct scaled_key *k, const char *text, struct scaled_value *v);
+/* plugin_test_limits.c: the kind's limits (ABI 1.1) that `values` break, as the core would refuse
+ * them before create(): "start: -1 is below 0"-like text naming the key, or
+ * NULL when all hold. (A test host's own short check; the core's messages
+ * are tested in tests/abi.) */
+const char *th_limits_broken(const struct scaled_kind *k, const struct scaled_value *values);
 
 /* Forget every record and timer; virtual clock at 1,700,000,000,000 ms. */
 void th_reset(void);

@@ -2,7 +2,8 @@
 # tests load the real NAME.so from the build tree through a test host
 # (plugin_test_host.c), so the module and its exported entry are what is
 # tested, not its sources compiled into the test.
-set(plugin_test_host ${CMAKE_CURRENT_LIST_DIR}/plugin_test_host.c)
+set(plugin_test_host ${CMAKE_CURRENT_LIST_DIR}/plugin_test_host.c
+  ${CMAKE_CURRENT_LIST_DIR}/plugin_test_limits.c)
 
 # the fixture the procpool.so tests share
 set(procpool_fx ${CMAKE_CURRENT_LIST_DIR}/procpool_fx.c)

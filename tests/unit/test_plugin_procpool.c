@@ -415,6 +415,7 @@ static void test_bad_apply_and_config(void **ts)
 	const char *kv[] = { "command=true", "restart_backoff=2s",
 			     "restart_backoff_max=1s", NULL };
 	const char *kv2[] = { "command=", NULL };
+	const char *kv3[] = { "command=true", "restart_backoff=0ms", NULL };
 	const struct th_done *d;
 	struct scaled_value v[8];
 	void *st = NULL;
@@ -436,6 +437,11 @@ static void test_bad_apply_and_config(void **ts)
 	assert_int_equal(f->p.kind->create(&f->p.inst, v, &st, err, sizeof(err)),
 			 -EINVAL);
 	assert_null(st);
+	/* A zero backoff is the core's to refuse (a limit), before create. */
+	th_values(f->p.kind, v, 8, kv3);
+	assert_string_equal(th_limits_broken(f->p.kind, v), "restart_backoff: out of [1ms, ]");
+	th_values(f->p.kind, v, 8, kv);
+	assert_null(th_limits_broken(f->p.kind, v));
 }
 
 /* We are a subreaper, as scaled is as pid 1: a stopping shell-form

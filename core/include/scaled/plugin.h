@@ -9,7 +9,9 @@
  *
  * Versioning rules (they are the contract):
  *  - Every struct that crosses the boundary starts with a size or version
- *    field and only ever grows at its end.
+ *    field and only ever grows at its end. Static arrays are the exception:
+ *    struct scaled_key (the 1.0 key table) never grows; struct
+ *    scaled_key_limit (1.1) has its entry size in kind->limit_size.
  *  - A plugin built for another ABI major is refused, with a message naming
  *    both versions. A plugin built for an older minor is accepted; the core
  *    reads nothing past the struct_size the plugin declares. A plugin built
@@ -21,6 +23,12 @@
  *  - The host table is append-only: a plugin checks host->struct_size before
  *    using a member added after the minor it was built for
  *    (SCALED_HOST_HAS(host, member)).
+ *  - The core checks the descriptor's ABI before it calls anything of the
+ *    plugin: init() need not (and should not) check host->abi_major again.
+ *
+ * ABI 1.1 adds: SCALED_KEY_ENUM and per-key limits (struct
+ * scaled_key_limit, kind->limits and kind->limit_size), so that plugins
+ * declare choices and numeric bounds instead of checking them in create().
  *
  * Processes: the core leaves SIGCHLD at SIG_DFL, so a plugin may waitpid()
  * its own children (never waitpid(-1): other plugins have children too).
@@ -45,7 +53,7 @@ extern "C" {
 #endif
 
 #define SCALED_PLUGIN_ABI_MAJOR 1
-#define SCALED_PLUGIN_ABI_MINOR 0
+#define SCALED_PLUGIN_ABI_MINOR 1
 
 /* The one exported symbol, stable across majors so that a plugin of another
  * major can be read and refused with a clear message. */
@@ -65,6 +73,8 @@ enum scaled_key_type {
 	SCALED_KEY_NUMBER,   /* double */
 	SCALED_KEY_BOOL,
 	SCALED_KEY_DURATION, /* "250ms", "30s", "5m", "1h", "1d", or seconds */
+	SCALED_KEY_ENUM,     /* ABI 1.1: a string, one of the key's choices
+			      * (struct scaled_key_limit); delivered as u.str */
 };
 
 /* One configuration key a kind accepts. Tables of these are static data,
@@ -77,6 +87,47 @@ struct scaled_key {
 	const char *default_value; /* text, parsed as the type; NULL = no default */
 	int required;              /* non-zero: must be given (default ignored) */
 	const char *help;          /* one line, shown by --check -v and docs */
+};
+
+/* ABI 1.1: what the core checks of a key's value beyond its type, so that
+ * plugins do not check it by hand. A kind lists these in its own table
+ * (kind->limits), one entry per limited key, named, ended by an entry whose
+ * key is NULL:
+ *
+ *   static const struct scaled_key_limit sim_limits[] = {
+ *       { .key = "start", .min = "0", .max = "1000000" },
+ *       { .key = "shape", .choices = (const char *const[]){ "flat", "sine", NULL } },
+ *       { 0 },
+ *   };
+ *
+ * choices: SCALED_KEY_ENUM keys only (and every ENUM key needs them): the
+ *   allowed strings, NULL-terminated, none empty, no two alike. The value
+ *   create() receives is one of them (compare with strcmp).
+ * min, max: SCALED_KEY_INT, _NUMBER and _DURATION keys only: inclusive
+ *   bounds written as text like default_value and parsed as the key's type
+ *   ("1", "0.5", "250ms"); NULL leaves that side open.
+ * The loader refuses a plugin whose limits name no key of the kind, limit a
+ * key twice, do not fit its type, do not parse, have min > max, or exclude
+ * the key's own default. A user's value outside them is an error naming the
+ * key, the value and what is allowed, with farm.lua:line, and create() is
+ * not called.
+ *
+ * Why a table of its own rather than new members of struct scaled_key: key
+ * tables are arrays, so a longer struct scaled_key would change the distance
+ * between entries, and the core could not walk a 1.0 plugin's table without
+ * guessing which layout it was built with; and every key table written
+ * positionally ({ "name", type, default, required, help }) would stop
+ * compiling under -Wextra -Werror. struct scaled_key therefore never grows.
+ * This table is new in 1.1 and its entry size comes with it
+ * (kind->limit_size), so the core always knows its layout: a 1.0 plugin has
+ * no kind->limits (its kind struct is too short to hold one: read as NULL)
+ * and its keys are read exactly as before; a plugin of a later minor whose
+ * entries have grown is read up to the members this core knows. */
+struct scaled_key_limit {
+	const char *key;            /* the name of a key in the kind's key table */
+	const char *const *choices; /* SCALED_KEY_ENUM: the allowed strings */
+	const char *min;            /* INT, NUMBER, DURATION: least value, or NULL */
+	const char *max;            /* INT, NUMBER, DURATION: greatest value, or NULL */
 };
 
 /* A validated value, in the same order as the kind's key table. `set` is
@@ -183,7 +234,10 @@ struct scaled_host {
 
 	/* Run fn(arg) on the loop thread soon. The only host call that is safe
 	 * from any thread. Returns 0, or -ENOMEM/-ESHUTDOWN (then fn never
-	 * runs and the caller still owns arg). */
+	 * runs and the caller still owns arg). -ESHUTDOWN from the moment the
+	 * engine starts freeing; a call posted before that and not yet run is
+	 * dropped without running and without freeing arg (see
+	 * scaled_kind.destroy). */
 	int (*post)(struct scaled_instance *inst, scaled_callback fn, void *arg);
 
 	/* Members appended by later minors go here. */
@@ -206,12 +260,41 @@ struct scaled_kind {
 	const char *help;       /* one line */
 	const struct scaled_key *keys; /* NULL-name terminated; may be NULL */
 
-	/* Create an instance from validated config (same order as keys).
-	 * Stores the plugin's state in *state. */
+	/* Create an instance from validated config (same order as keys:
+	 * types, required keys, defaults and the kind's limits already
+	 * checked). Stores the plugin's state in *state.
+	 *
+	 * create may: check what keys and limits cannot say (a relation
+	 * between two keys, a path that must exist) and fail with -EINVAL and a
+	 * reason; allocate; start its own threads; use every host call with
+	 * inst (log, now_ms, timer_add, publish, report_target, post); start
+	 * child processes. It runs while farm.lua is loading: the engine is not
+	 * running yet, groups declared after this instance do not exist, and
+	 * timers and posts run once the engine runs (or steps).
+	 * create may not: block; call apply_done (there is no apply yet); keep
+	 * pointers into `config` past destroy.
+	 *
+	 * On failure (a negative return) create undoes everything itself: stop
+	 * the threads it started, free what it allocated, reap its children.
+	 * destroy is NOT called for an instance whose create failed. The core
+	 * cancels timers the failed instance left pending; the farm fails to
+	 * load and the engine that ran it is freed (see destroy for posts). */
 	int (*create)(struct scaled_instance *inst,
 		      const struct scaled_value *config, void **state,
 		      char *err, size_t errlen);
-	/* Stop timers and threads, free state. Must not fail. */
+	/* Stop timers and threads, free state. Must not fail. Called once per
+	 * instance whose create succeeded, only when its engine is freed
+	 * (targets first, then sources; all before fini).
+	 *
+	 * Posts and destroy, as the core does it today: when the engine starts
+	 * freeing, before any destroy, host->post starts failing with
+	 * -ESHUTDOWN (fn never runs; the caller keeps arg). Callbacks posted
+	 * earlier and not yet run by the loop are never run: after every
+	 * destroy they are dropped, and their arg is not freed (the core cannot
+	 * know what it is). So a plugin whose threads post owned memory keeps
+	 * track of it (a list it frees in destroy after joining the threads),
+	 * or posts nothing that needs freeing. Timers still pending after
+	 * destroy returns are cancelled by the core. */
 	void (*destroy)(void *state);
 
 	/* SOURCE: collect now and publish through the host. Called every
@@ -228,6 +311,12 @@ struct scaled_kind {
 	 * action did not start and apply_done will not be called. */
 	int (*apply)(void *state, const struct scaled_target_want *want,
 		     uint64_t token, char *err, size_t errlen);
+
+	/* ABI 1.1. Both NULL/0 in a kind built for 1.0, whose struct_size
+	 * ends before them. */
+	const struct scaled_key_limit *limits; /* NULL, or ended by key == NULL */
+	size_t limit_size; /* sizeof(struct scaled_key_limit) when built; must be
+			    * set whenever limits is */
 };
 
 /* ------------------------------------------------------------ descriptor -- */
@@ -260,6 +349,9 @@ struct scaled_plugin {
 	(offsetof(struct scaled_plugin, kinds) + sizeof(void *))
 #define SCALED_KIND_SIZE_1_0                                                   \
 	(offsetof(struct scaled_kind, apply) + sizeof(void (*)(void)))
+/* The size of an ABI 1.1 key limit: the least limit_size the core accepts. */
+#define SCALED_KEY_LIMIT_SIZE_1_1                                              \
+	(offsetof(struct scaled_key_limit, max) + sizeof(const char *))
 
 /* The exported function every plugin defines (declared here so that each
  * definition is checked against it):
