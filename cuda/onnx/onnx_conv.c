@@ -123,9 +123,9 @@ int onnx_conv(struct onnx_node *n, char **errmsg)
 	int err, node, x;
 
 	if ((err = onnx_attr_check(n, known, errmsg)) ||
-	    (err = onnx_input_padded(n, 0, &x, pad, &from, errmsg)) ||
+	    (err = onnx_node_padded(n, 0, &x, pad, &from, errmsg)) ||
 	    (err = onnx_attr_int(n, "group", 1, &group, errmsg)) ||
-	    (err = onnx_input_const(n, 1, FLOAT_T, &w, errmsg)))
+	    (err = onnx_node_const(n, 1, FLOAT_T, &w, errmsg)))
 		goto out;
 	err = -ENOTSUP;
 	if (w.rank != 4) {
@@ -143,8 +143,8 @@ int onnx_conv(struct onnx_node *n, char **errmsg)
 			       (long long)group, (long long)w.dims[0]);
 		goto out;
 	}
-	if (onnx_has_input(n, 2)) {
-		if ((err = onnx_input_const(n, 2, FLOAT_T, &b, errmsg)))
+	if (onnx_node_has_input(n, 2)) {
+		if ((err = onnx_node_const(n, 2, FLOAT_T, &b, errmsg)))
 			goto out;
 		if (b.count != w.dims[0]) {
 			err = onnx_node_errf(n, errmsg, -EINVAL, "bias '%s' has %lld values for %lld output channels",
@@ -158,7 +158,7 @@ int onnx_conv(struct onnx_node *n, char **errmsg)
 			goto out;
 		}
 	}
-	if ((err = onnx_emit(n, GRAPH_CONV, 1, &node, errmsg)))
+	if ((err = onnx_node_emit(n, GRAPH_CONV, 1, &node, errmsg)))
 		goto out;
 	c = &n->ctx->g->nodes[node].conv;
 	n->ctx->g->nodes[node].in[0] = x;
@@ -191,12 +191,12 @@ int onnx_batchnorm(struct onnx_node *n, char **errmsg)
 	    (err = onnx_attr_float(n, "epsilon", 1e-5f, &eps, errmsg)) ||
 	    (err = onnx_attr_int(n, "spatial", 1, &spatial, errmsg)) ||
 	    (err = onnx_attr_int(n, "training_mode", 0, &training, errmsg)) ||
-	    (err = onnx_input_value(n, 0, &x, errmsg)))
+	    (err = onnx_node_value(n, 0, &x, errmsg)))
 		return err;
 	if (spatial != 1 || training != 0)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "only the inference form (spatial=1, training_mode=0) is supported");
 	for (k = 0; k < 4; k++)
-		if ((err = onnx_input_const(n, (size_t)k + 1, FLOAT_T, &t[k], errmsg)))
+		if ((err = onnx_node_const(n, (size_t)k + 1, FLOAT_T, &t[k], errmsg)))
 			goto out;
 	c = t[0].count;
 	for (k = 0; k < 4; k++) {
@@ -206,7 +206,7 @@ int onnx_batchnorm(struct onnx_node *n, char **errmsg)
 			goto out;
 		}
 	}
-	if ((err = onnx_emit(n, GRAPH_BATCHNORM, 1, &node, errmsg)))
+	if ((err = onnx_node_emit(n, GRAPH_BATCHNORM, 1, &node, errmsg)))
 		goto out;
 	bn = &n->ctx->g->nodes[node].bn;
 	n->ctx->g->nodes[node].in[0] = x;
@@ -260,13 +260,13 @@ static int pool(struct onnx_node *n, enum graph_op op, const char *const *known,
 	    (err = onnx_attr_int(n, "ceil_mode", 0, &ceil_mode, errmsg)) ||
 	    (err = onnx_attr_int(n, "storage_order", 0, &order, errmsg)) ||
 	    (err = onnx_attr_int(n, "count_include_pad", 0, &incl, errmsg)) ||
-	    (err = onnx_input_padded(n, 0, &x, pad, &from, errmsg)))
+	    (err = onnx_node_padded(n, 0, &x, pad, &from, errmsg)))
 		return err;
 	if (ceil_mode)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "ceil_mode=1 is not supported");
 	if (order)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "storage_order=1 is not supported");
-	if ((err = onnx_emit(n, op, 1, &node, errmsg)))
+	if ((err = onnx_node_emit(n, op, 1, &node, errmsg)))
 		return err;
 	p = &n->ctx->g->nodes[node].pool;
 	n->ctx->g->nodes[node].in[0] = x;
@@ -309,8 +309,8 @@ int onnx_globalavgpool(struct onnx_node *n, char **errmsg)
 	int err, node, x;
 
 	if ((err = onnx_attr_check(n, known, errmsg)) ||
-	    (err = onnx_input_value(n, 0, &x, errmsg)) ||
-	    (err = onnx_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
+	    (err = onnx_node_value(n, 0, &x, errmsg)) ||
+	    (err = onnx_node_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
 		return err;
 	n->ctx->g->nodes[node].in[0] = x;
 	return 0;
@@ -334,9 +334,9 @@ int onnx_reducemean(struct onnx_node *n, char **errmsg)
 	if ((err = onnx_attr_check(n, n->ctx->opset < 18 ? legacy : known, errmsg)) ||
 	    (err = onnx_attr_int(n, "keepdims", 1, &keep, errmsg)) ||
 	    (err = onnx_attr_int(n, "noop_with_empty_axes", 0, &noop, errmsg)) ||
-	    (err = onnx_one_output(n, errmsg)) ||
+	    (err = onnx_node_one_output(n, errmsg)) ||
 	    (err = onnx_input_axes(n, 18, 1, &axes, errmsg)) ||
-	    (err = onnx_input_value(n, 0, &x, errmsg)))
+	    (err = onnx_node_value(n, 0, &x, errmsg)))
 		return err;
 	for (i = 0; i < axes.count; i++) {
 		int64_t a = axes.b[i] < 0 ? axes.b[i] + 4 : axes.b[i];
@@ -350,7 +350,7 @@ int onnx_reducemean(struct onnx_node *n, char **errmsg)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "only a mean over H and W (axes 2 and 3 of a 4-D input) is supported%s",
 				      axes.count ? "" : noop ? " (this one does nothing)" : " (this one reduces every axis)");
 	if (keep) {
-		if ((err = onnx_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
+		if ((err = onnx_node_emit(n, GRAPH_GLOBALAVGPOOL, 1, &node, errmsg)))
 			return err;
 		g->nodes[node].in[0] = x;
 		return 0;
@@ -367,7 +367,7 @@ int onnx_reducemean(struct onnx_node *n, char **errmsg)
 	g->nodes[gap].in[0] = x;
 	g->nodes[gap].out = mid;
 	g->values[mid].producer = gap;
-	if ((err = onnx_emit(n, GRAPH_RESHAPE, 1, &node, errmsg)))
+	if ((err = onnx_node_emit(n, GRAPH_RESHAPE, 1, &node, errmsg)))
 		return err;
 	g->nodes[node].in[0] = mid;
 	g->nodes[node].reshape.kind = GRAPH_RESHAPE_FLATTEN;

@@ -11,9 +11,7 @@
 #include "onnx_load.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* IR 3 introduced opset_import; 10 is the newest this loader was written
@@ -56,192 +54,6 @@ static const struct onnx_op_entry onnx_ops[] = {
 	{ "Sub", onnx_sub },
 	{ "Div", onnx_div },
 };
-
-int onnx_node_errf(const struct onnx_node *n, char **errmsg, int err, const char *fmt, ...)
-{
-	char *reason = NULL;
-	va_list ap;
-
-	if (!errmsg)
-		return err;
-	va_start(ap, fmt);
-	if (vasprintf(&reason, fmt, ap) < 0)
-		reason = NULL;
-	va_end(ap);
-	graph_errf(errmsg, err, "node '%s' (%s): %s", n->name, n->op,
-		   reason ? reason : "out of memory");
-	free(reason);
-	return err;
-}
-
-int onnx_has_input(const struct onnx_node *n, size_t idx)
-{
-	return idx < n->np->n_input && n->np->input[idx] && n->np->input[idx][0];
-}
-
-const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *name)
-{
-	size_t i;
-
-	for (i = c->n_consts; i-- > 0;)
-		if (strcmp(c->consts[i].name, name) == 0)
-			return c->consts[i].t;
-	return NULL;
-}
-
-int onnx_defined(const struct onnx_ctx *c, const char *name)
-{
-	return onnx_find_const(c, name) || graph_find_value(c->g, name) >= 0 ||
-	       onnx_find_pad(c, name) || onnx_find_dims(c, name);
-}
-
-int onnx_grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-	size_t c = *cap ? *cap * 2 : 16;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	if (!(p = realloc(*arr, c * size)))
-		return -ENOMEM;
-	*arr = p;
-	*cap = c;
-	return 0;
-}
-
-int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
-		   char **errmsg)
-{
-	if (!name || !name[0])
-		return graph_errf(errmsg, -EINVAL, "%s: an initializer has no name", c->g->name);
-	if (onnx_defined(c, name))
-		return graph_errf(errmsg, -EINVAL, "%s: '%s' is defined twice", c->g->name, name);
-	if (onnx_grow((void **)&c->consts, &c->cap_consts, c->n_consts, sizeof(*c->consts)))
-		return graph_errf(errmsg, -ENOMEM, "out of memory");
-	c->consts[c->n_consts].name = name;
-	c->consts[c->n_consts].t = t;
-	c->n_consts++;
-	return 0;
-}
-
-static int undefined(const struct onnx_node *n, const char *name, char **errmsg)
-{
-	return onnx_node_errf(n, errmsg, -EINVAL, "input '%s' is not produced by any node or initializer",
-			      name);
-}
-
-int onnx_input_padded(const struct onnx_node *n, size_t idx, int *value, int64_t pad[4],
-		      const char **from, char **errmsg)
-{
-	const struct onnx_pad *p;
-	const char *name;
-
-	memset(pad, 0, 4 * sizeof(pad[0]));
-	*from = NULL;
-	if (!onnx_has_input(n, idx))
-		return onnx_node_errf(n, errmsg, -EINVAL, "input %zu is missing", idx);
-	name = n->np->input[idx];
-	*value = graph_find_value(n->ctx->g, name);
-	if (*value >= 0)
-		return 0;
-	if ((p = onnx_find_pad(n->ctx, name))) {
-		*value = p->value;
-		memcpy(pad, p->pad, 4 * sizeof(pad[0]));
-		/* No zeros at all: any reader can take it. */
-		if (pad[0] || pad[1] || pad[2] || pad[3])
-			*from = p->node;
-		return 0;
-	}
-	if (onnx_find_const(n->ctx, name))
-		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' is a constant; this operator needs a computed input there",
-				      name);
-	if (onnx_find_dims(n->ctx, name))
-		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' is a list of dimensions computed at load (from a Shape); this operator needs a tensor there",
-				      name);
-	return undefined(n, name, errmsg);
-}
-
-int onnx_input_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg)
-{
-	const char *from;
-	int64_t pad[4];
-	int err;
-
-	if ((err = onnx_input_padded(n, idx, value, pad, &from, errmsg)))
-		return err;
-	if (from)
-		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' comes from Pad node '%s'; a Pad is supported only in front of a Conv, an AveragePool or a MaxPool (after a Relu)",
-				      n->np->input[idx], from);
-	return 0;
-}
-
-int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
-		     struct onnx_tensor *t, char **errmsg)
-{
-	const Onnx__TensorProto *tp;
-	char prefix[300];
-	const char *name;
-
-	if (!onnx_has_input(n, idx))
-		return onnx_node_errf(n, errmsg, -EINVAL, "input %zu is missing", idx);
-	name = n->np->input[idx];
-	tp = onnx_find_const(n->ctx, name);
-	if (!tp) {
-		if (graph_find_value(n->ctx->g, name) >= 0 || onnx_find_pad(n->ctx, name) ||
-		    onnx_find_dims(n->ctx, name))
-			return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' must be an initializer (values computed at run time are not supported there)",
-					      name);
-		return undefined(n, name, errmsg);
-	}
-	snprintf(prefix, sizeof(prefix), "node '%s' (%s): ", n->name, n->op);
-	return onnx_tensor_decode(tp, want, prefix, t, errmsg);
-}
-
-int onnx_one_output(const struct onnx_node *n, char **errmsg)
-{
-	size_t i;
-
-	if (n->np->n_output < 1 || !n->np->output[0] || !n->np->output[0][0])
-		return onnx_node_errf(n, errmsg, -EINVAL, "has no output");
-	for (i = 1; i < n->np->n_output; i++)
-		if (n->np->output[i] && n->np->output[i][0])
-			return onnx_node_errf(n, errmsg, -ENOTSUP, "output %zu ('%s') is not supported",
-					      i, n->np->output[i]);
-	return 0;
-}
-
-int onnx_new_output(const struct onnx_node *n, const char **out, char **errmsg)
-{
-	int err;
-
-	if ((err = onnx_one_output(n, errmsg)))
-		return err;
-	*out = n->np->output[0];
-	if (onnx_defined(n->ctx, *out))
-		return onnx_node_errf(n, errmsg, -EINVAL, "output '%s' is defined twice", *out);
-	return 0;
-}
-
-int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
-	      char **errmsg)
-{
-	struct graph *g = n->ctx->g;
-	const char *out;
-	int err, ni, v;
-
-	if ((err = onnx_new_output(n, &out, errmsg)))
-		return err;
-	ni = graph_add_node(g, op, n->name, n->op, n_in);
-	if (ni < 0)
-		return graph_errf(errmsg, -ENOMEM, "out of memory");
-	v = graph_add_value(g, out);
-	if (v < 0)
-		return graph_errf(errmsg, -ENOMEM, "out of memory");
-	g->nodes[ni].out = v;
-	g->values[v].producer = ni;
-	*node = ni;
-	return 0;
-}
 
 static int check_model(const Onnx__ModelProto *mp, struct graph *g, char **errmsg)
 {
@@ -288,7 +100,7 @@ static int load_input(struct onnx_ctx *c, const Onnx__GraphProto *gp, int *dynam
 		const char *name = gp->input[i]->name;
 
 		/* IR < 4 writers also list every initializer as an input. */
-		if (name && onnx_find_const(c, name))
+		if (name && onnx_names_find_const(c, name))
 			continue;
 		vi = gp->input[i];
 		count++;
@@ -362,10 +174,10 @@ static int load_output(struct onnx_ctx *c, const Onnx__GraphProto *gp, char **er
 		return graph_errf(errmsg, -ENOTSUP, "%s: the model has %zu outputs; expected 1",
 				  g->name, gp->n_output);
 	name = gp->output[0]->name ? gp->output[0]->name : "";
-	if (onnx_find_pad(c, name))
+	if (onnx_names_find_pad(c, name))
 		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' comes from a Pad; a Pad is supported only in front of a Conv or a pool",
 				  g->name, name);
-	if (onnx_find_dims(c, name))
+	if (onnx_names_find_dims(c, name))
 		return graph_errf(errmsg, -ENOTSUP, "%s: output '%s' is a list of dimensions computed from shapes, not a tensor",
 				  g->name, name);
 	g->output = graph_find_value(g, name);
@@ -384,7 +196,7 @@ static int load_graph(struct onnx_ctx *c, const Onnx__GraphProto *gp, char **err
 
 	c->opset = g->opset;
 	for (i = 0; i < gp->n_initializer; i++)
-		if ((err = onnx_add_const(c, gp->initializer[i]->name, gp->initializer[i], errmsg)))
+		if ((err = onnx_names_add_const(c, gp->initializer[i]->name, gp->initializer[i], errmsg)))
 			return err;
 	if (gp->n_sparse_initializer)
 		return graph_errf(errmsg, -ENOTSUP, "%s: sparse initializers are not supported", g->name);
@@ -435,9 +247,7 @@ int onnx_load_graph(const void *data, size_t len, const char *name,
 	err = check_model(mp, c.g, errmsg);
 	if (!err)
 		err = load_graph(&c, mp->graph, errmsg);
-	free(c.consts);
-	onnx_pads_free(&c);
-	onnx_dims_free(&c);
+	onnx_names_free(&c);
 	onnx__model_proto__free_unpacked(mp, NULL);
 	if (err)
 		goto fail;

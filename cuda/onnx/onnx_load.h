@@ -3,6 +3,12 @@
  * context, the node being converted, attribute and constant helpers, and
  * one converter per group of operators.
  *
+ * The arrows point one way: the driver (onnx_load.c) calls the converters
+ * (onnx_conv.c, onnx_ops.c, onnx_pad.c, onnx_shape.c; the first two hand
+ * lists of dimensions over to onnx_shape.c), and they call the helpers
+ * (onnx_node.c, onnx_attr.c, onnx_names.c, onnx_tensor.c); no helper
+ * calls a converter or the driver.
+ *
  * Not for use outside the loader: it includes the protobuf-c code
  * generated at build time from Debian's onnx.proto. The loader's entry
  * point is in onnx.h.
@@ -98,34 +104,40 @@ int onnx_attr_string(const struct onnx_node *n, const char *name, const char *de
 		     char *buf, size_t len, char **errmsg);
 const Onnx__AttributeProto *onnx_attr_find(const struct onnx_node *n, const char *name);
 
-/* onnx_load.c: inputs and outputs of the node being converted. */
-int onnx_has_input(const struct onnx_node *n, size_t idx);
-const Onnx__TensorProto *onnx_find_const(const struct onnx_ctx *c, const char *name);
+/* onnx_names.c: what a name is bound to besides a graph value. */
+const Onnx__TensorProto *onnx_names_find_const(const struct onnx_ctx *c, const char *name);
+const struct onnx_pad *onnx_names_find_pad(const struct onnx_ctx *c, const char *name);
+const struct onnx_dims *onnx_names_find_dims(const struct onnx_ctx *c, const char *name);
 /* name is already bound: a constant, a value, a Pad's or a list of dimensions. */
-int onnx_defined(const struct onnx_ctx *c, const char *name);
-int onnx_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
-		   char **errmsg);
-/* Input idx must be a computed value; *value gets its index. */
-int onnx_input_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg);
-/* Like onnx_input_value, but the input may also be a Pad's output: then
- * *value is what the Pad pads and pad[] its zeros (top, left, bottom,
- * right); otherwise pad[] is all 0. *from names the Pad node, or NULL. */
-int onnx_input_padded(const struct onnx_node *n, size_t idx, int *value, int64_t pad[4],
-		      const char **from, char **errmsg);
-/* Input idx must be a constant of type want; decoded into *t. */
-int onnx_input_const(const struct onnx_node *n, size_t idx, int want,
-		     struct onnx_tensor *t, char **errmsg);
-/* Refuse outputs past the first unless their names are empty. */
-int onnx_one_output(const struct onnx_node *n, char **errmsg);
-/* The node's one output, refused when already bound (onnx_defined). */
-int onnx_new_output(const struct onnx_node *n, const char **out, char **errmsg);
+int onnx_names_defined(const struct onnx_ctx *c, const char *name);
+int onnx_names_add_const(struct onnx_ctx *c, const char *name, const Onnx__TensorProto *t,
+			 char **errmsg);
 /* Make room for element n of a loader array (doubling *cap); -ENOMEM. */
-int onnx_grow(void **arr, size_t *cap, size_t n, size_t size);
-/* Append a graph node for n and its output value; *node gets its index. */
-int onnx_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
-	      char **errmsg);
+int onnx_names_grow(void **arr, size_t *cap, size_t n, size_t size);
+/* Frees the constants, Pads and lists of dimensions of c (not the graph). */
+void onnx_names_free(struct onnx_ctx *c);
+
+/* onnx_node.c: messages, inputs and output of the node being converted. */
 int onnx_node_errf(const struct onnx_node *n, char **errmsg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+int onnx_node_has_input(const struct onnx_node *n, size_t idx);
+/* Input idx must be a computed value; *value gets its index. */
+int onnx_node_value(const struct onnx_node *n, size_t idx, int *value, char **errmsg);
+/* Like onnx_node_value, but the input may also be a Pad's output: then
+ * *value is what the Pad pads and pad[] its zeros (top, left, bottom,
+ * right); otherwise pad[] is all 0. *from names the Pad node, or NULL. */
+int onnx_node_padded(const struct onnx_node *n, size_t idx, int *value, int64_t pad[4],
+		     const char **from, char **errmsg);
+/* Input idx must be a constant of type want; decoded into *t. */
+int onnx_node_const(const struct onnx_node *n, size_t idx, int want,
+		    struct onnx_tensor *t, char **errmsg);
+/* Refuse outputs past the first unless their names are empty. */
+int onnx_node_one_output(const struct onnx_node *n, char **errmsg);
+/* The node's one output, refused when already bound (onnx_names_defined). */
+int onnx_node_new_output(const struct onnx_node *n, const char **out, char **errmsg);
+/* Append a graph node for n and its output value; *node gets its index. */
+int onnx_node_emit(const struct onnx_node *n, enum graph_op op, int n_in, int *node,
+		   char **errmsg);
 
 /* onnx_conv.c and onnx_ops.c: one converter per operator. */
 int onnx_conv(struct onnx_node *n, char **errmsg);
@@ -148,8 +160,6 @@ int onnx_constant(struct onnx_node *n, char **errmsg);
 int onnx_reducemean(struct onnx_node *n, char **errmsg);
 /* onnx_pad.c */
 int onnx_pad(struct onnx_node *n, char **errmsg);
-const struct onnx_pad *onnx_find_pad(const struct onnx_ctx *c, const char *name);
-void onnx_pads_free(struct onnx_ctx *c);
 /* onnx_shape.c: Shape, Gather, Unsqueeze, Squeeze, Slice, Cast, Mul, Sub,
  * Div on lists of dimensions; Add and Concat hand over to it when an
  * operand is one (onnx_is_dims). onnx_input_dims reads input idx as a list
@@ -171,7 +181,5 @@ int onnx_input_dims(const struct onnx_node *n, size_t idx, struct onnx_dims *out
  * count 0 when absent. Constants only, at most ONNX_DIMS_MAX. */
 int onnx_input_axes(const struct onnx_node *n, int64_t since, size_t idx, struct onnx_dims *out,
 		    char **errmsg);
-const struct onnx_dims *onnx_find_dims(const struct onnx_ctx *c, const char *name);
-void onnx_dims_free(struct onnx_ctx *c);
 
 #endif

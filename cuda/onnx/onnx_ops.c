@@ -21,8 +21,8 @@ static int unary(struct onnx_node *n, enum graph_op op, int *node, char **errmsg
 {
 	int err, x;
 
-	if ((err = onnx_input_value(n, 0, &x, errmsg)) ||
-	    (err = onnx_emit(n, op, 1, node, errmsg)))
+	if ((err = onnx_node_value(n, 0, &x, errmsg)) ||
+	    (err = onnx_node_emit(n, op, 1, node, errmsg)))
 		return err;
 	n->ctx->g->nodes[*node].in[0] = x;
 	return 0;
@@ -46,9 +46,9 @@ static int clip_bound(struct onnx_node *n, size_t idx, float *out, char **errmsg
 	struct onnx_tensor t;
 	int err;
 
-	if (!onnx_has_input(n, idx))
+	if (!onnx_node_has_input(n, idx))
 		return 0;
-	if ((err = onnx_input_const(n, idx, FLOAT_T, &t, errmsg)))
+	if ((err = onnx_node_const(n, idx, FLOAT_T, &t, errmsg)))
 		return err;
 	if (t.count != 1)
 		err = onnx_node_errf(n, errmsg, -EINVAL, "bound '%s' must hold one value, it holds %lld",
@@ -90,23 +90,23 @@ int onnx_add(struct onnx_node *n, char **errmsg)
 	int err, node, x, y, ci;
 
 	if (onnx_is_dims(n, 0) || onnx_is_dims(n, 1) ||
-	    (onnx_has_input(n, 0) && onnx_has_input(n, 1) &&
-	     onnx_find_const(n->ctx, n->np->input[0]) && onnx_find_const(n->ctx, n->np->input[1])))
+	    (onnx_node_has_input(n, 0) && onnx_node_has_input(n, 1) &&
+	     onnx_names_find_const(n->ctx, n->np->input[0]) && onnx_names_find_const(n->ctx, n->np->input[1])))
 		return onnx_dims_arith(n, '+', errmsg);
 	if ((err = onnx_attr_check(n, no_attrs, errmsg)))
 		return err;
-	if (!onnx_has_input(n, 0) || !onnx_has_input(n, 1))
+	if (!onnx_node_has_input(n, 0) || !onnx_node_has_input(n, 1))
 		return onnx_node_errf(n, errmsg, -EINVAL, "needs two inputs");
-	if (onnx_find_const(n->ctx, n->np->input[0]) && onnx_find_const(n->ctx, n->np->input[1]))
+	if (onnx_names_find_const(n->ctx, n->np->input[0]) && onnx_names_find_const(n->ctx, n->np->input[1]))
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "both inputs are constants");
 
 	/* A constant operand (either side: Add commutes) is broadcast. */
-	ci = onnx_find_const(n->ctx, n->np->input[0]) ? 0 :
-	     onnx_find_const(n->ctx, n->np->input[1]) ? 1 : -1;
+	ci = onnx_names_find_const(n->ctx, n->np->input[0]) ? 0 :
+	     onnx_names_find_const(n->ctx, n->np->input[1]) ? 1 : -1;
 	if (ci < 0) {
-		if ((err = onnx_input_value(n, 0, &x, errmsg)) ||
-		    (err = onnx_input_value(n, 1, &y, errmsg)) ||
-		    (err = onnx_emit(n, GRAPH_ADD, 2, &node, errmsg)))
+		if ((err = onnx_node_value(n, 0, &x, errmsg)) ||
+		    (err = onnx_node_value(n, 1, &y, errmsg)) ||
+		    (err = onnx_node_emit(n, GRAPH_ADD, 2, &node, errmsg)))
 			return err;
 		n->ctx->g->nodes[node].in[0] = x;
 		n->ctx->g->nodes[node].in[1] = y;
@@ -114,11 +114,11 @@ int onnx_add(struct onnx_node *n, char **errmsg)
 		n->ctx->g->nodes[node].add.act_max = INFINITY;
 		return 0;
 	}
-	if ((err = onnx_input_value(n, (size_t)(1 - ci), &x, errmsg)))
+	if ((err = onnx_node_value(n, (size_t)(1 - ci), &x, errmsg)))
 		return err;
-	if ((err = onnx_input_const(n, (size_t)ci, FLOAT_T, &t, errmsg)))
+	if ((err = onnx_node_const(n, (size_t)ci, FLOAT_T, &t, errmsg)))
 		return err;
-	if ((err = onnx_emit(n, GRAPH_ADD_CONST, 1, &node, errmsg))) {
+	if ((err = onnx_node_emit(n, GRAPH_ADD_CONST, 1, &node, errmsg))) {
 		onnx_tensor_release(&t);
 		return err;
 	}
@@ -141,8 +141,8 @@ static int dense(struct onnx_node *n, float alpha, float beta, int trans_b, char
 	int64_t k, m, i, j;
 	int err, node, x;
 
-	if ((err = onnx_input_value(n, 0, &x, errmsg)) ||
-	    (err = onnx_input_const(n, 1, FLOAT_T, &w, errmsg)))
+	if ((err = onnx_node_value(n, 0, &x, errmsg)) ||
+	    (err = onnx_node_const(n, 1, FLOAT_T, &w, errmsg)))
 		goto out;
 	if (w.rank != 2) {
 		err = onnx_node_errf(n, errmsg, -ENOTSUP, "weight '%s' must be 2-D, it has rank %d",
@@ -155,8 +155,8 @@ static int dense(struct onnx_node *n, float alpha, float beta, int trans_b, char
 		err = onnx_node_errf(n, errmsg, -EINVAL, "weight '%s' has a zero dimension", w.name);
 		goto out;
 	}
-	if (onnx_has_input(n, 2)) {
-		if ((err = onnx_input_const(n, 2, FLOAT_T, &c, errmsg)))
+	if (onnx_node_has_input(n, 2)) {
+		if ((err = onnx_node_const(n, 2, FLOAT_T, &c, errmsg)))
 			goto out;
 		/* Scalar, [M] or [1, M]: anything else would vary by row. */
 		if (!(c.count == 1 || (c.count == m && (c.rank == 1 || (c.rank == 2 && c.dims[0] == 1))))) {
@@ -168,7 +168,7 @@ static int dense(struct onnx_node *n, float alpha, float beta, int trans_b, char
 			goto out;
 		}
 	}
-	if ((err = onnx_emit(n, GRAPH_GEMM, 1, &node, errmsg)))
+	if ((err = onnx_node_emit(n, GRAPH_GEMM, 1, &node, errmsg)))
 		goto out;
 	gm = &n->ctx->g->nodes[node].gemm;
 	n->ctx->g->nodes[node].in[0] = x;
@@ -218,7 +218,7 @@ int onnx_matmul(struct onnx_node *n, char **errmsg)
 
 	if ((err = onnx_attr_check(n, no_attrs, errmsg)))
 		return err;
-	if (onnx_has_input(n, 2))
+	if (onnx_node_has_input(n, 2))
 		return onnx_node_errf(n, errmsg, -EINVAL, "takes two inputs");
 	return dense(n, 1.0f, 1.0f, 0, errmsg);
 }
@@ -249,7 +249,7 @@ int onnx_reshape(struct onnx_node *n, char **errmsg)
 	if ((err = onnx_attr_check(n, known, errmsg)) ||
 	    (err = onnx_attr_int(n, "allowzero", 0, &allowzero, errmsg)))
 		return err;
-	if (!onnx_has_input(n, 1))
+	if (!onnx_node_has_input(n, 1))
 		return onnx_node_errf(n, errmsg, -EINVAL, "the shape input is missing");
 	/* A constant, or a list computed from shapes (onnx_shape.c). */
 	if ((err = onnx_input_dims(n, 1, &t, errmsg)))
@@ -319,9 +319,9 @@ int onnx_concat(struct onnx_node *n, char **errmsg)
 	if (!vals)
 		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	for (i = 0; i < nin && !err; i++)
-		err = onnx_input_value(n, (size_t)i, &vals[i], errmsg);
+		err = onnx_node_value(n, (size_t)i, &vals[i], errmsg);
 	if (!err)
-		err = onnx_emit(n, GRAPH_CONCAT, nin, &node, errmsg);
+		err = onnx_node_emit(n, GRAPH_CONCAT, nin, &node, errmsg);
 	if (!err) {
 		memcpy(n->ctx->g->nodes[node].in, vals, (size_t)nin * sizeof(int));
 		n->ctx->g->nodes[node].concat.axis = axis;
@@ -350,7 +350,7 @@ int onnx_dropout(struct onnx_node *n, char **errmsg)
 
 	if ((err = onnx_attr_check(n, known, errmsg)))
 		return err;
-	if (onnx_has_input(n, 2))
+	if (onnx_node_has_input(n, 2))
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "the training_mode input is not supported");
 	if ((err = unary(n, GRAPH_RESHAPE, &node, errmsg)))
 		return err;
@@ -365,10 +365,10 @@ int onnx_constant(struct onnx_node *n, char **errmsg)
 	const char *out;
 	int err;
 
-	if ((err = onnx_attr_check(n, known, errmsg)) || (err = onnx_new_output(n, &out, errmsg)))
+	if ((err = onnx_attr_check(n, known, errmsg)) || (err = onnx_node_new_output(n, &out, errmsg)))
 		return err;
 	a = onnx_attr_find(n, "value");
 	if (!a || !a->t)
 		return onnx_node_errf(n, errmsg, -EINVAL, "attribute 'value' must be a tensor");
-	return onnx_add_const(n->ctx, out, a->t, errmsg);
+	return onnx_names_add_const(n->ctx, out, a->t, errmsg);
 }

@@ -7,9 +7,9 @@
  * border the next node can add for free, so the loader does not make a
  * graph node of it: the Pad's output is remembered as "value V with these
  * zeros around it", and the reader adds the zeros to its own pads
- * (onnx_input_padded). Only what that can express is taken: constant mode,
+ * (onnx_node_padded). Only what that can express is taken: constant mode,
  * the value 0, non-negative pads on H and W. A reader that cannot take
- * them refuses the model naming the Pad (onnx_input_value).
+ * them refuses the model naming the Pad (onnx_node_value).
  */
 #include "onnx_load.h"
 
@@ -19,27 +19,6 @@
 
 #define FLOAT_T ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
 #define INT64_T ONNX__TENSOR_PROTO__DATA_TYPE__INT64
-
-const struct onnx_pad *onnx_find_pad(const struct onnx_ctx *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_pads; i++)
-		if (strcmp(c->pads[i].name, name) == 0)
-			return &c->pads[i];
-	return NULL;
-}
-
-void onnx_pads_free(struct onnx_ctx *c)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_pads; i++)
-		free(c->pads[i].node);
-	free(c->pads);
-	c->pads = NULL;
-	c->n_pads = c->cap_pads = 0;
-}
 
 /* The pads as ONNX lists them: all begins, then all ends, one per axis of
  * axes[0..n_axes) (every axis of a 4-D input when the model gives none). */
@@ -90,12 +69,12 @@ static int pads_from_inputs(const struct onnx_node *n, int64_t pad[4], float *va
 	struct onnx_tensor p = { 0 }, v = { 0 }, a = { 0 };
 	int err;
 
-	if (!onnx_has_input(n, 1))
+	if (!onnx_node_has_input(n, 1))
 		return onnx_node_errf(n, errmsg, -EINVAL, "the pads input is missing");
-	if ((err = onnx_input_const(n, 1, INT64_T, &p, errmsg)))
+	if ((err = onnx_node_const(n, 1, INT64_T, &p, errmsg)))
 		goto out;
-	if (onnx_has_input(n, 2)) {
-		if ((err = onnx_input_const(n, 2, FLOAT_T, &v, errmsg)))
+	if (onnx_node_has_input(n, 2)) {
+		if ((err = onnx_node_const(n, 2, FLOAT_T, &v, errmsg)))
 			goto out;
 		if (v.count != 1) {
 			err = onnx_node_errf(n, errmsg, -EINVAL, "constant_value '%s' must hold one value, it holds %lld",
@@ -104,8 +83,8 @@ static int pads_from_inputs(const struct onnx_node *n, int64_t pad[4], float *va
 		}
 		*value = v.f[0];
 	}
-	if (onnx_has_input(n, 3)) {
-		if ((err = onnx_input_const(n, 3, INT64_T, &a, errmsg)))
+	if (onnx_node_has_input(n, 3)) {
+		if ((err = onnx_node_const(n, 3, INT64_T, &a, errmsg)))
 			goto out;
 		err = spread(n, p.i, (size_t)p.count, a.i, (size_t)a.count, pad, errmsg);
 	} else {
@@ -150,10 +129,10 @@ int onnx_pad(struct onnx_node *n, char **errmsg)
 	if (value != 0.0f)
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "padding with %g is not supported (only zeros)", (double)value);
 	/* A Pad of a Pad: one border, the sum of both. */
-	if ((err = onnx_input_padded(n, 0, &x, inner, &from, errmsg)) ||
-	    (err = onnx_new_output(n, &out, errmsg)))
+	if ((err = onnx_node_padded(n, 0, &x, inner, &from, errmsg)) ||
+	    (err = onnx_node_new_output(n, &out, errmsg)))
 		return err;
-	if (onnx_grow((void **)&c->pads, &c->cap_pads, c->n_pads, sizeof(*c->pads)))
+	if (onnx_names_grow((void **)&c->pads, &c->cap_pads, c->n_pads, sizeof(*c->pads)))
 		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	p = &c->pads[c->n_pads];
 	p->node = strdup(n->name);

@@ -27,19 +27,9 @@
 #define INT64_T ONNX__TENSOR_PROTO__DATA_TYPE__INT64
 #define ONNX_DIMS_LIMIT ((int64_t)1 << 40)
 
-const struct onnx_dims *onnx_find_dims(const struct onnx_ctx *c, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < c->n_dims; i++)
-		if (strcmp(c->dims[i].name, name) == 0)
-			return &c->dims[i];
-	return NULL;
-}
-
 int onnx_is_dims(const struct onnx_node *n, size_t idx)
 {
-	return onnx_has_input(n, idx) && onnx_find_dims(n->ctx, n->np->input[idx]);
+	return onnx_node_has_input(n, idx) && onnx_names_find_dims(n->ctx, n->np->input[idx]);
 }
 
 int onnx_input_dims(const struct onnx_node *n, size_t idx, struct onnx_dims *out, char **errmsg)
@@ -50,16 +40,16 @@ int onnx_input_dims(const struct onnx_node *n, size_t idx, struct onnx_dims *out
 	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (!onnx_has_input(n, idx))
+	if (!onnx_node_has_input(n, idx))
 		return onnx_node_errf(n, errmsg, -EINVAL, "input %zu is missing", idx);
-	if ((d = onnx_find_dims(n->ctx, n->np->input[idx]))) {
+	if ((d = onnx_names_find_dims(n->ctx, n->np->input[idx]))) {
 		*out = *d;
 		return 0;
 	}
-	if (graph_find_value(n->ctx->g, n->np->input[idx]) >= 0 || onnx_find_pad(n->ctx, n->np->input[idx]))
+	if (graph_find_value(n->ctx->g, n->np->input[idx]) >= 0 || onnx_names_find_pad(n->ctx, n->np->input[idx]))
 		return onnx_node_errf(n, errmsg, -ENOTSUP, "input '%s' is a tensor computed at run time; %s is supported only on shapes known at load time (an int64 initializer, or computed from a Shape)",
 				      n->np->input[idx], n->op);
-	if ((err = onnx_input_const(n, idx, INT64_T, &t, errmsg)))
+	if ((err = onnx_node_const(n, idx, INT64_T, &t, errmsg)))
 		return err;
 	if (t.rank > 1 || t.count > ONNX_DIMS_MAX) {
 		err = onnx_node_errf(n, errmsg, -ENOTSUP, "constant '%s' must be a scalar or a 1-D list of at most %d values",
@@ -75,13 +65,6 @@ int onnx_input_dims(const struct onnx_node *n, size_t idx, struct onnx_dims *out
 	return err;
 }
 
-void onnx_dims_free(struct onnx_ctx *c)
-{
-	free(c->dims);
-	c->dims = NULL;
-	c->n_dims = c->cap_dims = 0;
-}
-
 /* Bind the node's output to d. */
 static int bind(const struct onnx_node *n, const struct onnx_dims *d, char **errmsg)
 {
@@ -89,14 +72,14 @@ static int bind(const struct onnx_node *n, const struct onnx_dims *d, char **err
 	const char *out;
 	int err, i;
 
-	if ((err = onnx_new_output(n, &out, errmsg)))
+	if ((err = onnx_node_new_output(n, &out, errmsg)))
 		return err;
 	for (i = 0; i < d->count; i++)
 		if (d->a[i] < -ONNX_DIMS_LIMIT || d->a[i] > ONNX_DIMS_LIMIT ||
 		    d->b[i] < -ONNX_DIMS_LIMIT || d->b[i] > ONNX_DIMS_LIMIT)
 			return onnx_node_errf(n, errmsg, -ENOTSUP, "value %d is beyond %lld, which no dimension reaches",
 					      i, (long long)ONNX_DIMS_LIMIT);
-	if (onnx_grow((void **)&c->dims, &c->cap_dims, c->n_dims, sizeof(*c->dims)))
+	if (onnx_names_grow((void **)&c->dims, &c->cap_dims, c->n_dims, sizeof(*c->dims)))
 		return graph_errf(errmsg, -ENOMEM, "out of memory");
 	c->dims[c->n_dims] = *d;
 	c->dims[c->n_dims].name = out;
@@ -134,7 +117,7 @@ int onnx_shape(struct onnx_node *n, char **errmsg)
 	char *why = NULL;
 
 	if ((err = onnx_attr_check(n, n->ctx->opset < 15 ? none : known, errmsg)) ||
-	    (err = onnx_input_value(n, 0, &x, errmsg)))
+	    (err = onnx_node_value(n, 0, &x, errmsg)))
 		return err;
 	/* Each dimension as a*N + b, from the shapes at two batches. */
 	b1 = n->ctx->g->input_dims[0] > 0 ? n->ctx->g->input_dims[0] : 1;
@@ -207,7 +190,7 @@ int onnx_input_axes(const struct onnx_node *n, int64_t since, size_t idx, struct
 	memset(out, 0, sizeof(*out));
 	out->rank = 1;
 	if (n->ctx->opset < since) {
-		if (onnx_has_input(n, idx))
+		if (onnx_node_has_input(n, idx))
 			return onnx_node_errf(n, errmsg, -EINVAL, "axes is an attribute before opset %lld, not an input",
 					      (long long)since);
 		if (!(a = onnx_attr_find(n, "axes")))
@@ -221,7 +204,7 @@ int onnx_input_axes(const struct onnx_node *n, int64_t since, size_t idx, struct
 			out->b[out->count] = a->ints[out->count];
 		return 0;
 	}
-	if (!onnx_has_input(n, idx))
+	if (!onnx_node_has_input(n, idx))
 		return 0;
 	if ((err = onnx_input_dims(n, idx, out, errmsg)))
 		return err;
@@ -286,7 +269,7 @@ int onnx_slice(struct onnx_node *n, char **errmsg)
 		}
 	} else {
 		for (k = 0; k < 4; k++)
-			if (onnx_has_input(n, (size_t)k + 1) &&
+			if (onnx_node_has_input(n, (size_t)k + 1) &&
 			    (err = onnx_input_dims(n, (size_t)k + 1, &p[k], errmsg)))
 				return err;
 	}
