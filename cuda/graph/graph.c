@@ -1,6 +1,7 @@
 /*
  * graph.c - building and freeing the internal graph.
  */
+#include "errfmt.h"
 #include "graph.h"
 
 #include <errno.h>
@@ -153,14 +154,11 @@ const char *graph_dims_str(const int64_t *dims, int rank, char *buf, size_t len)
 int graph_errf(char **errmsg, int err, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 
 	if (!errmsg)
 		return err;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	*errmsg = errfmt_v(fmt, ap);
 	va_end(ap);
-	*errmsg = s;
 	return err;
 }

@@ -209,8 +209,9 @@ int graph_fuse(struct graph *g, char **errmsg);
 /* Format "[a,b,c]" into buf. */
 const char *graph_dims_str(const int64_t *dims, int rank, char *buf, size_t len);
 
-/* Set *errmsg (when errmsg is not NULL) to a malloc'd formatted message and
- * return err (a negative errno). */
+/* Set *errmsg (when errmsg is not NULL) to a malloc'd formatted message
+ * (errfmt.h's errfmt_v: NULL when out of memory) and return err (a
+ * negative errno). */
 int graph_errf(char **errmsg, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
