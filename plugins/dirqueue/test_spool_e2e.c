@@ -1,7 +1,7 @@
 /*
- * test_plugin_spool_e2e.c - the three pieces together, without the core:
- * scaled-loadgen fills a spool, dirqueue.so counts it, procpool.so runs
- * scaled-worker processes that drain it.
+ * test_spool_e2e.c (ctest: test_plugin_spool_e2e) - the three pieces
+ * together, without the core: scaled-loadgen fills a spool, dirqueue.so
+ * counts it, procpool.so runs scaled-worker processes that drain it.
  *
  * The worker command is written the way a user writes it (no `exec`), and
  * each job (600 ms) is longer than a tick: scaling in while the workers are

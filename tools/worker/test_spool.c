@@ -1,6 +1,6 @@
 /*
- * test_tools_spool.c - scaled-loadgen and scaled-worker on a temporary
- * spool: jobs appear whole, each is done exactly once, SIGTERM lets the job
+ * test_spool.c (ctest: test_tools_spool) - scaled-loadgen and
+ * scaled-worker on a temporary spool: jobs appear whole, each is done exactly once, SIGTERM lets the job
  * in hand finish, bad flags exit 2. Every process started here is waited
  * for, with a bound, and killed if the bound passes.
  */

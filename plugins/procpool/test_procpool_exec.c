@@ -1,5 +1,5 @@
 /*
- * test_plugin_procpool_exec.c - how procpool.so runs a worker's command, and
+ * test_procpool_exec.c - how procpool.so runs a worker's command, and
  * what happens to a worker's process group at scale-in:
  *
  * - a command that needs no shell is exec'd directly (the worker is the
@@ -11,7 +11,7 @@
  *   shell that forked the real worker), the rest of its process group keeps
  *   the rest of stop_grace, and is SIGKILLed only when that runs out.
  *
- * Not a child subreaper (unlike test_plugin_procpool): a worker's orphans
+ * Not a child subreaper (unlike test_procpool.c): a worker's orphans
  * must go to init, which reaps them, or its group would never look empty.
  * Every process a test starts is killed by its pgid in teardown.
  */

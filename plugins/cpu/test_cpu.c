@@ -1,6 +1,6 @@
 /*
  * test_cpu.c - the cpu plugin (plugins/cpu/cpu.so) against /proc/stat
- * fixtures. The expected percentages are worked out in fixtures/cpu/README.
+ * fixtures. The expected percentages are worked out in fixtures/README.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,7 +16,7 @@
 
 #include "plugin_test_host.h"
 
-#define FIXTURES SCALED_SOURCE_DIR "/tests/unit/fixtures/cpu/"
+#define FIXTURES SCALED_SOURCE_DIR "/plugins/cpu/fixtures/"
 
 struct fx {
 	struct th_plugin plugin;
