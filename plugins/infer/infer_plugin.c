@@ -46,10 +46,10 @@ static const struct scaled_key infer_keys[] = {
 	[KEY_OUT] = { "out", SCALED_KEY_STRING, NULL, 1,
 		      "the JSON-lines file answers are appended to" },
 	[KEY_BATCH] = { "batch", SCALED_KEY_INT, "32", 0, "most jobs per model call" },
-	[KEY_BACKEND] = { "backend", SCALED_KEY_STRING, "auto", 0,
+	[KEY_BACKEND] = { "backend", SCALED_KEY_ENUM, "auto", 0,
 			  "\"auto\" (the GPU if there is one, else the CPU), \"cuda\" "
 			  "or \"cpu\" (the CPU reference backend)" },
-	[KEY_PRECISION] = { "precision", SCALED_KEY_STRING, NULL, 0,
+	[KEY_PRECISION] = { "precision", SCALED_KEY_ENUM, NULL, 0,
 			    "\"fp16\" or \"fp32\"; default fp16 on cuda, fp32 on cpu" },
 	[KEY_TOP] = { "top", SCALED_KEY_INT, "5", 0, "classes per answer" },
 	[KEY_STOP_GRACE] = { "stop_grace", SCALED_KEY_DURATION, "30s", 0,
@@ -65,11 +65,31 @@ static const struct scaled_key infer_keys[] = {
 		       "JPEG: per-channel mean on [0,1] values" },
 	[KEY_STD] = { "std", SCALED_KEY_STRING, "0.229,0.224,0.225", 0,
 		      "JPEG: per-channel std on [0,1] values" },
-	[KEY_INPUT_FORMAT] = { "input_format", SCALED_KEY_STRING, "auto", 0,
+	[KEY_INPUT_FORMAT] = { "input_format", SCALED_KEY_ENUM, "auto", 0,
 			       "\"auto\" (.f32 raw, else JPEG), \"jpeg\" or \"raw\"" },
-	[KEY_SOFTMAX] = { "softmax", SCALED_KEY_STRING, "auto", 0,
+	[KEY_SOFTMAX] = { "softmax", SCALED_KEY_ENUM, "auto", 0,
 			  "\"auto\" (unless outputs sum to 1), \"on\" or \"off\"" },
 	{ 0 },
+};
+
+/* The choices of the enum keys, in the order of what they select
+ * (BACKEND_*, PRECISION_*, enum image_format, and auto/on/off). */
+static const char *const infer_backends[] = { "auto", "cpu", "cuda", NULL };
+static const char *const infer_precisions[] = { "fp32", "fp16", NULL };
+static const char *const infer_formats[] = { "auto", "jpeg", "raw", NULL };
+static const char *const infer_softmaxes[] = { "auto", "on", "off", NULL };
+
+/* ABI 1.1: the core holds the values to these before create() is called. */
+static const struct scaled_key_limit infer_limits[] = {
+	{ .key = "batch", .min = "1", .max = "65536" },
+	{ .key = "backend", .choices = infer_backends },
+	{ .key = "precision", .choices = infer_precisions },
+	{ .key = "top", .min = "1", .max = "1000000" },
+	{ .key = "threads", .min = "1", .max = "1024" },
+	{ .key = "resize", .min = "1", .max = "65536" },
+	{ .key = "input_format", .choices = infer_formats },
+	{ .key = "softmax", .choices = infer_softmaxes },
+	{ .key = NULL },
 };
 
 /* ------------------------------------------------------------- scaling -- */
@@ -212,15 +232,17 @@ static void infer_destroy(void *state)
 	free(p);
 }
 
-static int parse_choice(const char *key, const char *v, const char *const *names,
-			int n, int *out, char *err, size_t errlen)
+/* The index of enum key `key`'s value v in its choices. The core has
+ * held v to them (infer_limits); a caller that did not is refused. */
+static int choice(const char *key, const char *v, const char *const *choices, int *out,
+		  char *err, size_t errlen)
 {
-	for (int i = 0; i < n; i++)
-		if (!strcmp(v, names[i])) {
+	for (int i = 0; choices[i]; i++)
+		if (!strcmp(v, choices[i])) {
 			*out = i;
 			return 0;
 		}
-	snprintf(err, errlen, "%s: \"%s\" is not one of the choices (see --check -v)", key, v);
+	snprintf(err, errlen, "%s: \"%s\" is not one of its choices", key, v);
 	return -EINVAL;
 }
 
@@ -270,50 +292,20 @@ static int pick_backend(struct infer_pool *p, int backend, int precision, char *
 static int config(struct infer_pool *p, const struct scaled_value *c, char *err,
 		  size_t errlen)
 {
-	static const char *const backends[] = { "auto", "cpu", "cuda" };
-	static const char *const precisions[] = { "fp32", "fp16" };
-	static const char *const formats[] = { "auto", "jpeg", "raw" };
-	static const char *const softmaxes[] = { "auto", "on", "off" };
 	int backend, precision = PRECISION_DEFAULT, format, softmax;
 
-	if (parse_choice("backend", c[KEY_BACKEND].u.str, backends, 3, &backend, err,
-			 errlen) ||
-	    parse_choice("input_format", c[KEY_INPUT_FORMAT].u.str, formats, 3, &format,
-			 err, errlen) ||
-	    parse_choice("softmax", c[KEY_SOFTMAX].u.str, softmaxes, 3, &softmax, err,
-			 errlen))
+	/* Choices and numeric bounds are the core's to check (infer_limits). */
+	if (choice("backend", c[KEY_BACKEND].u.str, infer_backends, &backend, err, errlen) ||
+	    choice("input_format", c[KEY_INPUT_FORMAT].u.str, infer_formats, &format, err,
+		   errlen) ||
+	    choice("softmax", c[KEY_SOFTMAX].u.str, infer_softmaxes, &softmax, err, errlen) ||
+	    (c[KEY_PRECISION].set && choice("precision", c[KEY_PRECISION].u.str,
+					     infer_precisions, &precision, err, errlen)))
 		return -EINVAL;
-	if (c[KEY_PRECISION].set &&
-	    parse_choice("precision", c[KEY_PRECISION].u.str, precisions, 2, &precision,
-			 err, errlen))
-		return -EINVAL;
+	/* What no limit can say: a relation between two keys. */
 	if (precision == PRECISION_FP16 && backend == BACKEND_CPU) {
 		snprintf(err, errlen, "precision: fp16 needs backend = \"cuda\" "
 			 "(the CPU backend is FP32)");
-		return -EINVAL;
-	}
-	if (c[KEY_BATCH].u.integer < 1 || c[KEY_BATCH].u.integer > 65536) {
-		snprintf(err, errlen, "batch: %lld is not in [1, 65536]",
-			 (long long)c[KEY_BATCH].u.integer);
-		return -EINVAL;
-	}
-	if (c[KEY_TOP].u.integer < 1 || c[KEY_TOP].u.integer > 1000000) {
-		snprintf(err, errlen, "top: %lld is not in [1, 1000000]",
-			 (long long)c[KEY_TOP].u.integer);
-		return -EINVAL;
-	}
-	if (c[KEY_THREADS].u.integer < 1 || c[KEY_THREADS].u.integer > 1024) {
-		snprintf(err, errlen, "threads: %lld is not in [1, 1024]",
-			 (long long)c[KEY_THREADS].u.integer);
-		return -EINVAL;
-	}
-	if (c[KEY_RESIZE].u.integer < 1 || c[KEY_RESIZE].u.integer > 65536) {
-		snprintf(err, errlen, "resize: %lld is not in [1, 65536]",
-			 (long long)c[KEY_RESIZE].u.integer);
-		return -EINVAL;
-	}
-	if (c[KEY_STOP_GRACE].u.ms < 0) {
-		snprintf(err, errlen, "stop_grace: must not be negative");
 		return -EINVAL;
 	}
 
@@ -415,6 +407,8 @@ static const struct scaled_kind infer_pool_kind = {
 	.role = SCALED_ROLE_TARGET,
 	.help = "inference worker threads (ONNX CNN classifier) answering a job queue",
 	.keys = infer_keys,
+	.limits = infer_limits,
+	.limit_size = sizeof(struct scaled_key_limit),
 	.create = infer_create,
 	.destroy = infer_destroy,
 	.poll = infer_poll,
@@ -435,11 +429,9 @@ static int infer_probe(char *why, size_t whylen)
 
 static int infer_init(const struct scaled_host *host, char *err, size_t errlen)
 {
-	if (host->abi_major != SCALED_PLUGIN_ABI_MAJOR) {
-		snprintf(err, errlen, "host ABI %u, plugin built for %u", host->abi_major,
-			 SCALED_PLUGIN_ABI_MAJOR);
-		return -EPROTO;
-	}
+	/* The core checked the ABI before init (plugin.h). */
+	(void)err;
+	(void)errlen;
 	infer_host = host;
 	return 0;
 }

@@ -230,7 +230,7 @@ static void config(struct scaled_value *v, const char *backend)
 		case SCALED_KEY_NUMBER: v[i].u.number = atof(text); break;
 		case SCALED_KEY_BOOL: v[i].u.boolean = !strcmp(text, "true"); break;
 		case SCALED_KEY_DURATION: v[i].u.ms = atoll(text) * 1000; break;
-		default: v[i].u.str = text; break; /* SCALED_KEY_ENUM (ABI 1.1): a string */
+		case SCALED_KEY_ENUM: v[i].u.str = text; break;
 		}
 	}
 }
@@ -322,9 +322,18 @@ static void test_cuda_refused_without_gpu(void **state)
 	assert_non_null(strstr(err, "precision: fp16 needs a GPU, and backend \"auto\" found none"));
 	assert_null(st);
 
+	/* Choices and bounds are the core's (ABI 1.1 limits); create() still
+	 * refuses a value outside the choices should a caller skip them. */
+	const struct scaled_key_limit *l = kind->limits;
+	assert_int_equal(kind->limit_size, sizeof(*l));
+	assert_string_equal(l[0].key, "batch");
+	assert_string_equal(l[0].min, "1");
+	assert_string_equal(l[0].max, "65536");
+	assert_string_equal(l[1].key, "backend");
+	assert_string_equal(l[1].choices[2], "cuda");
 	config(v, "tpu");
 	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "backend: \"tpu\""));
+	assert_non_null(strstr(err, "backend: \"tpu\" is not one of its choices"));
 }
 
 static void wait_for(int (*cond)(void), const char *what)
