@@ -5,6 +5,10 @@
  *   procpool_child.c  spawning, signalling and reaping one worker
  *   procpool_argv.c   the command: run directly, or by /bin/sh -c
  *   procpool_leftovers.c  processes left by a scaled that was killed
+ *   procpool_host.c   the host table, kept by init
+ *
+ * Calls go one way: kind -> pool -> child -> leftovers, and every file
+ * -> host (tools/check-circles finds no circle).
  */
 #ifndef PROCPOOL_H
 #define PROCPOOL_H
@@ -14,8 +18,10 @@
 
 #include "scaled/plugin.h"
 
-/* The host table, kept by init() (procpool_kind.c). */
+/* procpool_host.c: the host table, kept by init() until fini(). */
 extern const struct scaled_host *procpool_host;
+int procpool_host_init(const struct scaled_host *h, char *err, size_t errlen);
+void procpool_host_fini(void);
 
 enum worker_state {
 	WORKER_RUNNING,  /* a live process that should be running */

@@ -11,8 +11,6 @@
 
 #include "procpool.h"
 
-const struct scaled_host *procpool_host;
-
 enum {
 	KEY_COMMAND,
 	KEY_STOP_GRACE,
@@ -119,20 +117,6 @@ static int procpool_apply(void *state, const struct scaled_target_want *want,
 	return 0;
 }
 
-static int procpool_init(const struct scaled_host *h, char *err, size_t errlen)
-{
-	/* The core checked the ABI before init (plugin.h). */
-	(void)err;
-	(void)errlen;
-	procpool_host = h;
-	return 0;
-}
-
-static void procpool_fini(void)
-{
-	procpool_host = NULL;
-}
-
 static const struct scaled_kind procpool_kind = {
 	.struct_size = sizeof(struct scaled_kind),
 	.name = "procpool",
@@ -157,8 +141,8 @@ static const struct scaled_plugin procpool_plugin = {
 	.name = "procpool",
 	.version = "0.1.0",
 	.help = "local worker processes",
-	.init = procpool_init,
-	.fini = procpool_fini,
+	.init = procpool_host_init,
+	.fini = procpool_host_fini,
 	.kinds = procpool_kinds,
 };
 
