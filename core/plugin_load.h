@@ -18,7 +18,12 @@
  * needs (create and destroy; source: collect; target: poll and apply), a name
  * no other kind of the plugin has; every key with a name unique in its kind,
  * a known type, not both required and defaulted, and not one the core reads
- * itself ("kind"; "every" and "stale" for sources; "poll" for targets). Any
+ * itself ("kind"; "every" and "stale" for sources; "poll" for targets);
+ * ABI 1.1 limits (kind->limits, entries kind->limit_size apart, at least
+ * the 1.1 size) each naming a key of the kind once and fitting it
+ * (config_limit_check: choices for enum keys, every enum key has them;
+ * bounds for numeric keys, parsed as the type, min <= max, the default
+ * within). Any
  * minor is accepted: an older one is zero-filled past its struct_size, a
  * newer one is read up to our sizeof (it must check host->struct_size
  * itself). Then probe() (a positive answer is "skipped: <why>", returned as
@@ -28,7 +33,11 @@
  * The descriptor and the kinds are copied into zeroed structs of our size,
  * never reading past the struct_size the plugin declares; the handle keeps
  * those copies: p->desc, p->desc->kinds and plugin_find_kind() point into
- * them, valid until plugin_unload. Key tables are the plugin's own.
+ * them, valid until plugin_unload. A kind's keys and limits are copies too
+ * (kind->keys, kind->limits; limit_size is ours): an enum key reads as a
+ * string there, so its value is a string the core allocates and frees, and
+ * config_values_limits (config_values.h) holds values to the limits. The
+ * strings they point to are the plugin's, valid until plugin_unload.
  *
  * Several engines in one process may load the same plugin: init() runs on
  * the first load only and fini() when the last handle is unloaded; all the
