@@ -103,28 +103,11 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 		e->policy_dir = engine_default_policy_dir();
 	e->sched = sched_new();
 	e->store = series_store_new();
-	e->decisions = alloc_zero(ENGINE_DECISIONS_KEPT, sizeof *e->decisions);
-	if (!e->plugin_path || !e->policy_dir || !e->sched || !e->store || !e->decisions)
+	if (!e->plugin_path || !e->policy_dir || !e->sched || !e->store)
 		goto fail;
-
-	if (e->opt.decision_log) {
-		/* 0640 whatever the umask: decisions are for the operator, not
-		 * for every local user (fopen would create it 0666 & ~umask). */
-		int fd = open(e->opt.decision_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
-			      0640);
-
-		e->decision_log = fd >= 0 ? fdopen(fd, "a") : NULL;
-		if (!e->decision_log) {
-			rc = -errno;
-			if (fd >= 0)
-				close(fd);
-			if (errmsg)
-				*errmsg = alloc_printf("decision log %s: %s", e->opt.decision_log,
-						       strerror(errno));
-			goto fail;
-		}
-		setvbuf(e->decision_log, NULL, _IOLBF, 0);
-	}
+	rc = record_init(&e->record, e->opt.decision_log, errmsg);
+	if (rc < 0)
+		goto fail;
 	e->penv.store = e->store;
 	e->penv.find_group = engine_policy_find_group;
 	e->penv.find_arg = e;
@@ -218,15 +201,13 @@ void scaled_engine_free(struct scaled_engine *e)
 		close(e->post_pipe[0]);
 	if (e->post_pipe[1] >= 0)
 		close(e->post_pipe[1]);
-	if (e->decision_log)
-		fclose(e->decision_log);
+	record_fini(&e->record);
 	pthread_mutex_destroy(&e->post_lock);
 	sched_free(e->sched);
 	series_store_free(e->store);
 	alloc_free(e->groups);
 	alloc_free(e->instances);
 	alloc_free(e->plugins);
-	alloc_free(e->decisions);
 	alloc_free(e->plugin_path);
 	alloc_free(e->policy_dir);
 	alloc_free(e->farm_path);
@@ -325,6 +306,17 @@ int scaled_engine_describe(struct scaled_engine *e, char **out)
 	}
 	*out = buf;
 	return 0;
+}
+
+size_t scaled_engine_decisions(const struct scaled_engine *e, const struct scaled_decision **out,
+			       size_t max)
+{
+	return record_list(&e->record, out, max);
+}
+
+void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn, void *arg)
+{
+	record_on_decision(&e->record, fn, arg);
 }
 
 int scaled_engine_group_status(const struct scaled_engine *e, const char *name,

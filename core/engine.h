@@ -22,6 +22,7 @@
 #include "group.h"
 #include "plugin_load.h"
 #include "policy_api.h"
+#include "record.h"
 #include "scaled/plugin.h"
 #include "scaled/scaled.h"
 
@@ -31,8 +32,6 @@ struct sched;
 struct sched_task;
 struct series;
 struct series_store;
-
-#define ENGINE_DECISIONS_KEPT 256
 
 /* A host timer, so that an instance's timers die with it. */
 struct host_timer {
@@ -117,15 +116,9 @@ struct scaled_engine {
 	size_t n_groups;
 	bool loaded;
 
-	/* decisions: a ring of the last ENGINE_DECISIONS_KEPT */
-	struct scaled_decision *decisions;
-	size_t n_decisions, decision_head;
-	uint64_t decision_seq;
+	struct record record;           /* decisions: ring, emission, completion */
 	uint64_t token_seq;
-	FILE *decision_log;
 	bool record_quiet;              /* tick_all (--once): quiet ticks too */
-	scaled_decision_fn on_decision;
-	void *on_decision_arg;
 
 	/* the loop (real clock only) */
 	struct event_base *base;

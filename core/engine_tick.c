@@ -1,8 +1,8 @@
 /*
  * engine_tick.c - what happens on the schedule: sources collect, targets
  * report, groups tick; a tick's decision is acted on through the target and
- * recorded (log, decision log, the in-memory ring, the embedder's callback)
- * once its outcome is known.
+ * recorded (record.c: the ring, the log line, the decision log, the
+ * embedder's callback) once its outcome is known.
  *
  * Data flows one way: a group tick calls its policies (which only read),
  * hands their proposals to the safety pipeline (group.c), asks the target
@@ -126,50 +126,6 @@ void engine_group_sync(struct group *g)
 	v->shortfall = shortfall;
 }
 
-static void engine_emit(struct scaled_engine *e, const struct scaled_decision *d)
-{
-	char *json;
-	const struct scaled_proposal *why = NULL;
-	size_t i;
-
-	if (e->on_decision)
-		e->on_decision(e->on_decision_arg, d);
-	if (d->outcome == SCALED_OUTCOME_PENDING)
-		return; /* written once, with its outcome */
-	for (i = 0; i < d->n_proposals; i++)
-		if (d->proposals[i].wanted == d->combined && d->proposals[i].kind != SCALED_PROPOSAL_NONE)
-			why = &d->proposals[i];
-	LOG_INFO("group %s: %d -> %d [%s]%s%s%s%s%s%s", d->group, d->desired_before, d->desired,
-		 scaled_outcome_name(d->outcome), why ? " " : "", why ? why->policy : "",
-		 why ? ": " : "", why ? why->reason : "",
-		 d->bound_by ? "; bound by " : "", d->bound_by ? d->bound_reason : "");
-	if (e->decision_log && (json = scaled_decision_json(d))) {
-		fprintf(e->decision_log, "%s\n", json);
-		free(json);
-	}
-}
-
-static struct scaled_decision *engine_keep(struct scaled_engine *e, const struct scaled_decision *d)
-{
-	struct scaled_decision *slot = &e->decisions[e->decision_head];
-
-	*slot = *d;
-	e->decision_head = (e->decision_head + 1) % ENGINE_DECISIONS_KEPT;
-	if (e->n_decisions < ENGINE_DECISIONS_KEPT)
-		e->n_decisions++;
-	return slot;
-}
-
-static struct scaled_decision *engine_find_decision(struct scaled_engine *e, uint64_t seq)
-{
-	size_t i;
-
-	for (i = 0; i < e->n_decisions; i++)
-		if (e->decisions[i].seq == seq)
-			return &e->decisions[i];
-	return NULL;
-}
-
 void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg)
 {
 	struct group *g = in->group;
@@ -180,7 +136,7 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 		LOG_WARN("target %s: apply_done for unknown action %" PRIu64 " ignored", in->name, token);
 		return;
 	}
-	d = engine_find_decision(e, g->pending_seq);
+	d = record_find(&e->record, g->pending_seq);
 	if (!d) {
 		/* Fell out of the ring; keep the state right all the same. */
 		g->st.action_pending = false;
@@ -189,9 +145,7 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 		return;
 	}
 	group_action_done(&g->st, d, status == 0);
-	d->outcome = status == 0 ? SCALED_OUTCOME_OK : SCALED_OUTCOME_FAILED;
-	snprintf(d->outcome_msg, sizeof d->outcome_msg, "%s",
-		 msg ? msg : status == 0 ? "" : strerror(-status));
+	record_complete(&e->record, d, in->name, status, msg);
 	/* Other groups see the failure: the capacity it could not reach stays
 	 * wanted (and counts in the shortfall) until a tick stops asking. */
 	g->view.last_action = scaled_outcome_name(d->outcome);
@@ -200,12 +154,6 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 	snprintf(g->view.last_error, sizeof g->view.last_error, "%s",
 		 status < 0 ? d->outcome_msg : "");
 	engine_group_sync(g);
-	if (status < 0) {
-		d->bound_by = SCALED_STAGE_ACT;
-		snprintf(d->bound_reason, sizeof d->bound_reason, "target %.60s: %.80s", in->name,
-			 d->outcome_msg);
-	}
-	engine_emit(e, d);
 }
 
 static void engine_act(struct group *g, struct scaled_decision *d)
@@ -271,35 +219,11 @@ void engine_group_tick(struct group *g)
 	engine_group_sync(g);
 	if (!record && !e->record_quiet)
 		return;
-	d.seq = ++e->decision_seq;
 	d.time_ms = at;
 	snprintf(d.group, sizeof d.group, "%s", g->name);
-	kept = engine_keep(e, &d);
+	kept = record_add(&e->record, &d);
 	/* Dry-run comes out of group_decide as DRY_RUN (config folds the
 	 * engine's dry_run into every group), so PENDING means "act". */
-	if (kept->outcome == SCALED_OUTCOME_PENDING) {
-		if (e->on_decision)
-			e->on_decision(e->on_decision_arg, kept);
+	if (kept->outcome == SCALED_OUTCOME_PENDING)
 		engine_act(g, kept);
-		return;
-	}
-	engine_emit(e, kept);
-}
-
-size_t scaled_engine_decisions(const struct scaled_engine *e, const struct scaled_decision **out,
-			       size_t max)
-{
-	size_t n = e->n_decisions < max ? e->n_decisions : max;
-	size_t start = (e->decision_head + ENGINE_DECISIONS_KEPT - n) % ENGINE_DECISIONS_KEPT;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		out[i] = &e->decisions[(start + i) % ENGINE_DECISIONS_KEPT];
-	return n;
-}
-
-void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn, void *arg)
-{
-	e->on_decision = fn;
-	e->on_decision_arg = arg;
 }

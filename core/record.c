@@ -1,0 +1,127 @@
+/*
+ * record.c - the ring of recent decisions, their emission (the embedder's
+ * callback, the log line, the JSON-lines decision log) and their
+ * completion when the target answers. decision.c stays the pure part: the
+ * stage and outcome names and a decision as JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "log.h"
+#include "record.h"
+
+int record_init(struct record *r, const char *log_path, char **errmsg)
+{
+	int fd;
+
+	memset(r, 0, sizeof *r);
+	r->ring = alloc_zero(RECORD_KEPT, sizeof *r->ring);
+	if (!r->ring)
+		return -ENOMEM;
+	if (!log_path)
+		return 0;
+	/* 0640 whatever the umask: decisions are for the operator, not for
+	 * every local user (fopen would create it 0666 & ~umask). */
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	r->log = fd >= 0 ? fdopen(fd, "a") : NULL;
+	if (!r->log) {
+		int rc = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		if (errmsg)
+			*errmsg = alloc_printf("decision log %s: %s", log_path, strerror(errno));
+		return rc;
+	}
+	setvbuf(r->log, NULL, _IOLBF, 0);
+	return 0;
+}
+
+void record_fini(struct record *r)
+{
+	if (r->log)
+		fclose(r->log);
+	alloc_free(r->ring);
+	memset(r, 0, sizeof *r);
+}
+
+void record_on_decision(struct record *r, scaled_decision_fn fn, void *arg)
+{
+	r->on_decision = fn;
+	r->on_decision_arg = arg;
+}
+
+static void record_emit(struct record *r, const struct scaled_decision *d)
+{
+	char *json;
+	const struct scaled_proposal *why = NULL;
+	size_t i;
+
+	if (r->on_decision)
+		r->on_decision(r->on_decision_arg, d);
+	if (d->outcome == SCALED_OUTCOME_PENDING)
+		return; /* written once, with its outcome */
+	for (i = 0; i < d->n_proposals; i++)
+		if (d->proposals[i].wanted == d->combined && d->proposals[i].kind != SCALED_PROPOSAL_NONE)
+			why = &d->proposals[i];
+	LOG_INFO("group %s: %d -> %d [%s]%s%s%s%s%s%s", d->group, d->desired_before, d->desired,
+		 scaled_outcome_name(d->outcome), why ? " " : "", why ? why->policy : "",
+		 why ? ": " : "", why ? why->reason : "",
+		 d->bound_by ? "; bound by " : "", d->bound_by ? d->bound_reason : "");
+	if (r->log && (json = scaled_decision_json(d))) {
+		fprintf(r->log, "%s\n", json);
+		free(json);
+	}
+}
+
+struct scaled_decision *record_add(struct record *r, const struct scaled_decision *d)
+{
+	struct scaled_decision *slot = &r->ring[r->head];
+
+	*slot = *d;
+	slot->seq = ++r->seq;
+	r->head = (r->head + 1) % RECORD_KEPT;
+	if (r->n < RECORD_KEPT)
+		r->n++;
+	record_emit(r, slot);
+	return slot;
+}
+
+struct scaled_decision *record_find(struct record *r, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->ring[i].seq == seq)
+			return &r->ring[i];
+	return NULL;
+}
+
+void record_complete(struct record *r, struct scaled_decision *d, const char *target,
+		     int status, const char *msg)
+{
+	d->outcome = status == 0 ? SCALED_OUTCOME_OK : SCALED_OUTCOME_FAILED;
+	snprintf(d->outcome_msg, sizeof d->outcome_msg, "%s",
+		 msg ? msg : status == 0 ? "" : strerror(-status));
+	if (status < 0) {
+		d->bound_by = SCALED_STAGE_ACT;
+		snprintf(d->bound_reason, sizeof d->bound_reason, "target %.60s: %.80s", target,
+			 d->outcome_msg);
+	}
+	record_emit(r, d);
+}
+
+size_t record_list(const struct record *r, const struct scaled_decision **out, size_t max)
+{
+	size_t n = r->n < max ? r->n : max;
+	size_t start = (r->head + RECORD_KEPT - n) % RECORD_KEPT;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		out[i] = &r->ring[(start + i) % RECORD_KEPT];
+	return n;
+}
