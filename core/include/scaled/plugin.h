@@ -276,9 +276,10 @@ struct scaled_kind {
 	 *
 	 * On failure (a negative return) create undoes everything itself: stop
 	 * the threads it started, free what it allocated, reap its children.
-	 * destroy is NOT called for an instance whose create failed. The core
-	 * cancels timers the failed instance left pending; the farm fails to
-	 * load and the engine that ran it is freed (see destroy for posts). */
+	 * destroy is NOT called for an instance whose create failed. The farm
+	 * then fails to load; its engine never runs and must be freed
+	 * (scaled.h), which destroys the instances created before this one and
+	 * cancels timers the failed one left pending (see destroy for posts). */
 	int (*create)(struct scaled_instance *inst,
 		      const struct scaled_value *config, void **state,
 		      char *err, size_t errlen);
