@@ -68,6 +68,7 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 {
 	struct scaled_options defaults;
 	struct scaled_engine *e;
+	struct log *prev = log_current();
 	const char *env;
 	int rc = -ENOMEM;
 
@@ -84,9 +85,9 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 	e->post_pipe[0] = e->post_pipe[1] = -1;
 	pthread_mutex_init(&e->post_lock, NULL);
 
-	log_set_level(e->opt.log_level);
-	if (e->opt.log_fn)
-		log_set_sink(e->opt.log_fn, e->opt.log_arg);
+	/* The engine's own log (log.h): what the core does for it logs there. */
+	log_init(&e->log, e->opt.log_level, e->opt.log_fn, e->opt.log_arg);
+	prev = log_enter(&e->log);
 
 	if (e->opt.virtual_clock)
 		clock_init_virtual(&e->clock, e->opt.start_ms);
@@ -112,11 +113,13 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 	e->penv.find_group = engine_policy_find_group;
 	e->penv.find_arg = e;
 	*out = e;
+	log_leave(prev);
 	return 0;
 fail:
 	if (rc == -ENOMEM && errmsg && !*errmsg)
 		*errmsg = alloc_strdup("out of memory creating the engine");
 	scaled_engine_free(e);
+	log_leave(prev);
 	return rc;
 }
 
@@ -162,10 +165,12 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 void scaled_engine_free(struct scaled_engine *e)
 {
 	struct post_item *p;
+	struct log *prev;
 	size_t i;
 
 	if (!e)
 		return;
+	prev = log_enter(&e->log);
 	pthread_mutex_lock(&e->post_lock);
 	e->shutting_down = true;
 	pthread_mutex_unlock(&e->post_lock);
@@ -212,8 +217,9 @@ void scaled_engine_free(struct scaled_engine *e)
 	alloc_free(e->policy_dir);
 	alloc_free(e->farm_path);
 	alloc_free(e->farm_dir);
+	log_leave(prev);
+	log_fini(&e->log);
 	alloc_free(e);
-	log_set_sink(NULL, NULL);
 }
 
 /* ----------------------------------------------------------------- load -- */
@@ -255,14 +261,21 @@ static int engine_load(struct scaled_engine *e, const char *chunkname, const cha
 int scaled_engine_load_file(struct scaled_engine *e, const char *path, char **errmsg)
 {
 	const char *base = strrchr(path, '/');
+	struct log *prev = log_enter(&e->log);
+	int rc = engine_load(e, base ? base + 1 : path, path, NULL, errmsg);
 
-	return engine_load(e, base ? base + 1 : path, path, NULL, errmsg);
+	log_leave(prev);
+	return rc;
 }
 
 int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname, const char *text,
 			      char **errmsg)
 {
-	return engine_load(e, chunkname, NULL, text, errmsg);
+	struct log *prev = log_enter(&e->log);
+	int rc = engine_load(e, chunkname, NULL, text, errmsg);
+
+	log_leave(prev);
+	return rc;
 }
 
 /* ------------------------------------------------------------- describe -- */
@@ -342,10 +355,12 @@ int64_t scaled_engine_now(const struct scaled_engine *e)
 
 int scaled_engine_tick_all(struct scaled_engine *e)
 {
+	struct log *prev;
 	size_t i;
 
 	if (!e->loaded)
 		return -EINVAL;
+	prev = log_enter(&e->log);
 	for (i = 0; i < e->n_instances; i++)
 		if (e->instances[i]->role == SCALED_ROLE_SOURCE)
 			engine_instance_run(e->instances[i]);
@@ -357,5 +372,6 @@ int scaled_engine_tick_all(struct scaled_engine *e)
 	for (i = 0; i < e->n_groups; i++)
 		engine_group_tick(e->groups[i]);
 	e->record_quiet = false;
+	log_leave(prev);
 	return 0;
 }

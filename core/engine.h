@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "group.h"
+#include "log.h"
 #include "plugin_load.h"
 #include "policy_api.h"
 #include "record.h"
@@ -97,6 +98,7 @@ struct post_item {
 
 struct scaled_engine {
 	struct scaled_options opt;
+	struct log log;                 /* its level and sink (log.h) */
 	char *plugin_path;              /* full search path */
 	char *policy_dir;
 	char *farm_path;

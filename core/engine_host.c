@@ -22,18 +22,21 @@
 static void host_log(struct scaled_instance *inst, enum scaled_log_level level,
 		     const char *fmt, ...)
 {
+	/* From any thread: the instance's engine's log, not the thread's
+	 * (probe and init have no instance, and run inside the engine's load). */
+	struct log *lg = inst ? &inst->e->log : log_current();
 	char line[1024];
 	va_list ap;
 
-	if ((int)level > log_level())
+	if ((int)level > log_level_of(lg))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
 	if (!inst)
-		log_msg(level, "plugin: %s", line);
+		log_to(lg, level, "plugin: %s", line);
 	else
-		log_msg(level, "%s %s: %s", inst->role == SCALED_ROLE_TARGET ? "target" : "source",
+		log_to(lg, level, "%s %s: %s", inst->role == SCALED_ROLE_TARGET ? "target" : "source",
 			inst->name, line);
 }
 
@@ -133,7 +136,7 @@ static int host_publish(struct scaled_instance *inst, const char *suffix, int64_
 		return -EINVAL;
 	rc = series_push(s, t_ms, value);
 	if (rc < 0)
-		log_msg(SCALED_LOG_WARN, "%s: sample for series %s refused (t=%lld, value=%g)",
+		log_to(&e->log, SCALED_LOG_WARN, "%s: sample for series %s refused (t=%lld, value=%g)",
 			inst->name, series_name(s), (long long)t_ms, value);
 	return rc;
 }
@@ -203,7 +206,7 @@ static int host_post(struct scaled_instance *inst, scaled_callback fn, void *arg
 		char b = 1;
 		/* A full pipe already means "wake up"; nothing else to do. */
 		if (write(e->post_pipe[1], &b, 1) < 0 && errno != EAGAIN)
-			log_msg(SCALED_LOG_WARN, "post: cannot wake the loop: %s", strerror(errno));
+			log_to(&e->log, SCALED_LOG_WARN, "post: cannot wake the loop: %s", strerror(errno));
 	}
 	return 0;
 }

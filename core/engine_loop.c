@@ -3,6 +3,8 @@
  * earliest task, and a pipe that plugin threads write to after post()) or
  * virtual (scaled_engine_step runs the tasks one by one with the clock set
  * to each task's due time). The tasks themselves are in engine_tick.c.
+ * What runs from here logs to the engine's log (log_enter in step and in
+ * the loop's callbacks).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,16 +63,19 @@ void engine_rearm(struct scaled_engine *e)
 static void engine_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct scaled_engine *e = arg;
+	struct log *prev = log_enter(&e->log);
 
 	(void)fd;
 	(void)what;
 	engine_run_due(e);
 	engine_rearm(e);
+	log_leave(prev);
 }
 
 static void engine_on_post(evutil_socket_t fd, short what, void *arg)
 {
 	struct scaled_engine *e = arg;
+	struct log *prev = log_enter(&e->log);
 	char buf[256];
 
 	(void)what;
@@ -78,6 +83,7 @@ static void engine_on_post(evutil_socket_t fd, short what, void *arg)
 		;
 	engine_drain_posts(e);
 	engine_rearm(e);
+	log_leave(prev);
 }
 
 /* The events live on the caller's base: they are freed before run returns,
@@ -126,13 +132,11 @@ void scaled_engine_stop(struct scaled_engine *e)
 		event_base_loopbreak(e->base);
 }
 
-int scaled_engine_step(struct scaled_engine *e, int64_t until_ms)
+static int engine_loop_step(struct scaled_engine *e, int64_t until_ms)
 {
 	int64_t next;
 	int rc;
 
-	if (!e->opt.virtual_clock || !e->loaded)
-		return -EINVAL;
 	rc = engine_schedule_all(e);
 	if (rc < 0)
 		return rc;
@@ -144,4 +148,17 @@ int scaled_engine_step(struct scaled_engine *e, int64_t until_ms)
 	}
 	clock_set(&e->clock, until_ms);
 	return 0;
+}
+
+int scaled_engine_step(struct scaled_engine *e, int64_t until_ms)
+{
+	struct log *prev;
+	int rc;
+
+	if (!e->opt.virtual_clock || !e->loaded)
+		return -EINVAL;
+	prev = log_enter(&e->log);
+	rc = engine_loop_step(e, until_ms);
+	log_leave(prev);
+	return rc;
 }

@@ -1,10 +1,11 @@
 /*
- * log.c - the process-wide log: a level filter and one sink.
+ * log.c - logs: a level filter and a sink each, the process's default
+ * one, and the calling thread's current one (log.h says which is which).
  *
  * The level is read without a lock so that filtered-out debug lines cost
- * only a load. The sink is called under a mutex so lines from plugin threads
- * do not interleave; the mutex is recursive so that a sink which itself logs
- * cannot deadlock.
+ * only a load. A log's sink is called under its own mutex so lines from
+ * plugin threads do not interleave; the mutex is recursive so that a sink
+ * which itself logs cannot deadlock.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,10 +25,11 @@ static const char *const level_names[] = {
 	[SCALED_LOG_DEBUG] = "debug",
 };
 
-static _Atomic int cur_level = SCALED_LOG_INFO;
-static pthread_mutex_t sink_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
-static void (*sink_fn)(void *arg, int level, const char *line);
-static void *sink_arg;
+static struct log log_default = {
+	.level = SCALED_LOG_INFO,
+	.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP,
+};
+static _Thread_local struct log *log_cur;
 
 static int log_clamp(int level)
 {
@@ -38,22 +40,63 @@ static int log_clamp(int level)
 	return level;
 }
 
+void log_init(struct log *lg, int level, log_sink_fn fn, void *arg)
+{
+	pthread_mutexattr_t a;
+
+	atomic_init(&lg->level, log_clamp(level));
+	lg->fn = fn;
+	lg->arg = arg;
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&lg->lock, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
+void log_fini(struct log *lg)
+{
+	pthread_mutex_destroy(&lg->lock);
+}
+
+struct log *log_enter(struct log *lg)
+{
+	struct log *prev = log_cur;
+
+	log_cur = lg;
+	return prev;
+}
+
+void log_leave(struct log *prev)
+{
+	log_cur = prev;
+}
+
+struct log *log_current(void)
+{
+	return log_cur ? log_cur : &log_default;
+}
+
+int log_level_of(struct log *lg)
+{
+	return atomic_load(&lg->level);
+}
+
 void log_set_level(int level)
 {
-	atomic_store(&cur_level, log_clamp(level));
+	atomic_store(&log_default.level, log_clamp(level));
 }
 
 int log_level(void)
 {
-	return atomic_load(&cur_level);
+	return log_level_of(log_current());
 }
 
-void log_set_sink(void (*fn)(void *arg, int level, const char *line), void *arg)
+void log_set_sink(log_sink_fn fn, void *arg)
 {
-	pthread_mutex_lock(&sink_lock);
-	sink_fn = fn;
-	sink_arg = arg;
-	pthread_mutex_unlock(&sink_lock);
+	pthread_mutex_lock(&log_default.lock);
+	log_default.fn = fn;
+	log_default.arg = arg;
+	pthread_mutex_unlock(&log_default.lock);
 }
 
 int log_level_parse(const char *name)
@@ -68,14 +111,14 @@ int log_level_parse(const char *name)
 	return -1;
 }
 
-void log_vmsg(int level, const char *fmt, va_list ap)
+void log_vto(struct log *lg, int level, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t len;
 	int n;
 
 	level = log_clamp(level);
-	if (level > atomic_load_explicit(&cur_level, memory_order_relaxed))
+	if (level > atomic_load_explicit(&lg->level, memory_order_relaxed))
 		return;
 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
@@ -90,12 +133,26 @@ void log_vmsg(int level, const char *fmt, va_list ap)
 	if (len > 0 && line[len - 1] == '\n')
 		line[--len] = '\0';
 
-	pthread_mutex_lock(&sink_lock);
-	if (sink_fn)
-		sink_fn(sink_arg, level, line);
+	pthread_mutex_lock(&lg->lock);
+	if (lg->fn)
+		lg->fn(lg->arg, level, line);
 	else
 		fprintf(stderr, "%s: %s\n", level_names[level], line);
-	pthread_mutex_unlock(&sink_lock);
+	pthread_mutex_unlock(&lg->lock);
+}
+
+void log_to(struct log *lg, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vto(lg, level, fmt, ap);
+	va_end(ap);
+}
+
+void log_vmsg(int level, const char *fmt, va_list ap)
+{
+	log_vto(log_current(), level, fmt, ap);
 }
 
 void log_msg(int level, const char *fmt, ...)

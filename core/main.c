@@ -189,6 +189,8 @@ int main(int argc, char **argv)
 		opts.dry_run = 1;
 	signal(SIGPIPE, SIG_IGN);
 	opts.plugin_path = plugin_dirs;
+	/* main's own lines (outside the engine) at the engine's level. */
+	log_set_level(opts.log_level);
 
 	rc = scaled_engine_new(&opts, &e, &err);
 	if (rc < 0) {

@@ -2,3 +2,7 @@
 scaled_unit_test(test_engine SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine.c
   LIBS scaled_static)
 add_dependencies(test_engine plugin_sim)
+# Two engines in one process, each logging to its own sink (core/log.h).
+scaled_unit_test(test_engine_log SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_log.c
+  LIBS scaled_static)
+add_dependencies(test_engine_log plugin_sim)

@@ -1,4 +1,5 @@
-/* test_log.c - level filter, sink, default stderr format, level names. */
+/* test_log.c - level filter, sink, default stderr format, level names, and
+ * logs of their own (an engine's) made current per thread. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -126,6 +127,43 @@ static void test_parse(void **state)
 	assert_int_equal(log_level_parse(NULL), -1);
 }
 
+/* LOG_*() go to the thread's current log; log_enter nests; log_to goes to
+ * the log it names, at that log's level; the default sees none of it. */
+static void test_current_log(void **state)
+{
+	struct capture dflt = { 0 }, ca = { 0 }, cb = { 0 };
+	struct log a, b, *prev, *inner;
+
+	(void)state;
+	log_set_sink(capture_sink, &dflt);
+	log_init(&a, SCALED_LOG_DEBUG, capture_sink, &ca);
+	log_init(&b, SCALED_LOG_WARN, capture_sink, &cb);
+	assert_ptr_not_equal(log_current(), &a);
+
+	prev = log_enter(&a);
+	assert_ptr_equal(log_current(), &a);
+	assert_int_equal(log_level(), SCALED_LOG_DEBUG);
+	LOG_DEBUG("to a %d", 1);
+	inner = log_enter(&b);
+	assert_ptr_equal(inner, &a);
+	LOG_INFO("hidden by b's level");
+	LOG_WARN("to b");
+	log_to(&a, SCALED_LOG_INFO, "to a %s", "explicitly");
+	log_leave(inner);
+	LOG_ERROR("a again");
+	log_leave(prev);
+	LOG_INFO("to the default");
+
+	assert_int_equal(ca.n, 3);
+	assert_string_equal(ca.line, "a again");
+	assert_int_equal(cb.n, 1);
+	assert_string_equal(cb.line, "to b");
+	assert_int_equal(dflt.n, 1);
+	assert_string_equal(dflt.line, "to the default");
+	log_fini(&a);
+	log_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +171,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_line_shape, teardown),
 		cmocka_unit_test_teardown(test_default_sink, teardown),
 		cmocka_unit_test_teardown(test_parse, teardown),
+		cmocka_unit_test_teardown(test_current_log, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
