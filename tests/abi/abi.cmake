@@ -126,3 +126,5 @@ scaled_abi_check(traversal 2
   "traversal\\.lua:2: .*plugin name \"\\.\\./mocks_alt/good\": only letters, digits")
 scaled_abi_check(probe_skip 0 "plugin \"probe_declines\": .*probe_declines\\.so: skipped: no GPU.*plugin good .*ok")
 scaled_abi_check(missing 2 "missing\\.lua:1: .*plugin \"nope\": no nope\\.so in .*mocks")
+scaled_abi_check(limit_value 2
+  "limit_value\\.lua:3: source \"files\": key \"depth\": 11 is not between 0 and 10")
