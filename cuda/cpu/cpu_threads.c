@@ -5,7 +5,7 @@
  * fewer; a generation number tells sleeping helpers that a new job has
  * started, and `active` tells the caller when the last helper has left it.
  *
- * Why no wake-up is lost (tests/infer/infer_threads_test.c hammers it):
+ * Why no wake-up is lost (tests/infer/test_infer_threads.c hammers it):
  * gen, active and the job change only under mu, together, and only while
  * no helper is inside a job. A helper waits on the state "gen != seen",
  * not on having heard the broadcast, so one sent before it waits (a helper

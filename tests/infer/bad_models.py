@@ -1,5 +1,5 @@
 """Models the inference core must refuse, written as bad_*.onnx. What each
-refusal must say is listed in infer_refusal_test.c."""
+refusal must say is listed in test_infer_refusal.c."""
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 

@@ -1,6 +1,6 @@
 /*
  * cudnn_emu.c - a host-memory stand-in for the CUDA runtime and cuDNN
- * calls the cuDNN backend makes, for gpu_plan_emu_test (gpu_models_test.c
+ * calls the cuDNN backend makes, for gpu_plan_emu_test (test_gpu_models.c
  * linked against this, cudnn_emu_dnn.c and cudnn_emu_conv.c instead of the
  * real libraries). This file: the runtime (memory, streams, events; graphs
  * refused).

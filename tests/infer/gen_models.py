@@ -7,7 +7,7 @@ For every valid model NAME it writes NAME.onnx, NAME.in (the input, raw
 little-endian float32, NCHW) and NAME.ref (the expected output computed by
 reference.py in float64, stored as float32), and lists it in models.txt as
 "NAME BATCH TOLERANCE". Invalid models (bad_models.py) are written as
-bad_*.onnx; infer_refusal_test.c knows what each must be refused with. Weights come from a seeded RNG
+bad_*.onnx; test_infer_refusal.c knows what each must be refused with. Weights come from a seeded RNG
 (seeded by the model's name), so the files are the same on every run.
 
 Needs NumPy and the onnx package (Debian: python3-numpy, python3-onnx). When

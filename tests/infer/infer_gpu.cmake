@@ -9,7 +9,7 @@ if(NOT TARGET scaled_infer_core OR NOT scaled_cuda_built)
 endif()
 
 scaled_unit_test(gpu_models_test
-  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/gpu_models_test.c
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/test_gpu_models.c
           ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
   LIBS scaled_infer_core
   LABEL gpu)
@@ -28,7 +28,7 @@ set_tests_properties(gpu_models_test PROPERTIES
 # here so that nothing links the real libraries.
 get_property(gpu_emu_core_sources GLOBAL PROPERTY SCALED_INFER_CORE_SOURCES)
 add_executable(gpu_plan_emu_test ${gpu_emu_core_sources}
-  ${CMAKE_SOURCE_DIR}/tests/infer/gpu_models_test.c
+  ${CMAKE_SOURCE_DIR}/tests/infer/test_gpu_models.c
   ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
   ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu.c
   ${CMAKE_SOURCE_DIR}/tests/infer/cudnn_emu_dnn.c

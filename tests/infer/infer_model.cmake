@@ -37,9 +37,10 @@ endif()
 set_tests_properties(infer_models_gen PROPERTIES
   FIXTURES_SETUP infer_models SKIP_RETURN_CODE 77 LABELS "unit;infer" TIMEOUT 300)
 
-foreach(t infer_models_test infer_refusal_test)
+foreach(src test_infer_models test_infer_refusal)
+  string(REGEX REPLACE "^test_(.*)$" "\\1_test" t ${src})
   scaled_unit_test(${t}
-    SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/${t}.c
+    SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/${src}.c
             ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
     LIBS scaled_infer_core)
   # The models' directory, unless given as the first argument.
@@ -51,7 +52,7 @@ endforeach()
 # A hang in the pool shows up as a test that never ends: the TIMEOUTs
 # (several times what a sanitizer build takes) turn it into a failure.
 scaled_unit_test(infer_threads_test
-  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/infer_threads_test.c
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/test_infer_threads.c
           ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
   LIBS scaled_infer_core)
 target_compile_definitions(infer_threads_test PRIVATE INFER_MODELS_DIR="${infer_models_dir}")
@@ -61,17 +62,12 @@ set_tests_properties(infer_threads_sessions PROPERTIES
   FIXTURES_REQUIRED infer_models SKIP_RETURN_CODE 77 LABELS "unit;infer" TIMEOUT 90)
 
 scaled_unit_test(infer_api_test
-  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/infer_api_test.c
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/infer/test_infer_api.c
           ${CMAKE_SOURCE_DIR}/tests/infer/infer_test_util.c
   LIBS scaled_infer_core)
 target_include_directories(infer_api_test SYSTEM PRIVATE
   $<TARGET_PROPERTY:scaled_onnx_proto,INTERFACE_INCLUDE_DIRECTORIES>)
 set_tests_properties(infer_api_test PROPERTIES LABELS "unit;infer")
-
-# A measuring tool, not a test: build-infer/tests/infer_bench MODEL [BATCH ITERS THREADS]
-add_executable(infer_bench ${CMAKE_SOURCE_DIR}/tests/infer/infer_bench.c)
-target_compile_definitions(infer_bench PRIVATE _GNU_SOURCE)
-target_link_libraries(infer_bench PRIVATE scaled_infer_core scaled_warnings)
 
 # The real scaled with the real infer plugin (tests/infer/farm_check.sh):
 # a hostile model is a configuration error, never a signal (issue 9, B10:

@@ -4,3 +4,13 @@ target_link_libraries(bench_engine PRIVATE scaled_static scaled_warnings)
 target_compile_options(bench_engine PRIVATE "SHELL:-iquote ${CMAKE_SOURCE_DIR}/core")
 target_compile_definitions(bench_engine PRIVATE _GNU_SOURCE)
 set_target_properties(bench_engine PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
+
+# The CPU backend's throughput on a model, with nothing but the inference
+# core (scaled-infer --bench is the users' tool):
+#   build/tools/bench/bench_infer MODEL.onnx [BATCH [ITERS [THREADS]]]
+if(TARGET scaled_infer_core)
+  add_executable(bench_infer ${CMAKE_CURRENT_LIST_DIR}/bench_infer.c)
+  target_compile_definitions(bench_infer PRIVATE _GNU_SOURCE)
+  target_link_libraries(bench_infer PRIVATE scaled_infer_core scaled_warnings)
+  set_target_properties(bench_infer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
+endif()

@@ -1,5 +1,5 @@
 /*
- * gpu_models_test.c - the cuDNN backend against the NumPy references that
+ * test_gpu_models.c - the cuDNN backend against the NumPy references that
  * gen_models.py writes (the CPU backend's test models), on a real GPU.
  *
  * usage: gpu_models_test [MODELDIR]   (default: where ctest's fixture writes)

@@ -1,5 +1,5 @@
 /*
- * infer_threads_test.c - the CPU backend's thread pool under repetition.
+ * test_infer_threads.c - the CPU backend's thread pool under repetition.
  *
  * usage: infer_threads_test                      the pool on its own
  *        infer_threads_test sessions [MODELDIR]   sessions on models

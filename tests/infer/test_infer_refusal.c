@@ -1,5 +1,5 @@
 /*
- * infer_refusal_test.c - what the loader must refuse, and how it says so.
+ * test_infer_refusal.c - what the loader must refuse, and how it says so.
  *
  * usage: infer_refusal_test [MODELDIR]   (default: where ctest's fixture writes)
  *

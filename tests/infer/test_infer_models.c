@@ -1,5 +1,5 @@
 /*
- * infer_models_test.c - the inference core against NumPy references.
+ * test_infer_models.c - the inference core against NumPy references.
  *
  * usage: infer_models_test [MODELDIR]   (default: where ctest's fixture writes)
  *
@@ -7,7 +7,7 @@
  * models.txt ("NAME BATCH TOLERANCE"), plus bad_*.onnx. Each model listed
  * below is loaded, run on the CPU backend and compared with its reference;
  * the same run must give bit-identical results with 3 threads and when each
- * item is run on its own. The bad models are infer_refusal_test.c's. If
+ * item is run on its own. The bad models are test_infer_refusal.c's. If
  * the generator skipped (no numpy/onnx for
  * /usr/bin/python3), MODELDIR/SKIP says why and this exits 77 (skipped).
  */

@@ -1,5 +1,5 @@
 /*
- * infer_api_test.c - the inference API on models built here with
+ * test_infer_api.c - the inference API on models built here with
  * protobuf-c, so these run without Python: loading and refusing whole
  * files (opset range, truncation, random bytes, missing files), session
  * options, and a Relu model run end to end.

@@ -1,7 +1,7 @@
 /*
- * infer_bench.c - CPU throughput of a model (a measuring tool, not a test).
+ * bench_infer.c - CPU throughput of a model (a measuring tool, not a test).
  *
- * usage: infer_bench MODEL.onnx [BATCH [ITERS [THREADS]]]
+ * usage: bench_infer MODEL.onnx [BATCH [ITERS [THREADS]]]
  *
  * Runs one warm-up batch, then ITERS batches of seeded random input, and
  * prints images per second. The scaled-infer CLI's --bench is the tool for
