@@ -1,0 +1,2 @@
+plugin "sim"
+target "t" { kind = "sim", start = -1 }
