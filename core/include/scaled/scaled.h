@@ -7,15 +7,38 @@
  * clock advanced by the caller (scaled_engine_step), which is how policies
  * are tested and how history is replayed.
  *
- * Errors: functions return 0 or a negative errno. Where a function takes
- * `char **errmsg`, a failure may store a message there that the caller frees
- * with free(); on success *errmsg is left untouched.
+ *   struct scaled_options o;
+ *   struct scaled_engine *e;
+ *   char *err = NULL;
  *
- * Threads: an engine is used from one thread at a time.
+ *   scaled_options_init(&o);
+ *   o.virtual_clock = 1;
+ *   if (scaled_engine_new(&o, &e, &err) < 0 ||
+ *       scaled_engine_load_file(e, "farm.lua", &err) < 0) { ...; free(err); }
+ *   scaled_engine_step(e, scaled_engine_now(e) + 60000);
+ *   scaled_engine_free(e);
  *
- * Ownership: the caller keeps what it passes in. Pointers returned by the
- * engine (decisions) are owned by the engine and valid until the next call
- * that advances it (step, run, tick) or until it is freed.
+ * Errors: functions that can fail return 0 or a negative errno. Where a
+ * function takes `char **errmsg` (which may be NULL), a failure may store
+ * a message for a person there, which the caller frees with free(); on
+ * success *errmsg is left untouched. Initialise it to NULL, since a failure
+ * does not always write one.
+ *
+ * Ownership: the caller keeps every pointer it passes in, and may free it
+ * as soon as the call returns, unless a function says otherwise (the log
+ * sink and the decision callback, with their args, must stay valid until
+ * they are replaced or the engine is freed). What the engine returns is
+ * the engine's unless a function says the caller frees it (describe,
+ * decision_json): a pointer into the engine is valid until the next call
+ * that advances it (run, step, tick_all) or until it is freed.
+ *
+ * Threads: an engine is used from one thread at a time: the thread that
+ * calls run, step or tick_all is its loop thread, and every callback
+ * (log sink aside, see log_fn) runs there. Calls on one engine must not
+ * overlap; different engines may run in different threads at the same
+ * time (each has its own clock, Lua state, schedule and log; plugins are
+ * loaded once per process and shared under a lock). Plugin threads never
+ * call into the engine except through the plugin host's post().
  */
 #ifndef SCALED_H
 #define SCALED_H
@@ -48,6 +71,10 @@ enum scaled_exit {
 	SCALED_EXIT_CONFIG = 2,
 };
 
+/* How an engine is made. Set it with scaled_options_init, then change the
+ * fields wanted: a caller built against an older, shorter struct passes
+ * its struct_size and the engine reads no further. The strings are copied
+ * (or, for decision_log, opened) by scaled_engine_new. */
 struct scaled_options {
 	size_t struct_size;      /* sizeof(struct scaled_options) */
 	int virtual_clock;       /* non-zero: time moves only by step() */
@@ -57,9 +84,16 @@ struct scaled_options {
 	                            defaults; NULL: SCALED_PLUGIN_PATH, then the
 	                            build tree, then the install dir */
 	const char *policy_dir;  /* shipped policies; NULL: built-in default */
-	int log_level;           /* enum scaled_log_level; default SCALED_LOG_INFO */
-	const char *decision_log;/* JSON-lines file to append decisions to */
-	/* log sink; NULL writes "level: message" lines to stderr */
+	int log_level;           /* enum scaled_log_level; default SCALED_LOG_INFO;
+	                            this engine's lines only */
+	const char *decision_log;/* JSON-lines file to append decisions to
+	                            (created 0640); NULL: none */
+	/* This engine's log sink (each engine has its own); NULL writes
+	 * "level: message" lines to stderr. It gets the message without level
+	 * prefix or newline (at most 2047 bytes), one call at a time, but from
+	 * any thread: the loop thread, and plugin threads that log. It must
+	 * not call the engine. fn and
+	 * arg must stay valid until scaled_engine_free returns. */
 	void (*log_fn)(void *arg, int level, const char *line);
 	void *log_arg;
 	size_t lua_mem_limit;    /* bytes; 0: 64 MiB */
@@ -69,33 +103,64 @@ struct scaled_options {
 /* Sets every field to its default (struct_size included). */
 SCALED_API void scaled_options_init(struct scaled_options *opts);
 
+/* Make an engine (no farm yet). opts may be NULL (the defaults); it is
+ * copied. On success *out is the new engine, which the caller frees with
+ * scaled_engine_free; on failure *out is untouched. Returns 0, -ENOMEM, or
+ * the decision log's -errno ("decision log PATH: reason" in *errmsg). */
 SCALED_API int scaled_engine_new(const struct scaled_options *opts,
 		      struct scaled_engine **out, char **errmsg);
+/* Destroy every source and target (targets first; plugin.h's destroy),
+ * unload the plugins, close the decision log, free the engine and all it
+ * returned (decisions included). NULL is ignored. Not from inside one of
+ * the engine's callbacks, nor while scaled_engine_run is running. */
 SCALED_API void scaled_engine_free(struct scaled_engine *e);
 
-/* Load a farm. Errors name "file:line:" and the key. Configuration errors
- * return -EINVAL; the engine is then unusable and must be freed. */
+/* Load a farm: from the file at path (its directory is where `require`
+ * finds the farm's own modules), or from text, named chunkname in
+ * messages. Once per engine. Plugins are loaded, and sources and targets
+ * created, as the farm declares them. Returns 0; -EINVAL for a
+ * configuration error, whose message in *errmsg names "file:line:", the
+ * declaration and the key; -EALREADY when a farm is loaded; -ENOMEM. After
+ * a failure the engine is unusable: free it. */
 SCALED_API int scaled_engine_load_file(struct scaled_engine *e, const char *path,
 			    char **errmsg);
 SCALED_API int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname,
 			      const char *text, char **errmsg);
 
-/* Print a human summary of the loaded farm (for --check). */
+/* A human summary of the loaded farm (for --check): one line for the farm,
+ * then one per plugin, source, target and group, each ending in "\n". On
+ * success *out is a NUL-terminated string the caller frees with free().
+ * Returns 0, or -ENOMEM (*out untouched). After a successful load only. */
 SCALED_API int scaled_engine_describe(struct scaled_engine *e, char **out);
 
-/* Run on `base` until scaled_engine_stop or the base has nothing left to do.
- * Real clock only. */
+/* Run the loaded farm on `base` (the caller's, which may carry its own
+ * events, such as signals) with the real clock, dispatching the base until
+ * scaled_engine_stop or event_base_loopbreak/loopexit. The calling thread
+ * is the loop thread until it returns; the engine's events are removed
+ * before it returns, so the caller may free base before the engine.
+ * Returns 0 when the loop was stopped; -EINVAL with a virtual clock,
+ * without a loaded farm, or when already running; -ENOMEM or a pipe's
+ * -errno when it cannot start; -EIO when the base's dispatch failed. */
 SCALED_API int scaled_engine_run(struct scaled_engine *e, struct event_base *base);
-/* Ask a running engine to stop; safe from a signal callback on the loop. */
+/* Ask a running engine to stop: run returns after the callback in progress.
+ * From the loop thread (a signal event on the same base, say); from another
+ * thread only if the base was made thread-safe (evthread_use_pthreads). */
 SCALED_API void scaled_engine_stop(struct scaled_engine *e);
 
 /* Virtual clock: run everything due up to and including `until_ms`, with the
- * clock set to each task's due time while it runs, then set it to until_ms. */
+ * clock set to each task's due time while it runs, then set it to until_ms
+ * (the clock never goes back: an earlier until_ms runs nothing). Posts from
+ * plugin threads are run between tasks. Returns 0; -EINVAL with the real
+ * clock or without a loaded farm; -ENOMEM when the schedule cannot be
+ * made. */
 SCALED_API int scaled_engine_step(struct scaled_engine *e, int64_t until_ms);
+/* The engine's clock, in ms since the epoch. */
 SCALED_API int64_t scaled_engine_now(const struct scaled_engine *e);
 
 /* Collect every source once, poll every target, then tick every group once
- * (for --once). */
+ * at the current time, recording every group's decision, quiet ones too
+ * (for --once); acting on them unless dry_run. Returns 0, or -EINVAL
+ * without a loaded farm. */
 SCALED_API int scaled_engine_tick_all(struct scaled_engine *e);
 
 /* ------------------------------------------------------------ decisions -- */
@@ -114,6 +179,7 @@ enum scaled_stage {
 	SCALED_STAGE_OVERRIDE,    /* 8: pause, manual override or dry-run */
 	SCALED_STAGE_ACT,         /* 9: the target refused or failed */
 };
+/* "none", "policy", ... "act"; "unknown" out of range. A static string. */
 SCALED_API const char *scaled_stage_name(enum scaled_stage s);
 
 enum scaled_proposal_kind {
@@ -146,6 +212,7 @@ enum scaled_outcome {
 	SCALED_OUTCOME_DRY_RUN,
 	SCALED_OUTCOME_PAUSED,
 };
+/* "none", "pending", "ok", "failed", "dry_run", "paused"; a static string. */
 SCALED_API const char *scaled_outcome_name(enum scaled_outcome o);
 
 #define SCALED_MAX_PROPOSALS 16
@@ -166,20 +233,34 @@ struct scaled_decision {
 	char outcome_msg[SCALED_REASON_MAX];
 };
 
-/* Called for each new decision, and again when its outcome is known. */
+/* Called on the loop thread for each decision recorded, when it is made
+ * and, if it was sent to the target (outcome PENDING), again when its
+ * outcome is known (OK or FAILED; possibly before the first call's tick
+ * returns). d is the engine's and valid during the call only: copy what is
+ * kept. The callback must not free the engine. */
 typedef void (*scaled_decision_fn)(void *arg, const struct scaled_decision *d);
+/* Set (or with fn NULL, remove) the engine's one decision callback; fn and
+ * arg stay in use until replaced or the engine is freed. */
 SCALED_API void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn,
 			       void *arg);
 
-/* The last decisions kept in memory (oldest first). */
+/* The last decisions kept in memory (up to 256), oldest first: stores up to
+ * max pointers in out (the caller's array) and returns how many. The
+ * decisions are the engine's, read-only: a pending one is completed in
+ * place; each is valid until the next call that advances the engine or
+ * its freeing. */
 SCALED_API size_t scaled_engine_decisions(const struct scaled_engine *e,
 			       const struct scaled_decision **out, size_t max);
 
-/* One JSON object, no newline. Returns a malloc'd string or NULL. */
+/* d as one JSON object, no newline, valid UTF-8 whatever the reasons hold
+ * (the decision log's line). Returns a string the caller frees with
+ * free(), or NULL when out of memory. */
 SCALED_API char *scaled_decision_json(const struct scaled_decision *d);
 
-/* A group's current view: capacity as the target reports it and the last
- * desired value. Returns -ENOENT for an unknown group. */
+/* A group's current view: capacity as the target reports it (-1 until it
+ * has), the last desired value (-1 until the target first reported), and
+ * its bounds, copied into the caller's *out. Returns 0, or -ENOENT for an
+ * unknown group (*out untouched). */
 struct scaled_group_status {
 	int current, desired, starting, stopping, min, max;
 };
