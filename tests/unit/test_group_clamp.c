@@ -11,33 +11,27 @@
 
 #include "pipeline_util.h"
 
-static bool bound;
-static char why[SCALED_REASON_MAX];
-
-static int clamp(const struct group_settings *cfg, int value)
+static STAGE_FN(clamp)
 {
-	bound = !bound;
-	why[0] = '\0';
-	return group_stage_clamp(cfg, value, &bound, why, sizeof(why));
+	(void)st;
+	(void)t;
+	(void)base;
+	return group_stage_clamp(cfg, value, bound, why, whylen);
 }
 
 static void test_both_sides(void **state)
 {
+	static const struct stage_step steps[] = {
+		{ 0, 0, 12, 10, STEP_BOUND, "clamp: 12 above max 10" },
+		{ 0, 0, 1, 2, STEP_BOUND, "clamp: 1 below min 2" },
+		{ 0, 0, 2, 2, STEP_FREE, NULL },
+		{ 0, 0, 10, 10, STEP_FREE, NULL },
+		{ 0, 0, 7, 7, STEP_FREE, NULL },
+	};
 	struct group_settings cfg = plain_settings(2, 10);
 
 	(void)state;
-	assert_int_equal(clamp(&cfg, 12), 10);
-	assert_true(bound);
-	assert_string_equal(why, "clamp: 12 above max 10");
-	assert_int_equal(clamp(&cfg, 1), 2);
-	assert_true(bound);
-	assert_string_equal(why, "clamp: 1 below min 2");
-	assert_int_equal(clamp(&cfg, 2), 2);
-	assert_false(bound);
-	assert_int_equal(clamp(&cfg, 10), 10);
-	assert_false(bound);
-	assert_int_equal(clamp(&cfg, 7), 7);
-	assert_false(bound);
+	run_steps(clamp, &cfg, NULL, steps, N(steps));
 }
 
 /* The group's desired (and current) capacity is below min and nobody asks

@@ -13,8 +13,6 @@
 #include "alloc.h"
 #include "pipeline_util.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
 static void fill_garbage(struct scaled_decision *d)
 {
 	memset(d, 0x5a, sizeof(*d));

@@ -12,6 +12,180 @@
 #include "alloc.h"
 #include "pipeline_util.h"
 
+static STAGE_FN(stabilize)
+{
+	return group_stage_stabilize(cfg, st, t, base, value, bound, why, whylen);
+}
+
+/* A dip is held at the window's maximum and released exactly when the
+ * window (300 s) has passed since the last higher recommendation. */
+static void test_down_window_holds_dip(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 10, 10, 10, STEP_FREE, NULL },
+		{ 10000, 10, 4, 10, STEP_BOUND,
+		  "stabilize: scale-down to 4 held at 10, 10 recommended within the last 300s" },
+		{ 150000, 10, 4, 10, STEP_ANY, NULL },
+		{ 299999, 10, 4, 10, STEP_BOUND, NULL },
+		{ 300000, 10, 4, 4, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_down_ms = 300000;
+	state_at(&st, 10);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	group_state_free(&st);
+}
+
+/* The hold steps down through the window's maximum as old values leave. */
+static void test_down_window_steps(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 10, 10, 10, STEP_ANY, NULL },
+		{ 100000, 10, 8, 10, STEP_ANY, NULL },
+		{ 200000, 10, 6, 10, STEP_ANY, NULL },
+		{ 300000, 10, 6, 8, STEP_BOUND,
+		  "stabilize: scale-down to 6 held at 8, 8 recommended within the last 300s" },
+		/* base has followed to 8; 8 leaves the window at 400 s */
+		{ 399999, 8, 6, 8, STEP_ANY, NULL },
+		{ 400000, 8, 6, 6, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_down_ms = 300000;
+	state_at(&st, 10);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	group_state_free(&st);
+}
+
+/* A scale-out is never held by the down window. */
+static void test_down_window_lets_scale_out(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 5, 5, 5, STEP_ANY, NULL },
+		{ 1000, 5, 3, 5, STEP_BOUND, NULL },
+		{ 2000, 5, 9, 9, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_down_ms = 300000;
+	state_at(&st, 5);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	group_state_free(&st);
+}
+
+/* With nothing remembered (a fresh start) the window holds nothing back. */
+static void test_empty_history(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 5, 3, 3, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_down_ms = 300000;
+	state_at(&st, 5);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	group_state_free(&st);
+}
+
+static void test_up_window(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 2, 2, 2, STEP_ANY, NULL },
+		{ 30000, 2, 5, 2, STEP_BOUND,
+		  "stabilize: scale-up to 5 held at 2, 2 recommended within the last 60s" },
+		{ 59999, 2, 5, 2, STEP_ANY, NULL },
+		{ 60000, 2, 5, 5, STEP_FREE, NULL },
+		/* with no window, a scale-in goes straight through */
+		{ 61000, 5, 1, 1, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_up_ms = 60000;
+	cfg.stab_down_ms = 0;
+	state_at(&st, 2);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	group_state_free(&st);
+}
+
+/* Both windows at once: each looks only as far back as its own length,
+ * though the history is kept for the longer one. */
+static void test_both_windows(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 5, 5, 5, STEP_ANY, NULL },
+		{ 30000, 5, 2, 5, STEP_ANY, NULL },
+		{ 59999, 5, 8, 5, STEP_BOUND,
+		  "stabilize: scale-up to 8 held at 5, 2 recommended within the last 60s" },
+		/* 5 at 0 s has left the up window, 2 at 30 s has not */
+		{ 60000, 5, 8, 5, STEP_ANY, NULL },
+		{ 89999, 5, 8, 5, STEP_ANY, NULL },
+		/* 2 at 30 s leaves at 90 s: up to the lowest left, 8 */
+		{ 90000, 5, 8, 8, STEP_FREE, NULL },
+		/* the down window still remembers 8 (and 5 at 0 s until 300 s) */
+		{ 100000, 8, 1, 8, STEP_BOUND, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_up_ms = 60000;
+	cfg.stab_down_ms = 300000;
+	state_at(&st, 5);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	group_state_free(&st);
+}
+
+/* An up window longer than the down window: the down window still ends
+ * exactly on time though the history is kept longer. */
+static void test_down_shorter_than_up(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 9, 9, 9, STEP_ANY, NULL },
+		{ 30000, 9, 4, 9, STEP_ANY, NULL },
+		{ 59999, 9, 4, 9, STEP_ANY, NULL },
+		{ 60000, 9, 4, 4, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	cfg.stab_up_ms = 120000;
+	cfg.stab_down_ms = 60000;
+	state_at(&st, 9);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	assert_int_equal(st.recs.len, 2);
+	group_state_free(&st);
+}
+
+/* Both windows at 0: the current recommendation is the result. */
+static void test_no_windows(void **state)
+{
+	static const struct stage_step steps[] = {
+		{ 0, 5, 9, 9, STEP_ANY, NULL },
+		{ 1, 9, 2, 2, STEP_FREE, NULL },
+	};
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+
+	(void)state;
+	state_at(&st, 5);
+	run_steps(stabilize, &cfg, &st, steps, N(steps));
+	assert_true(st.recs.len <= 1);
+	group_state_free(&st);
+}
+
+/* One call, for the cases that are not a table. */
 static bool bound;
 static char why[SCALED_REASON_MAX];
 
@@ -20,168 +194,7 @@ static int stab(const struct group_settings *cfg, struct group_state *st, int64_
 {
 	bound = !bound; /* whatever it was, the stage must set it */
 	why[0] = '\0';
-	return group_stage_stabilize(cfg, st, t, base, combined, &bound, why, sizeof(why));
-}
-
-/* A dip is held at the window's maximum and released exactly when the
- * window (300 s) has passed since the last higher recommendation. */
-static void test_down_window_holds_dip(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_down_ms = 300000;
-	state_at(&st, 10);
-	assert_int_equal(stab(&cfg, &st, 0, 10, 10), 10);
-	assert_false(bound);
-	assert_int_equal(stab(&cfg, &st, 10000, 10, 4), 10);
-	assert_true(bound);
-	assert_string_equal(why, "stabilize: scale-down to 4 held at 10, 10 recommended within the last 300s");
-	assert_int_equal(stab(&cfg, &st, 150000, 10, 4), 10);
-	assert_int_equal(stab(&cfg, &st, 299999, 10, 4), 10);
-	assert_true(bound);
-	assert_int_equal(stab(&cfg, &st, 300000, 10, 4), 4);
-	assert_false(bound);
-	group_state_free(&st);
-}
-
-/* The hold steps down through the window's maximum as old values leave. */
-static void test_down_window_steps(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_down_ms = 300000;
-	state_at(&st, 10);
-	assert_int_equal(stab(&cfg, &st, 0, 10, 10), 10);
-	assert_int_equal(stab(&cfg, &st, 100000, 10, 8), 10);
-	assert_int_equal(stab(&cfg, &st, 200000, 10, 6), 10);
-	assert_int_equal(stab(&cfg, &st, 300000, 10, 6), 8);
-	assert_true(bound);
-	assert_string_equal(why, "stabilize: scale-down to 6 held at 8, 8 recommended within the last 300s");
-	/* base has followed to 8; 8 leaves the window at 400 s */
-	assert_int_equal(stab(&cfg, &st, 399999, 8, 6), 8);
-	assert_int_equal(stab(&cfg, &st, 400000, 8, 6), 6);
-	assert_false(bound);
-	group_state_free(&st);
-}
-
-/* A scale-out is never held by the down window. */
-static void test_down_window_lets_scale_out(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_down_ms = 300000;
-	state_at(&st, 5);
-	assert_int_equal(stab(&cfg, &st, 0, 5, 5), 5);
-	assert_int_equal(stab(&cfg, &st, 1000, 5, 3), 5);
-	assert_true(bound);
-	assert_int_equal(stab(&cfg, &st, 2000, 5, 9), 9);
-	assert_false(bound);
-	group_state_free(&st);
-}
-
-/* With nothing remembered (a fresh start) the window holds nothing back. */
-static void test_empty_history(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_down_ms = 300000;
-	state_at(&st, 5);
-	assert_int_equal(stab(&cfg, &st, 0, 5, 3), 3);
-	assert_false(bound);
-	group_state_free(&st);
-}
-
-static void test_up_window(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_up_ms = 60000;
-	cfg.stab_down_ms = 0;
-	state_at(&st, 2);
-	assert_int_equal(stab(&cfg, &st, 0, 2, 2), 2);
-	assert_int_equal(stab(&cfg, &st, 30000, 2, 5), 2);
-	assert_true(bound);
-	assert_string_equal(why, "stabilize: scale-up to 5 held at 2, 2 recommended within the last 60s");
-	assert_int_equal(stab(&cfg, &st, 59999, 2, 5), 2);
-	assert_int_equal(stab(&cfg, &st, 60000, 2, 5), 5);
-	assert_false(bound);
-	/* with no window, a scale-in goes straight through */
-	assert_int_equal(stab(&cfg, &st, 61000, 5, 1), 1);
-	assert_false(bound);
-	group_state_free(&st);
-}
-
-/* Both windows at once: each looks only as far back as its own length,
- * though the history is kept for the longer one. */
-static void test_both_windows(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_up_ms = 60000;
-	cfg.stab_down_ms = 300000;
-	state_at(&st, 5);
-	assert_int_equal(stab(&cfg, &st, 0, 5, 5), 5);
-	assert_int_equal(stab(&cfg, &st, 30000, 5, 2), 5);
-	assert_int_equal(stab(&cfg, &st, 59999, 5, 8), 5);
-	assert_true(bound);
-	assert_string_equal(why, "stabilize: scale-up to 8 held at 5, 2 recommended within the last 60s");
-	/* 5 at 0 s has left the up window, 2 at 30 s has not */
-	assert_int_equal(stab(&cfg, &st, 60000, 5, 8), 5);
-	assert_int_equal(stab(&cfg, &st, 89999, 5, 8), 5);
-	/* 2 at 30 s leaves at 90 s: up to the lowest left, 8 */
-	assert_int_equal(stab(&cfg, &st, 90000, 5, 8), 8);
-	assert_false(bound);
-	/* the down window still remembers 8 (and 5 at 0 s until 300 s) */
-	assert_int_equal(stab(&cfg, &st, 100000, 8, 1), 8);
-	assert_true(bound);
-	group_state_free(&st);
-}
-
-/* An up window longer than the down window: the down window still ends
- * exactly on time though the history is kept longer. */
-static void test_down_shorter_than_up(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	cfg.stab_up_ms = 120000;
-	cfg.stab_down_ms = 60000;
-	state_at(&st, 9);
-	assert_int_equal(stab(&cfg, &st, 0, 9, 9), 9);
-	assert_int_equal(stab(&cfg, &st, 30000, 9, 4), 9);
-	assert_int_equal(stab(&cfg, &st, 59999, 9, 4), 9);
-	assert_int_equal(stab(&cfg, &st, 60000, 9, 4), 4);
-	assert_false(bound);
-	assert_int_equal(st.recs.len, 2);
-	group_state_free(&st);
-}
-
-/* Both windows at 0: the current recommendation is the result. */
-static void test_no_windows(void **state)
-{
-	struct group_settings cfg = plain_settings(0, 100);
-	struct group_state st;
-
-	(void)state;
-	state_at(&st, 5);
-	assert_int_equal(stab(&cfg, &st, 0, 5, 9), 9);
-	assert_int_equal(stab(&cfg, &st, 1, 9, 2), 2);
-	assert_false(bound);
-	assert_true(st.recs.len <= 1);
-	group_state_free(&st);
+	return stabilize(cfg, st, t, base, combined, &bound, why, sizeof(why));
 }
 
 static void test_history_bounded(void **state)
