@@ -339,6 +339,24 @@ static void test_load_errors(void **state)
 		  "test-farm:3: group \"g\": key \"cooldown\": bad duration \"x\"" },
 		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, rate = { count = -1 } }\n",
 		  "test-farm:3: group \"g\": rate: count and percent must be between 0 and 1000000" },
+		/* the group's key table: its own types and hints */
+		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, cooldown = { upp = 1 } }\n",
+		  "test-farm:3: group \"g\": cooldown: unknown key \"upp\" (did you mean \"up\"?)" },
+		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, stabilization = { down = 'zz' } }\n",
+		  "test-farm:3: group \"g\": stabilization: key \"down\": bad duration \"zz\"" },
+		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, rate = 5 }\n",
+		  "test-farm:3: group \"g\": key \"rate\": expected a table { count = , percent = , period = }" },
+		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2, cooldwn = 1 }\n",
+		  "test-farm:3: group \"g\": unknown key \"cooldwn\" (did you mean \"cooldown\"?)" },
+		/* what config checks from the names it declared */
+		{ "plugin 'sim'\nsource 'w' { kind = 'wave' }\ngroup 'g' { target = 'w', max = 2 }\n",
+		  "test-farm:3: group \"g\": unknown target \"w\" (that is a source)" },
+		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2 }\n"
+		  "group 'h' { target = 't', max = 2 }\n",
+		  "test-farm:4: group \"h\": target \"t\" is already set by group \"g\"" },
+		{ "plugin 'sim'\ntarget 't' { kind = 'sim' }\ngroup 'g' { target = 't', max = 2,\n"
+		  "  policy = { name = 'p', series = { 'x.y' }, evaluate = function() end } }\n",
+		  "test-farm:3: group \"g\": policy p reads series \"x.y\", which no source or target declares" },
 		{ "plugin '../sim'\n", "test-farm:1: plugin name \"../sim\"" },
 		{ "target 't' { kind = 'sim' }\n", "test-farm:1: target \"t\": unknown kind \"sim\"" },
 		{ "x = \n", "test-farm:2: unexpected symbol near <eof>" },
