@@ -9,11 +9,11 @@
  * mean is exactly -1000 makes the call fail, as a lost device would.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errfmt.h"
 #include "infer.h"
 
 struct infer_model {
@@ -26,18 +26,6 @@ struct infer_session {
 	int max_batch;
 };
 
-static char *fmt_err(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
-
 int infer_model_load(const char *path, struct infer_model **out, char **errmsg)
 {
 	struct infer_model *m = calloc(1, sizeof(*m));
@@ -49,7 +37,7 @@ int infer_model_load(const char *path, struct infer_model **out, char **errmsg)
 		fclose(f);
 	if (!m || n < 4) {
 		free(m);
-		*errmsg = fmt_err("%s: not a fake model", path);
+		*errmsg = errfmt("%s: not a fake model", path);
 		return -EINVAL;
 	}
 	m->dims[0] = b;
@@ -67,7 +55,7 @@ int infer_model_load_buffer(const void *data, size_t len, const char *name,
 	(void)data;
 	(void)len;
 	*out = NULL;
-	*errmsg = fmt_err("%s: the fake core loads files only", name);
+	*errmsg = errfmt("%s: the fake core loads files only", name);
 	return -ENOTSUP;
 }
 
@@ -92,7 +80,7 @@ int infer_session_new(const struct infer_model *m, const struct infer_session_op
 	struct infer_session *s;
 
 	if (opt->backend != INFER_BACKEND_CPU) {
-		*errmsg = fmt_err("fake core: CPU only");
+		*errmsg = errfmt("fake core: CPU only");
 		return -ENOTSUP;
 	}
 	s = calloc(1, sizeof(*s));
@@ -110,7 +98,7 @@ int infer_session_run(struct infer_session *s, const float *input, int batch,
 	size_t item = (size_t)(s->m->dims[1] * s->m->dims[2] * s->m->dims[3]);
 
 	if (batch < 1 || batch > s->max_batch) {
-		*errmsg = fmt_err("fake core: batch %d outside [1, %d]", batch, s->max_batch);
+		*errmsg = errfmt("fake core: batch %d outside [1, %d]", batch, s->max_batch);
 		return -EINVAL;
 	}
 	for (int b = 0; b < batch; b++) {
@@ -120,7 +108,7 @@ int infer_session_run(struct infer_session *s, const float *input, int batch,
 			mean += (double)input[(size_t)b * item + i];
 		mean /= (double)item;
 		if (mean == -1000.0) {
-			*errmsg = fmt_err("fake core: device lost");
+			*errmsg = errfmt("fake core: device lost");
 			return -EIO;
 		}
 		for (int64_t j = 0; j < s->m->classes; j++)
