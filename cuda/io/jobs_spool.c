@@ -52,18 +52,45 @@ struct spool_job {
 	char *refused; /* or why it was moved to .refused/ instead */
 };
 
-/* rename that never replaces: two jobs of the same name stay two jobs. */
-static int rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
+/*
+ * Moves that never replace: two jobs of the same name stay two jobs. Both
+ * try renameat2(RENAME_NOREPLACE) first; they differ in the fallback for a
+ * file system that cannot refuse to replace (EINVAL, ENOSYS), by which end
+ * of the move other processes can touch (docs/spool.md).
+ *
+ * spool_take: out of the spool, into a name only this queue object makes
+ * (a claim). Check that the name is free, then rename: nobody else can make
+ * the name in between, and the rename stays the only arbiter between
+ * claimers. (A link + unlink would let two claimers link the same job, and
+ * the second unlink remove a new job queued under the name meanwhile.)
+ */
+static int spool_take(int fromfd, const char *from, int tofd, const char *to)
 {
 	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -errno;
-	/* The file system cannot refuse to replace: fall back, with the small
-	 * window that a same-named job is overwritten. */
 	if (faccessat(tofd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return -EEXIST;
 	return renameat(fromfd, from, tofd, to) == 0 ? 0 : -errno;
+}
+
+/*
+ * spool_put_back: into the spool, where a producer may queue a job of the
+ * same name at any time (give back, recover). Link, then unlink the source:
+ * the link fails with EEXIST rather than replace, with no window. A crash
+ * (or a failed unlink) between the two leaves the job queued and still
+ * claimed: it may be done twice, never lost.
+ */
+static int spool_put_back(int fromfd, const char *from, int tofd, const char *to)
+{
+	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (linkat(fromfd, from, tofd, to, 0) < 0)
+		return -errno;
+	return unlinkat(fromfd, from, 0) == 0 ? 0 : -errno;
 }
 
 /* Field 22 of /proc/PID/stat: start time in ticks since boot; 0 unknown. */
@@ -255,7 +282,7 @@ static int spool_claim(struct job_queue *q, int max, struct job **jobs, int *n,
 		if (strlen(name) > claim_name_max(s))
 			ret = refuse_long_name(s, j);
 		else
-			ret = rename_noreplace(s->dirfd, name, s->workfd, j->claimed);
+			ret = spool_take(s->dirfd, name, s->workfd, j->claimed);
 		if (ret == -ENOENT || ret == -EEXIST) {
 			/* taken by another worker; or the same name is still
 			 * claimed by us and waits for that ack */
@@ -398,8 +425,8 @@ static int spool_nack(struct job_queue *q, struct job *job, char **errmsg)
 	struct spool *s = (struct spool *)q;
 	struct spool_job *j = job->priv;
 	/* A refused job goes back too, to be refused and answered later. */
-	int ret = j->refused ? rename_noreplace(s->refusedfd, job->name, s->dirfd, job->name)
-			     : rename_noreplace(s->workfd, j->claimed, s->dirfd, job->name);
+	int ret = j->refused ? spool_put_back(s->refusedfd, job->name, s->dirfd, job->name)
+			     : spool_put_back(s->workfd, j->claimed, s->dirfd, job->name);
 
 	if (ret)
 		*errmsg = errfmt("spool %s: give back %s: %s%s", s->dir, job->name,
@@ -437,7 +464,7 @@ static int spool_recover(struct job_queue *q, int *n, char **errmsg)
 		size_t len = (size_t)(dot - de->d_name);
 		memcpy(name, de->d_name, len);
 		name[len] = '\0';
-		int r = rename_noreplace(s->workfd, de->d_name, s->dirfd, name);
+		int r = spool_put_back(s->workfd, de->d_name, s->dirfd, name);
 		if (r == 0)
 			(*n)++;
 		else if (r != -ENOENT && r != -EEXIST && !ret) {
