@@ -3,13 +3,23 @@
  *
  *   scaled-worker --spool DIR [--ms N] [--once]
  *
- * Loop: claim one job by renaming DIR/NAME to DIR/.work/NAME.<pid> (rename
- * is atomic, so two workers never claim the same job; .work is a dot-dir,
- * so dirqueue does not count claimed jobs); "process" it by sleeping for the
- * number of milliseconds the file holds (or --ms, default 200, when it holds
- * no number); append "done NAME pid" to DIR/.done.log; remove the claimed
- * file. An empty spool is looked at again every 100 ms, or ends the worker
- * with --once.
+ * The spool protocol it shares with dirqueue and the inference worker:
+ * docs/spool.md.
+ *
+ * Loop: claim one job by renaming DIR/NAME to DIR/.work/NAME.<pid>
+ * (worker_spool.c; rename is atomic, so two workers never claim the same
+ * job; .work is a dot-dir, so dirqueue does not count claimed jobs);
+ * "process" it by sleeping for the number of milliseconds the file holds
+ * (or --ms, default 200, when it holds no number); append "done NAME pid"
+ * to DIR/.done.log; remove the claimed file. An empty spool is looked at
+ * again every 100 ms, or ends the worker with --once.
+ *
+ * Only regular files are jobs. A claim is never replaced: a job whose
+ * claim name NAME.<pid> is taken (a dead worker's that had our pid) is left
+ * in the spool for another worker, and is tried again. A job whose name
+ * leaves no room for ".<pid>" within 255 bytes is moved to DIR/.refused/
+ * (so dirqueue no longer counts it) with a line on stderr, and the worker
+ * goes on; if DIR/.refused/ has one of that name, it stays in the spool.
  *
  * SIGTERM (or SIGINT) lets the job in hand finish, then the worker exits 0:
  * that is what procpool's stop_grace is for (run it as procpool's command
@@ -33,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "worker_spool.h"
+
 #define IDLE_MS 100
 
 static volatile sig_atomic_t stopping;
@@ -49,7 +61,9 @@ static void usage(void)
 		"usage: scaled-worker --spool DIR [--ms N] [--once]\n"
 		"  --spool DIR  the spool directory to take jobs from\n"
 		"  --ms N       milliseconds per job whose file holds no number (200)\n"
-		"  --once       exit 0 when the spool is empty\n");
+		"  --once       exit 0 when the spool is empty\n"
+		"A job name too long for the claim DIR/.work/NAME.PID is moved to DIR/.refused/.\n"
+		"The spool protocol: docs/spool.md.\n");
 }
 
 /* Sleep ms milliseconds; a signal does not cut a job short. */
@@ -70,7 +84,7 @@ static void idle(void)
 }
 
 /* The job's duration: the number it holds, or dflt. */
-static long job_ms(const char *path, long dflt)
+static long job_ms(int dirfd, const char *path, long dflt)
 {
 	char buf[32];
 	ssize_t n;
@@ -78,7 +92,7 @@ static long job_ms(const char *path, long dflt)
 	long v;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return dflt;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -91,45 +105,6 @@ static long job_ms(const char *path, long dflt)
 	if (end == buf || errno || v < 0 || (*end && *end != '\n'))
 		return dflt;
 	return v;
-}
-
-/* Claim one job: 1 with name and claimed filled, 0 when the spool is empty,
- * -1 on an error (reported). */
-static int claim(const char *spool, char *name, size_t namelen,
-		 char *claimed, size_t claimedlen)
-{
-	char from[PATH_MAX];
-	struct dirent *de;
-	int rc = 0;
-	DIR *d;
-
-	d = opendir(spool);
-	if (!d) {
-		fprintf(stderr, "scaled-worker: %s: %s\n", spool, strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
-			continue;
-		snprintf(from, sizeof(from), "%s/%s", spool, de->d_name);
-		snprintf(claimed, claimedlen, "%s/.work/%s.%ld", spool,
-			 de->d_name, (long)getpid());
-		if (rename(from, claimed) == 0) {
-			snprintf(name, namelen, "%s", de->d_name);
-			rc = 1;
-			break;
-		}
-		if (errno != ENOENT) { /* ENOENT: another worker was first */
-			fprintf(stderr, "scaled-worker: rename %s: %s\n", from,
-				strerror(errno));
-			rc = -1;
-			break;
-		}
-	}
-	closedir(d);
-	return rc;
 }
 
 static int log_done(const char *spool, const char *name)
@@ -162,11 +137,12 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char work[PATH_MAX], name[NAME_MAX + 1], claimed[PATH_MAX];
+	char name[NAME_MAX + 1], claimed[NAME_MAX + 1], err[PATH_MAX + 128];
 	const char *spool = NULL;
+	struct worker_spool ws;
 	struct sigaction sa;
 	long ms = 200;
-	int once = 0, c;
+	int once = 0, c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		char *end;
@@ -206,30 +182,36 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
-	snprintf(work, sizeof(work), "%s/.work", spool);
-	if (mkdir(work, 0755) < 0 && errno != EEXIST) {
-		fprintf(stderr, "scaled-worker: %s: %s\n", work, strerror(errno));
+	if (worker_spool_open(&ws, spool, err, sizeof(err)) < 0) {
+		fprintf(stderr, "scaled-worker: %s\n", err);
 		return 1;
 	}
 	while (!stopping) {
-		int r = claim(spool, name, sizeof(name), claimed, sizeof(claimed));
+		int r = worker_spool_claim(&ws, name, claimed, err, sizeof(err));
 
-		if (r < 0)
-			return 1;
+		if (r < 0) {
+			fprintf(stderr, "scaled-worker: %s\n", err);
+			rc = 1;
+			break;
+		}
 		if (r == 0) {
 			if (once)
 				break;
 			idle();
 			continue;
 		}
-		work_for(job_ms(claimed, ms));
-		if (log_done(spool, name) < 0)
-			return 1;
-		if (unlink(claimed) < 0) {
-			fprintf(stderr, "scaled-worker: %s: %s\n", claimed,
+		work_for(job_ms(ws.workfd, claimed, ms));
+		if (log_done(spool, name) < 0) {
+			rc = 1;
+			break;
+		}
+		if (unlinkat(ws.workfd, claimed, 0) < 0) {
+			fprintf(stderr, "scaled-worker: %s/.work/%s: %s\n", spool, claimed,
 				strerror(errno));
-			return 1;
+			rc = 1;
+			break;
 		}
 	}
-	return 0;
+	worker_spool_close(&ws);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * test_spool.c (ctest: test_tools_spool) - scaled-loadgen and
  * scaled-worker on a temporary spool: jobs appear whole, each is done exactly once, SIGTERM lets the job
- * in hand finish, bad flags exit 2. Every process started here is waited
+ * in hand finish, bad flags exit 2, a claim is never replaced, a name too
+ * long for a claim is refused without stopping the worker. Every process started here is waited
  * for, with a bound, and killed if the bound passes.
  */
 #include <dirent.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +278,113 @@ static void test_idle_worker_stops_on_sigterm(void **ts)
 	assert_int_equal(done_lines(f, NULL, 0), 0);
 }
 
+/* Start the worker on the spool --once --ms 0, after prepare(f, pid) ran
+ * with the pid the worker will have: the child waits on a pipe until the
+ * parent has prepared, then execs the worker. */
+static int run_prepared(struct fx *f, void (*prepare)(struct fx *, pid_t))
+{
+	char *w[] = { WORKER, "--spool", f->dir, "--once", "--ms", "0", NULL };
+	int p[2], fd;
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			_exit(126);
+		fd = open(f->err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execv(WORKER, w);
+		_exit(127);
+	}
+	close(p[0]);
+	prepare(f, pid);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	close(p[1]);
+	return finish(pid);
+}
+
+static void read_file(const char *path, char *buf, size_t len)
+{
+	FILE *in = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(in);
+	n = fread(buf, 1, len - 1, in);
+	buf[n] = '\0';
+	fclose(in);
+}
+
+/* A dead worker's claim J.PID, and a worker with that pid again (pids are
+ * reused, in containers at once) finding a new job J: the old claim must
+ * not be replaced (it was, with rename(), and that job lost). */
+static void prepare_stale_claim(struct fx *f, pid_t pid)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/.work", f->dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/.work/job.%d", f->dir, (int)pid);
+	write_file(p, "old\n");
+	snprintf(p, sizeof(p), "%s/job", f->dir);
+	write_file(p, "new\n");
+	snprintf(p, sizeof(p), "%s/other", f->dir);
+	write_file(p, "0\n");
+}
+
+static void test_claim_never_replaces_a_claim(void **ts)
+{
+	struct fx *f = *ts;
+	char lines[4][128], p[256], buf[16];
+	pid_t pid;
+
+	assert_int_equal(run_prepared(f, prepare_stale_claim), 0);
+	/* "other" was done; "job" waits in the spool for its name to be free. */
+	assert_int_equal(done_lines(f, lines, 4), 1);
+	assert_int_equal(sscanf(lines[0], "done other %d", &pid), 1);
+	snprintf(p, sizeof(p), "%s/.work/job.%d", f->dir, (int)pid);
+	read_file(p, buf, sizeof(buf));
+	assert_string_equal(buf, "old\n");
+	snprintf(p, sizeof(p), "%s/job", f->dir);
+	read_file(p, buf, sizeof(buf));
+	assert_string_equal(buf, "new\n");
+}
+
+/* A job name with no room for the claim's ".PID": moved to .refused/, and
+ * the worker goes on (it exited 1, as did every worker on the spool). */
+static void prepare_long_name(struct fx *f, pid_t pid)
+{
+	char p[512], name[256];
+
+	(void)pid;
+	memset(name, 'n', 254);
+	name[254] = '\0';
+	snprintf(p, sizeof(p), "%s/%s", f->dir, name);
+	write_file(p, "0\n");
+	snprintf(p, sizeof(p), "%s/ok", f->dir);
+	write_file(p, "0\n");
+}
+
+static void test_long_name_refused_worker_goes_on(void **ts)
+{
+	struct fx *f = *ts;
+	char lines[4][128], p[512], name[256];
+
+	assert_int_equal(run_prepared(f, prepare_long_name), 0);
+	assert_int_equal(done_lines(f, lines, 4), 1);
+	assert_int_equal(strncmp(lines[0], "done ok ", 8), 0);
+	assert_int_equal(count_entries(f->dir, 0), 0);
+	memset(name, 'n', 254);
+	name[254] = '\0';
+	snprintf(p, sizeof(p), "%s/.refused/%s", f->dir, name);
+	assert_int_equal(access(p, F_OK), 0);
+	assert_true(stderr_has(f, ".refused/"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +392,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_loadgen_then_workers_do_each_job_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigterm_finishes_job_in_hand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_worker_stops_on_sigterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_never_replaces_a_claim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_name_refused_worker_goes_on, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
