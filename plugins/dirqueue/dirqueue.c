@@ -9,6 +9,7 @@
  * dot-directory, are counted exactly: a job is counted from the moment it is
  * whole until the moment it is claimed. With `claims` set, each collect
  * first puts back the claims of workers that are gone (dirqueue_claims.c).
+ * The spool protocol it shares with the workers: docs/spool.md.
  */
 #include <dirent.h>
 #include <errno.h>

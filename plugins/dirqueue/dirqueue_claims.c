@@ -13,6 +13,7 @@
  * delays the recovery until that process ends (it never requeues a job
  * whose worker lives). A pid of another host's worker would be "gone" here,
  * and its job done twice: that is why the `claims` key is off by default.
+ * The spool protocol it shares with the workers: docs/spool.md.
  */
 #include <dirent.h>
 #include <errno.h>
