@@ -356,7 +356,9 @@ int config_limit_value(const struct scaled_key *key, const struct scaled_key_lim
 	/* Bounds were checked when the plugin loaded: they parse. */
 	has_lo = lim->min && config_value_parse(&num, lim->min, &lo) == 0;
 	has_hi = lim->max && config_value_parse(&num, lim->max, &hi) == 0;
-	if ((!has_lo || config_limit_cmp(key, v, &lo) >= 0) &&
+	/* NaN compares neither below nor above: it is within no bounds. */
+	if (!(key->type == SCALED_KEY_NUMBER && isnan(v->u.number)) &&
+	    (!has_lo || config_limit_cmp(key, v, &lo) >= 0) &&
 	    (!has_hi || config_limit_cmp(key, v, &hi) <= 0))
 		return 0;
 	config_limit_show(key, v, shown, sizeof shown);
@@ -463,9 +465,14 @@ int config_limit_check(const struct scaled_key *key, const struct scaled_key_lim
 		rc = 0;
 	if (rc < 0 || !key->default_value)
 		return rc;
-	/* A bad default is the loader's own message (plugin_check.c). */
-	if (config_value_parse(key, key->default_value, &def) < 0)
-		return 0;
+	rc = config_value_parse(key, key->default_value, &def);
+	if (rc == -ENOMEM)
+		return rc;
+	if (rc < 0) {
+		snprintf(err, errlen, "key \"%s\": its default \"%s\" is not a valid %s", key->name,
+			 key->default_value, config_key_type_name(key->type));
+		return -EINVAL;
+	}
 	rc = config_limit_value(key, lim, &def, why, sizeof why);
 	if (key->type == SCALED_KEY_ENUM)
 		alloc_free((char *)def.u.str);

@@ -362,10 +362,10 @@ int scaled_engine_tick_all(struct scaled_engine *e)
 		return -EINVAL;
 	prev = log_enter(&e->log);
 	for (i = 0; i < e->n_instances; i++)
-		if (e->instances[i]->role == SCALED_ROLE_SOURCE)
+		if (e->instances[i]->created && e->instances[i]->role == SCALED_ROLE_SOURCE)
 			engine_instance_run(e->instances[i]);
 	for (i = 0; i < e->n_instances; i++)
-		if (e->instances[i]->role == SCALED_ROLE_TARGET)
+		if (e->instances[i]->created && e->instances[i]->role == SCALED_ROLE_TARGET)
 			engine_instance_run(e->instances[i]);
 	engine_drain_posts(e);
 	e->record_quiet = true;

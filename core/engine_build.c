@@ -184,7 +184,7 @@ static void engine_build_settings(struct scaled_engine *e, struct group_settings
 /* The series g's table policies declared; each gets its owner's staleness
  * unless it has one. */
 static int engine_build_inputs(struct scaled_engine *e, struct group *g,
-			       const struct config_group_decl *d)
+			       const struct config_group_decl *d, char *err, size_t errlen)
 {
 	size_t i;
 
@@ -193,9 +193,14 @@ static int engine_build_inputs(struct scaled_engine *e, struct group *g,
 		return -ENOMEM;
 	for (i = 0; i < d->n_inputs; i++) {
 		struct scaled_instance *owner = engine_build_series_owner(e, d->inputs[i]);
-		struct series *s = owner ? series_ensure(e->store, d->inputs[i], 0) : NULL;
+		struct series *s;
 
-		if (!s)
+		if (!owner || !owner->created) {
+			/* Only after a failed declaration of it that the farm caught. */
+			snprintf(err, errlen, "series \"%s\": its source was not made", d->inputs[i]);
+			return -ENOENT;
+		}
+		if (!(s = series_ensure(e->store, d->inputs[i], 0)))
 			return -ENOMEM;
 		if (!series_stale_ms(s))
 			series_set_stale_ms(s, owner->stale_ms);
@@ -211,8 +216,9 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	struct scaled_instance *t = engine_find_instance(e, d->target);
 	struct group *g, **gv;
 	size_t i;
+	int rc;
 
-	if (!t || t->role != SCALED_ROLE_TARGET || t->group) {
+	if (!t || !t->created || t->role != SCALED_ROLE_TARGET || t->group) {
 		/* Only after a failed declaration of it that the farm caught. */
 		snprintf(err, errlen, "target \"%s\" was not made", d->target);
 		return -ENOENT;
@@ -237,8 +243,8 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	g->view.min = g->cfg.min;
 	g->view.max = g->cfg.max;
 	g->every_ms = d->every_ms;
-	if (engine_build_inputs(e, g, d) < 0)
-		return -ENOMEM;
+	if ((rc = engine_build_inputs(e, g, d, err, errlen)) < 0)
+		return rc;
 	for (i = 0; i < d->n_policies; i++) {
 		g->policies[i].ref = LUA_NOREF;
 		g->policies[i].name = alloc_strdup(d->policies[i].name);

@@ -95,6 +95,10 @@ int engine_schedule_all(struct scaled_engine *e)
 	size_t i;
 
 	for (i = 0; i < e->n_instances; i++) {
+		/* One whose create failed (a farm that caught the error with
+		 * pcall) stays in the list only to be freed: it has no state. */
+		if (!e->instances[i]->created)
+			continue;
 		engine_schedule_instance(e->instances[i]);
 		if (!e->instances[i]->task)
 			return -ENOMEM;
@@ -145,7 +149,7 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 		return;
 	}
 	group_action_done(&g->st, d, status == 0);
-	record_complete(&e->record, d, in->name, status, msg);
+	record_outcome(d, in->name, status, msg);
 	/* Other groups see the failure: the capacity it could not reach stays
 	 * wanted (and counts in the shortfall) until a tick stops asking. */
 	g->view.last_action = scaled_outcome_name(d->outcome);
@@ -154,6 +158,9 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 	snprintf(g->view.last_error, sizeof g->view.last_error, "%s",
 		 status < 0 ? d->outcome_msg : "");
 	engine_group_sync(g);
+	/* Emitted last, as before record.c: a callback that reads the engine
+	 * finds the group's view up to date. */
+	record_complete(&e->record, d);
 }
 
 static void engine_act(struct group *g, struct scaled_decision *d)

@@ -24,6 +24,9 @@
 /* Defensive bounds for lists that should be NULL-terminated. */
 #define PLUGIN_CHECK_MAX_KINDS 256
 #define PLUGIN_CHECK_MAX_KEYS 256
+/* A limit entry of a later minor may grow, but not past this: a larger
+ * limit_size is garbage, and walking the table with it would read wild. */
+#define PLUGIN_CHECK_MAX_LIMIT_SIZE 4096
 
 static const char *plugin_check_role_name(int role)
 {
@@ -113,6 +116,10 @@ static int plugin_check_copy_limits(const struct scaled_kind *k, size_t n_keys,
 	*out = NULL;
 	if (!raw)
 		return 0;
+	if (size > PLUGIN_CHECK_MAX_LIMIT_SIZE)
+		return plugin_fail(msg, -EPROTO, path,
+				   "kind \"%s\": limit_size is %zu, more than the %d a limit "
+				   "entry may take", k->name, size, PLUGIN_CHECK_MAX_LIMIT_SIZE);
 	if (size < SCALED_KEY_LIMIT_SIZE_1_1)
 		return plugin_fail(msg, -EPROTO, path,
 				   "kind \"%s\": limit_size is %zu, need at least %zu (set "

@@ -101,8 +101,8 @@ struct scaled_decision *record_find(struct record *r, uint64_t seq)
 	return NULL;
 }
 
-void record_complete(struct record *r, struct scaled_decision *d, const char *target,
-		     int status, const char *msg)
+void record_outcome(struct scaled_decision *d, const char *target, int status,
+		    const char *msg)
 {
 	d->outcome = status == 0 ? SCALED_OUTCOME_OK : SCALED_OUTCOME_FAILED;
 	snprintf(d->outcome_msg, sizeof d->outcome_msg, "%s",
@@ -112,6 +112,10 @@ void record_complete(struct record *r, struct scaled_decision *d, const char *ta
 		snprintf(d->bound_reason, sizeof d->bound_reason, "target %.60s: %.80s", target,
 			 d->outcome_msg);
 	}
+}
+
+void record_complete(struct record *r, const struct scaled_decision *d)
+{
 	record_emit(r, d);
 }
 

@@ -50,9 +50,13 @@ struct scaled_decision *record_find(struct record *r, uint64_t seq);
 
 /* A PENDING decision's outcome is known: status 0 (OK) or a negative errno
  * (FAILED; bound by stage ACT with "target NAME: msg"). msg may be NULL.
- * Emits it everywhere. */
-void record_complete(struct record *r, struct scaled_decision *d, const char *target,
-		     int status, const char *msg);
+ * Fills it in; nothing is emitted until record_complete, so that the
+ * caller can first bring its own state (the group's view) up to date. */
+void record_outcome(struct scaled_decision *d, const char *target, int status,
+		    const char *msg);
+
+/* Emit a decision whose outcome record_outcome filled in, everywhere. */
+void record_complete(struct record *r, const struct scaled_decision *d);
 
 /* The last max decisions kept, oldest first, into out. Returns how many. */
 size_t record_list(const struct record *r, const struct scaled_decision **out, size_t max);

@@ -163,7 +163,11 @@ MOCK_UNUSED static void mock_fini(void)
 
 MOCK_UNUSED static const struct scaled_key mock_source_keys[] = {
 	{ "path", SCALED_KEY_STRING, NULL, 1, "directory to count files in" },
+#ifdef MOCK_LIMIT_BAD_DEFAULT
+	{ "depth", SCALED_KEY_INT, "three", 0, "how deep to look" },
+#else
 	{ "depth", SCALED_KEY_INT, "3", 0, "how deep to look" },
+#endif
 	{ "settle", SCALED_KEY_DURATION, "5s", 0, "ignore files younger than this" },
 #ifdef MOCK_BAD_KEY
 	{ "limit", SCALED_KEY_INT, "10", 1, "both required and defaulted" },
@@ -214,6 +218,8 @@ MOCK_UNUSED static const struct scaled_key_limit mock_source_limits[] = {
 
 #ifdef MOCK_LIMIT_SHORT
 #define MOCK_LIMIT_SIZE 0
+#elif defined(MOCK_LIMIT_HUGE)
+#define MOCK_LIMIT_SIZE 100000
 #else
 #define MOCK_LIMIT_SIZE sizeof(struct scaled_key_limit)
 #endif

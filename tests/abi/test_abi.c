@@ -178,6 +178,12 @@ static const struct refusal refusals[] = {
 	  "integer)", 0, NULL, "" },
 	{ "limit_short", -EPROTO,
 	  "kind \"mock_source\": limit_size is 0, need at least ", 1, NULL, "" },
+	{ "limit_huge", -EPROTO,
+	  "kind \"mock_source\": limit_size is 100000, more than the 4096 a limit entry may "
+	  "take", 0, NULL, "" },
+	{ "limit_bad_default", -EPROTO,
+	  "kind \"mock_source\": key \"depth\": its default \"three\" is not a valid integer", 0,
+	  NULL, "" },
 	{ "enum_no_choices", -EPROTO,
 	  "kind \"mock_source\": key \"mode\": an enum key needs choices (a struct "
 	  "scaled_key_limit in the kind's limits)", 0, NULL, "" },

@@ -6,6 +6,7 @@
  * checked as 1.0 checked them.
  */
 #include <errno.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,6 +141,38 @@ static void test_limits_of_a_1_1_plugin(void **state)
 	plugin_unload(p);
 }
 
+/* Number bounds: NaN is within no bounds (it compares neither below nor
+ * above; it reached create() once), infinities are outside finite ones. */
+static void test_number_bounds(void **state)
+{
+	static const struct scaled_key key = { "ratio", SCALED_KEY_NUMBER, NULL, 0, NULL };
+	static const struct scaled_key_limit lim = { .key = "ratio", .min = "0", .max = "1" };
+	static const struct {
+		double v;
+		const char *want;
+	} cases[] = {
+		{ 0.5, "" },
+		{ 0.0, "" },
+		{ 1.0, "" },
+		{ 1.5, "key \"ratio\": 1.5 is not between 0 and 1" },
+		{ NAN, "key \"ratio\": nan is not between 0 and 1" },
+		{ INFINITY, "key \"ratio\": inf is not between 0 and 1" },
+		{ -INFINITY, "key \"ratio\": -inf is not between 0 and 1" },
+	};
+	char err[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct scaled_value v = { .set = 1, .u.number = cases[i].v };
+
+		err[0] = '\0';
+		assert_int_equal(config_limit_value(&key, &lim, &v, err, sizeof err),
+				 *cases[i].want ? -EINVAL : 0);
+		assert_string_equal(err, cases[i].want);
+	}
+}
+
 /* A plugin built for ABI 1.0 (minor 0, 1.0 struct sizes) loads, and its
  * keys are validated as before: types, required keys, defaults. The
  * limits its source kind sets past its struct_size are never read. */
@@ -182,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration_errors),
 		cmocka_unit_test(test_core_type_refused),
+		cmocka_unit_test(test_number_bounds),
 		cmocka_unit_test_setup(test_limits_of_a_1_1_plugin, setup),
 		cmocka_unit_test_setup(test_keys_of_a_1_0_plugin, setup),
 	};

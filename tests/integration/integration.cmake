@@ -14,6 +14,12 @@ scaled_config_error(syntax_error 2 "farm\\.lua:3:" syntax/farm.lua)
 scaled_config_error(unknown_key 2 "unknown_key\\.lua:2: source \"cpu\": unknown key \"evry\" \\(did you mean \"every\"\\?\\)" unknown_key.lua)
 scaled_config_error(min_gt_max 2 "min_gt_max\\.lua:4: group \"g\": min \\(5\\) is greater than max \\(2\\)" min_gt_max.lua)
 scaled_config_error(unknown_kind 2 "unknown_kind\\.lua:2: .*unknown kind \"cpuu\"" unknown_kind.lua)
+# Declarations that failed but were caught with pcall leave nothing half-made.
+scaled_config_error(pcall_failed_source 2 "pcall_failed_source\\.lua:7: group \"g\": series \"s\": its source was not made" pcall_failed_source.lua)
+add_test(NAME config_pcall_failed_target
+  COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "declares no group"
+          ${SCALED_BIN} --once --apply -c ${SCALED_IT}/farms/pcall_failed_target.lua)
+set_tests_properties(config_pcall_failed_target PROPERTIES LABELS integration TIMEOUT 30)
 # A plugin's ABI 1.1 limits, checked by the core before create().
 scaled_config_error(limit_sim_start 2 "limit_sim_start\\.lua:2: target \"t\": key \"start\": -1 is not between 0 and 1000000" limit_sim_start.lua)
 scaled_config_error(limit_procpool_backoff 2 "limit_procpool_backoff\\.lua:2: target \"p\": key \"restart_backoff\": 0s is less than 1ms" limit_procpool_backoff.lua)

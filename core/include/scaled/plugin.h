@@ -191,8 +191,12 @@ struct scaled_host {
 	size_t struct_size;
 	uint32_t abi_major, abi_minor;
 
-	/* printf-style log line, prefixed by the instance's name. inst may be
-	 * NULL (from probe or init): the line is then prefixed "plugin". */
+	/* printf-style log line, prefixed by the instance's name, to that
+	 * instance's engine's log (any thread). inst may be NULL only in probe
+	 * or init: the line is then prefixed "plugin" and goes to the log of
+	 * the engine loading the plugin (plugins are shared between engines,
+	 * so there is no other); from any other thread a NULL inst goes to the
+	 * process default log (stderr), not an embedder's sink. */
 	void (*log)(struct scaled_instance *inst, enum scaled_log_level level,
 		    const char *fmt, ...)
 #if defined(__GNUC__)
