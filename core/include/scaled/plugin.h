@@ -283,7 +283,10 @@ struct scaled_kind {
 	 * destroy is NOT called for an instance whose create failed. The farm
 	 * then fails to load; its engine never runs and must be freed
 	 * (scaled.h), which destroys the instances created before this one and
-	 * cancels timers the failed one left pending (see destroy for posts). */
+	 * cancels timers the failed one left pending (see destroy for posts).
+	 * A farm may catch the failure (pcall) and go on: the failed instance
+	 * is then never polled, collected or given a group, and its leftover
+	 * timers are cancelled when the engine is freed. */
 	int (*create)(struct scaled_instance *inst,
 		      const struct scaled_value *config, void **state,
 		      char *err, size_t errlen);
