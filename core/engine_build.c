@@ -148,6 +148,8 @@ static int engine_build_instance(void *arg, struct config_instance_decl *d, char
 	rc = in->kind->create(in, in->values, &in->state, err, errlen);
 	err[errlen - 1] = '\0';
 	if (rc < 0) {
+		/* A farm may catch this and run: what create left must not fire. */
+		engine_instance_cancel_timers(in);
 		if (!*err)
 			snprintf(err, errlen, "%s", strerror(-rc));
 		return rc;

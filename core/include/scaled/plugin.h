@@ -285,8 +285,8 @@ struct scaled_kind {
 	 * (scaled.h), which destroys the instances created before this one and
 	 * cancels timers the failed one left pending (see destroy for posts).
 	 * A farm may catch the failure (pcall) and go on: the failed instance
-	 * is then never polled, collected or given a group, and its leftover
-	 * timers are cancelled when the engine is freed. */
+	 * is then never polled, collected or given a group, and timers its
+	 * create left pending are cancelled at once. */
 	int (*create)(struct scaled_instance *inst,
 		      const struct scaled_value *config, void **state,
 		      char *err, size_t errlen);
