@@ -22,7 +22,7 @@
 
 #include "alloc.h"
 #include "config_int.h"
-#include "config_values.h"
+#include "config_limits.h"
 #include "duration.h"
 #include "log.h"
 #include "sandbox.h"
@@ -142,7 +142,7 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	memcpy(keys + n_kind, core_keys, n_core * sizeof *keys);
 	rc = config_values_read(L, 1, keys, n_kind + n_core, values, err, sizeof err);
 	/* ABI 1.1: the kind's limits (choices, bounds), before create(). */
-	if (rc == 0 && (rc = config_values_limits(d.kind, values, err, sizeof err)) < 0)
+	if (rc == 0 && (rc = config_limit_values(d.kind, values, err, sizeof err)) < 0)
 		config_values_free(keys, n_kind + n_core, values);
 	if (rc < 0)
 		return config_fail(L, what, name, err);

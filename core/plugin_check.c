@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "config_values.h"
+#include "config_limits.h"
 #include "plugin_fail.h"
 
 /* The sizes of the ABI 1.0 structs, from plugin.h. */

@@ -36,7 +36,7 @@
  * them, valid until plugin_unload. A kind's keys and limits are copies too
  * (kind->keys, kind->limits; limit_size is ours): an enum key reads as a
  * string there, so its value is a string the core allocates and frees, and
- * config_values_limits (config_values.h) holds values to the limits. The
+ * config_limit_values (config_limits.h) holds values to the limits. The
  * strings they point to are the plugin's, valid until plugin_unload.
  *
  * Several engines in one process may load the same plugin: init() runs on

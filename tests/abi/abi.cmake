@@ -1,5 +1,5 @@
 # The plugin ABI: the loader (core/plugin_load.c, plugin_check.c, plugin_fail.c,
-# and config_values.c, which checks key limits) against real mock plugins.
+# and config_limits.c, which checks key limits) against real mock plugins.
 #
 # Every mock is tests/abi/mock_plugin.c built as a MODULE with one variant
 # define, into ${CMAKE_BINARY_DIR}/tests/abi/<dir>/NAME.so:
@@ -68,7 +68,7 @@ file(WRITE ${SCALED_ABI_DIR}/mocks/not_elf.so "this is not an ELF file\n")
 
 # Two test binaries, one per topic, built alike; abi_util.c is what they
 # share, test_abi_trace() included (every binary that loads mocks needs it).
-# test_abi_keys: key tables as config_values.c reads them, mocks included.
+# test_abi_keys: key tables as config_values.c and config_limits.c read them.
 foreach(t test_abi test_abi_path test_abi_keys)
   scaled_unit_test(${t}
     SOURCES ${SCALED_ABI_SRC}/${t}.c
@@ -77,6 +77,7 @@ foreach(t test_abi test_abi_path test_abi_keys)
             ${CMAKE_SOURCE_DIR}/core/plugin_check.c
             ${CMAKE_SOURCE_DIR}/core/plugin_fail.c
             ${CMAKE_SOURCE_DIR}/core/config_values.c
+            ${CMAKE_SOURCE_DIR}/core/config_limits.c
             ${CMAKE_SOURCE_DIR}/core/duration.c
             ${CMAKE_SOURCE_DIR}/core/paths.c
             ${CMAKE_SOURCE_DIR}/core/alloc.c

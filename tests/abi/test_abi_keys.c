@@ -21,7 +21,7 @@
 #include "abi_util.h"
 #include "alloc.h"
 #include "config.h"
-#include "config_values.h"
+#include "config_limits.h"
 #include "plugin_load.h"
 
 /* Run `return <expr>` and read the table it returns against keys[0..n). */
@@ -100,7 +100,7 @@ static int read_kind(const struct scaled_kind *kind, const char *expr, char *err
 	assert_true(n <= 8);
 	rc = read_expr(kind->keys, n, expr, v, err, errlen);
 	if (rc == 0) {
-		rc = config_values_limits(kind, v, err, errlen);
+		rc = config_limit_values(kind, v, err, errlen);
 		config_values_free(kind->keys, n, v);
 	}
 	return rc;
@@ -194,7 +194,7 @@ static void test_keys_of_a_1_0_plugin(void **state)
 	assert_string_equal(v[0].u.str, "/tmp");
 	assert_int_equal(v[1].u.integer, 99); /* no limits at 1.0 */
 	assert_int_equal(v[2].u.ms, 5000);    /* the default */
-	assert_int_equal(config_values_limits(k, v, err, sizeof err), 0);
+	assert_int_equal(config_limit_values(k, v, err, sizeof err), 0);
 	config_values_free(k->keys, 3, v);
 
 	assert_int_equal(read_expr(k->keys, 3, "{ depth = 1 }", v, err, sizeof err), -EINVAL);

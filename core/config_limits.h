@@ -1,11 +1,11 @@
 /*
- * config_values.h - key limits (ABI 1.1, struct scaled_key_limit): the
+ * config_limits.h - key limits (ABI 1.1, struct scaled_key_limit): the
  * choices of an enum key and the bounds of a numeric one, checked by
- * config_values.c. (config_values_read and the rest of the key reader are
+ * config_limits.c. (config_values_read and the rest of the key reader are
  * declared in config.h.)
  */
-#ifndef SCALED_CONFIG_VALUES_H
-#define SCALED_CONFIG_VALUES_H
+#ifndef SCALED_CONFIG_LIMITS_H
+#define SCALED_CONFIG_LIMITS_H
 
 #include <stddef.h>
 
@@ -38,7 +38,7 @@ int config_limit_value(const struct scaled_key *key, const struct scaled_key_lim
  * kind->limits. kind must be the loader's copy (plugin_find_kind), whose
  * limits entries are of this core's size. Returns 0 or -EINVAL with err as
  * config_limit_value writes it. */
-int config_values_limits(const struct scaled_kind *kind, const struct scaled_value *values,
+int config_limit_values(const struct scaled_kind *kind, const struct scaled_value *values,
 			 char *err, size_t errlen);
 
 #endif
