@@ -9,11 +9,12 @@ pkg_check_modules(LIBCRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 
 scaled_unit_test(infer_io_image SOURCES ${infer_io_dir}/test_image.c
   LIBS scaled_infer_io)
-scaled_unit_test(infer_io_jobs SOURCES ${infer_io_dir}/test_jobs.c
+scaled_unit_test(infer_io_jobs SOURCES ${infer_io_dir}/test_jobs.c ${infer_io_dir}/spool_util.c
   LIBS scaled_infer_io)
 # The same queue without RENAME_NOREPLACE: the test defines renameat2 (and
 # faccessat, linkat) itself, which the static library then calls.
 scaled_unit_test(infer_io_jobs_spool_fallback SOURCES ${infer_io_dir}/test_jobs_spool_fallback.c
+  ${infer_io_dir}/spool_util.c
   LIBS scaled_infer_io)
 # The Redis list queue against a real redis-server (started by the test).
 scaled_unit_test(infer_io_jobs_redis SOURCES ${infer_io_dir}/test_jobs_redis.c

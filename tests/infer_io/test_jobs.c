@@ -20,27 +20,7 @@
 #include <cmocka.h>
 
 #include "jobs.h"
-
-static char *spool_new(void)
-{
-	char *dir = strdup("/tmp/scaled-jobs-test.XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void put(const char *dir, const char *name, const char *content)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
+#include "spool_util.h"
 
 /* Regular files directly in dir/sub ("" for dir), dotfiles excluded. */
 static int count(const char *dir, const char *sub)
@@ -71,16 +51,16 @@ static void rm_tree(const char *dir)
 
 static void test_claim_load_ack_nack(void **state)
 {
-	char *dir = spool_new(), *err = NULL;
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL;
 	struct job_queue *q;
 	struct job *jobs[8];
 	int n;
 
 	(void)state;
-	put(dir, "c.jpg", "CCC");
-	put(dir, "a.jpg", "A");
-	put(dir, "b.f32", "BB");
-	put(dir, ".d.tmp", "in the making");
+	spool_put(dir, "c.jpg", "CCC");
+	spool_put(dir, "a.jpg", "A");
+	spool_put(dir, "b.f32", "BB");
+	spool_put(dir, ".d.tmp", "in the making");
 	char sub[PATH_MAX];
 	snprintf(sub, sizeof(sub), "%s/subdir", dir);
 	assert_int_equal(mkdir(sub, 0755), 0);
@@ -118,13 +98,13 @@ static void test_claim_load_ack_nack(void **state)
 	assert_int_equal(n, 0);
 
 	/* a job queued after the scan is found by the next claim */
-	put(dir, "late.jpg", "L");
+	spool_put(dir, "late.jpg", "L");
 	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(jobs[0]->name, "late.jpg");
 
 	/* the same name queued again while claimed waits for the ack */
-	put(dir, "late.jpg", "L2");
+	spool_put(dir, "late.jpg", "L2");
 	struct job *again[2];
 	assert_int_equal(job_claim(q, 2, again, &n, &err), 0);
 	assert_int_equal(n, 0);
@@ -146,7 +126,7 @@ static void test_claim_load_ack_nack(void **state)
  * moved to .refused/, and its load says why. */
 static void test_long_name_refused(void **state)
 {
-	char *dir = spool_new(), *err = NULL;
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL;
 	char long_x[NAME_MAX + 1], long_y[NAME_MAX + 1], want[NAME_MAX + 200];
 	struct job_queue *q;
 	struct job *jobs[8];
@@ -159,8 +139,8 @@ static void test_long_name_refused(void **state)
 	strcpy(long_x + 240, ".f32");	/* 244 bytes: fits a file, not a claim */
 	memset(long_y, 'y', 240);
 	strcpy(long_y + 240, ".f32");
-	put(dir, "a.f32", "A");
-	put(dir, long_x, "X");
+	spool_put(dir, "a.f32", "A");
+	spool_put(dir, long_x, "X");
 	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
 	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
 	assert_int_equal(n, 2);
@@ -186,7 +166,7 @@ static void test_long_name_refused(void **state)
 	assert_int_equal(count(dir, ".work"), 0);
 
 	/* given back (a failed batch): back in the queue, refused again later */
-	put(dir, long_y, "Y");
+	spool_put(dir, long_y, "Y");
 	assert_int_equal(job_claim(q, 8, jobs, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(count(dir, ""), 0);
@@ -210,7 +190,7 @@ static void test_long_name_refused(void **state)
  * file is refused by its size, with its size. */
 static void test_load_max_len(void **state)
 {
-	char *dir = spool_new(), *err = NULL;
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL;
 	struct job_queue *q;
 	struct job *jobs[2];
 	void *data = (void *)&data;
@@ -218,7 +198,7 @@ static void test_load_max_len(void **state)
 	int n;
 
 	(void)state;
-	put(dir, "a.f32", "0123456789");
+	spool_put(dir, "a.f32", "0123456789");
 	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
 	assert_int_equal(job_claim(q, 2, jobs, &n, &err), 0);
 	assert_int_equal(n, 1);
@@ -283,7 +263,7 @@ static void die_holding(const char *dir, int claim)
 
 static void test_recover(void **state)
 {
-	char *dir = spool_new(), *err = NULL, name[32];
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL, name[32];
 	struct job_queue *q, *live;
 	struct job *jobs[16];
 	int n;
@@ -291,7 +271,7 @@ static void test_recover(void **state)
 	(void)state;
 	for (int i = 0; i < 10; i++) {
 		snprintf(name, sizeof(name), "job%02d", i);
-		put(dir, name, "x");
+		spool_put(dir, name, "x");
 	}
 	die_holding(dir, 3);
 	assert_int_equal(count(dir, ".work"), 3);
@@ -302,8 +282,8 @@ static void test_recover(void **state)
 	assert_int_equal(job_claim(live, 2, held, &n, &err), 0);
 	assert_int_equal(n, 2);
 	/* Claims of another host stay; so does an id we cannot read. */
-	put(dir, ".work/x.1-1-0@some-other-host", "x");
-	put(dir, ".work/y.garbage", "y");
+	spool_put(dir, ".work/x.1-1-0@some-other-host", "x");
+	spool_put(dir, ".work/y.garbage", "y");
 	/* Our own pid with another start time: a previous process that had
 	 * our pid (pids are reused) - recovered. */
 	const char *me = jobs_spool_worker(live);
@@ -315,7 +295,7 @@ static void test_recover(void **state)
 	assert_int_equal(pid, (long)getpid());
 	char reused[256];
 	snprintf(reused, sizeof(reused), ".work/z.%ld-%llu-0@%s", pid, start + 1, me + used);
-	put(dir, reused, "z");
+	spool_put(dir, reused, "z");
 
 	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
 	assert_int_equal(job_recover(q, &n, &err), 0);
@@ -342,13 +322,13 @@ enum { JOBS = 600, CLAIMERS = 4 };
 /* Several processes drain one spool; each writes what it got to a file. */
 static void test_concurrent_claimers(void **state)
 {
-	char *dir = spool_new(), name[64], path[PATH_MAX];
+	char *dir = spool_new_dir("scaled-jobs-test"), name[64], path[PATH_MAX];
 	pid_t pids[CLAIMERS];
 
 	(void)state;
 	for (int i = 0; i < JOBS; i++) {
 		snprintf(name, sizeof(name), "j%04d", i);
-		put(dir, name, name);
+		spool_put(dir, name, name);
 	}
 	for (int c = 0; c < CLAIMERS; c++) {
 		pids[c] = fork();

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "jobs.h"
+#include "spool_util.h"
 
 static int noreplace_refused; /* renameat2 calls answered EINVAL */
 static char race_path[PATH_MAX]; /* armed: the producer writes this job */
@@ -76,45 +77,6 @@ int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
 	return (int)syscall(SYS_linkat, olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
-static char *spool_new(void)
-{
-	char *dir = strdup("/tmp/scaled-jobs-test.XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
-static void put(const char *dir, const char *name, const char *content)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-/* The content of dir/name ("" when it holds none, NULL when missing). */
-static const char *get(const char *dir, const char *name)
-{
-	static char buf[64];
-	char path[PATH_MAX];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void arm(const char *dir, const char *name)
 {
 	snprintf(race_path, sizeof(race_path), "%s/%s", dir, name);
@@ -133,33 +95,33 @@ static void rm_tree(const char *dir)
  * ours waits in the spool for that ack. */
 static void test_claim_without_noreplace(void **state)
 {
-	char *dir = spool_new(), *err = NULL, claim[PATH_MAX];
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL, claim[PATH_MAX];
 	struct job_queue *q;
 	struct job *jobs[4];
 	int n;
 
 	(void)state;
 	noreplace_refused = 0;
-	put(dir, "a", "old");
+	spool_put(dir, "a", "old");
 	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
 	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_true(noreplace_refused > 0); /* the fallback ran */
 	snprintf(claim, sizeof(claim), ".work/a.%s", jobs_spool_worker(q));
-	assert_string_equal(get(dir, claim), "old");
+	assert_string_equal(spool_get(dir, claim), "old");
 
-	put(dir, "a", "new");
+	spool_put(dir, "a", "new");
 	struct job *again[4];
 	assert_int_equal(job_claim(q, 4, again, &n, &err), 0);
 	assert_int_equal(n, 0); /* a.<us> is taken: "a" waits */
-	assert_string_equal(get(dir, "a"), "new");
-	assert_string_equal(get(dir, claim), "old");
+	assert_string_equal(spool_get(dir, "a"), "new");
+	assert_string_equal(spool_get(dir, claim), "old");
 
 	assert_int_equal(job_ack(q, jobs[0], &err), 0);
 	assert_int_equal(job_claim(q, 4, again, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(get(dir, claim), "new");
-	assert_null(get(dir, "a"));
+	assert_string_equal(spool_get(dir, claim), "new");
+	assert_null(spool_get(dir, "a"));
 	assert_int_equal(job_ack(q, again[0], &err), 0);
 	job_queue_free(q);
 	rm_tree(dir);
@@ -170,13 +132,13 @@ static void test_claim_without_noreplace(void **state)
  * Before (faccessat + renameat) the claim replaced the new job. */
 static void test_nack_keeps_job_queued_meanwhile(void **state)
 {
-	char *dir = spool_new(), *err = NULL, claim[PATH_MAX];
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL, claim[PATH_MAX];
 	struct job_queue *q;
 	struct job *jobs[4];
 	int n;
 
 	(void)state;
-	put(dir, "b", "old");
+	spool_put(dir, "b", "old");
 	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
 	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
 	assert_int_equal(n, 1);
@@ -187,16 +149,16 @@ static void test_nack_keeps_job_queued_meanwhile(void **state)
 	assert_non_null(err);
 	free(err);
 	err = NULL;
-	assert_string_equal(get(dir, "b"), "new");
-	assert_string_equal(get(dir, claim), "old"); /* stays claimed */
+	assert_string_equal(spool_get(dir, "b"), "new");
+	assert_string_equal(spool_get(dir, claim), "old"); /* stays claimed */
 
 	/* With the name free, a give-back works. */
-	put(dir, "d", "d");
+	spool_put(dir, "d", "d");
 	assert_int_equal(job_claim(q, 4, jobs, &n, &err), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(jobs[0]->name, "d");
 	assert_int_equal(job_nack(q, jobs[0], &err), 0);
-	assert_string_equal(get(dir, "d"), "d");
+	assert_string_equal(spool_get(dir, "d"), "d");
 	job_queue_free(q);
 	rm_tree(dir);
 	free(dir);
@@ -206,7 +168,7 @@ static void test_nack_keeps_job_queued_meanwhile(void **state)
  * both are kept, the claim is tried again next time. */
 static void test_recover_keeps_job_queued_meanwhile(void **state)
 {
-	char *dir = spool_new(), *err = NULL, dead[256];
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL, dead[256];
 	struct job_queue *q;
 	unsigned long long start;
 	unsigned seq;
@@ -219,13 +181,13 @@ static void test_recover_keeps_job_queued_meanwhile(void **state)
 	const char *me = jobs_spool_worker(q);
 	assert_int_equal(sscanf(me, "%ld-%llu-%u@%n", &pid, &start, &seq, &used), 3);
 	snprintf(dead, sizeof(dead), ".work/c.%ld-%llu-0@%s", pid, start + 1, me + used);
-	put(dir, dead, "old");
+	spool_put(dir, dead, "old");
 
 	arm(dir, "c");
 	assert_int_equal(job_recover(q, &n, &err), 0);
 	assert_int_equal(n, 0);
-	assert_string_equal(get(dir, "c"), "new");
-	assert_string_equal(get(dir, dead), "old");
+	assert_string_equal(spool_get(dir, "c"), "new");
+	assert_string_equal(spool_get(dir, dead), "old");
 
 	/* Once the new one is gone, the claim is recovered. */
 	struct job *jobs[4];
@@ -234,8 +196,8 @@ static void test_recover_keeps_job_queued_meanwhile(void **state)
 	assert_int_equal(job_ack(q, jobs[0], &err), 0);
 	assert_int_equal(job_recover(q, &n, &err), 0);
 	assert_int_equal(n, 1);
-	assert_string_equal(get(dir, "c"), "old");
-	assert_null(get(dir, dead));
+	assert_string_equal(spool_get(dir, "c"), "old");
+	assert_null(spool_get(dir, dead));
 	job_queue_free(q);
 	rm_tree(dir);
 	free(dir);

@@ -24,6 +24,7 @@
 
 #include <cmocka.h>
 
+#include "spool_util.h"
 #include "worker_spool.h"
 
 static int refuse_noreplace;  /* renameat2 answers RENAME_NOREPLACE with EINVAL */
@@ -40,15 +41,6 @@ int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpa
 	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
 }
 
-static char *spool_new(void)
-{
-	char *dir = strdup("/tmp/scaled-worker-spool-test.XXXXXX");
-
-	assert_non_null(dir);
-	assert_non_null(mkdtemp(dir));
-	return dir;
-}
-
 static void rm_tree(char *dir)
 {
 	char cmd[PATH_MAX + 16];
@@ -57,36 +49,6 @@ static void rm_tree(char *dir)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 	free(dir);
-}
-
-static void put(const char *dir, const char *name, const char *content)
-{
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(content, f);
-	fclose(f);
-}
-
-/* The content of dir/name, or NULL when it is missing. */
-static const char *get(const char *dir, const char *name)
-{
-	static char buf[64];
-	char path[PATH_MAX];
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
 }
 
 static int is_job(const struct worker_spool *s, const char *name, unsigned char type)
@@ -103,12 +65,12 @@ static int is_job(const struct worker_spool *s, const char *name, unsigned char 
  * directory are not jobs (they were claimed as if they were). */
 static void test_dt_unknown_entries(void **state)
 {
-	char *dir = spool_new(), err[256], path[PATH_MAX];
+	char *dir = spool_new_dir("scaled-worker-spool-test"), err[256], path[PATH_MAX];
 	struct worker_spool s;
 
 	(void)state;
-	put(dir, "reg", "1");
-	put(dir, ".hidden", "1");
+	spool_put(dir, "reg", "1");
+	spool_put(dir, ".hidden", "1");
 	snprintf(path, sizeof(path), "%s/sym", dir);
 	assert_int_equal(symlink("reg", path), 0);
 	snprintf(path, sizeof(path), "%s/fifo", dir);
@@ -135,7 +97,7 @@ static void test_dt_unknown_entries(void **state)
  * "job" must not replace it (rename() did, and the old job was lost). */
 static void claim_never_replaces(int fallback)
 {
-	char *dir = spool_new(), err[256], name[NAME_MAX + 1], claim[NAME_MAX + 1];
+	char *dir = spool_new_dir("scaled-worker-spool-test"), err[256], name[NAME_MAX + 1], claim[NAME_MAX + 1];
 	char stale[NAME_MAX + 64];
 	struct worker_spool s;
 
@@ -143,16 +105,16 @@ static void claim_never_replaces(int fallback)
 	noreplace_refused = 0;
 	assert_int_equal(worker_spool_open(&s, dir, err, sizeof(err)), 0);
 	snprintf(stale, sizeof(stale), ".work/job.%ld", (long)getpid());
-	put(dir, stale, "old");
-	put(dir, "job", "new");
-	put(dir, "other", "x");
+	spool_put(dir, stale, "old");
+	spool_put(dir, "job", "new");
+	spool_put(dir, "other", "x");
 
 	assert_int_equal(worker_spool_claim(&s, name, claim, err, sizeof(err)), 1);
 	assert_string_equal(name, "other");
 	assert_int_equal(unlinkat(s.workfd, claim, 0), 0);
 	assert_int_equal(worker_spool_claim(&s, name, claim, err, sizeof(err)), 0);
-	assert_string_equal(get(dir, stale), "old");
-	assert_string_equal(get(dir, "job"), "new");
+	assert_string_equal(spool_get(dir, stale), "old");
+	assert_string_equal(spool_get(dir, "job"), "new");
 	assert_true(fallback ? noreplace_refused > 0 : noreplace_refused == 0);
 
 	/* Once the stale claim is gone (dirqueue put it back elsewhere). */
@@ -161,8 +123,8 @@ static void claim_never_replaces(int fallback)
 	assert_int_equal(worker_spool_claim(&s, name, claim, err, sizeof(err)), 1);
 	assert_string_equal(name, "job");
 	snprintf(stale, sizeof(stale), ".work/%s", claim);
-	assert_string_equal(get(dir, stale), "new");
-	assert_null(get(dir, "job"));
+	assert_string_equal(spool_get(dir, stale), "new");
+	assert_null(spool_get(dir, "job"));
 	worker_spool_close(&s);
 	rm_tree(dir);
 	refuse_noreplace = 0;
@@ -184,7 +146,7 @@ static void test_claim_never_replaces_fallback(void **state)
  * of that name stays in the spool (the first is never replaced). */
 static void long_name_refused(int fallback)
 {
-	char *dir = spool_new(), err[256], name[NAME_MAX + 1], claim[NAME_MAX + 1];
+	char *dir = spool_new_dir("scaled-worker-spool-test"), err[256], name[NAME_MAX + 1], claim[NAME_MAX + 1];
 	char lng[NAME_MAX + 1], path[NAME_MAX + 16];
 	struct worker_spool s;
 
@@ -192,19 +154,19 @@ static void long_name_refused(int fallback)
 	memset(lng, 'n', NAME_MAX - 1); /* 254: room for "." only */
 	lng[NAME_MAX - 1] = '\0';
 	assert_int_equal(worker_spool_open(&s, dir, err, sizeof(err)), 0);
-	put(dir, lng, "first");
+	spool_put(dir, lng, "first");
 	assert_int_equal(worker_spool_claim(&s, name, claim, err, sizeof(err)), 0);
-	assert_null(get(dir, lng));
+	assert_null(spool_get(dir, lng));
 	snprintf(path, sizeof(path), ".refused/%s", lng);
-	assert_string_equal(get(dir, path), "first");
+	assert_string_equal(spool_get(dir, path), "first");
 
-	put(dir, lng, "second");
-	put(dir, "ok", "x");
+	spool_put(dir, lng, "second");
+	spool_put(dir, "ok", "x");
 	assert_int_equal(worker_spool_claim(&s, name, claim, err, sizeof(err)), 1);
 	assert_string_equal(name, "ok");
 	assert_int_equal(worker_spool_claim(&s, name, claim, err, sizeof(err)), 0);
-	assert_string_equal(get(dir, lng), "second");
-	assert_string_equal(get(dir, path), "first");
+	assert_string_equal(spool_get(dir, lng), "second");
+	assert_string_equal(spool_get(dir, path), "first");
 	worker_spool_close(&s);
 	rm_tree(dir);
 	refuse_noreplace = 0;

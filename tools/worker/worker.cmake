@@ -19,6 +19,8 @@ if(SCALED_TESTS)
   # worker_spool.c in-process: which entries are jobs, and claims where
   # RENAME_NOREPLACE is refused (the test defines renameat2, which the
   # static library then calls).
+  # Its spools are made with the queue tests' fixture (tests/infer_io).
   scaled_unit_test(test_tools_worker_spool SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_worker_spool.c
-    LIBS scaled_worker_spool)
+    ${CMAKE_SOURCE_DIR}/tests/infer_io/spool_util.c LIBS scaled_worker_spool)
+  target_include_directories(test_tools_worker_spool PRIVATE ${CMAKE_SOURCE_DIR}/tests/infer_io)
 endif()
