@@ -39,6 +39,10 @@ struct replay_trace {
  * nothing allocated. On success the caller owns *tr (replay_csv_free). */
 int replay_csv_load(const char *path, const struct replay_want *want,
 		    struct replay_trace *tr, char *err, size_t errlen);
+/* The same for a file already in memory: buf[0..n) with a '\0' at buf[n],
+ * which the parse overwrites; name stands for the file in messages. */
+int replay_csv_parse(const char *name, char *buf, size_t n, const struct replay_want *want,
+		     struct replay_trace *tr, char *err, size_t errlen);
 void replay_csv_free(struct replay_trace *tr);
 
 /* The index of the row in force at trace time t (the last with t_ms <= t),

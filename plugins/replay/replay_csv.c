@@ -306,17 +306,13 @@ out:
 	return rc;
 }
 
-int replay_csv_load(const char *path, const struct replay_want *want,
-		    struct replay_trace *tr, char *err, size_t errlen)
+int replay_csv_parse(const char *name, char *buf, size_t n, const struct replay_want *want,
+		     struct replay_trace *tr, char *err, size_t errlen)
 {
-	struct replay_csv c = { .path = path, .want = want, .err = err, .errlen = errlen };
-	size_t n = 0, lines = 1;
-	char *buf = NULL;
+	struct replay_csv c = { .path = name, .want = want, .err = err, .errlen = errlen };
+	size_t lines = 1;
 	int rc;
 
-	rc = replay_csv_slurp(&c, &buf, &n);
-	if (rc < 0)
-		return rc;
 	for (const char *p = buf; (p = memchr(p, '\n', n - (size_t)(p - buf))); p++)
 		lines++;
 	c.tr.t_ms = malloc(lines * sizeof *c.tr.t_ms);
@@ -334,6 +330,21 @@ int replay_csv_load(const char *path, const struct replay_want *want,
 out:
 	free(c.tr.value);
 	free(c.tr.t_ms);
+	return rc;
+}
+
+int replay_csv_load(const char *path, const struct replay_want *want,
+		    struct replay_trace *tr, char *err, size_t errlen)
+{
+	struct replay_csv c = { .path = path, .err = err, .errlen = errlen };
+	char *buf = NULL;
+	size_t n = 0;
+	int rc;
+
+	rc = replay_csv_slurp(&c, &buf, &n);
+	if (rc < 0)
+		return rc;
+	rc = replay_csv_parse(path, buf, n, want, tr, err, errlen);
 	free(buf);
 	return rc;
 }

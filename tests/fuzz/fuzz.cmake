@@ -91,6 +91,16 @@ if(TARGET fuzz_farm_libfuzzer)
   add_dependencies(fuzz_farm_libfuzzer plugin_sim)
 endif()
 
+# The replay plugin's trace reader, its two files compiled in (the plugin
+# itself is a MODULE; its header stays in its folder).
+scaled_fuzz(trace_csv SOURCES ${CMAKE_SOURCE_DIR}/plugins/replay/replay_csv.c
+  ${CMAKE_SOURCE_DIR}/plugins/replay/replay_field.c LIBS m)
+foreach(t fuzz_trace_csv fuzz_trace_csv_libfuzzer)
+  if(TARGET ${t})
+    target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/plugins/replay)
+  endif()
+endforeach()
+
 if(TARGET scaled_infer_core)
   # onnx.h and graph.h (internal) come with the library's include path; the
   # harness reads the graph to skip models too large to run.
