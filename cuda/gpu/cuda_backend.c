@@ -62,11 +62,6 @@ int cuda_backend_available(char *why, size_t whylen)
 	return 0;
 }
 
-const char *cu_step_label(const struct cu_session *s, int i)
-{
-	return s->steps[i].label ? s->steps[i].label : "step";
-}
-
 static void cu_close(void *state)
 {
 	struct cu_session *s = state;

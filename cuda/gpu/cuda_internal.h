@@ -119,7 +119,7 @@ struct cu_step {
 	enum cu_step_kind kind;
 	int node;		/* graph node, -1 for the input/output copies */
 	const char *what;	/* for messages when node < 0 or a helper step */
-	char *label;		/* "node 'conv1'" or "input" (cu_step_label) */
+	char *label;		/* "node 'conv1'" or "input" */
 	struct cu_view x, y, z;	/* z.t == CU_NONE: none */
 	struct cu_view k;	/* a constant's view (t unused): add, pool scale */
 	struct cu_clamp clamp;	/* the activation after the op */
@@ -265,6 +265,5 @@ int cu_exec_trial(struct cu_session *s, char **errmsg);
 void cu_exec_drop_graphs(struct cu_session *s);
 
 /* cuda_backend.c */
-const char *cu_step_label(const struct cu_session *s, int i);
 
 #endif
