@@ -136,20 +136,15 @@ struct scaled_engine {
 };
 
 /* engine_build.c: the farm's declarations made into objects (config.h's
- * builder), and the lookups by name. */
+ * builder), and the lookup of a group by name. */
 int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg);
 struct group *engine_find_group(const struct scaled_engine *e, const char *name);
-struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name);
-struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
-						 const struct scaled_kind **out);
 
 /* engine_loop.c */
 void engine_rearm(struct scaled_engine *e);
 void engine_drain_posts(struct scaled_engine *e);
 
 /* engine_tick.c */
-void engine_schedule_instance(struct scaled_instance *in);
-void engine_schedule_group(struct group *g);
 int engine_schedule_all(struct scaled_engine *e);
 void engine_instance_run(void *arg); /* one collect or poll, now */
 void engine_group_tick(struct group *g);

@@ -32,7 +32,8 @@ struct group *engine_find_group(const struct scaled_engine *e, const char *name)
 	return NULL;
 }
 
-struct scaled_instance *engine_find_instance(const struct scaled_engine *e, const char *name)
+static struct scaled_instance *engine_find_instance(const struct scaled_engine *e,
+						     const char *name)
 {
 	size_t i;
 
@@ -42,8 +43,9 @@ struct scaled_instance *engine_find_instance(const struct scaled_engine *e, cons
 	return NULL;
 }
 
-struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e, const char *kind,
-						 const struct scaled_kind **out)
+static struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e,
+							const char *kind,
+							const struct scaled_kind **out)
 {
 	size_t i;
 

@@ -72,7 +72,7 @@ static int64_t engine_tick_time(const struct scaled_engine *e, int64_t now)
 	return due != INT64_MIN && due <= now ? due : now;
 }
 
-void engine_schedule_instance(struct scaled_instance *in)
+static void engine_schedule_instance(struct scaled_instance *in)
 {
 	int64_t now = clock_now(&in->e->clock);
 
@@ -80,7 +80,7 @@ void engine_schedule_instance(struct scaled_instance *in)
 		in->task = sched_every(in->e->sched, now, in->every_ms, engine_instance_run, in);
 }
 
-void engine_schedule_group(struct group *g)
+static void engine_schedule_group(struct group *g)
 {
 	int64_t now = clock_now(&g->e->clock);
 
