@@ -72,6 +72,8 @@ static int spool_take(int fromfd, const char *from, int tofd, const char *to)
 		return -errno;
 	if (faccessat(tofd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return -EEXIST;
+	if (errno != ENOENT) /* not known to be free: never risk replacing it */
+		return -errno;
 	return renameat(fromfd, from, tofd, to) == 0 ? 0 : -errno;
 }
 

@@ -15,6 +15,9 @@
 /* A trace may be at most this big, and a line this long (without '\n'). */
 #define REPLAY_MAX_FILE_BYTES (64L * 1024 * 1024)
 #define REPLAY_MAX_LINE 1024
+/* The shortest row either format can have, newline aside: a load row
+ * "YYYY-MM-DDTHH:MM:SS,N". Bounds the rows a file of n bytes holds. */
+#define REPLAY_MIN_ROW 21
 
 enum replay_format { REPLAY_SPOT, REPLAY_LOAD };
 

@@ -39,6 +39,7 @@ struct replay_csv {
 	const char *pool[3];  /* the first kept row's type, zone, product */
 	long pool_line;
 	size_t rows;          /* rows read, kept or not */
+	size_t cap;           /* room in tr's arrays */
 };
 
 static int replay_csv_fail(struct replay_csv *c, int rc, const char *fmt, ...)
@@ -193,6 +194,8 @@ static int replay_csv_row(struct replay_csv *c, char *s)
 		return replay_csv_fail(c, -EINVAL, "timestamp %s is not after the previous row's "
 				       "(line %ld: %s)", f[0], c->last_line, c->last_ts);
 	}
+	if (c->tr.n == c->cap) /* cannot happen: cap bounds the rows n bytes hold */
+		return replay_csv_fail(c, -EOVERFLOW, "more rows than the file can hold");
 	c->tr.t_ms[c->tr.n] = t;
 	c->tr.value[c->tr.n] = v;
 	c->tr.n++;
@@ -258,7 +261,9 @@ static int replay_csv_slurp(struct replay_csv *c, char **out, size_t *n)
 	size_t got = 0;
 	int fd, rc = 0;
 
-	fd = open(c->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO (or a tty) named as the trace must not block the
+	 * loop in open(); it is refused below as not a regular file. */
+	fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return replay_csv_fail(c, -errno, "%s", strerror(errno));
 	if (fstat(fd, &st) < 0) {
@@ -315,6 +320,11 @@ int replay_csv_parse(const char *name, char *buf, size_t n, const struct replay_
 
 	for (const char *p = buf; (p = memchr(p, '\n', n - (size_t)(p - buf))); p++)
 		lines++;
+	/* A row is at least REPLAY_MIN_ROW bytes: a file of newlines must not
+	 * size the arrays (it is refused at its first empty line anyway). */
+	if (lines > n / REPLAY_MIN_ROW + 2)
+		lines = n / REPLAY_MIN_ROW + 2;
+	c.cap = lines;
 	c.tr.t_ms = malloc(lines * sizeof *c.tr.t_ms);
 	c.tr.value = malloc(lines * sizeof *c.tr.value);
 	if (!c.tr.t_ms || !c.tr.value) {
@@ -324,6 +334,16 @@ int replay_csv_parse(const char *name, char *buf, size_t n, const struct replay_
 	rc = replay_csv_lines(&c, buf, n);
 	if (rc < 0)
 		goto out;
+	/* Keep only what the filters kept (a file of many pools read for one). */
+	if (c.tr.n < lines) {
+		int64_t *t = realloc(c.tr.t_ms, c.tr.n * sizeof *t);
+		double *v = realloc(c.tr.value, c.tr.n * sizeof *v);
+
+		if (t)
+			c.tr.t_ms = t;
+		if (v)
+			c.tr.value = v;
+	}
 	*tr = c.tr;
 	c.tr.t_ms = NULL;
 	c.tr.value = NULL;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -68,6 +69,12 @@ static void test_missing_empty_dir(void **ts)
 	assert_int_equal(replay_fx_create(f, f->dir, spot), -EINVAL);
 	snprintf(path, sizeof(path), "%s: not a regular file", f->dir);
 	assert_string_equal(f->err, path);
+	/* A FIFO with no writer: refused at once, not a create() that blocks
+	 * the loop in open() (the test would hang until its timeout). */
+	snprintf(path, sizeof(path), "%s/fifo.csv", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(replay_fx_create(f, path, spot), -EINVAL);
+	assert_string_equal(f->err, strcat(path, ": not a regular file"));
 	refused(f, "", spot, -EINVAL, ": the file is empty");
 	refused(f, SPOT_HEADER, spot, -EINVAL, ": no rows after the header");
 }

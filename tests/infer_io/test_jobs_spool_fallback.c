@@ -33,6 +33,7 @@
 
 static int noreplace_refused; /* renameat2 calls answered EINVAL */
 static char race_path[PATH_MAX]; /* armed: the producer writes this job */
+static int faccess_errno;        /* armed: faccessat fails with this */
 
 static void producer(void)
 {
@@ -66,6 +67,10 @@ int faccessat(int dirfd, const char *path, int mode, int flags)
 	int r;
 
 	(void)mode;
+	if (faccess_errno) {
+		errno = faccess_errno;
+		return -1;
+	}
 	r = fstatat(dirfd, path, &st, flags & AT_SYMLINK_NOFOLLOW);
 	producer();
 	return r;
@@ -123,6 +128,34 @@ static void test_claim_without_noreplace(void **state)
 	assert_string_equal(spool_get(dir, claim), "new");
 	assert_null(spool_get(dir, "a"));
 	assert_int_equal(job_ack(q, again[0], &err), 0);
+	job_queue_free(q);
+	rm_tree(dir);
+	free(dir);
+}
+
+/* Where the check cannot say the claim name is free (EACCES, EIO...), the
+ * claim is not made: before, any failed check counted as "free", and the
+ * rename replaced this queue's own unacked claim of the same name. */
+static void test_claim_when_the_check_fails(void **state)
+{
+	char *dir = spool_new_dir("scaled-jobs-test"), *err = NULL, claim[PATH_MAX];
+	struct job_queue *q;
+	struct job *jobs[4];
+	int n = -1;
+
+	(void)state;
+	assert_int_equal(jobs_spool_open(dir, &q, &err), 0);
+	snprintf(claim, sizeof(claim), ".work/a.%s", jobs_spool_worker(q));
+	spool_put(dir, claim, "mine");
+	spool_put(dir, "a", "new");
+	faccess_errno = EACCES;
+	assert_int_equal(job_claim(q, 4, jobs, &n, &err), -EACCES);
+	faccess_errno = 0;
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(err, "claim a: Permission denied"));
+	free(err);
+	assert_string_equal(spool_get(dir, claim), "mine");
+	assert_string_equal(spool_get(dir, "a"), "new");
 	job_queue_free(q);
 	rm_tree(dir);
 	free(dir);
@@ -207,6 +240,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_claim_without_noreplace),
+		cmocka_unit_test(test_claim_when_the_check_fails),
 		cmocka_unit_test(test_nack_keeps_job_queued_meanwhile),
 		cmocka_unit_test(test_recover_keeps_job_queued_meanwhile),
 	};
