@@ -13,7 +13,8 @@ target_compile_options(run_policy_tests PRIVATE "SHELL:-iquote ${CORE}")
 target_compile_definitions(run_policy_tests PRIVATE _GNU_SOURCE)
 target_link_libraries(run_policy_tests PRIVATE PkgConfig::LUA scaled_warnings m)
 
-file(GLOB policy_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/policies/*_test.lua)
+file(GLOB policy_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/policies/*_test.lua
+  ${CMAKE_SOURCE_DIR}/policies/policy/*_test.lua)
 foreach(f ${policy_tests})
   get_filename_component(n ${f} NAME_WE)
   add_test(NAME lua_${n} COMMAND run_policy_tests ${CMAKE_SOURCE_DIR}/policies ${f})

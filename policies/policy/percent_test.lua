@@ -1,0 +1,122 @@
+-- percent_test.lua - policy.percent, against the real policy API
+-- (run by tests/lua/run_policy_tests.c; see there for the `t` table).
+-- Each test uses its own series names: a series can be made once per file.
+
+local t = ...
+local policy = require "policy"
+
+-- A series with one sample per `step` seconds ending at `last_t`.
+local function samples(values, last_t, step)
+	local out = {}
+	for i, v in ipairs(values) do
+		out[i] = { last_t - (#values - i) * step, v }
+	end
+	return out
+end
+
+-- Every check of construction errors also checks that the error names the
+-- line of the caller (this file), not a line of policy.lua.
+local function refuses(fn, text)
+	local msg = t.raises(fn, text)
+	t.ok(msg:match("_test%.lua:%d+: policy%.") ~= nil, "blames the caller: " .. msg)
+end
+
+
+------------------------------------------------------------------ percent
+
+local CPU = { stat = "avg", period = "60s", periods = 2, out_at = 80, out_percent = 50,
+	in_at = 20, in_change = -1 }
+
+local function cpu_policy(series, over)
+	local args = { series = series }
+	for k, v in pairs(CPU) do args[k] = v end
+	for k, v in pairs(over or {}) do args[k] = v end
+	return policy.percent(args)
+end
+
+-- Samples every 10 s from 10 s to 120 s: the older period (0, 60] holds
+-- `older`, the newer one (60, 120] holds `newer`. now = 120 s.
+local function two_periods(name, older, newer)
+	local vals = {}
+	for i = 1, 12 do vals[i] = i <= 6 and older[i] or newer[i - 6] end
+	t.series(name, samples(vals, 120, 10))
+end
+
+t.test("percent: high in every period scales out by percent", function()
+	two_periods("pc_hi", { 85, 85, 85, 85, 85, 85 }, { 80, 100, 90, 90, 90, 90 })
+	local kind, value, reason = t.eval(cpu_policy("pc_hi"), t.group{ current = 4 }, 120)
+	t.eq(kind, "percent")
+	t.eq(value, 50)
+	t.eq(reason, "pc_hi avg >= 80 for 2 x 60s (lowest 85): +50%")
+end)
+
+t.test("percent: the condition must hold in each period", function()
+	-- older period 79.5 on average, newer 95: no alarm
+	two_periods("pc_one", { 79, 80, 79, 80, 79, 80 }, { 95, 95, 95, 95, 95, 95 })
+	local kind, value, reason = t.eval(cpu_policy("pc_one"), t.group{ current = 4 }, 120)
+	t.eq(kind, "hold")
+	t.eq(value, 0)
+	t.eq(reason, "pc_one avg 95 over the last 60s: no alarm")
+	-- with periods = 1 the newer period alone decides
+	kind, value, reason = t.eval(cpu_policy("pc_one", { periods = 1 }), t.group{ current = 4 }, 120)
+	t.eq(kind, "percent")
+	t.eq(reason, "pc_one avg >= 80 for 60s (lowest 95): +50%")
+	-- exactly at the threshold counts
+	two_periods("pc_edge", { 80, 80, 80, 80, 80, 80 }, { 80, 80, 80, 80, 80, 80 })
+	kind = t.eval(cpu_policy("pc_edge"), t.group{ current = 4 }, 120)
+	t.eq(kind, "percent")
+end)
+
+t.test("percent: low in every period scales in by a step", function()
+	two_periods("pc_lo", { 10, 10, 10, 10, 10, 10 }, { 20, 10, 15, 15, 15, 15 })
+	local kind, value, reason = t.eval(cpu_policy("pc_lo"), t.group{ current = 4 }, 120)
+	t.eq(kind, "change")
+	t.eq(value, -1)
+	t.eq(reason, "pc_lo avg <= 20 for 2 x 60s (highest 15): -1")
+	-- one period above in_at: hold
+	two_periods("pc_mid", { 10, 10, 10, 10, 10, 10 }, { 21, 21, 21, 21, 21, 21 })
+	kind, value, reason = t.eval(cpu_policy("pc_mid"), t.group{ current = 4 }, 120)
+	t.eq(kind, "hold")
+	t.eq(reason, "pc_mid avg 21 over the last 60s: no alarm")
+end)
+
+t.test("percent: a period without data holds", function()
+	t.series("pc_short", samples({ 95, 95, 95 }, 120, 10)) -- only (90, 120]
+	local kind, _, reason, _, missing = t.eval(cpu_policy("pc_short"), t.group{ current = 4 }, 120)
+	t.eq(kind, "hold")
+	t.eq(reason, "no data in series 'pc_short' for the last 2 x 60s")
+	t.eq(missing, false)
+end)
+
+t.test("percent: one direction only", function()
+	two_periods("pc_dir", { 10, 10, 10, 10, 10, 10 }, { 10, 10, 10, 10, 10, 10 })
+	local p = policy.percent{ series = "pc_dir", out_at = 80, out_percent = 25, periods = 1 }
+	local kind, _, reason = t.eval(p, t.group{ current = 4 }, 120)
+	t.eq(kind, "hold")
+	t.eq(reason, "pc_dir avg 10 over the last 120s: no alarm")
+	p = policy.percent{ series = "pc_dir", in_at = 10, in_change = -2, period = 60 }
+	local value
+	kind, value = t.eval(p, t.group{ current = 4 }, 120)
+	t.eq(kind, "change")
+	t.eq(value, -2)
+	t.eq(p.name, "percent")
+	t.eq(p.series[1], "pc_dir")
+end)
+
+t.test("percent: bad arguments", function()
+	refuses(function() cpu_policy("x", { in_at = 80 }) end,
+		"policy.percent: in_at (80) must be below out_at (80)")
+	refuses(function() cpu_policy("x", { in_change = 1 }) end, "in_change must be negative, got 1")
+	refuses(function() cpu_policy("x", { in_change = -1.5 }) end,
+		"in_change must be a whole number, got -1.5")
+	refuses(function() cpu_policy("x", { periods = 0 }) end, "periods must be at least 1, got 0")
+	refuses(function() cpu_policy("x", { out_percent = 0 }) end,
+		"out_percent must be more than 0, got 0")
+	refuses(function() cpu_policy("x", { period = "2 m" }) end, "period: invalid duration \"2 m\"")
+	refuses(function() cpu_policy("x", { period = "30s1m" }) end,
+		"period: invalid duration \"30s1m\"")
+	refuses(function() policy.percent{ series = "x", out_at = 80 } end,
+		"out_percent must be a number, got nil")
+	refuses(function() policy.percent{ series = "x" } end,
+		"give out_at and out_percent, in_at and in_change, or both pairs")
+end)

@@ -1,0 +1,153 @@
+-- policy/util.lua - what the library's modules share: durations, statistics,
+-- argument checks, reasons, per-group state. Not a policy; farms use
+-- `require "policy"`.
+
+local U = {}
+
+local floor, ceil, abs, mtype = math.floor, math.ceil, math.abs, math.type
+local format = string.format
+
+-- Durations as scaled writes them ("250ms", "30s", "5m", "1h", "1d",
+-- compounds "1m30s" with units in decreasing order, or a plain number of
+-- seconds), in seconds. Kept in step with core/duration.c.
+local UNIT_SECONDS = { d = 86400, h = 3600, m = 60, s = 1, ms = 0.001 }
+local UNIT_RANK = { d = 1, h = 2, m = 3, s = 4, ms = 5 }
+
+function U.seconds(v, what)
+	if mtype(v) then
+		if v > 0 and v < math.huge then
+			return v
+		end
+		error(format("%s must be more than 0 seconds, got %s", what, tostring(v)), 0)
+	end
+	if type(v) ~= "string" then
+		error(format("%s must be seconds or a duration like \"2m\", got %s", what, type(v)), 0)
+	end
+	local bad = format("%s: invalid duration \"%s\" (use 30s, 5m, 1h30m, 250ms)", what, v)
+	local total
+	if v == "" then
+		error(bad, 0)
+	elseif v:match("^%d+$") or v:match("^%d+%.%d+$") then
+		total = tonumber(v)
+	else
+		local pos, last = 1, 0
+		total = 0
+		while pos <= #v do
+			local num, unit, nxt = v:match("^(%d+%.?%d*)(%a+)()", pos)
+			local rank = unit and UNIT_RANK[unit]
+			if not rank or rank <= last or num:sub(-1) == "." then
+				error(bad, 0)
+			end
+			total, last, pos = total + tonumber(num) * UNIT_SECONDS[unit], rank, nxt
+		end
+	end
+	if not total or total <= 0 then
+		error(format("%s must be more than 0 seconds, got \"%s\"", what, v), 0)
+	end
+	return total
+end
+
+-- A statistic by name: last avg min max sum count rate, or pNN (p95, p99.9).
+local STATS = { last = true, avg = true, min = true, max = true, sum = true, count = true,
+	rate = true }
+
+function U.stat_of(name)
+	if type(name) ~= "string" then
+		error(format("stat must be a string such as \"avg\" or \"p95\", got %s", type(name)), 0)
+	end
+	if STATS[name] then
+		return { name = name }
+	end
+	local p = name:match("^p(%d+%.?%d*)$")
+	p = p and tonumber(p)
+	if p and p >= 0 and p <= 100 then
+		return { name = name, pct = p }
+	end
+	error(format("unknown stat \"%s\" (last, avg, min, max, sum, count, rate or pNN)", name), 0)
+end
+
+-- Read a statistic; w and ago are seconds or nil.
+function U.read(view, stat, w, ago)
+	if stat.pct then
+		return view:pct(stat.pct, w, ago)
+	end
+	return view[stat.name](view, w, ago)
+end
+
+-- Numbers in reasons: integers as such, others with at most 3 decimals.
+function U.num(x)
+	if x == floor(x) and abs(x) < 1e15 then
+		return format("%d", floor(x))
+	end
+	return (format("%.3f", x):gsub("%.?0+$", ""))
+end
+
+function U.need_number(args, key)
+	local v = args[key]
+	if not mtype(v) then
+		error(format("%s must be a number, got %s", key, type(v)), 0)
+	end
+	return v
+end
+
+function U.need_integer(args, key)
+	local v = U.need_number(args, key)
+	if mtype(v) ~= "integer" and v ~= floor(v) then
+		error(format("%s must be a whole number, got %s", key, U.num(v)), 0)
+	end
+	return floor(v)
+end
+
+function U.need_series(args)
+	local v = args.series
+	if type(v) ~= "string" or v == "" then
+		error(format("series must be a series name, got %s", type(v)), 0)
+	end
+	return v
+end
+
+-- Unknown keys are typos: refuse them.
+function U.check_keys(args, known)
+	if type(args) ~= "table" then
+		error(format("expects a table of arguments, got %s", type(args)), 0)
+	end
+	for k in pairs(args) do
+		if not known[k] then
+			error(format("unknown argument \"%s\"", tostring(k)), 0)
+		end
+	end
+end
+
+-- Wrap a builder so that its errors name the caller's line (the farm's),
+-- not a line of this file.
+function U.constructor(name, build)
+	return function(args)
+		local ok, res = pcall(build, args)
+		if not ok then
+			error(format("policy.%s: %s", name, tostring(res)), 2)
+		end
+		return res
+	end
+end
+
+function U.duration_text(v)
+	return type(v) == "string" and v or U.num(v) .. "s"
+end
+
+-- State a policy keeps between ticks, one table per group, so that one policy
+-- table given to several groups keeps their histories apart.
+function U.state(self, g)
+	local all = rawget(self, "_state")
+	if not all then
+		all = {}
+		rawset(self, "_state", all)
+	end
+	local st = all[g.name]
+	if not st then
+		st = {}
+		all[g.name] = st
+	end
+	return st
+end
+
+return U
