@@ -81,6 +81,13 @@ struct config_group_decl {
 	size_t n_policies;
 	char **inputs;                 /* the series its table policies read, in order */
 	size_t n_inputs;
+	/* the market mix: each -1 when not set; percents 0..100, base and
+	 * dwell checked; mix_policy names the first policy table that says it
+	 * proposes a mix (`mix = true`), "" none */
+	int on_demand_base, on_demand_percent;
+	int64_t mix_dwell_ms;
+	int mix_override_base, mix_override_percent;
+	char mix_policy[SCALED_NAME_MAX];
 };
 
 /* What the engine does with each declaration, at the moment it is made
@@ -119,6 +126,7 @@ int config_run(struct sandbox *sb, const struct config_builder *b, const char *c
 #define CONFIG_KEY_UPDOWN ((enum scaled_key_type)0x101) /* config_updown_read */
 #define CONFIG_KEY_RATE ((enum scaled_key_type)0x102)   /* { count, percent, period } */
 #define CONFIG_KEY_POLICY ((enum scaled_key_type)0x103) /* a policy or a list of them */
+#define CONFIG_KEY_MIX ((enum scaled_key_type)0x104)    /* { on_demand_base, on_demand_percent } */
 
 /* Read the key `key->name` of the table at idx as an up/down duration into
  * out (nil: nothing set). Errors: "key "cooldown": bad duration ..." for a

@@ -30,6 +30,10 @@ enum config_group_key {
 	CONFIG_GROUP_STABILIZATION,
 	CONFIG_GROUP_RATE,
 	CONFIG_GROUP_POLICY,
+	CONFIG_GROUP_OD_BASE,
+	CONFIG_GROUP_OD_PERCENT,
+	CONFIG_GROUP_MIX_DWELL,
+	CONFIG_GROUP_MIX_OVERRIDE,
 	CONFIG_GROUP_KEYS
 };
 
@@ -55,6 +59,14 @@ static const struct scaled_key config_group_keys[CONFIG_GROUP_KEYS] = {
 				"the largest step { count = , percent = , period = }" },
 	[CONFIG_GROUP_POLICY] = { "policy", CONFIG_KEY_POLICY, NULL, 0,
 				  "a policy or a list of policies" },
+	[CONFIG_GROUP_OD_BASE] = { "on_demand_base", SCALED_KEY_INT, NULL, 0,
+				   "market mix: the first N units on-demand" },
+	[CONFIG_GROUP_OD_PERCENT] = { "on_demand_percent", SCALED_KEY_INT, NULL, 0,
+				      "market mix: % of the units above the base on-demand" },
+	[CONFIG_GROUP_MIX_DWELL] = { "mix_dwell", SCALED_KEY_DURATION, "5m", 0,
+				     "least time between two changes of the market mix" },
+	[CONFIG_GROUP_MIX_OVERRIDE] = { "mix_override", CONFIG_KEY_MIX, NULL, 0,
+					"a market mix set by an operator { on_demand_base = , on_demand_percent = }" },
 };
 
 #define CONFIG_GROUP_LIMIT 1000000
@@ -225,6 +237,74 @@ static int config_group_rate(lua_State *L, int idx, const struct scaled_key *key
 	return 0;
 }
 
+static int config_group_mix_check(const char *what, int64_t base, int64_t percent, bool base_set,
+				  bool percent_set, char *err, size_t errlen)
+{
+	if (base_set && (base < 0 || base > CONFIG_GROUP_LIMIT)) {
+		snprintf(err, errlen, "%son_demand_base must be between 0 and 1000000, got %lld", what,
+			 (long long)base);
+		return -EINVAL;
+	}
+	if (percent_set && (percent < 0 || percent > 100)) {
+		snprintf(err, errlen, "%son_demand_percent must be between 0 and 100, got %lld", what,
+			 (long long)percent);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* on_demand_base, on_demand_percent, mix_dwell, mix_override into d. */
+static int config_group_mix(lua_State *L, int idx, struct config_group_decl *d,
+			    const struct scaled_value *v, char *err, size_t errlen)
+{
+	static const struct scaled_key k[] = {
+		{ "on_demand_base", SCALED_KEY_INT, NULL, 0, NULL },
+		{ "on_demand_percent", SCALED_KEY_INT, NULL, 0, NULL },
+	};
+	const struct scaled_value *b = &v[CONFIG_GROUP_OD_BASE], *p = &v[CONFIG_GROUP_OD_PERCENT];
+	struct scaled_value o[2];
+	char sub[CONFIG_ERR_MAX / 2];
+	int rc;
+
+	d->on_demand_base = d->on_demand_percent = -1;
+	d->mix_override_base = d->mix_override_percent = -1;
+	d->mix_dwell_ms = v[CONFIG_GROUP_MIX_DWELL].u.ms;
+	if (config_group_mix_check("", b->u.integer, p->u.integer, b->set, p->set, err, errlen) < 0)
+		return -EINVAL;
+	if (b->set || p->set) {
+		/* one given: the other is AWS's default */
+		d->on_demand_base = b->set ? (int)b->u.integer : 0;
+		d->on_demand_percent = p->set ? (int)p->u.integer : 100;
+	}
+	lua_getfield(L, idx, "mix_override");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	if (!lua_istable(L, -1)) {
+		snprintf(err, errlen, "key \"mix_override\": expected a table "
+			 "{ on_demand_base = , on_demand_percent = }");
+		lua_pop(L, 1);
+		return -EINVAL;
+	}
+	rc = config_values_read(L, -1, k, 2, o, sub, sizeof sub);
+	lua_pop(L, 1);
+	if (rc < 0) {
+		snprintf(err, errlen, "mix_override: %s", sub);
+		return rc;
+	}
+	if (!o[0].set && !o[1].set) {
+		snprintf(err, errlen, "mix_override: give on_demand_base, on_demand_percent or both");
+		return -EINVAL;
+	}
+	if (config_group_mix_check("mix_override: ", o[0].u.integer, o[1].u.integer, o[0].set,
+				   o[1].set, err, errlen) < 0)
+		return -EINVAL;
+	d->mix_override_base = o[0].set ? (int)o[0].u.integer : -1;
+	d->mix_override_percent = o[1].set ? (int)o[1].u.integer : -1;
+	return 0;
+}
+
 static int l_group_body(lua_State *L)
 {
 	struct config *c = config_get(L, "group");
@@ -258,7 +338,8 @@ static int l_group_body(lua_State *L)
 	    config_updown_read(L, 1, &config_group_keys[CONFIG_GROUP_STABILIZATION],
 			       &d->stabilization, err, sizeof err) < 0 ||
 	    config_group_rate(L, 1, &config_group_keys[CONFIG_GROUP_RATE], &d->rate,
-			      err, sizeof err) < 0)
+			      err, sizeof err) < 0 ||
+	    config_group_mix(L, 1, d, v, err, sizeof err) < 0)
 		return config_fail(L, "group", name, err);
 	config_policy_read(L, c, 1, d);
 

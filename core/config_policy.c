@@ -100,6 +100,12 @@ static void config_policy_add(lua_State *L, struct config *c, struct config_grou
 										  : "policy");
 		lua_pop(L, 1);
 		config_policy_inputs(L, c, d, name);
+		/* `mix = true`: it may propose a market mix (checked against
+		 * the target's kind by the builder) */
+		lua_getfield(L, -1, "mix");
+		if (lua_toboolean(L, -1) && !d->mix_policy[0])
+			snprintf(d->mix_policy, sizeof d->mix_policy, "%s", name);
+		lua_pop(L, 1);
 	} else {
 		char msg[128];
 

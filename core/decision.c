@@ -119,6 +119,42 @@ static bool decision_add_text(cJSON *obj, const char *key, const char *text, siz
 	return cJSON_AddStringToObject(obj, key, buf) != NULL;
 }
 
+/* {"on_demand_base":b,"on_demand_percent":p} as key of obj; -1 is null. */
+static bool decision_add_mix(cJSON *obj, const char *key, int base, int percent)
+{
+	cJSON *m = cJSON_AddObjectToObject(obj, key);
+
+	if (!m)
+		return false;
+	return (base >= 0 ? cJSON_AddNumberToObject(m, "on_demand_base", base)
+			  : cJSON_AddNullToObject(m, "on_demand_base")) &&
+	       (percent >= 0 ? cJSON_AddNumberToObject(m, "on_demand_percent", percent)
+			     : cJSON_AddNullToObject(m, "on_demand_percent"));
+}
+
+static bool decision_has_mix(const struct scaled_decision *d)
+{
+	return d->mix_base_before >= 0 || d->mix_base_wanted >= 0 || d->mix_base >= 0 ||
+	       d->spot >= 0 || d->on_demand >= 0 || d->mix_bound_by != SCALED_STAGE_NONE;
+}
+
+/* "markets": units per market, the mix before, wanted and after, and what
+ * held it; only for groups with a mix. */
+static bool decision_add_markets(cJSON *root, const struct scaled_decision *d)
+{
+	cJSON *m = cJSON_AddObjectToObject(root, "markets");
+
+	return m && cJSON_AddNumberToObject(m, "spot", d->spot) &&
+	       cJSON_AddNumberToObject(m, "on_demand", d->on_demand) &&
+	       decision_add_mix(m, "before", d->mix_base_before, d->mix_percent_before) &&
+	       decision_add_mix(m, "wanted", d->mix_base_wanted, d->mix_percent_wanted) &&
+	       decision_add_mix(m, "after", d->mix_base, d->mix_percent) &&
+	       (d->mix_bound_by == SCALED_STAGE_NONE
+		? cJSON_AddNullToObject(m, "bound_by") != NULL
+		: cJSON_AddStringToObject(m, "bound_by", scaled_stage_name(d->mix_bound_by)) != NULL) &&
+	       decision_add_text(m, "reason", d->mix_reason, sizeof(d->mix_reason));
+}
+
 static bool decision_add_proposal(cJSON *arr, const struct scaled_proposal *p)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -129,13 +165,18 @@ static bool decision_add_proposal(cJSON *arr, const struct scaled_proposal *p)
 		cJSON_Delete(o);
 		return false;
 	}
-	return decision_add_text(o, "policy", p->policy, sizeof(p->policy)) &&
+	if (!(decision_add_text(o, "policy", p->policy, sizeof(p->policy)) &&
 	       cJSON_AddStringToObject(o, "kind", decision_kind_name(p->kind)) &&
 	       cJSON_AddNumberToObject(o, "value", p->value) &&
 	       cJSON_AddNumberToObject(o, "wanted", p->wanted) &&
 	       cJSON_AddBoolToObject(o, "stale", p->stale != 0) &&
 	       cJSON_AddBoolToObject(o, "missing", p->missing != 0) &&
-	       decision_add_text(o, "reason", p->reason, sizeof(p->reason));
+	       decision_add_text(o, "reason", p->reason, sizeof(p->reason))))
+		return false;
+	if (!p->mix)
+		return true;
+	return decision_add_mix(o, "mix", p->mix_base, p->mix_percent) &&
+	       decision_add_text(o, "mix_reason", p->mix_reason, sizeof(p->mix_reason));
 }
 
 char *scaled_decision_json(const struct scaled_decision *d)
@@ -162,6 +203,8 @@ char *scaled_decision_json(const struct scaled_decision *d)
 	ok = ok && decision_add_text(root, "bound_reason", d->bound_reason, sizeof(d->bound_reason)) &&
 	     cJSON_AddStringToObject(root, "outcome", scaled_outcome_name(d->outcome)) &&
 	     decision_add_text(root, "outcome_msg", d->outcome_msg, sizeof(d->outcome_msg));
+	if (ok && decision_has_mix(d))
+		ok = decision_add_markets(root, d);
 	arr = ok ? cJSON_AddArrayToObject(root, "proposals") : NULL;
 	ok = arr != NULL;
 	for (i = 0; ok && i < n; i++)

@@ -345,6 +345,10 @@ int scaled_engine_group_status(const struct scaled_engine *e, const char *name,
 	out->stopping = g->st.stopping;
 	out->min = g->cfg.min;
 	out->max = g->cfg.max;
+	out->spot = g->st.spot;
+	out->on_demand = g->st.on_demand;
+	out->on_demand_base = g->st.mix_base;
+	out->on_demand_percent = g->st.mix_percent;
 	return 0;
 }
 

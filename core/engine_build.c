@@ -183,6 +183,40 @@ static void engine_build_settings(struct scaled_engine *e, struct group_settings
 		cfg->rate_percent = d->rate.percent;
 		cfg->rate_period_ms = d->rate.period_ms;
 	}
+	cfg->mix_base = d->on_demand_base;
+	cfg->mix_percent = d->on_demand_percent;
+	cfg->mix_dwell_ms = d->mix_dwell_ms;
+	cfg->mix_override_base = d->mix_override_base;
+	cfg->mix_override_percent = d->mix_override_percent;
+}
+
+/* Does the target's kind apply a market mix (ABI 1.2)? */
+static bool engine_build_markets(const struct scaled_instance *t)
+{
+	return SCALED_KIND_HAS(t->kind, flags) && (t->kind->flags & SCALED_KIND_APPLIES_MIX);
+}
+
+/* A group that may propose a mix needs a target that can apply one. */
+static int engine_build_check_mix(const struct scaled_instance *t,
+				  const struct config_group_decl *d, char *err, size_t errlen)
+{
+	const char *why = NULL;
+
+	if (engine_build_markets(t))
+		return 0;
+	if (d->mix_policy[0])
+		why = "its policy";
+	else if (d->on_demand_base >= 0)
+		why = "the group's on_demand_base/on_demand_percent";
+	else if (d->mix_override_base >= 0 || d->mix_override_percent >= 0)
+		why = "the group's mix_override";
+	if (!why)
+		return 0;
+	snprintf(err, errlen, "target \"%s\" (kind \"%s\") cannot apply a market mix, but %s%s%s%s "
+		 "sets one (use a kind that applies a mix, such as sim's \"sim\" with markets)",
+		 t->name, t->kind->name, why, d->mix_policy[0] ? " \"" : "", d->mix_policy,
+		 d->mix_policy[0] ? "\"" : "");
+	return -EINVAL;
 }
 
 /* The series g's table policies declared; each gets its owner's staleness
@@ -227,6 +261,8 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 		snprintf(err, errlen, "target \"%s\" was not made", d->target);
 		return -ENOENT;
 	}
+	if ((rc = engine_build_check_mix(t, d, err, errlen)) < 0)
+		return rc;
 	g = alloc_zero(1, sizeof *g);
 	gv = alloc_resize(e->groups, (e->n_groups + 1) * sizeof *gv);
 	if (gv)
@@ -241,7 +277,9 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	g->target = t;
 	t->group = g;
 	engine_build_settings(e, &g->cfg, d);
+	g->cfg.markets = engine_build_markets(t);
 	group_state_init(&g->st);
+	g->view.markets = g->cfg.markets;
 	g->view.name = g->name;
 	g->view.view_ref = LUA_NOREF;
 	g->view.min = g->cfg.min;

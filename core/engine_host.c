@@ -159,11 +159,32 @@ static void host_report_target(struct scaled_instance *inst,
 		gs->current = st.current;
 		gs->starting = st.starting;
 		gs->stopping = st.stopping;
+		gs->spot = st.spot;
+		gs->on_demand = st.on_demand;
 		/* The first report tells the engine where the target stands. */
 		if (gs->desired < 0)
 			gs->desired = st.desired >= 0 ? st.desired : (st.current >= 0 ? st.current : 0);
 		engine_group_sync(inst->group);
 	}
+}
+
+static int host_series_last(struct scaled_instance *inst, const char *name, int64_t *t_ms,
+			    double *value)
+{
+	struct scaled_engine *e = inst->e;
+	const struct series *s = name ? series_find(e->store, name) : NULL;
+	size_t i, n;
+
+	if (!name || !t_ms || !value)
+		return -EINVAL;
+	if (s)
+		return series_last(s, t_ms, value) < 0 ? -ENODATA : 0;
+	/* Not made yet: a declared owner's suffix that has no sample. */
+	n = strcspn(name, ".");
+	for (i = 0; i < e->n_instances; i++)
+		if (strlen(e->instances[i]->name) == n && strncmp(e->instances[i]->name, name, n) == 0)
+			return -ENODATA;
+	return -ENOENT;
 }
 
 static void host_apply_done(struct scaled_instance *inst, uint64_t token, int status,
@@ -223,4 +244,5 @@ const struct scaled_host engine_host = {
 	.report_target = host_report_target,
 	.apply_done = host_apply_done,
 	.post = host_post,
+	.series_last = host_series_last,
 };

@@ -122,6 +122,11 @@ void engine_group_sync(struct group *g)
 	v->desired = g->st.desired;
 	v->starting = g->st.starting;
 	v->stopping = g->st.stopping;
+	v->spot = g->st.spot;
+	v->on_demand = g->st.on_demand;
+	v->mix_base = g->st.mix_base;
+	v->mix_percent = g->st.mix_percent;
+	v->mix_changed_ms = g->st.mix_changed_ms;
 	if (!g->want_failed)
 		v->wanted = g->st.desired;
 	shortfall = g->st.current >= 0 && v->wanted > g->st.current ? v->wanted - g->st.current : 0;
@@ -144,8 +149,11 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 	if (!d) {
 		/* Fell out of the ring; keep the state right all the same. */
 		g->st.action_pending = false;
-		if (status < 0)
+		if (status < 0) {
 			g->st.desired = g->st.pending_from;
+			g->st.mix_base = g->st.pending_mix_base;
+			g->st.mix_percent = g->st.pending_mix_percent;
+		}
 		return;
 	}
 	group_action_done(&g->st, d, status == 0);
@@ -169,8 +177,10 @@ static void engine_act(struct group *g, struct scaled_decision *d)
 	struct scaled_target_want want = {
 		.struct_size = sizeof want,
 		.desired = d->desired,
-		.on_demand_base = -1,
-		.on_demand_percent = -1,
+		/* -1 (leave as it is) unless the target applies a mix and the
+		 * group knows one */
+		.on_demand_base = g->cfg.markets ? d->mix_base : -1,
+		.on_demand_percent = g->cfg.markets ? d->mix_percent : -1,
 	};
 	char err[256] = "";
 	int rc;
@@ -179,6 +189,8 @@ static void engine_act(struct group *g, struct scaled_decision *d)
 	g->pending_seq = d->seq;
 	g->st.action_pending = true;
 	g->st.pending_from = d->desired_before;
+	g->st.pending_mix_base = d->mix_base_before;
+	g->st.pending_mix_percent = d->mix_percent_before;
 	g->view.last_action = scaled_outcome_name(SCALED_OUTCOME_PENDING);
 	g->view.last_error[0] = '\0';
 	g->want_failed = false;

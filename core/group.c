@@ -30,6 +30,10 @@ void group_settings_default(struct group_settings *cfg)
 	cfg->cooldown_down_ms = 0;
 	cfg->rate_period_ms = 60000;
 	cfg->override = -1;
+	cfg->mix_base = cfg->mix_percent = -1;
+	cfg->mix_dwell_ms = 300000;
+	cfg->mix_override_base = -1;
+	cfg->mix_override_percent = -1;
 }
 
 void group_state_init(struct group_state *st)
@@ -42,6 +46,10 @@ void group_state_init(struct group_state *st)
 	st->last_up_ms = GROUP_NEVER;
 	st->last_down_ms = GROUP_NEVER;
 	st->pending_from = -1;
+	st->spot = st->on_demand = -1;
+	st->mix_base = st->mix_percent = -1;
+	st->mix_changed_ms = GROUP_NEVER;
+	st->pending_mix_base = st->pending_mix_percent = -1;
 }
 
 void group_state_free(struct group_state *st)
@@ -242,7 +250,7 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 	char why[SCALED_REASON_MAX] = "";
 	int base = st->desired, v, before, raw;
 	enum scaled_stage cb;
-	bool b, failed = false;
+	bool b, failed = false, mix, mix_changed;
 	size_t i;
 
 	d->time_ms = now_ms;
@@ -261,6 +269,12 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		if (props[i].kind == SCALED_PROPOSAL_ERROR)
 			failed = true;
 
+	d->spot = st->spot;
+	d->on_demand = st->on_demand;
+	d->mix_base_before = d->mix_base_wanted = d->mix_base = st->mix_base;
+	d->mix_percent_before = d->mix_percent_wanted = d->mix_percent = st->mix_percent;
+	d->mix_bound_by = SCALED_STAGE_NONE;
+	d->mix_reason[0] = '\0';
 	if (base < 0) {
 		d->combined = d->desired = base;
 		snprintf(d->bound_reason, sizeof(d->bound_reason), "desired capacity unknown");
@@ -309,20 +323,23 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 	}
 
 	d->desired = v;
+	mix = group_mix_decide(cfg, st, now_ms, props, n, d);
+	mix_changed = d->mix_base != d->mix_base_before || d->mix_percent != d->mix_percent_before;
 	if (cfg->paused) {
 		d->outcome = SCALED_OUTCOME_PAUSED;
 		snprintf(d->outcome_msg, sizeof(d->outcome_msg), "group is paused");
-	} else if (v != base && cfg->dry_run) {
+	} else if ((v != base || mix_changed) && cfg->dry_run) {
 		d->outcome = SCALED_OUTCOME_DRY_RUN;
 		snprintf(d->outcome_msg, sizeof(d->outcome_msg), "dry run: not applied");
 		st->desired = v;
-		group_util_remember_change(st, now_ms, base, v);
-	} else if (v != base) {
+		if (v != base)
+			group_util_remember_change(st, now_ms, base, v);
+	} else if (v != base || mix_changed) {
 		d->outcome = SCALED_OUTCOME_PENDING;
 		st->desired = v;
 	}
 
-	return v != base || failed || group_util_clamp_value(cfg, raw) != base;
+	return v != base || mix || failed || group_util_clamp_value(cfg, raw) != base;
 }
 
 void group_action_done(struct group_state *st, const struct scaled_decision *d, bool ok)
@@ -330,10 +347,13 @@ void group_action_done(struct group_state *st, const struct scaled_decision *d, 
 	if (!st->action_pending)
 		return;
 	st->action_pending = false;
+	group_mix_done(st, d, ok);
 	if (!ok) {
 		st->desired = d->desired_before;
 		return;
 	}
+	if (d->desired == d->desired_before)
+		return; /* a change of mix only */
 	/* Timed from the tick that decided it, not from when the target
 	 * answered: with cooldown = every, the next tick may act again. */
 	group_util_remember_change(st, d->time_ms, d->desired_before, d->desired);

@@ -67,6 +67,29 @@
  * bound_by of a decision is the first stage (lowest number) that changed or
  * refused the value handed to it; bound_reason says how in words.
  *
+ * The market mix (group_mix.c) is decided beside the count, after it, in
+ * the same decision, by the same rules where they apply:
+ *  combine   proposals that carry a mix (g:mix) take part, unless they
+ *            failed or read stale data; a field left out keeps the group's
+ *            value (unknown: on_demand_base 0, on_demand_percent 100, AWS's
+ *            defaults). The mix with the most on-demand units at the new
+ *            count wins (ties: the higher percent, then the higher base):
+ *            dependable capacity wins as the larger count does. No
+ *            proposal with a mix: the mix stays; while the group's mix
+ *            is unknown (its first decision) it becomes the farm's
+ *            (settings mix_base/_percent), if the farm sets one.
+ *  dwell     (bound COOLDOWN) a mix change is refused until mix_dwell has
+ *            passed since the last successful mix change; the first change
+ *            of a group is never refused.
+ *  override  paused: the mix stays (PAUSED); mix_override set: the mix is
+ *            that (bound OVERRIDE); dry_run: recorded and remembered as
+ *            applied, never sent.
+ *  act       while an action is in flight, the mix stays (bound ACT); a
+ *            changed mix makes the decision PENDING even when the count
+ *            stays; a failed apply restores the mix it had before.
+ * mix_bound_by / mix_reason of the decision say which stage held it, or
+ * carry the winning proposal's reason when the mix changed.
+ *
  * Ownership: the state owns its history buffers (group_state_free).
  */
 #ifndef SCALED_GROUP_H
@@ -94,6 +117,13 @@ struct group_settings {
 	bool paused;
 	int override;              /* -1: none */
 	bool dry_run;
+	/* the market mix (group_mix.c) */
+	bool markets;              /* the target applies a mix */
+	int mix_base, mix_percent; /* the farm's mix, sent with the first
+				      decision; -1: none (the target's stays) */
+	int64_t mix_dwell_ms;      /* default 300 000 */
+	int mix_override_base;     /* -1: none */
+	int mix_override_percent;  /* -1: none */
 };
 
 /* A remembered (time, value): stabilisation recommendations and changes. */
@@ -119,6 +149,12 @@ struct group_state {
 	struct group_marks changes;       /* stage 6 */
 	bool action_pending;              /* an apply is in flight */
 	int pending_from;                 /* desired before the pending apply */
+	/* the market mix: as the target reports it, and what the group holds
+	 * (-1: unknown, or no mix) */
+	int spot, on_demand;
+	int mix_base, mix_percent;
+	int64_t mix_changed_ms;           /* last successful change; GROUP_NEVER */
+	int pending_mix_base, pending_mix_percent; /* before the pending apply */
 };
 
 void group_settings_default(struct group_settings *cfg);
@@ -179,5 +215,15 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
  * pending (a duplicate report, or a DRY_RUN decision, which group_decide
  * already remembered). Never allocates: group_decide reserved the room. */
 void group_action_done(struct group_state *st, const struct scaled_decision *d, bool ok);
+
+/* group_mix.c: the mix part of group_decide (see "The market mix" above),
+ * run after the count is final (d->desired). Fills d's mix fields and
+ * updates st. Returns true when the mix changed (then d is PENDING unless
+ * dry-run) or a proposed change was refused (worth recording). */
+bool group_mix_decide(const struct group_settings *cfg, struct group_state *st,
+		      int64_t now_ms, const struct scaled_proposal *props, size_t n,
+		      struct scaled_decision *d);
+/* Stage 9's answer for the mix (called by group_action_done). */
+void group_mix_done(struct group_state *st, const struct scaled_decision *d, bool ok);
 
 #endif

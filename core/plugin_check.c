@@ -219,6 +219,13 @@ static int plugin_check_kind(const struct scaled_kind *k, size_t idx, const char
 					   ? "create, destroy and collect"
 					   : "create, destroy, poll and apply",
 				   missing + 2);
+	/* 1.2: only a target applies a mix (a kind of an older minor reads
+	 * as flags 0; bits of a later minor are ignored) */
+	if (SCALED_KIND_HAS(k, flags) && (k->flags & SCALED_KIND_APPLIES_MIX) &&
+	    k->role != SCALED_ROLE_TARGET)
+		return plugin_fail(msg, -EPROTO, path,
+				   "kind \"%s\": SCALED_KIND_APPLIES_MIX is for targets, and this "
+				   "kind is a %s", k->name, plugin_check_role_name((int)k->role));
 	return plugin_check_keys(k, path, n_keys, msg);
 }
 

@@ -49,6 +49,12 @@ enum {
 	GF_SHORT_FOR,
 	GF_LAST_ACTION,
 	GF_LAST_ERROR,
+	GF_MARKETS,
+	GF_SPOT,
+	GF_ON_DEMAND,
+	GF_OD_BASE,
+	GF_OD_PERCENT,
+	GF_MIX_AGE,
 };
 
 /* A group view. Each group has a metatable of its own (see
@@ -166,6 +172,27 @@ static int l_group_field(lua_State *L)
 		else
 			lua_pushnil(L);
 		break;
+	case GF_MARKETS: lua_pushboolean(L, g->markets); break;
+	case GF_SPOT: lua_pushinteger(L, g->spot); break;
+	case GF_ON_DEMAND: lua_pushinteger(L, g->on_demand); break;
+	case GF_OD_BASE:
+		if (g->mix_base >= 0)
+			lua_pushinteger(L, g->mix_base);
+		else
+			lua_pushnil(L);
+		break;
+	case GF_OD_PERCENT:
+		if (g->mix_percent >= 0)
+			lua_pushinteger(L, g->mix_percent);
+		else
+			lua_pushnil(L);
+		break;
+	case GF_MIX_AGE:
+		if (g->mix_changed_ms != INT64_MIN && env->now_ms >= g->mix_changed_ms)
+			lua_pushnumber(L, (lua_Number)(env->now_ms - g->mix_changed_ms) / 1000.0);
+		else
+			lua_pushnil(L);
+		break;
 	default: lua_pushnumber(L, (lua_Number)env->now_ms / 1000.0); break;
 	}
 	return 1;
@@ -250,6 +277,64 @@ static int l_group_hold(lua_State *L)
 	return policy_api_propose(L, group_check(L, 1), SCALED_PROPOSAL_HOLD, 0, 2);
 }
 
+/* One field of g:mix's table: nil (keep), or an integer in [0, max]. */
+static int policy_api_mix_field(lua_State *L, const char *key, lua_Integer max)
+{
+	int isint, t = lua_getfield(L, 2, key);
+	lua_Integer v;
+
+	if (t == LUA_TNIL) {
+		lua_pop(L, 1);
+		return -1;
+	}
+	v = lua_tointegerx(L, -1, &isint);
+	lua_pop(L, 1);
+	if (!isint || v < 0 || v > max)
+		return luaL_error(L, "g:mix: %s must be an integer between 0 and %d", key, (int)max);
+	return (int)v;
+}
+
+/* g:mix({ on_demand_base = n, on_demand_percent = p }, reason): a market
+ * mix proposed with whatever count this call proposes (or none). */
+static int l_group_mix(lua_State *L)
+{
+	struct policy_group *g = group_check(L, 1);
+	struct policy_env *env = env_of(L);
+	struct scaled_proposal *p = env->proposal;
+	const char *reason;
+	size_t len;
+	int base, percent;
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	reason = luaL_checklstring(L, 3, &len);
+	if (!env->calling || !p)
+		return luaL_error(L, "group '%s': no policy is running", g->name);
+	if (g != env->calling)
+		return luaL_error(L, "group '%s' is read-only from policy of '%s'", g->name,
+				  env->calling->name);
+	if (!g->markets)
+		return luaL_error(L, "group '%s': its target cannot apply a market mix", g->name);
+	lua_pushnil(L);
+	while (lua_next(L, 2)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+
+		if (!k || (strcmp(k, "on_demand_base") != 0 && strcmp(k, "on_demand_percent") != 0))
+			return luaL_error(L, "g:mix: unknown key '%s' (on_demand_base, "
+					  "on_demand_percent)", k ? k : luaL_typename(L, -2));
+		lua_pop(L, 1);
+	}
+	base = policy_api_mix_field(L, "on_demand_base", 1000000);
+	percent = policy_api_mix_field(L, "on_demand_percent", 100);
+	if (base < 0 && percent < 0)
+		return luaL_error(L, "g:mix: give on_demand_base, on_demand_percent or both");
+	p->mix = 1;
+	p->mix_base = base;
+	p->mix_percent = percent;
+	policy_api_copy_reason(p->mix_reason, reason, len);
+	lua_pushlightuserdata(L, (void *)&proposal_token);
+	return 1;
+}
+
 static int l_group_group(lua_State *L)
 {
 	struct policy_env *env = env_of(L);
@@ -271,11 +356,13 @@ static int policy_api_setup(lua_State *L)
 {
 	static const char *const fields[] = { "name", "current", "desired", "min", "max",
 					      "starting", "stopping", "now", "wanted", "shortfall",
-					      "short_for", "last_action", "last_error", NULL };
+					      "short_for", "last_action", "last_error", "markets",
+					      "spot", "on_demand", "on_demand_base",
+					      "on_demand_percent", "mix_age", NULL };
 	static const luaL_Reg group_methods[] = {
 		{ "set", l_group_set }, { "change", l_group_change },
 		{ "percent", l_group_percent }, { "hold", l_group_hold },
-		{ "group", l_group_group }, { NULL, NULL },
+		{ "group", l_group_group }, { "mix", l_group_mix }, { NULL, NULL },
 	};
 	struct policy_env *env = lua_touserdata(L, 1);
 
@@ -355,6 +442,9 @@ static void policy_api_fail(struct scaled_proposal *out, const char *msg)
 
 	out->kind = SCALED_PROPOSAL_ERROR;
 	out->value = 0;
+	out->mix = 0;
+	out->mix_base = out->mix_percent = -1;
+	out->mix_reason[0] = '\0';
 	policy_api_copy_reason(out->reason, msg, nl ? (size_t)(nl - msg) : strlen(msg));
 }
 
@@ -374,6 +464,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 		memcpy(out->policy, name, n); /* memset left the NUL */
 	}
 	out->kind = SCALED_PROPOSAL_NONE;
+	out->mix_base = out->mix_percent = -1;
 	if (!lua_checkstack(L, 4)) {
 		policy_api_fail(out, "lua: stack overflow");
 		return -ENOMEM;
@@ -418,6 +509,9 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 			out->kind = SCALED_PROPOSAL_NONE;
 			out->value = 0;
 			out->reason[0] = '\0';
+			out->mix = 0;
+			out->mix_base = out->mix_percent = -1;
+			out->mix_reason[0] = '\0';
 		} else if (lua_touserdata(L, -1) != &proposal_token) {
 			char msg[SCALED_REASON_MAX];
 
@@ -425,6 +519,8 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 				 "(g:set/change/percent/hold) or nothing", luaL_typename(L, -1));
 			policy_api_fail(out, msg);
 			rc = -EINVAL;
+		} else if (out->kind == SCALED_PROPOSAL_NONE && out->mix) {
+			/* g:mix alone: a mix, and no opinion on the count */
 		} else if (out->kind == SCALED_PROPOSAL_NONE) {
 			policy_api_fail(out, "policy returned a proposal made in another call");
 			rc = -EINVAL;

@@ -14,8 +14,20 @@
  *   g:change(n, reason)            propose desired + n
  *   g:percent(p, reason)           propose desired changed by p percent
  *   g:hold(reason)                 propose to keep desired as it is
- *   g:group(name)                  another group's view, read-only (the four
+ *   g:group(name)                  another group's view, read-only (the
  *                                  proposal methods raise an error on it)
+ *   g.markets                      true when the target applies a market mix
+ *   g.spot g.on_demand             units per market as reported (-1 unknown)
+ *   g.on_demand_base g.on_demand_percent
+ *                                  the group's mix (nil while unknown)
+ *   g.mix_age                      seconds since the mix last changed (nil:
+ *                                  never)
+ *   g:mix({on_demand_base = n, on_demand_percent = p}, reason)
+ *                                  propose a market mix (a field left out
+ *                                  keeps the group's); with a count method
+ *                                  in the same call both are proposed, and
+ *                                  returning either token returns both;
+ *                                  returned alone it proposes no count
  *   s.NAME or s["NAME.sub"]        a series view; a name whose part before
  *                                  the first '.' is not a series raises
  *                                  "unknown series 'x'"; a suffix of a known
@@ -73,6 +85,11 @@ struct policy_group {
 	 * positive (0 while current is unknown), short since short_since_ms. */
 	int wanted, shortfall;
 	int64_t short_since_ms;
+	/* markets: whether the target applies a mix; units per market as
+	 * reported and the group's mix (-1 unknown); the last mix change */
+	bool markets;
+	int spot, on_demand, mix_base, mix_percent;
+	int64_t mix_changed_ms;
 	const char *last_action;             /* outcome name of the last action sent
 	                                        (scaled_outcome_name); NULL: "none" */
 	char last_error[SCALED_REASON_MAX];  /* its message when it failed, else "" */

@@ -112,7 +112,7 @@ endfunction()
 
 scaled_abi_check(good 0 "plugin good +1\\.0-mock .*mocks/good\\.so.*source files +kind mock_source.*ok")
 scaled_abi_check(wrong_major 2
-  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.1")
+  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.2")
 scaled_abi_check(short_struct 2
   "short_struct\\.so: descriptor too short: 8 bytes, need at least [0-9]+")
 scaled_abi_check(missing_symbol 2

@@ -12,12 +12,21 @@
  *   t.series(name, {{t_s, v}, ...} [, {stale = "30s"}])
  *                              create and fill a series (times in seconds);
  *                              a name can be used once per file
- *   t.group{name=, current=, desired=, min=, max=, starting=, stopping=}
- *                              a group (desired defaults to current); returns
- *                              its view, which g:group(name) also finds
- *   t.eval(policy, group, now_s) -> kind, value, reason, stale, missing
+ *   t.group{name=, current=, desired=, min=, max=, starting=, stopping=,
+ *           wanted=, shortfall=, short_since= (s), markets= (bool), spot=,
+ *           on_demand=, on_demand_base=, on_demand_percent=, mix_changed= (s)}
+ *                              a group (desired defaults to current, wanted
+ *                              to desired, max to 1000, the market fields to
+ *                              unknown); returns its view, which
+ *                              g:group(name) also finds
+ *   t.update(g, {field = value, ...})
+ *                              change a group's numbers between calls (the
+ *                              fields of t.group), as the engine does
+ *   t.eval(policy, group, now_s) -> kind, value, reason, stale, missing, mix
  *                              kind is "none", "hold", "set", "change",
- *                              "percent" or "error"
+ *                              "percent" or "error"; mix is nil, or the
+ *                              proposed {on_demand_base=, on_demand_percent=,
+ *                              reason=} (a field left out is nil)
  *   t.eq(got, want [, what])   exact equality (numbers by value)
  *   t.ok(v [, what])           v is neither nil nor false
  *   t.raises(fn, text) -> msg  fn raises an error whose message contains
@@ -186,6 +195,67 @@ static int runner_int_field(lua_State *L, const char *key, int dflt)
 	return v;
 }
 
+static int64_t runner_ms_field(lua_State *L, const char *key, int64_t dflt)
+{
+	int64_t v = dflt;
+
+	if (lua_getfield(L, 1, key) != LUA_TNIL)
+		v = llround(luaL_checknumber(L, -1) * 1000.0);
+	lua_pop(L, 1);
+	return v;
+}
+
+/* The group's numbers from the table at index 1; what it leaves out keeps
+ * the value in g. */
+static void runner_fill(lua_State *L, struct policy_group *g)
+{
+	g->current = runner_int_field(L, "current", g->current);
+	g->desired = runner_int_field(L, "desired", g->desired);
+	g->min = runner_int_field(L, "min", g->min);
+	g->max = runner_int_field(L, "max", g->max);
+	g->starting = runner_int_field(L, "starting", g->starting);
+	g->stopping = runner_int_field(L, "stopping", g->stopping);
+	g->wanted = runner_int_field(L, "wanted", g->wanted);
+	g->shortfall = runner_int_field(L, "shortfall", g->shortfall);
+	g->short_since_ms = runner_ms_field(L, "short_since", g->short_since_ms);
+	if (lua_getfield(L, 1, "markets") != LUA_TNIL)
+		g->markets = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	g->spot = runner_int_field(L, "spot", g->spot);
+	g->on_demand = runner_int_field(L, "on_demand", g->on_demand);
+	g->mix_base = runner_int_field(L, "on_demand_base", g->mix_base);
+	g->mix_percent = runner_int_field(L, "on_demand_percent", g->mix_percent);
+	g->mix_changed_ms = runner_ms_field(L, "mix_changed", g->mix_changed_ms);
+}
+
+static struct policy_group *runner_find(lua_State *L, struct runner *r, int idx)
+{
+	for (struct runner_group *rg = r->groups; rg; rg = rg->next) {
+		bool same;
+
+		policy_api_push_group(L, &rg->g);
+		same = lua_rawequal(L, -1, idx);
+		lua_pop(L, 1);
+		if (same)
+			return &rg->g;
+	}
+	return NULL;
+}
+
+/* t.update(g, {field = value, ...}): change a group's numbers between
+ * calls, as the engine does between ticks. */
+static int l_update(lua_State *L)
+{
+	struct policy_group *g = runner_find(L, runner_of(L), 1);
+
+	if (!g)
+		return luaL_argerror(L, 1, "a group made by t.group expected");
+	luaL_checktype(L, 2, LUA_TTABLE);
+	lua_remove(L, 1);
+	runner_fill(L, g);
+	return 0;
+}
+
 static int l_group(lua_State *L)
 {
 	struct runner *r = runner_of(L);
@@ -205,10 +275,11 @@ static int l_group(lua_State *L)
 	rg->g.name = rg->name;
 	rg->g.current = runner_int_field(L, "current", 0);
 	rg->g.desired = runner_int_field(L, "desired", rg->g.current);
-	rg->g.min = runner_int_field(L, "min", 0);
-	rg->g.max = runner_int_field(L, "max", 1000);
-	rg->g.starting = runner_int_field(L, "starting", 0);
-	rg->g.stopping = runner_int_field(L, "stopping", 0);
+	rg->g.max = 1000;
+	rg->g.wanted = rg->g.desired;
+	rg->g.spot = rg->g.on_demand = rg->g.mix_base = rg->g.mix_percent = -1;
+	rg->g.mix_changed_ms = INT64_MIN;
+	runner_fill(L, &rg->g);
 	rg->g.view_ref = LUA_NOREF;
 	policy_api_push_group(L, &rg->g);
 	return 1;
@@ -228,12 +299,7 @@ static int l_eval(lua_State *L)
 
 	luaL_checkany(L, 1);
 	r->env.now_ms = llround(luaL_checknumber(L, 3) * 1000.0);
-	for (struct runner_group *rg = r->groups; rg && !g; rg = rg->next) {
-		policy_api_push_group(L, &rg->g);
-		if (lua_rawequal(L, -1, 2))
-			g = &rg->g;
-		lua_pop(L, 1);
-	}
+	g = runner_find(L, r, 2);
 	if (!g)
 		return luaL_argerror(L, 2, "a group made by t.group expected");
 	lua_pushvalue(L, 1);
@@ -248,13 +314,28 @@ static int l_eval(lua_State *L)
 	lua_pushstring(L, out.reason);
 	lua_pushboolean(L, out.stale);
 	lua_pushboolean(L, out.missing);
-	return 5;
+	if (!out.mix) {
+		lua_pushnil(L);
+		return 6;
+	}
+	lua_createtable(L, 0, 3);
+	if (out.mix_base >= 0) {
+		lua_pushinteger(L, out.mix_base);
+		lua_setfield(L, -2, "on_demand_base");
+	}
+	if (out.mix_percent >= 0) {
+		lua_pushinteger(L, out.mix_percent);
+		lua_setfield(L, -2, "on_demand_percent");
+	}
+	lua_pushstring(L, out.mix_reason);
+	lua_setfield(L, -2, "reason");
+	return 6;
 }
 
 static const luaL_Reg runner_funcs[] = {
 	{ "test", l_test },   { "series", l_series }, { "group", l_group },
 	{ "eval", l_eval },   { "eq", l_eq },         { "ok", l_ok },
-	{ "raises", l_raises }, { NULL, NULL },
+	{ "raises", l_raises }, { "update", l_update }, { NULL, NULL },
 };
 
 static int runner_setup(lua_State *L)

@@ -46,6 +46,11 @@ static struct scaled_decision sample(void)
 	d.proposals[1].stale = 1;
 	d.proposals[1].missing = 1;
 	snprintf(d.proposals[1].reason, sizeof(d.proposals[1].reason), "cpu low");
+	/* a group without a market mix, as the engine fills it */
+	d.spot = d.on_demand = -1;
+	d.mix_base_before = d.mix_percent_before = -1;
+	d.mix_base_wanted = d.mix_percent_wanted = -1;
+	d.mix_base = d.mix_percent = -1;
 	return d;
 }
 
@@ -131,6 +136,57 @@ static void test_every_field(void **state)
 	assert_true(flag(p, "stale"));
 	assert_true(flag(p, "missing"));
 	assert_string_equal(str(p, "reason"), "cpu low");
+	cJSON_Delete(j);
+	free(text);
+}
+
+static const cJSON *obj(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	assert_non_null(v);
+	assert_true(cJSON_IsObject(v));
+	return v;
+}
+
+/* A group with a market mix: "markets" with before/wanted/after, and a
+ * proposal's own mix; a left-out field is null. */
+static void test_markets(void **state)
+{
+	struct scaled_decision d = sample();
+	const cJSON *m, *p;
+	char *text;
+	cJSON *j;
+
+	(void)state;
+	d.spot = 4;
+	d.on_demand = 1;
+	d.mix_base_before = 1;
+	d.mix_percent_before = 0;
+	d.mix_base_wanted = d.mix_base = 1;
+	d.mix_percent_wanted = d.mix_percent = 100;
+	snprintf(d.mix_reason, sizeof(d.mix_reason), "spot_failover: spot 0.9 >= on-demand 0.8");
+	d.proposals[0].mix = 1;
+	d.proposals[0].mix_base = -1;
+	d.proposals[0].mix_percent = 100;
+	snprintf(d.proposals[0].mix_reason, sizeof(d.proposals[0].mix_reason), "spot dear");
+	j = parse(&d, &text);
+	assert_int_equal(cJSON_GetArraySize(j), 13);
+	m = obj(j, "markets");
+	assert_true(num(m, "spot") == 4.0);
+	assert_true(num(m, "on_demand") == 1.0);
+	assert_true(num(obj(m, "before"), "on_demand_base") == 1.0);
+	assert_true(num(obj(m, "before"), "on_demand_percent") == 0.0);
+	assert_true(num(obj(m, "wanted"), "on_demand_percent") == 100.0);
+	assert_true(num(obj(m, "after"), "on_demand_percent") == 100.0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(m, "bound_by")));
+	assert_string_equal(str(m, "reason"), "spot_failover: spot 0.9 >= on-demand 0.8");
+	p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "proposals"), 0);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(obj(p, "mix"), "on_demand_base")));
+	assert_true(num(obj(p, "mix"), "on_demand_percent") == 100.0);
+	assert_string_equal(str(p, "mix_reason"), "spot dear");
+	p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "proposals"), 1);
+	assert_null(cJSON_GetObjectItemCaseSensitive(p, "mix"));
 	cJSON_Delete(j);
 	free(text);
 }
@@ -254,6 +310,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field),
+		cmocka_unit_test(test_markets),
 		cmocka_unit_test(test_unbound_is_null),
 		cmocka_unit_test(test_unprintable),
 		cmocka_unit_test(test_full_arrays),

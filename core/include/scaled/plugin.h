@@ -30,6 +30,15 @@
  * scaled_key_limit, kind->limits and kind->limit_size), so that plugins
  * declare choices and numeric bounds instead of checking them in create().
  *
+ * ABI 1.2 adds markets: kind->flags with SCALED_KIND_APPLIES_MIX (a target
+ * that applies a market mix, want->on_demand_base/_percent, and reports
+ * its units per market, state->spot/on_demand), read by the core only when
+ * SCALED_KIND_HAS(kind, flags); and host->series_last, so that a target can
+ * watch a series (a spot price), used by a plugin only when
+ * SCALED_HOST_HAS(host, series_last). The checks go both ways: a 1.2 core
+ * treats a 1.1 kind as one that cannot apply a mix, and a 1.2 plugin on a
+ * 1.1 core finds no series_last and says so in create().
+ *
  * Processes: the core leaves SIGCHLD at SIG_DFL, so a plugin may waitpid()
  * its own children (never waitpid(-1): other plugins have children too).
  *
@@ -53,7 +62,7 @@ extern "C" {
 #endif
 
 #define SCALED_PLUGIN_ABI_MAJOR 1
-#define SCALED_PLUGIN_ABI_MINOR 1
+#define SCALED_PLUGIN_ABI_MINOR 2
 
 /* The one exported symbol, stable across majors so that a plugin of another
  * major can be read and refused with a clear message. */
@@ -165,7 +174,10 @@ struct scaled_target_state {
 	int desired;  /* what the target is currently asked to hold */
 	int starting; /* launched, not yet running */
 	int stopping; /* told to stop, still running (grace period) */
-	/* market mix, reserved for the spot/on-demand issue; -1 when unknown */
+	/* Units running in each market (1.2; a target with
+	 * SCALED_KIND_APPLIES_MIX reports them); -1 when unknown. They count
+	 * what `current` counts: spot + on_demand == current when both are
+	 * known. */
 	int spot;
 	int on_demand;
 };
@@ -174,10 +186,26 @@ struct scaled_target_state {
 struct scaled_target_want {
 	size_t struct_size;
 	int desired;
-	/* market mix, reserved: -1 means "leave as it is" */
+	/* The market mix, as an AWS mixed-instances distribution has it
+	 * (1.2): the first on_demand_base units on-demand, and
+	 * on_demand_percent % of the units above the base, rounded up in
+	 * favour of on-demand (scaled_mix_on_demand below); the rest spot.
+	 * -1 means "leave as it is": always so for a kind without
+	 * SCALED_KIND_APPLIES_MIX, and for a group whose mix is not known. */
 	int on_demand_base;
 	int on_demand_percent;
 };
+
+/* The on-demand units of `total` under a mix, as EC2 Auto Scaling splits a
+ * group (its user guide: "it rounds up to the next integer in favor of
+ * On-Demand Instances"): min(total, base) + ceil(percent % of what is above
+ * the base). total, base >= 0; percent in 0..100. */
+static inline int scaled_mix_on_demand(int total, int base, int percent)
+{
+	long long above = total > base ? (long long)total - base : 0;
+
+	return (total < base ? total : base) + (int)((above * percent + 99) / 100);
+}
 
 /* Opaque: the core's object for one configured source or target. A plugin
  * keeps the pointer it is given in create() and passes it back to the host. */
@@ -243,6 +271,14 @@ struct scaled_host {
 	 * dropped without running and without freeing arg (see
 	 * scaled_kind.destroy). */
 	int (*post)(struct scaled_instance *inst, scaled_callback fn, void *arg);
+
+	/* ABI 1.2. The newest sample of the series `name` (a source's or a
+	 * target's series, "src" or "src.suffix"), so that a target can watch
+	 * a price. Returns 0 and fills *t_ms and *value; -ENOENT when no such
+	 * series is declared, -ENODATA when it has no sample yet. Loop thread
+	 * only, like every host call but post. */
+	int (*series_last)(struct scaled_instance *inst, const char *name, int64_t *t_ms,
+			   double *value);
 
 	/* Members appended by later minors go here. */
 };
@@ -325,7 +361,25 @@ struct scaled_kind {
 	const struct scaled_key_limit *limits; /* NULL, or ended by key == NULL */
 	size_t limit_size; /* sizeof(struct scaled_key_limit) when built; must be
 			    * set whenever limits is */
+
+	/* ABI 1.2: SCALED_KIND_* bits; 0 in a kind built before, whose
+	 * struct_size ends before it (read it with SCALED_KIND_HAS). */
+	uint32_t flags;
 };
+
+/* A target that applies a market mix (want->on_demand_base/_percent) and
+ * reports spot and on_demand. A farm whose group may propose a mix (the
+ * group's on_demand_* keys, or a policy table with `mix = true`) to a target
+ * of a kind without it is refused when it loads. Targets only. */
+#define SCALED_KIND_APPLIES_MIX 0x1u
+/* The bits this core knows; a kind of a later minor may set others, which
+ * the core ignores. */
+#define SCALED_KIND_FLAGS_1_2 SCALED_KIND_APPLIES_MIX
+
+/* True when the kind struct (as its plugin built it) has `member`. */
+#define SCALED_KIND_HAS(kind, member)                                          \
+	((kind)->struct_size >= offsetof(struct scaled_kind, member) +         \
+				       sizeof((kind)->member))
 
 /* ------------------------------------------------------------ descriptor -- */
 

@@ -52,7 +52,7 @@
 extern "C" {
 #endif
 
-#define SCALED_VERSION "0.1.0"
+#define SCALED_VERSION "0.2.0"
 
 /* The library is built with hidden symbols; these are its interface. */
 #if defined(__GNUC__)
@@ -202,6 +202,12 @@ struct scaled_proposal {
 	int stale;                       /* read a stale series */
 	int missing;                     /* read a series with no data */
 	char reason[SCALED_REASON_MAX];
+	/* A market mix proposed in the same call (g:mix), with its own
+	 * reason: mix non-zero; a field of -1 keeps the group's value. */
+	int mix;
+	int mix_base;                    /* on_demand_base */
+	int mix_percent;                 /* on_demand_percent */
+	char mix_reason[SCALED_REASON_MAX];
 };
 
 enum scaled_outcome {
@@ -231,6 +237,15 @@ struct scaled_decision {
 	struct scaled_proposal proposals[SCALED_MAX_PROPOSALS];
 	enum scaled_outcome outcome;
 	char outcome_msg[SCALED_REASON_MAX];
+	/* The market mix (since 0.2; see docs/markets.md). -1 where the group
+	 * has no mix (its target cannot apply one, or none is known yet). */
+	int spot, on_demand;             /* units per market, as reported */
+	int mix_base_before, mix_percent_before;
+	int mix_base_wanted, mix_percent_wanted; /* what the proposals combined to */
+	int mix_base, mix_percent;       /* final */
+	enum scaled_stage mix_bound_by;  /* the stage that held the mix */
+	char mix_reason[SCALED_REASON_MAX]; /* the winning proposal's reason, or
+	                                       why a stage held the mix */
 };
 
 /* Called on the loop thread for each decision recorded, when it is made
@@ -263,6 +278,9 @@ SCALED_API char *scaled_decision_json(const struct scaled_decision *d);
  * unknown group (*out untouched). */
 struct scaled_group_status {
 	int current, desired, starting, stopping, min, max;
+	/* since 0.2: units per market as reported, and the group's mix;
+	 * -1 when unknown or when the group has no mix */
+	int spot, on_demand, on_demand_base, on_demand_percent;
 };
 SCALED_API int scaled_engine_group_status(const struct scaled_engine *e, const char *group,
 			       struct scaled_group_status *out);
