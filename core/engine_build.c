@@ -200,22 +200,19 @@ static bool engine_build_markets(const struct scaled_instance *t)
 static int engine_build_check_mix(const struct scaled_instance *t,
 				  const struct config_group_decl *d, char *err, size_t errlen)
 {
-	const char *why = NULL;
-
 	if (engine_build_markets(t))
 		return 0;
 	if (d->mix_policy[0])
-		why = "its policy";
+		snprintf(err, errlen, "target \"%s\" (kind \"%s\") cannot apply a market mix, which "
+			 "its policy \"%s\" may propose", t->name, t->kind->name, d->mix_policy);
 	else if (d->on_demand_base >= 0)
-		why = "the group's on_demand_base/on_demand_percent";
+		snprintf(err, errlen, "target \"%s\" (kind \"%s\") cannot apply a market mix, which "
+			 "the group's on_demand_base/on_demand_percent set", t->name, t->kind->name);
 	else if (d->mix_override_base >= 0 || d->mix_override_percent >= 0)
-		why = "the group's mix_override";
-	if (!why)
+		snprintf(err, errlen, "target \"%s\" (kind \"%s\") cannot apply a market mix, which "
+			 "the group's mix_override sets", t->name, t->kind->name);
+	else
 		return 0;
-	snprintf(err, errlen, "target \"%s\" (kind \"%s\") cannot apply a market mix, but %s%s%s%s "
-		 "sets one (use a kind that applies a mix, such as sim's \"sim\" with markets)",
-		 t->name, t->kind->name, why, d->mix_policy[0] ? " \"" : "", d->mix_policy,
-		 d->mix_policy[0] ? "\"" : "");
 	return -EINVAL;
 }
 

@@ -247,7 +247,10 @@ static int policy_api_propose(lua_State *L, struct policy_group *g,
 static int l_group_set(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Integer n = luaL_checkinteger(L, 2);
+	lua_Integer n;
+
+	luaL_checktype(L, 2, LUA_TNUMBER); /* no "3" for 3: a string is a bug */
+	n = luaL_checkinteger(L, 2);
 
 	luaL_argcheck(L, n >= 0 && n <= INT_MAX, 2, "capacity out of range");
 	return policy_api_propose(L, g, SCALED_PROPOSAL_SET, (double)n, 3);
@@ -256,7 +259,10 @@ static int l_group_set(lua_State *L)
 static int l_group_change(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Integer n = luaL_checkinteger(L, 2);
+	lua_Integer n;
+
+	luaL_checktype(L, 2, LUA_TNUMBER);
+	n = luaL_checkinteger(L, 2);
 
 	luaL_argcheck(L, n >= -INT_MAX && n <= INT_MAX, 2, "change out of range");
 	return policy_api_propose(L, g, SCALED_PROPOSAL_CHANGE, (double)n, 3);
@@ -265,7 +271,10 @@ static int l_group_change(lua_State *L)
 static int l_group_percent(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Number pct = luaL_checknumber(L, 2);
+	lua_Number pct;
+
+	luaL_checktype(L, 2, LUA_TNUMBER);
+	pct = luaL_checknumber(L, 2);
 
 	luaL_argcheck(L, isfinite(pct) && pct >= -100 && pct <= 1e6, 2,
 		      "percent must be a number >= -100");

@@ -36,11 +36,16 @@ scaled_config_error(series_string 2 "series_string\\.lua:4: group \"g\": policy 
 scaled_config_error(stale_lt_every 2 "stale_lt_every\\.lua:2: source \"w\": key \"stale\" \\(1s\\) must be at least \"every\" \\(5s\\)" stale_lt_every.lua)
 scaled_config_error(duration_too_long 2 "duration_too_long\\.lua:2: target \"pool\": key \"stop_grace\": duration \"100000000d\" is longer than 365d" duration_too_long.lua)
 scaled_config_error(oom_at_load 2 "oom_at_load\\.lua:3: not enough memory" oom_at_load.lua)
+# Markets: a group that may propose a mix needs a target that applies one.
+scaled_config_error(mix_unsupported 2 "mix_unsupported\\.lua:4: group \"g\": target \"pool\" \\(kind \"procpool\"\\) cannot apply a market mix, which its policy \"failover\" may propose" mix_unsupported.lua)
+scaled_config_error(mix_unsupported_keys 2 "mix_unsupported_keys\\.lua:3: group \"g\": target \"pool\" \\(kind \"procpool\"\\) cannot apply a market mix, which the group's on_demand_base/on_demand_percent set" mix_unsupported_keys.lua)
+scaled_config_error(mix_percent_range 2 "mix_percent_range\\.lua:3: group \"g\": on_demand_percent must be between 0 and 100, got 101" mix_percent_range.lua)
+scaled_config_error(mix_override_typo 2 "mix_override_typo\\.lua:3: group \"g\": mix_override: unknown key \"on_demand_prcent\" \\(did you mean \"on_demand_percent\"\\?\\)" mix_override_typo.lua)
 scaled_config_error(override_range 2 "override_range\\.lua:3: group \"g\": key \"override\" must be between 0 and 1000000" override_range.lua)
 
 add_test(NAME cli_bad_flag COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "usage: scaled" ${SCALED_BIN} --bogus)
 add_test(NAME cli_no_config COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "no farm given" ${SCALED_BIN})
-add_test(NAME cli_version COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "scaled [0-9]+\\.[0-9]+\\.[0-9]+ \\(plugin ABI 1\\.1\\)" ${SCALED_BIN} --version)
+add_test(NAME cli_version COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "scaled [0-9]+\\.[0-9]+\\.[0-9]+ \\(plugin ABI 1\\.2\\)" ${SCALED_BIN} --version)
 add_test(NAME cli_bad_log_level COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "unknown level \"loud\"" ${SCALED_BIN} --log-level loud -c x.lua)
 add_test(NAME example_farm_check
   COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "group +workers +target pool, min 0, max 6"

@@ -373,6 +373,79 @@ static void test_bad_results(void **state)
 	want(fx, SCALED_PROPOSAL_HOLD, 0, "fine");
 }
 
+/* g:mix: a mix alone, with a count, left-out fields; the market fields of
+ * g; garbage refused with the line. */
+static void test_mix(void **state)
+{
+	struct fixture *fx = *state;
+
+	fx->workers.markets = true;
+	fx->workers.spot = 3;
+	fx->workers.on_demand = 0;
+	fx->workers.mix_base = 0;
+	fx->workers.mix_percent = 0;
+	fx->workers.mix_changed_ms = 15000;
+	eval(fx, "return function(g, s) return g:mix({ on_demand_percent = 100 }, 'dear') end");
+	assert_int_equal(fx->rc, 0);
+	want(fx, SCALED_PROPOSAL_NONE, 0, "");
+	assert_int_equal(fx->out.mix, 1);
+	assert_int_equal(fx->out.mix_base, -1);
+	assert_int_equal(fx->out.mix_percent, 100);
+	assert_string_equal(fx->out.mix_reason, "dear");
+	eval(fx, "return function(g, s) g:mix({ on_demand_base = 2, on_demand_percent = 0 }, 'm') "
+		 "return g:set(5, 'n') end");
+	want(fx, SCALED_PROPOSAL_SET, 5, "n");
+	assert_int_equal(fx->out.mix_base, 2);
+	assert_int_equal(fx->out.mix_percent, 0);
+	/* a mix made but not returned does not count either */
+	eval(fx, "return function(g, s) g:mix({ on_demand_base = 1 }, 'm') end");
+	want(fx, SCALED_PROPOSAL_NONE, 0, "");
+	assert_int_equal(fx->out.mix, 0);
+	want_value(fx, "g.markets", "true");
+	want_value(fx, "g.spot", "3");
+	want_value(fx, "g.on_demand", "0");
+	want_value(fx, "g.on_demand_base", "0");
+	want_value(fx, "g.on_demand_percent", "0");
+	want_value(fx, "g.mix_age", "30.0");
+
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_percent = 101 }, 'x') end",
+		   -EINVAL, "test:1: g:mix: on_demand_percent must be an integer between 0 and 100");
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_percent = -1 }, 'x') end",
+		   -EINVAL, "test:1: g:mix: on_demand_percent must be an integer between 0 and 100");
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_percent = 0/0 }, 'x') end",
+		   -EINVAL, "test:1: g:mix: on_demand_percent must be an integer");
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_base = 1.5 }, 'x') end",
+		   -EINVAL, "test:1: g:mix: on_demand_base must be an integer between 0 and 1000000");
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_base = math.huge }, 'x') end",
+		   -EINVAL, "test:1: g:mix: on_demand_base must be an integer");
+	want_error(fx, "return function(g, s) return g:mix({ spot = 1 }, 'x') end", -EINVAL,
+		   "test:1: g:mix: unknown key 'spot' (on_demand_base, on_demand_percent)");
+	want_error(fx, "return function(g, s) return g:mix({}, 'x') end", -EINVAL,
+		   "test:1: g:mix: give on_demand_base, on_demand_percent or both");
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_base = 1 }) end", -EINVAL,
+		   "bad argument #2 to 'mix' (string expected, got no value)");
+	/* the other garbage a policy can hand back, each with its line */
+	want_error(fx, "return function(g, s) return g:set(1e12, 'x') end", -EINVAL,
+		   "test:1: bad argument #1 to 'set' (capacity out of range)");
+	want_error(fx, "return function(g, s) return g:set(math.huge, 'x') end", -EINVAL,
+		   "test:1: bad argument #1 to 'set' (number has no integer representation)");
+	want_error(fx, "return function(g, s) return g:change(-math.huge, 'x') end", -EINVAL,
+		   "test:1: bad argument #1 to 'change' (number has no integer representation)");
+	want_error(fx, "return function(g, s) return g:percent(1/0, 'x') end", -EINVAL,
+		   "test:1: bad argument #1 to 'percent' (percent must be a number >= -100)");
+	want_error(fx, "return function(g, s) return g:set('3', 'x') end", -EINVAL,
+		   "test:1: bad argument #1 to 'set' (number expected, got string)");
+	want_error(fx, "return function(g, s) return s.nosuch:last() end", -EINVAL,
+		   "test:1: unknown series 'nosuch'");
+
+	fx->workers.markets = false;
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_base = 1 }, 'x') end",
+		   -EINVAL, "test:1: group 'workers': its target cannot apply a market mix");
+	want_value(fx, "g.markets", "false");
+	fx->workers.mix_base = fx->workers.mix_percent = -1;
+	want_value(fx, "g.on_demand_base", "nil");
+}
+
 static void test_read_only_other_group(void **state)
 {
 	struct fixture *fx = *state;
@@ -445,6 +518,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_proposals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abstain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_results, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mix, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_other_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reason_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_allocation_per_call, setup, teardown),
