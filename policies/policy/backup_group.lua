@@ -1,0 +1,74 @@
+-- policy/backup_group.lua - an on-demand group that covers what a spot group
+-- fails to deliver (docs/policies/backup_group.md is the reference).
+
+local U = require "policy.util"
+
+local format = string.format
+local seconds, num, check_keys, constructor = U.seconds, U.num, U.check_keys, U.constructor
+local duration_text = U.duration_text
+
+local RELEASES = { before_shrink = true, when_whole = true }
+
+-- Used on the backup group. P is the primary's view, need = P.shortfall
+-- (= max(0, P.wanted - P.current)), have = this group's desired.
+--   P.current unknown (< 0)          hold
+--   need > have, short_for >= grace   set(need)          cover
+--   need > have, short_for <  grace   hold               wait, never drop cover
+--   need <= have                      set(need)          before_shrink: give back at once
+--                                     hold, 0 when need is 0   when_whole
+-- With before_shrink the backup's desired is max(0, P.wanted - P.current)
+-- whenever that is not more than it has, so it shrinks before the primary
+-- does: P.current + backup never stays above P.wanted.
+return constructor("backup_group", function(args)
+	check_keys(args, { primary = true, grace = true, release = true })
+	local primary = args.primary
+	if type(primary) ~= "string" or primary == "" then
+		error(format("primary must be a group name, got %s", type(primary)), 0)
+	end
+	-- grace = 0: cover at once
+	local grace = args.grace == 0 and 0 or seconds(args.grace or 120, "grace")
+	local gtext = duration_text(args.grace or 120)
+	local release = args.release == nil and "before_shrink" or args.release
+	if not RELEASES[release] then
+		error(format("release %s is not supported (use \"before_shrink\" or \"when_whole\")",
+			type(release) == "string" and "\"" .. release .. "\"" or type(release)), 0)
+	end
+
+	return {
+		name = "backup_group",
+		series = {},
+		primary = primary,
+		evaluate = function(self, g, s)
+			if g.name == primary then
+				error(format("policy.backup_group: primary '%s' is this group", primary), 0)
+			end
+			local p = g:group(primary)
+			local have = g.desired
+			if p.current < 0 then
+				return g:hold(format("%s reports no current capacity: keep %d", primary, have))
+			end
+			local need = p.shortfall
+			local seen = format("%s short %d (wanted %d, current %d)", primary, need, p.wanted,
+				p.current)
+			if need == 0 then
+				return g:set(0, format("%s not short (wanted %d, current %d): 0", primary,
+					p.wanted, p.current))
+			end
+			local why = p.last_action == "failed" and p.last_error
+				and format(" [%s]", p.last_error) or ""
+			if need > have then
+				local short_for = p.short_for
+				if short_for >= grace then
+					return g:set(need, format("%s for %ss (grace %s)%s: %d", seen,
+						num(short_for), gtext, why, need))
+				end
+				return g:hold(format("%s for %ss (grace %s)%s: keep %d", seen, num(short_for),
+					gtext, why, have))
+			end
+			if release == "when_whole" then
+				return g:hold(format("%s: keep %d until %s is whole", seen, have, primary))
+			end
+			return g:set(need, format("%s: %d", seen, need))
+		end,
+	}
+end)

@@ -1,0 +1,194 @@
+-- queue_test.lua - policy.queue, against the real policy API
+-- (run by tests/lua/run_policy_tests.c; see there for the `t` table).
+-- Each test uses its own series names: a series can be made once per file.
+
+local t = ...
+local queue = require "policy.queue"
+
+-- Every check of construction errors also checks that the error names the
+-- line of the caller (this file), not a line of queue.lua.
+local function refuses(fn, text)
+	local msg = t.raises(fn, text)
+	t.ok(msg:match("_test%.lua:%d+: policy%.queue: ") ~= nil, "blames the caller: " .. msg)
+end
+
+-- eval and check kind, value and reason in one line
+local function expect(p, g, now, kind, value, reason)
+	local k, v, r = t.eval(p, g, now)
+	t.eq(k, kind, "kind at " .. now)
+	t.eq(v, value, "value at " .. now)
+	t.eq(r, reason, "reason at " .. now)
+end
+
+
+t.test("queue: the policy table", function()
+	local p = queue{ backlog = "jobs", in_flight = "running", jobs_per_worker = 4 }
+	t.eq(p.name, "queue")
+	t.eq(#p.series, 2)
+	t.eq(p.series[1], "jobs")
+	t.eq(p.series[2], "running")
+	t.eq(type(p.evaluate), "function")
+	p = queue{ backlog = "jobs", jobs_per_worker = 4 }
+	t.eq(#p.series, 1)
+end)
+
+t.test("queue: ceil((backlog + in_flight) / jobs_per_worker)", function()
+	t.series("qa_b", { { 10, 50 }, { 20, 7 } })
+	t.series("qa_f", { { 15, 3 } })
+	local p = queue{ backlog = "qa_b", in_flight = "qa_f", jobs_per_worker = 4 }
+	local kind, value, reason, stale, missing = t.eval(p, t.group{ current = 1 }, 25)
+	t.eq(kind, "set")
+	t.eq(value, 3)
+	t.eq(reason, "qa_b last 7 + qa_f last 3 = 10 jobs, 4 per worker: 3")
+	t.eq(stale, false)
+	t.eq(missing, false)
+	-- an exact multiple does not round up; the running group may shrink
+	t.series("qa_b8", { { 10, 8 } })
+	expect(queue{ backlog = "qa_b8", jobs_per_worker = 4 }, t.group{ current = 5 }, 20,
+		"set", 2, "qa_b8 last 8 jobs, 4 per worker: 2")
+	-- a fractional jobs_per_worker: 2.1 / 0.7 is 3, not 4 (floating-point noise)
+	t.series("qa_frac", { { 10, 2.1 } })
+	expect(queue{ backlog = "qa_frac", jobs_per_worker = 0.7 }, t.group{ current = 1 }, 20,
+		"set", 3, "qa_frac last 2.1 jobs, 0.7 per worker: 3")
+	-- fewer jobs than one worker takes still need one worker
+	t.series("qa_one", { { 10, 1 } })
+	expect(queue{ backlog = "qa_one", jobs_per_worker = 100 }, t.group{ current = 3 }, 20,
+		"set", 1, "qa_one last 1 jobs, 100 per worker: 1")
+end)
+
+t.test("queue: activation from 0 is strictly greater than the threshold", function()
+	local g = t.group{ name = "qact", current = 0 }
+	local cases = { -- backlog, kind, value, reason (activation 5, 4 jobs a worker)
+		{ 0, 0, "qact0 last 0 jobs, not above activation 5: stay at 0" },
+		{ 4, 0, "qact1 last 4 jobs, not above activation 5: stay at 0" },
+		{ 5, 0, "qact2 last 5 jobs, not above activation 5: stay at 0" },
+		{ 5.5, 2, "qact3 last 5.5 jobs > activation 5, 4 per worker: 2" },
+		{ 6, 2, "qact4 last 6 jobs > activation 5, 4 per worker: 2" },
+		{ 13, 4, "qact5 last 13 jobs > activation 5, 4 per worker: 4" },
+	}
+	for i, c in ipairs(cases) do
+		local name = "qact" .. (i - 1)
+		t.series(name, { { 10, c[1] } })
+		expect(queue{ backlog = name, jobs_per_worker = 4, activation = 5 }, g, 20,
+			"set", c[2], c[3])
+	end
+	-- in-flight jobs count towards activation: 3 + 3 > 5
+	t.series("qact_b", { { 10, 3 } })
+	t.series("qact_f", { { 10, 3 } })
+	expect(queue{ backlog = "qact_b", in_flight = "qact_f", jobs_per_worker = 4, activation = 5 },
+		g, 20, "set", 2, "qact_b last 3 + qact_f last 3 = 6 jobs > activation 5, 4 per worker: 2")
+end)
+
+t.test("queue: the default activation 0 starts on the first job", function()
+	local g = t.group{ current = 0 }
+	t.series("qz_0", { { 10, 0 } })
+	expect(queue{ backlog = "qz_0", jobs_per_worker = 10 }, g, 20,
+		"set", 0, "qz_0 last 0 jobs, not above activation 0: stay at 0")
+	t.series("qz_1", { { 10, 1 } })
+	expect(queue{ backlog = "qz_1", jobs_per_worker = 10 }, g, 20,
+		"set", 1, "qz_1 last 1 jobs > activation 0, 10 per worker: 1")
+end)
+
+t.test("queue: activation does not apply to a running group", function()
+	-- desired 2, 3 jobs, activation 5: the group is in the scaling phase
+	t.series("qrun", { { 10, 3 } })
+	expect(queue{ backlog = "qrun", jobs_per_worker = 4, activation = 5 },
+		t.group{ current = 2 }, 20, "set", 1, "qrun last 3 jobs, 4 per worker: 1")
+	-- desired (not current) decides: a group starting its first worker is running
+	expect(queue{ backlog = "qrun", jobs_per_worker = 4, activation = 5 },
+		t.group{ current = 0, desired = 1 }, 20, "set", 1, "qrun last 3 jobs, 4 per worker: 1")
+end)
+
+t.test("queue: to 0 only after idle, and a job resets the timer", function()
+	-- the window keeps each tick from seeing samples after its `now`
+	t.series("qi_b", { { 0, 12 }, { 100, 0 }, { 250, 0 }, { 390, 3 }, { 400, 0 }, { 800, 0 } })
+	local p = queue{ backlog = "qi_b", jobs_per_worker = 5, window = "10m" }
+	local g = t.group{ name = "qi", current = 3 }
+	expect(p, g, 0, "set", 3, "qi_b last 12 jobs, 5 per worker: 3")
+	expect(p, g, 100, "set", 1, "qi_b last 0 jobs, empty for 0s (idle 300s): keep 1")
+	expect(p, g, 250, "set", 1, "qi_b last 0 jobs, empty for 150s (idle 300s): keep 1")
+	expect(p, g, 399.5, "set", 1, "qi_b last 3 jobs, 5 per worker: 1")
+	-- seen empty again at 400: 300 s from there, not from 100
+	expect(p, g, 400, "set", 1, "qi_b last 0 jobs, empty for 0s (idle 300s): keep 1")
+	expect(p, g, 650, "set", 1, "qi_b last 0 jobs, empty for 250s (idle 300s): keep 1")
+	expect(p, g, 699.75, "set", 1, "qi_b last 0 jobs, empty for 299.75s (idle 300s): keep 1")
+	expect(p, g, 700, "set", 0, "qi_b last 0 jobs, empty for 300s (idle 300s): 0")
+	expect(p, g, 900, "set", 0, "qi_b last 0 jobs, empty for 500s (idle 300s): 0")
+end)
+
+t.test("queue: in-flight jobs keep the workers, and each group has its own timer", function()
+	-- the backlog is empty from 100 on, jobs run until 200
+	t.series("qt_b", { { 0, 4 }, { 100, 0 } })
+	t.series("qt_f", { { 0, 0 }, { 100, 2 }, { 200, 0 } })
+	local p = queue{ backlog = "qt_b", in_flight = "qt_f", jobs_per_worker = 1, idle = "2m",
+		window = "10m" }
+	local a, b = t.group{ name = "qt_a", current = 4 }, t.group{ name = "qt_b", current = 2 }
+	expect(p, a, 100, "set", 2, "qt_b last 0 + qt_f last 2 = 2 jobs, 1 per worker: 2")
+	expect(p, a, 200, "set", 1, "qt_b last 0 + qt_f last 0 = 0 jobs, empty for 0s (idle 2m): keep 1")
+	expect(p, b, 290, "set", 1, "qt_b last 0 + qt_f last 0 = 0 jobs, empty for 0s (idle 2m): keep 1")
+	expect(p, a, 320, "set", 0, "qt_b last 0 + qt_f last 0 = 0 jobs, empty for 120s (idle 2m): 0")
+	expect(p, b, 320, "set", 1,
+		"qt_b last 0 + qt_f last 0 = 0 jobs, empty for 30s (idle 2m): keep 1")
+	expect(p, b, 410, "set", 0, "qt_b last 0 + qt_f last 0 = 0 jobs, empty for 120s (idle 2m): 0")
+end)
+
+t.test("queue: no data holds and marks the input missing", function()
+	t.series("qm_b", {})
+	t.series("qm_ok", { { 10, 5 } })
+	t.series("qm_f", {})
+	local g = t.group{ current = 2 }
+	local kind, value, reason, stale, missing = t.eval(queue{ backlog = "qm_b",
+		jobs_per_worker = 1 }, g, 20)
+	t.eq(kind, "hold")
+	t.eq(value, 0)
+	t.eq(reason, "no data in series 'qm_b'")
+	t.eq(stale, false)
+	t.eq(missing, true)
+	kind, value, reason, stale, missing = t.eval(queue{ backlog = "qm_ok", in_flight = "qm_f",
+		jobs_per_worker = 1 }, g, 20)
+	t.eq(kind, "hold")
+	t.eq(reason, "no data in series 'qm_f'")
+	t.eq(missing, true)
+	-- nothing within the window is no data too
+	expect(queue{ backlog = "qm_ok", jobs_per_worker = 1, window = "5s" }, g, 20,
+		"hold", 0, "no data in series 'qm_ok'")
+end)
+
+t.test("queue: stat and window", function()
+	t.series("qs_w", { { 10, 5 }, { 20, 40 }, { 30, 8 }, { 40, 2 } })
+	local g = t.group{ current = 1 }
+	expect(queue{ backlog = "qs_w", jobs_per_worker = 10, stat = "max", window = "20s" }, g, 45,
+		"set", 1, "qs_w max 8 jobs, 10 per worker: 1")
+	expect(queue{ backlog = "qs_w", jobs_per_worker = 10, stat = "max", window = 30 }, g, 45,
+		"set", 4, "qs_w max 40 jobs, 10 per worker: 4")
+	expect(queue{ backlog = "qs_w", jobs_per_worker = 10, stat = "avg" }, g, 45,
+		"set", 2, "qs_w avg 13.75 jobs, 10 per worker: 2")
+end)
+
+t.test("queue: bad arguments", function()
+	refuses(function() queue{ jobs_per_worker = 1 } end, "backlog must be a series name, got nil")
+	refuses(function() queue{ backlog = "", jobs_per_worker = 1 } end,
+		"backlog must be a series name, got string")
+	refuses(function() queue{ backlog = "b", in_flight = 3, jobs_per_worker = 1 } end,
+		"in_flight must be a series name, got number")
+	refuses(function() queue{ backlog = "b", in_flight = "b", jobs_per_worker = 1 } end,
+		"in_flight must be another series than backlog ('b')")
+	refuses(function() queue{ backlog = "b" } end, "jobs_per_worker must be a number, got nil")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 0 } end,
+		"jobs_per_worker must be more than 0, got 0")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = "4" } end,
+		"jobs_per_worker must be a number, got string")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 1, activation = -1 } end,
+		"activation must be 0 or more, got -1")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 1, idle = "5 m" } end,
+		"idle: invalid duration \"5 m\"")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 1, idle = 0 } end,
+		"idle must be more than 0 seconds, got 0")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 1, window = "0s" } end,
+		"window must be more than 0 seconds, got \"0s\"")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 1, stat = "median" } end,
+		"unknown stat \"median\"")
+	refuses(function() queue{ backlog = "b", jobs_per_worker = 1, cooldown = 60 } end,
+		"unknown argument \"cooldown\"")
+	refuses(function() queue("b") end, "expects a table of arguments, got string")
+end)
