@@ -1,25 +1,30 @@
--- policy/percent.lua - percent scale-out, step scale-in on consecutive periods
--- (docs/policies.md is the reference).
+-- policy/percent.lua - percent scale-out, step scale-in on consecutive periods,
+-- built on policy.alarm and policy.simple (docs/policies/percent.md is the
+-- reference).
 
 local U = require "policy.util"
+local alarm = require "policy.alarm"
+local simple = require("policy.step").simple
 
-local floor, ceil, abs, mtype = math.floor, math.ceil, math.abs, math.type
 local format = string.format
-local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
+local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, need_integer, need_series = U.need_number, U.need_integer, U.need_series
 local check_keys, constructor, duration_text = U.check_keys, U.constructor, U.duration_text
 
--- Percent scale-out when the statistic is at or above out_at in each of the
--- last `periods` consecutive periods; step scale-in when it is at or below
--- in_at in each of them; hold otherwise. Period k (k = 0 .. periods-1) is
--- the window (now - (k+1)*period, now - k*period].
+-- Two alarms over the same `periods` consecutive periods (period k, k = 0
+-- .. periods-1, is the window (now - (k+1)*period, now - k*period]): one
+-- when the statistic is >= out_at in every one of them, with a simple
+-- PercentChangeInCapacity of out_percent; one when it is <= in_at in every
+-- one, with a simple ChangeInCapacity of in_change. Every period must have
+-- data (else hold); neither alarm in ALARM: hold.
 return constructor("percent", function(args)
 	check_keys(args, { series = true, stat = true, period = true, periods = true,
 		out_at = true, out_percent = true, in_at = true, in_change = true })
 	local series = need_series(args)
 	local stat = stat_of(args.stat or "avg")
-	local period = seconds(args.period or "120s", "period")
-	local ptext = duration_text(args.period or "120s")
+	local period = args.period or "120s"
+	seconds(period, "period")
+	local ptext = duration_text(period)
 	local periods = args.periods == nil and 2 or need_integer(args, "periods")
 	if periods < 1 then
 		error(format("periods must be at least 1, got %d", periods), 0)
@@ -47,35 +52,46 @@ return constructor("percent", function(args)
 	end
 	local span = periods == 1 and ptext or format("%d x %s", periods, ptext)
 
+	-- every datapoint must breach (M = N), and the alarm reads only the N
+	-- periods themselves (no older datapoint stands in for a missing one)
+	local function rule(comparison, threshold, atype, adjustment)
+		local a = alarm{ series = series, statistic = stat.name, period = period,
+			evaluation_periods = periods, comparison = comparison, threshold = threshold,
+			evaluation_range = periods }
+		return simple{ alarm = a, adjustment_type = atype, adjustment = adjustment }
+	end
+	local out_rule = has_out and rule(">=", out_at, "PercentChangeInCapacity", out_percent)
+	local in_rule = has_in and rule("<=", in_at, "ChangeInCapacity", in_change)
+
 	return {
 		name = "percent",
 		series = { series },
 		evaluate = function(self, g, s)
-			local v = s[series]
-			local high, low, newest = true, true, nil
+			local out_plan = out_rule and out_rule:decide(g, s)
+			local in_plan = in_rule and in_rule:decide(g, s)
+			local points = (out_plan or in_plan).points
 			local lo, hi
-			for k = 0, periods - 1 do
-				local x = read(v, stat, period, k * period)
+			for _, p in ipairs(points) do
+				local x = p.value
 				if x == nil then
 					return g:hold(format("no data in series '%s' for the last %s", series,
 						span))
 				end
-				newest = newest or x
 				lo = (lo == nil or x < lo) and x or lo
 				hi = (hi == nil or x > hi) and x or hi
-				if not out_at or x < out_at then high = false end
-				if not in_at or x > in_at then low = false end
 			end
-			if high then
-				return g:percent(out_percent, format("%s %s >= %s for %s (lowest %s): +%s%%",
-					series, stat.name, num(out_at), span, num(lo), num(out_percent)))
+			if out_plan and out_plan.state == "ALARM" then
+				return g[out_plan.kind](g, out_plan.value, format(
+					"%s %s >= %s for %s (lowest %s): +%s%%", series, stat.name,
+					num(out_at), span, num(lo), num(out_percent)))
 			end
-			if low then
-				return g:change(in_change, format("%s %s <= %s for %s (highest %s): %d",
-					series, stat.name, num(in_at), span, num(hi), in_change))
+			if in_plan and in_plan.state == "ALARM" then
+				return g[in_plan.kind](g, in_plan.value, format(
+					"%s %s <= %s for %s (highest %s): %d", series, stat.name, num(in_at),
+					span, num(hi), in_change))
 			end
 			return g:hold(format("%s %s %s over the last %s: no alarm", series, stat.name,
-				num(newest), ptext))
+				num(points[1].value), ptext))
 		end,
 	}
 end)

@@ -3,7 +3,7 @@
 -- Each test uses its own series names: a series can be made once per file.
 
 local t = ...
-local policy = require "policy"
+local policy = { percent = require "policy.percent" }
 
 -- A series with one sample per `step` seconds ending at `last_t`.
 local function samples(values, last_t, step)
@@ -119,4 +119,73 @@ t.test("percent: bad arguments", function()
 		"out_percent must be a number, got nil")
 	refuses(function() policy.percent{ series = "x" } end,
 		"give out_at and out_percent, in_at and in_change, or both pairs")
+end)
+
+t.test("percent: the seed's rule with its defaults (2 x 120s, >= 80: +50%, <= 20: -1)", function()
+	-- samples every 10 s from 10 s to 240 s: (0, 120] and (120, 240]
+	local hi, lo, mixed = {}, {}, {}
+	for i = 1, 24 do
+		hi[i] = i % 2 == 0 and 100 or 60 -- 80 on average in each period
+		lo[i] = i <= 12 and 20 or 5
+		mixed[i] = i <= 12 and 70 or 95
+	end
+	t.series("pc_seed_hi", samples(hi, 240, 10))
+	t.series("pc_seed_lo", samples(lo, 240, 10))
+	t.series("pc_seed_mix", samples(mixed, 240, 10))
+	local function seed(series)
+		return policy.percent{ series = series, out_at = 80, out_percent = 50, in_at = 20,
+			in_change = -1 }
+	end
+	local g = t.group{ name = "seed", current = 4 }
+	local kind, value, reason = t.eval(seed("pc_seed_hi"), g, 240)
+	t.eq(kind, "percent")
+	t.eq(value, 50)
+	t.eq(reason, "pc_seed_hi avg >= 80 for 2 x 120s (lowest 80): +50%")
+	kind, value, reason = t.eval(seed("pc_seed_lo"), g, 240)
+	t.eq(kind, "change")
+	t.eq(value, -1)
+	t.eq(reason, "pc_seed_lo avg <= 20 for 2 x 120s (highest 20): -1")
+	kind, value, reason = t.eval(seed("pc_seed_mix"), g, 240)
+	t.eq(kind, "hold")
+	t.eq(reason, "pc_seed_mix avg 95 over the last 120s: no alarm")
+	-- at 300 the periods are (180, 300], all 95, and (60, 180], six 70s and
+	-- six 95s (82.5); at 180 they are (60, 180] and (-60, 60], all 70
+	kind, value, reason = t.eval(seed("pc_seed_mix"), g, 300)
+	t.eq(kind, "percent")
+	t.eq(reason, "pc_seed_mix avg >= 80 for 2 x 120s (lowest 82.5): +50%")
+	kind, value, reason = t.eval(seed("pc_seed_mix"), g, 180)
+	t.eq(kind, "hold")
+	t.eq(reason, "pc_seed_mix avg 82.5 over the last 120s: no alarm")
+	-- at 400 the newer period (280, 400] is empty
+	kind, value, reason = t.eval(seed("pc_seed_mix"), g, 400)
+	t.eq(kind, "hold")
+	t.eq(reason, "no data in series 'pc_seed_mix' for the last 2 x 120s")
+end)
+
+t.test("percent: an older period without data holds too", function()
+	-- (60, 120] high, (0, 60] empty: no older datapoint stands in for it
+	t.series("pc_gap", { { -100, 95 }, { 70, 95 }, { 120, 95 } })
+	local kind, _, reason = t.eval(cpu_policy("pc_gap"), t.group{ current = 4 }, 120)
+	t.eq(kind, "hold")
+	t.eq(reason, "no data in series 'pc_gap' for the last 2 x 60s")
+end)
+
+t.test("percent: other statistics and periods", function()
+	-- the p90 of each 30 s period: (60, 90] 10 10 90, (90, 120] 10 95 95
+	t.series("pc_p90", { { 70, 10 }, { 80, 10 }, { 90, 90 }, { 100, 10 }, { 110, 95 },
+		{ 120, 95 } })
+	local p = cpu_policy("pc_p90", { stat = "p90", period = 30 })
+	local kind, value, reason = t.eval(p, t.group{ current = 4 }, 120)
+	t.eq(kind, "percent")
+	t.eq(reason, "pc_p90 p90 >= 80 for 2 x 30s (lowest 90): +50%")
+	p = cpu_policy("pc_p90", { stat = "max", period = "30s", periods = 3, out_at = 95 })
+	kind, value, reason = t.eval(p, t.group{ current = 4 }, 150)
+	t.eq(kind, "hold")
+	t.eq(reason, "no data in series 'pc_p90' for the last 3 x 30s")
+	-- rate over (60, 120]: (95 - 10) / 50 s
+	p = cpu_policy("pc_p90", { stat = "rate", period = "1m", periods = 1, out_at = 100 })
+	kind, value, reason = t.eval(p, t.group{ current = 4 }, 120)
+	t.eq(kind, "change")
+	t.eq(value, -1)
+	t.eq(reason, "pc_p90 rate <= 20 for 1m (highest 1.7): -1")
 end)

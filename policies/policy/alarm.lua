@@ -1,0 +1,198 @@
+-- policy/alarm.lua - a CloudWatch metric alarm over one series: OK, ALARM or
+-- INSUFFICIENT_DATA, with CloudWatch's rules for missing data
+-- (docs/policies/alarm.md is the reference). An alarm is not a policy: it
+-- is read by policy.step and policy.simple, and by policies of your own
+-- through alarm:state(g, s) and alarm:evaluate_state(g, s).
+
+local U = require "policy.util"
+
+local format, concat = string.format, table.concat
+local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
+local need_number, need_integer, need_series = U.need_number, U.need_integer, U.need_series
+local check_keys, constructor, duration_text = U.check_keys, U.constructor, U.duration_text
+
+local OK, ALARM, INSUFFICIENT = "OK", "ALARM", "INSUFFICIENT_DATA"
+
+-- The four static-threshold comparisons, by symbol and by their AWS names.
+local COMPARISONS = {
+	[">="] = ">=", [">"] = ">", ["<"] = "<", ["<="] = "<=",
+	GreaterThanOrEqualToThreshold = ">=", GreaterThanThreshold = ">",
+	LessThanThreshold = "<", LessThanOrEqualToThreshold = "<=",
+}
+local COMPARE = {
+	[">="] = function(x, t) return x >= t end,
+	[">"] = function(x, t) return x > t end,
+	["<"] = function(x, t) return x < t end,
+	["<="] = function(x, t) return x <= t end,
+}
+local TREATMENTS = { missing = true, ignore = true, breaching = true, notBreaching = true }
+-- CloudWatch's statistic names, for those who copy an alarm from AWS.
+local CW_STATS = { Average = "avg", Minimum = "min", Maximum = "max", Sum = "sum",
+	SampleCount = "count" }
+
+local function statistic_of(v)
+	if v == nil then
+		return stat_of("avg")
+	end
+	if type(v) ~= "string" then
+		error(format("statistic must be a string such as \"avg\" or \"p95\", got %s", type(v)), 0)
+	end
+	local ok, stat = pcall(stat_of, CW_STATS[v] or v)
+	if not ok then
+		error(format("unknown statistic \"%s\" (avg, min, max, sum, count or pNN)", v), 0)
+	end
+	return stat
+end
+
+local methods = {}
+local ALARM_MT = { __index = methods }
+
+local function span(n, ptext)
+	return n == 1 and ptext or format("%d x %s", n, ptext)
+end
+
+-- The state for group g now, the datapoints that decided it and a short text.
+--
+-- The alarm reads `evaluation_range` periods, newest first (period k is the
+-- window (now - (k+1)*period, now - k*period]); a period without samples is
+-- missing. With at least `evaluation_periods` (N) real datapoints, the N
+-- newest decide and missing ones do not matter. With fewer, every real one
+-- is used and the newest missing periods fill up to N, as treat_missing_data
+-- says: breaching, notBreaching, or (missing, ignore) unknown. Then ALARM if
+-- at least `datapoints_to_alarm` (M) are breaching, else OK; with unknown
+-- fills: ALARM when M real ones breach, OK when a real one does not breach,
+-- and otherwise (no real datapoint, or only breaching ones, too few)
+-- INSUFFICIENT_DATA for missing, but ALARM when the oldest datapoint
+-- evaluated is a real one, and the state kept for ignore. These are the
+-- rules of the CloudWatch user guide's tables (alarm_test.lua holds them).
+--
+-- points: one table per datapoint evaluated, newest first, { k = period,
+-- value = number or nil, breaching = true/false/nil, filled = true when a
+-- missing period filled in }.
+function methods:evaluate_state(g, s)
+	local v = s[self.series]
+	local stat, period, thr = self._stat, self._period, self.threshold
+	local cmp, treat = COMPARE[self.comparison], self.treat_missing_data
+	local n, m, range = self.evaluation_periods, self.datapoints_to_alarm, self.evaluation_range
+	local values, real = {}, 0
+	for k = 0, range - 1 do
+		local x = read(v, stat, period, k * period)
+		if x ~= nil and stat.name == "count" and x == 0 then
+			x = nil -- no samples: missing, as CloudWatch's SampleCount
+		end
+		if x ~= nil then
+			values[k + 1], real = x, real + 1
+		end
+	end
+
+	local fill = nil
+	if treat == "breaching" then fill = true elseif treat == "notBreaching" then fill = false end
+	local points, fills = {}, real < n and n - real or 0
+	local nfill, b, nb = fills, 0, 0
+	for k = 0, range - 1 do
+		local x = values[k + 1]
+		local p
+		if x ~= nil and (real < n or #points < n) then
+			p = { k = k, value = x, breaching = cmp(x, thr) }
+		elseif x == nil and fills > 0 then
+			fills = fills - 1
+			p = { k = k, breaching = fill, filled = true }
+		end
+		if p then
+			points[#points + 1] = p
+			if p.breaching == true then b = b + 1 elseif p.breaching == false then nb = nb + 1 end
+		end
+	end
+
+	local st = U.state(self, g)
+	local state, kept
+	if nfill == 0 or fill ~= nil or b >= m then
+		state = b >= m and ALARM or OK
+	elseif nb > 0 then
+		state = OK
+	elseif treat == "missing" then
+		state = (real > 0 and not points[#points].filled) and ALARM or INSUFFICIENT
+	else
+		state, kept = st.state or INSUFFICIENT, true
+	end
+	st.state = state
+
+	local head = format("%s %s %s %s", self.series, stat.name, self.comparison, num(thr))
+	local text
+	if real == 0 and fill == nil then
+		text = format("%s: no data in the last %s%s", head, span(range, self._ptext),
+			kept and ", state kept" or "")
+	else
+		local list = {}
+		for i, p in ipairs(points) do
+			list[i] = p.filled and "-" or num(p.value)
+		end
+		text = format("%s in %d of %d x %s%s: %s", head, b, n, self._ptext,
+			m < n and format(" (%d to alarm)", m) or "", concat(list, ", "))
+		if nfill > 0 then
+			if fill == true then
+				text = text .. " (missing as breaching)"
+			elseif fill == false then
+				text = text .. " (missing as not breaching)"
+			else
+				text = text .. format(" (%d missing%s)", nfill, kept and ", state kept" or "")
+			end
+		end
+	end
+	return state, points, text
+end
+
+function methods:state(g, s)
+	return (self:evaluate_state(g, s))
+end
+
+return constructor("alarm", function(args)
+	check_keys(args, { series = true, statistic = true, period = true, evaluation_periods = true,
+		datapoints_to_alarm = true, comparison = true, threshold = true,
+		treat_missing_data = true, evaluation_range = true })
+	local series = need_series(args)
+	local stat = statistic_of(args.statistic)
+	local period = seconds(args.period or 60, "period")
+	local n = args.evaluation_periods == nil and 1 or need_integer(args, "evaluation_periods")
+	if n < 1 then
+		error(format("evaluation_periods must be at least 1, got %d", n), 0)
+	end
+	local m = args.datapoints_to_alarm == nil and n or need_integer(args, "datapoints_to_alarm")
+	if m < 1 or m > n then
+		error(format("datapoints_to_alarm must be between 1 and evaluation_periods (%d), got %d",
+			n, m), 0)
+	end
+	local comparison = COMPARISONS[args.comparison]
+	if not comparison then
+		error(format("comparison must be >=, >, <, <= or GreaterThanOrEqualToThreshold, "
+			.. "GreaterThanThreshold, LessThanThreshold, LessThanOrEqualToThreshold, got %s",
+			type(args.comparison) == "string" and "\"" .. args.comparison .. "\""
+			or type(args.comparison)), 0)
+	end
+	local threshold = need_number(args, "threshold")
+	local treat = args.treat_missing_data or "missing"
+	if not TREATMENTS[treat] then
+		error(format("treat_missing_data must be missing, ignore, breaching or notBreaching, "
+			.. "got %s", type(treat) == "string" and "\"" .. treat .. "\"" or type(treat)), 0)
+	end
+	local range = args.evaluation_range == nil and n + 2 or need_integer(args, "evaluation_range")
+	if range < n then
+		error(format("evaluation_range must be at least evaluation_periods (%d), got %d", n,
+			range), 0)
+	end
+
+	return setmetatable({
+		series = series,
+		statistic = stat.name,
+		period = period,
+		evaluation_periods = n,
+		datapoints_to_alarm = m,
+		comparison = comparison,
+		threshold = threshold,
+		treat_missing_data = treat,
+		evaluation_range = range,
+		_stat = stat,
+		_period = period,
+		_ptext = duration_text(args.period or 60),
+	}, ALARM_MT)
+end)
