@@ -1,55 +1,363 @@
--- policy/target.lua - target tracking
--- (docs/policies.md is the reference).
+-- policy/target.lua - target tracking as Kubernetes' HPA replica calculator,
+-- and policy.target.behavior, HPA's `behavior` written as the group's own
+-- pipeline keys (docs/policies/target.md is the reference).
 
 local U = require "policy.util"
 
-local floor, ceil, abs, mtype = math.floor, math.ceil, math.abs, math.type
-local format = string.format
+local floor, ceil, mtype = math.floor, math.ceil, math.type
+local format, concat = string.format, table.concat
 local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
-local need_number, need_integer, need_series = U.need_number, U.need_integer, U.need_series
+local need_number, need_series = U.need_number, U.need_series
 local check_keys, constructor, duration_text = U.check_keys, U.constructor, U.duration_text
 
--- Target tracking (Kubernetes HPA style): desired = ceil(desired * value /
--- target), hold while value/target is within the tolerance of 1. From zero
--- the policy acts as if desired were 1.
-return constructor("target", function(args)
-	check_keys(args, { series = true, target = true, stat = true, window = true,
-		tolerance = true })
-	local series = need_series(args)
-	local target = need_number(args, "target")
+-- Keeps float noise from crossing a boundary: 66 / 60 is 1.1000000000000001
+-- (inside a 10% band), 15 * 124 / 60 is 31.000000000000004 (31, not 32).
+local EPS = 1e-9
+local MAX_WANT = 1e9
+
+local TYPES = { Utilization = true, Value = true, AverageValue = true }
+
+local function shown(v)
+	return type(v) == "string" and format("\"%s\"", v) or type(v)
+end
+
+-- One metric: { series, target, type, stat, window }, stat and window
+-- defaulting to the policy's own.
+local function metric_of(m, stat, window)
+	local series = need_series(m)
+	local target = need_number(m, "target")
 	if target <= 0 then
 		error(format("target must be more than 0, got %s", num(target)), 0)
 	end
-	local stat = stat_of(args.stat or "avg")
-	local window = seconds(args.window or "60s", "window")
-	local tolerance = args.tolerance == nil and 0.1 or need_number(args, "tolerance")
-	if tolerance < 0 or tolerance >= 1 then
-		error(format("tolerance must be in [0, 1), got %s", num(tolerance)), 0)
+	local kind = m.type == nil and "Utilization" or m.type
+	if not TYPES[kind] then
+		error(format("type must be \"Utilization\", \"Value\" or \"AverageValue\", got %s",
+			shown(kind)), 0)
 	end
-	local wtext = duration_text(args.window or "60s")
+	local wsrc = m.window or window
+	return { series = series, target = target, kind = kind,
+		stat = stat_of(m.stat or stat), window = seconds(wsrc, "window"),
+		wtext = duration_text(wsrc) }
+end
+
+local function one_tolerance(v, what)
+	if not mtype(v) then
+		error(format("%s must be a number, got %s", what, type(v)), 0)
+	end
+	if not (v >= 0 and v < 1) then
+		error(format("%s must be in [0, 1), got %s", what, num(v)), 0)
+	end
+	return v
+end
+
+-- tolerance = 0.1, or { up = , down = } (HPA 1.33's per-direction
+-- tolerance); returns up, down and how a reason names the band.
+local function tolerance_of(v)
+	if v == nil then
+		return 0.1, 0.1, "10%"
+	end
+	if type(v) ~= "table" then
+		local t = one_tolerance(v, "tolerance")
+		return t, t, num(t * 100) .. "%"
+	end
+	for k in pairs(v) do
+		if k ~= "up" and k ~= "down" then
+			error(format("tolerance: unknown key \"%s\" (up, down)", tostring(k)), 0)
+		end
+	end
+	local up = v.up == nil and 0.1 or one_tolerance(v.up, "tolerance.up")
+	local down = v.down == nil and 0.1 or one_tolerance(v.down, "tolerance.down")
+	if up == down then
+		return up, down, num(up * 100) .. "%"
+	end
+	return up, down, format("-%s%%/+%s%%", num(down * 100), num(up * 100))
+end
+
+local function clamp_want(x)
+	x = ceil(x - EPS)
+	if x < 0 then
+		return 0
+	end
+	return x > MAX_WANT and MAX_WANT or x
+end
+
+-- One metric's recommendation, as HPA's replica calculator makes it:
+-- { want = n, hold = bool, text = reason } or { missing = true, text = }.
+-- `count` is the units measured (g.current, or g.desired while unknown).
+local function recommend(m, s, desired, count, tol)
+	local x = read(s[m.series], m.stat, m.window)
+	if x == nil then
+		return { missing = true, text = format("no data in series '%s' for the last %s",
+			m.series, m.wtext) }
+	end
+	local head = format("%s %s %s", m.series, m.stat.name, num(x))
+	local avg, want = m.kind == "AverageValue", nil
+	if count == 0 then
+		-- From zero HPA proposes ceil(ratio), without the tolerance.
+		if avg then
+			want = clamp_want(x / m.target)
+			return { want = want, text = format("%s at 0 units vs target %s: %s / %s -> %d",
+				head, num(m.target), num(x), num(m.target), want) }
+		end
+		want = clamp_want(x / m.target)
+		return { want = want, text = format("%s vs target %s: 1 x %s -> %d", head,
+			num(m.target), num(x / m.target), want) }
+	end
+	local ratio, text
+	if avg then
+		head = format("%s / %d units = %s", head, count, num(x / count))
+		ratio = x / (m.target * count)
+	else
+		ratio = x / m.target
+	end
+	if ratio >= 1 - tol.down - EPS and ratio <= 1 + tol.up + EPS then
+		return { want = desired, hold = true, text = format("%s within %s of target %s",
+			head, tol.text, num(m.target)) }
+	end
+	if avg then
+		want = clamp_want(x / m.target)
+		text = format("%s vs target %s: %s / %s -> %d", head, num(m.target), num(x),
+			num(m.target), want)
+	else
+		want = clamp_want(count * ratio)
+		text = format("%s vs target %s: %d x %s -> %d", head, num(m.target), count,
+			num(ratio), want)
+	end
+	-- Never against the metric: with units still starting (or stopping)
+	-- the count measured can put the result on the other side of desired
+	-- (HPA holds then too).
+	if ratio > 1 and want < desired then
+		return { want = desired, hold = true,
+			text = format("%s; desired %d is already higher", text, desired) }
+	elseif ratio < 1 and want > desired then
+		return { want = desired, hold = true,
+			text = format("%s; desired %d is already lower", text, desired) }
+	end
+	return { want = want, text = text }
+end
+
+local function build(args)
+	check_keys(args, { series = true, target = true, type = true, stat = true, window = true,
+		tolerance = true, metrics = true })
+	local stat = args.stat or "avg"
+	local window = args.window or "60s"
+	stat_of(stat) -- checked here too when every metric has its own
+	seconds(window, "window")
+	local up, down, ttext = tolerance_of(args.tolerance)
+	local tol = { up = up, down = down, text = ttext }
+	local metrics = {}
+	if args.metrics ~= nil then
+		if args.series ~= nil or args.target ~= nil or args.type ~= nil then
+			error("give series and target, or metrics, not both", 0)
+		end
+		local list = args.metrics
+		if type(list) ~= "table" or #list == 0 then
+			error(format("metrics must be a list of at least one { series = , target = }, got %s",
+				type(list) == "table" and "an empty table" or type(list)), 0)
+		end
+		for k in pairs(list) do
+			if mtype(k) ~= "integer" or k < 1 or k > #list then
+				error(format("metrics must be a list, it has key %s", tostring(k)), 0)
+			end
+		end
+		for i, m in ipairs(list) do
+			if type(m) ~= "table" then
+				error(format("metrics[%d] must be a table, got %s", i, type(m)), 0)
+			end
+			local ok, res = pcall(function()
+				check_keys(m, { series = true, target = true, type = true, stat = true,
+					window = true })
+				return metric_of(m, stat, window)
+			end)
+			if not ok then
+				error(format("metrics[%d]: %s", i, res), 0)
+			end
+			metrics[i] = res
+		end
+	else
+		metrics[1] = metric_of(args, stat, window)
+	end
+	local names, seen = {}, {}
+	for _, m in ipairs(metrics) do
+		if not seen[m.series] then
+			seen[m.series] = true
+			names[#names + 1] = m.series
+		end
+	end
+	local n = #metrics
 
 	return {
 		name = "target",
-		series = { series },
+		series = names,
 		evaluate = function(self, g, s)
-			local x = read(s[series], stat, window)
-			if x == nil then
-				return g:hold(format("no data in series '%s' for the last %s", series, wtext))
+			local count = g.current >= 0 and g.current or g.desired
+			local best, missing, absent = nil, nil, {}
+			for _, m in ipairs(metrics) do
+				local r = recommend(m, s, g.desired, count, tol)
+				if r.missing then
+					missing = missing or r
+					absent[#absent + 1] = m.series
+				elseif not best or r.want > best.want then
+					best = r
+				end
 			end
-			local ratio = x / target
-			-- the epsilon keeps 66 / 60 (= 1.1000000000000001) inside a 10% band
-			if abs(ratio - 1) <= tolerance + 1e-9 then
-				return g:hold(format("%s %s %s within %s%% of target %s", series, stat.name,
-					num(x), num(tolerance * 100), num(target)))
+			-- HPA: the largest recommendation wins; with a metric missing it
+			-- may scale up on the others but not down.
+			if best and (not missing or best.want > g.desired) then
+				local text = best.text
+				if n > 1 then
+					text = missing and format("%s (largest of %d; no data: %s)", text, n,
+						concat(absent, ", ")) or format("%s (largest of %d)", text, n)
+				end
+				if best.hold then
+					return g:hold(text)
+				end
+				return g:set(best.want, text)
 			end
-			local base = g.desired > 0 and g.desired or 1
-			-- the epsilon keeps 15 * 124 / 60 (= 31.000000000000004) at 31
-			local want = base * ratio - 1e-9
-			want = want > 1e9 and 1e9 or want
-			want = ceil(want)
-			want = want < 0 and 0 or want
-			return g:set(want, format("%s %s %s vs target %s: %d x %s -> %d", series,
-				stat.name, num(x), num(target), base, num(ratio), want))
+			return g:hold(best and missing.text .. ": no scale-in" or missing.text)
 		end,
 	}
+end
+
+------------------------------------------------------------------ behavior
+
+-- HPA's defaults (k8s.io/kubernetes pkg/apis/autoscaling/v2/defaults.go).
+local DEFAULTS = {
+	scaleUp = { window = 0, policies = {
+		{ type = "Pods", value = 4, periodSeconds = 15 },
+		{ type = "Percent", value = 100, periodSeconds = 15 } } },
+	scaleDown = { window = 300, policies = {
+		{ type = "Percent", value = 100, periodSeconds = 15 } } },
+}
+
+local function whole(v, what, lo, hi)
+	if not mtype(v) or v ~= floor(v) then
+		error(format("%s must be a whole number, got %s", what,
+			mtype(v) and num(v) or type(v)), 0)
+	end
+	if v < lo or v > hi then
+		error(format("%s must be in [%d, %d], got %s", what, lo, hi, num(v)), 0)
+	end
+	return floor(v)
+end
+
+local function pick(list, most)
+	local r
+	for _, v in ipairs(list) do
+		if r == nil or (most and v > r) or (not most and v < r) then
+			r = v
+		end
+	end
+	return r or 0
+end
+
+-- One direction's HPAScalingRules, defaults filled in as the API server
+-- fills them, reduced to what the pipeline holds: a stabilisation window
+-- and one (count, percent, period).
+local function rules_of(dir, r)
+	local d = DEFAULTS[dir]
+	if r == nil then
+		r = {}
+	elseif type(r) ~= "table" then
+		error(format("%s must be a table, got %s", dir, type(r)), 0)
+	end
+	for k in pairs(r) do
+		if k == "tolerance" then
+			error(format("%s.tolerance: give tolerance to policy.target instead "
+				.. "(tolerance = { up = , down = })", dir), 0)
+		elseif k ~= "stabilizationWindowSeconds" and k ~= "selectPolicy" and k ~= "policies" then
+			error(format("%s: unknown field \"%s\" (stabilizationWindowSeconds, selectPolicy, "
+				.. "policies)", dir, tostring(k)), 0)
+		end
+	end
+	local window = d.window
+	if r.stabilizationWindowSeconds ~= nil then
+		window = whole(r.stabilizationWindowSeconds, dir .. ".stabilizationWindowSeconds", 0, 3600)
+	end
+	local select = r.selectPolicy == nil and "Max" or r.selectPolicy
+	if select ~= "Max" and select ~= "Min" and select ~= "Disabled" then
+		error(format("%s.selectPolicy must be \"Max\", \"Min\" or \"Disabled\", got %s", dir,
+			shown(select)), 0)
+	end
+	if select == "Disabled" then
+		error(format("%s.selectPolicy Disabled: the pipeline cannot turn one direction off", dir), 0)
+	end
+	local policies = r.policies == nil and d.policies or r.policies
+	if type(policies) ~= "table" or #policies == 0 then
+		error(format("%s.policies must be a list of at least one policy", dir), 0)
+	end
+	local period, pods, pct = nil, {}, {}
+	for i, p in ipairs(policies) do
+		local where = format("%s.policies[%d]", dir, i)
+		if type(p) ~= "table" then
+			error(format("%s must be a table, got %s", where, type(p)), 0)
+		end
+		for k in pairs(p) do
+			if k ~= "type" and k ~= "value" and k ~= "periodSeconds" then
+				error(format("%s: unknown field \"%s\" (type, value, periodSeconds)", where,
+					tostring(k)), 0)
+			end
+		end
+		if p.type ~= "Pods" and p.type ~= "Percent" then
+			error(format("%s.type must be \"Pods\" or \"Percent\", got %s", where, shown(p.type)), 0)
+		end
+		local value = whole(p.value, where .. ".value", 1, 1000000)
+		local ps = whole(p.periodSeconds, where .. ".periodSeconds", 1, 1800)
+		if period and ps ~= period then
+			error(format("%s.policies: periodSeconds %d and %d differ (the pipeline has one "
+				.. "rate.period)", dir, period, ps), 0)
+		end
+		period = ps
+		local list = p.type == "Pods" and pods or pct
+		list[#list + 1] = value
+	end
+	if select == "Min" and #pods > 0 and #pct > 0 then
+		error(format("%s.selectPolicy Min over Pods and Percent policies: the pipeline allows "
+			.. "the larger of rate.count and rate.percent (selectPolicy Max)", dir), 0)
+	end
+	return { window = window, period = period, count = pick(pods, select == "Max"),
+		percent = pick(pct, select == "Max") }
+end
+
+local function rate_text(r)
+	local parts = {}
+	if r.count > 0 then parts[#parts + 1] = "Pods " .. r.count end
+	if r.percent > 0 then parts[#parts + 1] = "Percent " .. r.percent end
+	return format("%s per %ds", concat(parts, ", "), r.period)
+end
+
+local behavior = constructor("target.behavior", function(args)
+	if args == nil then
+		args = {}
+	end
+	check_keys(args, { scaleUp = true, scaleDown = true })
+	local up = rules_of("scaleUp", args.scaleUp)
+	local down = rules_of("scaleDown", args.scaleDown)
+	-- One rate serves both directions. A scale-down Percent of 100 or more
+	-- lets any number go, which the shared rate also does when its percent
+	-- is 100 or more; otherwise the two directions must be the same.
+	if down.percent >= 100 then
+		if up.percent < 100 then
+			error(format("scaleDown lets any number go (Percent %d) but scaleUp's %s would "
+				.. "limit scale-down too: the pipeline has one rate for both directions",
+				down.percent, rate_text(up)), 0)
+		end
+	elseif up.count ~= down.count or up.percent ~= down.percent or up.period ~= down.period then
+		error(format("scaleUp (%s) and scaleDown (%s) differ: the pipeline has one rate for "
+			.. "both directions", rate_text(up), rate_text(down)), 0)
+	end
+	local rate = { period = up.period }
+	if up.count > 0 then rate.count = up.count end
+	if up.percent > 0 then rate.percent = up.percent end
+	return { stabilization = { up = up.window, down = down.window }, rate = rate }
 end)
+
+local target = constructor("target", build)
+
+-- policy.target{...} builds the policy; policy.target.behavior{...} maps a
+-- behavior. A tail call keeps the farm's line the one an error names.
+return setmetatable({ behavior = behavior }, {
+	__call = function(_, args)
+		return target(args)
+	end,
+})
