@@ -155,6 +155,27 @@ static bool decision_add_markets(cJSON *root, const struct scaled_decision *d)
 	       decision_add_text(m, "reason", d->mix_reason, sizeof(d->mix_reason));
 }
 
+/* "events": the names this tick delivered (the first SCALED_MAX_EVENTS),
+ * and "events_total" when there were more. */
+static bool decision_add_events(cJSON *root, const struct scaled_decision *d)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "events");
+	size_t i, n = d->n_events < SCALED_MAX_EVENTS ? d->n_events : SCALED_MAX_EVENTS;
+
+	if (!arr)
+		return false;
+	for (i = 0; i < n; i++) {
+		cJSON *s = cJSON_CreateString(d->events[i]);
+
+		if (!s || !cJSON_AddItemToArray(arr, s)) {
+			cJSON_Delete(s);
+			return false;
+		}
+	}
+	return d->n_events <= SCALED_MAX_EVENTS ||
+	       cJSON_AddNumberToObject(root, "events_total", (double)d->n_events) != NULL;
+}
+
 static bool decision_add_proposal(cJSON *arr, const struct scaled_proposal *p)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -205,6 +226,8 @@ char *scaled_decision_json(const struct scaled_decision *d)
 	     decision_add_text(root, "outcome_msg", d->outcome_msg, sizeof(d->outcome_msg));
 	if (ok && decision_has_mix(d))
 		ok = decision_add_markets(root, d);
+	if (ok && d->n_events)
+		ok = decision_add_events(root, d);
 	arr = ok ? cJSON_AddArrayToObject(root, "proposals") : NULL;
 	ok = arr != NULL;
 	for (i = 0; ok && i < n; i++)

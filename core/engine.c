@@ -157,6 +157,7 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 	if (L && g->view.view_ref != LUA_NOREF)
 		luaL_unref(L, LUA_REGISTRYINDEX, g->view.view_ref);
 	group_state_free(&g->st);
+	event_queue_free(&g->events);
 	alloc_free(g->inputs);
 	alloc_free(g->name);
 	alloc_free(g);
@@ -330,6 +331,38 @@ size_t scaled_engine_decisions(const struct scaled_engine *e, const struct scale
 void scaled_engine_on_decision(struct scaled_engine *e, scaled_decision_fn fn, void *arg)
 {
 	record_on_decision(&e->record, fn, arg);
+}
+
+int scaled_engine_event(struct scaled_engine *e, const char *group, const char *name,
+			const char *payload, char **errmsg)
+{
+	char err[256] = "";
+	size_t i;
+	int rc = 0;
+
+	if (errmsg)
+		*errmsg = NULL;
+	if (group && !engine_find_group(e, group)) {
+		snprintf(err, sizeof err, "event '%s': no group '%s'", name ? name : "?", group);
+		rc = -ENOENT;
+	}
+	for (i = 0; rc == 0 && i < e->n_groups; i++) {
+		struct group *g = e->groups[i];
+
+		if (group && strcmp(g->name, group) != 0)
+			continue;
+		rc = event_queue_add(&g->events, name, payload, clock_now(&e->clock), err, sizeof err);
+		if (rc < 0 && !group) {
+			/* name the group: the others before it have it already */
+			char more[256];
+
+			snprintf(more, sizeof more, "group '%s': %s", g->name, err);
+			snprintf(err, sizeof err, "%s", more);
+		}
+	}
+	if (rc < 0 && errmsg)
+		*errmsg = strdup(err);
+	return rc;
 }
 
 int scaled_engine_group_status(const struct scaled_engine *e, const char *name,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "clock.h"
+#include "event.h"
 #include "group.h"
 #include "log.h"
 #include "plugin_load.h"
@@ -88,6 +89,7 @@ struct group {
 	uint64_t pending_token;
 	uint64_t pending_seq;           /* decision awaiting its outcome */
 	bool want_failed;               /* view.wanted is a failed action's target */
+	struct event_queue events;      /* for the next tick (scaled_engine_event) */
 };
 
 struct post_item {

@@ -220,6 +220,7 @@ void engine_group_tick(struct group *g)
 	}
 	engine_group_sync(g);
 	e->penv.now_ms = now;
+	g->view.events = g->events.n ? &g->events : NULL;
 	for (i = 0; i < g->n_policies; i++)
 		policy_api_call(e->sb, &e->penv, &g->view, g->policies[i].ref, g->policies[i].name,
 				&props[i]);
@@ -229,6 +230,14 @@ void engine_group_tick(struct group *g)
 
 	d.n_proposals = 0;
 	record = group_decide(&g->cfg, &g->st, at, props, g->n_policies, missing, &d);
+	/* the events this tick delivered: named in its decision, which is
+	 * recorded for them; then gone */
+	d.n_events = g->events.n;
+	for (i = 0; i < g->events.n && i < SCALED_MAX_EVENTS; i++)
+		snprintf(d.events[i], sizeof d.events[i], "%s", g->events.items[i].name);
+	record = record || g->events.n > 0;
+	g->view.events = NULL;
+	event_queue_clear(&g->events);
 	if (d.desired == d.desired_before)
 		g->want_failed = false; /* no action: a failed target is no longer asked for */
 	if (d.outcome == SCALED_OUTCOME_DRY_RUN) {

@@ -20,6 +20,7 @@
 #include <lua.h>
 
 #include "duration.h"
+#include "event.h"
 #include "log.h"
 #include "policy_api.h"
 #include "policy_int.h"
@@ -55,6 +56,7 @@ enum {
 	GF_OD_BASE,
 	GF_OD_PERCENT,
 	GF_MIX_AGE,
+	GF_EVENTS,
 };
 
 /* A group view. Each group has a metatable of its own (see
@@ -186,6 +188,12 @@ static int l_group_field(lua_State *L)
 			lua_pushinteger(L, g->mix_percent);
 		else
 			lua_pushnil(L);
+		break;
+	case GF_EVENTS:
+		if (g->events)
+			event_push_list(L, g->events);
+		else
+			lua_createtable(L, 0, 0);
 		break;
 	case GF_MIX_AGE:
 		if (g->mix_changed_ms != INT64_MIN && env->now_ms >= g->mix_changed_ms)
@@ -367,7 +375,7 @@ static int policy_api_setup(lua_State *L)
 					      "starting", "stopping", "now", "wanted", "shortfall",
 					      "short_for", "last_action", "last_error", "markets",
 					      "spot", "on_demand", "on_demand_base",
-					      "on_demand_percent", "mix_age", NULL };
+					      "on_demand_percent", "mix_age", "events", NULL };
 	static const luaL_Reg group_methods[] = {
 		{ "set", l_group_set }, { "change", l_group_change },
 		{ "percent", l_group_percent }, { "hold", l_group_hold },

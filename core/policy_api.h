@@ -22,6 +22,10 @@
  *                                  the group's mix (nil while unknown)
  *   g.mix_age                      seconds since the mix last changed (nil:
  *                                  never)
+ *   g.events                       the events delivered since the group's
+ *                                  last tick: a list of {name=, time= (s),
+ *                                  data= (the JSON payload as tables)}, empty
+ *                                  when there are none (a new table per read)
  *   g:mix({on_demand_base = n, on_demand_percent = p}, reason)
  *                                  propose a market mix (a field left out
  *                                  keeps the group's); with a count method
@@ -71,6 +75,7 @@
 #include "sandbox.h"
 #include "scaled/scaled.h"
 
+struct event_queue;
 struct sandbox;
 struct series_store;
 
@@ -90,6 +95,8 @@ struct policy_group {
 	bool markets;
 	int spot, on_demand, mix_base, mix_percent;
 	int64_t mix_changed_ms;
+	/* the events waiting for this tick (g.events); NULL: none */
+	const struct event_queue *events;
 	const char *last_action;             /* outcome name of the last action sent
 	                                        (scaled_outcome_name); NULL: "none" */
 	char last_error[SCALED_REASON_MAX];  /* its message when it failed, else "" */

@@ -11,13 +11,20 @@
 -- `series` lists every series the policy reads, so the engine can check the
 -- names before the first tick. docs/policies.md is the reference.
 
-
 local U = require "policy.util"
 
 local M = {
-	queue_step = require "policy.queue_step",
+	alarm = require "policy.alarm",
+	step = require "policy.step",
+	simple = require("policy.step").simple,
 	percent = require "policy.percent",
 	target = require "policy.target",
+	threshold = require "policy.threshold",
+	queue = require "policy.queue",
+	queue_step = require "policy.queue_step",
+	fleet_units = require "policy.fleet_units",
+	backup_group = require "policy.backup_group",
+	idle_stop = require "policy.idle_stop",
 }
 
 -- For farms and tests: the same duration rules, with errors that name the

@@ -117,16 +117,28 @@ t.test("backup_group: release = when_whole keeps the cover until the primary is 
 end)
 
 t.test("backup_group: two groups through the real policy API", function()
-	-- the runner's groups have wanted = shortfall = 0: the primary is not short
+	-- a runner group's wanted defaults to its desired: not short
 	t.group{ name = "bk_spot", current = 5 }
 	local backup = t.group{ name = "bk_od", current = 3 }
 	local kind, value, reason, stale, missing =
 		t.eval(backup_group{ primary = "bk_spot" }, backup, 100)
 	t.eq(kind, "set")
 	t.eq(value, 0)
-	t.eq(reason, "bk_spot not short (wanted 0, current 5): 0")
+	t.eq(reason, "bk_spot not short (wanted 5, current 5): 0")
 	t.eq(stale, false)
 	t.eq(missing, false)
+	-- short since 0 s, through the real view's shortfall and short_for
+	t.group{ name = "bk_short", current = 4, desired = 10, wanted = 10, shortfall = 6,
+		short_since = 0 }
+	local covering = t.group{ name = "bk_cover", current = 0 }
+	local p = backup_group{ primary = "bk_short" }
+	kind, value, reason = t.eval(p, covering, 100)
+	t.eq(kind, "hold")
+	t.eq(reason, "bk_short short 6 (wanted 10, current 4) for 100s (grace 120s): keep 0")
+	kind, value, reason = t.eval(p, covering, 400)
+	t.eq(kind, "set")
+	t.eq(value, 6)
+	t.eq(reason, "bk_short short 6 (wanted 10, current 4) for 400s (grace 120s): 6")
 	-- a primary whose current is unknown (-1): keep the cover
 	t.group{ name = "bk_unknown", current = -1 }
 	kind, value, reason = t.eval(backup_group{ primary = "bk_unknown" }, backup, 100)

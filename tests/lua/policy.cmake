@@ -5,13 +5,13 @@ set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sand
   ${CORE}/sandbox_lib.c)
 
 add_executable(run_policy_tests ${CMAKE_CURRENT_LIST_DIR}/run_policy_tests.c
-  ${CORE}/policy_api.c ${CORE}/policy_series.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/duration.c
+  ${CORE}/policy_api.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/duration.c
   ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c)
 # core headers on the quote path only: core/sched.h must not shadow <sched.h>
 target_include_directories(run_policy_tests PRIVATE ${CORE}/include)
 target_compile_options(run_policy_tests PRIVATE "SHELL:-iquote ${CORE}")
 target_compile_definitions(run_policy_tests PRIVATE _GNU_SOURCE)
-target_link_libraries(run_policy_tests PRIVATE PkgConfig::LUA scaled_warnings m)
+target_link_libraries(run_policy_tests PRIVATE PkgConfig::LUA PkgConfig::CJSON scaled_warnings m)
 
 file(GLOB policy_tests CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/policies/*_test.lua
   ${CMAKE_SOURCE_DIR}/policies/policy/*_test.lua)

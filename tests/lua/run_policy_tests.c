@@ -22,6 +22,8 @@
  *   t.update(g, {field = value, ...})
  *                              change a group's numbers between calls (the
  *                              fields of t.group), as the engine does
+ *   t.event(g, name, payload_json_or_nil, t_s)
+ *                              an event for g's next t.eval only (g.events)
  *   t.eval(policy, group, now_s) -> kind, value, reason, stale, missing, mix
  *                              kind is "none", "hold", "set", "change",
  *                              "percent" or "error"; mix is nil, or the
@@ -48,6 +50,7 @@
 
 #include "alloc.h"
 #include "duration.h"
+#include "event.h"
 #include "policy_api.h"
 #include "sandbox.h"
 #include "series.h"
@@ -56,6 +59,7 @@ struct runner_group {
 	struct runner_group *next;
 	struct policy_group g;
 	char name[SCALED_NAME_MAX];
+	struct event_queue events;
 };
 
 struct runner {
@@ -242,6 +246,27 @@ static struct policy_group *runner_find(lua_State *L, struct runner *r, int idx)
 	return NULL;
 }
 
+/* t.event(g, name, payload_json, t_s): an event for g's next t.eval, as
+ * scaled_engine_event delivers it. */
+static int l_event(lua_State *L)
+{
+	struct runner *r = runner_of(L);
+	struct policy_group *g = runner_find(L, r, 1);
+	char err[256];
+
+	if (!g)
+		return luaL_argerror(L, 1, "a group made by t.group expected");
+	for (struct runner_group *rg = r->groups; rg; rg = rg->next) {
+		if (&rg->g != g)
+			continue;
+		if (event_queue_add(&rg->events, luaL_checkstring(L, 2), luaL_optstring(L, 3, NULL),
+				    llround(luaL_checknumber(L, 4) * 1000.0), err, sizeof err) < 0)
+			return luaL_error(L, "%s", err);
+		g->events = &rg->events;
+	}
+	return 0;
+}
+
 /* t.update(g, {field = value, ...}): change a group's numbers between
  * calls, as the engine does between ticks. */
 static int l_update(lua_State *L)
@@ -306,6 +331,11 @@ static int l_eval(lua_State *L)
 	ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	policy_api_call(r->sb, &r->env, g, ref, "test", &out);
 	luaL_unref(L, LUA_REGISTRYINDEX, ref);
+	/* events last one call, as they last one tick */
+	for (struct runner_group *rg = r->groups; rg; rg = rg->next)
+		if (&rg->g == g)
+			event_queue_clear(&rg->events);
+	g->events = NULL;
 	lua_pushstring(L, kinds[out.kind]);
 	if (out.value == floor(out.value) && fabs(out.value) < 1e15)
 		lua_pushinteger(L, (lua_Integer)out.value);
@@ -335,7 +365,7 @@ static int l_eval(lua_State *L)
 static const luaL_Reg runner_funcs[] = {
 	{ "test", l_test },   { "series", l_series }, { "group", l_group },
 	{ "eval", l_eval },   { "eq", l_eq },         { "ok", l_ok },
-	{ "raises", l_raises }, { "update", l_update }, { NULL, NULL },
+	{ "raises", l_raises }, { "update", l_update }, { "event", l_event }, { NULL, NULL },
 };
 
 static int runner_setup(lua_State *L)
@@ -393,6 +423,7 @@ out:
 	while (r.groups) {
 		struct runner_group *next = r.groups->next;
 
+		event_queue_free(&r.groups->events);
 		alloc_free(r.groups);
 		r.groups = next;
 	}

@@ -6,3 +6,7 @@ add_dependencies(test_engine plugin_sim)
 scaled_unit_test(test_engine_log SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_log.c
   LIBS scaled_static)
 add_dependencies(test_engine_log plugin_sim)
+# Events for policies through the embedding API (scaled_engine_event).
+scaled_unit_test(test_engine_events SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_events.c
+  LIBS scaled_static)
+add_dependencies(test_engine_events plugin_sim)

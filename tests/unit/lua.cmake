@@ -16,9 +16,9 @@ scaled_unit_test(test_sandbox_bounds LABEL lua
 
 scaled_unit_test(test_policy_api LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_api.c
-    ${CORE}/policy_api.c ${CORE}/policy_series.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/duration.c
+    ${CORE}/policy_api.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/duration.c
     ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
-  LIBS PkgConfig::LUA m)
+  LIBS PkgConfig::LUA PkgConfig::CJSON m)
 
 # Policies only propose and cannot stall or starve each other: the engine
 # through its public API with the sim plugin.

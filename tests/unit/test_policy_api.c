@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <lauxlib.h>
 
+#include "event.h"
 #include "policy_api.h"
 #include "sandbox.h"
 #include "series.h"
@@ -446,6 +447,51 @@ static void test_mix(void **state)
 	want_value(fx, "g.on_demand_base", "nil");
 }
 
+/* g.events: the queue as Lua tables; garbage names and payloads refused
+ * before anything is queued. */
+static void test_events(void **state)
+{
+	struct fixture *fx = *state;
+	struct event_queue q = { 0 };
+	char err[256];
+
+	want_value(fx, "#g.events", "0");
+	assert_int_equal(event_queue_add(&q, "train", "{\"units\": 4, \"tags\": [\"a\", null, "
+					 "\"c\"], \"ratio\": 0.5, \"on\": true, \"gone\": null}",
+					 42000, err, sizeof err), 0);
+	assert_int_equal(event_queue_add(&q, "stop.all", NULL, 43500, err, sizeof err), 0);
+	fx->workers.events = &q;
+	want_value(fx, "#g.events", "2");
+	want_value(fx, "g.events[1].name .. ' ' .. g.events[1].time .. ' ' .. "
+		   "math.type(g.events[1].data.units) .. g.events[1].data.units", "train 42.0 integer4");
+	want_value(fx, "g.events[1].data.tags[1] .. tostring(g.events[1].data.tags[2]) .. "
+		   "g.events[1].data.tags[3]", "anilc");
+	want_value(fx, "tostring(g.events[1].data.ratio) .. tostring(g.events[1].data.on) .. "
+		   "tostring(g.events[1].data.gone)", "0.5truenil");
+	want_value(fx, "next(g.events[2].data) == nil", "true");
+	want_value(fx, "g.events[2].time", "43.5");
+	fx->workers.events = NULL;
+
+	assert_int_equal(event_queue_add(&q, "", NULL, 0, err, sizeof err), -EINVAL);
+	assert_string_equal(err, "event name must be 1 to 63 of letters, digits, '_', '-', '.'");
+	assert_int_equal(event_queue_add(&q, "a b", NULL, 0, err, sizeof err), -EINVAL);
+	assert_int_equal(event_queue_add(&q, "x", "{\"a\":", 0, err, sizeof err), -EINVAL);
+	assert_string_equal(err, "event 'x': payload is not JSON (at byte 5)");
+	assert_int_equal(event_queue_add(&q, "x", "[1, 2]", 0, err, sizeof err), -EINVAL);
+	assert_string_equal(err, "event 'x': payload must be a JSON object");
+	assert_int_equal(event_queue_add(&q, "x", "{} trailing", 0, err, sizeof err), -EINVAL);
+	assert_int_equal(event_queue_add(&q, "x", "{\"a\":[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]}", 0,
+					 err, sizeof err), -EINVAL);
+	assert_string_equal(err, "event 'x': payload nested deeper than 16");
+	assert_int_equal(q.n, 2);
+	while (q.n < EVENT_QUEUE_MAX)
+		assert_int_equal(event_queue_add(&q, "more", "{}", 0, err, sizeof err), 0);
+	assert_int_equal(event_queue_add(&q, "one_too_many", NULL, 0, err, sizeof err), -ENOSPC);
+	assert_string_equal(err, "event 'one_too_many': 64 events wait for the group's next "
+			    "tick already");
+	event_queue_free(&q);
+}
+
 static void test_read_only_other_group(void **state)
 {
 	struct fixture *fx = *state;
@@ -519,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_abstain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_results, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mix, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_only_other_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reason_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_allocation_per_call, setup, teardown),

@@ -222,6 +222,7 @@ enum scaled_outcome {
 SCALED_API const char *scaled_outcome_name(enum scaled_outcome o);
 
 #define SCALED_MAX_PROPOSALS 16
+#define SCALED_MAX_EVENTS 8
 
 struct scaled_decision {
 	uint64_t seq;                 /* increasing per engine */
@@ -246,6 +247,10 @@ struct scaled_decision {
 	enum scaled_stage mix_bound_by;  /* the stage that held the mix */
 	char mix_reason[SCALED_REASON_MAX]; /* the winning proposal's reason, or
 	                                       why a stage held the mix */
+	/* The events this tick delivered to the policies (since 0.2): the
+	 * first SCALED_MAX_EVENTS names, and how many there were. */
+	size_t n_events;
+	char events[SCALED_MAX_EVENTS][SCALED_NAME_MAX];
 };
 
 /* Called on the loop thread for each decision recorded, when it is made
@@ -271,6 +276,17 @@ SCALED_API size_t scaled_engine_decisions(const struct scaled_engine *e,
  * (the decision log's line). Returns a string the caller frees with
  * free(), or NULL when out of memory. */
 SCALED_API char *scaled_decision_json(const struct scaled_decision *d);
+
+/* Deliver an event to a group's policies (group NULL: to every group): a
+ * name (1 to 63 of letters, digits, '_', '-', '.') and a payload, a JSON
+ * object (NULL or "" for none; at most 64 KiB, 16 deep). Policies read it as
+ * g.events at the group's next tick ({name=, time=, data=}), and that tick's
+ * decision names it. At most 64 events wait per group. Returns 0, -ENOENT
+ * (no such group), -EINVAL (bad name or payload), -ENOSPC (the queue is
+ * full) or -ENOMEM, with a message in *errmsg (free()) when errmsg is not
+ * NULL. Loop thread only (an embedder on another thread posts it over). */
+SCALED_API int scaled_engine_event(struct scaled_engine *e, const char *group, const char *name,
+				   const char *payload, char **errmsg);
 
 /* A group's current view: capacity as the target reports it (-1 until it
  * has), the last desired value (-1 until the target first reported), and
