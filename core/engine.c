@@ -354,9 +354,9 @@ int scaled_engine_event(struct scaled_engine *e, const char *group, const char *
 		rc = event_queue_add(&g->events, name, payload, clock_now(&e->clock), err, sizeof err);
 		if (rc < 0 && !group) {
 			/* name the group: the others before it have it already */
-			char more[256];
+			char more[sizeof err];
 
-			snprintf(more, sizeof more, "group '%s': %s", g->name, err);
+			snprintf(more, sizeof more, "group '%.63s': %.180s", g->name, err);
 			snprintf(err, sizeof err, "%s", more);
 		}
 	}
