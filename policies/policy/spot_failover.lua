@@ -1,0 +1,235 @@
+-- policy/spot_failover.lua - move a group's market mix to on-demand while spot
+-- costs as much as on-demand, and back to spot when it is cheaper again
+-- (docs/policies/spot_failover.md is the reference).
+
+local U = require "policy.util"
+
+local floor, mtype = math.floor, math.type
+local format = string.format
+local seconds, num = U.seconds, U.num
+local check_keys, constructor = U.check_keys, U.constructor
+
+-- Float noise in od x (1 - margin) must not put a price at the band below
+-- it; the clock is in milliseconds, so durations compare to half of one.
+local EPS, TICK = 1e-9, 0.0005
+
+-- A window that holds every sample at or before now (the API takes < 1e12 s).
+local ALL = 1e11
+
+local MIX_KEYS = { on_demand_base = true, on_demand_percent = true }
+local MIX_MAX = { on_demand_base = 1000000, on_demand_percent = 100 } -- as g:mix takes them
+
+local function shown(v)
+	return type(v) == "string" and format("\"%s\"", v) or type(v)
+end
+
+local function need_name(v, what)
+	if type(v) ~= "string" or v == "" then
+		error(format("%s must be a series name, got %s", what, shown(v)), 0)
+	end
+	return v
+end
+
+-- spot = "name" or a non-empty list of distinct names.
+local function pools_of(v)
+	if type(v) == "string" then
+		return { need_name(v, "spot") }
+	end
+	if type(v) ~= "table" then
+		error(format("spot must be a series name or a list of them, got %s", type(v)), 0)
+	end
+	local n, pools, seen = #v, {}, {}
+	if n == 0 then
+		error("spot must list at least one series", 0)
+	end
+	for k in pairs(v) do
+		if mtype(k) ~= "integer" or k < 1 or k > n then
+			error(format("spot must be a list of series names, it has key %s", shown(k)), 0)
+		end
+	end
+	for i = 1, n do
+		local name = need_name(v[i], format("spot[%d]", i))
+		if seen[name] then
+			error(format("spot lists \"%s\" twice", name), 0)
+		end
+		seen[name] = true
+		pools[i] = name
+	end
+	return pools
+end
+
+-- A mix argument: a table of on_demand_base / on_demand_percent, each a whole
+-- number in g:mix's range; a field left out takes dflt's.
+local function mix_of(v, what, dflt)
+	if type(v) ~= "table" then
+		error(format("%s must be a table { on_demand_base = n, on_demand_percent = p }, got %s",
+			what, type(v)), 0)
+	end
+	for k in pairs(v) do
+		if not MIX_KEYS[k] then
+			error(format("%s: unknown key \"%s\" (on_demand_base, on_demand_percent)", what,
+				tostring(k)), 0)
+		end
+	end
+	if next(v) == nil then
+		error(format("%s: give on_demand_base, on_demand_percent or both", what), 0)
+	end
+	local out = {}
+	for k, max in pairs(MIX_MAX) do
+		local x = v[k]
+		if x == nil then
+			x = dflt[k]
+		elseif not mtype(x) or x ~= floor(x) or x < 0 or x > max then
+			error(format("%s.%s must be a whole number from 0 to %d, got %s", what, k, max,
+				mtype(x) and num(x) or shown(x)), 0)
+		end
+		out[k] = floor(x)
+	end
+	return out
+end
+
+-- Is mix a "more on-demand than or as much as" b? Percent first, then base
+-- (the pipeline's tie order).
+local function at_least(a_pct, a_base, b)
+	if a_pct ~= b.on_demand_percent then
+		return a_pct > b.on_demand_percent
+	end
+	return a_base >= b.on_demand_base
+end
+
+-- Prices in reasons: up to 6 decimals, trailing zeros dropped.
+local function price(x)
+	local s = format("%.6f", x):gsub("%.?0+$", "")
+	return s == "" and "0" or s
+end
+
+-- How long a condition held, as scaled writes durations: 5m, 15m, 5m30s.
+local function held(sec)
+	sec = floor(sec * 1000 + 0.5) / 1000
+	local whole = floor(sec)
+	local h, m, s = whole // 3600, whole % 3600 // 60, whole % 60 + (sec - whole)
+	local out = ""
+	if h > 0 then out = out .. format("%dh", h) end
+	if m > 0 then out = out .. format("%dm", m) end
+	if s > 0 or out == "" then out = out .. num(s) .. "s" end
+	return out
+end
+
+return constructor("spot_failover", function(args)
+	check_keys(args, { spot = true, on_demand = true, leave_after = true, return_after = true,
+		margin = true, on_demand_mix = true, spot_mix = true, stale = true })
+	local pools = pools_of(args.spot)
+	local od_series, od_price
+	if type(args.on_demand) == "string" then
+		od_series = need_name(args.on_demand, "on_demand")
+		for _, p in ipairs(pools) do
+			if p == od_series then
+				error(format("on_demand series \"%s\" is also a spot pool", p), 0)
+			end
+		end
+	elseif mtype(args.on_demand) then
+		od_price = args.on_demand
+		if not (od_price > 0 and od_price < math.huge) then
+			error(format("on_demand must be more than 0, got %s", num(od_price)), 0)
+		end
+	else
+		error(format("on_demand must be a series name or a price, got %s",
+			type(args.on_demand)), 0)
+	end
+	local leave_after = seconds(args.leave_after or "5m", "leave_after")
+	local return_after = seconds(args.return_after or "15m", "return_after")
+	local margin = args.margin == nil and 0.1 or args.margin
+	if not mtype(margin) then
+		error(format("margin must be a number, got %s", shown(margin)), 0)
+	end
+	if not (margin >= 0 and margin < 1) then
+		error(format("margin must be in [0, 1), got %s", num(margin)), 0)
+	end
+	local od_mix = { on_demand_base = 0, on_demand_percent = 100 }
+	if args.on_demand_mix ~= nil then
+		od_mix = mix_of(args.on_demand_mix, "on_demand_mix", od_mix)
+	end
+	local spot_mix -- nil: the group's mix from before it left, else 0/0
+	if args.spot_mix ~= nil then
+		spot_mix = mix_of(args.spot_mix, "spot_mix", { on_demand_base = 0, on_demand_percent = 0 })
+		if at_least(spot_mix.on_demand_percent, spot_mix.on_demand_base, od_mix) then
+			error(format("spot_mix (base %d, %d%%) must have less on-demand than on_demand_mix "
+				.. "(base %d, %d%%): a lower percent, or the same percent and a lower base",
+				spot_mix.on_demand_base, spot_mix.on_demand_percent,
+				od_mix.on_demand_base, od_mix.on_demand_percent), 0)
+		end
+	elseif od_mix.on_demand_base == 0 and od_mix.on_demand_percent == 0 then
+		error("on_demand_mix (base 0, 0%) leaves no room for a spot mix below it", 0)
+	end
+	local stale = args.stale ~= nil and seconds(args.stale, "stale") or nil
+	local pct_text = num(margin * 100) .. "%"
+	local series = {}
+	for i, p in ipairs(pools) do series[i] = p end
+	if od_series then series[#series + 1] = od_series end
+	local what = #pools > 1 and "cheapest spot" or "spot"
+
+	-- A price is the newest sample stamped at or before now; with `stale`,
+	-- only one at most that old counts (the window (now - w, now] is one
+	-- millisecond longer, so that a sample exactly `stale` old is fresh, as
+	-- the engine's staleness has it).
+	local window = stale and math.min(stale + 0.001, ALL) or ALL
+	local function newest(s, name)
+		return s[name]:last(window)
+	end
+
+	return {
+		name = "spot_failover",
+		series = series,
+		mix = true,
+		evaluate = function(self, g, s)
+			local st = U.state(self, g)
+			local now = g.now
+			-- every price, or abstain: a missing or stale price moves nothing
+			-- and breaks both conditions' runs
+			local od = od_price or newest(s, od_series)
+			local cheap, pool, gap
+			for _, name in ipairs(pools) do
+				local x = newest(s, name)
+				if x == nil then
+					gap = true
+				elseif cheap == nil or x < cheap then
+					cheap, pool = x, name
+				end
+			end
+			if gap or od == nil then
+				st.leave_since, st.back_since = nil, nil
+				return nil
+			end
+			local band = od * (1 - margin)
+			if cheap >= od then
+				st.leave_since = st.leave_since or now
+			else
+				st.leave_since = nil
+			end
+			if cheap < band - EPS * od then
+				st.back_since = st.back_since or now
+			else
+				st.back_since = nil
+			end
+			-- the group's side: unknown fields count as AWS's defaults
+			-- (base 0, 100%), as the pipeline takes them
+			local pct = g.on_demand_percent
+			local base = g.on_demand_base or 0
+			local on_od = at_least(pct or 100, base, od_mix)
+			if not on_od and st.leave_since and now - st.leave_since >= leave_after - TICK then
+				if pct ~= nil then
+					st.before = { on_demand_base = base, on_demand_percent = pct }
+				end
+				return g:mix(od_mix, format("%s %s (%s) >= on-demand %s for %s: to on-demand",
+					what, price(cheap), pool, price(od), held(now - st.leave_since)))
+			end
+			if on_od and st.back_since and now - st.back_since >= return_after - TICK then
+				local to = spot_mix or st.before or { on_demand_base = 0, on_demand_percent = 0 }
+				return g:mix(to, format("%s %s (%s) < %s (on-demand %s less %s) for %s: back to "
+					.. "spot", what, price(cheap), pool, price(band), price(od), pct_text,
+					held(now - st.back_since)))
+			end
+			return nil
+		end,
+	}
+end)
