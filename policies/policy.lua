@@ -22,6 +22,7 @@ local M = {
 	threshold = require "policy.threshold",
 	queue = require "policy.queue",
 	queue_step = require "policy.queue_step",
+	spot_failover = require "policy.spot_failover",
 	fleet_units = require "policy.fleet_units",
 	backup_group = require "policy.backup_group",
 	idle_stop = require "policy.idle_stop",
