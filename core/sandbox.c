@@ -9,7 +9,7 @@
  *   - time: the deadline of the running sandbox_pcall, from its start,
  *     checked by a count hook and by C code whose cost is not instructions
  *     (sandbox_deadline.c, sandbox_lib.c);
- *   - reach: only base/table/string/math/utf8, minus anything that loads
+ *   - reach: only base/table/string/math/utf8/tz, minus anything that loads
  *     bytecode or touches files, plus our own text-only require that reads
  *     regular files only (a FIFO would block the load).
  *
@@ -33,6 +33,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "sandbox_int.h"
+#include "tz.h"
 
 #define SANDBOX_DEFAULT_MEM (64u << 20)
 #define SANDBOX_DEFAULT_DEADLINE_MS 50
@@ -435,6 +436,7 @@ static int sandbox_setup(lua_State *L)
 		{ LUA_STRLIBNAME, luaopen_string },
 		{ LUA_MATHLIBNAME, luaopen_math },
 		{ LUA_UTF8LIBNAME, luaopen_utf8 },
+		{ "tz", tz_lua_open }, /* local time in a zone (tz.h) */
 		{ NULL, NULL },
 	};
 

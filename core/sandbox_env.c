@@ -31,7 +31,7 @@
  * shared with other groups' policies) cannot be taken back this way; the
  * message says so.
  *
- * Libraries: string, table, math and utf8 are read-only stand-ins from
+ * Libraries: string, table, math, utf8 and tz are read-only stand-ins from
  * before the farm file runs (sandbox_env_protect); the sandbox's rawset
  * refuses them too.
  */
@@ -107,7 +107,7 @@ static bool sandbox_env_is_lib(lua_State *L, int idx)
 void sandbox_env_protect(lua_State *L)
 {
 	static const char *const libs[] = { LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME,
-					    LUA_UTF8LIBNAME, NULL };
+					    LUA_UTF8LIBNAME, "tz", NULL };
 
 	lua_pushglobaltable(L);
 	for (int i = 0; libs[i]; i++) {

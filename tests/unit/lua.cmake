@@ -2,7 +2,7 @@
 set(CORE ${CMAKE_SOURCE_DIR}/core)
 # what sandbox.c is made of besides itself (see core/sandbox_int.h)
 set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sandbox_env.c
-  ${CORE}/sandbox_lib.c)
+  ${CORE}/sandbox_lib.c ${CORE}/tz.c ${CORE}/tz_posix.c)
 
 scaled_unit_test(test_sandbox LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox.c ${CMAKE_CURRENT_LIST_DIR}/sandbox_fx.c
