@@ -6,7 +6,8 @@
  * What a script gets: base (without load, loadfile, dofile, collectgarbage's
  * "generational"/"incremental" tuning is allowed but harmless), table, string
  * (without string.dump), math (math.random seeded with a fixed seed so that a
- * policy run twice on the same inputs decides the same), utf8, and a require
+ * policy run twice on the same inputs decides the same), utf8, tz (local
+ * time in a named zone from the system's zone files, core/tz.h), and a require
  * that loads text modules only from the shipped policy directory and the
  * farm's own directory (module names are [A-Za-z0-9_.] only; '.' maps to
  * '/'). No io, os, debug, package, coroutine.

@@ -78,7 +78,7 @@ void sandbox_base_open(lua_State *L);
 /* sandbox_lib.c: bound string, table and utf8 (after they are opened). */
 void sandbox_lib_open(lua_State *L);
 
-/* sandbox_env.c: string, table, math and utf8 become read-only stand-ins
+/* sandbox_env.c: string, table, math, utf8 and tz become read-only stand-ins
  * (reads go through, writes and rawset raise, pairs lists the library),
  * and getmetatable("") gives false; before the farm file runs. */
 void sandbox_env_protect(lua_State *L);

@@ -26,6 +26,7 @@ local M = {
 	fleet_units = require "policy.fleet_units",
 	backup_group = require "policy.backup_group",
 	idle_stop = require "policy.idle_stop",
+	schedule = require "policy.schedule",
 }
 
 -- For farms and tests: the same duration rules, with errors that name the
