@@ -86,8 +86,12 @@ static void engine_schedule_group(struct group *g)
 
 	/* The first tick comes one interval after start, so that sources and
 	 * targets have reported once. */
-	if (!g->task)
+	if (!g->task) {
 		g->task = sched_every(g->e->sched, now + g->every_ms, g->every_ms, engine_group_task, g);
+		/* collect and poll first, then decide: a tick at t sees what the
+		 * sources collected and the targets reported at t */
+		sched_run_last(g->e->sched, g->task);
+	}
 }
 
 int engine_schedule_all(struct scaled_engine *e)

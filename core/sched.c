@@ -26,6 +26,7 @@ struct sched_task {
 	void *arg;
 	unsigned running; /* callback depth; >1 only if a callback runs the sched */
 	bool cancelled;
+	bool last; /* after every task without it due at the same time */
 };
 
 struct sched {
@@ -37,7 +38,11 @@ struct sched {
 
 static bool sched_before(const struct sched_task *a, const struct sched_task *b)
 {
-	return a->due < b->due || (a->due == b->due && a->seq < b->seq);
+	if (a->due != b->due)
+		return a->due < b->due;
+	if (a->last != b->last)
+		return b->last;
+	return a->seq < b->seq;
 }
 
 static void sched_place(struct sched *s, size_t i, struct sched_task *t)
@@ -82,6 +87,19 @@ static void sched_insert(struct sched *s, struct sched_task *t)
 	t->seq = s->next_seq++;
 	s->len++;
 	sched_sift_up(s, s->len - 1, t);
+}
+
+static void sched_remove(struct sched *s, struct sched_task *t);
+
+void sched_run_last(struct sched *s, struct sched_task *t)
+{
+	if (!t || t->last)
+		return;
+	t->last = true;
+	if (t->slot == SCHED_NOT_QUEUED)
+		return; /* running: placed by its re-arm */
+	sched_remove(s, t);
+	sched_insert(s, t);
 }
 
 static void sched_remove(struct sched *s, struct sched_task *t)

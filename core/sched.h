@@ -6,7 +6,10 @@
  * simulation the engine's step() runs tasks one by one with the virtual clock
  * set to each task's due time.
  *
- * Tasks due at the same time run in the order they were added. A periodic
+ * Tasks due at the same time run in the order they were (re-)armed, except
+ * that tasks marked with sched_run_last run after all the others due then
+ * (the engine's group ticks, so that a tick sees what the sources collected
+ * and the targets reported at its own instant). A periodic
  * task is re-armed (due += period) before its callback runs, so the callback
  * may cancel it. A periodic task that runs late is not skipped ahead: each
  * missed period runs in turn (what a virtual-clock step() needs). Ownership:
@@ -33,6 +36,8 @@ struct sched_task *sched_at(struct sched *s, int64_t due_ms, sched_fn fn, void *
  * failure or when period_ms <= 0. */
 struct sched_task *sched_every(struct sched *s, int64_t first_ms, int64_t period_ms,
 			       sched_fn fn, void *arg);
+/* Run t after every unmarked task due at the same time, from now on. */
+void sched_run_last(struct sched *s, struct sched_task *t);
 /* Cancel a pending task (also from inside its own callback, and any other
  * pending task from inside a callback). NULL is ignored. */
 void sched_cancel(struct sched *s, struct sched_task *t);

@@ -115,6 +115,28 @@ static void test_fifo_ties(void **state)
 	sched_free(tr.s);
 }
 
+/* A task marked run-last runs after the others due at its time, however
+ * they were armed, and keeps its place as it re-arms. */
+static void test_run_last(void **state)
+{
+	struct trace tr = { .s = sched_new() };
+	struct job tick = { .tr = &tr, .id = 9 }, src = { .tr = &tr, .id = 1 };
+	struct sched_task *t;
+
+	(void)state;
+	t = sched_every(tr.s, 60, 60, job_run, &tick); /* armed first */
+	assert_non_null(t);
+	sched_run_last(tr.s, t);
+	assert_non_null(sched_every(tr.s, 0, 60, job_run, &src));
+	run_until(&tr, 180);
+	/* 0: src; 60: src, tick; 120: src, tick; 180: src, tick */
+	assert_int_equal(tr.n, 7);
+	static const int expect[7] = { 1, 1, 9, 1, 9, 1, 9 };
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(tr.ids[i], expect[i]);
+	sched_free(tr.s);
+}
+
 static void test_periodic(void **state)
 {
 	struct trace tr = { .s = sched_new() };
@@ -389,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_fifo_ties),
+		cmocka_unit_test(test_run_last),
 		cmocka_unit_test(test_periodic),
 		cmocka_unit_test(test_periodic_tie),
 		cmocka_unit_test(test_cancel_pending),
