@@ -51,6 +51,11 @@ static struct {
 
 	pthread_mutex_t post_lock;
 	struct th_post *posts;
+
+	/* what host->series_last answers (th_series_set) */
+	char series_name[64];
+	int64_t series_t;
+	double series_value;
 } th = { .now = TH_START_MS, .post_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Grow a record array by one element and return the new slot. */
@@ -205,6 +210,27 @@ static int h_post(struct scaled_instance *inst, scaled_callback fn, void *arg)
 	return 0;
 }
 
+/* ABI 1.2: the one series a test has set, or -ENOENT. */
+static int h_series_last(struct scaled_instance *inst, const char *name, int64_t *t_ms,
+			 double *value)
+{
+	(void)inst;
+	if (!name || !th.series_name[0] || strcmp(name, th.series_name) != 0)
+		return -ENOENT;
+	if (th.series_t < 0)
+		return -ENODATA;
+	*t_ms = th.series_t;
+	*value = th.series_value;
+	return 0;
+}
+
+void th_series_set(const char *name, int64_t t_ms, double value)
+{
+	snprintf(th.series_name, sizeof(th.series_name), "%s", name ? name : "");
+	th.series_t = t_ms;
+	th.series_value = value;
+}
+
 const struct scaled_host th_host = {
 	.struct_size = sizeof(struct scaled_host),
 	.abi_major = SCALED_PLUGIN_ABI_MAJOR,
@@ -217,6 +243,7 @@ const struct scaled_host th_host = {
 	.report_target = h_report_target,
 	.apply_done = h_apply_done,
 	.post = h_post,
+	.series_last = h_series_last,
 };
 
 /* ------------------------------------------------------------ loading -- */
@@ -379,6 +406,7 @@ void th_reset(void)
 	for (size_t i = 0; i < th.nlogs; i++)
 		free(th.logs[i]);
 	th.nsamples = th.nreports = th.ndones = th.nlogs = 0;
+	th.series_name[0] = '\0';
 	th.real = 0;
 	th.now = TH_START_MS;
 }

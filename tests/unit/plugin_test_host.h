@@ -103,6 +103,9 @@ size_t th_sample_count(const struct scaled_instance *inst, const char *suffix);
 /* The newest value of that series; 0 when none was published. */
 int th_last(const struct scaled_instance *inst, const char *suffix,
 	    double *value);
+/* What host->series_last answers for `name` (t_ms < 0: no sample yet,
+ * -ENODATA); any other name is -ENOENT. th_reset forgets it. */
+void th_series_set(const char *name, int64_t t_ms, double value);
 /* The newest report for inst, or NULL. */
 const struct th_report *th_last_report(const struct scaled_instance *inst);
 size_t th_dones(const struct th_done **out);
