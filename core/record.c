@@ -72,6 +72,13 @@ static void record_emit(struct record *r, const struct scaled_decision *d)
 		 scaled_outcome_name(d->outcome), why ? " " : "", why ? why->policy : "",
 		 why ? ": " : "", why ? why->reason : "",
 		 d->bound_by ? "; bound by " : "", d->bound_by ? d->bound_reason : "");
+	if (d->mix_base != d->mix_base_before || d->mix_percent != d->mix_percent_before)
+		LOG_INFO("group %s: mix on_demand_base %d -> %d, on_demand_percent %d -> %d [%s] %s",
+			 d->group, d->mix_base_before, d->mix_base, d->mix_percent_before,
+			 d->mix_percent, scaled_outcome_name(d->outcome), d->mix_reason);
+	else if (d->mix_bound_by != SCALED_STAGE_NONE)
+		LOG_INFO("group %s: mix kept (on_demand_base %d, on_demand_percent %d): %s", d->group,
+			 d->mix_base, d->mix_percent, d->mix_reason);
 	if (r->log && (json = scaled_decision_json(d))) {
 		fprintf(r->log, "%s\n", json);
 		free(json);

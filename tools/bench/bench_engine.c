@@ -2,7 +2,8 @@
  * bench_engine.c - what a tick costs. Prints, in one run:
  *   1. a bare lua_pcall of an empty function;
  *   2. one group tick with a realistic policy (120 s average + threshold),
- *      and its ratio to (1);
+ *      and its ratio to (1); and one with the library's seed setup: percent
+ *      (2 x 120 s alarms) + spot_failover on a spot price, with markets;
  *   3. ticks per second one core sustains with 10 000 groups ticking every
  *      second, and the share of a core that takes.
  * A benchmark, not a test: it prints figures and asserts nothing.
@@ -64,13 +65,26 @@ static double bare_pcall_ns(long n)
 	return (double)t0 / (double)n;
 }
 
-static double tick_ns(const char *plugin_dir, long n)
+static const char tick_farm[] =
+	"plugin 'sim'\n"
+	"source 'cpu' { kind = 'wave', value = 50, amplitude = 20, period = '10m', every = '5s' }\n"
+	"target 't' { kind = 'sim', start = 2 }\n" POLICY
+	"group 'g' { target = 't', max = 10, every = '1s', policy = p }\n";
+
+/* The seed's spot group: CPU percent scale-out and spot failover. */
+static const char spot_farm[] =
+	"plugin 'sim'\n"
+	"local policy = require 'policy'\n"
+	"source 'cpu' { kind = 'wave', value = 50, amplitude = 20, period = '10m', every = '5s' }\n"
+	"source 'spot' { kind = 'wave', value = 0.6, amplitude = 0.3, period = '1h', every = '1m' }\n"
+	"target 't' { kind = 'sim', start = 2 }\n"
+	"group 'g' { target = 't', max = 10, every = '1s', on_demand_base = 0,\n"
+	"  on_demand_percent = 0, policy = { policy.percent { series = 'cpu', out_at = 80,\n"
+	"  out_percent = 50, in_at = 20, in_change = -1 },\n"
+	"  policy.spot_failover { spot = 'spot', on_demand = 0.84 } } }\n";
+
+static double tick_ns(const char *plugin_dir, const char *farm, long n)
 {
-	static const char farm[] =
-		"plugin 'sim'\n"
-		"source 'cpu' { kind = 'wave', value = 50, amplitude = 20, period = '10m', every = '5s' }\n"
-		"target 't' { kind = 'sim', start = 2 }\n" POLICY
-		"group 'g' { target = 't', max = 10, every = '1s', policy = p }\n";
 	struct scaled_engine *e = bench_engine(plugin_dir, farm);
 	struct group *g = e->groups[0];
 	int64_t t0;
@@ -122,11 +136,14 @@ int main(int argc, char **argv)
 {
 	const char *plugin_dir = argc > 1 ? argv[1] : NULL;
 	double bare = bare_pcall_ns(5000000);
-	double tick = tick_ns(plugin_dir, 1000000);
+	double tick = tick_ns(plugin_dir, tick_farm, 1000000);
+	double spot = tick_ns(plugin_dir, spot_farm, 200000);
 
 	printf("bare lua_pcall of an empty function: %.1f ns\n", bare);
 	printf("group tick (120 s avg + threshold):  %.1f ns (target: <= 2000 ns)\n", tick);
 	printf("ratio tick / bare pcall:             %.1f x (target: <= 20 x)\n", tick / bare);
+	printf("group tick (percent + spot_failover): %.1f ns, %.1f x the bare pcall\n", spot,
+	       spot / bare);
 	many_groups(plugin_dir, argc > 2 ? atoi(argv[2]) : 10000, 60);
 	return 0;
 }
