@@ -69,42 +69,56 @@ end
 -- points: one table per datapoint evaluated, newest first, { k = period,
 -- value = number or nil, breaching = true/false/nil, filled = true when a
 -- missing period filled in }.
-function methods:evaluate_state(g, s)
+-- quiet (for decide, on every tick): the text only when the state is ALARM,
+-- the one case a proposal's reason needs it; nil otherwise. The points
+-- table and its entries are the group's own and are reused by the next
+-- evaluation (a tick allocates nothing here): read them, do not keep them.
+function methods:evaluate_state(g, s, quiet)
 	local v = s[self.series]
 	local stat, period, thr = self._stat, self._period, self.threshold
 	local cmp, treat = COMPARE[self.comparison], self.treat_missing_data
 	local n, m, range = self.evaluation_periods, self.datapoints_to_alarm, self.evaluation_range
-	local values, real = {}, 0
-	for k = 0, range - 1 do
-		local x = read(v, stat, period, k * period)
-		if x ~= nil and stat.name == "count" and x == 0 then
-			x = nil -- no samples: missing, as CloudWatch's SampleCount
-		end
-		if x ~= nil then
-			values[k + 1], real = x, real + 1
-		end
+	local st = U.state(self, g)
+	local points, pool = st.points, st.pool
+	if not points then
+		points, pool = {}, {}
+		st.points, st.pool = points, pool
 	end
+	local values, real = self:_read(g, v)
 
 	local fill = nil
 	if treat == "breaching" then fill = true elseif treat == "notBreaching" then fill = false end
-	local points, fills = {}, real < n and n - real or 0
+	local fills, np = real < n and n - real or 0, 0
 	local nfill, b, nb = fills, 0, 0
 	for k = 0, range - 1 do
 		local x = values[k + 1]
-		local p
-		if x ~= nil and (real < n or #points < n) then
-			p = { k = k, value = x, breaching = cmp(x, thr) }
-		elseif x == nil and fills > 0 then
-			fills = fills - 1
-			p = { k = k, breaching = fill, filled = true }
+		local kind
+		if x and (real < n or np < n) then
+			kind = 1
+		elseif not x and fills > 0 then
+			fills, kind = fills - 1, 2
 		end
-		if p then
-			points[#points + 1] = p
+		if kind then
+			np = np + 1
+			local p = pool[np]
+			if not p then
+				p = {}
+				pool[np] = p
+			end
+			p.k = k
+			if kind == 1 then
+				p.value, p.breaching, p.filled = x, cmp(x, thr), nil
+			else
+				p.value, p.breaching, p.filled = nil, fill, true
+			end
+			points[np] = p
 			if p.breaching == true then b = b + 1 elseif p.breaching == false then nb = nb + 1 end
 		end
 	end
+	for i = np + 1, #points do
+		points[i] = nil
+	end
 
-	local st = U.state(self, g)
 	local state, kept
 	if nfill == 0 or fill ~= nil or b >= m then
 		state = b >= m and ALARM or OK
@@ -116,6 +130,9 @@ function methods:evaluate_state(g, s)
 		state, kept = st.state or INSUFFICIENT, true
 	end
 	st.state = state
+	if quiet and state ~= ALARM then
+		return state, points, nil
+	end
 
 	local head = format("%s %s %s %s", self.series, stat.name, self.comparison, num(thr))
 	local text
@@ -142,6 +159,39 @@ function methods:evaluate_state(g, s)
 	return state, points, text
 end
 
+-- The datapoints of periods 0 .. range-1 (false: missing) and how many are
+-- real. Alarms made with the same `share` table and the same series,
+-- statistic, period and range read them once per tick between them.
+function methods:_read(g, v)
+	local stat, period, range = self._stat, self._period, self.evaluation_range
+	local memo = self._share and U.state(self._share, g)
+	local now = memo and g.now
+	if memo and memo.now == now and memo.key == self._key then
+		return memo.values, memo.real
+	end
+	local st = memo or U.state(self, g)
+	local values = st.values
+	if not values then
+		values = {}
+		st.values = values
+	end
+	local real = 0
+	for k = 0, range - 1 do
+		local x = read(v, stat, period, k * period)
+		if x ~= nil and stat.name == "count" and x == 0 then
+			x = nil -- no samples: missing, as CloudWatch's SampleCount
+		end
+		values[k + 1] = x or false
+		if x ~= nil then
+			real = real + 1
+		end
+	end
+	if memo then
+		memo.now, memo.key, memo.real = now, self._key, real
+	end
+	return values, real
+end
+
 function methods:state(g, s)
 	return (self:evaluate_state(g, s))
 end
@@ -149,7 +199,10 @@ end
 return constructor("alarm", function(args)
 	check_keys(args, { series = true, statistic = true, period = true, evaluation_periods = true,
 		datapoints_to_alarm = true, comparison = true, threshold = true,
-		treat_missing_data = true, evaluation_range = true })
+		treat_missing_data = true, evaluation_range = true, share = true })
+	if args.share ~= nil and type(args.share) ~= "table" then
+		error(format("share must be a table, got %s", type(args.share)), 0)
+	end
 	local series = need_series(args)
 	local stat = statistic_of(args.statistic)
 	local period = seconds(args.period or 60, "period")
@@ -193,6 +246,8 @@ return constructor("alarm", function(args)
 		evaluation_range = range,
 		_stat = stat,
 		_period = period,
+		_share = args.share,
+		_key = format("%s|%s|%s|%d", series, stat.name, tostring(period), range),
 		_ptext = duration_text(args.period or 60),
 	}, ALARM_MT)
 end)

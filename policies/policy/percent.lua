@@ -54,10 +54,11 @@ return constructor("percent", function(args)
 
 	-- every datapoint must breach (M = N), and the alarm reads only the N
 	-- periods themselves (no older datapoint stands in for a missing one)
+	local share = {} -- the two alarms read the same periods: once per tick
 	local function rule(comparison, threshold, atype, adjustment)
 		local a = alarm{ series = series, statistic = stat.name, period = period,
 			evaluation_periods = periods, comparison = comparison, threshold = threshold,
-			evaluation_range = periods }
+			evaluation_range = periods, share = share }
 		return simple{ alarm = a, adjustment_type = atype, adjustment = adjustment }
 	end
 	local out_rule = has_out and rule(">=", out_at, "PercentChangeInCapacity", out_percent)

@@ -9,7 +9,8 @@
 -- The module is the step constructor (a callable table); `simple` is the
 -- simple-scaling constructor. Both policies act only while their alarm is
 -- in ALARM and abstain otherwise. A policy's decide(g, s) gives its plan
--- without proposing (policy.percent reads it): { state, points, text,
+-- without proposing (policy.percent reads it): { state, points, text (only
+-- in ALARM: the alarm's text costs a tick more than the rest),
 -- kind = "change"|"set"|"percent"|"hold"|nil (nil: abstain), value, reason }.
 
 local U = require "policy.util"
@@ -112,6 +113,20 @@ local function adjust(atype, adj, mag, g)
 	return "change", d, text
 end
 
+-- The group's plan table, reused on every tick (decide's result is read at
+-- once, not kept).
+local function new_plan(self, g, state, points, text)
+	local st = U.state(self, g)
+	local plan = st.plan
+	if not plan then
+		plan = {}
+		st.plan = plan
+	end
+	plan.state, plan.points, plan.text = state, points, text
+	plan.kind, plan.value, plan.reason, plan.step = nil, nil, nil, nil
+	return plan
+end
+
 local function propose(self, g, s)
 	local plan = self:decide(g, s)
 	if plan.kind then
@@ -134,8 +149,8 @@ local function build_simple(args)
 		series = { a.series },
 		alarm = a,
 		decide = function(self, g, s)
-			local state, points, text = a:evaluate_state(g, s)
-			local plan = { state = state, points = points, text = text }
+			local state, points, text = a:evaluate_state(g, s, true)
+			local plan = new_plan(self, g, state, points, text)
 			if state == "ALARM" then
 				local action
 				plan.kind, plan.value, action = adjust(atype, adj, mag, g)
@@ -236,8 +251,8 @@ local function build_step(args)
 		alarm = a,
 		steps = steps,
 		decide = function(self, g, s)
-			local state, points, text = a:evaluate_state(g, s)
-			local plan = { state = state, points = points, text = text }
+			local state, points, text = a:evaluate_state(g, s, true)
+			local plan = new_plan(self, g, state, points, text)
 			if state ~= "ALARM" then
 				return plan
 			end
