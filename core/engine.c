@@ -346,19 +346,25 @@ int scaled_engine_event(struct scaled_engine *e, const char *group, const char *
 		snprintf(err, sizeof err, "event '%s': no group '%s'", name ? name : "?", group);
 		rc = -ENOENT;
 	}
+	/* All or nothing: room in every group addressed before any gets it,
+	 * so that a caller who retries after -ENOSPC delivers it once. */
+	for (i = 0; rc == 0 && i < e->n_groups; i++) {
+		const struct group *g = e->groups[i];
+
+		if ((!group || strcmp(g->name, group) == 0) && g->events.n >= EVENT_QUEUE_MAX) {
+			snprintf(err, sizeof err, "event '%s': group '%.63s' has %d events waiting for "
+				 "its next tick already", name ? name : "?", g->name, EVENT_QUEUE_MAX);
+			rc = -ENOSPC;
+		}
+	}
 	for (i = 0; rc == 0 && i < e->n_groups; i++) {
 		struct group *g = e->groups[i];
 
 		if (group && strcmp(g->name, group) != 0)
 			continue;
+		/* checks name and payload (the first group refuses garbage,
+		 * before anything is queued); then only -ENOMEM can stop it */
 		rc = event_queue_add(&g->events, name, payload, clock_now(&e->clock), err, sizeof err);
-		if (rc < 0 && !group) {
-			/* name the group: the others before it have it already */
-			char more[sizeof err];
-
-			snprintf(more, sizeof more, "group '%.63s': %.180s", g->name, err);
-			snprintf(err, sizeof err, "%s", more);
-		}
 	}
 	if (rc < 0 && errmsg)
 		*errmsg = strdup(err);

@@ -88,6 +88,7 @@ struct group {
 	struct sched_task *task;
 	uint64_t pending_token;
 	uint64_t pending_seq;           /* decision awaiting its outcome */
+	int64_t pending_ms;             /* the time of the tick that decided it */
 	bool want_failed;               /* view.wanted is a failed action's target */
 	struct event_queue events;      /* for the next tick (scaled_engine_event) */
 };

@@ -159,8 +159,10 @@ static void host_report_target(struct scaled_instance *inst,
 		gs->current = st.current;
 		gs->starting = st.starting;
 		gs->stopping = st.stopping;
-		gs->spot = st.spot;
-		gs->on_demand = st.on_demand;
+		/* units per market only from a target that applies a mix
+		 * (an older plugin may leave them 0, not -1) */
+		gs->spot = inst->group->cfg.markets ? st.spot : -1;
+		gs->on_demand = inst->group->cfg.markets ? st.on_demand : -1;
 		/* The first report tells the engine where the target stands. */
 		if (gs->desired < 0)
 			gs->desired = st.desired >= 0 ? st.desired : (st.current >= 0 ? st.current : 0);

@@ -151,13 +151,20 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 	}
 	d = record_find(&e->record, g->pending_seq);
 	if (!d) {
-		/* Fell out of the ring; keep the state right all the same. */
-		g->st.action_pending = false;
-		if (status < 0) {
-			g->st.desired = g->st.pending_from;
-			g->st.mix_base = g->st.pending_mix_base;
-			g->st.mix_percent = g->st.pending_mix_percent;
-		}
+		/* Fell out of the ring: finish the action through the same path
+		 * with what the group kept of it, so that the cooldown, rate
+		 * and dwell times start (or the state rolls back) all the same. */
+		struct scaled_decision kept = {
+			.time_ms = g->pending_ms,
+			.desired_before = g->st.pending_from,
+			.desired = g->st.desired,
+			.mix_base_before = g->st.pending_mix_base,
+			.mix_percent_before = g->st.pending_mix_percent,
+			.mix_base = g->st.mix_base,
+			.mix_percent = g->st.mix_percent,
+		};
+
+		group_action_done(&g->st, &kept, status == 0);
 		return;
 	}
 	group_action_done(&g->st, d, status == 0);
@@ -195,6 +202,7 @@ static void engine_act(struct group *g, struct scaled_decision *d)
 	g->st.pending_from = d->desired_before;
 	g->st.pending_mix_base = d->mix_base_before;
 	g->st.pending_mix_percent = d->mix_percent_before;
+	g->pending_ms = d->time_ms;
 	g->view.last_action = scaled_outcome_name(SCALED_OUTCOME_PENDING);
 	g->view.last_error[0] = '\0';
 	g->want_failed = false;

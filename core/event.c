@@ -140,7 +140,9 @@ static void event_push_json(lua_State *L, const cJSON *j)
 	} else if (cJSON_IsNumber(j)) {
 		double v = j->valuedouble;
 
-		if (v == (double)(lua_Integer)v && v >= -9007199254740992.0 && v <= 9007199254740992.0)
+		/* the range first: casting 1e300 (or inf) to an integer is
+		 * undefined */
+		if (v >= -9007199254740992.0 && v <= 9007199254740992.0 && v == (double)(lua_Integer)v)
 			lua_pushinteger(L, (lua_Integer)v);
 		else
 			lua_pushnumber(L, v);

@@ -78,12 +78,17 @@
  *            proposal with a mix: the mix stays; while the group's mix
  *            is unknown (its first decision) it becomes the farm's
  *            (settings mix_base/_percent), if the farm sets one.
+ *  override  mix_override's fields replace the wanted mix's (bound OVERRIDE
+ *            when that changes it); a field it leaves out stays the
+ *            policies'.
  *  dwell     (bound COOLDOWN) a mix change is refused until mix_dwell has
  *            passed since the last successful mix change; the first change
- *            of a group is never refused.
- *  override  paused: the mix stays (PAUSED); mix_override set: the mix is
- *            that (bound OVERRIDE); dry_run: recorded and remembered as
- *            applied, never sent.
+ *            of a group is never refused. Within the dwell time only the
+ *            operator's own fields move: an override that differs from the
+ *            group's mix still applies (bound OVERRIDE), the policies' part
+ *            waits.
+ *  pause     paused: the mix stays (PAUSED); dry_run: recorded and
+ *            remembered as applied, never sent.
  *  act       while an action is in flight, the mix stays (bound ACT); a
  *            changed mix makes the decision PENDING even when the count
  *            stays; a failed apply restores the mix it had before.

@@ -75,11 +75,31 @@ static void mix_hold(struct scaled_decision *d, struct mix now, enum scaled_stag
 	snprintf(d->mix_reason, sizeof(d->mix_reason), "%s", why);
 }
 
+/* The operator's mix_override fields over `base` (a field not set keeps
+ * base's). */
+static struct mix mix_override(const struct group_settings *cfg, struct mix base)
+{
+	struct mix o = {
+		cfg->mix_override_base >= 0 ? cfg->mix_override_base : base.base,
+		cfg->mix_override_percent >= 0 ? cfg->mix_override_percent : base.percent,
+	};
+
+	return o;
+}
+
+static void mix_override_why(struct scaled_decision *d, struct mix o)
+{
+	d->mix_bound_by = SCALED_STAGE_OVERRIDE;
+	group_util_why(d->mix_reason, sizeof(d->mix_reason), "override: on_demand_base %d, "
+		       "on_demand_percent %d by the operator", o.base, o.percent);
+}
+
 bool group_mix_decide(const struct group_settings *cfg, struct group_state *st,
 		      int64_t now_ms, const struct scaled_proposal *props, size_t n,
 		      struct scaled_decision *d)
 {
 	struct mix now = { st->mix_base, st->mix_percent }, want = now;
+	bool has_override = cfg->mix_override_base >= 0 || cfg->mix_override_percent >= 0;
 	const struct scaled_proposal *winner = NULL, *stale = NULL;
 	int count = d->desired >= 0 ? d->desired : 0;
 	char why[SCALED_REASON_MAX], d1[32], d2[32];
@@ -122,23 +142,17 @@ bool group_mix_decide(const struct group_settings *cfg, struct group_state *st,
 	d->mix_base_wanted = want.base;
 	d->mix_percent_wanted = want.percent;
 
-	if (cfg->mix_override_base >= 0 || cfg->mix_override_percent >= 0) {
-		struct mix o = {
-			cfg->mix_override_base >= 0 ? cfg->mix_override_base : want.base,
-			cfg->mix_override_percent >= 0 ? cfg->mix_override_percent : want.percent,
-		};
+	if (has_override) {
+		struct mix o = mix_override(cfg, want);
 
 		if (!mix_known(o))
 			o = mix_of(&(struct scaled_proposal){ .mix = 1, .mix_base = o.base,
 							      .mix_percent = o.percent }, now);
-		if (!mix_eq(o, want) || !winner) {
-			group_util_why(why, sizeof(why), "override: on_demand_base %d, "
-				       "on_demand_percent %d by the operator", o.base, o.percent);
-			want = o;
+		if (!mix_eq(o, want)) {
+			mix_override_why(d, o);
 			winner = NULL;
-			d->mix_bound_by = SCALED_STAGE_OVERRIDE;
-			snprintf(d->mix_reason, sizeof(d->mix_reason), "%s", why);
 		}
+		want = o;
 	}
 	if (mix_eq(want, now)) {
 		if (stale && !winner && d->mix_bound_by == SCALED_STAGE_NONE) {
@@ -152,10 +166,16 @@ bool group_mix_decide(const struct group_settings *cfg, struct group_state *st,
 		mix_hold(d, now, SCALED_STAGE_OVERRIDE, "pause: group is paused, mix kept");
 		return true;
 	}
-	if (d->mix_bound_by != SCALED_STAGE_OVERRIDE && mix_known(now) &&
-	    st->mix_changed_ms != GROUP_NEVER) {
-		since = group_util_elapsed(now_ms, st->mix_changed_ms);
-		if (since < cfg->mix_dwell_ms) {
+	if (mix_known(now) && st->mix_changed_ms != GROUP_NEVER &&
+	    (since = group_util_elapsed(now_ms, st->mix_changed_ms)) < cfg->mix_dwell_ms) {
+		/* Within the dwell time only the operator's own fields move. */
+		struct mix op = mix_override(cfg, now);
+
+		if (has_override && !mix_eq(op, now)) {
+			want = op;
+			winner = NULL;
+			mix_override_why(d, op);
+		} else {
 			group_util_why(why, sizeof(why), "dwell: mix change to on_demand_base %d, "
 				       "on_demand_percent %d refused, %s of %s since the last",
 				       want.base, want.percent, group_util_dur(d1, sizeof(d1), since),

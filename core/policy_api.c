@@ -304,7 +304,11 @@ static int policy_api_mix_field(lua_State *L, const char *key, lua_Integer max)
 		lua_pop(L, 1);
 		return -1;
 	}
-	v = lua_tointegerx(L, -1, &isint);
+	/* numbers only, as g:set takes them: "50" is a bug, not 50 */
+	v = 0;
+	isint = 0;
+	if (t == LUA_TNUMBER)
+		v = lua_tointegerx(L, -1, &isint);
 	lua_pop(L, 1);
 	if (!isint || v < 0 || v > max)
 		return luaL_error(L, "g:mix: %s must be an integer between 0 and %d", key, (int)max);

@@ -131,16 +131,23 @@ static void test_bad_events_refused(void **state)
 	assert_string_equal(err, "event 'train': payload is not JSON (at byte 10)");
 	free(err);
 	assert_int_equal(scaled_engine_event(e, NULL, "train", "\"4\"", &err), -EINVAL);
-	assert_string_equal(err, "group 'g': event 'train': payload must be a JSON object");
+	assert_string_equal(err, "event 'train': payload must be a JSON object");
 	free(err);
 	for (i = 0; i < 64; i++)
 		assert_int_equal(scaled_engine_event(e, "g", "x", NULL, NULL), 0);
 	assert_int_equal(scaled_engine_event(e, "g", "x", NULL, &err), -ENOSPC);
 	free(err);
+	/* all or nothing: g is full, so h does not get it either, and a
+	 * retry after the tick delivers it once */
+	assert_int_equal(scaled_engine_event(e, NULL, "all", NULL, &err), -ENOSPC);
+	assert_string_equal(err, "event 'all': group 'g' has 64 events waiting for its next "
+			    "tick already");
+	free(err);
 	/* nothing bad was queued: the tick sees the 64 good ones only */
 	assert_int_equal(scaled_engine_step(e, T0 + 10000), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.last[0].n_events, 64);
+	assert_string_equal(seen.last[0].group, "g");
 	assert_int_equal(desired(e, "g"), 1);
 	scaled_engine_free(e);
 }

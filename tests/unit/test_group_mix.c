@@ -223,6 +223,48 @@ static void test_pause_override_dry_run(void **state)
 	group_state_free(&st);
 }
 
+/* The operator's fields move within the dwell time; the policies' part of a
+ * mix waits for it, whatever the override says about the other field. */
+static void test_override_and_dwell(void **state)
+{
+	struct group_settings cfg = market_settings();
+	struct group_state st;
+	struct scaled_decision d;
+	struct scaled_proposal p[] = { with_mix(prop("f", SCALED_PROPOSAL_HOLD, 0), 1, 0) };
+	struct scaled_proposal same[] = { with_mix(prop("f", SCALED_PROPOSAL_HOLD, 0), 0, 100) };
+
+	(void)state;
+	spot_state(&st);
+	st.mix_changed_ms = 0; /* changed at 0: dwell (10m) runs */
+	cfg.mix_override_percent = 100;
+	/* the policy's base waits; the operator's percent applies at once */
+	assert_true(group_decide(&cfg, &st, 1000, p, 1, false, &d));
+	assert_int_equal(d.mix_base, 0);
+	assert_int_equal(d.mix_percent, 100);
+	assert_int_equal(d.mix_bound_by, SCALED_STAGE_OVERRIDE);
+	assert_string_equal(d.mix_reason, "override: on_demand_base 0, on_demand_percent 100 "
+			    "by the operator");
+	apply_ok(&st, &d);
+	/* and the next tick: the base still waits (changed at 1000 now) */
+	assert_true(group_decide(&cfg, &st, 2000, p, 1, false, &d));
+	assert_int_equal(d.mix_base, 0);
+	assert_int_equal(d.mix_bound_by, SCALED_STAGE_COOLDOWN);
+	/* after the dwell time the base moves too */
+	assert_true(group_decide(&cfg, &st, 1000 + 600000, p, 1, false, &d));
+	assert_int_equal(d.mix_base, 1);
+	assert_int_equal(d.mix_percent, 100);
+	group_state_free(&st);
+
+	/* a policy asking for what the override sets does not hold it back */
+	spot_state(&st);
+	st.mix_changed_ms = 0;
+	assert_true(group_decide(&cfg, &st, 1000, same, 1, false, &d));
+	assert_int_equal(d.mix_percent, 100);
+	assert_int_equal(d.mix_bound_by, SCALED_STAGE_OVERRIDE);
+	assert_int_equal(d.outcome, SCALED_OUTCOME_PENDING);
+	group_state_free(&st);
+}
+
 static void test_in_flight_and_rollback(void **state)
 {
 	struct group_settings cfg = market_settings();
@@ -297,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_most_dependable_mix_wins),
 		cmocka_unit_test(test_dwell_refuses_then_allows),
 		cmocka_unit_test(test_pause_override_dry_run),
+		cmocka_unit_test(test_override_and_dwell),
 		cmocka_unit_test(test_in_flight_and_rollback),
 		cmocka_unit_test(test_farm_mix_no_markets_stale),
 	};

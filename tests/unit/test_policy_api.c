@@ -419,6 +419,8 @@ static void test_mix(void **state)
 		   -EINVAL, "test:1: g:mix: on_demand_base must be an integer between 0 and 1000000");
 	want_error(fx, "return function(g, s) return g:mix({ on_demand_base = math.huge }, 'x') end",
 		   -EINVAL, "test:1: g:mix: on_demand_base must be an integer");
+	want_error(fx, "return function(g, s) return g:mix({ on_demand_percent = '50' }, 'x') end",
+		   -EINVAL, "test:1: g:mix: on_demand_percent must be an integer between 0 and 100");
 	want_error(fx, "return function(g, s) return g:mix({ spot = 1 }, 'x') end", -EINVAL,
 		   "test:1: g:mix: unknown key 'spot' (on_demand_base, on_demand_percent)");
 	want_error(fx, "return function(g, s) return g:mix({}, 'x') end", -EINVAL,
@@ -457,8 +459,8 @@ static void test_events(void **state)
 
 	want_value(fx, "#g.events", "0");
 	assert_int_equal(event_queue_add(&q, "train", "{\"units\": 4, \"tags\": [\"a\", null, "
-					 "\"c\"], \"ratio\": 0.5, \"on\": true, \"gone\": null}",
-					 42000, err, sizeof err), 0);
+					 "\"c\"], \"ratio\": 0.5, \"on\": true, \"gone\": null, "
+					 "\"big\": 1e300, \"neg\": -1e999}", 42000, err, sizeof err), 0);
 	assert_int_equal(event_queue_add(&q, "stop.all", NULL, 43500, err, sizeof err), 0);
 	fx->workers.events = &q;
 	want_value(fx, "#g.events", "2");
@@ -468,6 +470,9 @@ static void test_events(void **state)
 		   "g.events[1].data.tags[3]", "anilc");
 	want_value(fx, "tostring(g.events[1].data.ratio) .. tostring(g.events[1].data.on) .. "
 		   "tostring(g.events[1].data.gone)", "0.5truenil");
+	/* out of the integers' range: floats, not undefined casts */
+	want_value(fx, "math.type(g.events[1].data.big) .. g.events[1].data.big .. "
+		   "g.events[1].data.neg", "float1e+300-inf");
 	want_value(fx, "next(g.events[2].data) == nil", "true");
 	want_value(fx, "g.events[2].time", "43.5");
 	fx->workers.events = NULL;

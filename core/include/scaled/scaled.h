@@ -282,9 +282,11 @@ SCALED_API char *scaled_decision_json(const struct scaled_decision *d);
  * object (NULL or "" for none; at most 64 KiB, 16 deep). Policies read it as
  * g.events at the group's next tick ({name=, time=, data=}), and that tick's
  * decision names it. At most 64 events wait per group. Returns 0, -ENOENT
- * (no such group), -EINVAL (bad name or payload), -ENOSPC (the queue is
+ * (no such group), -EINVAL (bad name or payload), -ENOSPC (a queue is
  * full) or -ENOMEM, with a message in *errmsg (free()) when errmsg is not
- * NULL. Loop thread only (an embedder on another thread posts it over). */
+ * NULL. Refused for any of these, no group gets the event, except -ENOMEM
+ * while queueing it for every group, which may leave it with the groups
+ * before. Loop thread only (an embedder on another thread posts it over). */
 SCALED_API int scaled_engine_event(struct scaled_engine *e, const char *group, const char *name,
 				   const char *payload, char **errmsg);
 
