@@ -46,6 +46,7 @@ scaled_abi_mock(mocks short_kind MOCK_SHORT_KIND)
 scaled_abi_mock(mocks unnamed_kind MOCK_UNNAMED_KIND)
 scaled_abi_mock(mocks no_kinds MOCK_NO_KINDS)
 scaled_abi_mock(mocks old_minor MOCK_OLD_MINOR)
+scaled_abi_mock(mocks mix_source MOCK_MIX_SOURCE)
 scaled_abi_mock(mocks limit_unknown_key MOCK_LIMIT_UNKNOWN_KEY)
 scaled_abi_mock(mocks limit_twice MOCK_LIMIT_TWICE)
 scaled_abi_mock(mocks limit_default_out MOCK_LIMIT_DEFAULT_OUT)
@@ -111,6 +112,9 @@ function(scaled_abi_check farm rc regex)
 endfunction()
 
 scaled_abi_check(good 0 "plugin good +1\\.0-mock .*mocks/good\\.so.*source files +kind mock_source.*ok")
+scaled_abi_check(mix_old_minor 2
+  "mix_old_minor\\.lua:5: group \"g\": target \"pool\" \\(kind \"mock_target\"\\) cannot apply a market mix")
+scaled_abi_check(mix_good 0 "group +g +target pool.*ok")
 scaled_abi_check(wrong_major 2
   "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.2")
 scaled_abi_check(short_struct 2

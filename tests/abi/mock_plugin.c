@@ -13,6 +13,10 @@
  *                 the kinds end before `limits` and the core must read its
  *                 keys exactly as 1.0 did (no limits, no enum key).
  *
+ * MOCK_MIX_SOURCE: a source kind that says it applies a market mix (ABI
+ * 1.2), refused. Every mock's target kind says it does; an old-minor mock's
+ * says so past its struct_size, where the core reads 0.
+ *
  * The mock reports probe/init/fini through test_abi_trace() when the
  * process that loaded it exports one (the abi test does); elsewhere (the
  * real scaled binary) the weak reference stays NULL and nothing is traced.
@@ -255,6 +259,9 @@ MOCK_UNUSED static const struct mock_kind mock_source = {
 		.collect = mock_collect,
 		.limits = mock_source_limits,
 		.limit_size = MOCK_LIMIT_SIZE,
+#ifdef MOCK_MIX_SOURCE
+		.flags = SCALED_KIND_APPLIES_MIX, /* a source cannot apply a mix */
+#endif
 	} MOCK_LATER_INIT
 };
 
@@ -275,6 +282,9 @@ MOCK_UNUSED static const struct mock_kind mock_target = {
 #ifndef MOCK_BAD_KIND
 		.apply = mock_apply,
 #endif
+		/* ABI 1.2; an old-minor mock sets it too, past its struct_size,
+		 * where the core must not read it */
+		.flags = SCALED_KIND_APPLIES_MIX,
 	} MOCK_LATER_INIT
 };
 

@@ -77,6 +77,9 @@ static void test_good(void **state)
 	assert_null(plugin_find_kind(p, NULL));
 	assert_int_equal(src->role, SCALED_ROLE_SOURCE);
 	assert_int_equal(tgt->role, SCALED_ROLE_TARGET);
+	/* ABI 1.2: the target applies a market mix, the source has no flags */
+	assert_true(SCALED_KIND_HAS(tgt, flags) && tgt->flags == SCALED_KIND_APPLIES_MIX);
+	assert_int_equal(src->flags, 0);
 	/* Kinds are copies too, with the plugin's callbacks, and copies of its
 	 * keys (an enum key reads as a string) and limits (entries our size). */
 	assert_ptr_not_equal(src, raw->kinds[0]);
@@ -125,6 +128,8 @@ struct refusal {
 };
 
 static const struct refusal refusals[] = {
+	{ "mix_source", -EPROTO, "kind \"mock_source\": SCALED_KIND_APPLIES_MIX is for targets, "
+	  "and this kind is a source", 0, NULL, "" },
 	{ "wrong_major", -EPROTO, "built for plugin ABI 2.0, this scaled has 1.2", 0, NULL, "" },
 	{ "missing_symbol", -ELIBBAD, "not a scaled plugin: no scaled_plugin_entry symbol (",
 	  1, "undefined symbol: scaled_plugin_entry", "" },
@@ -273,6 +278,8 @@ static void test_old_minor(void **state)
 	assert_non_null(k);
 	assert_int_equal(k->struct_size, KIND_SIZE_1_0);
 	assert_non_null(k->apply);
+	/* its flags (1.2) lie past its struct_size: a target without markets */
+	assert_false(SCALED_KIND_HAS(k, flags) && k->flags != 0);
 	/* The source's kind sets limits, past its 1.0 struct_size: unread. Its
 	 * keys are read as 1.0 read them. */
 	k = plugin_find_kind(p, "mock_source");
