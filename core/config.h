@@ -39,12 +39,32 @@ struct config_updown {
 	bool up_set, down_set;
 };
 
-/* rate = { count = , percent = , period = }; set is false without one. */
+/* rate = { count = , percent = , period = }; set is false without one. Or
+ * per direction (per_direction): rate = { up = DIR, down = DIR }, DIR a list
+ * of { pods = n | percent = p, period = d } and select = "max" | "min" |
+ * "disabled" (config_rate.c). */
+#define CONFIG_RATE_RULES 4
+
+struct config_rate_rule {
+	bool percent;
+	double value;
+	int64_t period_ms;
+};
+
+struct config_rate_dir {
+	bool set;
+	size_t n;
+	struct config_rate_rule rules[CONFIG_RATE_RULES];
+	int select;                    /* 0 max, 1 min, 2 disabled */
+};
+
 struct config_rate {
 	bool set;
 	int count;                     /* 0: no count limit */
 	double percent;                /* 0: no percent limit */
 	int64_t period_ms;
+	bool per_direction;
+	struct config_rate_dir up, down;
 };
 
 /* source "name" { ... } or target "name" { ... }, checked. */

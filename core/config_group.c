@@ -56,7 +56,7 @@ static const struct scaled_key config_group_keys[CONFIG_GROUP_KEYS] = {
 	[CONFIG_GROUP_STABILIZATION] = { "stabilization", CONFIG_KEY_UPDOWN, NULL, 0,
 					 "window of past proposals a change must agree with (up, down)" },
 	[CONFIG_GROUP_RATE] = { "rate", CONFIG_KEY_RATE, NULL, 0,
-				"the largest step { count = , percent = , period = }" },
+				"the largest step { count = , percent = , period = } or { up = , down = }" },
 	[CONFIG_GROUP_POLICY] = { "policy", CONFIG_KEY_POLICY, NULL, 0,
 				  "a policy or a list of policies" },
 	[CONFIG_GROUP_OD_BASE] = { "on_demand_base", SCALED_KEY_INT, NULL, 0,
@@ -193,50 +193,6 @@ static int config_group_limits(struct config_group_decl *d, const struct scaled_
 	return 0;
 }
 
-/* The rate table (CONFIG_KEY_RATE) of the table at idx into out. */
-static int config_group_rate(lua_State *L, int idx, const struct scaled_key *key,
-			     struct config_rate *out, char *err, size_t errlen)
-{
-	static const struct scaled_key k[] = {
-		{ "count", SCALED_KEY_INT, NULL, 0, NULL },
-		{ "percent", SCALED_KEY_NUMBER, NULL, 0, NULL },
-		{ "period", SCALED_KEY_DURATION, "60s", 0, NULL },
-	};
-	struct scaled_value v[3];
-	char sub[CONFIG_ERR_MAX / 2];
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	lua_getfield(L, idx, key->name);
-	if (lua_isnil(L, -1)) {
-		lua_pop(L, 1);
-		return 0;
-	}
-	if (!lua_istable(L, -1)) {
-		snprintf(err, errlen, "key \"rate\": expected a table { count = , percent = , period = }");
-		lua_pop(L, 1);
-		return -EINVAL;
-	}
-	rc = config_values_read(L, -1, k, 3, v, sub, sizeof sub);
-	lua_pop(L, 1);
-	if (rc < 0) {
-		snprintf(err, errlen, "rate: %s", sub);
-		return rc;
-	}
-	if ((v[0].set && (v[0].u.integer < 0 || v[0].u.integer > CONFIG_GROUP_LIMIT)) ||
-	    (v[1].set && !(v[1].u.number >= 0 && v[1].u.number <= CONFIG_GROUP_LIMIT)) ||
-	    v[2].u.ms <= 0) {
-		snprintf(err, errlen, "rate: count and percent must be between 0 and 1000000, "
-			 "period more than 0");
-		return -EINVAL;
-	}
-	out->set = true;
-	out->count = v[0].set ? (int)v[0].u.integer : 0;
-	out->percent = v[1].set ? v[1].u.number : 0;
-	out->period_ms = v[2].u.ms;
-	return 0;
-}
-
 static int config_group_mix_check(const char *what, int64_t base, int64_t percent, bool base_set,
 				  bool percent_set, char *err, size_t errlen)
 {
@@ -337,7 +293,7 @@ static int l_group_body(lua_State *L)
 			       err, sizeof err) < 0 ||
 	    config_updown_read(L, 1, &config_group_keys[CONFIG_GROUP_STABILIZATION],
 			       &d->stabilization, err, sizeof err) < 0 ||
-	    config_group_rate(L, 1, &config_group_keys[CONFIG_GROUP_RATE], &d->rate,
+	    config_rate_read(L, 1, &config_group_keys[CONFIG_GROUP_RATE], &d->rate,
 			      err, sizeof err) < 0 ||
 	    config_group_mix(L, 1, d, v, err, sizeof err) < 0)
 		return config_fail(L, "group", name, err);

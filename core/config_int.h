@@ -60,6 +60,10 @@ void config_group_decl_free(lua_State *L, struct config_group_decl *d);
 
 /* config_policy.c: read the key "policy" of the table at idx into d
  * (policies, their names and inputs); raises on error. */
+/* config_rate.c: the group's rate key (either form) into out. */
+int config_rate_read(lua_State *L, int idx, const struct scaled_key *key, struct config_rate *out,
+		     char *err, size_t errlen);
+
 void config_policy_read(lua_State *L, struct config *c, int idx, struct config_group_decl *d);
 
 #endif

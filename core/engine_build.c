@@ -160,6 +160,20 @@ static int engine_build_instance(void *arg, struct config_instance_decl *d, char
 	return 0;
 }
 
+static void engine_build_rate_dir(struct group_rate_dir *to, const struct config_rate_dir *from)
+{
+	size_t i;
+
+	to->n = from->n;
+	to->select = from->select == 2 ? GROUP_RATE_DISABLED
+		     : from->select == 1 ? GROUP_RATE_MIN : GROUP_RATE_MAX;
+	for (i = 0; i < from->n && i < GROUP_RATE_RULES; i++) {
+		to->rules[i].percent = from->rules[i].percent;
+		to->rules[i].value = from->rules[i].value;
+		to->rules[i].period_ms = from->rules[i].period_ms;
+	}
+}
+
 /* The group's settings: the pipeline's defaults, then what the farm set. */
 static void engine_build_settings(struct scaled_engine *e, struct group_settings *cfg,
 				  const struct config_group_decl *d)
@@ -178,10 +192,14 @@ static void engine_build_settings(struct scaled_engine *e, struct group_settings
 		cfg->stab_up_ms = d->stabilization.up_ms;
 	if (d->stabilization.down_set)
 		cfg->stab_down_ms = d->stabilization.down_ms;
-	if (d->rate.set) {
+	if (d->rate.set && !d->rate.per_direction) {
 		cfg->rate_count = d->rate.count;
 		cfg->rate_percent = d->rate.percent;
 		cfg->rate_period_ms = d->rate.period_ms;
+	} else if (d->rate.set) {
+		cfg->rate_rules = true;
+		engine_build_rate_dir(&cfg->rate_up, &d->rate.up);
+		engine_build_rate_dir(&cfg->rate_down, &d->rate.down);
 	}
 	cfg->mix_base = d->on_demand_base;
 	cfg->mix_percent = d->on_demand_percent;

@@ -53,6 +53,19 @@
  *            there is no rate limit. A percentage of nothing (capacity 0 at
  *            the period's start, no count) still allows a step of 1, so that
  *            a group at zero can start.
+ *            Per direction instead (cfg->rate_rules, Kubernetes HPA's
+ *            behavior policies exactly): each direction has up to
+ *            GROUP_RATE_RULES rules, a count ("pods") or a percent, each with
+ *            its own period, and a select. For each rule, the capacity at
+ *            its period's start is base - (units added in the period) +
+ *            (units removed in it), counting both directions as HPA does; a
+ *            rule allows up to start + n (pods) or ceil(start * (1 + p/100))
+ *            (percent) going up, down to start - n or start * (1 - p/100)
+ *            rounded towards zero going down. select MAX takes the rule
+ *            that allows the largest change, MIN the smallest, DISABLED
+ *            allows no change in that direction; a direction with no rules
+ *            is not limited. A limit that would move the group the other
+ *            way holds it at base.
  *  7 clamp   to [min, max]. Stages 4-6 never keep a group outside its bounds:
  *            clamping comes last so a group below min always rises to min.
  *  8 override paused: result = base (outcome PAUSED). override >= 0: result
@@ -108,6 +121,27 @@
 
 #define GROUP_NEVER INT64_MIN
 
+/* Per-direction rate rules (stage 6, HPA's behavior policies). */
+#define GROUP_RATE_RULES 4
+
+enum group_rate_select {
+	GROUP_RATE_MAX = 0, /* the rule allowing the most change */
+	GROUP_RATE_MIN,     /* the rule allowing the least */
+	GROUP_RATE_DISABLED,/* no change in this direction */
+};
+
+struct group_rate_rule {
+	bool percent;      /* false: a count of units ("pods") */
+	double value;      /* > 0 */
+	int64_t period_ms; /* > 0 */
+};
+
+struct group_rate_dir {
+	size_t n;          /* 0: this direction is not limited */
+	struct group_rate_rule rules[GROUP_RATE_RULES];
+	enum group_rate_select select;
+};
+
 /* group_settings_default() sets the defaults below; min and max have no
  * useful default (both 0): the configuration sets them. */
 struct group_settings {
@@ -119,6 +153,8 @@ struct group_settings {
 	int rate_count;            /* 0: none */
 	double rate_percent;       /* 0: none */
 	int64_t rate_period_ms;    /* default 60 000 */
+	bool rate_rules;           /* the per-direction rules below replace the three above */
+	struct group_rate_dir rate_up, rate_down;
 	bool paused;
 	int override;              /* -1: none */
 	bool dry_run;

@@ -113,6 +113,96 @@ static long long group_stages_rate_limit(const struct group_settings *cfg, int s
 	return limit < 1 ? 1 : limit;
 }
 
+/* Units added and removed by the changes remembered after `cut`. */
+static void group_stages_moved(const struct group_state *st, int64_t cut, long long *added,
+			       long long *removed)
+{
+	size_t i;
+
+	*added = *removed = 0;
+	for (i = 0; i < st->changes.len; i++) {
+		const struct group_mark *m = &st->changes.v[i];
+
+		if (m->t_ms <= cut)
+			continue;
+		if (m->delta > 0)
+			*added += m->delta;
+		else
+			*removed -= m->delta;
+	}
+}
+
+/* The longest period of the per-direction rules. */
+static int64_t group_stages_longest(const struct group_settings *cfg)
+{
+	const struct group_rate_dir *dirs[2] = { &cfg->rate_up, &cfg->rate_down };
+	int64_t longest = 0;
+	size_t d, i;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < dirs[d]->n; i++)
+			if (dirs[d]->rules[i].period_ms > longest)
+				longest = dirs[d]->rules[i].period_ms;
+	return longest;
+}
+
+/* Stage 6 with per-direction rules, as HPA computes its scale limits. */
+static int group_stage_rate_rules(const struct group_settings *cfg, struct group_state *st,
+				  int64_t now_ms, int base, int value, bool *bound,
+				  char *why, size_t whylen)
+{
+	bool up = value > base;
+	const struct group_rate_dir *dir = up ? &cfg->rate_up : &cfg->rate_down;
+	const struct group_rate_rule *pick = NULL;
+	long long limit = 0, added, removed, start, pick_start = base;
+	char dur[32];
+	size_t i;
+	int r;
+
+	group_util_marks_prune(&st->changes, group_util_cutoff(now_ms, group_stages_longest(cfg)));
+	if (value == base || (dir->n == 0 && dir->select != GROUP_RATE_DISABLED))
+		return value;
+	for (i = 0; dir->select != GROUP_RATE_DISABLED && i < dir->n; i++) {
+		const struct group_rate_rule *rule = &dir->rules[i];
+		double x;
+		long long p;
+
+		group_stages_moved(st, group_util_cutoff(now_ms, rule->period_ms), &added, &removed);
+		start = (long long)base - added + removed;
+		if (up)
+			x = rule->percent ? ceil((double)start * (1.0 + rule->value / 100.0) - 1e-9)
+					  : (double)start + rule->value;
+		else
+			x = rule->percent ? trunc((double)start * (1.0 - rule->value / 100.0) + 1e-9)
+					  : (double)start - rule->value;
+		p = x > (double)INT_MAX ? INT_MAX : x < -(double)INT_MAX ? -INT_MAX : (long long)x;
+		/* MAX: the most change (up: the highest, down: the lowest) */
+		if (!pick || ((dir->select == GROUP_RATE_MAX) == up ? p > limit : p < limit)) {
+			pick = rule;
+			limit = p;
+			pick_start = start;
+		}
+	}
+	if (!pick)
+		limit = base; /* DISABLED */
+	if (up ? limit < base : limit > base)
+		limit = base; /* never the other way */
+	if (up ? value <= limit : value >= limit)
+		return value;
+	r = (int)limit;
+	*bound = true;
+	if (!pick)
+		group_util_why(why, whylen, "rate: scale-%s to %d refused, scale-%s is disabled",
+			       up ? "up" : "down", value, up ? "up" : "down");
+	else
+		group_util_why(why, whylen, "rate: scale-%s to %d limited to %d, %g%s per %s from %lld "
+			       "(%s of %zu)", up ? "up" : "down", value, r, pick->value,
+			       pick->percent ? "%" : pick->value == 1.0 ? " unit" : " units",
+			       group_util_dur(dur, sizeof(dur), pick->period_ms), pick_start,
+			       dir->select == GROUP_RATE_MIN ? "min" : "max", dir->n);
+	return r;
+}
+
 int group_stage_rate(const struct group_settings *cfg, struct group_state *st,
 		     int64_t now_ms, int base, int value, bool *bound,
 		     char *why, size_t whylen)
@@ -125,6 +215,8 @@ int group_stage_rate(const struct group_settings *cfg, struct group_state *st,
 	size_t i;
 
 	*bound = false;
+	if (cfg->rate_rules)
+		return group_stage_rate_rules(cfg, st, now_ms, base, value, bound, why, whylen);
 	group_util_marks_prune(&st->changes, cut);
 	if (value == base)
 		return value;

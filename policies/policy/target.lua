@@ -241,19 +241,11 @@ local function whole(v, what, lo, hi)
 	return floor(v)
 end
 
-local function pick(list, most)
-	local r
-	for _, v in ipairs(list) do
-		if r == nil or (most and v > r) or (not most and v < r) then
-			r = v
-		end
-	end
-	return r or 0
-end
-
 -- One direction's HPAScalingRules, defaults filled in as the API server
--- fills them, reduced to what the pipeline holds: a stabilisation window
--- and one (count, percent, period).
+-- fills them, as the group's pipeline takes them: a stabilisation window
+-- and rate rules (core/group.h, stage 6, the per-direction form).
+local MAX_RULES = 4 -- GROUP_RATE_RULES
+
 local function rules_of(dir, r)
 	local d = DEFAULTS[dir]
 	if r == nil then
@@ -279,14 +271,15 @@ local function rules_of(dir, r)
 		error(format("%s.selectPolicy must be \"Max\", \"Min\" or \"Disabled\", got %s", dir,
 			shown(select)), 0)
 	end
-	if select == "Disabled" then
-		error(format("%s.selectPolicy Disabled: the pipeline cannot turn one direction off", dir), 0)
-	end
 	local policies = r.policies == nil and d.policies or r.policies
-	if type(policies) ~= "table" or #policies == 0 then
+	if type(policies) ~= "table" or (#policies == 0 and select ~= "Disabled") then
 		error(format("%s.policies must be a list of at least one policy", dir), 0)
 	end
-	local period, pods, pct = nil, {}, {}
+	if #policies > MAX_RULES then
+		error(format("%s.policies: at most %d policies (the group's rate takes %d per "
+			.. "direction), got %d", dir, MAX_RULES, MAX_RULES, #policies), 0)
+	end
+	local rules = { select = select:lower() }
 	for i, p in ipairs(policies) do
 		local where = format("%s.policies[%d]", dir, i)
 		if type(p) ~= "table" then
@@ -303,53 +296,23 @@ local function rules_of(dir, r)
 		end
 		local value = whole(p.value, where .. ".value", 1, 1000000)
 		local ps = whole(p.periodSeconds, where .. ".periodSeconds", 1, 1800)
-		if period and ps ~= period then
-			error(format("%s.policies: periodSeconds %d and %d differ (the pipeline has one "
-				.. "rate.period)", dir, period, ps), 0)
-		end
-		period = ps
-		local list = p.type == "Pods" and pods or pct
-		list[#list + 1] = value
+		rules[i] = p.type == "Pods" and { pods = value, period = ps }
+			or { percent = value, period = ps }
 	end
-	if select == "Min" and #pods > 0 and #pct > 0 then
-		error(format("%s.selectPolicy Min over Pods and Percent policies: the pipeline allows "
-			.. "the larger of rate.count and rate.percent (selectPolicy Max)", dir), 0)
-	end
-	return { window = window, period = period, count = pick(pods, select == "Max"),
-		percent = pick(pct, select == "Max") }
+	return window, rules
 end
 
-local function rate_text(r)
-	local parts = {}
-	if r.count > 0 then parts[#parts + 1] = "Pods " .. r.count end
-	if r.percent > 0 then parts[#parts + 1] = "Percent " .. r.percent end
-	return format("%s per %ds", concat(parts, ", "), r.period)
-end
-
+-- HPA's behavior as the group keys it maps to exactly:
+--   stabilization = { up =, down = }, rate = { up = RULES, down = RULES }.
 local behavior = constructor("target.behavior", function(args)
 	if args == nil then
 		args = {}
 	end
 	check_keys(args, { scaleUp = true, scaleDown = true })
-	local up = rules_of("scaleUp", args.scaleUp)
-	local down = rules_of("scaleDown", args.scaleDown)
-	-- One rate serves both directions. A scale-down Percent of 100 or more
-	-- lets any number go, which the shared rate also does when its percent
-	-- is 100 or more; otherwise the two directions must be the same.
-	if down.percent >= 100 then
-		if up.percent < 100 then
-			error(format("scaleDown lets any number go (Percent %d) but scaleUp's %s would "
-				.. "limit scale-down too: the pipeline has one rate for both directions",
-				down.percent, rate_text(up)), 0)
-		end
-	elseif up.count ~= down.count or up.percent ~= down.percent or up.period ~= down.period then
-		error(format("scaleUp (%s) and scaleDown (%s) differ: the pipeline has one rate for "
-			.. "both directions", rate_text(up), rate_text(down)), 0)
-	end
-	local rate = { period = up.period }
-	if up.count > 0 then rate.count = up.count end
-	if up.percent > 0 then rate.percent = up.percent end
-	return { stabilization = { up = up.window, down = down.window }, rate = rate }
+	local up_window, up = rules_of("scaleUp", args.scaleUp)
+	local down_window, down = rules_of("scaleDown", args.scaleDown)
+	return { stabilization = { up = up_window, down = down_window },
+		rate = { up = up, down = down } }
 end)
 
 local target = constructor("target", build)

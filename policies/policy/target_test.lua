@@ -325,76 +325,52 @@ end)
 ------------------------------------------------------------------ behavior
 
 t.test("target.behavior: HPA's defaults", function()
+	-- kubernetes.io, "Default Behavior": scaleDown: 300 s window, 100 percent
+	-- per 15 s; scaleUp: no window, 4 pods or 100 percent per 15 s, Max
 	local b = target.behavior{}
 	t.eq(b.stabilization.up, 0)
 	t.eq(b.stabilization.down, 300)
-	t.eq(b.rate.count, 4)
-	t.eq(b.rate.percent, 100)
-	t.eq(b.rate.period, 15)
+	t.eq(b.rate.up.select, "max")
+	t.eq(#b.rate.up, 2)
+	t.eq(b.rate.up[1].pods, 4)
+	t.eq(b.rate.up[1].period, 15)
+	t.eq(b.rate.up[2].percent, 100)
+	t.eq(b.rate.up[2].period, 15)
+	t.eq(#b.rate.down, 1)
+	t.eq(b.rate.down[1].percent, 100)
+	t.eq(b.rate.down[1].period, 15)
 	b = target.behavior()
 	t.eq(b.stabilization.down, 300)
-	t.eq(b.rate.count, 4)
 	-- a longer scale-down window; the rest stays HPA's
 	b = target.behavior{ scaleDown = { stabilizationWindowSeconds = 600 } }
 	t.eq(b.stabilization.up, 0)
 	t.eq(b.stabilization.down, 600)
-	t.eq(b.rate.count, 4)
-	t.eq(b.rate.percent, 100)
-	t.eq(b.rate.period, 15)
+	t.eq(b.rate.up[1].pods, 4)
 end)
 
-t.test("target.behavior: custom policies", function()
-	-- the same policies both ways: one rate
-	local two = { { type = "Pods", value = 2, periodSeconds = 60 } }
+t.test("target.behavior: every policy, period and select maps as it is", function()
 	local b = target.behavior{
-		scaleUp = { stabilizationWindowSeconds = 60, policies = two },
-		scaleDown = { stabilizationWindowSeconds = 600, policies = two, selectPolicy = "Max" },
+		scaleUp = { stabilizationWindowSeconds = 60, selectPolicy = "Min",
+			policies = { { type = "Percent", value = 150, periodSeconds = 60 },
+				{ type = "Pods", value = 3, periodSeconds = 30 } } },
+		scaleDown = { selectPolicy = "Disabled", policies = {} },
 	}
 	t.eq(b.stabilization.up, 60)
-	t.eq(b.stabilization.down, 600)
-	t.eq(b.rate.count, 2)
-	t.eq(b.rate.percent, nil)
-	t.eq(b.rate.period, 60)
-	-- up by at most 50% a minute or 3 units; down any number (Percent 100
-	-- and more lets all go, as the shared percent of 150 does)
-	b = target.behavior{
-		scaleUp = { policies = { { type = "Percent", value = 150, periodSeconds = 60 },
-			{ type = "Pods", value = 3, periodSeconds = 60 } } },
-		scaleDown = { policies = { { type = "Percent", value = 100, periodSeconds = 30 } } },
-	}
-	t.eq(b.rate.count, 3)
-	t.eq(b.rate.percent, 150)
-	t.eq(b.rate.period, 60)
-	-- Max of several of one type is the largest; Min over one type the smallest
-	local pods = { { type = "Pods", value = 4, periodSeconds = 15 },
-		{ type = "Pods", value = 2, periodSeconds = 15 } }
-	b = target.behavior{ scaleUp = { policies = pods, selectPolicy = "Min" },
-		scaleDown = { policies = { { type = "Pods", value = 2, periodSeconds = 15 } } } }
-	t.eq(b.rate.count, 2)
-	t.eq(b.rate.period, 15)
-	b = target.behavior{ scaleUp = { policies = pods },
-		scaleDown = { policies = pods } }
-	t.eq(b.rate.count, 4)
+	t.eq(b.rate.up.select, "min")
+	t.eq(b.rate.up[1].percent, 150)
+	t.eq(b.rate.up[1].period, 60)
+	t.eq(b.rate.up[2].pods, 3)
+	t.eq(b.rate.up[2].period, 30)
+	t.eq(b.rate.down.select, "disabled")
+	t.eq(#b.rate.down, 0)
 end)
 
 t.test("target.behavior: what the pipeline cannot express", function()
-	refuses(function() target.behavior{ scaleUp = { selectPolicy = "Min" } } end,
-		"policy.target.behavior: scaleUp.selectPolicy Min over Pods and Percent policies: "
-		.. "the pipeline allows the larger of rate.count and rate.percent (selectPolicy Max)")
-	refuses(function() target.behavior{ scaleDown = { selectPolicy = "Disabled" } } end,
-		"scaleDown.selectPolicy Disabled: the pipeline cannot turn one direction off")
-	refuses(function() target.behavior{ scaleUp = { policies = {
-		{ type = "Pods", value = 4, periodSeconds = 15 },
-		{ type = "Percent", value = 100, periodSeconds = 60 } } } } end,
-		"scaleUp.policies: periodSeconds 15 and 60 differ (the pipeline has one rate.period)")
-	refuses(function() target.behavior{
-		scaleUp = { policies = { { type = "Pods", value = 2, periodSeconds = 60 } } } } end,
-		"scaleDown lets any number go (Percent 100) but scaleUp's Pods 2 per 60s would limit "
-		.. "scale-down too: the pipeline has one rate for both directions")
-	refuses(function() target.behavior{
-		scaleDown = { policies = { { type = "Pods", value = 1, periodSeconds = 15 } } } } end,
-		"scaleUp (Pods 4, Percent 100 per 15s) and scaleDown (Pods 1 per 15s) differ: "
-		.. "the pipeline has one rate for both directions")
+	local five = {}
+	for i = 1, 5 do five[i] = { type = "Pods", value = i, periodSeconds = 15 } end
+	refuses(function() target.behavior{ scaleUp = { policies = five } } end,
+		"policy.target.behavior: scaleUp.policies: at most 4 policies (the group's rate takes "
+		.. "4 per direction), got 5")
 	refuses(function() target.behavior{ scaleDown = { tolerance = 0.05 } } end,
 		"scaleDown.tolerance: give tolerance to policy.target instead")
 end)

@@ -41,6 +41,11 @@ scaled_config_error(mix_unsupported 2 "mix_unsupported\\.lua:4: group \"g\": tar
 scaled_config_error(mix_unsupported_keys 2 "mix_unsupported_keys\\.lua:3: group \"g\": target \"pool\" \\(kind \"procpool\"\\) cannot apply a market mix, which the group's on_demand_base/on_demand_percent set" mix_unsupported_keys.lua)
 scaled_config_error(mix_percent_range 2 "mix_percent_range\\.lua:3: group \"g\": on_demand_percent must be between 0 and 100, got 101" mix_percent_range.lua)
 scaled_config_error(mix_override_typo 2 "mix_override_typo\\.lua:3: group \"g\": mix_override: unknown key \"on_demand_prcent\" \\(did you mean \"on_demand_percent\"\\?\\)" mix_override_typo.lua)
+# Per-direction rate rules (HPA's behavior policies).
+scaled_config_error(rate_mixed 2 "rate_mixed\\.lua:3: group \"g\": rate: with up or down, give only up and down \\(not \"count\"\\)" rate_mixed.lua)
+scaled_config_error(rate_rule 2 "rate_rule\\.lua:3: group \"g\": rate.down\\[1\\]: give pods or percent \\(one of them\\)" rate_rule.lua)
+scaled_config_error(rate_select 2 "rate_select\\.lua:3: group \"g\": rate.up.select must be \"max\", \"min\" or \"disabled\"" rate_select.lua)
+scaled_config_error(hpa_behavior 0 "^ok$" hpa_behavior.lua)
 scaled_config_error(override_range 2 "override_range\\.lua:3: group \"g\": key \"override\" must be between 0 and 1000000" override_range.lua)
 
 add_test(NAME cli_bad_flag COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "usage: scaled" ${SCALED_BIN} --bogus)

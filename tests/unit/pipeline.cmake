@@ -2,7 +2,7 @@
 set(PIPELINE_CORE ${CMAKE_SOURCE_DIR}/core/group.c ${CMAKE_SOURCE_DIR}/core/group_stages.c
   ${CMAKE_SOURCE_DIR}/core/group_mix.c
     ${CMAKE_SOURCE_DIR}/core/group_util.c ${CMAKE_SOURCE_DIR}/core/alloc.c)
-foreach(t resolve combine stabilize cooldown rate clamp decide mix)
+foreach(t resolve combine stabilize cooldown rate rate_rules clamp decide mix)
   scaled_unit_test(test_group_${t}
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_group_${t}.c ${PIPELINE_CORE}
     LIBS m)

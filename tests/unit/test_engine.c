@@ -328,6 +328,31 @@ static void test_missing_input_refuses_scale_in(void **state)
 #define Q50 Q10 Q10 Q10 Q10 Q10
 #define DEEP_NESTING "x = " P50 P50 P50 P50 P50 "1" Q50 Q50 Q50 Q50 Q50 "\n"
 
+/* rate = { up = ... } from the farm reaches the pipeline: HPA's default
+ * scale-up rules hold a group that wants 50 to 6, then 6 (the period still
+ * holds the first step), then 12. */
+static void test_rate_rules_from_farm(void **state)
+{
+	static const char farm[] =
+		"plugin 'sim'\n"
+		"target 't' { kind = 'sim', start = 2 }\n"
+		"group 'g' { target = 't', max = 100, every = '10s',\n"
+		"  rate = { up = { { pods = 4, period = '15s' }, { percent = 100, period = '15s' } } },\n"
+		"  policy = function(g) return g:set(50, 'fifty') end }\n";
+	struct seen seen;
+	struct scaled_engine *e = load(farm, 0, &seen);
+
+	(void)state;
+	assert_int_equal(scaled_engine_step(e, T0 + 10000), 0);
+	assert_int_equal(desired(e, "g"), 6);
+	assert_int_equal(scaled_engine_step(e, T0 + 20000), 0);
+	assert_int_equal(desired(e, "g"), 6);
+	assert_int_equal(seen.last[seen.n - 1].bound_by, SCALED_STAGE_RATE);
+	assert_int_equal(scaled_engine_step(e, T0 + 30000), 0);
+	assert_int_equal(desired(e, "g"), 12);
+	scaled_engine_free(e);
+}
+
 static void test_load_errors(void **state)
 {
 	static const struct {
@@ -401,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_dry_run_never_acts),
 		cmocka_unit_test(test_stale_input_holds),
 		cmocka_unit_test(test_missing_input_refuses_scale_in),
+		cmocka_unit_test(test_rate_rules_from_farm),
 		cmocka_unit_test(test_load_errors),
 	};
 
