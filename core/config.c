@@ -217,9 +217,9 @@ int config_run(struct sandbox *sb, const struct config_builder *b, const char *c
 		lua_setglobal(L, r->name);
 	}
 	sandbox_set_deadline_ms(sb, CONFIG_DEADLINE_MS);
-	sandbox_set_declaring(sb, true);
+	sandbox_set_declaring(sb, &c);
 	rc = sandbox_pcall(sb, 0, 0, &msg);
-	sandbox_set_declaring(sb, false);
+	sandbox_set_declaring(sb, NULL);
 	sandbox_set_deadline_ms(sb, deadline_ms);
 	/* Declarations exist only while the farm runs. */
 	for (r = decls; r->name; r++) {

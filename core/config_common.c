@@ -20,7 +20,9 @@ struct config *config_get(lua_State *L, const char *what)
 {
 	struct config *c = lua_touserdata(L, lua_upvalueindex(1));
 
-	if (!c || !sandbox_declaring(c->sb))
+	/* c points into config_run's frame: compare it with the farm being
+	 * run before reading it (a kept declaration outlives its run) */
+	if (!c || sandbox_declarer(L) != c)
 		luaL_error(L, "%s() is a declaration: it works only while the farm file loads, "
 			   "not from a policy", what);
 	return c;

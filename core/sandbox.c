@@ -165,18 +165,21 @@ void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms)
 	sb->deadline_ms = deadline_ms > 0 ? deadline_ms : SANDBOX_DEFAULT_DEADLINE_MS;
 }
 
-void sandbox_set_declaring(struct sandbox *sb, bool on)
+void sandbox_set_declaring(struct sandbox *sb, const void *who)
 {
+	bool on = who != NULL;
+
 	sb->declaring = on;
+	sb->declarer = who;
 	/* While the farm loads, the hook also follows the lines, so that a
 	 * memory error (which Lua raises without a position) can be placed. */
 	lua_sethook(sb->L, sandbox_hook, on ? LUA_MASKCOUNT | LUA_MASKLINE : LUA_MASKCOUNT,
 		    SANDBOX_HOOK_COUNT);
 }
 
-bool sandbox_declaring(const struct sandbox *sb)
+const void *sandbox_declarer(lua_State *L)
 {
-	return sb->declaring;
+	return sandbox_of(L)->declarer;
 }
 
 size_t sandbox_mem_used(const struct sandbox *sb)

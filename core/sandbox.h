@@ -64,11 +64,15 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg);
 
 /* Deadline for the next sandbox_pcall calls (config runs with a longer one). */
 void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms);
-/* Whether the farm file is loading: config_run sets it around the farm
- * chunk, and every declaration (plugin, source, target, group) refuses to
- * run without it, so a declaration kept in a local cannot act at tick time. */
-void sandbox_set_declaring(struct sandbox *sb, bool on);
-bool sandbox_declaring(const struct sandbox *sb);
+/* Whether the farm file is loading, and for whom: config_run sets its own
+ * state around the farm chunk (NULL after), and every declaration (plugin,
+ * source, target, group) refuses to run unless it is that run's, so a
+ * declaration kept in a local cannot act at tick time. */
+void sandbox_set_declaring(struct sandbox *sb, const void *who);
+/* Who declares now (what sandbox_set_declaring set: the farm being run), or
+ * NULL: compare before using a pointer a declaration kept, which may be of
+ * a run that has ended. */
+const void *sandbox_declarer(lua_State *L);
 size_t sandbox_mem_used(const struct sandbox *sb);
 /* While the farm loads (sandbox_set_declaring): "file:line" of the line
  * that ran last in the current (or last) outermost call, or NULL. Lua's

@@ -31,6 +31,7 @@ struct sandbox {
 	bool timed_out;      /* the deadline passed during the current call */
 	int depth;           /* nested sandbox_pcall calls */
 	bool declaring;      /* the farm file runs: declarations allowed */
+	const void *declarer; /* who declares (sandbox_set_declaring), or NULL */
 	char load_where[160]; /* while declaring: "file:line" of the line running */
 	char *policy_dir, *farm_dir;
 
