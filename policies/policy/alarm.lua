@@ -159,15 +159,16 @@ function methods:evaluate_state(g, s, quiet)
 	return state, points, text
 end
 
--- The datapoints of periods 0 .. range-1 (false: missing) and how many are
--- real. Alarms made with the same `share` table and the same series,
+-- The datapoints of periods 0 .. range-1 (false: missing), how many are
+-- real, and the group's table they are kept in (a caller may keep more
+-- there). Alarms made with the same `share` table and the same series,
 -- statistic, period and range read them once per tick between them.
 function methods:_read(g, v)
 	local stat, period, range = self._stat, self._period, self.evaluation_range
 	local memo = self._share and U.state(self._share, g)
 	local now = memo and g.now
 	if memo and memo.now == now and memo.key == self._key then
-		return memo.values, memo.real
+		return memo.values, memo.real, memo
 	end
 	local st = memo or U.state(self, g)
 	local values = st.values
@@ -189,7 +190,7 @@ function methods:_read(g, v)
 	if memo then
 		memo.now, memo.key, memo.real = now, self._key, real
 	end
-	return values, real
+	return values, real, st
 end
 
 function methods:state(g, s)

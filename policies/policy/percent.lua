@@ -63,11 +63,36 @@ return constructor("percent", function(args)
 	end
 	local out_rule = has_out and rule(">=", out_at, "PercentChangeInCapacity", out_percent)
 	local in_rule = has_in and rule("<=", in_at, "ChangeInCapacity", in_change)
+	local reader = (out_rule or in_rule).alarm
 
 	return {
 		name = "percent",
 		series = { series },
 		evaluate = function(self, g, s)
+			-- The quiet tick, on every tick's path: with M = N over the N
+			-- periods, an alarm is in ALARM only when every period breaches,
+			-- so when the lowest is below out_at and the highest above in_at
+			-- neither can be, and the rules need not run.
+			local values, real, st = reader:_read(g, s[series])
+			if real < periods then
+				return g:hold(format("no data in series '%s' for the last %s", series, span))
+			end
+			local lo, hi = values[1], values[1]
+			for k = 2, periods do
+				local x = values[k]
+				if x < lo then lo = x end
+				if x > hi then hi = x end
+			end
+			if not (out_at and lo >= out_at) and not (in_at and hi <= in_at) then
+				-- the newest period's value moves only as samples come and
+				-- go: most ticks reuse the reason
+				local x = values[1]
+				if st.quiet_x ~= x then
+					st.quiet_x, st.quiet = x, format("%s %s %s over the last %s: no alarm",
+						series, stat.name, num(x), ptext)
+				end
+				return g:hold(st.quiet)
+			end
 			local out_plan = out_rule and out_rule:decide(g, s)
 			local in_plan = in_rule and in_rule:decide(g, s)
 			local points = (out_plan or in_plan).points

@@ -173,52 +173,58 @@ return constructor("spot_failover", function(args)
 	-- millisecond longer, so that a sample exactly `stale` old is fresh, as
 	-- the engine's staleness has it).
 	local window = stale and math.min(stale + 0.001, ALL) or ALL
-	local function newest(s, name)
-		return s[name]:last(window)
-	end
 
 	return {
 		name = "spot_failover",
 		series = series,
 		mix = true,
 		evaluate = function(self, g, s)
+			-- every tick's path: plain loops, each group field read once
 			local st = U.state(self, g)
 			local now = g.now
 			-- every price, or abstain: a missing or stale price moves nothing
 			-- and breaks both conditions' runs
-			local od = od_price or newest(s, od_series)
-			local cheap, pool, gap
-			for _, name in ipairs(pools) do
-				local x = newest(s, name)
+			local od = od_price or s[od_series]:last(window)
+			local cheap, pool
+			for i = 1, #pools do
+				local name = pools[i]
+				local x = s[name]:last(window)
 				if x == nil then
-					gap = true
+					od = nil
+					break
 				elseif cheap == nil or x < cheap then
 					cheap, pool = x, name
 				end
 			end
-			if gap or od == nil then
+			if od == nil then
 				st.leave_since, st.back_since = nil, nil
 				return nil
 			end
-			local band = od * (1 - margin)
 			if cheap >= od then
 				st.leave_since = st.leave_since or now
 			else
 				st.leave_since = nil
 			end
-			if cheap < band - EPS * od then
+			if cheap < od * (1 - margin) - EPS * od then
 				st.back_since = st.back_since or now
 			else
 				st.back_since = nil
 			end
+			if st.leave_since == nil and st.back_since == nil then
+				return nil -- neither condition runs: nothing can switch
+			end
 			-- the group's side: unknown fields count as AWS's defaults
 			-- (base 0, 100%), as the pipeline takes them
 			local pct = g.on_demand_percent
-			local base = g.on_demand_base or 0
+			local base = 0
+			if pct == od_mix.on_demand_percent then
+				base = g.on_demand_base or 0
+			end
 			local on_od = at_least(pct or 100, base, od_mix)
+			local band = od * (1 - margin)
 			if not on_od and st.leave_since and now - st.leave_since >= leave_after - TICK then
 				if pct ~= nil then
-					st.before = { on_demand_base = base, on_demand_percent = pct }
+					st.before = { on_demand_base = g.on_demand_base or 0, on_demand_percent = pct }
 				end
 				return g:mix(od_mix, format("%s %s (%s) >= on-demand %s for %s: to on-demand",
 					what, price(cheap), pool, price(od), held(now - st.leave_since)))

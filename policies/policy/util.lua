@@ -148,13 +148,16 @@ end
 
 -- State a policy keeps between ticks, one table per group, so that one policy
 -- table given to several groups keeps their histories apart. Keyed by the
--- group's view (one per group for the engine's life), which costs no string
--- on every tick as g.name would.
+-- policy table, then by the group's view (one per group for the engine's
+-- life, which costs no string as g.name would); plain indexing on every
+-- tick's path, no rawget (a C call in the sandbox).
+local STATES = setmetatable({}, { __mode = "k" })
+
 function U.state(self, g)
-	local all = rawget(self, "_state")
+	local all = STATES[self]
 	if not all then
 		all = {}
-		rawset(self, "_state", all)
+		STATES[self] = all
 	end
 	local st = all[g]
 	if not st then
