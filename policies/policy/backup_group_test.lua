@@ -10,8 +10,7 @@ local t = ...
 local backup_group = require "policy.backup_group"
 
 local function refuses(fn, text)
-	local msg = t.raises(fn, text)
-	t.ok(msg:match("_test%.lua:%d+: policy%.backup_group: ") ~= nil, "blames the caller: " .. msg)
+	return t.refuses(fn, text, "backup_group")
 end
 
 -- A stand-in for the backup group's view: desired `have`, and g:group()

@@ -7,8 +7,7 @@ local fleet_units = require "policy.fleet_units"
 local queue = require "policy.queue"
 
 local function refuses(fn, text)
-	local msg = t.raises(fn, text)
-	t.ok(msg:match("_test%.lua:%d+: policy%.fleet_units: ") ~= nil, "blames the caller: " .. msg)
+	return t.refuses(fn, text, "fleet_units")
 end
 
 -- "2 x r3.8xlarge (16 units)" style, from the list instances() returns

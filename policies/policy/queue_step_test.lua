@@ -5,20 +5,10 @@
 local t = ...
 local policy = require "policy"
 
--- A series with one sample per `step` seconds ending at `last_t`.
-local function samples(values, last_t, step)
-	local out = {}
-	for i, v in ipairs(values) do
-		out[i] = { last_t - (#values - i) * step, v }
-	end
-	return out
-end
+local samples = t.samples
 
--- Every check of construction errors also checks that the error names the
--- line of the caller (this file), not a line of policy.lua.
 local function refuses(fn, text)
-	local msg = t.raises(fn, text)
-	t.ok(msg:match("_test%.lua:%d+: policy%.") ~= nil, "blames the caller: " .. msg)
+	return t.refuses(fn, text)
 end
 
 

@@ -11,8 +11,7 @@ local t = ...
 local schedule = require "policy.schedule"
 
 local function refuses(fn, text)
-	local msg = t.raises(fn, text)
-	t.ok(msg:match("_test%.lua:%d+: policy%.schedule: ") ~= nil, "blames the caller: " .. msg)
+	return t.refuses(fn, text, "schedule")
 end
 
 -- kind, value and reason of one evaluation at `now`

@@ -33,6 +33,12 @@
  *   t.ok(v [, what])           v is neither nil nor false
  *   t.raises(fn, text) -> msg  fn raises an error whose message contains
  *                              text (plain find); returns the message
+ *   t.refuses(fn, text [, module]) -> msg
+ *                              t.raises, and the error names the caller's
+ *                              line: "NAME_test.lua:N: policy.[module: ]"
+ *   t.samples(values, last_t, step)
+ *                              {{t, v}, ...}: one sample per step seconds,
+ *                              the last at last_t (for t.series)
  *
  * A failing assertion raises an error naming the test file's line. Output
  * is one line per test; the exit status is 0 only when every test passed
@@ -368,11 +374,30 @@ static const luaL_Reg runner_funcs[] = {
 	{ "raises", l_raises }, { "update", l_update }, { "event", l_event }, { NULL, NULL },
 };
 
+/* What every test file would write itself, written once in Lua. */
+static const char runner_helpers[] =
+	"local t = ...\n"
+	"function t.samples(values, last_t, step)\n"
+	"  local out = {}\n"
+	"  for i, v in ipairs(values) do out[i] = { last_t - (#values - i) * step, v } end\n"
+	"  return out\n"
+	"end\n"
+	"function t.refuses(fn, text, module)\n"
+	"  local msg = t.raises(fn, text)\n"
+	"  local pat = '_test%.lua:%d+: policy%.' .. (module and module:gsub('%.', '%%.') .. ': ' or '')\n"
+	"  t.ok(msg:match(pat) ~= nil, 'blames the caller: ' .. msg)\n"
+	"  return msg\n"
+	"end\n";
+
 static int runner_setup(lua_State *L)
 {
 	lua_newtable(L);
 	lua_pushvalue(L, 1);
 	luaL_setfuncs(L, runner_funcs, 1);
+	if (luaL_loadbufferx(L, runner_helpers, sizeof runner_helpers - 1, "=runner", "t") != LUA_OK)
+		return lua_error(L);
+	lua_pushvalue(L, -2);
+	lua_call(L, 1, 0);
 	lua_pushvalue(L, -1);
 	lua_setglobal(L, "t");
 	return 1;
