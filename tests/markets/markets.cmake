@@ -12,3 +12,10 @@ add_test(NAME markets_spot_failover_history
 set_tests_properties(markets_spot_failover_history PROPERTIES LABELS integration TIMEOUT 600
   SKIP_RETURN_CODE 77)
 add_dependencies(farm_run plugin_sim plugin_replay)
+# The seed's second setup: a spot group and an on-demand backup group
+# (policy.backup_group) on the same history (backup_group_history.py).
+add_test(NAME markets_backup_group_history
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/backup_group_history.py
+          $<TARGET_FILE:farm_run> ${SCALED_TESTDATA_DIR})
+set_tests_properties(markets_backup_group_history PROPERTIES LABELS integration TIMEOUT 600
+  SKIP_RETURN_CODE 77)

@@ -114,7 +114,7 @@ def run(farm_run, text, start, end):
     import json
     for line in p.stdout.splitlines():
         if line.startswith("S "):
-            status.append(tuple(int(x) for x in line.split()[1:]))
+            status.append(tuple(int(x) for x in line.split()[1:8]))
         elif line.startswith("D "):
             decisions.append(json.loads(line[2:]))
     return status, decisions
