@@ -460,7 +460,7 @@ static int sigv4_canon_headers(struct sigv4_buf *b, const struct sigv4_request *
 	size_t n = req->n_headers;
 	struct sigv4_buf hb = { 0 };
 	struct sigv4_hd *hd;
-	int rc = 0, have[2];
+	int rc = 0, have[2] = { 0, 0 };
 
 	if (n > SIGV4_MAX_HEADERS)
 		return sigv4_canon_fail(err, errlen, "%zu headers, more than %d", n,
