@@ -134,6 +134,7 @@ static void engine_free_instance(struct scaled_instance *in)
 	if (in->created && in->kind->destroy)
 		in->kind->destroy(in->state);
 	engine_instance_cancel_timers(in);
+	engine_instance_cancel_https(in); /* its state is gone: no done() */
 	for (i = 0; i < in->n_values; i++)
 		if (in->kind && in->kind->keys[i].type == SCALED_KEY_STRING)
 			alloc_free((char *)in->values[i].u.str);
@@ -195,6 +196,7 @@ void scaled_engine_free(struct scaled_engine *e)
 		e->posts = p->next;
 		free(p);
 	}
+	engine_http_free(e);
 	for (i = e->n_plugins; i-- > 0;)
 		plugin_unload(e->plugins[i]);
 	if (e->sb)

@@ -29,6 +29,9 @@
 #include "scaled/scaled.h"
 
 struct event;
+struct event_base;
+struct host_http;
+struct http_client;
 struct sandbox;
 struct sched;
 struct sched_task;
@@ -59,6 +62,7 @@ struct scaled_instance {
 	int64_t stale_ms;               /* series staleness (sources) */
 	struct sched_task *task;
 	struct host_timer *timers;      /* pending host timers */
+	struct host_http *https;        /* pending HTTP requests (engine_http.c) */
 	struct series *primary;         /* the series named like the instance */
 	/* targets */
 	struct group *group;
@@ -125,6 +129,12 @@ struct scaled_engine {
 	uint64_t token_seq;
 	bool record_quiet;              /* tick_all (--once): quiet ticks too */
 
+	/* HTTP for plugins (engine_http.c): the client, made at the first
+	 * request, and under a virtual clock the base it runs on */
+	struct http_client *http;
+	struct event_base *http_base;
+	bool http_closing;              /* engine_http_release is ending requests */
+
 	/* the loop (real clock only) */
 	struct event_base *base;
 	struct event *timer_ev;
@@ -155,6 +165,17 @@ void engine_group_tick(struct group *g);
  * with its state: capacity, wanted, shortfall. After every change of state. */
 void engine_group_sync(struct group *g);
 void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, const char *msg);
+
+/* engine_http.c: host->http_start/http_cancel, an instance's requests,
+ * the client's end with run() (release) or the engine (free), and the
+ * virtual clock's driving of transfers (pump). */
+void *engine_http_start(struct scaled_instance *inst, const struct scaled_http_request *req,
+			scaled_http_done done, void *arg, char *err, size_t errlen);
+void engine_http_cancel(void *handle);
+void engine_instance_cancel_https(struct scaled_instance *in);
+void engine_http_release(struct scaled_engine *e);
+void engine_http_pump(struct scaled_engine *e);
+void engine_http_free(struct scaled_engine *e);
 
 /* engine_host.c */
 extern const struct scaled_host engine_host;

@@ -152,6 +152,7 @@ static int engine_build_instance(void *arg, struct config_instance_decl *d, char
 	if (rc < 0) {
 		/* A farm may catch this and run: what create left must not fire. */
 		engine_instance_cancel_timers(in);
+		engine_instance_cancel_https(in);
 		if (!*err)
 			snprintf(err, errlen, "%s", strerror(-rc));
 		return rc;

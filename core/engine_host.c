@@ -247,4 +247,6 @@ const struct scaled_host engine_host = {
 	.apply_done = host_apply_done,
 	.post = host_post,
 	.series_last = host_series_last,
+	.http_start = engine_http_start,
+	.http_cancel = engine_http_cancel,
 };

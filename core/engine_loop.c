@@ -90,6 +90,7 @@ static void engine_on_post(evutil_socket_t fd, short what, void *arg)
  * so that the caller may free its base before the engine. */
 static void engine_detach(struct scaled_engine *e)
 {
+	engine_http_release(e); /* its client is on this loop */
 	e->running = false;
 	if (e->timer_ev)
 		event_free(e->timer_ev);
@@ -141,10 +142,12 @@ static int engine_loop_step(struct scaled_engine *e, int64_t until_ms)
 	if (rc < 0)
 		return rc;
 	engine_drain_posts(e);
+	engine_http_pump(e);
 	while ((next = sched_next(e->sched)) <= until_ms) {
 		clock_set(&e->clock, next);
 		sched_run_one(e->sched, next);
 		engine_drain_posts(e);
+		engine_http_pump(e);
 	}
 	clock_set(&e->clock, until_ms);
 	return 0;

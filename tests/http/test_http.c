@@ -7,7 +7,6 @@
  * and connection reuse, cancel, and a client freed from inside done().
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
@@ -27,14 +24,13 @@
 
 #include "http.h"
 #include "http_retry.h"
+#include "server_fx.h"
 
 struct fx {
-	pid_t server;
-	int server_in;          /* its stdin: closing it stops it */
+	struct server_fx server;
 	int port;
 	struct event_base *base;
 	struct http_client *c;
-	char dir[64];
 };
 
 struct result {
@@ -100,38 +96,10 @@ static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	struct http_options opt = { .backoff_base_ms = 20, .backoff_cap_ms = 100, .seed = 42 };
-	char portfile[128], err[256], buf[16];
-	int in[2], i;
-	ssize_t n;
+	char err[256];
 
-	snprintf(fx->dir, sizeof(fx->dir), "/tmp/scaled-http-XXXXXX");
-	assert_non_null(mkdtemp(fx->dir));
-	snprintf(portfile, sizeof(portfile), "%s/port", fx->dir);
-	assert_int_equal(pipe(in), 0);
-	fx->server = fork();
-	assert_true(fx->server >= 0);
-	if (fx->server == 0) {
-		dup2(in[0], 0);
-		close(in[0]);
-		close(in[1]);
-		execlp("python3", "python3", SCALED_HTTP_SERVER, portfile, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	fx->server_in = in[1];
-	for (i = 0; i < 200 && !fx->port; i++) { /* 10 s at most */
-		int fd = open(portfile, O_RDONLY);
-
-		if (fd >= 0) {
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
-			buf[n > 0 ? n : 0] = '\0';
-			fx->port = atoi(buf);
-		}
-		if (!fx->port)
-			usleep(50000);
-	}
-	assert_true(fx->port > 0);
+	assert_int_equal(server_fx_start(&fx->server), 0);
+	fx->port = fx->server.port;
 	fx->base = event_base_new();
 	fx->c = http_client_new(fx->base, &opt, err, sizeof(err));
 	assert_non_null(fx->c);
@@ -142,16 +110,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *fx = *state;
-	char path[128];
-	int status;
 
 	http_client_free(fx->c);
 	event_base_free(fx->base);
-	close(fx->server_in);
-	waitpid(fx->server, &status, 0);
-	snprintf(path, sizeof(path), "%s/port", fx->dir);
-	unlink(path);
-	rmdir(fx->dir);
+	server_fx_stop(&fx->server);
 	free(fx);
 	return 0;
 }

@@ -39,6 +39,10 @@
  * treats a 1.1 kind as one that cannot apply a mix, and a 1.2 plugin on a
  * 1.1 core finds no series_last and says so in create().
  *
+ * ABI 1.3 adds asynchronous HTTP on the engine's loop: host->http_start and
+ * host->http_cancel (struct scaled_http_request / _response), for plugins
+ * that talk to cloud APIs without a thread of their own.
+ *
  * Processes: the core leaves SIGCHLD at SIG_DFL, so a plugin may waitpid()
  * its own children (never waitpid(-1): other plugins have children too).
  *
@@ -62,7 +66,7 @@ extern "C" {
 #endif
 
 #define SCALED_PLUGIN_ABI_MAJOR 1
-#define SCALED_PLUGIN_ABI_MINOR 2
+#define SCALED_PLUGIN_ABI_MINOR 3
 
 /* The one exported symbol, stable across majors so that a plugin of another
  * major can be read and refused with a clear message. */
@@ -215,6 +219,41 @@ struct scaled_instance;
 
 typedef void (*scaled_callback)(void *arg);
 
+/* ABI 1.3: an HTTP request (host->http_start). The core copies what it
+ * needs; nothing here must outlive the call. A request is retried with
+ * exponential backoff and full jitter after a failed connection, a
+ * timeout, or an answer `retryable` says is worth another try (NULL: 429
+ * and 5xx but 501); a Retry-After header is honoured; retries stop at
+ * max_attempts or when the next would start past max_total_ms. A response
+ * over max_response fails at once. TLS peers are verified. */
+struct scaled_http_request {
+	size_t struct_size;
+	const char *method;            /* NULL: "GET" */
+	const char *url;               /* http:// or https:// */
+	const char *const *headers;    /* "Name: value", NULL-terminated; may be NULL */
+	const void *body;
+	size_t body_len;
+	int64_t timeout_ms;            /* per attempt; 0: 10 s */
+	size_t max_response;           /* bytes; 0: 1 MiB */
+	int max_attempts;              /* 0: 3 */
+	int64_t max_total_ms;          /* 0: 30 s */
+	int (*retryable)(void *arg, long status, const char *body, size_t len);
+	void *retryable_arg;
+};
+
+/* What a request came to; valid only during the done callback. */
+struct scaled_http_response {
+	size_t struct_size;
+	long status;                   /* 0: no answer */
+	const char *body;              /* NUL-terminated, "" when none */
+	size_t body_len;
+	int attempts;
+	int64_t elapsed_ms;
+	const char *error;             /* NULL on a 2xx answer, else why it failed */
+};
+
+typedef void (*scaled_http_done)(void *arg, const struct scaled_http_response *res);
+
 struct scaled_host {
 	size_t struct_size;
 	uint32_t abi_major, abi_minor;
@@ -279,6 +318,23 @@ struct scaled_host {
 	 * only, like every host call but post. */
 	int (*series_last)(struct scaled_instance *inst, const char *name, int64_t *t_ms,
 			   double *value);
+
+	/* ABI 1.3. Start an HTTP request on the loop; done(arg, res) runs on
+	 * the loop thread exactly once, unless the request is cancelled or its
+	 * instance destroyed first (then never). Returns a handle for
+	 * http_cancel, or NULL with the reason in err (then done never runs):
+	 * a bad request, no memory, or -- on a real clock -- an engine that
+	 * does not run yet (create() starts its requests from a timer or its
+	 * first collect/poll). Under a virtual clock, scaled_engine_step
+	 * drives the transfers. Requests still pending when
+	 * scaled_engine_run returns end then: done() runs with the error
+	 * "cancelled: the engine stopped running". The handle dies when
+	 * done() starts; what destroy() leaves pending is cancelled after it
+	 * without done(). */
+	void *(*http_start)(struct scaled_instance *inst, const struct scaled_http_request *req,
+			    scaled_http_done done, void *arg, char *err, size_t errlen);
+	/* Cancel a request not yet done; NULL is ignored. */
+	void (*http_cancel)(void *handle);
 
 	/* Members appended by later minors go here. */
 };
