@@ -357,6 +357,9 @@ static void http_attempt_done(struct http_call *call, CURLcode rc)
 
 		if (!call->retry_ev)
 			call->retry_ev = evtimer_new(c->base, http_retry_cb, call);
+		/* the loop's cached time is as old as this callback: a timer
+		 * added against it fires that much early */
+		event_base_update_cache_time(c->base);
 		if (!call->retry_ev || evtimer_add(call->retry_ev, &tv) < 0)
 			http_finish(call, status, "cannot schedule a retry");
 	}

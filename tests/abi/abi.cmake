@@ -116,7 +116,7 @@ scaled_abi_check(mix_old_minor 2
   "mix_old_minor\\.lua:5: group \"g\": target \"pool\" \\(kind \"mock_target\"\\) cannot apply a market mix")
 scaled_abi_check(mix_good 0 "group +g +target pool.*ok")
 scaled_abi_check(wrong_major 2
-  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.2")
+  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.3")
 scaled_abi_check(short_struct 2
   "short_struct\\.so: descriptor too short: 8 bytes, need at least [0-9]+")
 scaled_abi_check(missing_symbol 2
