@@ -214,6 +214,18 @@ static int sigv4_canon_path(struct sigv4_buf *b, const char *path, char *err, si
 	return 0;
 }
 
+/* The value of the hex digit c (0-9, a-f, A-F), or -1. */
+static int sigv4_canon_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Percent-decode s[0..n) into dst; the length, or -1 at a bad '%'. */
 static long sigv4_canon_decode(char *dst, const char *s, size_t n)
 {
@@ -228,9 +240,9 @@ static long sigv4_canon_decode(char *dst, const char *s, size_t n)
 		}
 		if (n - i < 3)
 			return -1;
-		hi = s[i + 1] <= '9' ? s[i + 1] - '0' : (s[i + 1] | 0x20) - 'a' + 10;
-		lo = s[i + 2] <= '9' ? s[i + 2] - '0' : (s[i + 2] | 0x20) - 'a' + 10;
-		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+		hi = sigv4_canon_hexval(s[i + 1]);
+		lo = sigv4_canon_hexval(s[i + 2]);
+		if (hi < 0 || lo < 0)
 			return -1;
 		dst[o++] = (char)(hi << 4 | lo);
 		i += 2;
