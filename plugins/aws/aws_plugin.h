@@ -7,7 +7,7 @@
 
 #include "scaled/plugin.h"
 
-extern const struct scaled_host *aws_host;
+extern const struct scaled_host *aws_host; /* aws_host.c */
 
 extern const struct scaled_kind aws_spot_price_kind;
 

@@ -8,8 +8,6 @@
 
 #include "aws_plugin.h"
 
-const struct scaled_host *aws_host;
-
 static int aws_init(const struct scaled_host *h, char *err, size_t errlen)
 {
 	if (!SCALED_HOST_HAS(h, http_cancel)) {

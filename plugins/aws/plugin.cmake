@@ -4,6 +4,7 @@
 # position-independent. Included by CMakeLists.txt beside it.
 set_target_properties(scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml PROPERTIES
   POSITION_INDEPENDENT_CODE ON)
-scaled_plugin(aws ${CMAKE_CURRENT_LIST_DIR}/plugin.c ${CMAKE_CURRENT_LIST_DIR}/spot_price.c
+scaled_plugin(aws ${CMAKE_CURRENT_LIST_DIR}/plugin.c ${CMAKE_CURRENT_LIST_DIR}/aws_host.c
+  ${CMAKE_CURRENT_LIST_DIR}/spot_price.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_query.c)
 target_link_libraries(plugin_aws PRIVATE scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml)
