@@ -10,5 +10,6 @@
 extern const struct scaled_host *aws_host; /* aws_host.c */
 
 extern const struct scaled_kind aws_spot_price_kind;
+extern const struct scaled_kind aws_sqs_kind;
 
 #endif

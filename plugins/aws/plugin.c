@@ -1,6 +1,6 @@
 /*
- * plugin.c - the aws plugin's descriptor (README.md): one kind so far,
- * the source aws.spot_price (spot_price.c). Needs HTTP for plugins
+ * plugin.c - the aws plugin's descriptor (README.md): the sources
+ * aws.spot_price (spot_price.c) and aws.sqs (sqs.c). Needs HTTP for plugins
  * (ABI 1.3), checked in init.
  */
 #include <errno.h>
@@ -19,7 +19,7 @@ static int aws_init(const struct scaled_host *h, char *err, size_t errlen)
 	return 0;
 }
 
-static const struct scaled_kind *const aws_kinds[] = { &aws_spot_price_kind, NULL };
+static const struct scaled_kind *const aws_kinds[] = { &aws_spot_price_kind, &aws_sqs_kind, NULL };
 
 static const struct scaled_plugin aws_plugin = {
 	.abi_major = SCALED_PLUGIN_ABI_MAJOR,
@@ -27,7 +27,7 @@ static const struct scaled_plugin aws_plugin = {
 	.struct_size = sizeof(struct scaled_plugin),
 	.name = "aws",
 	.version = "0.1",
-	.help = "Amazon Web Services: EC2 spot prices (more kinds to come)",
+	.help = "Amazon Web Services: EC2 spot prices, SQS depth (more kinds to come)",
 	.init = aws_init,
 	.kinds = aws_kinds,
 };

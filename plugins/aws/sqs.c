@@ -1,0 +1,331 @@
+/*
+ * sqs.c - the source aws.sqs (README.md): on each collect one signed SQS
+ * GetQueueAttributes in SQS's JSON protocol (aws_json.c), one request in
+ * flight at a time; ApproximateNumberOfMessages published as the source's
+ * own series, ...NotVisible as "<source>.in_flight" and ...Delayed as
+ * "<source>.delayed".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "aws_creds.h"
+#include "aws_json.h"
+#include "aws_plugin.h"
+#include "aws_query.h"
+
+#define host aws_host
+
+#define SQS_MAX_URL 1024
+#define SQS_TYPE "application/x-amz-json-1.0"
+#define SQS_TARGET "AmazonSQS.GetQueueAttributes"
+
+enum { K_QUEUE_URL, K_REGION, K_PROFILE, K_ENDPOINT };
+
+static const struct scaled_key sqs_keys[] = {
+	[K_QUEUE_URL] = { "queue_url", SCALED_KEY_STRING, NULL, 1,
+			  "the queue's URL as SQS gives it (GetQueueUrl, CreateQueue)" },
+	[K_REGION] = { "region", SCALED_KEY_STRING, NULL, 0,
+		       "AWS region; default AWS_REGION, AWS_DEFAULT_REGION, the profile's" },
+	[K_PROFILE] = { "profile", SCALED_KEY_STRING, NULL, 0,
+			"profile of the shared config/credentials files (default AWS_PROFILE)" },
+	[K_ENDPOINT] = { "endpoint", SCALED_KEY_STRING, NULL, 0,
+			 "SQS endpoint URL (default AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, AWS's)" },
+	{ NULL, 0, NULL, 0, NULL },
+};
+
+/* The attributes asked for, in the order published. */
+static const char *const sqs_attrs[] = { "ApproximateNumberOfMessages",
+					 "ApproximateNumberOfMessagesNotVisible",
+					 "ApproximateNumberOfMessagesDelayed" };
+static const char *const sqs_suffix[] = { NULL, "in_flight", "delayed" };
+
+struct sqs {
+	struct scaled_instance *inst;
+	char *body; /* the request's JSON, the same each collect */
+	char *region;
+	struct aws_endpoint ep;
+	struct aws_creds creds;
+	struct sigv4_signer signer;
+	void *pending;      /* the request in flight */
+	int64_t started_ms; /* the collect's time: the samples' */
+	char *last_error;   /* logged once per distinct message */
+};
+
+static void sqs_free(struct sqs *q)
+{
+	if (!q)
+		return;
+	free(q->body);
+	free(q->region);
+	aws_endpoint_free(&q->ep);
+	aws_creds_free(&q->creds);
+	sigv4_signer_clear(&q->signer);
+	free(q->last_error);
+	free(q);
+}
+
+static const char *sqs_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+/* Credentials, region and endpoint, as aws_creds.h finds them. */
+static int sqs_resolve(struct sqs *q, const struct scaled_value *cfg, char *err, size_t errlen)
+{
+	struct aws_creds_env env = { sqs_getenv, NULL };
+	struct aws_creds_config cc;
+	struct aws_creds_value region = { 0 }, endpoint = { 0 };
+	char line[512];
+	int rc;
+
+	rc = aws_creds_config_load(&cc, &env, cfg[K_PROFILE].set ? cfg[K_PROFILE].u.str : NULL,
+				   err, errlen);
+	if (rc < 0)
+		return rc;
+	if ((rc = aws_creds_resolve(&cc, &q->creds, err, errlen)) < 0 ||
+	    (rc = aws_creds_region(&cc, cfg[K_REGION].set ? cfg[K_REGION].u.str : NULL, &region,
+				   err, errlen)) < 0 ||
+	    (rc = aws_creds_endpoint(&cc, cfg[K_ENDPOINT].set ? cfg[K_ENDPOINT].u.str : NULL,
+				     "SQS", &endpoint, err, errlen)) < 0)
+		goto out;
+	if (q->creds.kind != AWS_CREDS_STATIC || q->creds.n_roles) {
+		aws_creds_describe(&q->creds, line, sizeof line);
+		snprintf(err, errlen, "credentials: %s; fetching them is not supported yet "
+			 "(give keys in the environment or a profile)", line);
+		rc = -ENOTSUP;
+		goto out;
+	}
+	q->region = region.value;
+	region.value = NULL;
+	if (endpoint.value) {
+		rc = aws_endpoint_parse(endpoint.value, &q->ep, err, errlen);
+	} else {
+		char url[128];
+
+		snprintf(url, sizeof url, "https://sqs.%s.amazonaws.com", q->region);
+		rc = aws_endpoint_parse(url, &q->ep, err, errlen);
+	}
+	if (rc == 0)
+		host->log(q->inst, SCALED_LOG_INFO, "%s in %s at %s (region from %s)",
+			  aws_creds_kind_name(q->creds.kind), q->region, q->ep.url, region.origin);
+out:
+	aws_creds_value_free(&region);
+	aws_creds_value_free(&endpoint);
+	aws_creds_config_free(&cc);
+	return rc;
+}
+
+/* {"QueueUrl": url, "AttributeNames": [...]} into q->body. */
+static int sqs_body(struct sqs *q, const char *url, char *err, size_t errlen)
+{
+	cJSON *o = cJSON_CreateObject(), *names = cJSON_CreateStringArray(sqs_attrs, 3);
+	size_t i;
+
+	for (i = 0; url[i]; i++)
+		if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f)
+			break;
+	if (url[i] || (strncmp(url, "https://", 8) && strncmp(url, "http://", 7)) ||
+	    i >= SQS_MAX_URL) {
+		cJSON_Delete(o);
+		cJSON_Delete(names);
+		snprintf(err, errlen, "queue_url: want the queue's http(s):// URL without spaces, "
+			 "under %d bytes, like \"https://sqs.us-east-1.amazonaws.com/"
+			 "123456789012/jobs\"", SQS_MAX_URL);
+		return -EINVAL;
+	}
+	if (!o || !names || !cJSON_AddStringToObject(o, "QueueUrl", url) ||
+	    !cJSON_AddItemToObject(o, "AttributeNames", names) ||
+	    !(q->body = cJSON_PrintUnformatted(o))) {
+		if (o && !cJSON_GetObjectItemCaseSensitive(o, "AttributeNames"))
+			cJSON_Delete(names);
+		cJSON_Delete(o);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	cJSON_Delete(o);
+	return 0;
+}
+
+static int sqs_create(struct scaled_instance *inst, const struct scaled_value *cfg,
+		      void **state, char *err, size_t errlen)
+{
+	struct sqs *q = calloc(1, sizeof *q);
+	int rc;
+
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	q->inst = inst;
+	sigv4_signer_init(&q->signer);
+	rc = sqs_body(q, cfg[K_QUEUE_URL].u.str, err, errlen);
+	if (rc == 0)
+		rc = sqs_resolve(q, cfg, err, errlen);
+	if (rc < 0) {
+		sqs_free(q);
+		return rc;
+	}
+	*state = q;
+	return 0;
+}
+
+static void sqs_destroy(void *state)
+{
+	struct sqs *q = state;
+
+	host->http_cancel(q->pending);
+	sqs_free(q);
+}
+
+/* Log msg once until another message (or a success) comes. */
+static void sqs_fail(struct sqs *q, const char *msg)
+{
+	if (!q->last_error || strcmp(q->last_error, msg) != 0) {
+		host->log(q->inst, SCALED_LOG_ERROR, "GetQueueAttributes: %s", msg);
+		free(q->last_error);
+		q->last_error = strdup(msg);
+	}
+}
+
+/* One attribute: a string of decimal digits (as SQS sends them) or a
+ * non-negative whole number. 0 and *out, or -EBADMSG with why. */
+static int sqs_count(const cJSON *attrs, const char *name, double *out, char *why,
+		     size_t whylen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(attrs, name);
+	const char *s;
+	char *end;
+	unsigned long long n;
+
+	if (!v) {
+		snprintf(why, whylen, "the answer has no %s", name);
+		return -EBADMSG;
+	}
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1e15 &&
+	    v->valuedouble == (double)(long long)v->valuedouble) {
+		*out = v->valuedouble;
+		return 0;
+	}
+	s = cJSON_IsString(v) ? v->valuestring : NULL;
+	if (s && *s >= '0' && *s <= '9' && strlen(s) <= 15) {
+		errno = 0;
+		n = strtoull(s, &end, 10);
+		if (!*end && !errno) {
+			*out = (double)n;
+			return 0;
+		}
+	}
+	snprintf(why, whylen, "%s is not a count: want a whole number of messages", name);
+	return -EBADMSG;
+}
+
+/* The answer's three counts, or -EBADMSG with why. */
+static int sqs_parse(const char *doc, size_t len, double out[3], char *why, size_t whylen)
+{
+	cJSON *o = cJSON_ParseWithLength(doc, len);
+	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(o, "Attributes");
+	int i, rc = 0;
+
+	if (!cJSON_IsObject(o)) {
+		snprintf(why, whylen, "the answer is not a JSON object (%zu bytes)", len);
+		rc = -EBADMSG;
+	} else if (!cJSON_IsObject(attrs)) {
+		snprintf(why, whylen, "the answer has no Attributes object");
+		rc = -EBADMSG;
+	}
+	for (i = 0; rc == 0 && i < 3; i++)
+		rc = sqs_count(attrs, sqs_attrs[i], &out[i], why, whylen);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static void sqs_done(void *arg, const struct scaled_http_response *res)
+{
+	struct sqs *q = arg;
+	double n[3];
+	char why[512];
+	int i;
+
+	q->pending = NULL;
+	if (res->error || res->status < 200 || res->status > 299) {
+		if (aws_json_error(res->body, res->body_len, why, sizeof why) < 0) {
+			/* not an AWS error: the HTTP client's reason, on one line */
+			snprintf(why, sizeof why, "%.200s", res->error ? res->error : "HTTP error");
+			why[strcspn(why, "\r\n")] = '\0';
+		}
+		sqs_fail(q, why);
+		return;
+	}
+	if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
+	    sqs_parse(res->body, res->body_len, n, why, sizeof why) < 0) {
+		sqs_fail(q, why);
+		return;
+	}
+	for (i = 0; i < 3; i++)
+		host->publish(q->inst, sqs_suffix[i], q->started_ms, n[i]);
+	if (q->last_error) {
+		host->log(q->inst, SCALED_LOG_INFO, "GetQueueAttributes answers again");
+		free(q->last_error);
+		q->last_error = NULL;
+	}
+}
+
+static int sqs_request(struct sqs *q, char *err, size_t errlen)
+{
+	struct sigv4_credentials cred = { q->creds.access_key_id, q->creds.secret_access_key,
+					  q->creds.session_token };
+	struct aws_json_headers hs;
+	struct scaled_http_request req;
+	size_t len = strlen(q->body);
+	int rc;
+
+	rc = aws_json_sign(&q->signer, &q->ep, &cred, q->region, "sqs", SQS_TYPE, SQS_TARGET,
+			   q->body, len, host->now_ms(q->inst), &hs, err, errlen);
+	if (rc < 0)
+		return rc;
+	req = (struct scaled_http_request){
+		.struct_size = sizeof req,
+		.method = "POST",
+		.url = q->ep.url,
+		.headers = (const char *const *)hs.h,
+		.body = q->body,
+		.body_len = len,
+		.max_response = 64u << 10,
+	};
+	q->pending = host->http_start(q->inst, &req, sqs_done, q, err, errlen);
+	aws_json_headers_free(&hs);
+	return q->pending ? 0 : -EIO;
+}
+
+static int sqs_collect(void *state, char *err, size_t errlen)
+{
+	struct sqs *q = state;
+	int rc;
+
+	if (q->pending)
+		return 0; /* the last collect's answer is still coming */
+	q->started_ms = host->now_ms(q->inst);
+	rc = sqs_request(q, err, errlen);
+	if (rc == 0 && q->last_error) {
+		/* still failing: say so to the core too (it counts failures) */
+		snprintf(err, errlen, "%s", q->last_error);
+		return -EIO;
+	}
+	return rc;
+}
+
+const struct scaled_kind aws_sqs_kind = {
+	.struct_size = sizeof(struct scaled_kind),
+	.name = "aws.sqs",
+	.role = SCALED_ROLE_SOURCE,
+	.help = "an SQS queue's depth (GetQueueAttributes): visible, in flight, delayed",
+	.keys = sqs_keys,
+	.create = sqs_create,
+	.destroy = sqs_destroy,
+	.collect = sqs_collect,
+};
