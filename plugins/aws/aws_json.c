@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include "aws_json.h"
+#include "aws_sign.h"
 #include "aws_xml.h"
 
 int aws_json_sign(struct sigv4_signer *s, const struct aws_endpoint *ep,
@@ -19,42 +20,14 @@ int aws_json_sign(struct sigv4_signer *s, const struct aws_endpoint *ep,
 {
 	struct sigv4_header h[] = { { "Host", ep->host }, { "Content-Type", content_type },
 				    { "X-Amz-Target", target } };
-	struct sigv4_request r = { .method = "POST", .path = ep->path, .headers = h,
-				   .n_headers = 3, .body = body, .body_len = len };
-	struct sigv4_result res;
-	int rc, i = 0;
 
-	memset(out, 0, sizeof *out);
-	rc = sigv4_sign(s, &r, cred, region, service, t_ms, &res, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (asprintf(&out->h[i++], "Host: %s", ep->host) < 0 ||
-	    asprintf(&out->h[i++], "Content-Type: %s", content_type) < 0 ||
-	    asprintf(&out->h[i++], "X-Amz-Target: %s", target) < 0 ||
-	    asprintf(&out->h[i++], "X-Amz-Date: %s", res.amz_date) < 0 ||
-	    asprintf(&out->h[i++], "Authorization: %s", res.authorization) < 0 ||
-	    (res.security_token &&
-	     asprintf(&out->h[i++], "X-Amz-Security-Token: %s", res.security_token) < 0)) {
-		out->h[i - 1] = NULL;
-		aws_json_headers_free(out);
-		sigv4_result_free(&res);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	sigv4_result_free(&res);
-	return 0;
+	return aws_sign_post(s, ep, cred, region, service, h, 3, body, len, t_ms, out->h,
+			     sizeof out->h / sizeof out->h[0], err, errlen);
 }
 
 void aws_json_headers_free(struct aws_json_headers *h)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof h->h / sizeof h->h[0]; i++) {
-		if (h->h[i])
-			explicit_bzero(h->h[i], strlen(h->h[i]));
-		free(h->h[i]);
-	}
-	memset(h, 0, sizeof *h);
+	aws_sign_lines_free(h->h, sizeof h->h / sizeof h->h[0]);
 }
 
 static const char *json_str(const cJSON *o, const char *const *names)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "aws_query.h"
+#include "aws_sign.h"
 
 static int form_reserve(struct aws_form *f, size_t more)
 {
@@ -136,41 +137,14 @@ int aws_query_sign(struct sigv4_signer *s, const struct aws_endpoint *ep,
 		   char *err, size_t errlen)
 {
 	struct sigv4_header h[] = { { "Host", ep->host }, { "Content-Type", AWS_FORM_TYPE } };
-	struct sigv4_request r = { .method = "POST", .path = ep->path, .headers = h,
-				   .n_headers = 2, .body = body, .body_len = len };
-	struct sigv4_result res;
-	int rc, i = 0;
 
-	memset(out, 0, sizeof *out);
-	rc = sigv4_sign(s, &r, cred, region, service, t_ms, &res, err, errlen);
-	if (rc < 0)
-		return rc;
-	if (asprintf(&out->h[i++], "Host: %s", ep->host) < 0 ||
-	    asprintf(&out->h[i++], "Content-Type: %s", AWS_FORM_TYPE) < 0 ||
-	    asprintf(&out->h[i++], "X-Amz-Date: %s", res.amz_date) < 0 ||
-	    asprintf(&out->h[i++], "Authorization: %s", res.authorization) < 0 ||
-	    (res.security_token &&
-	     asprintf(&out->h[i++], "X-Amz-Security-Token: %s", res.security_token) < 0)) {
-		out->h[i - 1] = NULL;
-		aws_query_headers_free(out);
-		sigv4_result_free(&res);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	sigv4_result_free(&res);
-	return 0;
+	return aws_sign_post(s, ep, cred, region, service, h, 2, body, len, t_ms, out->h,
+			     sizeof out->h / sizeof out->h[0], err, errlen);
 }
 
 void aws_query_headers_free(struct aws_query_headers *h)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof h->h / sizeof h->h[0]; i++) {
-		if (h->h[i])
-			explicit_bzero(h->h[i], strlen(h->h[i]));
-		free(h->h[i]);
-	}
-	memset(h, 0, sizeof *h);
+	aws_sign_lines_free(h->h, sizeof h->h / sizeof h->h[0]);
 }
 
 void aws_query_time(int64_t t_ms, char out[32])

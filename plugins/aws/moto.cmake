@@ -1,5 +1,6 @@
 # aws.spot_price and aws.sqs against moto with signature checking on (tests/
-# moto_spot_price.py, tests/moto_sqs.py, ../shared/TESTING.md): the real
+# moto_spot_price.py, tests/moto_sqs.py, both on tests/moto_fx.py,
+# ../shared/TESTING.md): the real
 # daemon publishes moto's price / the queue's depth and a wrong secret is a
 # clear AuthFailure / SignatureDoesNotMatch. Skips (77) when
 # moto or boto3 is not installed. Included by CMakeLists.txt beside it.

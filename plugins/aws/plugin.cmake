@@ -1,13 +1,16 @@
 # The aws plugin itself, aws.so (README.md): its descriptor (plugin.c), the
-# kinds (spot_price.c, sqs.c), the Query API request (aws_query.c), the JSON
-# protocol's (aws_json.c, with cJSON), on the static
+# kinds (spot_price.c, sqs.c), what the kinds share (aws_client.c: keys,
+# credentials/region/endpoint, errors logged once), the Query API request
+# (aws_query.c), the JSON protocol's (aws_json.c, with cJSON), the signing
+# both share (aws_sign.c), on the static
 # libraries of the earlier slices. Those go into a MODULE, so they are built
 # position-independent. Included by CMakeLists.txt beside it.
 set_target_properties(scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml PROPERTIES
   POSITION_INDEPENDENT_CODE ON)
 scaled_plugin(aws ${CMAKE_CURRENT_LIST_DIR}/plugin.c ${CMAKE_CURRENT_LIST_DIR}/aws_host.c
   ${CMAKE_CURRENT_LIST_DIR}/spot_price.c ${CMAKE_CURRENT_LIST_DIR}/sqs.c
-  ${CMAKE_CURRENT_LIST_DIR}/aws_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/aws_client.c ${CMAKE_CURRENT_LIST_DIR}/aws_json.c
+  ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_query.c)
 target_link_libraries(plugin_aws PRIVATE scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml
   PkgConfig::CJSON)

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "aws_answers.h"
-#include "aws_creds.h"
+#include "aws_client.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
 #include "aws_xml.h"
@@ -27,12 +27,9 @@
 enum { K_REGION, K_PROFILE, K_ENDPOINT, K_TYPES, K_ZONES, K_PRODUCT };
 
 static const struct scaled_key spot_keys[] = {
-	[K_REGION] = { "region", SCALED_KEY_STRING, NULL, 0,
-		       "AWS region; default AWS_REGION, AWS_DEFAULT_REGION, the profile's" },
-	[K_PROFILE] = { "profile", SCALED_KEY_STRING, NULL, 0,
-			"profile of the shared config/credentials files (default AWS_PROFILE)" },
-	[K_ENDPOINT] = { "endpoint", SCALED_KEY_STRING, NULL, 0,
-			 "EC2 endpoint URL (default AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, AWS's)" },
+	[K_REGION] = AWS_CLIENT_KEY_REGION,
+	[K_PROFILE] = AWS_CLIENT_KEY_PROFILE,
+	[K_ENDPOINT] = AWS_CLIENT_KEY_ENDPOINT("EC2"),
 	[K_TYPES] = { "instance_types", SCALED_KEY_STRING, NULL, 1,
 		      "comma-separated instance types: \"m5.large,c5.large\"" },
 	[K_ZONES] = { "availability_zones", SCALED_KEY_STRING, NULL, 0,
@@ -49,22 +46,17 @@ struct spot_pool {
 };
 
 struct spot {
-	struct scaled_instance *inst;
+	struct aws_client c; /* region, endpoint, credentials, errors logged once */
 	char *types[SPOT_MAX_ITEMS];
 	size_t n_types;
 	char *zones[SPOT_MAX_ITEMS];
 	size_t n_zones;
 	char *product;
-	char *region;
-	struct aws_endpoint ep;
-	struct aws_creds creds;
-	struct sigv4_signer signer;
 	void *pending;        /* the request in flight */
 	int64_t started_ms;   /* the collect's time: StartTime and the samples' */
 	int pages;
 	struct spot_pool *pools; /* this collect's, newest per pool */
 	size_t n_pools;
-	char *last_error;     /* logged once per distinct message */
 };
 
 /* "a, b,c" into items: each 1..SPOT_MAX_ITEM-1 of [a-z0-9.-]. */
@@ -145,66 +137,9 @@ static void spot_free(struct spot *sp)
 	for (i = 0; i < sp->n_zones; i++)
 		free(sp->zones[i]);
 	free(sp->product);
-	free(sp->region);
-	aws_endpoint_free(&sp->ep);
-	aws_creds_free(&sp->creds);
-	sigv4_signer_clear(&sp->signer);
+	aws_client_clear(&sp->c);
 	spot_pools_clear(sp);
-	free(sp->last_error);
 	free(sp);
-}
-
-static const char *spot_getenv(void *ctx, const char *name)
-{
-	(void)ctx;
-	return getenv(name);
-}
-
-/* Credentials, region and endpoint, as aws_creds.h finds them. */
-static int spot_resolve(struct spot *sp, const struct scaled_value *cfg, char *err,
-			size_t errlen)
-{
-	struct aws_creds_env env = { spot_getenv, NULL };
-	struct aws_creds_config cc;
-	struct aws_creds_value region = { 0 }, endpoint = { 0 };
-	char line[512];
-	int rc;
-
-	rc = aws_creds_config_load(&cc, &env, cfg[K_PROFILE].set ? cfg[K_PROFILE].u.str : NULL,
-				   err, errlen);
-	if (rc < 0)
-		return rc;
-	if ((rc = aws_creds_resolve(&cc, &sp->creds, err, errlen)) < 0 ||
-	    (rc = aws_creds_region(&cc, cfg[K_REGION].set ? cfg[K_REGION].u.str : NULL, &region,
-				   err, errlen)) < 0 ||
-	    (rc = aws_creds_endpoint(&cc, cfg[K_ENDPOINT].set ? cfg[K_ENDPOINT].u.str : NULL,
-				     "EC2", &endpoint, err, errlen)) < 0)
-		goto out;
-	if (sp->creds.kind != AWS_CREDS_STATIC || sp->creds.n_roles) {
-		aws_creds_describe(&sp->creds, line, sizeof line);
-		snprintf(err, errlen, "credentials: %s; fetching them is not supported yet "
-			 "(give keys in the environment or a profile)", line);
-		rc = -ENOTSUP;
-		goto out;
-	}
-	sp->region = region.value;
-	region.value = NULL;
-	if (endpoint.value) {
-		rc = aws_endpoint_parse(endpoint.value, &sp->ep, err, errlen);
-	} else {
-		char url[128];
-
-		snprintf(url, sizeof url, "https://ec2.%s.amazonaws.com", sp->region);
-		rc = aws_endpoint_parse(url, &sp->ep, err, errlen);
-	}
-	if (rc == 0)
-		host->log(sp->inst, SCALED_LOG_INFO, "%s in %s at %s (region from %s)",
-			  aws_creds_kind_name(sp->creds.kind), sp->region, sp->ep.url, region.origin);
-out:
-	aws_creds_value_free(&region);
-	aws_creds_value_free(&endpoint);
-	aws_creds_config_free(&cc);
-	return rc;
 }
 
 static int spot_create(struct scaled_instance *inst, const struct scaled_value *cfg,
@@ -219,8 +154,7 @@ static int spot_create(struct scaled_instance *inst, const struct scaled_value *
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	sp->inst = inst;
-	sigv4_signer_init(&sp->signer);
+	aws_client_init(&sp->c, inst, "ec2", "DescribeSpotPriceHistory");
 	rc = spot_split("instance_types", cfg[K_TYPES].u.str, ".", sp->types, &sp->n_types,
 			err, errlen);
 	if (rc == 0 && cfg[K_ZONES].set)
@@ -240,7 +174,9 @@ static int spot_create(struct scaled_instance *inst, const struct scaled_value *
 		}
 	}
 	if (rc == 0)
-		rc = spot_resolve(sp, cfg, err, errlen);
+		rc = aws_client_resolve(&sp->c, "EC2", AWS_KEY_OR_NULL(cfg[K_PROFILE]),
+					AWS_KEY_OR_NULL(cfg[K_REGION]),
+					AWS_KEY_OR_NULL(cfg[K_ENDPOINT]), err, errlen);
 	if (rc < 0) {
 		spot_free(sp);
 		return rc;
@@ -260,11 +196,7 @@ static void spot_destroy(void *state)
 /* Log msg once until another message (or a success) comes. */
 static void spot_fail(struct spot *sp, const char *msg)
 {
-	if (!sp->last_error || strcmp(sp->last_error, msg) != 0) {
-		host->log(sp->inst, SCALED_LOG_ERROR, "DescribeSpotPriceHistory: %s", msg);
-		free(sp->last_error);
-		sp->last_error = strdup(msg);
-	}
+	aws_client_fail(&sp->c, msg);
 	spot_pools_clear(sp);
 }
 
@@ -321,17 +253,14 @@ static void spot_publish(struct spot *sp)
 		return;
 	}
 	for (i = 0; i < sp->n_pools; i++) {
-		host->publish(sp->inst, sp->pools[i].suffix, sp->started_ms, sp->pools[i].price);
+		host->publish(sp->c.inst, sp->pools[i].suffix, sp->started_ms, sp->pools[i].price);
 		if (i == 0 || sp->pools[i].price < least)
 			least = sp->pools[i].price;
 	}
-	host->publish(sp->inst, NULL, sp->started_ms, least);
-	if (sp->last_error) {
-		host->log(sp->inst, SCALED_LOG_INFO, "DescribeSpotPriceHistory answers again "
+	host->publish(sp->c.inst, NULL, sp->started_ms, least);
+	if (aws_client_recovered(&sp->c))
+		host->log(sp->c.inst, SCALED_LOG_INFO, "DescribeSpotPriceHistory answers again "
 			  "(%zu pools)", sp->n_pools);
-		free(sp->last_error);
-		sp->last_error = NULL;
-	}
 	spot_pools_clear(sp);
 }
 
@@ -414,8 +343,7 @@ static void spot_done(void *arg, const struct scaled_http_response *res)
 
 static int spot_request(struct spot *sp, const char *next_token, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = { sp->creds.access_key_id, sp->creds.secret_access_key,
-					  sp->creds.session_token };
+	struct sigv4_credentials cred = aws_client_cred(&sp->c);
 	struct aws_form f = { 0 };
 	struct aws_query_headers hs;
 	struct scaled_http_request req;
@@ -443,8 +371,8 @@ static int spot_request(struct spot *sp, const char *next_token, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = aws_query_sign(&sp->signer, &sp->ep, &cred, sp->region, "ec2", f.buf, f.len,
-			    host->now_ms(sp->inst), &hs, err, errlen);
+	rc = aws_query_sign(&sp->c.signer, &sp->c.ep, &cred, sp->c.region, sp->c.service, f.buf,
+			    f.len, host->now_ms(sp->c.inst), &hs, err, errlen);
 	if (rc < 0) {
 		aws_form_free(&f);
 		return rc;
@@ -452,13 +380,13 @@ static int spot_request(struct spot *sp, const char *next_token, char *err, size
 	req = (struct scaled_http_request){
 		.struct_size = sizeof req,
 		.method = "POST",
-		.url = sp->ep.url,
+		.url = sp->c.ep.url,
 		.headers = (const char *const *)hs.h,
 		.body = f.buf,
 		.body_len = f.len,
 		.max_response = 4u << 20,
 	};
-	sp->pending = host->http_start(sp->inst, &req, spot_done, sp, err, errlen);
+	sp->pending = host->http_start(sp->c.inst, &req, spot_done, sp, err, errlen);
 	aws_query_headers_free(&hs);
 	aws_form_free(&f);
 	return sp->pending ? 0 : -EIO;
@@ -473,14 +401,9 @@ static int spot_collect(void *state, char *err, size_t errlen)
 		return 0; /* the last collect's pages are still coming */
 	spot_pools_clear(sp);
 	sp->pages = 0;
-	sp->started_ms = host->now_ms(sp->inst);
+	sp->started_ms = host->now_ms(sp->c.inst);
 	rc = spot_request(sp, NULL, err, errlen);
-	if (rc == 0 && sp->last_error) {
-		/* still failing: say so to the core too (it counts failures) */
-		snprintf(err, errlen, "%s", sp->last_error);
-		return -EIO;
-	}
-	return rc;
+	return aws_client_collect_rc(&sp->c, rc, err, errlen);
 }
 
 const struct scaled_kind aws_spot_price_kind = {

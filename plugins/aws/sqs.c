@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "aws_creds.h"
+#include "aws_client.h"
 #include "aws_json.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
@@ -28,12 +28,9 @@ enum { K_QUEUE_URL, K_REGION, K_PROFILE, K_ENDPOINT };
 static const struct scaled_key sqs_keys[] = {
 	[K_QUEUE_URL] = { "queue_url", SCALED_KEY_STRING, NULL, 1,
 			  "the queue's URL as SQS gives it (GetQueueUrl, CreateQueue)" },
-	[K_REGION] = { "region", SCALED_KEY_STRING, NULL, 0,
-		       "AWS region; default AWS_REGION, AWS_DEFAULT_REGION, the profile's" },
-	[K_PROFILE] = { "profile", SCALED_KEY_STRING, NULL, 0,
-			"profile of the shared config/credentials files (default AWS_PROFILE)" },
-	[K_ENDPOINT] = { "endpoint", SCALED_KEY_STRING, NULL, 0,
-			 "SQS endpoint URL (default AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL, AWS's)" },
+	[K_REGION] = AWS_CLIENT_KEY_REGION,
+	[K_PROFILE] = AWS_CLIENT_KEY_PROFILE,
+	[K_ENDPOINT] = AWS_CLIENT_KEY_ENDPOINT("SQS"),
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -44,15 +41,10 @@ static const char *const sqs_attrs[] = { "ApproximateNumberOfMessages",
 static const char *const sqs_suffix[] = { NULL, "in_flight", "delayed" };
 
 struct sqs {
-	struct scaled_instance *inst;
-	char *body; /* the request's JSON, the same each collect */
-	char *region;
-	struct aws_endpoint ep;
-	struct aws_creds creds;
-	struct sigv4_signer signer;
-	void *pending;      /* the request in flight */
-	int64_t started_ms; /* the collect's time: the samples' */
-	char *last_error;   /* logged once per distinct message */
+	struct aws_client c; /* region, endpoint, credentials, errors logged once */
+	char *body;          /* the request's JSON, the same each collect */
+	void *pending;       /* the request in flight */
+	int64_t started_ms;  /* the collect's time: the samples' */
 };
 
 static void sqs_free(struct sqs *q)
@@ -60,64 +52,8 @@ static void sqs_free(struct sqs *q)
 	if (!q)
 		return;
 	free(q->body);
-	free(q->region);
-	aws_endpoint_free(&q->ep);
-	aws_creds_free(&q->creds);
-	sigv4_signer_clear(&q->signer);
-	free(q->last_error);
+	aws_client_clear(&q->c);
 	free(q);
-}
-
-static const char *sqs_getenv(void *ctx, const char *name)
-{
-	(void)ctx;
-	return getenv(name);
-}
-
-/* Credentials, region and endpoint, as aws_creds.h finds them. */
-static int sqs_resolve(struct sqs *q, const struct scaled_value *cfg, char *err, size_t errlen)
-{
-	struct aws_creds_env env = { sqs_getenv, NULL };
-	struct aws_creds_config cc;
-	struct aws_creds_value region = { 0 }, endpoint = { 0 };
-	char line[512];
-	int rc;
-
-	rc = aws_creds_config_load(&cc, &env, cfg[K_PROFILE].set ? cfg[K_PROFILE].u.str : NULL,
-				   err, errlen);
-	if (rc < 0)
-		return rc;
-	if ((rc = aws_creds_resolve(&cc, &q->creds, err, errlen)) < 0 ||
-	    (rc = aws_creds_region(&cc, cfg[K_REGION].set ? cfg[K_REGION].u.str : NULL, &region,
-				   err, errlen)) < 0 ||
-	    (rc = aws_creds_endpoint(&cc, cfg[K_ENDPOINT].set ? cfg[K_ENDPOINT].u.str : NULL,
-				     "SQS", &endpoint, err, errlen)) < 0)
-		goto out;
-	if (q->creds.kind != AWS_CREDS_STATIC || q->creds.n_roles) {
-		aws_creds_describe(&q->creds, line, sizeof line);
-		snprintf(err, errlen, "credentials: %s; fetching them is not supported yet "
-			 "(give keys in the environment or a profile)", line);
-		rc = -ENOTSUP;
-		goto out;
-	}
-	q->region = region.value;
-	region.value = NULL;
-	if (endpoint.value) {
-		rc = aws_endpoint_parse(endpoint.value, &q->ep, err, errlen);
-	} else {
-		char url[128];
-
-		snprintf(url, sizeof url, "https://sqs.%s.amazonaws.com", q->region);
-		rc = aws_endpoint_parse(url, &q->ep, err, errlen);
-	}
-	if (rc == 0)
-		host->log(q->inst, SCALED_LOG_INFO, "%s in %s at %s (region from %s)",
-			  aws_creds_kind_name(q->creds.kind), q->region, q->ep.url, region.origin);
-out:
-	aws_creds_value_free(&region);
-	aws_creds_value_free(&endpoint);
-	aws_creds_config_free(&cc);
-	return rc;
 }
 
 /* {"QueueUrl": url, "AttributeNames": [...]} into q->body. */
@@ -161,11 +97,12 @@ static int sqs_create(struct scaled_instance *inst, const struct scaled_value *c
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	q->inst = inst;
-	sigv4_signer_init(&q->signer);
+	aws_client_init(&q->c, inst, "sqs", "GetQueueAttributes");
 	rc = sqs_body(q, cfg[K_QUEUE_URL].u.str, err, errlen);
 	if (rc == 0)
-		rc = sqs_resolve(q, cfg, err, errlen);
+		rc = aws_client_resolve(&q->c, "SQS", AWS_KEY_OR_NULL(cfg[K_PROFILE]),
+					AWS_KEY_OR_NULL(cfg[K_REGION]),
+					AWS_KEY_OR_NULL(cfg[K_ENDPOINT]), err, errlen);
 	if (rc < 0) {
 		sqs_free(q);
 		return rc;
@@ -180,16 +117,6 @@ static void sqs_destroy(void *state)
 
 	host->http_cancel(q->pending);
 	sqs_free(q);
-}
-
-/* Log msg once until another message (or a success) comes. */
-static void sqs_fail(struct sqs *q, const char *msg)
-{
-	if (!q->last_error || strcmp(q->last_error, msg) != 0) {
-		host->log(q->inst, SCALED_LOG_ERROR, "GetQueueAttributes: %s", msg);
-		free(q->last_error);
-		q->last_error = strdup(msg);
-	}
 }
 
 /* One attribute: a string of decimal digits (as SQS sends them) or a
@@ -258,46 +185,42 @@ static void sqs_done(void *arg, const struct scaled_http_response *res)
 			snprintf(why, sizeof why, "%.200s", res->error ? res->error : "HTTP error");
 			why[strcspn(why, "\r\n")] = '\0';
 		}
-		sqs_fail(q, why);
+		aws_client_fail(&q->c, why);
 		return;
 	}
 	if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
 	    sqs_parse(res->body, res->body_len, n, why, sizeof why) < 0) {
-		sqs_fail(q, why);
+		aws_client_fail(&q->c, why);
 		return;
 	}
 	for (i = 0; i < 3; i++)
-		host->publish(q->inst, sqs_suffix[i], q->started_ms, n[i]);
-	if (q->last_error) {
-		host->log(q->inst, SCALED_LOG_INFO, "GetQueueAttributes answers again");
-		free(q->last_error);
-		q->last_error = NULL;
-	}
+		host->publish(q->c.inst, sqs_suffix[i], q->started_ms, n[i]);
+	if (aws_client_recovered(&q->c))
+		host->log(q->c.inst, SCALED_LOG_INFO, "GetQueueAttributes answers again");
 }
 
 static int sqs_request(struct sqs *q, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = { q->creds.access_key_id, q->creds.secret_access_key,
-					  q->creds.session_token };
+	struct sigv4_credentials cred = aws_client_cred(&q->c);
 	struct aws_json_headers hs;
 	struct scaled_http_request req;
 	size_t len = strlen(q->body);
 	int rc;
 
-	rc = aws_json_sign(&q->signer, &q->ep, &cred, q->region, "sqs", SQS_TYPE, SQS_TARGET,
-			   q->body, len, host->now_ms(q->inst), &hs, err, errlen);
+	rc = aws_json_sign(&q->c.signer, &q->c.ep, &cred, q->c.region, q->c.service, SQS_TYPE,
+			   SQS_TARGET, q->body, len, host->now_ms(q->c.inst), &hs, err, errlen);
 	if (rc < 0)
 		return rc;
 	req = (struct scaled_http_request){
 		.struct_size = sizeof req,
 		.method = "POST",
-		.url = q->ep.url,
+		.url = q->c.ep.url,
 		.headers = (const char *const *)hs.h,
 		.body = q->body,
 		.body_len = len,
 		.max_response = 64u << 10,
 	};
-	q->pending = host->http_start(q->inst, &req, sqs_done, q, err, errlen);
+	q->pending = host->http_start(q->c.inst, &req, sqs_done, q, err, errlen);
 	aws_json_headers_free(&hs);
 	return q->pending ? 0 : -EIO;
 }
@@ -309,14 +232,9 @@ static int sqs_collect(void *state, char *err, size_t errlen)
 
 	if (q->pending)
 		return 0; /* the last collect's answer is still coming */
-	q->started_ms = host->now_ms(q->inst);
+	q->started_ms = host->now_ms(q->c.inst);
 	rc = sqs_request(q, err, errlen);
-	if (rc == 0 && q->last_error) {
-		/* still failing: say so to the core too (it counts failures) */
-		snprintf(err, errlen, "%s", q->last_error);
-		return -EIO;
-	}
-	return rc;
+	return aws_client_collect_rc(&q->c, rc, err, errlen);
 }
 
 const struct scaled_kind aws_sqs_kind = {

@@ -13,55 +13,11 @@ SignatureDoesNotMatch in scaled's log, no decision, a clean exit on SIGTERM.
 usage: moto_spot_price.py SCALED_BINARY
 Exits 77 (skipped) when moto or boto3 is not installed.
 """
-import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 
-SKIP = 77
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_moto(tmp):
-    port = free_port()
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
-    log = open(os.path.join(tmp, "moto.log"), "w")
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                             "-p", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=tmp)
-    url = "http://127.0.0.1:%d" % port
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise RuntimeError("moto exited at start; see %s/moto.log" % tmp)
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1)
-            return proc, url
-        except Exception:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("moto did not answer on %s" % url)
-
-
-def make_user(boto3, url):
-    """The three unsigned calls: user, key, inline allow-all policy."""
-    iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1",
-                       aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap")
-    iam.create_user(UserName="scaled")
-    key = iam.create_access_key(UserName="scaled")["AccessKey"]
-    iam.put_user_policy(UserName="scaled", PolicyName="all", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-    return key["AccessKeyId"], key["SecretAccessKey"]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moto_fx  # noqa: E402
 
 
 FARM = """plugin "aws"; plugin "sim"
@@ -78,92 +34,27 @@ group "g" { target = "t", min = 0, max = 2, every = "1s",
 """
 
 
-def run_scaled(scaled, tmp, name, url, key_id, secret, seconds=5.0):
-    farm = os.path.join(tmp, name + ".lua")
-    with open(farm, "w") as f:
-        f.write(FARM % {"url": url})
-    dlog = os.path.join(tmp, name + ".jsonl")
-    log = os.path.join(tmp, name + ".log")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
-               AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    with open(log, "w") as out:
-        p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
-                              "--log-level", "debug"], env=env, stdout=out,
-                             stderr=subprocess.STDOUT, cwd=tmp)
-        time.sleep(seconds)
-        alive = p.poll() is None
-        p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
-    text = open(log).read()
-    records = []
-    if os.path.exists(dlog):
-        records = [json.loads(l) for l in open(dlog) if l.strip()]
-    return alive, rc, text, records
+def test(boto3, scaled, tmp, url, key_id, secret, failures):
+    farm = FARM % {"url": url}
+    text, records = moto_fx.run_checked(scaled, tmp, "good", "right key", farm, key_id,
+                                        secret, (secret,),
+                                        "good: the secret key is in scaled's log", failures)
+    reasons = [pr["reason"] for r in records for pr in r.get("proposals", [])]
+    print("decisions:", reasons)
+    if not any(r.startswith("price 0.00001 pool 1e-05") for r in reasons):
+        failures.append("good: no decision saw moto's price 0.00001 for spot "
+                        "and spot.m5_large.us-east-1a")
 
-
-def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    scaled = os.path.abspath(sys.argv[1])
-    try:
-        import boto3  # noqa: F401
-        import moto.server  # noqa: F401
-    except ImportError as e:
-        print("skipped: moto or boto3 is not installed (%s); pip install 'moto[server]'" % e)
-        return SKIP
-    import boto3
-
-    failures = []
-    with tempfile.TemporaryDirectory(prefix="scaled-moto-") as tmp:
-        proc, url = start_moto(tmp)
-        try:
-            key_id, secret = make_user(boto3, url)
-
-            alive, rc, text, records = run_scaled(scaled, tmp, "good", url, key_id, secret)
-            sys.stdout.write("--- scaled, right key:\n" + text)
-            if not alive or rc != 0:
-                failures.append("good: scaled died or exited %s" % rc)
-            if secret in text:
-                failures.append("good: the secret key is in scaled's log")
-            reasons = [pr["reason"] for r in records for pr in r.get("proposals", [])]
-            print("decisions:", reasons)
-            if not any(r.startswith("price 0.00001 pool 1e-05") for r in reasons):
-                failures.append("good: no decision saw moto's price 0.00001 for spot "
-                                "and spot.m5_large.us-east-1a")
-
-            wrong = secret[:-4] + ("AAAA" if not secret.endswith("AAAA") else "BBBB")
-            alive, rc, text, records = run_scaled(scaled, tmp, "bad", url, key_id, wrong, 4.0)
-            sys.stdout.write("--- scaled, wrong secret:\n" + text)
-            if not alive or rc != 0:
-                failures.append("bad: scaled died or exited %s" % rc)
-            if wrong in text or secret in text:
-                failures.append("bad: a secret key is in scaled's log")
-            errs = [l for l in text.splitlines() if "DescribeSpotPriceHistory:" in l]
-            if not any(("SignatureDoesNotMatch" in l or "AuthFailure" in l) for l in errs):
-                failures.append("bad: no AuthFailure / SignatureDoesNotMatch in the log")
-            if len(errs) != 1:
-                failures.append("bad: the AWS error logged %d times, want once" % len(errs))
-            if records:
-                failures.append("bad: %d decisions recorded without a price" % len(records))
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-    for f in failures:
-        print("FAIL:", f)
-    if not failures:
-        print("ok")
-    return 1 if failures else 0
+    wrong = moto_fx.wrong_secret(secret)
+    text, records = moto_fx.run_checked(scaled, tmp, "bad", "wrong secret", farm, key_id,
+                                        wrong, (wrong, secret),
+                                        "bad: a secret key is in scaled's log", failures, 4.0)
+    moto_fx.check_one_error(failures, text, "DescribeSpotPriceHistory",
+                            ("SignatureDoesNotMatch", "AuthFailure"),
+                            "bad: no AuthFailure / SignatureDoesNotMatch in the log")
+    if records:
+        failures.append("bad: %d decisions recorded without a price" % len(records))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(moto_fx.main(__doc__, test))

@@ -1,0 +1,118 @@
+/*
+ * aws_client.c - one AWS service as a kind talks to it (aws_client.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aws_client.h"
+#include "aws_plugin.h"
+
+#define host aws_host
+
+void aws_client_init(struct aws_client *c, struct scaled_instance *inst, const char *service,
+		     const char *action)
+{
+	memset(c, 0, sizeof *c);
+	c->inst = inst;
+	c->service = service;
+	c->action = action;
+	sigv4_signer_init(&c->signer);
+}
+
+void aws_client_clear(struct aws_client *c)
+{
+	free(c->region);
+	aws_endpoint_free(&c->ep);
+	aws_creds_free(&c->creds);
+	sigv4_signer_clear(&c->signer);
+	free(c->last_error);
+	c->region = NULL;
+	c->last_error = NULL;
+}
+
+static const char *client_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+int aws_client_resolve(struct aws_client *c, const char *env_name, const char *profile,
+		       const char *region_key, const char *endpoint_key, char *err, size_t errlen)
+{
+	struct aws_creds_env env = { client_getenv, NULL };
+	struct aws_creds_config cc;
+	struct aws_creds_value region = { 0 }, endpoint = { 0 };
+	char line[512];
+	int rc;
+
+	rc = aws_creds_config_load(&cc, &env, profile, err, errlen);
+	if (rc < 0)
+		return rc;
+	if ((rc = aws_creds_resolve(&cc, &c->creds, err, errlen)) < 0 ||
+	    (rc = aws_creds_region(&cc, region_key, &region, err, errlen)) < 0 ||
+	    (rc = aws_creds_endpoint(&cc, endpoint_key, env_name, &endpoint, err, errlen)) < 0)
+		goto out;
+	if (c->creds.kind != AWS_CREDS_STATIC || c->creds.n_roles) {
+		aws_creds_describe(&c->creds, line, sizeof line);
+		snprintf(err, errlen, "credentials: %s; fetching them is not supported yet "
+			 "(give keys in the environment or a profile)", line);
+		rc = -ENOTSUP;
+		goto out;
+	}
+	c->region = region.value;
+	region.value = NULL;
+	if (endpoint.value) {
+		rc = aws_endpoint_parse(endpoint.value, &c->ep, err, errlen);
+	} else {
+		char url[128];
+
+		snprintf(url, sizeof url, "https://%s.%s.amazonaws.com", c->service, c->region);
+		rc = aws_endpoint_parse(url, &c->ep, err, errlen);
+	}
+	if (rc == 0)
+		host->log(c->inst, SCALED_LOG_INFO, "%s in %s at %s (region from %s)",
+			  aws_creds_kind_name(c->creds.kind), c->region, c->ep.url, region.origin);
+out:
+	aws_creds_value_free(&region);
+	aws_creds_value_free(&endpoint);
+	aws_creds_config_free(&cc);
+	return rc;
+}
+
+struct sigv4_credentials aws_client_cred(const struct aws_client *c)
+{
+	struct sigv4_credentials cred = { c->creds.access_key_id, c->creds.secret_access_key,
+					  c->creds.session_token };
+
+	return cred;
+}
+
+void aws_client_fail(struct aws_client *c, const char *msg)
+{
+	if (!c->last_error || strcmp(c->last_error, msg) != 0) {
+		host->log(c->inst, SCALED_LOG_ERROR, "%s: %s", c->action, msg);
+		free(c->last_error);
+		c->last_error = strdup(msg);
+	}
+}
+
+int aws_client_recovered(struct aws_client *c)
+{
+	if (!c->last_error)
+		return 0;
+	free(c->last_error);
+	c->last_error = NULL;
+	return 1;
+}
+
+int aws_client_collect_rc(const struct aws_client *c, int rc, char *err, size_t errlen)
+{
+	if (rc == 0 && c->last_error) {
+		/* still failing: say so to the core too (it counts failures) */
+		snprintf(err, errlen, "%s", c->last_error);
+		return -EIO;
+	}
+	return rc;
+}
