@@ -4,6 +4,7 @@
 enable_testing()
 pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)
 find_package(Python3 COMPONENTS Interpreter)
+include(${CMAKE_CURRENT_LIST_DIR}/Fuzz.cmake)
 
 # scaled_unit_test(NAME SOURCES... [LIBS ...]) - a cmocka test built from the
 # given sources plus the core modules it names, so that a unit test links

@@ -25,33 +25,10 @@ if(SCALED_TESTS)
   target_compile_definitions(test_aws_xml PRIVATE
     AWS_XML_FIXTURES="${CMAKE_CURRENT_LIST_DIR}/tests/fixtures/xml")
 
-  # The fuzz harness, registered as tests/fuzz/fuzz.cmake registers its own
-  # (that file is read after plugins/, so its scaled_fuzz() is not there
-  # yet): fuzz_aws_xml with tests/fuzz/replay_main.c, always built, a ctest
-  # (label fuzz) replaying the fixtures and 2000 mutants of each; with
-  # -DSCALED_FUZZ=ON and clang, fuzz_aws_xml_libfuzzer too.
-  set(aws_fuzz_variants fuzz_aws_xml)
-  if(SCALED_FUZZ AND CMAKE_C_COMPILER_ID MATCHES "Clang")
-    list(APPEND aws_fuzz_variants fuzz_aws_xml_libfuzzer)
-  endif()
-  foreach(t ${aws_fuzz_variants})
-    if(t STREQUAL "fuzz_aws_xml")
-      add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/tests/fuzz_aws_xml.c
-        ${CMAKE_SOURCE_DIR}/tests/fuzz/replay_main.c)
-    else()
-      add_executable(${t} ${CMAKE_CURRENT_LIST_DIR}/tests/fuzz_aws_xml.c)
-      target_compile_options(${t} PRIVATE -fsanitize=fuzzer)
-      target_link_options(${t} PRIVATE -fsanitize=fuzzer)
-    endif()
-    set_target_properties(${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY
-      ${CMAKE_BINARY_DIR}/tests/fuzz)
-    target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/tests/fuzz)
-    target_compile_definitions(${t} PRIVATE _GNU_SOURCE)
-    target_link_libraries(${t} PRIVATE scaled_aws_xml scaled_warnings)
-  endforeach()
-  add_test(NAME fuzz_aws_xml COMMAND fuzz_aws_xml
-    -d ${CMAKE_CURRENT_LIST_DIR}/tests/fuzz_aws_xml.dict
-    ${CMAKE_CURRENT_LIST_DIR}/tests/fixtures/xml)
-  set_tests_properties(fuzz_aws_xml PROPERTIES LABELS fuzz TIMEOUT 60
-    WORKING_DIRECTORY ${CMAKE_BINARY_DIR}/tests/fuzz)
+  # The fuzz harness through scaled_fuzz() (cmake/Fuzz.cmake): fuzz_aws_xml,
+  # a ctest (label fuzz) replaying the fixtures and 2000 mutants of each;
+  # with -DSCALED_FUZZ=ON and clang, fuzz_aws_xml_libfuzzer too.
+  scaled_fuzz(aws_xml DIR ${CMAKE_CURRENT_LIST_DIR}/tests
+    DICT ${CMAKE_CURRENT_LIST_DIR}/tests/fuzz_aws_xml.dict
+    CORPUS ${CMAKE_CURRENT_LIST_DIR}/tests/fixtures/xml LIBS scaled_aws_xml)
 endif()

@@ -1,21 +1,7 @@
 # Fuzz harnesses (tests/fuzz/README.md): one per parser, each one file
 # fuzz_NAME.c with LLVMFuzzerTestOneInput, a dictionary NAME.dict and a seed
-# corpus corpus/NAME/.
-#
-# Always built: fuzz_NAME, the harness with replay_main.c, registered as a
-# ctest (label fuzz) that runs every seed and a fixed set of mutants of it.
-# With -DSCALED_FUZZ=ON and clang: also fuzz_NAME_libfuzzer, the harness
-# with libFuzzer, ASan and UBSan, for real fuzzing sessions.
-option(SCALED_FUZZ "Also build libFuzzer binaries of the fuzz harnesses (needs clang)" OFF)
-
-set(fuzz_dir ${CMAKE_CURRENT_LIST_DIR})
-set(fuzz_bin ${CMAKE_BINARY_DIR}/tests/fuzz)
-
+# corpus corpus/NAME/. scaled_fuzz() and SCALED_FUZZ are in cmake/Fuzz.cmake.
 if(SCALED_FUZZ)
-  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
-    message(FATAL_ERROR "SCALED_FUZZ=ON needs clang (CC=clang): libFuzzer is part of clang's "
-      "compiler-rt, not of ${CMAKE_C_COMPILER_ID}")
-  endif()
   # ASan and UBSan must be on everywhere, not only in the fuzzers: the code
   # under test lives in libraries that the daemon and the other tests link
   # too, and once it is instrumented they all need the sanitizer runtime.
@@ -34,48 +20,6 @@ if(SCALED_FUZZ)
     endif()
   endforeach()
 endif()
-
-# scaled_fuzz(NAME [RUNS n] [TIMEOUT s] SOURCES ... LIBS ...)
-#   RUNS     mutants per seed in the ctest replay (default: replay_main's 2000)
-#   SOURCES  core sources compiled in, for harnesses that link no library
-function(scaled_fuzz name)
-  cmake_parse_arguments(F "" "RUNS;TIMEOUT" "SOURCES;LIBS" ${ARGN})
-  if(NOT F_TIMEOUT)
-    set(F_TIMEOUT 60)
-  endif()
-  set(runs)
-  if(F_RUNS)
-    set(runs -n ${F_RUNS})
-  endif()
-
-  set(variants fuzz_${name})
-  if(SCALED_FUZZ)
-    list(APPEND variants fuzz_${name}_libfuzzer)
-  endif()
-  foreach(t ${variants})
-    if(t STREQUAL "fuzz_${name}")
-      add_executable(${t} ${fuzz_dir}/fuzz_${name}.c ${fuzz_dir}/replay_main.c ${F_SOURCES})
-    else()
-      add_executable(${t} ${fuzz_dir}/fuzz_${name}.c ${F_SOURCES})
-      target_compile_options(${t} PRIVATE -fsanitize=fuzzer)
-      target_link_options(${t} PRIVATE -fsanitize=fuzzer)
-    endif()
-    set_target_properties(${t} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${fuzz_bin})
-    # core/ on the quote path only, as for the unit tests (core/sched.h
-    # must not shadow <sched.h>).
-    target_include_directories(${t} PRIVATE ${CMAKE_SOURCE_DIR}/core/include ${fuzz_dir})
-    target_compile_options(${t} PRIVATE "SHELL:-iquote ${CMAKE_SOURCE_DIR}/core")
-    target_compile_definitions(${t} PRIVATE _GNU_SOURCE
-      SCALED_SOURCE_DIR="${CMAKE_SOURCE_DIR}" SCALED_BINARY_DIR="${CMAKE_BINARY_DIR}")
-    target_link_libraries(${t} PRIVATE scaled_warnings ${F_LIBS})
-  endforeach()
-
-  add_test(NAME fuzz_${name}
-    COMMAND fuzz_${name} ${runs} -d ${fuzz_dir}/${name}.dict ${fuzz_dir}/corpus/${name})
-  # Crash files (crash-replay-*) land in the test's directory, not the tree.
-  set_tests_properties(fuzz_${name} PROPERTIES LABELS fuzz TIMEOUT ${F_TIMEOUT}
-    WORKING_DIRECTORY ${fuzz_bin})
-endfunction()
 
 scaled_fuzz(duration SOURCES ${CMAKE_SOURCE_DIR}/core/duration.c)
 
