@@ -10,7 +10,17 @@ set_target_properties(scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml PROPERTIE
 scaled_plugin(aws ${CMAKE_CURRENT_LIST_DIR}/plugin.c ${CMAKE_CURRENT_LIST_DIR}/aws_host.c
   ${CMAKE_CURRENT_LIST_DIR}/spot_price.c ${CMAKE_CURRENT_LIST_DIR}/sqs.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_client.c ${CMAKE_CURRENT_LIST_DIR}/aws_json.c
-  ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c
+  ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c ${CMAKE_CURRENT_LIST_DIR}/aws_sqs_answer.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_query.c)
 target_link_libraries(plugin_aws PRIVATE scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml
   PkgConfig::CJSON)
+
+if(SCALED_TESTS)
+  # The JSON protocol's answers without the network: AWS's error forms and
+  # SQS's counts, fed garbage.
+  scaled_unit_test(test_aws_json SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_json.c
+    ${CMAKE_CURRENT_LIST_DIR}/aws_json.c ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c
+    ${CMAKE_CURRENT_LIST_DIR}/aws_query.c ${CMAKE_CURRENT_LIST_DIR}/aws_sqs_answer.c
+    LIBS scaled_aws_xml scaled_aws_sigv4 PkgConfig::CJSON)
+  target_include_directories(test_aws_json PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+endif()

@@ -14,6 +14,7 @@
 
 #include "aws_client.h"
 #include "aws_json.h"
+#include "aws_sqs_answer.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
 
@@ -34,10 +35,7 @@ static const struct scaled_key sqs_keys[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-/* The attributes asked for, in the order published. */
-static const char *const sqs_attrs[] = { "ApproximateNumberOfMessages",
-					 "ApproximateNumberOfMessagesNotVisible",
-					 "ApproximateNumberOfMessagesDelayed" };
+/* The series of the attributes asked for (aws_sqs_attrs, in order). */
 static const char *const sqs_suffix[] = { NULL, "in_flight", "delayed" };
 
 struct sqs {
@@ -59,7 +57,7 @@ static void sqs_free(struct sqs *q)
 /* {"QueueUrl": url, "AttributeNames": [...]} into q->body. */
 static int sqs_body(struct sqs *q, const char *url, char *err, size_t errlen)
 {
-	cJSON *o = cJSON_CreateObject(), *names = cJSON_CreateStringArray(sqs_attrs, 3);
+	cJSON *o = cJSON_CreateObject(), *names = cJSON_CreateStringArray(aws_sqs_attrs, 3);
 	size_t i;
 
 	for (i = 0; url[i]; i++)
@@ -119,58 +117,6 @@ static void sqs_destroy(void *state)
 	sqs_free(q);
 }
 
-/* One attribute: a string of decimal digits (as SQS sends them) or a
- * non-negative whole number. 0 and *out, or -EBADMSG with why. */
-static int sqs_count(const cJSON *attrs, const char *name, double *out, char *why,
-		     size_t whylen)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(attrs, name);
-	const char *s;
-	char *end;
-	unsigned long long n;
-
-	if (!v) {
-		snprintf(why, whylen, "the answer has no %s", name);
-		return -EBADMSG;
-	}
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 1e15 &&
-	    v->valuedouble == (double)(long long)v->valuedouble) {
-		*out = v->valuedouble;
-		return 0;
-	}
-	s = cJSON_IsString(v) ? v->valuestring : NULL;
-	if (s && *s >= '0' && *s <= '9' && strlen(s) <= 15) {
-		errno = 0;
-		n = strtoull(s, &end, 10);
-		if (!*end && !errno) {
-			*out = (double)n;
-			return 0;
-		}
-	}
-	snprintf(why, whylen, "%s is not a count: want a whole number of messages", name);
-	return -EBADMSG;
-}
-
-/* The answer's three counts, or -EBADMSG with why. */
-static int sqs_parse(const char *doc, size_t len, double out[3], char *why, size_t whylen)
-{
-	cJSON *o = cJSON_ParseWithLength(doc, len);
-	const cJSON *attrs = cJSON_GetObjectItemCaseSensitive(o, "Attributes");
-	int i, rc = 0;
-
-	if (!cJSON_IsObject(o)) {
-		snprintf(why, whylen, "the answer is not a JSON object (%zu bytes)", len);
-		rc = -EBADMSG;
-	} else if (!cJSON_IsObject(attrs)) {
-		snprintf(why, whylen, "the answer has no Attributes object");
-		rc = -EBADMSG;
-	}
-	for (i = 0; rc == 0 && i < 3; i++)
-		rc = sqs_count(attrs, sqs_attrs[i], &out[i], why, whylen);
-	cJSON_Delete(o);
-	return rc;
-}
-
 static void sqs_done(void *arg, const struct scaled_http_response *res)
 {
 	struct sqs *q = arg;
@@ -189,7 +135,7 @@ static void sqs_done(void *arg, const struct scaled_http_response *res)
 		return;
 	}
 	if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
-	    sqs_parse(res->body, res->body_len, n, why, sizeof why) < 0) {
+	    aws_sqs_counts(res->body, res->body_len, n, why, sizeof why) < 0) {
 		aws_client_fail(&q->c, why);
 		return;
 	}
