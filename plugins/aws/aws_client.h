@@ -53,6 +53,17 @@ void aws_client_clear(struct aws_client *c);
 int aws_client_resolve(struct aws_client *c, const char *env_name, const char *profile,
 		       const char *region, const char *endpoint, char *err, size_t errlen);
 
+/* Whether the credentials can sign now. 0: yes, sign with
+ * aws_client_cred. -EAGAIN: they are being fetched (ECS, IMDSv2, STS; the
+ * fetch is started now if none is in flight, or refreshed before they
+ * expire), and again(arg) runs on the loop thread once that fetch ends,
+ * whichever way, so that a kind retries its collect/poll/apply at once
+ * rather than a whole period later; again is not called after
+ * aws_client_clear. Another negative errno: no credentials can be had now,
+ * the reason in err. Every kind calls this before each request. */
+int aws_client_ready(struct aws_client *c, void (*again)(void *arg), void *arg, char *err,
+		     size_t errlen);
+
 /* The client's credentials as sigv4_sign takes them (borrowed). */
 struct sigv4_credentials aws_client_cred(const struct aws_client *c);
 

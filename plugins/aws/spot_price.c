@@ -392,6 +392,18 @@ static int spot_request(struct spot *sp, const char *next_token, char *err, size
 	return sp->pending ? 0 : -EIO;
 }
 
+static int spot_collect(void *state, char *err, size_t errlen);
+
+/* The credentials came (or failed to): collect now, not a period later. */
+static void spot_again(void *arg)
+{
+	struct spot *sp = arg;
+	char err[256];
+
+	if (spot_collect(sp, err, sizeof err) < 0)
+		aws_client_fail(&sp->c, err);
+}
+
 static int spot_collect(void *state, char *err, size_t errlen)
 {
 	struct spot *sp = state;
@@ -399,6 +411,11 @@ static int spot_collect(void *state, char *err, size_t errlen)
 
 	if (sp->pending)
 		return 0; /* the last collect's pages are still coming */
+	rc = aws_client_ready(&sp->c, spot_again, sp, err, errlen);
+	if (rc == -EAGAIN)
+		return 0; /* spot_again collects once they are there */
+	if (rc < 0)
+		return rc;
 	spot_pools_clear(sp);
 	sp->pages = 0;
 	sp->started_ms = host->now_ms(sp->c.inst);

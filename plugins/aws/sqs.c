@@ -171,6 +171,18 @@ static int sqs_request(struct sqs *q, char *err, size_t errlen)
 	return q->pending ? 0 : -EIO;
 }
 
+static int sqs_collect(void *state, char *err, size_t errlen);
+
+/* The credentials came (or failed to): collect now, not a period later. */
+static void sqs_again(void *arg)
+{
+	struct sqs *q = arg;
+	char err[256];
+
+	if (sqs_collect(q, err, sizeof err) < 0)
+		aws_client_fail(&q->c, err);
+}
+
 static int sqs_collect(void *state, char *err, size_t errlen)
 {
 	struct sqs *q = state;
@@ -178,6 +190,11 @@ static int sqs_collect(void *state, char *err, size_t errlen)
 
 	if (q->pending)
 		return 0; /* the last collect's answer is still coming */
+	rc = aws_client_ready(&q->c, sqs_again, q, err, errlen);
+	if (rc == -EAGAIN)
+		return 0; /* sqs_again collects once they are there */
+	if (rc < 0)
+		return rc;
 	q->started_ms = host->now_ms(q->c.inst);
 	rc = sqs_request(q, err, errlen);
 	return aws_client_collect_rc(&q->c, rc, err, errlen);
