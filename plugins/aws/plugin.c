@@ -19,7 +19,12 @@ static int aws_init(const struct scaled_host *h, char *err, size_t errlen)
 	return 0;
 }
 
-static const struct scaled_kind *const aws_kinds[] = { &aws_spot_price_kind, &aws_sqs_kind, NULL };
+/* Sources first, then targets; one a line. */
+static const struct scaled_kind *const aws_kinds[] = {
+	&aws_spot_price_kind,
+	&aws_sqs_kind,
+	NULL,
+};
 
 static const struct scaled_plugin aws_plugin = {
 	.abi_major = SCALED_PLUGIN_ABI_MAJOR,
