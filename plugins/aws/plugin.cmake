@@ -11,7 +11,7 @@ scaled_plugin(aws ${CMAKE_CURRENT_LIST_DIR}/plugin.c ${CMAKE_CURRENT_LIST_DIR}/a
   ${CMAKE_CURRENT_LIST_DIR}/spot_price.c ${CMAKE_CURRENT_LIST_DIR}/sqs.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_client.c ${CMAKE_CURRENT_LIST_DIR}/aws_json.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c ${CMAKE_CURRENT_LIST_DIR}/aws_sqs_answer.c
-  ${CMAKE_CURRENT_LIST_DIR}/aws_query.c)
+  ${CMAKE_CURRENT_LIST_DIR}/aws_query.c ${CMAKE_CURRENT_LIST_DIR}/aws_retry.c)
 target_link_libraries(plugin_aws PRIVATE scaled_aws_sigv4 scaled_aws_creds scaled_aws_xml
   PkgConfig::CJSON)
 
@@ -23,4 +23,10 @@ if(SCALED_TESTS)
     ${CMAKE_CURRENT_LIST_DIR}/aws_query.c ${CMAKE_CURRENT_LIST_DIR}/aws_sqs_answer.c
     LIBS scaled_aws_xml scaled_aws_sigv4 PkgConfig::CJSON)
   target_include_directories(test_aws_json PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  # Which answers are tried again: statuses, throttling codes, garbage.
+  scaled_unit_test(test_aws_retry SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_retry.c
+    ${CMAKE_CURRENT_LIST_DIR}/aws_retry.c ${CMAKE_CURRENT_LIST_DIR}/aws_json.c
+    ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c ${CMAKE_CURRENT_LIST_DIR}/aws_query.c
+    LIBS scaled_aws_xml scaled_aws_sigv4 PkgConfig::CJSON)
+  target_include_directories(test_aws_retry PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 endif()

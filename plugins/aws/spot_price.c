@@ -15,6 +15,7 @@
 #include "aws_client.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
+#include "aws_retry.h"
 #include "aws_xml.h"
 
 #define host aws_host
@@ -385,6 +386,7 @@ static int spot_request(struct spot *sp, const char *next_token, char *err, size
 		.body = f.buf,
 		.body_len = f.len,
 		.max_response = 4u << 20,
+		.retryable = aws_retryable,
 	};
 	sp->pending = host->http_start(sp->c.inst, &req, spot_done, sp, err, errlen);
 	aws_query_headers_free(&hs);

@@ -17,6 +17,7 @@
 #include "aws_sqs_answer.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
+#include "aws_retry.h"
 
 #define host aws_host
 
@@ -165,6 +166,7 @@ static int sqs_request(struct sqs *q, char *err, size_t errlen)
 		.body = q->body,
 		.body_len = len,
 		.max_response = 64u << 10,
+		.retryable = aws_retryable,
 	};
 	q->pending = host->http_start(q->c.inst, &req, sqs_done, q, err, errlen);
 	aws_json_headers_free(&hs);
