@@ -81,6 +81,18 @@ out:
 	return rc;
 }
 
+int aws_client_timeout(struct aws_client *c, const struct scaled_value *v, char *err,
+		       size_t errlen)
+{
+	if (v->u.ms < 100 || v->u.ms > 120000) {
+		snprintf(err, errlen, "timeout: want 100ms to 2m for each attempt of a request, "
+			 "not %lld ms", (long long)v->u.ms);
+		return -EINVAL;
+	}
+	c->timeout_ms = v->u.ms;
+	return 0;
+}
+
 int aws_client_ready(struct aws_client *c, void (*again)(void *arg), void *arg, char *err,
 		     size_t errlen)
 {
@@ -102,13 +114,38 @@ struct sigv4_credentials aws_client_cred(const struct aws_client *c)
 	return cred;
 }
 
+/* Whether a and b say the same but for their numbers ("timed out after
+ * 500 ms" and "... 503 ms" are one error, not two). */
+static int same_but_numbers(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a >= '0' && *a <= '9')
+			a++;
+		while (*b >= '0' && *b <= '9')
+			b++;
+		if (*a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+		a++, b++;
+	}
+}
+
 void aws_client_fail(struct aws_client *c, const char *msg)
 {
-	if (!c->last_error || strcmp(c->last_error, msg) != 0) {
-		host->log(c->inst, SCALED_LOG_ERROR, "%s: %s", c->action, msg);
-		free(c->last_error);
-		c->last_error = strdup(msg);
-	}
+	size_t n = strlen(c->action);
+	/* the HTTP client's word for a request ended by the engine's stop */
+	int stopping = strncmp(msg, "cancelled:", 10) == 0;
+
+	if (c->last_error && same_but_numbers(c->last_error, msg))
+		return;
+	if (strncmp(msg, c->action, n) == 0 && msg[n] == ':')
+		host->log(c->inst, stopping ? SCALED_LOG_INFO : SCALED_LOG_ERROR, "%s", msg);
+	else
+		host->log(c->inst, stopping ? SCALED_LOG_INFO : SCALED_LOG_ERROR, "%s: %s",
+			  c->action, msg);
+	free(c->last_error);
+	c->last_error = strdup(msg);
 }
 
 int aws_client_recovered(struct aws_client *c)

@@ -28,6 +28,10 @@
 	{ "endpoint", SCALED_KEY_STRING, NULL, 0,                                          \
 	  SVC " endpoint URL (default AWS_ENDPOINT_URL_" SVC ", AWS_ENDPOINT_URL, AWS's)" }
 
+#define AWS_CLIENT_KEY_TIMEOUT                                                             \
+	{ "timeout", SCALED_KEY_DURATION, "10s", 0,                                        \
+	  "each attempt of a request (100ms..2m); the attempts of one end 30 s after it" }
+
 /* A string key's value, or NULL when it is not set. */
 #define AWS_KEY_OR_NULL(v) ((v).set ? (v).u.str : NULL)
 
@@ -40,6 +44,7 @@ struct aws_client {
 	struct aws_creds creds;
 	struct sigv4_signer signer;
 	char *last_error; /* logged once per distinct message */
+	int64_t timeout_ms; /* each attempt's (the `timeout` key), 0: the host's */
 };
 
 void aws_client_init(struct aws_client *c, struct scaled_instance *inst, const char *service,
@@ -52,6 +57,11 @@ void aws_client_clear(struct aws_client *c);
  * negative errno with the reason in err. */
 int aws_client_resolve(struct aws_client *c, const char *env_name, const char *profile,
 		       const char *region, const char *endpoint, char *err, size_t errlen);
+
+/* The `timeout` key's value (AWS_CLIENT_KEY_TIMEOUT) into c->timeout_ms:
+ * 0, or -EINVAL with the reason in err when it is outside 100ms..2m. */
+int aws_client_timeout(struct aws_client *c, const struct scaled_value *v, char *err,
+		       size_t errlen);
 
 /* Whether the credentials can sign now. 0: yes, sign with
  * aws_client_cred. -EAGAIN: they are being fetched (ECS, IMDSv2, STS; the
@@ -67,7 +77,10 @@ int aws_client_ready(struct aws_client *c, void (*again)(void *arg), void *arg, 
 /* The client's credentials as sigv4_sign takes them (borrowed). */
 struct sigv4_credentials aws_client_cred(const struct aws_client *c);
 
-/* Log "<action>: msg" once until another message (or a success) comes. */
+/* Log "<action>: msg" (msg alone when it starts with "<action>:") once
+ * until another message (or a success) comes; messages that differ only in
+ * their numbers are one. The engine's stop ("cancelled: ...") is logged as
+ * info, not as an error. */
 void aws_client_fail(struct aws_client *c, const char *msg);
 /* A success: 1 if it ends a run of errors (forgotten now), else 0. */
 int aws_client_recovered(struct aws_client *c);

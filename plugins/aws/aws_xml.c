@@ -440,7 +440,8 @@ int aws_xml_parse(const char *doc, size_t len, const struct aws_xml_shape *shape
 		enum XML_Error e = XML_GetErrorCode(st->p);
 
 		rc = e == XML_ERROR_NO_MEMORY ? -ENOMEM : -EBADMSG;
-		rc = aws_xml_fail(err, errlen, rc, "%s: line %lu, column %lu: %s", what,
+		rc = aws_xml_fail(err, errlen, rc, "%s: not well-formed XML at line %lu, "
+				  "column %lu: %s", what,
 				  (unsigned long)XML_GetCurrentLineNumber(st->p),
 				  (unsigned long)XML_GetCurrentColumnNumber(st->p) + 1,
 				  XML_ErrorString(e));

@@ -25,7 +25,7 @@
 #define SPOT_MAX_PAGES 20   /* pages followed per collect */
 #define SPOT_MAX_POOLS 1024
 
-enum { K_REGION, K_PROFILE, K_ENDPOINT, K_TYPES, K_ZONES, K_PRODUCT };
+enum { K_REGION, K_PROFILE, K_ENDPOINT, K_TYPES, K_ZONES, K_PRODUCT, K_TIMEOUT };
 
 static const struct scaled_key spot_keys[] = {
 	[K_REGION] = AWS_CLIENT_KEY_REGION,
@@ -37,6 +37,7 @@ static const struct scaled_key spot_keys[] = {
 		      "comma-separated zones (default: every zone of the region)" },
 	[K_PRODUCT] = { "product", SCALED_KEY_STRING, "Linux/UNIX", 0,
 			"product description: \"Linux/UNIX\", \"Windows\", ..." },
+	[K_TIMEOUT] = AWS_CLIENT_KEY_TIMEOUT,
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -174,6 +175,8 @@ static int spot_create(struct scaled_instance *inst, const struct scaled_value *
 			rc = -ENOMEM;
 		}
 	}
+	if (rc == 0)
+		rc = aws_client_timeout(&sp->c, &cfg[K_TIMEOUT], err, errlen);
 	if (rc == 0)
 		rc = aws_client_resolve(&sp->c, "EC2", AWS_KEY_OR_NULL(cfg[K_PROFILE]),
 					AWS_KEY_OR_NULL(cfg[K_REGION]),
@@ -386,6 +389,7 @@ static int spot_request(struct spot *sp, const char *next_token, char *err, size
 		.body = f.buf,
 		.body_len = f.len,
 		.max_response = 4u << 20,
+		.timeout_ms = sp->c.timeout_ms,
 		.retryable = aws_retryable,
 	};
 	sp->pending = host->http_start(sp->c.inst, &req, spot_done, sp, err, errlen);
@@ -411,8 +415,8 @@ static int spot_collect(void *state, char *err, size_t errlen)
 	struct spot *sp = state;
 	int rc;
 
-	if (sp->pending)
-		return 0; /* the last collect's pages are still coming */
+	if (sp->pending) /* the last collect's pages are still coming */
+		return aws_client_collect_rc(&sp->c, 0, err, errlen);
 	rc = aws_client_ready(&sp->c, spot_again, sp, err, errlen);
 	if (rc == -EAGAIN)
 		return 0; /* spot_again collects once they are there */

@@ -25,7 +25,7 @@
 #define SQS_TYPE "application/x-amz-json-1.0"
 #define SQS_TARGET "AmazonSQS.GetQueueAttributes"
 
-enum { K_QUEUE_URL, K_REGION, K_PROFILE, K_ENDPOINT };
+enum { K_QUEUE_URL, K_REGION, K_PROFILE, K_ENDPOINT, K_TIMEOUT };
 
 static const struct scaled_key sqs_keys[] = {
 	[K_QUEUE_URL] = { "queue_url", SCALED_KEY_STRING, NULL, 1,
@@ -33,6 +33,7 @@ static const struct scaled_key sqs_keys[] = {
 	[K_REGION] = AWS_CLIENT_KEY_REGION,
 	[K_PROFILE] = AWS_CLIENT_KEY_PROFILE,
 	[K_ENDPOINT] = AWS_CLIENT_KEY_ENDPOINT("SQS"),
+	[K_TIMEOUT] = AWS_CLIENT_KEY_TIMEOUT,
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -97,7 +98,9 @@ static int sqs_create(struct scaled_instance *inst, const struct scaled_value *c
 		return -ENOMEM;
 	}
 	aws_client_init(&q->c, inst, "sqs", "GetQueueAttributes");
-	rc = sqs_body(q, cfg[K_QUEUE_URL].u.str, err, errlen);
+	rc = aws_client_timeout(&q->c, &cfg[K_TIMEOUT], err, errlen);
+	if (rc == 0)
+		rc = sqs_body(q, cfg[K_QUEUE_URL].u.str, err, errlen);
 	if (rc == 0)
 		rc = aws_client_resolve(&q->c, "SQS", AWS_KEY_OR_NULL(cfg[K_PROFILE]),
 					AWS_KEY_OR_NULL(cfg[K_REGION]),
@@ -166,6 +169,7 @@ static int sqs_request(struct sqs *q, char *err, size_t errlen)
 		.body = q->body,
 		.body_len = len,
 		.max_response = 64u << 10,
+		.timeout_ms = q->c.timeout_ms,
 		.retryable = aws_retryable,
 	};
 	q->pending = host->http_start(q->c.inst, &req, sqs_done, q, err, errlen);
@@ -190,8 +194,8 @@ static int sqs_collect(void *state, char *err, size_t errlen)
 	struct sqs *q = state;
 	int rc;
 
-	if (q->pending)
-		return 0; /* the last collect's answer is still coming */
+	if (q->pending) /* the last collect's answer is still coming */
+		return aws_client_collect_rc(&q->c, 0, err, errlen);
 	rc = aws_client_ready(&q->c, sqs_again, q, err, errlen);
 	if (rc == -EAGAIN)
 		return 0; /* sqs_again collects once they are there */

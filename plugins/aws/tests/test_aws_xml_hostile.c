@@ -101,9 +101,10 @@ static void test_fixtures(void **state)
 		   "DescribeInstances: line 3, column 13: a DOCTYPE, refused (an AWS answer has "
 		   "none, and its entities could expand without bound)");
 	check_file(ASG, "hostile_truncated.xml",
-		   "DescribeAutoScalingGroups: line 31, column 11: unclosed token");
+		   "DescribeAutoScalingGroups: not well-formed XML at line 31, column 11: unclosed token");
 	check_file(SPOT, "hostile_mismatched.xml",
-		   "DescribeSpotPriceHistory: line 6, column 39: mismatched tag");
+		   "DescribeSpotPriceHistory: not well-formed XML at line 6, column 39: "
+		   "mismatched tag");
 	check_file(ERROR, "hostile_latin1.xml",
 		   "error answer: line 2, column 56: byte 0xe9 is not UTF-8");
 	check_file(ASG, "hostile_bad_int.xml",
@@ -129,12 +130,16 @@ static void test_bytes(void **state)
 	wrong = 0;
 	check(ASG, "", 0, "DescribeAutoScalingGroups: an empty answer");
 	check(ASG, NULL, 0, "DescribeAutoScalingGroups: an empty answer");
-	check_str(SPOT, " \n\t", "DescribeSpotPriceHistory: line 2, column 2: no element found");
+	check_str(SPOT, " \n\t", "DescribeSpotPriceHistory: not well-formed XML at line 2, "
+		  "column 2: no element found");
 	check_str(SPOT, "<?xml version=\"1.0\"?>",
-		  "DescribeSpotPriceHistory: line 1, column 22: no element found");
-	check_str(ERROR, "not xml", "error answer: line 1, column 1: syntax error");
+		  "DescribeSpotPriceHistory: not well-formed XML at line 1, column 22: "
+		  "no element found");
+	check_str(ERROR, "not xml",
+		  "error answer: not well-formed XML at line 1, column 1: syntax error");
 	check(ERROR, "<Response>\0</Response>", 22,
-	      "error answer: line 1, column 11: not well-formed (invalid token)");
+	      "error answer: not well-formed XML at line 1, column 11: "
+	      "not well-formed (invalid token)");
 	/* overlong '/', a surrogate, past U+10FFFF, a lone continuation, a
 	 * sequence cut short by the end */
 	check_str(ERROR, "<Response>\xc0\xaf</Response>",
@@ -154,12 +159,16 @@ static void test_bytes(void **state)
 		  "error answer: line 1, column 53: a DOCTYPE, refused (an AWS answer has none, "
 		  "and its entities could expand without bound)");
 	check_str(ERROR, "<Response>&bogus;</Response>",
-		  "error answer: line 1, column 11: undefined entity");
-	check_str(ERROR, "<p:Response/>", "error answer: line 1, column 1: unbound prefix");
+		  "error answer: not well-formed XML at line 1, column 11: "
+		  "undefined entity");
+	check_str(ERROR, "<p:Response/>", "error answer: not well-formed XML at "
+		  "line 1, column 1: unbound prefix");
 	check_str(ASG, "<DescribeAutoScalingGroupsResponse><a></b></DescribeAutoScalingGroupsResponse>",
-		  "DescribeAutoScalingGroups: line 1, column 41: mismatched tag");
+		  "DescribeAutoScalingGroups: not well-formed XML at line 1, column 41: "
+		  "mismatched tag");
 	check_str(ASG, "<DescribeAutoScalingGroupsResponse/><again/>",
-		  "DescribeAutoScalingGroups: line 1, column 37: junk after document element");
+		  "DescribeAutoScalingGroups: not well-formed XML at line 1, column 37: "
+		  "junk after document element");
 	assert_int_equal(wrong, 0);
 }
 
