@@ -14,3 +14,14 @@ if(TARGET scaled_infer_core)
   target_link_libraries(bench_infer PRIVATE scaled_infer_core scaled_warnings)
   set_target_properties(bench_infer PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
 endif()
+
+# What talking to AWS costs: SigV4 signing (key cached and not), and the
+# request rate through the core's HTTP client to a loopback evhttp server:
+#   build/tools/bench/bench_aws [REQUESTS]
+add_executable(bench_aws ${CMAKE_CURRENT_LIST_DIR}/bench_aws.c)
+target_link_libraries(bench_aws PRIVATE scaled_static scaled_aws_sigv4 PkgConfig::LIBEVENT
+  Threads::Threads scaled_warnings)
+target_compile_options(bench_aws PRIVATE "SHELL:-iquote ${CMAKE_SOURCE_DIR}/core")
+target_compile_definitions(bench_aws PRIVATE _GNU_SOURCE)
+target_include_directories(bench_aws PRIVATE ${CMAKE_SOURCE_DIR}/plugins/aws)
+set_target_properties(bench_aws PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
