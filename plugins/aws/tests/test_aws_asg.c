@@ -292,6 +292,8 @@ static void test_readme_keys(void **state)
 		if (sscanf(p + 1, "| `%63[^`]`", name) != 1)
 			continue; /* the |---| line */
 		rows++;
+		if (strcmp(name, "poll") == 0)
+			continue; /* the core's, added to every target */
 		for (k = aws_asg_kind.keys; k->name; k++)
 			if (strcmp(k->name, name) == 0)
 				break;
