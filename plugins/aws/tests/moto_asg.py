@@ -59,8 +59,8 @@ plugin "aws"
 TARGET = """target "asg" { kind = "aws.asg", endpoint = "%(url)s", region = "us-east-1",
   name = "%(name)s", poll = "1s" }
 """
-FARM_A = FARM_HEAD + """source "jobs" { kind = "aws.sqs", endpoint = "%(url)s", region = "us-east-1",
-  queue_url = "%(queue)s", every = "1s" }
+FARM_A = FARM_HEAD + """source "jobs" { kind = "aws.sqs", endpoint = "%(url)s",
+  region = "us-east-1", queue_url = "%(queue)s", every = "1s" }
 """ + TARGET + """group "workers" { target = "asg", min = 0, max = 4, every = "1s",
   stabilization = { down = "0s" },
   policy = policy.queue_step { series = "jobs", steps = { {0, 0}, {1, 1}, {3, 2} } } }
