@@ -26,12 +26,13 @@
 #include "aws_json.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
+#include "aws_retry.h"
 
 #define host aws_host
 
 #define DESCRIBE "DescribeAutoScalingGroups"
 
-enum { K_NAME, K_REGION, K_PROFILE, K_ENDPOINT, K_HONOR_COOLDOWN };
+enum { K_NAME, K_REGION, K_PROFILE, K_ENDPOINT, K_HONOR_COOLDOWN, K_TIMEOUT };
 
 static const struct scaled_key asg_keys[] = {
 	[K_NAME] = { "name", SCALED_KEY_STRING, NULL, 1, "the Auto Scaling group's name" },
@@ -40,6 +41,7 @@ static const struct scaled_key asg_keys[] = {
 	[K_ENDPOINT] = AWS_CLIENT_KEY_ENDPOINT("AUTO_SCALING"),
 	[K_HONOR_COOLDOWN] = { "honor_cooldown", SCALED_KEY_BOOL, "false", 0,
 			       "SetDesiredCapacity waits for the group's cooldown (HonorCooldown)" },
+	[K_TIMEOUT] = AWS_CLIENT_KEY_TIMEOUT,
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -90,7 +92,9 @@ static int asg_create(struct scaled_instance *inst, const struct scaled_value *c
 	aws_client_init(&a->c, inst, "autoscaling", DESCRIBE);
 	a->honor_cooldown = cfg[K_HONOR_COOLDOWN].u.boolean;
 	a->warned_max = a->warned_min = -1;
-	rc = asg_name_check(cfg[K_NAME].u.str, err, errlen);
+	rc = aws_client_timeout(&a->c, &cfg[K_TIMEOUT], err, errlen);
+	if (rc == 0)
+		rc = asg_name_check(cfg[K_NAME].u.str, err, errlen);
 	if (rc == 0 && !(a->name = strdup(cfg[K_NAME].u.str))) {
 		snprintf(err, errlen, "out of memory");
 		rc = -ENOMEM;
@@ -164,6 +168,8 @@ static int asg_send(struct asg *a, struct aws_form *f, scaled_http_done done, si
 		.body = f->buf,
 		.body_len = f->len,
 		.max_response = max,
+		.timeout_ms = a->c.timeout_ms,
+		.retryable = aws_retryable,
 	};
 	a->req = host->http_start(a->c.inst, &req, done, a, err, errlen);
 	aws_query_headers_free(&hs);

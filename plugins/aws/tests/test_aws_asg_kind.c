@@ -166,9 +166,10 @@ static int setup(void **state)
 
 static void *make(const char *name, int honor)
 {
-	struct scaled_value cfg[5] = {
+	struct scaled_value cfg[6] = {
 		{ 1, { .str = name } }, { 1, { .str = "us-east-1" } }, { 0, { .str = NULL } },
 		{ 1, { .str = "http://127.0.0.1:9/" } }, { 1, { .boolean = honor } },
+		{ 1, { .ms = 10000 } },
 	};
 	void *st = NULL;
 	char err[512] = "";
@@ -373,9 +374,10 @@ static void test_errors(void **state)
 
 static void test_create_refusals(void **state)
 {
-	struct scaled_value cfg[5] = {
+	struct scaled_value cfg[6] = {
 		{ 1, { .str = "a:b" } }, { 1, { .str = "us-east-1" } }, { 0, { .str = NULL } },
 		{ 1, { .str = "http://127.0.0.1:9" } }, { 1, { .boolean = 0 } },
+		{ 1, { .ms = 10000 } },
 	};
 	void *st = NULL;
 	char err[512] = "";
@@ -389,6 +391,12 @@ static void test_create_refusals(void **state)
 	assert_int_equal(aws_asg_kind.create((struct scaled_instance *)&fake, cfg, &st, err,
 					     sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "the URL from the farm does not start with http"));
+	cfg[3].u.str = "http://127.0.0.1:9";
+	cfg[5].u.ms = 50;
+	assert_int_equal(aws_asg_kind.create((struct scaled_instance *)&fake, cfg, &st, err,
+					     sizeof err), -EINVAL);
+	assert_non_null(strstr(err, "timeout: want 100ms to 2m"));
+	cfg[5].u.ms = 10000;
 	/* the endpoint from AWS_ENDPOINT_URL_AUTO_SCALING */
 	cfg[3].set = 0;
 	setenv("AWS_ENDPOINT_URL_AUTO_SCALING", "http://127.0.0.1:7", 1);
