@@ -172,22 +172,9 @@ void ec2_plan_text(const struct ec2_plan *p, const struct ec2_plan_instance *v,
 	if (!len)
 		return;
 	buf[0] = '\0';
+	/* what cannot be done first: a decision's record keeps only the start */
 	plan_add(buf, len, &at, "%d up (%d running, %d pending), want %d", p->running + p->pending,
 		 p->running, p->pending, p->want);
-	if (p->n_start) {
-		plan_add(buf, len, &at, ": start ");
-		plan_ids(buf, len, &at, v, p->start, p->n_start);
-	}
-	if (p->n_stop) {
-		plan_add(buf, len, &at, ": stop ");
-		plan_ids(buf, len, &at, v, p->stop, p->n_stop);
-	}
-	if (!p->n_start && !p->n_stop && !p->short_by)
-		plan_add(buf, len, &at, ": nothing to do");
-	if (p->n_busy) {
-		plan_add(buf, len, &at, "; kept busy (tag '%s'): ", protect ? protect : "");
-		plan_ids(buf, len, &at, v, p->busy, p->n_busy);
-	}
 	if (p->short_by && p->want > p->running + p->pending)
 		plan_add(buf, len, &at, "; %d short: no stopped instance left to start (%d stopping)",
 			 p->short_by, p->stopping);
@@ -196,4 +183,18 @@ void ec2_plan_text(const struct ec2_plan *p, const struct ec2_plan_instance *v,
 			 !p->pending_kept ? "the busy ones are free"
 			 : p->n_busy ? "the pending ones run and the busy ones are free"
 				     : "the pending ones run");
+	if (p->n_busy) {
+		plan_add(buf, len, &at, "; kept busy (tag '%s'): ", protect ? protect : "");
+		plan_ids(buf, len, &at, v, p->busy, p->n_busy);
+	}
+	if (p->n_start) {
+		plan_add(buf, len, &at, "; start %zu: ", p->n_start);
+		plan_ids(buf, len, &at, v, p->start, p->n_start);
+	}
+	if (p->n_stop) {
+		plan_add(buf, len, &at, "; stop %zu: ", p->n_stop);
+		plan_ids(buf, len, &at, v, p->stop, p->n_stop);
+	}
+	if (!p->n_start && !p->n_stop && !p->short_by)
+		plan_add(buf, len, &at, "; nothing to do");
 }

@@ -62,10 +62,12 @@ int ec2_plan_make(const struct ec2_plan_instance *v, size_t n, int want, struct 
 void ec2_plan_free(struct ec2_plan *p);
 
 /* The plan in words for logs and apply_done, into buf (always
- * terminated; at most EC2_PLAN_IDS ids of a list, then "and N more"):
- * "10 up (10 running, 0 pending), want 3: stop i-1, i-2; kept busy
- * (tag 'scaled:busy'): i-9" or "... want 12: start ...; 2 short: no
- * stopped instance left (1 stopping)". protect names the busy tag. */
+ * terminated; at most EC2_PLAN_IDS ids of a list, then "and N more"),
+ * what cannot be done first (a decision's record keeps the first 160
+ * bytes): "6 up (6 running, 0 pending), want 0; 1 above the count until
+ * the busy ones are free; kept busy (tag 'scaled:busy'): i-9; stop 5:
+ * i-8, i-7, ..." or "...; 2 short: no stopped instance left to start (1
+ * stopping); start 3: ...". protect names the busy tag. */
 #define EC2_PLAN_IDS 10
 void ec2_plan_text(const struct ec2_plan *p, const struct ec2_plan_instance *v,
 		   const char *protect, char *buf, size_t len);

@@ -69,8 +69,8 @@ static void test_stop_newest_first(void **state)
 	assert_string_equal(ids(v, p.busy, p.n_busy), "i-10");
 	assert_int_equal(p.short_by, 0);
 	ec2_plan_text(&p, v, "scaled:busy", text, sizeof text);
-	assert_string_equal(text, "10 up (10 running, 0 pending), want 3: stop i-9, i-8, i-7, "
-			    "i-6, i-5, i-4, i-3; kept busy (tag 'scaled:busy'): i-10");
+	assert_string_equal(text, "10 up (10 running, 0 pending), want 3; kept busy (tag "
+			    "'scaled:busy'): i-10; stop 7: i-9, i-8, i-7, i-6, i-5, i-4, i-3");
 	ec2_plan_free(&p);
 
 	/* want 0: everything but the busy one, which keeps it one above */
@@ -79,16 +79,16 @@ static void test_stop_newest_first(void **state)
 	assert_int_equal(p.short_by, 1);
 	assert_int_equal(p.pending_kept, 0);
 	ec2_plan_text(&p, v, "scaled:busy", text, sizeof text);
-	assert_string_equal(text, "10 up (10 running, 0 pending), want 0: stop i-9, i-8, i-7, "
-			    "i-6, i-5, i-4, i-3, i-2, i-1; kept busy (tag 'scaled:busy'): i-10; "
-			    "1 above the count until the busy ones are free");
+	assert_string_equal(text, "10 up (10 running, 0 pending), want 0; 1 above the count "
+			    "until the busy ones are free; kept busy (tag 'scaled:busy'): i-10; "
+			    "stop 9: i-9, i-8, i-7, i-6, i-5, i-4, i-3, i-2, i-1");
 	ec2_plan_free(&p);
 
 	/* want what runs: nothing */
 	assert_int_equal(ec2_plan_make(v, 10, 10, &p), 0);
 	assert_int_equal(p.n_stop + p.n_start, 0);
 	ec2_plan_text(&p, v, "scaled:busy", text, sizeof text);
-	assert_string_equal(text, "10 up (10 running, 0 pending), want 10: nothing to do");
+	assert_string_equal(text, "10 up (10 running, 0 pending), want 10; nothing to do");
 	ec2_plan_free(&p);
 }
 
@@ -119,8 +119,8 @@ static void test_start_oldest_first(void **state)
 	assert_string_equal(ids(v, p.start, p.n_start), "i-d i-c i-a");
 	assert_int_equal(p.short_by, 4);
 	ec2_plan_text(&p, v, "busy", text, sizeof text);
-	assert_string_equal(text, "2 up (1 running, 1 pending), want 9: start i-d, i-c, i-a; "
-			    "4 short: no stopped instance left to start (1 stopping)");
+	assert_string_equal(text, "2 up (1 running, 1 pending), want 9; 4 short: no stopped "
+			    "instance left to start (1 stopping); start 3: i-d, i-c, i-a");
 	ec2_plan_free(&p);
 }
 
@@ -139,8 +139,8 @@ static void test_pending(void **state)
 	assert_int_equal(p.short_by, 2);
 	assert_int_equal(p.pending_kept, 2);
 	ec2_plan_text(&p, v, "busy", text, sizeof text);
-	assert_string_equal(text, "3 up (1 running, 2 pending), want 0: stop i-c; 2 above the "
-			    "count until the pending ones run");
+	assert_string_equal(text, "3 up (1 running, 2 pending), want 0; 2 above the count "
+			    "until the pending ones run; stop 1: i-c");
 	ec2_plan_free(&p);
 }
 
@@ -187,8 +187,8 @@ static void test_text_and_refusals(void **state)
 	assert_int_equal(ec2_plan_make(v, 40, 5, &p), 0);
 	assert_int_equal(p.n_stop, 35);
 	ec2_plan_text(&p, v, NULL, text, sizeof text);
-	assert_string_equal(text, "40 up (40 running, 0 pending), want 5: stop i-39, i-38, i-37, "
-			    "i-36, i-35, i-34, i-33, i-32, i-31, i-30 and 25 more");
+	assert_string_equal(text, "40 up (40 running, 0 pending), want 5; stop 35: i-39, i-38, "
+			    "i-37, i-36, i-35, i-34, i-33, i-32, i-31, i-30 and 25 more");
 	ec2_plan_text(&p, v, NULL, small, sizeof small);
 	assert_string_equal(small, "40 up (40 runni");
 	ec2_plan_text(&p, v, NULL, small, 0); /* nothing written, nothing read */
