@@ -24,6 +24,8 @@ static const struct scaled_kind *const aws_kinds[] = {
 	&aws_spot_price_kind,
 	&aws_sqs_kind,
 	&aws_asg_kind,
+	&aws_spot_fleet_kind,
+	&aws_ec2_kind,
 	NULL,
 };
 

@@ -257,3 +257,75 @@ def main_on(doc, test, start):
     if not failures:
         print("ok")
     return 1 if failures else 0
+
+
+def run_until(scaled, tmp, name, farm_text, key_id, secret, done, deadline=45.0, settle=1.5):
+    """farm_text as <name>.lua, run with these keys until done(log_text)
+    says True (asked every 0.2 s; it may read AWS with boto3) or deadline
+    seconds pass, then settle seconds more, so that an action too many
+    would show; then SIGTERM. (done reached, alive at the end, exit status,
+    its log, the decision records)."""
+    farm = os.path.join(tmp, name + ".lua")
+    with open(farm, "w") as f:
+        f.write(farm_text)
+    dlog = os.path.join(tmp, name + ".jsonl")
+    log = os.path.join(tmp, name + ".log")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    reached = False
+    with open(log, "w") as out:
+        p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
+                              "--log-level", "debug"], env=env, stdout=out,
+                             stderr=subprocess.STDOUT, cwd=tmp)
+        try:
+            end = time.monotonic() + deadline
+            while time.monotonic() < end and p.poll() is None:
+                if done(open(log).read()):
+                    reached = True
+                    break
+                time.sleep(0.2)
+            time.sleep(settle)
+        finally:
+            alive = p.poll() is None
+            p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = p.wait()
+    text = open(log).read()
+    records = []
+    if os.path.exists(dlog):
+        records = [json.loads(l) for l in open(dlog) if l.strip()]
+    return reached, alive, rc, text, records
+
+
+def start_recording(url):
+    """moto's recorder (/moto-api/recorder/): from now on it keeps every
+    request it is sent, signed right or not, for recorded()."""
+    for what in ("reset-recording", "start-recording"):
+        urllib.request.urlopen(urllib.request.Request(url + "/moto-api/recorder/" + what,
+                                                      method="POST"), timeout=10).read()
+
+
+def recorded(url, action=None):
+    """The form fields (a dict) of each Query API request recorded so far,
+    in order; only those of Action action when it is given."""
+    import base64
+    import urllib.parse
+    text = urllib.request.urlopen(url + "/moto-api/recorder/download-recording",
+                                  timeout=10).read().decode()
+    forms = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        e = json.loads(line)
+        body = e.get("body") or ""
+        if e.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        form = dict(urllib.parse.parse_qsl(body, keep_blank_values=True))
+        if action is None or form.get("Action") == action:
+            forms.append(form)
+    return forms
