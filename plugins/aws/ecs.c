@@ -42,7 +42,7 @@ static const struct scaled_key ecs_keys[] = {
 	{ NULL, 0, NULL, 0, NULL },
 };
 
-enum ecs_req { ECS_NONE, ECS_DESCRIBE, ECS_UPDATE };
+enum ecs_req { ECS_DESCRIBE, ECS_UPDATE };
 
 struct ecs {
 	struct aws_client c;  /* region, endpoint, credentials, errors logged once */
@@ -50,8 +50,7 @@ struct ecs {
 	char *service;
 	const char *name;     /* service when it is a name (checked in answers), else NULL */
 	char *describe;       /* DescribeServices' body, the same each poll */
-	void *pending;        /* the request in flight */
-	enum ecs_req what;    /* which it is */
+	void *pending;        /* the request in flight (an update while applying) */
 	int applying;         /* an apply taken and not yet done */
 	int want;             /* its desiredCount */
 	uint64_t token;
@@ -191,7 +190,6 @@ static void ecs_described(void *arg, const struct scaled_http_response *res)
 	char why[512];
 
 	e->pending = NULL;
-	e->what = ECS_NONE;
 	e->c.action = "DescribeServices";
 	if (ecs_read(res, aws_ecs_describe, e->name, &s, why, sizeof why) < 0) {
 		aws_client_fail(&e->c, why);
@@ -210,7 +208,6 @@ static void ecs_updated(void *arg, const struct scaled_http_response *res)
 	int rc;
 
 	e->pending = NULL;
-	e->what = ECS_NONE;
 	e->applying = 0;
 	e->c.action = "UpdateService";
 	rc = ecs_read(res, aws_ecs_updated, e->name, &s, why, sizeof why);
@@ -257,10 +254,7 @@ static int ecs_send(struct ecs *e, enum ecs_req what, const char *body, char *er
 				      what == ECS_UPDATE ? ecs_updated : ecs_described, e, err,
 				      errlen);
 	aws_json_headers_free(&hs);
-	if (!e->pending)
-		return -EIO;
-	e->what = what;
-	return 0;
+	return e->pending ? 0 : -EIO;
 }
 
 /* {"cluster": c, "service": s, "desiredCount": n}, sent. */
@@ -343,7 +337,8 @@ static int ecs_apply(void *state, const struct scaled_target_want *want, uint64_
 	if (e->pending) { /* a DescribeServices: the update's answer describes too */
 		host->http_cancel(e->pending);
 		e->pending = NULL;
-		e->what = ECS_NONE;
+			host->log(e->c.inst, SCALED_LOG_DEBUG, "DescribeServices in flight cancelled: "
+			  "UpdateService's answer reports the service");
 	}
 	e->c.action = "UpdateService";
 	e->applying = 1;

@@ -154,3 +154,55 @@ def main(doc, test):
     if not failures:
         print("ok")
     return 1 if failures else 0
+
+
+def run_until(scaled, tmp, name, farm_text, key_id, secret, done, deadline=60.0):
+    """farm_text as <name>.lua, run like run_scaled until done(records) is
+    true (asked every 0.25 s, records being the decision log so far) or
+    deadline seconds pass or scaled exits; then stopped with SIGTERM.
+    (alive at the end, exit status, its log, the decision records, done)."""
+    farm = os.path.join(tmp, name + ".lua")
+    with open(farm, "w") as f:
+        f.write(farm_text)
+    dlog = os.path.join(tmp, name + ".jsonl")
+    log = os.path.join(tmp, name + ".log")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+
+    def records():
+        if not os.path.exists(dlog):
+            return []
+        with open(dlog) as f:
+            lines = f.read().splitlines()
+        # the last line may be half written: only whole ones
+        out = []
+        for l in lines:
+            try:
+                out.append(json.loads(l))
+            except ValueError:
+                break
+        return out
+
+    ok = False
+    with open(log, "w") as out:
+        p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
+                              "--log-level", "debug"], env=env, stdout=out,
+                             stderr=subprocess.STDOUT, cwd=tmp)
+        end = time.monotonic() + deadline
+        try:
+            while time.monotonic() < end and p.poll() is None:
+                if done(records()):
+                    ok = True
+                    break
+                time.sleep(0.25)
+        finally:  # stopped also when done() raised
+            alive = p.poll() is None
+            p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = p.wait()
+    return alive, rc, open(log).read(), records(), ok
