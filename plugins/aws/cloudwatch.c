@@ -22,6 +22,9 @@
 #define host aws_host
 
 #define CW_MAX_PAGES 10
+/* what done() is told of a request still pending when the engine stops
+ * (plugin.h): not a failure of AWS's, not logged */
+#define CW_STOPPED "cancelled: the engine stopped running"
 
 enum { K_NAMESPACE, K_METRIC, K_DIMENSIONS, K_STATISTIC, K_PERIOD, K_LOOKBACK, K_REGION,
        K_PROFILE, K_ENDPOINT };
@@ -171,6 +174,8 @@ static void cw_done(void *arg, const struct scaled_http_response *res)
 	int rc;
 
 	w->pending = NULL;
+	if (res->error && !strcmp(res->error, CW_STOPPED))
+		return;
 	if (res->error && res->body_len == 0) {
 		aws_client_fail(&w->c, res->error);
 		return;

@@ -29,6 +29,9 @@
 #define ECS_TYPE "application/x-amz-json-1.1"
 #define ECS_PREFIX "AmazonEC2ContainerServiceV20141113."
 #define ECS_MAX_ARN 1600
+/* what done() is told of a request still pending when the engine stops
+ * (plugin.h): not a failure of AWS's, not logged */
+#define ECS_STOPPED "cancelled: the engine stopped running"
 
 enum { K_CLUSTER, K_SERVICE, K_REGION, K_PROFILE, K_ENDPOINT };
 
@@ -191,6 +194,8 @@ static void ecs_described(void *arg, const struct scaled_http_response *res)
 
 	e->pending = NULL;
 	e->c.action = "DescribeServices";
+	if (res->error && !strcmp(res->error, ECS_STOPPED))
+		return;
 	if (ecs_read(res, aws_ecs_describe, e->name, &s, why, sizeof why) < 0) {
 		aws_client_fail(&e->c, why);
 		return;
@@ -212,7 +217,8 @@ static void ecs_updated(void *arg, const struct scaled_http_response *res)
 	e->c.action = "UpdateService";
 	rc = ecs_read(res, aws_ecs_updated, e->name, &s, why, sizeof why);
 	if (rc < 0) {
-		aws_client_fail(&e->c, why);
+		if (!res->error || strcmp(res->error, ECS_STOPPED))
+			aws_client_fail(&e->c, why);
 		snprintf(msg, sizeof msg, "UpdateService: %s", why);
 		host->apply_done(e->c.inst, e->token, rc == -ENOENT ? -ENOENT : -EIO, msg);
 		return;
