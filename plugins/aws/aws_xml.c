@@ -226,6 +226,10 @@ static void aws_xml_push(struct aws_xml_state *st, struct aws_xml_recs *list,
 		return;
 	}
 	st->open[st->n_open++] = (struct aws_xml_open){ shape, r, st->depth };
+	if (r->n_val && !*shape->fields[0]) { /* field "": the element's own text */
+		st->field = 0;
+		st->text_len = 0;
+	}
 }
 
 /* The document element: which shape, and the root record. */
@@ -359,9 +363,9 @@ static void XMLCALL aws_xml_end(void *ud, const XML_Char *qname)
 		v[st->text_len] = '\0';
 		top->rec->val[st->field] = v;
 		st->field = -1;
-	} else if (top->depth == st->depth) {
-		st->n_open--;
 	}
+	if (top->depth == st->depth) /* a record's element (its own text read above) */
+		st->n_open--;
 	st->depth--;
 }
 

@@ -9,9 +9,12 @@
  * and lists (repeated elements, by path, each with a shape of its own). A
  * path is element names joined with '/', relative to the shape's element,
  * matched exactly: "MixedInstancesPolicy/InstancesDistribution/SpotMaxPrice"
- * is that and nothing deeper or shallower. Names are local names: a
- * namespace (AWS's xmlns) is not checked. Elements that no shape names are
- * skipped, and so are attributes, comments and processing instructions.
+ * is that and nothing deeper or shallower. A list's shape whose first field
+ * is "" collects each repeated element's own text there (CloudWatch's
+ * <Values><member>1.5</member>...): such an element holds no element.
+ * Names are local names: a namespace (AWS's xmlns) is not checked.
+ * Elements that no shape names are skipped, and so are attributes,
+ * comments and processing instructions.
  *
  * Refused (-EBADMSG, a reason in err, nothing returned): an empty answer,
  * one over AWS_XML_MAX_DOC, bytes that are not UTF-8, XML that is not

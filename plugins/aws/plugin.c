@@ -23,8 +23,10 @@ static int aws_init(const struct scaled_host *h, char *err, size_t errlen)
 static const struct scaled_kind *const aws_kinds[] = {
 	&aws_spot_price_kind,
 	&aws_sqs_kind,
+	&aws_cloudwatch_kind,
 	&aws_asg_kind,
 	&aws_spot_fleet_kind,
+	&aws_ecs_kind,
 	&aws_ec2_kind,
 	NULL,
 };

@@ -1,12 +1,14 @@
-"""What the moto tests share (moto_spot_price.py, moto_sqs.py;
-../shared/TESTING.md): moto on a free loopback port with
-INITIAL_NO_AUTH_ACTION_COUNT=3, whose three unsigned calls make an IAM user,
-its access key and an allow-all policy; a farm written and the real scaled
-daemon run on it for some seconds with a decision log, then stopped with
-SIGTERM; its log and decisions returned. main() runs one test around all
-that: usage, the skip (77) without moto or boto3, moto started and stopped,
-the failures printed.
+"""What the moto tests share (moto_*.py; ../shared/TESTING.md): moto on a
+free loopback port with INITIAL_NO_AUTH_ACTION_COUNT=3, whose three unsigned
+calls make an IAM user, its access key and an allow-all policy; a farm
+written and the real scaled daemon run on it with a decision log — for some
+seconds, until a condition holds, or while the test acts on the AWS side —
+then stopped with SIGTERM; its log and decisions returned. main() runs one
+test around all that: usage, the skip (77) without moto or boto3, moto
+started and stopped, the failures printed. And moto's request recorder, for
+what moto does not keep.
 """
+import base64
 import json
 import os
 import signal
@@ -15,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 SKIP = 77
@@ -26,13 +29,16 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_moto(tmp):
+def start_moto_script(tmp, script):
+    """moto's server run by script (None: moto.server itself; else a file
+    that patches moto, then calls moto.server.main with its arguments: for a
+    test that must work around a gap of moto's and says so): (process, url)."""
     port = free_port()
     env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
     log = open(os.path.join(tmp, "moto.log"), "w")
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                             "-p", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                            cwd=tmp)
+    argv = ["-m", "moto.server"] if script is None else [script]
+    proc = subprocess.Popen([sys.executable] + argv + ["-H", "127.0.0.1", "-p", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     url = "http://127.0.0.1:%d" % port
     for _ in range(150):
         if proc.poll() is not None:
@@ -44,6 +50,10 @@ def start_moto(tmp):
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("moto did not answer on %s" % url)
+
+
+def start_moto(tmp):
+    return start_moto_script(tmp, None)
 
 
 def stop(proc, timeout):
@@ -66,35 +76,108 @@ def make_user(boto3, url):
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
-def run_scaled(scaled, tmp, name, farm_text, key_id, secret, seconds=5.0):
-    """farm_text as <name>.lua, run with these keys only for seconds:
-    (alive at the end, exit status, its log, the decision records)."""
+def scaled_env(key_id, secret):
+    """The environment scaled runs in: these keys and nothing else of AWS's
+    (no profile, no instance metadata)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    return env
+
+
+def read_records(dlog):
+    """The decision log's whole records so far (the last line may be half
+    written)."""
+    out = []
+    if not os.path.exists(dlog):
+        return out
+    with open(dlog) as f:
+        for line in f.read().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                break
+    return out
+
+
+def start_scaled(scaled, tmp, name, farm_text, key_id, secret):
+    """farm_text as <name>.lua and the daemon started on it with these keys
+    only, left running while the test acts on the AWS side: (process, log
+    path, decision log path); stop_scaled ends it."""
     farm = os.path.join(tmp, name + ".lua")
     with open(farm, "w") as f:
         f.write(farm_text)
     dlog = os.path.join(tmp, name + ".jsonl")
     log = os.path.join(tmp, name + ".log")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
-               AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
     with open(log, "w") as out:
         p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
-                              "--log-level", "debug"], env=env, stdout=out,
-                             stderr=subprocess.STDOUT, cwd=tmp)
-        time.sleep(seconds)
-        alive = p.poll() is None
+                              "--log-level", "debug"], env=scaled_env(key_id, secret),
+                             stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+    return p, log, dlog
+
+
+def stop_scaled(p, log, dlog):
+    """SIGTERM to a start_scaled daemon: (alive until then, exit status, its
+    log, the decision records)."""
+    alive = p.poll() is None
+    if alive:
         p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = p.wait()
-    text = open(log).read()
-    records = []
-    if os.path.exists(dlog):
-        records = [json.loads(l) for l in open(dlog) if l.strip()]
-    return alive, rc, text, records
+    try:
+        rc = p.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait()
+    return alive, rc, open(log).read(), read_records(dlog)
+
+
+def run_scaled(scaled, tmp, name, farm_text, key_id, secret, seconds=5.0):
+    """farm_text as <name>.lua, run with these keys only for seconds:
+    (alive at the end, exit status, its log, the decision records)."""
+    p, log, dlog = start_scaled(scaled, tmp, name, farm_text, key_id, secret)
+    try:
+        time.sleep(seconds)
+    finally:
+        res = stop_scaled(p, log, dlog)
+    return res
+
+
+def _run_while(scaled, tmp, name, farm_text, key_id, secret, done, deadline, settle):
+    """start_scaled, then done(log text, records) asked every 0.2 s until
+    true, the daemon exits or deadline seconds pass; settle seconds more;
+    stop_scaled. (done reached, alive, exit status, log, records)."""
+    p, log, dlog = start_scaled(scaled, tmp, name, farm_text, key_id, secret)
+    reached = False
+    try:
+        end = time.monotonic() + deadline
+        while time.monotonic() < end and p.poll() is None:
+            if done(open(log).read(), read_records(dlog)):
+                reached = True
+                break
+            time.sleep(0.2)
+        time.sleep(settle)
+    finally:  # stopped also when done() raised
+        alive, rc, text, records = stop_scaled(p, log, dlog)
+    return reached, alive, rc, text, records
+
+
+def run_until(scaled, tmp, name, farm_text, key_id, secret, done, deadline=45.0, settle=1.5):
+    """Run until done(log_text) says True (it may read AWS with boto3) or
+    deadline seconds pass, then settle seconds more, so that an action too
+    many would show. (done reached, alive at the end, exit status, its log,
+    the decision records)."""
+    return _run_while(scaled, tmp, name, farm_text, key_id, secret,
+                      lambda text, records: done(text), deadline, settle)
+
+
+def run_until_records(scaled, tmp, name, farm_text, key_id, secret, done, deadline=60.0):
+    """Run until done(records) is true (records: the decision log so far)
+    or deadline seconds pass or scaled exits. (alive at the end, exit
+    status, its log, the decision records, done reached)."""
+    reached, alive, rc, text, records = _run_while(
+        scaled, tmp, name, farm_text, key_id, secret,
+        lambda text, records: done(records), deadline, 0)
+    return alive, rc, text, records, reached
 
 
 def run_checked(scaled, tmp, name, heading, farm_text, key_id, secret, secrets, leaked,
@@ -126,74 +209,6 @@ def check_one_error(failures, text, action, codes, missing):
         failures.append("bad: the AWS error logged %d times, want once" % len(errs))
 
 
-def main(doc, test):
-    """Run test(boto3, scaled, tmp, url, key_id, secret, failures) against a
-    fresh moto; the exit status."""
-    if len(sys.argv) != 2:
-        print(doc)
-        return 2
-    scaled = os.path.abspath(sys.argv[1])
-    try:
-        import boto3  # noqa: F401
-        import moto.server  # noqa: F401
-    except ImportError as e:
-        print("skipped: moto or boto3 is not installed (%s); pip install 'moto[server]'" % e)
-        return SKIP
-    import boto3
-
-    failures = []
-    with tempfile.TemporaryDirectory(prefix="scaled-moto-") as tmp:
-        proc, url = start_moto(tmp)
-        try:
-            key_id, secret = make_user(boto3, url)
-            test(boto3, scaled, tmp, url, key_id, secret, failures)
-        finally:
-            stop(proc, 10)
-    for f in failures:
-        print("FAIL:", f)
-    if not failures:
-        print("ok")
-    return 1 if failures else 0
-
-
-def start_scaled(scaled, tmp, name, farm_text, key_id, secret):
-    """farm_text as <name>.lua and the daemon started on it with these keys
-    only, as run_scaled does, but left running while the test acts on the
-    AWS side: (process, log path, decision log path); stop_scaled ends it."""
-    farm = os.path.join(tmp, name + ".lua")
-    with open(farm, "w") as f:
-        f.write(farm_text)
-    dlog = os.path.join(tmp, name + ".jsonl")
-    log = os.path.join(tmp, name + ".log")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
-               AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    with open(log, "w") as out:
-        p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
-                              "--log-level", "debug"], env=env, stdout=out,
-                             stderr=subprocess.STDOUT, cwd=tmp)
-    return p, log, dlog
-
-
-def stop_scaled(p, log, dlog):
-    """SIGTERM to a start_scaled daemon: (alive until then, exit status, its
-    log, the decision records)."""
-    alive = p.poll() is None
-    if alive:
-        p.send_signal(signal.SIGTERM)
-    try:
-        rc = p.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        rc = p.wait()
-    text = open(log).read()
-    records = []
-    if os.path.exists(dlog):
-        records = [json.loads(l) for l in open(dlog) if l.strip()]
-    return alive, rc, text, records
-
-
 def wait_for(what, check, timeout=45.0, every=0.25):
     """Call check() until it returns something true or timeout seconds
     pass: its last value (falsy on a timeout). Never a fixed sleep."""
@@ -207,31 +222,9 @@ def wait_for(what, check, timeout=45.0, every=0.25):
         time.sleep(every)
 
 
-def start_moto_script(tmp, script):
-    """start_moto, but moto's server run by script (a file that patches moto,
-    then calls moto.server.main with its arguments): for a test that must
-    work around a gap of moto's and says so."""
-    port = free_port()
-    env = dict(os.environ, INITIAL_NO_AUTH_ACTION_COUNT="3")
-    log = open(os.path.join(tmp, "moto.log"), "w")
-    proc = subprocess.Popen([sys.executable, script, "-H", "127.0.0.1", "-p", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
-    url = "http://127.0.0.1:%d" % port
-    for _ in range(150):
-        if proc.poll() is not None:
-            raise RuntimeError("moto exited at start; see %s/moto.log" % tmp)
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=1)
-            return proc, url
-        except Exception:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("moto did not answer on %s" % url)
-
-
 def main_on(doc, test, start):
-    """main(), with moto started by start(tmp) -> (process, url) instead of
-    start_moto."""
+    """Run test(boto3, scaled, tmp, url, key_id, secret, failures) against a
+    fresh moto started by start(tmp) -> (process, url); the exit status."""
     if len(sys.argv) != 2:
         print(doc)
         return 2
@@ -259,47 +252,8 @@ def main_on(doc, test, start):
     return 1 if failures else 0
 
 
-def run_until(scaled, tmp, name, farm_text, key_id, secret, done, deadline=45.0, settle=1.5):
-    """farm_text as <name>.lua, run with these keys until done(log_text)
-    says True (asked every 0.2 s; it may read AWS with boto3) or deadline
-    seconds pass, then settle seconds more, so that an action too many
-    would show; then SIGTERM. (done reached, alive at the end, exit status,
-    its log, the decision records)."""
-    farm = os.path.join(tmp, name + ".lua")
-    with open(farm, "w") as f:
-        f.write(farm_text)
-    dlog = os.path.join(tmp, name + ".jsonl")
-    log = os.path.join(tmp, name + ".log")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
-               AWS_EC2_METADATA_DISABLED="true",
-               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
-    reached = False
-    with open(log, "w") as out:
-        p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
-                              "--log-level", "debug"], env=env, stdout=out,
-                             stderr=subprocess.STDOUT, cwd=tmp)
-        try:
-            end = time.monotonic() + deadline
-            while time.monotonic() < end and p.poll() is None:
-                if done(open(log).read()):
-                    reached = True
-                    break
-                time.sleep(0.2)
-            time.sleep(settle)
-        finally:
-            alive = p.poll() is None
-            p.send_signal(signal.SIGTERM)
-            try:
-                rc = p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                rc = p.wait()
-    text = open(log).read()
-    records = []
-    if os.path.exists(dlog):
-        records = [json.loads(l) for l in open(dlog) if l.strip()]
-    return reached, alive, rc, text, records
+def main(doc, test):
+    return main_on(doc, test, start_moto)
 
 
 def start_recording(url):
@@ -313,8 +267,6 @@ def start_recording(url):
 def recorded(url, action=None):
     """The form fields (a dict) of each Query API request recorded so far,
     in order; only those of Action action when it is given."""
-    import base64
-    import urllib.parse
     text = urllib.request.urlopen(url + "/moto-api/recorder/download-recording",
                                   timeout=10).read().decode()
     forms = []
