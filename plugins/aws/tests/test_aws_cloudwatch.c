@@ -126,11 +126,12 @@ static void test_garbage(void **state)
 		const char *doc, *why;
 	} bad[] = {
 		{ "", "the answer: an empty answer" },
-		{ HEAD "<MetricDataResults><member><Id>m", "the answer: line 1, column 133: no "
-		  "element found" },
+		{ HEAD "<MetricDataResults><member><Id>m", "the answer: not well-formed XML at "
+		  "line 1, column 133: no element found" },
 		{ "<html><body>502 Bad Gateway</body></html>", "the answer: line 1, column 1: "
 		  "document element <html> is not <GetMetricDataResponse> or <ErrorResponse>" },
-		{ "{\"MetricDataResults\":[]}", "the answer: line 1, column 1: not well-formed (invalid token)" },
+		{ "{\"MetricDataResults\":[]}",
+		  "the answer: not well-formed XML at line 1, column 1: not well-formed (invalid token)" },
 		{ "<!DOCTYPE x [<!ENTITY a \"b\">]><GetMetricDataResponse/>",
 		  "the answer: line 1, column 13: a DOCTYPE, refused (an AWS answer has none, and "
 		  "its entities could expand without bound)" },
