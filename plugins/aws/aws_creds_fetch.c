@@ -450,6 +450,13 @@ static void fetch_done(void *arg, const struct scaled_http_response *res)
 	int rc;
 
 	f->pending = NULL;
+	if (res->status == 0 && res->error && !strncmp(res->error, "cancelled", 9)) {
+		/* the engine stopped running (plugin.h): not a failure of the
+		 * source; the waiters stay for the fetch a next run starts */
+		aws_creds_got_free(&f->next);
+		f->step = F_IDLE;
+		return;
+	}
 	switch (f->step) {
 	case F_IMDS_TOKEN:
 	case F_IMDS_ROLE:

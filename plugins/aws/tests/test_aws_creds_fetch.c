@@ -194,6 +194,7 @@ static void test_imds_failures(void **state)
 	struct aws_creds c = creds_imds();
 	struct aws_creds_fetch *f;
 	char err[256];
+	size_t n_log;
 
 	(void)state;
 	fx_reset(T0);
@@ -263,13 +264,25 @@ static void test_imds_failures(void **state)
 	imds_round(0, "worker", "ASIAGOOD", fx_now + HOUR);
 	assert_int_equal(ready(f, &one, err, sizeof err), 0);
 	fx_no_log(secrets);
+	/* the engine stops running with a fetch in flight: nothing logged, no
+	 * backoff; the waiter stays for the fetch the next run starts */
+	fx_now += HOUR - 1000;
+	assert_int_equal(ready(f, &three, err, sizeof err), -EAGAIN);
+	n_log = fx_n_log;
+	fx_answer(fx_last(), 0, NULL, "cancelled: the engine stopped running");
+	assert_int_equal(fx_n_log, n_log);
+	assert_int_equal(calls[3], 0);
+	assert_int_equal(ready(f, &two, err, sizeof err), -EAGAIN);
+	imds_round(0, "worker", "ASIARUN2", fx_now + HOUR);
+	assert_int_equal(calls[3], 1);
+	assert_int_equal(calls[2], 1);
 	/* free with a fetch in flight: cancelled, no again() afterwards */
 	fx_now += HOUR - 1000;
 	assert_int_equal(ready(f, &three, err, sizeof err), -EAGAIN);
 	assert_true(fx_last()->live);
 	aws_creds_fetch_free(f);
 	assert_true(fx_last()->cancelled);
-	assert_int_equal(calls[3], 0);
+	assert_int_equal(calls[3], 1);
 }
 
 static void noop(void *arg)
