@@ -20,8 +20,8 @@ if(SCALED_TESTS)
   target_include_directories(test_aws_creds_answer PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 
   # The state machine driven through a fake host table (its HTTP answered
-  # by the test, its clock virtual): the steps of each source, a chain of
-  # roles, refresh, backoff, waiters, cancel, no secret in any log line.
+  # by the test, its clock virtual): IMDSv2 and ECS, refresh, backoff,
+  # waiters, cancel, no secret in any log line.
   scaled_unit_test(test_aws_creds_fetch SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_creds_fetch.c
     ${CMAKE_CURRENT_LIST_DIR}/tests/aws_creds_fetch_fx.c
@@ -29,6 +29,14 @@ if(SCALED_TESTS)
     ${_aws_fetch_src}
     LIBS scaled_aws_creds scaled_aws_xml scaled_aws_sigv4 PkgConfig::CJSON)
   target_include_directories(test_aws_creds_fetch PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  # The same on STS: AssumeRole chains signed hop by hop, web identity.
+  scaled_unit_test(test_aws_creds_roles SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_creds_roles.c
+    ${CMAKE_CURRENT_LIST_DIR}/tests/aws_creds_fetch_fx.c
+    ${CMAKE_CURRENT_LIST_DIR}/aws_creds_fetch.c ${CMAKE_CURRENT_LIST_DIR}/aws_host.c
+    ${_aws_fetch_src}
+    LIBS scaled_aws_creds scaled_aws_xml scaled_aws_sigv4 PkgConfig::CJSON)
+  target_include_directories(test_aws_creds_roles PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 
   # The real daemon on fetched credentials: a fake IMDSv2 and ECS endpoint of
   # the test's own handing out credentials moto's STS issued, AssumeRole

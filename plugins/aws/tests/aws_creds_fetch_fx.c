@@ -8,12 +8,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "aws_plugin.h"
+#include "aws_query.h"
 
 struct scaled_instance fx_inst;
 int64_t fx_now;
@@ -171,3 +173,76 @@ void fx_no_log(const char *const *needles)
 			if (strstr(fx_log[i], needles[j]))
 				fail_msg("a secret in the log: %s", fx_log[i]);
 }
+
+const char *const fx_secrets[] = { "SECRETMARK", "TOKENMARK", "IMDSMARK", "AUTHMARK",
+				       "WEBMARK", NULL };
+
+int fx_calls[4];
+
+void fx_again(void *arg)
+{
+	fx_calls[*(int *)arg]++;
+}
+
+int fx_one = 1, fx_two = 2, fx_three = 3;
+
+/* A JSON answer of ECS or IMDS with key id id, expiring at exp. */
+const char *fx_json_creds(const char *id, int64_t exp)
+{
+	static char buf[512];
+	char t[32];
+
+	aws_query_time(exp, t);
+	snprintf(buf, sizeof buf, "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":"
+		 "\"%s\",\"SecretAccessKey\":\"%s-SECRETMARK\",\"Token\":\"%s-TOKENMARK\","
+		 "\"Expiration\":\"%s\"}", id, id, id, t);
+	return buf;
+}
+
+/* STS's answer to AssumeRole (or, web, ...WithWebIdentity). */
+const char *fx_sts_creds(int web, const char *id, int64_t exp)
+{
+	static char buf[768];
+	const char *a = web ? "AssumeRoleWithWebIdentity" : "AssumeRole";
+	char t[32];
+
+	aws_query_time(exp, t);
+	snprintf(buf, sizeof buf, "<%sResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+		 "<%sResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>"
+		 "%s-SECRETMARK</SecretAccessKey><SessionToken>%s-TOKENMARK</SessionToken>"
+		 "<Expiration>%s</Expiration></Credentials></%sResult></%sResponse>", a, a, id,
+		 id, id, t, a, a);
+	return buf;
+}
+
+struct aws_creds_fetch *fx_make(struct aws_creds *c)
+{
+	struct aws_creds_fetch *f;
+	char err[256];
+
+	assert_int_equal(aws_creds_fetch_new(&f, &fx_inst, c, "eu-west-1", "http://127.0.0.1:5000",
+					     err, sizeof err), 0);
+	assert_int_equal(c->kind, 0); /* taken */
+	return f;
+}
+
+int fx_ready(struct aws_creds_fetch *f, int *who, char *err, size_t errlen)
+{
+	int rc;
+
+	err[0] = '\0';
+	rc = aws_creds_fetch_ready(f, fx_again, who, err, errlen);
+	for (size_t i = 0; fx_secrets[i]; i++)
+		assert_null(strstr(err, fx_secrets[i]));
+	return rc;
+}
+
+void fx_write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+

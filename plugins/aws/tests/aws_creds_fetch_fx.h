@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aws_creds_fetch.h"
 #include "scaled/plugin.h"
 
 #define FX_MAX_REQS 64
@@ -56,5 +57,22 @@ const char *fx_header(const struct fx_req *r, const char *prefix);
 int fx_logged(const char *needle);
 /* Fail the test when a log line holds one of the NULL-terminated needles. */
 void fx_no_log(const char *const *needles);
+
+/* The markers every secret and token of the tests carries (NULL-ended). */
+extern const char *const fx_secrets[];
+/* fx_again(&fx_one) counts into fx_calls[1], and so on. */
+extern int fx_calls[4];
+extern int fx_one, fx_two, fx_three;
+void fx_again(void *arg);
+/* ECS's or IMDS's JSON answer: key id id (its secret and token marked),
+ * expiring at exp (a static buffer). */
+const char *fx_json_creds(const char *id, int64_t exp);
+/* STS's answer to AssumeRole (web: AssumeRoleWithWebIdentity). */
+const char *fx_sts_creds(int web, const char *id, int64_t exp);
+/* A fetcher of *c (taken) in eu-west-1, STS at http://127.0.0.1:5000. */
+struct aws_creds_fetch *fx_make(struct aws_creds *c);
+/* aws_creds_fetch_ready with fx_again(who), err checked for secrets. */
+int fx_ready(struct aws_creds_fetch *f, int *who, char *err, size_t errlen);
+void fx_write_file(const char *path, const char *text);
 
 #endif

@@ -1,9 +1,8 @@
 /*
  * test_aws_creds_fetch.c - the credential fetcher (aws_creds_fetch.h)
- * driven through a fake host (aws_creds_fetch_fx.h): each source's steps
- * (IMDSv2's token dance, ECS with its token, web identity, a chain of
- * AssumeRole each signed with the keys before it), one fetch at a time,
- * the again() callbacks, refresh while the current keys serve, the point
+ * driven through a fake host (aws_creds_fetch_fx.h): IMDSv2's token dance
+ * and ECS with its token file (STS: test_aws_creds_roles.c), one fetch at
+ * a time, the again() callbacks, refresh while the current keys serve, the point
  * where they stop serving, the backoff after failures, garbage answers,
  * cancel on free; and no secret in any log line or message.
  */
@@ -28,47 +27,6 @@
 #define IMDS "http://127.0.0.1:1338"
 #define CREDS_PATH "/latest/meta-data/iam/security-credentials/"
 
-static const char *const secrets[] = { "SECRETMARK", "TOKENMARK", "IMDSMARK", "AUTHMARK",
-				       "WEBMARK", NULL };
-
-static int calls[4];
-
-static void again(void *arg)
-{
-	calls[*(int *)arg]++;
-}
-
-static int one = 1, two = 2, three = 3;
-
-/* A JSON answer of ECS or IMDS with key id id, expiring at exp. */
-static const char *json_creds(const char *id, int64_t exp)
-{
-	static char buf[512];
-	char t[32];
-
-	aws_query_time(exp, t);
-	snprintf(buf, sizeof buf, "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":"
-		 "\"%s\",\"SecretAccessKey\":\"%s-SECRETMARK\",\"Token\":\"%s-TOKENMARK\","
-		 "\"Expiration\":\"%s\"}", id, id, id, t);
-	return buf;
-}
-
-/* STS's answer to AssumeRole (or, web, ...WithWebIdentity). */
-static const char *sts_creds(int web, const char *id, int64_t exp)
-{
-	static char buf[768];
-	const char *a = web ? "AssumeRoleWithWebIdentity" : "AssumeRole";
-	char t[32];
-
-	aws_query_time(exp, t);
-	snprintf(buf, sizeof buf, "<%sResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
-		 "<%sResult><Credentials><AccessKeyId>%s</AccessKeyId><SecretAccessKey>"
-		 "%s-SECRETMARK</SecretAccessKey><SessionToken>%s-TOKENMARK</SessionToken>"
-		 "<Expiration>%s</Expiration></Credentials></%sResult></%sResponse>", a, a, id,
-		 id, id, t, a, a);
-	return buf;
-}
-
 static struct aws_creds creds_imds(void)
 {
 	struct aws_creds c = { .kind = AWS_CREDS_NEEDS_IMDS };
@@ -76,28 +34,6 @@ static struct aws_creds creds_imds(void)
 	c.url = strdup(IMDS "/");
 	snprintf(c.origin, sizeof c.origin, "test");
 	return c;
-}
-
-static struct aws_creds_fetch *make(struct aws_creds *c)
-{
-	struct aws_creds_fetch *f;
-	char err[256];
-
-	assert_int_equal(aws_creds_fetch_new(&f, &fx_inst, c, "eu-west-1", "http://127.0.0.1:5000",
-					     err, sizeof err), 0);
-	assert_int_equal(c->kind, 0); /* taken */
-	return f;
-}
-
-static int ready(struct aws_creds_fetch *f, int *who, char *err, size_t errlen)
-{
-	int rc;
-
-	err[0] = '\0';
-	rc = aws_creds_fetch_ready(f, again, who, err, errlen);
-	for (size_t i = 0; secrets[i]; i++)
-		assert_null(strstr(err, secrets[i]));
-	return rc;
 }
 
 /* IMDS's three answers to the fetch in flight (a PUT first when asked). */
@@ -120,7 +56,7 @@ static void imds_round(int put, const char *role, const char *id, int64_t exp)
 	snprintf(url, sizeof url, IMDS CREDS_PATH "%.*s", (int)strcspn(role, "\n"), role);
 	assert_string_equal(fx_last()->url, url);
 	assert_non_null(fx_header(fx_last(), "X-aws-ec2-metadata-token: AQAEAIMDSMARK=="));
-	fx_answer(fx_last(), 200, json_creds(id, exp), NULL);
+	fx_answer(fx_last(), 200, fx_json_creds(id, exp), NULL);
 }
 
 static void test_imds(void **state)
@@ -132,21 +68,21 @@ static void test_imds(void **state)
 
 	(void)state;
 	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
-	f = make(&c);
+	memset(fx_calls, 0, sizeof fx_calls);
+	f = fx_make(&c);
 	k = aws_creds_fetch_cred(f);
 	assert_null(k.access_key);
 	assert_int_equal(fx_n_reqs, 0); /* nothing before the first ready */
 	/* the first ready starts the fetch; more ask for no second one */
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
-	assert_int_equal(ready(f, &two, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_two, err, sizeof err), -EAGAIN);
 	assert_int_equal(fx_n_reqs, 1);
 	imds_round(1, "worker\n", "ASIAFIRST", T0 + HOUR);
 	assert_int_equal(fx_n_reqs, 3);
-	assert_int_equal(calls[1], 1); /* each waiter once */
-	assert_int_equal(calls[2], 1);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_calls[1], 1); /* each waiter once */
+	assert_int_equal(fx_calls[2], 1);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	k = aws_creds_fetch_cred(f);
 	assert_string_equal(k.access_key, "ASIAFIRST");
 	assert_string_equal(k.secret_key, "ASIAFIRST-SECRETMARK");
@@ -158,34 +94,34 @@ static void test_imds(void **state)
 	/* 5 minutes before Expiration: refreshed in the background, the token
 	 * kept (no PUT), the current keys serving meanwhile */
 	fx_now = T0 + HOUR - 300001;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 3);
 	fx_now = T0 + HOUR - 300000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 4);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 4);
 	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIAFIRST");
 	imds_round(0, "worker", "ASIASECOND", T0 + 2 * HOUR);
 	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIASECOND");
-	assert_int_equal(calls[1], 1); /* no one waited */
+	assert_int_equal(fx_calls[1], 1); /* no one waited */
 
 	/* a token IMDS no longer takes: a new one, once */
 	fx_now = T0 + 2 * HOUR - 200000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	fx_answer(fx_last(), 401, "", NULL);
 	imds_round(1, "worker", "ASIATHIRD", T0 + 3 * HOUR);
 	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIATHIRD");
 	/* the token (got at 2 h less 200 s) is renewed when its 6 hours
 	 * (less 5 min) are over */
 	fx_now = T0 + 7 * HOUR + 3000000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	imds_round(0, "worker", "ASIAFOURTH", T0 + 8 * HOUR);
 	fx_now = T0 + 8 * HOUR;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	imds_round(1, "worker", "ASIAFIFTH", T0 + 9 * HOUR);
-	assert_int_equal(calls[1], 3);
-	fx_no_log(secrets);
+	assert_int_equal(fx_calls[1], 3);
+	fx_no_log(fx_secrets);
 	aws_creds_fetch_free(f);
 }
 
@@ -198,91 +134,91 @@ static void test_imds_failures(void **state)
 
 	(void)state;
 	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
-	f = make(&c);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	memset(fx_calls, 0, sizeof fx_calls);
+	f = fx_make(&c);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	fx_answer(fx_last(), 403, "Forbidden", NULL);
-	assert_int_equal(calls[1], 1);
+	assert_int_equal(fx_calls[1], 1);
 	/* the failure, until the backoff (5 s) ends; then a new fetch */
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	assert_string_equal(err, "credentials: IMDS: PUT /latest/api/token: HTTP 403");
 	fx_now = T0 + 4999;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	assert_int_equal(fx_n_reqs, 1);
 	fx_now = T0 + 5000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	assert_int_equal(fx_n_reqs, 2);
 	/* the same failure: logged once; the backoff doubles */
 	fx_answer(fx_last(), 403, "", NULL);
 	assert_int_equal(fx_logged("credentials: IMDS: PUT /latest/api/token: HTTP 403"), 1);
 	assert_int_equal(fx_logged("next try in 5 s"), 1);
 	fx_now = T0 + 14999;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	fx_now = T0 + 15000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	/* no role attached */
 	fx_answer(fx_last(), 200, "AQAEAIMDSMARK==", NULL);
 	fx_answer(fx_last(), 404, "<html>Not Found</html>", NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	assert_string_equal(err, "credentials: IMDS: GET /latest/meta-data/iam/security-"
 			    "credentials/: HTTP 404 (no IAM role attached to the instance?)");
 	/* garbage: HTML for a role, then for the credentials */
 	fx_now += 20000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	fx_answer(fx_last(), 200, "<!DOCTYPE html><html><body>hello</body></html>", NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EBADMSG);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EBADMSG);
 	assert_string_equal(err, "credentials: IMDS: the role list's first line is not a role "
 			    "name (letters, digits, +=,.@_-; HTML?)");
 	fx_now += 40000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	fx_answer(fx_last(), 200, "worker", NULL);
 	fx_answer(fx_last(), 200, "<html>SECRETMARK</html>", NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EBADMSG);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EBADMSG);
 	assert_string_equal(err, "credentials: IMDS: the answer is not JSON (it starts with "
 			    "'<': HTML or XML?)");
 	/* expired at once; then a transport failure */
 	fx_now += 80000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	fx_answer(fx_last(), 200, "worker", NULL);
-	fx_answer(fx_last(), 200, json_creds("ASIAOLD", fx_now - 1), NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EKEYEXPIRED);
+	fx_answer(fx_last(), 200, fx_json_creds("ASIAOLD", fx_now - 1), NULL);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EKEYEXPIRED);
 	fx_now += 160000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	fx_answer(fx_last(), 0, NULL, "Failed to connect to 127.0.0.1 port 1338");
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	assert_string_equal(err, "credentials: IMDS: GET /latest/meta-data/iam/security-"
 			    "credentials/: Failed to connect to 127.0.0.1 port 1338");
 	/* the backoff stops doubling at 5 minutes */
 	fx_now += 300000 - 1;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	fx_now += 1;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	fx_answer(fx_last(), 503, "", NULL);
 	fx_now += 300000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	/* a success forgets the failures: the next one waits 5 s again */
 	imds_round(0, "worker", "ASIAGOOD", fx_now + HOUR);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
-	fx_no_log(secrets);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
+	fx_no_log(fx_secrets);
 	/* the engine stops running with a fetch in flight: nothing logged, no
 	 * backoff; the waiter stays for the fetch the next run starts */
 	fx_now += HOUR - 1000;
-	assert_int_equal(ready(f, &three, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_three, err, sizeof err), -EAGAIN);
 	n_log = fx_n_log;
 	fx_answer(fx_last(), 0, NULL, "cancelled: the engine stopped running");
 	assert_int_equal(fx_n_log, n_log);
-	assert_int_equal(calls[3], 0);
-	assert_int_equal(ready(f, &two, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_calls[3], 0);
+	assert_int_equal(fx_ready(f, &fx_two, err, sizeof err), -EAGAIN);
 	imds_round(0, "worker", "ASIARUN2", fx_now + HOUR);
-	assert_int_equal(calls[3], 1);
-	assert_int_equal(calls[2], 1);
+	assert_int_equal(fx_calls[3], 1);
+	assert_int_equal(fx_calls[2], 1);
 	/* free with a fetch in flight: cancelled, no again() afterwards */
 	fx_now += HOUR - 1000;
-	assert_int_equal(ready(f, &three, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_three, err, sizeof err), -EAGAIN);
 	assert_true(fx_last()->live);
 	aws_creds_fetch_free(f);
 	assert_true(fx_last()->cancelled);
-	assert_int_equal(calls[3], 1);
+	assert_int_equal(fx_calls[3], 1);
 }
 
 static void noop(void *arg)
@@ -299,54 +235,45 @@ static void test_refresh_window(void **state)
 
 	(void)state;
 	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
-	f = make(&c);
+	memset(fx_calls, 0, sizeof fx_calls);
+	f = fx_make(&c);
 	/* short-lived keys (20 s): refreshed from the midpoint, used until
 	 * 2 s (a tenth) before they expire */
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	imds_round(1, "worker", "ASIASHORT", T0 + 20000);
 	fx_now = T0 + 9999;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 3);
 	fx_now = T0 + 10000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 4);
 	/* the refresh fails: warned, the current keys still serve */
 	fx_answer(fx_last(), 500, "", NULL);
 	assert_int_equal(fx_logged("warn: credentials: IMDS: GET /latest/meta-data/iam/security-"
 				   "credentials/: HTTP 500; the current ones are used until "
 				   "2025-12-03T16:00:18Z"), 1);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 4); /* not before the backoff */
 	fx_now = T0 + 15000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_int_equal(fx_n_reqs, 5);
 	/* still in flight when they stop serving: wait for it */
 	fx_now = T0 + 17999;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	fx_now = T0 + 18000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	imds_round(0, "worker", "ASIANEXT", T0 + 18000 + HOUR);
-	assert_int_equal(calls[1], 2);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_calls[1], 2);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIANEXT");
 	/* too many waiting at once */
 	fx_now = T0 + 2 * HOUR;
 	for (int i = 0; i < AWS_CREDS_FETCH_WAITERS; i++)
 		assert_int_equal(aws_creds_fetch_ready(f, noop, &ids[i], err, sizeof err),
 				 -EAGAIN);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EBUSY);
-	fx_no_log(secrets);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EBUSY);
+	fx_no_log(fx_secrets);
 	aws_creds_fetch_free(f);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	fclose(fp);
 }
 
 static void test_ecs(void **state)
@@ -358,26 +285,26 @@ static void test_ecs(void **state)
 
 	(void)state;
 	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
+	memset(fx_calls, 0, sizeof fx_calls);
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
-	write_file(path, "AUTHMARK-1\n");
+	fx_write_file(path, "AUTHMARK-1\n");
 	c.url = strdup("http://127.0.0.1:9/creds");
 	c.auth_token_file = strdup(path);
-	f = make(&c);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	f = fx_make(&c);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	assert_string_equal(fx_last()->method, "GET");
 	assert_string_equal(fx_last()->url, "http://127.0.0.1:9/creds");
 	assert_string_equal(fx_last()->h[0], "Authorization: AUTHMARK-1");
 	assert_true(fx_last()->timeout_ms == 2000 && fx_last()->max_attempts == 3);
-	fx_answer(fx_last(), 200, json_creds("ASIAECS", T0 + HOUR), NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	fx_answer(fx_last(), 200, fx_json_creds("ASIAECS", T0 + HOUR), NULL);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIAECS");
 	/* the file is read at each fetch (it rotates) */
-	write_file(path, "AUTHMARK-2");
+	fx_write_file(path, "AUTHMARK-2");
 	fx_now = T0 + HOUR - 300000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	assert_string_equal(fx_last()->h[0], "Authorization: AUTHMARK-2");
 	fx_answer(fx_last(), 401, "{\"code\":\"InvalidToken\",\"message\":\"bad token\"}",
 		  NULL);
@@ -385,140 +312,11 @@ static void test_ecs(void **state)
 	/* a file gone: the fetch fails before any request */
 	unlink(path);
 	fx_now = T0 + HOUR - 1000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -ENOENT);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -ENOENT);
 	assert_non_null(strstr(err, "credentials: AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE "));
 	assert_non_null(strstr(err, ": No such file or directory"));
-	assert_int_equal(calls[1], 1);
+	assert_int_equal(fx_calls[1], 1);
 	aws_creds_fetch_free(f);
-}
-
-/* Credential=<id>/ in r's Authorization. */
-static void signed_by(const struct fx_req *r, const char *id)
-{
-	char want[128];
-	const char *a = fx_header(r, "Authorization: ");
-
-	assert_non_null(a);
-	snprintf(want, sizeof want, "Credential=%s/20251203/eu-west-1/sts/aws4_request", id);
-	if (!strstr(a, want))
-		fail_msg("%s not signed by %s", a, id);
-}
-
-static void role_of(struct aws_creds_role *r, const char *arn, const char *profile)
-{
-	memset(r, 0, sizeof *r);
-	r->role_arn = strdup(arn);
-	r->profile = strdup(profile);
-}
-
-static void test_roles(void **state)
-{
-	struct aws_creds c = { .kind = AWS_CREDS_STATIC };
-	struct aws_creds_fetch *f;
-	char err[256];
-
-	(void)state;
-	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
-	c.access_key_id = strdup("AKIDSTATIC");
-	c.secret_access_key = strdup("static-SECRETMARK");
-	c.roles = calloc(AWS_CREDS_MAX_CHAIN, sizeof *c.roles);
-	role_of(&c.roles[0], "arn:aws:iam::111111111111:role/hop", "hop");
-	role_of(&c.roles[1], "arn:aws:iam::222222222222:role/target", "target");
-	c.roles[1].external_id = strdup("ext-1");
-	c.roles[1].duration_s = 900;
-	c.n_roles = 2;
-	f = make(&c);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
-	assert_string_equal(fx_last()->url, "http://127.0.0.1:5000");
-	assert_string_equal(fx_last()->body, "Action=AssumeRole&Version=2011-06-15&RoleArn="
-			    "arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fhop&RoleSessionName="
-			    "scaled-1764777600");
-	signed_by(fx_last(), "AKIDSTATIC");
-	assert_null(fx_header(fx_last(), "X-Amz-Security-Token"));
-	fx_answer(fx_last(), 200, sts_creds(0, "ASIAHOP", T0 + HOUR), NULL);
-	/* the second hop signed with the first's keys and token */
-	assert_string_equal(fx_last()->body, "Action=AssumeRole&Version=2011-06-15&RoleArn="
-			    "arn%3Aaws%3Aiam%3A%3A222222222222%3Arole%2Ftarget&RoleSessionName="
-			    "scaled-1764777600&DurationSeconds=900&ExternalId=ext-1");
-	signed_by(fx_last(), "ASIAHOP");
-	assert_string_equal(fx_header(fx_last(), "X-Amz-Security-Token"),
-			    "X-Amz-Security-Token: ASIAHOP-TOKENMARK");
-	assert_int_equal(calls[1], 0);
-	fx_answer(fx_last(), 200, sts_creds(0, "ASIATARGET", T0 + 900000), NULL);
-	assert_int_equal(calls[1], 1);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
-	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIATARGET");
-	assert_int_equal(fx_logged("credentials from static keys, then STS AssumeRole "
-				   "arn:aws:iam::111111111111:role/hop, then STS AssumeRole "
-				   "arn:aws:iam::222222222222:role/target: access key id ...RGET"),
-			 1);
-	/* a refresh runs the chain again; STS says no to the second hop */
-	fx_now = T0 + 600000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
-	signed_by(fx_last(), "AKIDSTATIC");
-	fx_answer(fx_last(), 200, sts_creds(0, "ASIAHOP2", T0 + HOUR), NULL);
-	signed_by(fx_last(), "ASIAHOP2");
-	fx_answer(fx_last(), 403, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied"
-		  "</Code><Message>not allowed</Message></Error></ErrorResponse>", NULL);
-	assert_int_equal(fx_logged("warn: credentials: AssumeRole: AccessDenied: not allowed "
-				   "(role arn:aws:iam::222222222222:role/target)"), 1);
-	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIATARGET");
-	/* a 503 page that is not STS's XML: the status, not the parser */
-	fx_now = T0 + 606000;
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
-	fx_answer(fx_last(), 503, "<html>Service Unavailable</html>", NULL);
-	assert_int_equal(fx_logged("credentials: AssumeRole: HTTP 503 (role arn:aws:iam::"
-				   "111111111111:role/hop)"), 1);
-	fx_no_log(secrets);
-	aws_creds_fetch_free(f);
-}
-
-static void test_web_identity(void **state)
-{
-	struct aws_creds c = { .kind = AWS_CREDS_NEEDS_WEB_IDENTITY };
-	struct aws_creds_fetch *f;
-	char err[256], path[] = "/tmp/test_aws_creds_fetch_XXXXXX";
-	int fd;
-
-	(void)state;
-	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	write_file(path, "eyJWEBMARK.payload.sig\n");
-	c.web.role_arn = strdup("arn:aws:iam::123456789012:role/pod");
-	c.web.session_name = strdup("pod-1");
-	c.token_file = strdup(path);
-	c.roles = calloc(AWS_CREDS_MAX_CHAIN, sizeof *c.roles);
-	role_of(&c.roles[0], "arn:aws:iam::222222222222:role/x", "x");
-	c.n_roles = 1;
-	f = make(&c);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
-	assert_string_equal(fx_last()->method, "POST");
-	assert_string_equal(fx_last()->body, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&"
-			    "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fpod&"
-			    "RoleSessionName=pod-1&WebIdentityToken=eyJWEBMARK.payload.sig");
-	assert_null(fx_header(fx_last(), "Authorization"));
-	fx_answer(fx_last(), 400, "<ErrorResponse><Error><Code>InvalidIdentityToken</Code>"
-		  "<Message>expired</Message></Error></ErrorResponse>", NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EREMOTEIO);
-	assert_string_equal(err, "credentials: AssumeRoleWithWebIdentity: InvalidIdentityToken: "
-			    "expired (role arn:aws:iam::123456789012:role/pod)");
-	fx_now += 5000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
-	fx_answer(fx_last(), 200, sts_creds(1, "ASIAWEB", T0 + HOUR), NULL);
-	signed_by(fx_last(), "ASIAWEB");
-	fx_answer(fx_last(), 200, sts_creds(0, "ASIAX", T0 + HOUR), NULL);
-	assert_int_equal(ready(f, &one, err, sizeof err), 0);
-	assert_string_equal(aws_creds_fetch_cred(f).access_key, "ASIAX");
-	assert_int_equal(fx_logged("credentials from STS AssumeRoleWithWebIdentity of "
-				   "arn:aws:iam::123456789012:role/pod, then STS AssumeRole "
-				   "arn:aws:iam::222222222222:role/x"), 1);
-	fx_no_log(secrets);
-	aws_creds_fetch_free(f);
-	unlink(path);
 }
 
 static void test_refused(void **state)
@@ -529,17 +327,17 @@ static void test_refused(void **state)
 
 	(void)state;
 	fx_reset(T0);
-	memset(calls, 0, sizeof calls);
+	memset(fx_calls, 0, sizeof fx_calls);
 	/* http_start refusing (an engine not running): the failure at once */
-	f = make(&c);
+	f = fx_make(&c);
 	fx_refuse = 1;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO);
 	assert_string_equal(err, "credentials: the engine does not run yet");
-	assert_int_equal(calls[1], 0);
+	assert_int_equal(fx_calls[1], 0);
 	fx_refuse = 0;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EIO); /* backoff */
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EIO); /* backoff */
 	fx_now += 5000;
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -EAGAIN);
 	aws_creds_fetch_free(f);
 	aws_creds_fetch_free(NULL);
 	/* static keys alone: nothing to fetch */
@@ -562,30 +360,9 @@ static void test_refused(void **state)
 	s.token_file = strdup("/nonexistent");
 	assert_int_equal(aws_creds_fetch_new(&f, &fx_inst, &s, "eu-west-1", NULL, err, sizeof err),
 			 0);
-	assert_int_equal(ready(f, &one, err, sizeof err), -ENOENT);
+	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), -ENOENT);
 	assert_string_equal(err, "credentials: the web identity token file /nonexistent: No "
 			    "such file or directory");
-	aws_creds_fetch_free(f);
-}
-
-static void test_default_sts(void **state)
-{
-	struct aws_creds s = { .kind = AWS_CREDS_STATIC };
-	struct aws_creds_fetch *f;
-	char err[256];
-
-	(void)state;
-	fx_reset(T0);
-	s.access_key_id = strdup("AKID");
-	s.secret_access_key = strdup("SECRETMARK");
-	s.roles = calloc(AWS_CREDS_MAX_CHAIN, sizeof *s.roles);
-	role_of(&s.roles[0], "arn:aws:iam::1:role/r", "p");
-	s.n_roles = 1;
-	assert_int_equal(aws_creds_fetch_new(&f, &fx_inst, &s, "ap-southeast-2", NULL, err,
-					     sizeof err), 0);
-	assert_int_equal(ready(f, &one, err, sizeof err), -EAGAIN);
-	assert_string_equal(fx_last()->url, "https://sts.ap-southeast-2.amazonaws.com");
-	assert_non_null(fx_header(fx_last(), "Host: sts.ap-southeast-2.amazonaws.com"));
 	aws_creds_fetch_free(f);
 }
 
@@ -596,10 +373,7 @@ int main(void)
 		cmocka_unit_test(test_imds_failures),
 		cmocka_unit_test(test_refresh_window),
 		cmocka_unit_test(test_ecs),
-		cmocka_unit_test(test_roles),
-		cmocka_unit_test(test_web_identity),
 		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_default_sts),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
