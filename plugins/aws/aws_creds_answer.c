@@ -121,7 +121,8 @@ static int answer_size(const char *what, size_t len, char *err, size_t errlen)
 	if (len == 0)
 		return FAIL(-EBADMSG, "%s: the answer is empty", what);
 	if (len > AWS_CREDS_ANSWER_MAX)
-		return FAIL(-EBADMSG, "%s: the answer is over %u bytes", what, AWS_CREDS_ANSWER_MAX);
+		return FAIL(-EBADMSG, "%s: the answer is over %u bytes", what,
+			    AWS_CREDS_ANSWER_MAX);
 	return 0;
 }
 
@@ -156,7 +157,8 @@ int aws_creds_answer_json(const char *doc, size_t len, const char *what, int64_t
 	if (!o) {
 		size_t i = 0;
 
-		while (i < len && (doc[i] == ' ' || doc[i] == '\n' || doc[i] == '\r' || doc[i] == '\t'))
+		while (i < len && (doc[i] == ' ' || doc[i] == '\n' || doc[i] == '\r' ||
+				   doc[i] == '\t'))
 			i++;
 		return FAIL(-EBADMSG, "%s: the answer is not JSON%s", what,
 			    i < len && doc[i] == '<' ? " (it starts with '<': HTML or XML?)" : "");

@@ -57,7 +57,7 @@ struct aws_creds_fetch {
 	int failures;                /* in a row */
 	int64_t retry_ms;            /* no fetch before this after a failure */
 	int error_rc;
-	char error[256];             /* "credentials: ..." of the last failure; "" after a success */
+	char error[256];             /* the last failure, "credentials: ..."; "" after a success */
 
 	struct fetch_waiter w[AWS_CREDS_FETCH_WAITERS];
 	size_t n_w;
@@ -278,7 +278,8 @@ static int fetch_begin(struct aws_creds_fetch *f, char *why, size_t whylen)
 	const char *file = f->src.kind == AWS_CREDS_NEEDS_ECS ? f->src.auth_token_file
 			   : f->src.token_file;
 	const char *fname = f->src.kind == AWS_CREDS_NEEDS_ECS
-			    ? "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE" : "the web identity token file";
+			    ? "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+			    : "the web identity token file";
 	struct aws_creds_req req;
 	char *token = NULL;
 	int rc;

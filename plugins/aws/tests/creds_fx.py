@@ -163,7 +163,8 @@ class Fake:
                                   "exp": iso(time.time() + self.expiry_s)}, "text/xml")
 
 
-WEB_ANSWER = """<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+WEB_ANSWER = """<AssumeRoleWithWebIdentityResponse
+    xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <AssumeRoleWithWebIdentityResult>
     <Credentials>
       <AccessKeyId>%(id)s</AccessKeyId>

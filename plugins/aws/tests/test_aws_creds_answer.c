@@ -31,6 +31,8 @@
 #define ID "ASIAIOSFODNN7EXAMPLE"
 #define SECRET "wJalrXUtnFEMI/K7MDENG/SECRETMARK"
 #define TOKEN "IQoJb3JpZ2luX2VjTOKENMARK//////////wEaCXVzLWVhc3QtMSJH"
+/* an answer's start: the three keys, the token's string still open */
+#define THREE "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
 
 /* No marker of a secret in what a reader said. */
 static void no_secret(const char *s)
@@ -115,7 +117,7 @@ static void test_json_garbage(void **state)
 		  "ECS: SecretAccessKey is not a string" },
 		{ "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":[\""
 		  TOKEN "\"],\"Expiration\":\"" EXP "\"}", -EBADMSG, "ECS: Token is not a string" },
-		{ "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
+		{ THREE
 		  "\",\"Expiration\":1764781200}", -EBADMSG, "ECS: Expiration is not a string" },
 		{ "{\"AccessKeyId\":\"\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
 		  "\",\"Expiration\":\"" EXP "\"}", -EBADMSG,
@@ -129,18 +131,18 @@ static void test_json_garbage(void **state)
 		  "TOKENMARK\\nline\",\"Expiration\":\"" EXP "\"}", -EBADMSG,
 		  "ECS: the session token is empty, longer than 8128 bytes, or holds a space or a "
 		  "byte outside printable ASCII" },
-		{ "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
+		{ THREE
 		  "\",\"Expiration\":\"tomorrow\"}", -EBADMSG,
 		  "ECS: Expiration \"tomorrow\" is not an ISO 8601 time "
 		  "(YYYY-MM-DDTHH:MM:SS[.fff][Z|+HH:MM|-HH:MM])" },
-		{ "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
+		{ THREE
 		  "\",\"Expiration\":\"2025-02-30T00:00:00Z\"}", -EBADMSG, NULL },
 		/* expired, and expiring exactly now */
-		{ "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
+		{ THREE
 		  "\",\"Expiration\":\"2025-12-03T15:00:00Z\"}", -EKEYEXPIRED,
 		  "ECS: the credentials expired at 2025-12-03T15:00:00Z (now is "
 		  "2025-12-03T16:00:00Z)" },
-		{ "{\"AccessKeyId\":\"" ID "\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":\"" TOKEN
+		{ THREE
 		  "\",\"Expiration\":\"2025-12-03T16:00:00Z\"}", -EKEYEXPIRED, NULL },
 		/* the servers' own errors */
 		{ "{\"Code\":\"AssumeRoleUnauthorizedAccess\",\"Message\":\"EC2 cannot assume "

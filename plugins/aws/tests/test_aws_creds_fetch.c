@@ -44,7 +44,8 @@ static void imds_round(int put, const char *role, const char *id, int64_t exp)
 	if (put) {
 		assert_string_equal(fx_last()->method, "PUT");
 		assert_string_equal(fx_last()->url, IMDS "/latest/api/token");
-		assert_non_null(fx_header(fx_last(), "X-aws-ec2-metadata-token-ttl-seconds: 21600"));
+		assert_non_null(fx_header(fx_last(),
+					  "X-aws-ec2-metadata-token-ttl-seconds: 21600"));
 		assert_true(fx_last()->timeout_ms == 1000);
 		fx_answer(fx_last(), 200, "AQAEAIMDSMARK==", NULL);
 	}
