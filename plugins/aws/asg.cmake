@@ -10,13 +10,10 @@ target_sources(plugin_aws PRIVATE ${CMAKE_CURRENT_LIST_DIR}/asg.c
 
 if(SCALED_TESTS)
   set(_asg_kind_sources ${CMAKE_CURRENT_LIST_DIR}/asg.c ${CMAKE_CURRENT_LIST_DIR}/asg_form.c
-    ${CMAKE_CURRENT_LIST_DIR}/asg_plan.c ${CMAKE_CURRENT_LIST_DIR}/aws_client.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_host.c ${CMAKE_CURRENT_LIST_DIR}/aws_query.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c ${CMAKE_CURRENT_LIST_DIR}/aws_json.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_retry.c)
+    ${CMAKE_CURRENT_LIST_DIR}/asg_plan.c)
   foreach(t test_aws_asg test_aws_asg_kind)
     scaled_unit_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/${t}.c ${_asg_kind_sources}
-      LIBS scaled_aws_xml scaled_aws_creds scaled_aws_sigv4 PkgConfig::CJSON)
+      LIBS scaled_aws_client)
     target_include_directories(${t} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
     target_compile_definitions(${t} PRIVATE
       AWS_XML_FIXTURES="${CMAKE_CURRENT_LIST_DIR}/tests/fixtures/xml")

@@ -28,8 +28,10 @@ void aws_client_clear(struct aws_client *c)
 	aws_creds_free(&c->creds);
 	sigv4_signer_clear(&c->signer);
 	free(c->last_error);
+	aws_creds_fetch_free(c->fetch);
 	c->region = NULL;
 	c->last_error = NULL;
+	c->fetch = NULL;
 }
 
 static const char *client_getenv(void *ctx, const char *name)
@@ -43,8 +45,8 @@ int aws_client_resolve(struct aws_client *c, const char *env_name, const char *p
 {
 	struct aws_creds_env env = { client_getenv, NULL };
 	struct aws_creds_config cc;
-	struct aws_creds_value region = { 0 }, endpoint = { 0 };
-	char line[512];
+	struct aws_creds_value region = { 0 }, endpoint = { 0 }, sts = { 0 };
+	char line[1024];
 	int rc;
 
 	rc = aws_creds_config_load(&cc, &env, profile, err, errlen);
@@ -54,13 +56,6 @@ int aws_client_resolve(struct aws_client *c, const char *env_name, const char *p
 	    (rc = aws_creds_region(&cc, region_key, &region, err, errlen)) < 0 ||
 	    (rc = aws_creds_endpoint(&cc, endpoint_key, env_name, &endpoint, err, errlen)) < 0)
 		goto out;
-	if (c->creds.kind != AWS_CREDS_STATIC || c->creds.n_roles) {
-		aws_creds_describe(&c->creds, line, sizeof line);
-		snprintf(err, errlen, "credentials: %s; fetching them is not supported yet "
-			 "(give keys in the environment or a profile)", line);
-		rc = -ENOTSUP;
-		goto out;
-	}
 	c->region = region.value;
 	region.value = NULL;
 	if (endpoint.value) {
@@ -71,12 +66,26 @@ int aws_client_resolve(struct aws_client *c, const char *env_name, const char *p
 		snprintf(url, sizeof url, "https://%s.%s.amazonaws.com", c->service, c->region);
 		rc = aws_endpoint_parse(url, &c->ep, err, errlen);
 	}
+	if (rc == 0 && (c->creds.kind != AWS_CREDS_STATIC || c->creds.n_roles)) {
+		aws_creds_describe(&c->creds, line, sizeof line);
+		if ((c->creds.n_roles || c->creds.kind == AWS_CREDS_NEEDS_WEB_IDENTITY) &&
+		    (rc = aws_creds_endpoint(&cc, NULL, "STS", &sts, err, errlen)) < 0)
+			goto out;
+		rc = aws_creds_fetch_new(&c->fetch, c->inst, &c->creds, c->region, sts.value, err,
+					 errlen);
+		if (rc == 0)
+			host->log(c->inst, SCALED_LOG_INFO, "credentials: %s%s%s; fetched at the "
+				  "first request", line, sts.value ? "; STS at " : "",
+				  sts.value ? sts.value : "");
+	}
 	if (rc == 0)
 		host->log(c->inst, SCALED_LOG_INFO, "%s in %s at %s (region from %s)",
-			  aws_creds_kind_name(c->creds.kind), c->region, c->ep.url, region.origin);
+			  c->fetch ? "fetched credentials" : aws_creds_kind_name(c->creds.kind),
+			  c->region, c->ep.url, region.origin);
 out:
 	aws_creds_value_free(&region);
 	aws_creds_value_free(&endpoint);
+	aws_creds_value_free(&sts);
 	aws_creds_config_free(&cc);
 	return rc;
 }
@@ -96,14 +105,8 @@ int aws_client_timeout(struct aws_client *c, const struct scaled_value *v, char 
 int aws_client_ready(struct aws_client *c, void (*again)(void *arg), void *arg, char *err,
 		     size_t errlen)
 {
-	/* Static keys only so far (aws_client_resolve refuses the others):
-	 * always ready. */
-	(void)c;
-	(void)again;
-	(void)arg;
-	(void)err;
-	(void)errlen;
-	return 0;
+	/* static keys are always ready; fetched ones as the fetcher says */
+	return c->fetch ? aws_creds_fetch_ready(c->fetch, again, arg, err, errlen) : 0;
 }
 
 struct sigv4_credentials aws_client_cred(const struct aws_client *c)
@@ -111,7 +114,7 @@ struct sigv4_credentials aws_client_cred(const struct aws_client *c)
 	struct sigv4_credentials cred = { c->creds.access_key_id, c->creds.secret_access_key,
 					  c->creds.session_token };
 
-	return cred;
+	return c->fetch ? aws_creds_fetch_cred(c->fetch) : cred;
 }
 
 /* Whether a and b say the same but for their numbers ("timed out after

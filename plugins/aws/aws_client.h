@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "aws_creds.h"
+#include "aws_creds_fetch.h"
 #include "aws_query.h"
 #include "scaled/plugin.h"
 #include "sigv4.h"
@@ -45,6 +46,7 @@ struct aws_client {
 	struct sigv4_signer signer;
 	char *last_error; /* logged once per distinct message */
 	int64_t timeout_ms; /* each attempt's (the `timeout` key), 0: the host's */
+	struct aws_creds_fetch *fetch; /* credentials over the network; NULL: static keys */
 };
 
 void aws_client_init(struct aws_client *c, struct scaled_instance *inst, const char *service,
@@ -53,8 +55,11 @@ void aws_client_clear(struct aws_client *c);
 
 /* Credentials, region and endpoint as aws_creds.h finds them, from the
  * keys' values (NULL where not set); env_name is the service as
- * AWS_ENDPOINT_URL_<env_name> names it. Logs what it found. 0, or a
- * negative errno with the reason in err. */
+ * AWS_ENDPOINT_URL_<env_name> names it. Credentials that need the network
+ * (ECS, IMDSv2, web identity, roles to assume) get a fetcher
+ * (aws_creds_fetch.h, STS at AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the
+ * profile's endpoint_url or the region's), which fetches nothing yet. Logs
+ * what it found. 0, or a negative errno with the reason in err. */
 int aws_client_resolve(struct aws_client *c, const char *env_name, const char *profile,
 		       const char *region, const char *endpoint, char *err, size_t errlen);
 
@@ -74,7 +79,9 @@ int aws_client_timeout(struct aws_client *c, const struct scaled_value *v, char 
 int aws_client_ready(struct aws_client *c, void (*again)(void *arg), void *arg, char *err,
 		     size_t errlen);
 
-/* The client's credentials as sigv4_sign takes them (borrowed). */
+/* The client's credentials as sigv4_sign takes them (borrowed: valid until
+ * control goes back to the loop, since a refresh replaces fetched ones;
+ * ask after aws_client_ready answered 0). */
 struct sigv4_credentials aws_client_cred(const struct aws_client *c);
 
 /* Log "<action>: msg" (msg alone when it starts with "<action>:") once

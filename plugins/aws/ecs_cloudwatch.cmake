@@ -11,7 +11,7 @@ target_sources(plugin_aws PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ecs.c
 if(SCALED_TESTS)
   # ECS's DescribeServices / UpdateService answers, real-shaped and garbage.
   scaled_unit_test(test_aws_ecs SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_ecs.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_ecs_answer.c LIBS PkgConfig::CJSON)
+    ${CMAKE_CURRENT_LIST_DIR}/aws_ecs_answer.c LIBS scaled_aws_client)
   target_include_directories(test_aws_ecs PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 
   # CloudWatch: the keys checked, the form written, GetMetricData's XML
@@ -19,8 +19,7 @@ if(SCALED_TESTS)
   scaled_unit_test(test_aws_cloudwatch SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_cloudwatch.c
     ${CMAKE_CURRENT_LIST_DIR}/aws_cw_query.c ${CMAKE_CURRENT_LIST_DIR}/aws_cw_answer.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_query.c ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c
-    LIBS scaled_aws_xml scaled_aws_sigv4)
+    LIBS scaled_aws_client)
   target_include_directories(test_aws_cloudwatch PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 
   if(Python3_Interpreter_FOUND)

@@ -14,9 +14,7 @@ if(SCALED_TESTS)
   scaled_unit_test(test_aws_fleet_answer
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_fleet_answer.c
     ${CMAKE_CURRENT_LIST_DIR}/aws_fleet_answer.c ${CMAKE_CURRENT_LIST_DIR}/aws_ec2_answer.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_json.c ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c
-    ${CMAKE_CURRENT_LIST_DIR}/aws_query.c
-    LIBS scaled_aws_xml scaled_aws_sigv4 PkgConfig::CJSON)
+    LIBS scaled_aws_client)
   target_include_directories(test_aws_fleet_answer PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 
   # Which instances aws.ec2 starts and stops.

@@ -419,7 +419,9 @@ static int spot_collect(void *state, char *err, size_t errlen)
 		return aws_client_collect_rc(&sp->c, 0, err, errlen);
 	rc = aws_client_ready(&sp->c, spot_again, sp, err, errlen);
 	if (rc == -EAGAIN)
-		return 0; /* spot_again collects once they are there */
+		/* spot_again collects once they are there; a failure of the last
+		 * fetch stays a failure meanwhile */
+		return aws_client_collect_rc(&sp->c, 0, err, errlen);
 	if (rc < 0)
 		return rc;
 	spot_pools_clear(sp);

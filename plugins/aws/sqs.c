@@ -198,7 +198,9 @@ static int sqs_collect(void *state, char *err, size_t errlen)
 		return aws_client_collect_rc(&q->c, 0, err, errlen);
 	rc = aws_client_ready(&q->c, sqs_again, q, err, errlen);
 	if (rc == -EAGAIN)
-		return 0; /* sqs_again collects once they are there */
+		/* sqs_again collects once they are there; a failure of the last
+		 * fetch stays a failure meanwhile */
+		return aws_client_collect_rc(&q->c, 0, err, errlen);
 	if (rc < 0)
 		return rc;
 	q->started_ms = host->now_ms(q->c.inst);
