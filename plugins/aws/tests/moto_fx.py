@@ -154,3 +154,58 @@ def main(doc, test):
     if not failures:
         print("ok")
     return 1 if failures else 0
+
+
+def run_until(scaled, tmp, name, farm_text, key_id, secret, done, timeout=60.0,
+              settle=0.0, env_extra=None):
+    """farm_text as <name>.lua, run with these keys until done(log_text,
+    records) is true (polled every 0.25 s) or timeout seconds pass, then
+    for settle seconds more, then stopped with SIGTERM: (whether done came
+    true, alive at the end, exit status, its log, the decision records).
+    A bounded wait, not a fixed sleep: the normal path ends in seconds."""
+    farm = os.path.join(tmp, name + ".lua")
+    with open(farm, "w") as f:
+        f.write(farm_text)
+    dlog = os.path.join(tmp, name + ".jsonl")
+    log = os.path.join(tmp, name + ".log")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
+               AWS_EC2_METADATA_DISABLED="true",
+               AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    env.update(env_extra or {})
+
+    def read():
+        text = open(log).read() if os.path.exists(log) else ""
+        records = []
+        if os.path.exists(dlog):
+            for line in open(dlog):
+                try:
+                    records.append(json.loads(line))
+                except ValueError:
+                    pass  # a line still being written
+        return text, records
+
+    ok = False
+    with open(log, "w") as out:
+        p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
+                              "--log-level", "debug"], env=env, stdout=out,
+                             stderr=subprocess.STDOUT, cwd=tmp)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and p.poll() is None:
+                if done(*read()):
+                    ok = True
+                    break
+                time.sleep(0.25)
+            if settle:
+                time.sleep(settle)
+            alive = p.poll() is None
+        finally:
+            p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                rc = p.wait()
+    text, records = read()
+    return ok, alive, rc, text, records
