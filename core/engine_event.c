@@ -15,23 +15,28 @@
 int engine_event(struct scaled_engine *e, const char *group, const char *name,
 		 const char *payload, char *err, size_t errlen)
 {
-	size_t i;
+	size_t i, addressed = 0;
 	int rc = 0;
 
-	if (group && !engine_find_group(e, group)) {
-		snprintf(err, errlen, "event '%s': no group '%s'", name ? name : "?", group);
-		return -ENOENT;
-	}
 	/* Room in every group addressed before any gets it, so that a caller
-	 * who retries after -ENOSPC delivers it once. */
+	 * who retries after -ENOSPC delivers it once. (The groups are looked
+	 * up here, not through engine_build.c's engine_find_group, which
+	 * would make a circle of the host table, the builder and this.) */
 	for (i = 0; i < e->n_groups; i++) {
 		const struct group *g = e->groups[i];
 
-		if ((!group || strcmp(g->name, group) == 0) && g->events.n >= EVENT_QUEUE_MAX) {
+		if (group && strcmp(g->name, group) != 0)
+			continue;
+		addressed++;
+		if (g->events.n >= EVENT_QUEUE_MAX) {
 			snprintf(err, errlen, "event '%s': group '%.63s' has %d events waiting for "
 				 "its next tick already", name ? name : "?", g->name, EVENT_QUEUE_MAX);
 			return -ENOSPC;
 		}
+	}
+	if (group && !addressed) {
+		snprintf(err, errlen, "event '%s': no group '%s'", name ? name : "?", group);
+		return -ENOENT;
 	}
 	for (i = 0; rc == 0 && i < e->n_groups; i++) {
 		struct group *g = e->groups[i];
