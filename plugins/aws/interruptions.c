@@ -72,7 +72,7 @@ struct intr {
 	char *del[AWS_SQS_BATCH_MAX]; /* receipts to delete, this batch */
 	size_t n_del;
 	char *del_body;
-	char malformed[320];  /* the first malformed message of the cycle */
+	char malformed[384];  /* the first malformed message of the cycle */
 	char *last_refusal;   /* host->event's last reason, logged once */
 	char seen[INTR_SEEN][80]; /* ids of events delivered, a ring */
 	size_t seen_next;
@@ -254,7 +254,7 @@ static void intr_message(struct intr *q, const struct aws_sqs_message *m)
 		snprintf(why, sizeof why, "the message has no body");
 	if (!m->body || aws_ec2_event_read(m->body, m->body_len, &ev, why, sizeof why) < 0) {
 		if (!q->malformed[0])
-			snprintf(q->malformed, sizeof q->malformed, "the first (MessageId %.64s): "
+			snprintf(q->malformed, sizeof q->malformed, "the first (MessageId %.80s): "
 				 "%s", m->id, why);
 		q->n.malformed++;
 		intr_keep(q, m->receipt);
