@@ -4,7 +4,7 @@
  * declarations are built in engine_build.c (config declares, the engine
  * builds), the loops are in engine_loop.c, what runs on the schedule (the
  * collects, polls and ticks) in engine_tick.c, the host table plugins call
- * in engine_host.c.
+ * in engine_host.c, events for policies in engine_event.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -339,37 +339,10 @@ int scaled_engine_event(struct scaled_engine *e, const char *group, const char *
 			const char *payload, char **errmsg)
 {
 	char err[256] = "";
-	size_t i;
-	int rc = 0;
+	int rc = engine_event(e, group, name, payload, err, sizeof err);
 
 	if (errmsg)
-		*errmsg = NULL;
-	if (group && !engine_find_group(e, group)) {
-		snprintf(err, sizeof err, "event '%s': no group '%s'", name ? name : "?", group);
-		rc = -ENOENT;
-	}
-	/* All or nothing: room in every group addressed before any gets it,
-	 * so that a caller who retries after -ENOSPC delivers it once. */
-	for (i = 0; rc == 0 && i < e->n_groups; i++) {
-		const struct group *g = e->groups[i];
-
-		if ((!group || strcmp(g->name, group) == 0) && g->events.n >= EVENT_QUEUE_MAX) {
-			snprintf(err, sizeof err, "event '%s': group '%.63s' has %d events waiting for "
-				 "its next tick already", name ? name : "?", g->name, EVENT_QUEUE_MAX);
-			rc = -ENOSPC;
-		}
-	}
-	for (i = 0; rc == 0 && i < e->n_groups; i++) {
-		struct group *g = e->groups[i];
-
-		if (group && strcmp(g->name, group) != 0)
-			continue;
-		/* checks name and payload (the first group refuses garbage,
-		 * before anything is queued); then only -ENOMEM can stop it */
-		rc = event_queue_add(&g->events, name, payload, clock_now(&e->clock), err, sizeof err);
-	}
-	if (rc < 0 && errmsg)
-		*errmsg = strdup(err);
+		*errmsg = rc < 0 ? strdup(err) : NULL;
 	return rc;
 }
 

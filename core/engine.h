@@ -177,6 +177,12 @@ void engine_http_release(struct scaled_engine *e);
 void engine_http_pump(struct scaled_engine *e);
 void engine_http_free(struct scaled_engine *e);
 
+/* engine_event.c: an event for group's policies (NULL: every group's), as
+ * scaled_engine_event and host->event deliver it; all or nothing. 0, or
+ * -ENOENT, -EINVAL, -ENOSPC, -ENOMEM with the reason in err. */
+int engine_event(struct scaled_engine *e, const char *group, const char *name,
+		 const char *payload, char *err, size_t errlen);
+
 /* engine_host.c */
 extern const struct scaled_host engine_host;
 void engine_instance_cancel_timers(struct scaled_instance *in);

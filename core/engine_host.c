@@ -189,6 +189,21 @@ static int host_series_last(struct scaled_instance *inst, const char *name, int6
 	return -ENOENT;
 }
 
+/* ABI 1.4: engine_event for a plugin; the reason goes to err when given. */
+static int host_event(struct scaled_instance *inst, const char *group, const char *name,
+		      const char *data_json, char *err, size_t errlen)
+{
+	char why[256] = "";
+	int rc;
+
+	if (!inst)
+		return -EINVAL;
+	rc = engine_event(inst->e, group, name, data_json, why, sizeof why);
+	if (rc < 0 && err && errlen)
+		snprintf(err, errlen, "%s", why);
+	return rc;
+}
+
 static void host_apply_done(struct scaled_instance *inst, uint64_t token, int status,
 			    const char *msg)
 {
@@ -249,4 +264,5 @@ const struct scaled_host engine_host = {
 	.series_last = host_series_last,
 	.http_start = engine_http_start,
 	.http_cancel = engine_http_cancel,
+	.event = host_event,
 };

@@ -23,7 +23,9 @@ static int aws_init(const struct scaled_host *h, char *err, size_t errlen)
 static const struct scaled_kind *const aws_kinds[] = {
 	&aws_spot_price_kind,
 	&aws_sqs_kind,
+	&aws_on_demand_price_kind,
 	&aws_cloudwatch_kind,
+	&aws_interruptions_kind,
 	&aws_asg_kind,
 	&aws_spot_fleet_kind,
 	&aws_ecs_kind,

@@ -14,13 +14,16 @@ local RELEASES = { before_shrink = true, when_whole = true }
 --   P.current unknown (< 0)          hold
 --   need > have, short_for >= grace   set(need)          cover
 --   need > have, short_for <  grace   hold               wait, never drop cover
+--     ... a spot_interruption event   set(need)          within interruption_window
+--         came                                           of it: the grace waived
 --   need <= have                      set(need)          before_shrink: give back at once
 --                                     hold, 0 when need is 0   when_whole
 -- With before_shrink the backup's desired is max(0, P.wanted - P.current)
 -- whenever that is not more than it has, so it shrinks before the primary
 -- does: P.current + backup never stays above P.wanted.
 return constructor("backup_group", function(args)
-	check_keys(args, { primary = true, grace = true, release = true })
+	check_keys(args, { primary = true, grace = true, release = true,
+		interruption_window = true })
 	local primary = args.primary
 	if type(primary) ~= "string" or primary == "" then
 		error(format("primary must be a group name, got %s", type(primary)), 0)
@@ -28,6 +31,11 @@ return constructor("backup_group", function(args)
 	-- grace = 0: cover at once
 	local grace = args.grace == 0 and 0 or seconds(args.grace or 120, "grace")
 	local gtext = duration_text(args.grace or 120)
+	-- after a spot_interruption event (aws.interruptions), for this long a
+	-- shortfall is covered at once: the primary is losing capacity, not
+	-- blinking. 0: events ignored.
+	local warn_window = args.interruption_window == 0 and 0
+		or seconds(args.interruption_window or "5m", "interruption_window")
 	local release = args.release == nil and "before_shrink" or args.release
 	if not RELEASES[release] then
 		error(format("release %s is not supported (use \"before_shrink\" or \"when_whole\")",
@@ -44,6 +52,19 @@ return constructor("backup_group", function(args)
 			end
 			local p = g:group(primary)
 			local have = g.desired
+			local st, warned = nil, nil -- warned: seconds since the last warning
+			if warn_window > 0 then
+				st = U.state(self, g)
+				local events = g.events
+				for i = 1, events and #events or 0 do
+					if events[i].name == "spot_interruption" then
+						st.warned_at = events[i].time
+					end
+				end
+				if st.warned_at and g.now - st.warned_at < warn_window then
+					warned = g.now - st.warned_at
+				end
+			end
 			if p.current < 0 then
 				return g:hold(format("%s reports no current capacity: keep %d", primary, have))
 			end
@@ -58,6 +79,11 @@ return constructor("backup_group", function(args)
 				and format(" [%s]", p.last_error) or ""
 			if need > have then
 				local short_for = p.short_for
+				if warned and short_for < grace then
+					return g:set(need, format("%s for %ss (grace waived: spot interruption "
+						.. "warning %ss ago)%s: %d", seen, num(short_for), num(warned), why,
+						need))
+				end
 				if short_for >= grace then
 					return g:set(need, format("%s for %ss (grace %s)%s: %d", seen,
 						num(short_for), gtext, why, need))

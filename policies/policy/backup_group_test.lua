@@ -152,6 +152,43 @@ t.test("backup_group: two groups through the real policy API", function()
 	t.eq(reason, "policy.backup_group: primary 'bk_od' is this group")
 end)
 
+-- A spot_interruption event (aws.interruptions) on the backup group: for
+-- interruption_window after it, a shortfall is covered without the grace.
+t.test("backup_group: an interruption warning waives the grace for a while", function()
+	t.group{ name = "iw_spot", current = 4, desired = 10, wanted = 10, shortfall = 6,
+		short_since = 100 }
+	local backup = t.group{ name = "iw_od", current = 0 }
+	local p = backup_group{ primary = "iw_spot", grace = "10m" }
+	local kind, value, reason = t.eval(p, backup, 110)
+	t.eq(kind, "hold")
+	t.eq(reason, "iw_spot short 6 (wanted 10, current 4) for 10s (grace 10m): keep 0")
+	t.event(backup, "spot_interruption", '{"instance_id": "i-0aaaaaaaaaaaaaaaa"}', 115)
+	t.event(backup, "rebalance_recommendation", nil, 115)
+	kind, value, reason = t.eval(p, backup, 120)
+	t.eq(kind, "set")
+	t.eq(value, 6)
+	t.eq(reason, "iw_spot short 6 (wanted 10, current 4) for 20s (grace waived: spot "
+		.. "interruption warning 5s ago): 6")
+	-- still waived at a later tick (the event is gone, its time kept) ...
+	kind, value, reason = t.eval(p, backup, 414)
+	t.eq(kind, "set")
+	t.eq(reason, "iw_spot short 6 (wanted 10, current 4) for 314s (grace waived: spot "
+		.. "interruption warning 299s ago): 6")
+	-- ... not once the window (5m) has passed
+	kind, value, reason = t.eval(p, backup, 415)
+	t.eq(kind, "hold")
+	t.eq(reason, "iw_spot short 6 (wanted 10, current 4) for 315s (grace 10m): keep 0")
+	-- a rebalance recommendation alone waives nothing
+	local b2 = t.group{ name = "iw_od2", current = 0 }
+	t.event(b2, "rebalance_recommendation", nil, 200)
+	t.eq(t.eval(p, b2, 200), "hold")
+	-- interruption_window = 0: events ignored
+	local r = backup_group{ primary = "iw_spot", interruption_window = 0 }
+	local b3 = t.group{ name = "iw_od3", current = 0 }
+	t.event(b3, "spot_interruption", nil, 110)
+	t.eq(t.eval(r, b3, 110), "hold")
+end)
+
 t.test("backup_group: bad arguments", function()
 	refuses(function() backup_group{} end, "primary must be a group name, got nil")
 	refuses(function() backup_group{ primary = "" } end, "primary must be a group name, got string")
@@ -165,4 +202,8 @@ t.test("backup_group: bad arguments", function()
 		"release boolean is not supported")
 	refuses(function() backup_group{ primary = "spot", primay = "x" } end,
 		"unknown argument \"primay\"")
+	refuses(function() backup_group{ primary = "spot", interruption_window = "5 m" } end,
+		"interruption_window: invalid duration \"5 m\"")
+	refuses(function() backup_group{ primary = "spot", interruption_window = -1 } end,
+		"interruption_window must be more than 0 seconds, got -1")
 end)

@@ -115,9 +115,44 @@ local function held(sec)
 	return out
 end
 
+-- The group's side: on on-demand when its mix has at least od_mix's
+-- percent, or that percent and at least its base. Unknown fields count as
+-- AWS's defaults (base 0, 100%), as the pipeline takes them.
+local function on_demand_side(g, od_mix)
+	local pct = g.on_demand_percent
+	local base = 0
+	if pct == od_mix.on_demand_percent then
+		base = g.on_demand_base or 0
+	end
+	return at_least(pct or 100, base, od_mix), pct
+end
+
+-- The warnings of the window, as st.warns (times in s) once this tick's
+-- spot_interruption events are added; whether any came now.
+local function warnings(st, g, now, window)
+	local kept, fresh = {}, false
+	local old = st.warns
+	if old then
+		for i = 1, #old do
+			if now - old[i] < window then kept[#kept + 1] = old[i] end
+		end
+	end
+	local events = g.events
+	for i = 1, events and #events or 0 do
+		local ev = events[i]
+		if ev.name == "spot_interruption" and now - ev.time < window then
+			kept[#kept + 1] = ev.time
+			fresh = true
+		end
+	end
+	st.warns = kept
+	return #kept, fresh
+end
+
 return constructor("spot_failover", function(args)
 	check_keys(args, { spot = true, on_demand = true, leave_after = true, return_after = true,
-		margin = true, on_demand_mix = true, spot_mix = true, stale = true })
+		margin = true, on_demand_mix = true, spot_mix = true, stale = true,
+		interruptions = true, interruption_window = true })
 	local pools = pools_of(args.spot)
 	local od_series, od_price
 	if type(args.on_demand) == "string" then
@@ -162,6 +197,23 @@ return constructor("spot_failover", function(args)
 		error("on_demand_mix (base 0, 0%) leaves no room for a spot mix below it", 0)
 	end
 	local stale = args.stale ~= nil and seconds(args.stale, "stale") or nil
+	-- spot interruption warnings (aws.interruptions' events): this many in
+	-- the window leave spot whatever the prices; nil: events ignored
+	local warn_n, warn_window, warn_text = args.interruptions, nil, nil
+	if warn_n ~= nil then
+		if mtype(warn_n) ~= "integer" and not (mtype(warn_n) and warn_n == floor(warn_n)) then
+			error(format("interruptions must be a whole number of warnings, got %s",
+				mtype(warn_n) and num(warn_n) or shown(warn_n)), 0)
+		end
+		if warn_n < 1 or warn_n > 1000 then
+			error(format("interruptions must be from 1 to 1000, got %s", num(warn_n)), 0)
+		end
+		warn_n = floor(warn_n)
+		warn_window = seconds(args.interruption_window or "10m", "interruption_window")
+		warn_text = U.duration_text(args.interruption_window or "10m")
+	elseif args.interruption_window ~= nil then
+		error("interruption_window needs interruptions (how many warnings leave spot)", 0)
+	end
 	local pct_text = num(margin * 100) .. "%"
 	local series = {}
 	for i, p in ipairs(pools) do series[i] = p end
@@ -182,6 +234,28 @@ return constructor("spot_failover", function(args)
 			-- every tick's path: plain loops, each group field read once
 			local st = U.state(self, g)
 			local now = g.now
+			-- interruption warnings first: events last one tick, and a
+			-- missing price must not lose them
+			local warned = 0
+			if warn_n then
+				local fresh
+				warned, fresh = warnings(st, g, now, warn_window)
+				if fresh then
+					st.back_since = nil -- the count back to spot starts again
+				end
+				if warned >= warn_n then
+					local on_od, pct = on_demand_side(g, od_mix)
+					if not on_od then
+						if pct ~= nil then
+							st.before = { on_demand_base = g.on_demand_base or 0,
+								on_demand_percent = pct }
+						end
+						st.leave_since = nil
+						return g:mix(od_mix, format("%d spot interruption warning%s in %s: "
+							.. "to on-demand", warned, warned == 1 and "" or "s", warn_text))
+					end
+				end
+			end
 			-- every price, or abstain: a missing or stale price moves nothing
 			-- and breaks both conditions' runs
 			local od = od_price or s[od_series]:last(window)
@@ -213,14 +287,7 @@ return constructor("spot_failover", function(args)
 			if st.leave_since == nil and st.back_since == nil then
 				return nil -- neither condition runs: nothing can switch
 			end
-			-- the group's side: unknown fields count as AWS's defaults
-			-- (base 0, 100%), as the pipeline takes them
-			local pct = g.on_demand_percent
-			local base = 0
-			if pct == od_mix.on_demand_percent then
-				base = g.on_demand_base or 0
-			end
-			local on_od = at_least(pct or 100, base, od_mix)
+			local on_od, pct = on_demand_side(g, od_mix)
 			local band = od * (1 - margin)
 			if not on_od and st.leave_since and now - st.leave_since >= leave_after - TICK then
 				if pct ~= nil then
@@ -229,7 +296,9 @@ return constructor("spot_failover", function(args)
 				return g:mix(od_mix, format("%s %s (%s) >= on-demand %s for %s: to on-demand",
 					what, price(cheap), pool, price(od), held(now - st.leave_since)))
 			end
-			if on_od and st.back_since and now - st.back_since >= return_after - TICK then
+			-- never back while the warnings that sent it leave still stand
+			if on_od and st.back_since and now - st.back_since >= return_after - TICK
+				and (not warn_n or warned < warn_n) then
 				local to = spot_mix or st.before or { on_demand_base = 0, on_demand_percent = 0 }
 				return g:mix(to, format("%s %s (%s) < %s (on-demand %s less %s) for %s: back to "
 					.. "spot", what, price(cheap), pool, price(band), price(od), pct_text,

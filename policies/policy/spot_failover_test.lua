@@ -327,6 +327,52 @@ t.test("spot_failover: one policy for two groups keeps their runs apart", functi
 	is_mix(mix_at(p, g2, 540), 0, 100, TO_OD:format("0.9", "two_a", "0.84", "5m"))
 end)
 
+-- Spot interruption warnings (aws.interruptions delivers them as events
+-- named spot_interruption): `interruptions` of them within
+-- `interruption_window` leave spot whatever the price; the way back waits
+-- return_after counted from the last warning, and never while they stand.
+t.test("spot_failover: interruption warnings leave spot, and delay the return", function()
+	t.series("iw_a", { { 0, 0.5 } }) -- cheap all along: only the warnings move it
+	local p = spot_failover{ spot = "iw_a", on_demand = 0.84, interruptions = 2,
+		interruption_window = "10m" }
+	local g = group("iw", 0, 0)
+	quiet(p, g, 0, 120, 60)
+	t.event(g, "spot_interruption", '{"instance_id": "i-0aaaaaaaaaaaaaaaa"}', 170)
+	t.event(g, "rebalance_recommendation", '{"instance_id": "i-0bbbbbbbbbbbbbbbb"}', 170)
+	t.eq(mix_at(p, g, 180), nil, "one warning is not two")
+	-- the second, more than 10m after the first: still one in the window
+	t.event(g, "spot_interruption", nil, 800)
+	t.eq(mix_at(p, g, 800), nil, "the first left the window")
+	t.event(g, "spot_interruption", nil, 830)
+	is_mix(mix_at(p, g, 840), 0, 100, "2 spot interruption warnings in 10m: to on-demand")
+	t.update(g, { on_demand_base = 0, on_demand_percent = 100, mix_changed = 840 })
+	-- spot is cheap, but back only 15m after the last warning and once the
+	-- warnings left the window
+	quiet(p, g, 900, 1680, 60)
+	t.event(g, "spot_interruption", nil, 1700)
+	quiet(p, g, 1740, 2580, 60)
+	is_mix(mix_at(p, g, 2640), 0, 0,
+		TO_SPOT:format("0.5", "iw_a", "0.756", "0.84", "10%", "15m"))
+	-- events are ignored without `interruptions`
+	local q = spot_failover{ spot = "iw_a", on_demand = 0.84, interruptions = 1 }
+	local h = group("iw2", 0, 0)
+	t.event(h, "spot_interruption", nil, 100)
+	is_mix(mix_at(q, h, 100), 0, 100, "1 spot interruption warning in 10m: to on-demand")
+	local r = spot_failover{ spot = "iw_a", on_demand = 0.84 }
+	local k = group("iw3", 0, 0)
+	t.event(k, "spot_interruption", nil, 100)
+	t.event(k, "spot_interruption", nil, 100)
+	t.eq(mix_at(r, k, 100), nil, "warnings ignored")
+end)
+
+t.test("spot_failover: a warning with no price yet still counts", function()
+	t.series("iw_late", { { 600, 0.5 } })
+	local p = spot_failover{ spot = "iw_late", on_demand = 0.84, interruptions = 1 }
+	local g = group("iwl", 0, 0)
+	t.event(g, "spot_interruption", nil, 60)
+	is_mix(mix_at(p, g, 60), 0, 100, "1 spot interruption warning in 10m: to on-demand")
+end)
+
 t.test("spot_failover: the policy table", function()
 	local p = spot_failover{ spot = { "pa", "pb" }, on_demand = 0.5 }
 	t.eq(p.name, "spot_failover")
@@ -404,6 +450,14 @@ t.test("spot_failover: bad arguments", function()
 		"spot_mix: unknown key \"spot\" (on_demand_base, on_demand_percent)")
 	refuses(make{ stale = "0s" }, "stale must be more than 0 seconds, got \"0s\"")
 	refuses(make{ stale = "1 m" }, "stale: invalid duration \"1 m\"")
+	refuses(make{ interruptions = 0 }, "interruptions must be from 1 to 1000, got 0")
+	refuses(make{ interruptions = 1.5 }, "interruptions must be a whole number of warnings, got 1.5")
+	refuses(make{ interruptions = "2" },
+		"interruptions must be a whole number of warnings, got \"2\"")
+	refuses(make{ interruptions = 2, interruption_window = "10 m" },
+		"interruption_window: invalid duration \"10 m\"")
+	refuses(make{ interruption_window = "10m" },
+		"interruption_window needs interruptions (how many warnings leave spot)")
 	-- what it accepts: a spot mix with a base below a full on-demand mix
 	t.eq(make{ spot_mix = { on_demand_base = 1 } }().mix, true)
 end)

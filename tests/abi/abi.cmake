@@ -116,7 +116,7 @@ scaled_abi_check(mix_old_minor 2
   "mix_old_minor\\.lua:5: group \"g\": target \"pool\" \\(kind \"mock_target\"\\) cannot apply a market mix")
 scaled_abi_check(mix_good 0 "group +g +target pool.*ok")
 scaled_abi_check(wrong_major 2
-  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.3")
+  "wrong_major\\.lua:1: .*mocks/wrong_major\\.so: built for plugin ABI 2\\.0, this scaled has 1\\.4")
 scaled_abi_check(short_struct 2
   "short_struct\\.so: descriptor too short: 8 bytes, need at least [0-9]+")
 scaled_abi_check(missing_symbol 2
@@ -135,3 +135,19 @@ scaled_abi_check(probe_skip 0 "plugin \"probe_declines\": .*probe_declines\\.so:
 scaled_abi_check(missing 2 "missing\\.lua:1: .*plugin \"nope\": no nope\\.so in .*mocks")
 scaled_abi_check(limit_value 2
   "limit_value\\.lua:3: source \"files\": key \"depth\": 11 is not between 0 and 10")
+
+# Events from plugins (host->event, ABI 1.4): the event_probe test plugin in
+# the real engine (virtual clock, the sim plugin's targets), and its own
+# SCALED_HOST_HAS check on a host table of ABI 1.3.
+add_library(event_probe MODULE ${SCALED_ABI_SRC}/event_probe.c)
+set_target_properties(event_probe PROPERTIES PREFIX ""
+  LIBRARY_OUTPUT_DIRECTORY ${SCALED_ABI_DIR}/event_plugins
+  C_VISIBILITY_PRESET hidden)
+target_include_directories(event_probe PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
+target_compile_definitions(event_probe PRIVATE _GNU_SOURCE)
+target_link_libraries(event_probe PRIVATE scaled_warnings)
+scaled_unit_test(test_abi_event SOURCES ${SCALED_ABI_SRC}/test_abi_event.c
+  LIBS scaled_static ${CMAKE_DL_LIBS} LABEL abi)
+target_compile_definitions(test_abi_event PRIVATE
+  SCALED_EVENT_PLUGIN_DIR="${SCALED_ABI_DIR}/event_plugins")
+add_dependencies(test_abi_event event_probe plugin_sim)

@@ -130,7 +130,7 @@ struct refusal {
 static const struct refusal refusals[] = {
 	{ "mix_source", -EPROTO, "kind \"mock_source\": SCALED_KIND_APPLIES_MIX is for targets, "
 	  "and this kind is a source", 0, NULL, "" },
-	{ "wrong_major", -EPROTO, "built for plugin ABI 2.0, this scaled has 1.3", 0, NULL, "" },
+	{ "wrong_major", -EPROTO, "built for plugin ABI 2.0, this scaled has 1.4", 0, NULL, "" },
 	{ "missing_symbol", -ELIBBAD, "not a scaled plugin: no scaled_plugin_entry symbol (",
 	  1, "undefined symbol: scaled_plugin_entry", "" },
 	{ "not_elf", -ELIBBAD, "dlopen failed: ", 1, "not_elf.so", "" },

@@ -50,7 +50,7 @@ scaled_config_error(override_range 2 "override_range\\.lua:3: group \"g\": key \
 
 add_test(NAME cli_bad_flag COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "usage: scaled" ${SCALED_BIN} --bogus)
 add_test(NAME cli_no_config COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "no farm given" ${SCALED_BIN})
-add_test(NAME cli_version COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "scaled [0-9]+\\.[0-9]+\\.[0-9]+ \\(plugin ABI 1\\.3\\)" ${SCALED_BIN} --version)
+add_test(NAME cli_version COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "scaled [0-9]+\\.[0-9]+\\.[0-9]+ \\(plugin ABI 1\\.4\\)" ${SCALED_BIN} --version)
 add_test(NAME cli_bad_log_level COMMAND sh ${SCALED_IT}/expect_exit.sh 2 "unknown level \"loud\"" ${SCALED_BIN} --log-level loud -c x.lua)
 add_test(NAME example_farm_check
   COMMAND sh ${SCALED_IT}/expect_exit.sh 0 "group +workers +target pool, min 0, max 6"

@@ -43,6 +43,13 @@
  * host->http_cancel (struct scaled_http_request / _response), for plugins
  * that talk to cloud APIs without a thread of their own.
  *
+ * ABI 1.4 adds events from plugins: host->event delivers an event (a name
+ * and a JSON payload) to one group's policies or to every group's, as the
+ * embedding API's scaled_engine_event does, so that a source can turn what
+ * happens outside (a spot interruption notice) into g.events. A plugin
+ * checks SCALED_HOST_HAS(host, event) before it uses it: a 1.4 plugin on a
+ * 1.3 core finds no event member and says so in create().
+ *
  * Processes: the core leaves SIGCHLD at SIG_DFL, so a plugin may waitpid()
  * its own children (never waitpid(-1): other plugins have children too).
  *
@@ -66,7 +73,7 @@ extern "C" {
 #endif
 
 #define SCALED_PLUGIN_ABI_MAJOR 1
-#define SCALED_PLUGIN_ABI_MINOR 3
+#define SCALED_PLUGIN_ABI_MINOR 4
 
 /* The one exported symbol, stable across majors so that a plugin of another
  * major can be read and refused with a clear message. */
@@ -335,6 +342,25 @@ struct scaled_host {
 			    scaled_http_done done, void *arg, char *err, size_t errlen);
 	/* Cancel a request not yet done; NULL is ignored. */
 	void (*http_cancel)(void *handle);
+
+	/* ABI 1.4. Deliver an event to the policies of `group` (NULL: of
+	 * every group), exactly as scaled_engine_event (scaled.h) does: a
+	 * name of 1 to 63 letters, digits, '_', '-', '.'; a payload that is a
+	 * JSON object (NULL or "" for none; at most 64 KiB, 16 deep). The
+	 * policies read it as g.events at the group's next tick ({name=,
+	 * time=, data=}, time the engine clock's now), and that tick's
+	 * decision names it. At most 64 events wait per group. Returns 0,
+	 * -ENOENT (no such group), -EINVAL (bad name or payload), -ENOSPC (a
+	 * group addressed has 64 waiting) or -ENOMEM, with the reason in err
+	 * (errlen bytes; err may be NULL). All or nothing: refused, no group
+	 * gets it -- except -ENOMEM while queueing it for every group, which
+	 * may leave it with the groups before. So a plugin that keeps what it
+	 * could not deliver and tries again later delivers it once. Loop
+	 * thread only; from create() it reaches only the groups declared
+	 * before the instance (deliver from collect/poll or later). The core
+	 * copies name and payload. */
+	int (*event)(struct scaled_instance *inst, const char *group, const char *name,
+		     const char *data_json, char *err, size_t errlen);
 
 	/* Members appended by later minors go here. */
 };

@@ -76,13 +76,14 @@ def make_user(boto3, url):
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
-def scaled_env(key_id, secret):
+def scaled_env(key_id, secret, extra=None):
     """The environment scaled runs in: these keys and nothing else of AWS's
-    (no profile, no instance metadata)."""
+    (no profile, no instance metadata), then extra over it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID=key_id, AWS_SECRET_ACCESS_KEY=secret,
                AWS_EC2_METADATA_DISABLED="true",
                AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    env.update(extra or {})
     return env
 
 
@@ -101,7 +102,7 @@ def read_records(dlog):
     return out
 
 
-def start_scaled(scaled, tmp, name, farm_text, key_id, secret):
+def start_scaled(scaled, tmp, name, farm_text, key_id, secret, env_extra=None):
     """farm_text as <name>.lua and the daemon started on it with these keys
     only, left running while the test acts on the AWS side: (process, log
     path, decision log path); stop_scaled ends it."""
@@ -112,7 +113,7 @@ def start_scaled(scaled, tmp, name, farm_text, key_id, secret):
     log = os.path.join(tmp, name + ".log")
     with open(log, "w") as out:
         p = subprocess.Popen([scaled, "-c", farm, "--decision-log", dlog,
-                              "--log-level", "debug"], env=scaled_env(key_id, secret),
+                              "--log-level", "debug"], env=scaled_env(key_id, secret, env_extra),
                              stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
     return p, log, dlog
 
@@ -142,14 +143,16 @@ def run_scaled(scaled, tmp, name, farm_text, key_id, secret, seconds=5.0):
     return res
 
 
-def _run_while(scaled, tmp, name, farm_text, key_id, secret, done, deadline, settle):
-    """start_scaled, then done(log text, records) asked every 0.2 s until
-    true, the daemon exits or deadline seconds pass; settle seconds more;
-    stop_scaled. (done reached, alive, exit status, log, records)."""
-    p, log, dlog = start_scaled(scaled, tmp, name, farm_text, key_id, secret)
+def run_while(scaled, tmp, name, farm_text, key_id, secret, done, timeout=60.0, settle=0.0,
+              env_extra=None):
+    """start_scaled (env_extra over its environment), then done(log text,
+    records) asked every 0.2 s until true, the daemon exits or timeout
+    seconds pass; settle seconds more; stop_scaled. A bounded wait, not a
+    fixed sleep. (done reached, alive, exit status, log, records)."""
+    p, log, dlog = start_scaled(scaled, tmp, name, farm_text, key_id, secret, env_extra)
     reached = False
     try:
-        end = time.monotonic() + deadline
+        end = time.monotonic() + timeout
         while time.monotonic() < end and p.poll() is None:
             if done(open(log).read(), read_records(dlog)):
                 reached = True
@@ -166,15 +169,15 @@ def run_until(scaled, tmp, name, farm_text, key_id, secret, done, deadline=45.0,
     deadline seconds pass, then settle seconds more, so that an action too
     many would show. (done reached, alive at the end, exit status, its log,
     the decision records)."""
-    return _run_while(scaled, tmp, name, farm_text, key_id, secret,
-                      lambda text, records: done(text), deadline, settle)
+    return run_while(scaled, tmp, name, farm_text, key_id, secret,
+                     lambda text, records: done(text), deadline, settle)
 
 
 def run_until_records(scaled, tmp, name, farm_text, key_id, secret, done, deadline=60.0):
     """Run until done(records) is true (records: the decision log so far)
     or deadline seconds pass or scaled exits. (alive at the end, exit
     status, its log, the decision records, done reached)."""
-    reached, alive, rc, text, records = _run_while(
+    reached, alive, rc, text, records = run_while(
         scaled, tmp, name, farm_text, key_id, secret,
         lambda text, records: done(records), deadline, 0)
     return alive, rc, text, records, reached
