@@ -2,7 +2,8 @@
 # that checks every request against botocore's model (tests/faults.py,
 # tests/fault_server.py, tests/api_model.py): 500s then success, a
 # throttling storm, a timeout, truncated / malformed / oversized JSON and
-# XML answers, NextToken pages; the engine keeps ticking another group
+# XML answers, NextToken pages, an Auto Scaling group whose
+# SetDesiredCapacity fails twice (one action); another group keeps ticking
 # meanwhile. Skips (77) without botocore. Included by CMakeLists.txt.
 if(SCALED_TESTS AND Python3_Interpreter_FOUND)
   add_test(NAME aws_faults COMMAND ${Python3_EXECUTABLE}

@@ -23,6 +23,11 @@ One farm, one run of the real daemon (about 9 s), a source per fault:
   xmlcut  an XML answer cut in the middle.
   xmlhuge a 5 MiB XML answer (the source takes 4 MiB).
 
+And a target, aws.asg on an Auto Scaling look-alike: the group "web" holds
+1 and its policy wants 3; SetDesiredCapacity answers 500, 500, then
+success: one request of 3 attempts, exactly one action (one decision with
+outcome ok, no second SetDesiredCapacity), and the group reads 3 after.
+
 Meanwhile a second group, on a local target, flips between 1 and 2 every
 second: its decisions must go on through all of this (at least one a
 second, give or take the start), and the daemon must exit 0 on SIGTERM.
@@ -35,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -58,6 +64,10 @@ end
 sqs "ok500"; sqs "storm"; sqs("slow", { timeout = "500ms" }); sqs "cut"; sqs "half"
 sqs "html"; sqs "huge"
 spot "ec2paged"; spot "ec2xmlcut"; spot "ec2xmlhuge"
+target "web" { kind = "aws.asg", endpoint = url .. "/asg", region = "us-east-1",
+  name = "web", poll = "1s" }
+group "act" { target = "web", min = 0, max = 5, every = "1s",
+  policy = function(g) return g:set(3, "want 3") end }
 target "t" { kind = "sim" }
 target "t2" { kind = "sim", start = 1 }
 group "depth" { target = "t", min = 0, max = 100, every = "1s",
@@ -90,6 +100,27 @@ def spot_page(items, token):
             "</DescribeSpotPriceHistoryResponse>" % (rows, token))
 
 
+def asg_answer(desired):
+    return ('<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.amazonaws.com/doc/'
+            '2011-01-01/"><DescribeAutoScalingGroupsResult><AutoScalingGroups><member>'
+            "<AutoScalingGroupName>web</AutoScalingGroupName><MinSize>0</MinSize>"
+            "<MaxSize>5</MaxSize><DesiredCapacity>%d</DesiredCapacity>"
+            "<AvailabilityZones><member>us-east-1a</member></AvailabilityZones>"
+            "<Instances>%s</Instances><CreatedTime>2026-12-01T00:00:00Z</CreatedTime>"
+            "</member></AutoScalingGroups></DescribeAutoScalingGroupsResult>"
+            "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>"
+            "</DescribeAutoScalingGroupsResponse>" % (desired, "".join(
+                "<member><InstanceId>i-%017d</InstanceId><AvailabilityZone>us-east-1a"
+                "</AvailabilityZone><LifecycleState>InService</LifecycleState>"
+                "<HealthStatus>Healthy</HealthStatus><ProtectedFromScaleIn>false"
+                "</ProtectedFromScaleIn></member>" % i for i in range(desired))))
+
+
+SET_OK = ('<SetDesiredCapacityResponse xmlns="http://autoscaling.amazonaws.com/doc/2011-01-01/">'
+          "<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>"
+          "</SetDesiredCapacityResponse>")
+
+
 def scripts(fs, answer):
     throttle = json.dumps({"__type": "com.amazonaws.sqs#ThrottlingException",
                            "message": "Rate exceeded"})
@@ -112,6 +143,19 @@ def scripts(fs, answer):
               lambda n, b: answer(200, page1[:len(page1) * 2 // 3]))
     big = spot_page([("us-east-1a", "m5.large", "0.050000")] * 30000, "")
     fs.script(("ec2xmlhuge", "DescribeSpotPriceHistory"), lambda n, b: answer(200, big))
+
+    web = {"desired": 1}
+
+    def set_desired(n, body):
+        if n < 2:
+            return answer(500, "<html>internal error</html>")
+        form = dict(urllib.parse.parse_qsl(body.decode()))
+        web["desired"] = int(form["DesiredCapacity"])
+        return answer(200, SET_OK)
+    fs.script(("asg", "DescribeAutoScalingGroups"),
+              lambda n, b: answer(200, asg_answer(web["desired"])))
+    fs.script(("asg", "SetDesiredCapacity"), set_desired)
+    return web
 
 
 def run(scaled, tmp, url):
@@ -140,7 +184,7 @@ def run(scaled, tmp, url):
     return alive, rc, open(log).read(), records, elapsed
 
 
-def check(fs, alive, rc, text, records, elapsed, fail):
+def check(fs, web, alive, rc, text, records, elapsed, fail):
     sys.stdout.write("--- scaled's log:\n" + text)
     if not alive or rc != 0:
         fail("scaled died or exited %s" % rc)
@@ -187,6 +231,18 @@ def check(fs, alive, rc, text, records, elapsed, fail):
         if len(e) != 1 or not any(w in e[0] for w in words):
             fail("%s: want one clear error line (one of %s), saw %s" % (name, words, e))
 
+    # the target: 500, 500, 200 in one request, one action, the group at 3
+    sets = fs.requests(("asg", "SetDesiredCapacity"))
+    if [s[3] for s in sets] != [500, 500, 200] or len({s[2] for s in sets}) != 1:
+        fail("web: want one SetDesiredCapacity of 500, 500, 200 (one signature), saw %s"
+             % [(s[3], s[2][:8]) for s in sets])
+    acts = [r for r in records if r["group"] == "act"]
+    if [(r["desired"], r["outcome"]) for r in acts] != [(3, "ok")]:
+        fail("act: want exactly one decision, to 3, ok: %s"
+             % [(r["desired"], r["outcome"], r["outcome_msg"]) for r in acts])
+    if web["desired"] != 3:
+        fail("web: the group holds %d, want 3" % web["desired"])
+
     # the other group ticked on, once a second
     other = [r for r in records if r["group"] == "other"]
     if len(other) < elapsed - 4:
@@ -207,10 +263,10 @@ def main():
     failures = []
     fs = fault_server.FaultServer()
     try:
-        scripts(fs, fault_server.answer)
+        web = scripts(fs, fault_server.answer)
         with tempfile.TemporaryDirectory(prefix="scaled-faults-") as tmp:
             res = run(scaled, tmp, fs.url)
-            check(fs, *res, failures.append)
+            check(fs, web, *res, failures.append)
     finally:
         fs.stop()
     for f in failures:
