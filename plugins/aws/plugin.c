@@ -1,7 +1,10 @@
 /*
- * plugin.c - the aws plugin's descriptor (README.md): the sources
- * aws.spot_price (spot_price.c) and aws.sqs (sqs.c). Needs HTTP for plugins
- * (ABI 1.3), checked in init.
+ * plugin.c - the aws plugin's descriptor (README.md; each kind's page in
+ * docs/): the sources aws.spot_price, aws.sqs, aws.on_demand_price,
+ * aws.cloudwatch and aws.interruptions, and the targets aws.asg,
+ * aws.spot_fleet, aws.ecs and aws.ec2, each in its own file. Needs HTTP for
+ * plugins (ABI 1.3), checked in init (aws.interruptions checks for ABI 1.4
+ * itself). test_aws_docs reads aws_kinds to check the pages against it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,8 +41,9 @@ static const struct scaled_plugin aws_plugin = {
 	.abi_minor = SCALED_PLUGIN_ABI_MINOR,
 	.struct_size = sizeof(struct scaled_plugin),
 	.name = "aws",
-	.version = "0.1",
-	.help = "Amazon Web Services: EC2 spot prices, SQS depth (more kinds to come)",
+	.version = "0.2",
+	.help = "Amazon Web Services: SQS depth, spot and on-demand prices, CloudWatch metrics, "
+		"spot interruptions; Auto Scaling groups, Spot Fleets, ECS services, EC2 instances",
 	.init = aws_init,
 	.kinds = aws_kinds,
 };
