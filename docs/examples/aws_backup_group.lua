@@ -4,7 +4,7 @@
 -- grace period, and gives it back before the spot group shrinks. The seed's
 -- alternative to moving one group to on-demand (spot_failover).
 --
--- What it needs (plugins/aws/README.md, sections aws.sqs and aws.asg):
+-- What it needs (plugins/aws/docs/aws.sqs.md and aws.asg.md):
 --   * credentials (environment, a profile with `profile = "name"`, or the
 --     machine's role) and the IAM policy of aws.sqs and aws.asg, including
 --     autoscaling:UpdateAutoScalingGroup (the spot group's market mix);

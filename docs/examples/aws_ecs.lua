@@ -7,7 +7,7 @@
 -- What it needs: the queue's URL, the cluster and service names, a region,
 -- and credentials that may call sqs:GetQueueAttributes,
 -- cloudwatch:GetMetricData, ecs:DescribeServices and ecs:UpdateService
--- (plugins/aws/README.md has the IAM policies). Try it without acting:
+-- (plugins/aws/docs/aws.ecs.md has the IAM policy). Try it without acting:
 --   scaled --check -c docs/examples/aws_ecs.lua      (loads and checks it)
 --   scaled --dry-run -c docs/examples/aws_ecs.lua    (decides, never acts)
 local policy = require "policy"

@@ -15,7 +15,7 @@
 --     request_id;
 --   * give scaled credentials that may call sqs:GetQueueAttributes,
 --     ec2:DescribeSpotFleetRequests and ec2:ModifySpotFleetRequest
---     (plugins/aws/README.md has the policy documents to paste);
+--     (plugins/aws/docs/aws.spot_fleet.md has the policy document to paste);
 --   * try it without acting first: scaled --once -c aws_spot_fleet.lua
 --
 -- Check it: scaled --check -c docs/examples/aws_spot_fleet.lua

@@ -2,7 +2,7 @@
 -- the SQS queue they read, down to zero when there is nothing to do: the
 -- seed's step table (0 jobs: 0 workers; 1+: 1; 100+: 2; 1000+: 8).
 --
--- What it needs (plugins/aws/README.md, sections aws.sqs and aws.asg):
+-- What it needs (plugins/aws/docs/aws.sqs.md and aws.asg.md):
 --   * credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, a profile
 --     (add `profile = "name"` to the source and the target), or the role of
 --     the machine scaled runs on;

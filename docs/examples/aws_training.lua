@@ -18,7 +18,7 @@
 --
 -- Before you run it: tag the instances, give scaled credentials that may
 -- call sqs:GetQueueAttributes, ec2:DescribeInstances, ec2:StartInstances
--- and ec2:StopInstances (plugins/aws/README.md has the policy documents),
+-- and ec2:StopInstances (plugins/aws/docs/aws.ec2.md has the policy documents),
 -- and try it without acting: scaled --once -c aws_training.lua
 --
 -- Check it: scaled --check -c docs/examples/aws_training.lua

@@ -1,5 +1,5 @@
 /*
- * asg.c - the target aws.asg (README.md): an EC2 Auto Scaling group. Each
+ * asg.c - the target aws.asg (docs/aws.asg.md): an EC2 Auto Scaling group. Each
  * poll is one signed DescribeAutoScalingGroups (Query API, read with
  * aws_answers_asg) reported to the core; each apply is one
  * SetDesiredCapacity, or one UpdateAutoScalingGroup carrying the capacity

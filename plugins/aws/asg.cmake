@@ -1,7 +1,7 @@
-# The target aws.asg (README.md, issue 12): an EC2 Auto Scaling group
+# The target aws.asg (docs/aws.asg.md): an EC2 Auto Scaling group
 # (asg.c), the Query forms it sends (asg_form.c) and what it makes of an
 # answer and an apply (asg_plan.c); their unit tests (tests/test_aws_asg.c:
-# the forms fed odd values, the plan, the state, the README's keys;
+# the forms fed odd values, the plan, the state, the state;
 # tests/test_aws_asg_kind.c: the kind through a fake host table), the moto
 # test (tests/moto_asg.py) and the example farms' checks
 # (docs/examples/CMakeLists.txt). Included by CMakeLists.txt beside it.

@@ -39,7 +39,7 @@ int asg_form_set_desired(struct aws_form *f, const char *name, int desired, int 
  * "" sent as "") but OnDemandBaseCapacity=base and
  * OnDemandPercentageAboveBaseCapacity=percent. desired, base >= 0;
  * percent 0..100. Nothing of the policy's LaunchTemplate is sent: AWS
- * keeps what an update does not name (README.md). */
+ * keeps what an update does not name (docs/aws.asg.md). */
 int asg_form_update(struct aws_form *f, const char *name, int desired,
 		    const struct aws_asg_distribution *d, int base, int percent, char *err,
 		    size_t errlen);

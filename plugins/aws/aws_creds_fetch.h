@@ -7,7 +7,7 @@
  * the loop thread, one fetch at a time; nothing blocks but reading a token
  * file (small, local).
  *
- * When (README.md, "Credentials"): the first fetch starts at the first
+ * When (docs/credentials.md): the first fetch starts at the first
  * aws_creds_fetch_ready (a collect, poll or apply: http_start is refused in
  * create on a real clock). Fetched credentials of lifetime L (Expiration
  * less the engine time they came) are

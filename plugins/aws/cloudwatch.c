@@ -1,5 +1,5 @@
 /*
- * cloudwatch.c - the source aws.cloudwatch (README.md): on each collect one
+ * cloudwatch.c - the source aws.cloudwatch (docs/aws.cloudwatch.md): on each collect one
  * signed CloudWatch GetMetricData in the Query protocol (aws_cw_query.c
  * writes it, aws_cw_answer.c reads the XML), one request in flight at a
  * time, NextToken pages followed until a datapoint is in hand (the scan is

@@ -1,4 +1,4 @@
-# Credentials over the network (README.md, "Credentials"): the fetching
+# Credentials over the network (docs/credentials.md): the fetching
 # state machine (aws_creds_fetch.c) behind aws_client_ready, its requests
 # (aws_creds_req.c: IMDSv2, ECS, STS AssumeRole and
 # AssumeRoleWithWebIdentity, token files) and its answers' readers

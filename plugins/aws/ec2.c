@@ -1,5 +1,5 @@
 /*
- * ec2.c - the target aws.ec2 (README.md): a set of EC2 instances, listed
+ * ec2.c - the target aws.ec2 (docs/aws.ec2.md): a set of EC2 instances, listed
  * by id or found by a tag, of which the group's count run; the others are
  * stopped, not terminated (the seed's training instances).
  *

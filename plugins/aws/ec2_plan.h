@@ -1,6 +1,6 @@
 /*
  * ec2_plan.h - which instances the aws.ec2 target starts or stops to hold
- * a count (README.md, "aws.ec2"). No I/O and no AWS here: a set of
+ * a count (docs/aws.ec2.md). No I/O and no AWS here: a set of
  * instances in, a plan out, so that the rule is tested on its own.
  *
  * The rule: instances running or pending count as up. Above the count,

@@ -1,5 +1,5 @@
 /*
- * ecs.c - the target aws.ecs (README.md): an ECS service's task count.
+ * ecs.c - the target aws.ecs (docs/aws.ecs.md): an ECS service's task count.
  * poll: one signed DescribeServices in ECS's JSON 1.1 protocol (aws_json.c);
  * running, desired and pending tasks reported as current, desired and
  * starting. apply: one UpdateService with the desiredCount; its answer

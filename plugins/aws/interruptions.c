@@ -1,5 +1,5 @@
 /*
- * interruptions.c - the source aws.interruptions (README.md): the SQS queue
+ * interruptions.c - the source aws.interruptions (docs/aws.interruptions.md): the SQS queue
  * that an EventBridge rule fills with EC2 Spot Instance Interruption
  * Warnings and Instance Rebalance Recommendations, consumed as Karpenter
  * consumes it. Each collect is one cycle of requests, one in flight at a

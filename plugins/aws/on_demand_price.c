@@ -1,5 +1,5 @@
 /*
- * on_demand_price.c - the source aws.on_demand_price (README.md): EC2
+ * on_demand_price.c - the source aws.on_demand_price (docs/aws.on_demand_price.md): EC2
  * on-demand prices per instance type, published as "<source>.<type>" (dots
  * of the type made '_') and the cheapest as the source's own series, as
  * aws.spot_price names its pools. Two ways, chosen by the keys: `prices`, a

@@ -1,5 +1,5 @@
 /*
- * spot_fleet.c - the target aws.spot_fleet (README.md): an EC2 Spot Fleet
+ * spot_fleet.c - the target aws.spot_fleet (docs/aws.spot_fleet.md): an EC2 Spot Fleet
  * request of type maintain, in its weighted units. Each poll is one signed
  * DescribeSpotFleetRequests for the request, reported as the target's
  * state (TargetCapacity desired, FulfilledCapacity current, on-demand and

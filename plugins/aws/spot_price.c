@@ -1,5 +1,5 @@
 /*
- * spot_price.c - the source aws.spot_price (README.md): on each collect one
+ * spot_price.c - the source aws.spot_price (docs/aws.spot_price.md): on each collect one
  * signed EC2 DescribeSpotPriceHistory (StartTime now: the price in force per
  * pool), its NextToken pages followed, one request in flight at a time; the
  * newest price of each pool (instance type x zone) published as

@@ -1,5 +1,5 @@
 /*
- * sqs.c - the source aws.sqs (README.md): on each collect one signed SQS
+ * sqs.c - the source aws.sqs (docs/aws.sqs.md): on each collect one signed SQS
  * GetQueueAttributes in SQS's JSON protocol (aws_json.c), one request in
  * flight at a time; ApproximateNumberOfMessages published as the source's
  * own series, ...NotVisible as "<source>.in_flight" and ...Delayed as

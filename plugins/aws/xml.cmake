@@ -1,6 +1,6 @@
 # The Query API's XML answers (EC2, Auto Scaling), read with expat: a static
 # library the plugin will link, its unit test and its fuzz harness
-# (README.md, "XML answers"). Included by CMakeLists.txt beside it.
+# (docs/internals.md). Included by CMakeLists.txt beside it.
 pkg_check_modules(EXPAT REQUIRED IMPORTED_TARGET expat>=2.2)
 
 add_library(scaled_aws_xml STATIC

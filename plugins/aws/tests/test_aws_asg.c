@@ -1,8 +1,8 @@
 /*
  * test_aws_asg.c - aws.asg's parts without the network: the name's check
  * and the three Query forms fed odd values (asg_form.c), what an apply
- * sends and what a poll reports (asg_plan.c), and the kind's page's table of
- * its keys (docs/aws.asg.md) against the kind's own.
+ * sends and what a poll reports (asg_plan.c). Its page's key table is
+ * test_aws_docs's.
  */
 #include <errno.h>
 #include <limits.h>
@@ -262,62 +262,12 @@ static void test_find(void **state)
 	assert_null(asg_find(NULL, "web"));
 }
 
-/* The key table of aws.asg's page names every key of the kind, and no
- * other. */
-static void test_readme_keys(void **state)
-{
-	FILE *fp = fopen(SCALED_SOURCE_DIR "/plugins/aws/docs/aws.asg.md", "r");
-	char *text, *sec, *end, *p;
-	const struct scaled_key *k;
-	size_t n, rows = 0, keys = 0;
-
-	(void)state;
-	assert_non_null(fp);
-	text = calloc(1, 1u << 20);
-	assert_non_null(text);
-	n = fread(text, 1, (1u << 20) - 1, fp);
-	fclose(fp);
-	assert_true(n > 0);
-	sec = text; /* the page is the kind's alone */
-	end = strstr(sec, "\n## "); /* its sections follow the key table */
-	if (end)
-		*end = '\0';
-	/* the first table under the heading: its rows "| `key` | ..." */
-	p = strstr(sec, "\n| key |");
-	assert_non_null(p);
-	for (p = strchr(p + 1, '\n'); p && p[1] == '|'; p = strchr(p + 1, '\n')) {
-		char name[64];
-
-		if (sscanf(p + 1, "| `%63[^`]`", name) != 1)
-			continue; /* the |---| line */
-		rows++;
-		if (strcmp(name, "poll") == 0)
-			continue; /* the core's, added to every target */
-		for (k = aws_asg_kind.keys; k->name; k++)
-			if (strcmp(k->name, name) == 0)
-				break;
-		if (!k->name)
-			fail_msg("docs/aws.asg.md documents '%s', which aws.asg does not take", name);
-	}
-	for (k = aws_asg_kind.keys; k->name; k++) {
-		char row[80];
-
-		snprintf(row, sizeof row, "\n| `%s` |", k->name);
-		if (!strstr(sec, row))
-			fail_msg("docs/aws.asg.md's table lacks the key '%s'", k->name);
-		keys++;
-	}
-	/* poll, the core's, is documented too */
-	assert_int_equal(rows, keys + 1);
-	free(text);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),	   cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_plan),	   cmocka_unit_test(test_state),
-		cmocka_unit_test(test_find),	   cmocka_unit_test(test_readme_keys),
+		cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
