@@ -371,6 +371,11 @@ int64_t scaled_engine_now(const struct scaled_engine *e)
 	return clock_now(&e->clock);
 }
 
+/* How long tick_all waits for plugins' HTTP, before the ticks and after
+ * them: a request with the defaults gives up 30 s after it started, and a
+ * fetch of credentials may come first. */
+#define ENGINE_SETTLE_MS 40000
+
 int scaled_engine_tick_all(struct scaled_engine *e)
 {
 	struct log *prev;
@@ -379,17 +384,27 @@ int scaled_engine_tick_all(struct scaled_engine *e)
 	if (!e->loaded)
 		return -EINVAL;
 	prev = log_enter(&e->log);
+	/* on a real clock outside run(), plugins' HTTP runs on a base of the
+	 * engine's own, driven here until their answers are in */
+	e->http_settling = !e->opt.virtual_clock && !e->running;
 	for (i = 0; i < e->n_instances; i++)
 		if (e->instances[i]->created && e->instances[i]->role == SCALED_ROLE_SOURCE)
 			engine_instance_run(e->instances[i]);
 	for (i = 0; i < e->n_instances; i++)
 		if (e->instances[i]->created && e->instances[i]->role == SCALED_ROLE_TARGET)
 			engine_instance_run(e->instances[i]);
+	if (e->http_settling)
+		engine_http_settle(e, ENGINE_SETTLE_MS);
 	engine_drain_posts(e);
 	e->record_quiet = true;
 	for (i = 0; i < e->n_groups; i++)
 		engine_group_tick(e->groups[i]);
 	e->record_quiet = false;
+	if (e->http_settling) { /* the actions' requests (with --apply) */
+		engine_http_settle(e, ENGINE_SETTLE_MS);
+		engine_http_release(e);
+		e->http_settling = false;
+	}
 	log_leave(prev);
 	return 0;
 }

@@ -134,6 +134,7 @@ struct scaled_engine {
 	struct http_client *http;
 	struct event_base *http_base;
 	bool http_closing;              /* engine_http_release is ending requests */
+	bool http_settling;             /* tick_all on a real clock: http_base too */
 
 	/* the loop (real clock only) */
 	struct event_base *base;
@@ -175,6 +176,9 @@ void engine_http_cancel(void *handle);
 void engine_instance_cancel_https(struct scaled_instance *in);
 void engine_http_release(struct scaled_engine *e);
 void engine_http_pump(struct scaled_engine *e);
+/* tick_all on a real clock: run the requests on a base of the engine's own
+ * until none is pending (and posts are drained), or for max_ms at most. */
+void engine_http_settle(struct scaled_engine *e, int64_t max_ms);
 void engine_http_free(struct scaled_engine *e);
 
 /* engine_event.c: an event for group's policies (NULL: every group's), as

@@ -5,9 +5,10 @@
  *
  * The client is made at the first request: on the loop the engine runs on,
  * or under a virtual clock on an event base of its own, which
- * scaled_engine_step drives (engine_http_pump). On a real clock before the
- * engine runs there is no loop to drive a transfer, so a request is
- * refused then. When run() returns, the client goes with the loop it was
+ * scaled_engine_step drives (engine_http_pump), or during tick_all (--once)
+ * on that base too, which it drives until the requests are done
+ * (engine_http_settle). On a real clock otherwise, before the engine runs,
+ * there is no loop to drive a transfer, so a request is refused then. When run() returns, the client goes with the loop it was
  * on: requests still pending end then, their done() told so (the plugin's
  * handle dies as with any done). A request is its instance's: what the
  * instance's destroy() left pending is cancelled after it.
@@ -19,6 +20,7 @@
 #include <event2/event.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "engine.h"
 #include "http.h"
 
@@ -85,7 +87,7 @@ static struct http_client *engine_http_client(struct scaled_engine *e, char *err
 		return e->http;
 	if (e->running && e->base) {
 		base = e->base;
-	} else if (e->opt.virtual_clock) {
+	} else if (e->opt.virtual_clock || e->http_settling) {
 		if (!e->http_base && !(e->http_base = event_base_new())) {
 			snprintf(err, errlen, "cannot make an event base for HTTP");
 			return NULL;
@@ -205,6 +207,18 @@ void engine_http_pump(struct scaled_engine *e)
 {
 	if (e->http_base && e->http && http_pending(e->http))
 		event_base_loop(e->http_base, EVLOOP_NONBLOCK);
+}
+
+void engine_http_settle(struct scaled_engine *e, int64_t max_ms)
+{
+	int64_t end = clock_stopwatch_ns() + max_ms * 1000000;
+
+	engine_drain_posts(e);
+	while (e->http_base && e->http && http_pending(e->http) &&
+	       clock_stopwatch_ns() < end) {
+		event_base_loop(e->http_base, EVLOOP_ONCE);
+		engine_drain_posts(e);
+	}
 }
 
 /* The engine is freed: every instance is gone (and its requests with it). */

@@ -159,8 +159,11 @@ SCALED_API int64_t scaled_engine_now(const struct scaled_engine *e);
 
 /* Collect every source once, poll every target, then tick every group once
  * at the current time, recording every group's decision, quiet ones too
- * (for --once); acting on them unless dry_run. Returns 0, or -EINVAL
- * without a loaded farm. */
+ * (for --once); acting on them unless dry_run. On a real clock and outside
+ * run(), the plugins' HTTP requests (host->http_start) run on a loop of the
+ * engine's own that this drives until their answers are in, before the
+ * ticks and, when acting, after them (40 s at most each); so this call may
+ * block that long. Returns 0, or -EINVAL without a loaded farm. */
 SCALED_API int scaled_engine_tick_all(struct scaled_engine *e);
 
 /* ------------------------------------------------------------ decisions -- */

@@ -8,7 +8,9 @@ messages and receives 1 without deleting it, so that SQS counts 2 visible
 and 1 in flight. Then the real scaled daemon runs a farm whose source `jobs`
 reads GetQueueAttributes (SQS's JSON protocol) from moto and whose policy
 sets the group to visible + in flight with both in its reason; the decision
-log must show "visible 2 in_flight 1". Then the same farm with a wrong
+log must show "visible 2 in_flight 1". `scaled --once` on the same farm
+(its requests driven to their answers before the one tick) prints that
+decision too. Then the same farm with a wrong
 secret: one clear error line in scaled's log, no decision, no secret, a clean
 exit on SIGTERM.
 
@@ -16,6 +18,7 @@ usage: moto_sqs.py SCALED_BINARY
 Exits 77 (skipped) when moto or boto3 is not installed.
 """
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -61,6 +64,14 @@ def test(boto3, scaled, tmp, url, key_id, secret, failures):
     print("decisions:", reasons)
     if not any(r == "visible 2 in_flight 1" for r in reasons):
         failures.append("good: no decision saw 2 visible and 1 in flight")
+
+    farm_path = os.path.join(tmp, "good.lua")
+    once = subprocess.run([scaled, "--once", "-c", farm_path], env=moto_fx.scaled_env(
+        key_id, secret), capture_output=True, text=True, timeout=90, cwd=tmp)
+    sys.stdout.write("--- scaled --once:\n" + once.stdout + once.stderr)
+    if once.returncode != 0 or "visible 2 in_flight 1" not in once.stdout:
+        failures.append("once: no decision on 2 visible and 1 in flight (exit %d)"
+                        % once.returncode)
 
     wrong = moto_fx.wrong_secret(secret)
     text, records = moto_fx.run_checked(scaled, tmp, "bad", "wrong secret", farm, key_id,
