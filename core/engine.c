@@ -17,6 +17,7 @@
 #include <lauxlib.h>
 
 #include "alloc.h"
+#include "clock.h"
 #include "duration.h"
 #include "engine.h"
 #include "log.h"
@@ -376,6 +377,17 @@ int64_t scaled_engine_now(const struct scaled_engine *e)
  * fetch of credentials may come first. */
 #define ENGINE_SETTLE_MS 40000
 
+/* Run plugins' requests (and what plugin threads post) until none is
+ * pending, or ENGINE_SETTLE_MS. */
+static void engine_settle(struct scaled_engine *e)
+{
+	int64_t end = clock_stopwatch_ns() + (int64_t)ENGINE_SETTLE_MS * 1000000;
+
+	engine_drain_posts(e);
+	while (clock_stopwatch_ns() < end && engine_http_wait(e))
+		engine_drain_posts(e);
+}
+
 int scaled_engine_tick_all(struct scaled_engine *e)
 {
 	struct log *prev;
@@ -394,14 +406,14 @@ int scaled_engine_tick_all(struct scaled_engine *e)
 		if (e->instances[i]->created && e->instances[i]->role == SCALED_ROLE_TARGET)
 			engine_instance_run(e->instances[i]);
 	if (e->http_settling)
-		engine_http_settle(e, ENGINE_SETTLE_MS);
+		engine_settle(e);
 	engine_drain_posts(e);
 	e->record_quiet = true;
 	for (i = 0; i < e->n_groups; i++)
 		engine_group_tick(e->groups[i]);
 	e->record_quiet = false;
 	if (e->http_settling) { /* the actions' requests (with --apply) */
-		engine_http_settle(e, ENGINE_SETTLE_MS);
+		engine_settle(e);
 		engine_http_release(e);
 		e->http_settling = false;
 	}

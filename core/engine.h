@@ -176,9 +176,9 @@ void engine_http_cancel(void *handle);
 void engine_instance_cancel_https(struct scaled_instance *in);
 void engine_http_release(struct scaled_engine *e);
 void engine_http_pump(struct scaled_engine *e);
-/* tick_all on a real clock: run the requests on a base of the engine's own
- * until none is pending (and posts are drained), or for max_ms at most. */
-void engine_http_settle(struct scaled_engine *e, int64_t max_ms);
+/* tick_all on a real clock: while requests are pending on the engine's own
+ * base, wait for the next of their events and run it; false when none is. */
+bool engine_http_wait(struct scaled_engine *e);
 void engine_http_free(struct scaled_engine *e);
 
 /* engine_event.c: an event for group's policies (NULL: every group's), as

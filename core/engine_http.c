@@ -7,7 +7,7 @@
  * or under a virtual clock on an event base of its own, which
  * scaled_engine_step drives (engine_http_pump), or during tick_all (--once)
  * on that base too, which it drives until the requests are done
- * (engine_http_settle). On a real clock otherwise, before the engine runs,
+ * (engine_http_wait). On a real clock otherwise, before the engine runs,
  * there is no loop to drive a transfer, so a request is refused then. When run() returns, the client goes with the loop it was
  * on: requests still pending end then, their done() told so (the plugin's
  * handle dies as with any done). A request is its instance's: what the
@@ -20,7 +20,6 @@
 #include <event2/event.h>
 
 #include "alloc.h"
-#include "clock.h"
 #include "engine.h"
 #include "http.h"
 
@@ -209,16 +208,12 @@ void engine_http_pump(struct scaled_engine *e)
 		event_base_loop(e->http_base, EVLOOP_NONBLOCK);
 }
 
-void engine_http_settle(struct scaled_engine *e, int64_t max_ms)
+bool engine_http_wait(struct scaled_engine *e)
 {
-	int64_t end = clock_stopwatch_ns() + max_ms * 1000000;
-
-	engine_drain_posts(e);
-	while (e->http_base && e->http && http_pending(e->http) &&
-	       clock_stopwatch_ns() < end) {
-		event_base_loop(e->http_base, EVLOOP_ONCE);
-		engine_drain_posts(e);
-	}
+	if (!e->http_base || !e->http || !http_pending(e->http))
+		return false;
+	event_base_loop(e->http_base, EVLOOP_ONCE);
+	return true;
 }
 
 /* The engine is freed: every instance is gone (and its requests with it). */
