@@ -35,7 +35,7 @@ int aws_ec2_answer_error(const char *doc, size_t len, char *why, size_t whylen)
 		return 0;
 	}
 	/* moto's <ErrorResponse><Errors><Error>: only for XML, never JSON */
-	if (doc[0] == '<' && aws_json_error(doc, len, tmp, sizeof tmp) == 0) {
+	if (aws_json_is_xml(doc, len) && aws_json_error(doc, len, tmp, sizeof tmp) == 0) {
 		snprintf(why, whylen, "%s", tmp);
 		return 0;
 	}

@@ -76,6 +76,15 @@ static int xml_error(const char *doc, size_t len, char *why, size_t whylen)
 	return rc;
 }
 
+int aws_json_is_xml(const char *doc, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\r' || doc[i] == '\n'))
+		i++;
+	return i < len && doc[i] == '<';
+}
+
 int aws_json_error(const char *doc, size_t len, char *why, size_t whylen)
 {
 	static const char *const codes[] = { "__type", "code", "Code", NULL };
@@ -83,7 +92,7 @@ int aws_json_error(const char *doc, size_t len, char *why, size_t whylen)
 	cJSON *o;
 	const char *code, *msg, *hash;
 
-	if (len && doc[0] == '<')
+	if (aws_json_is_xml(doc, len))
 		return xml_error(doc, len, why, whylen);
 	o = cJSON_ParseWithLength(doc, len);
 	if (!cJSON_IsObject(o) || !(code = json_str(o, codes))) {

@@ -27,6 +27,10 @@ int aws_json_sign(struct sigv4_signer *s, const struct aws_endpoint *ep,
 		  int64_t t_ms, struct aws_json_headers *out, char *err, size_t errlen);
 void aws_json_headers_free(struct aws_json_headers *h);
 
+/* Nonzero when doc, past leading white space, starts with '<': an XML
+ * answer (an error in the Query API's shape), not JSON. */
+int aws_json_is_xml(const char *doc, size_t len);
+
 /* An AWS JSON error answer: {"__type": "[prefix#]Code", "message": "..."}
  * (or "Message", or "code"/"Code"), or the XML <ErrorResponse> moto answers
  * authentication failures with. 0 and "Code: message" in why (control

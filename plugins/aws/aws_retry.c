@@ -50,7 +50,7 @@ int aws_retryable(void *arg, long status, const char *body, size_t len)
 		return 1;
 	if (status < 400 || !body || !len)
 		return 0;
-	if (body[0] == '<') { /* the Query API's two shapes (EC2's, the others') */
+	if (aws_json_is_xml(body, len)) { /* the Query API's two shapes (EC2's, the others') */
 		if (aws_answers_error(body, len, &a, why, sizeof why) < 0)
 			return 0;
 		again = aws_retry_throttling_code(a.code);

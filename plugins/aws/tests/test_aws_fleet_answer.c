@@ -172,6 +172,14 @@ static void test_errors(void **state)
 	assert_string_equal(why, "InvalidSpotFleetRequestId.NotFound: The spot fleet request ID "
 			    "'sfr-0' does not exist");
 	assert_int_equal(aws_ec2_answer_error(moto_error, strlen(moto_error), why, sizeof why), 0);
+	/* moto's form after white space is still XML (the fuzzer's finding) */
+	{
+		char doc[1024];
+
+		snprintf(doc, sizeof doc, " \r\n\t%s", moto_error + strcspn(moto_error, "\n") + 1);
+		assert_int_equal(aws_ec2_answer_error(doc, strlen(doc), why, sizeof why), 0);
+		assert_non_null(strstr(why, "AuthFailure"));
+	}
 	strcpy(why, "untouched");
 	/* JSON is no EC2 error answer, nor is an answer, HTML or nothing */
 	assert_int_equal(aws_ec2_answer_error("{\"__type\":\"X#Y\"}", 16, why, sizeof why),

@@ -48,6 +48,9 @@ static void throttling_in_each_shape(void **st)
 	assert_true(retry(400, "{\"__type\":\"com.amazonaws.ecs#ThrottlingException\","
 			       "\"message\":\"Rate exceeded\"}"));
 	assert_true(retry(400, "{\"__type\":\"ThrottlingException\"}"));
+	/* XML after white space */
+	assert_true(retry(400, "\n <ErrorResponse><Error><Code>Throttling</Code></Error>"
+			       "</ErrorResponse>"));
 	assert_true(retry(403, "{\"code\":\"SlowDown\",\"message\":\"x\"}"));
 }
 
