@@ -24,6 +24,9 @@
 #define HTTP_DEFAULT_TIMEOUT_MS 10000
 #define HTTP_DEFAULT_MAX_RESPONSE (1u << 20)
 #define HTTP_DEFAULT_ATTEMPTS 3
+/* Easy handles kept for the next requests (curl_easy_reset keeps their
+ * buffers and caches): a poller's next request costs no new handle. */
+#define HTTP_IDLE_MAX 8
 #define HTTP_DEFAULT_TOTAL_MS 30000
 #define HTTP_DEFAULT_BASE_MS 100
 #define HTTP_DEFAULT_CAP_MS 20000
@@ -65,6 +68,8 @@ struct http_client {
 	char *ca_file, *user_agent;
 	int64_t base_ms, cap_ms;
 	uint64_t rng;
+	CURL *idle[HTTP_IDLE_MAX];     /* reset handles for the next requests */
+	size_t n_idle;
 	int depth;                     /* inside one of our loop callbacks */
 	bool dying;                    /* freed from inside one: free on the way out */
 };
@@ -243,11 +248,18 @@ static void http_unlink(struct http_call *call)
 
 static void http_call_free(struct http_call *call)
 {
+	struct http_client *c = call->c;
+
 	if (call->in_multi)
-		curl_multi_remove_handle(call->c->multi, call->easy);
+		curl_multi_remove_handle(c->multi, call->easy);
 	if (call->retry_ev)
 		event_free(call->retry_ev);
-	curl_easy_cleanup(call->easy);
+	if (call->easy && !c->dying && c->n_idle < HTTP_IDLE_MAX) {
+		curl_easy_reset(call->easy);
+		c->idle[c->n_idle++] = call->easy;
+	} else {
+		curl_easy_cleanup(call->easy);
+	}
 	curl_slist_free_all(call->headers);
 	alloc_free(call->body);
 	alloc_free(call->resp);
@@ -428,6 +440,8 @@ static void http_client_destroy(struct http_client *c)
 		http_unlink(call);
 		http_call_free(call);
 	}
+	while (c->n_idle)
+		curl_easy_cleanup(c->idle[--c->n_idle]);
 	if (c->multi)
 		curl_multi_cleanup(c->multi); /* may report sockets removed */
 	while (c->socks)
@@ -526,7 +540,9 @@ struct http_call *http_start(struct http_client *c, const struct http_request *r
 		return NULL;
 	}
 	call = alloc_zero(1, sizeof(*call));
-	if (!call || !(call->easy = curl_easy_init())) {
+	if (call)
+		call->easy = c->n_idle ? c->idle[--c->n_idle] : curl_easy_init();
+	if (!call || !call->easy) {
 		alloc_free(call);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
