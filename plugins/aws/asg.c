@@ -274,8 +274,10 @@ static int asg_poll(void *state, char *err, size_t errlen)
 		return 0;
 	}
 	rc = aws_client_ready(&a->c, asg_again, a, err, errlen);
-	if (rc == -EAGAIN)
-		return 0; /* asg_again polls once they are there */
+	if (rc == -EAGAIN) {
+		a->poll_after = 1; /* asg_again polls once they are there */
+		return 0;
+	}
 	if (rc < 0)
 		return rc;
 	rc = asg_describe(a, err, errlen);
@@ -317,13 +319,20 @@ static void asg_applied(void *arg, const struct scaled_http_response *res)
 		snprintf(msg, sizeof msg, "%s: %s", asg_action_name(&a->plan), why);
 		asg_applied_with(a, res->status ? -EREMOTEIO : -EIO, msg);
 	} else {
-		if (a->plan.action == ASG_UPDATE)
+		if (a->plan.action == ASG_UPDATE) {
 			host->log(a->c.inst, SCALED_LOG_INFO, "UpdateAutoScalingGroup: capacity %d, "
 				  "on_demand_base %d, on_demand_percent %d", a->plan.desired,
 				  a->plan.base, a->plan.percent);
-		else
+			/* the group holds this mix now, whether or not the Describe
+			 * after it answers: the next apply is planned on it */
+			if (a->g) {
+				a->g->dist.on_demand_base = a->plan.base;
+				a->g->dist.on_demand_percent = a->plan.percent;
+			}
+		} else {
 			host->log(a->c.inst, SCALED_LOG_INFO, "SetDesiredCapacity: %d",
 				  a->plan.desired);
+		}
 		asg_applied_with(a, 0, NULL);
 	}
 	a->poll_after = 1; /* see what came of it */

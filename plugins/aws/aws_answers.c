@@ -171,6 +171,8 @@ static int answers_error_from(struct aws_xml_rec *doc, size_t which,
 	e->message = aws_xml_take(src, 1);
 	if (!e->message)
 		e->message = strdup("");
+	else
+		aws_values_cut_details(e->message);
 	if (!e->code || !*e->code || !e->message) {
 		int rc = !e->message ? -ENOMEM : answers_bad(err, errlen, what, src,
 							     "an error answer without a Code");

@@ -8,6 +8,7 @@
 
 #include "aws_client.h"
 #include "aws_plugin.h"
+#include "aws_values.h"
 
 #define host aws_host
 
@@ -134,11 +135,17 @@ static int same_but_numbers(const char *a, const char *b)
 	}
 }
 
-void aws_client_fail(struct aws_client *c, const char *msg)
+void aws_client_fail(struct aws_client *c, const char *text)
 {
+	char msg[1024];
 	size_t n = strlen(c->action);
+	int stopping;
+
+	/* whatever the kind's reader did: never the signed headers AWS quotes */
+	snprintf(msg, sizeof msg, "%s", text);
+	aws_values_cut_details(msg);
 	/* the HTTP client's word for a request ended by the engine's stop */
-	int stopping = strncmp(msg, "cancelled:", 10) == 0;
+	stopping = strncmp(msg, "cancelled:", 10) == 0;
 
 	if (c->last_error && same_but_numbers(c->last_error, msg))
 		return;

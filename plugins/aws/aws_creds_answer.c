@@ -17,6 +17,7 @@
 #include "aws_answers.h"
 #include "aws_json.h"
 #include "aws_query.h"
+#include "aws_values.h"
 #include "aws_xml.h"
 
 #define FAIL(rc, ...) answer_fail(err, errlen, rc, __VA_ARGS__)
@@ -32,14 +33,6 @@ static int answer_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 		va_end(ap);
 	}
 	return rc;
-}
-
-/* Control bytes of s as spaces. */
-static void answer_clean(char *s)
-{
-	for (; s && *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
 }
 
 /* 1 when s is 1 to max bytes of printable ASCII without a space and none
@@ -238,7 +231,7 @@ int aws_creds_answer_sts(const char *doc, size_t len, int web, int64_t now_ms,
 				FAIL(0, "%s: %s: %s", what, code, msg);
 			else
 				FAIL(0, "%s: %s", what, code);
-			answer_clean(err);
+			aws_values_clean(err);
 			rc = -EREMOTEIO;
 		} else {
 			rc = FAIL(-EBADMSG, "%s: an ErrorResponse without a Code", what);

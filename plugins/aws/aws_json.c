@@ -11,6 +11,7 @@
 
 #include "aws_json.h"
 #include "aws_sign.h"
+#include "aws_values.h"
 #include "aws_xml.h"
 
 int aws_json_sign(struct sigv4_signer *s, const struct aws_endpoint *ep,
@@ -41,13 +42,6 @@ static const char *json_str(const cJSON *o, const char *const *names)
 	return NULL;
 }
 
-static void why_clean(char *why)
-{
-	for (; *why; why++)
-		if ((unsigned char)*why < 0x20)
-			*why = ' ';
-}
-
 /* <ErrorResponse><Errors><Error><Code/><Message/> (or <Error> directly
  * under it), as moto words its authentication failures in any protocol. */
 static int xml_error(const char *doc, size_t len, char *why, size_t whylen)
@@ -69,7 +63,7 @@ static int xml_error(const char *doc, size_t len, char *why, size_t whylen)
 			snprintf(why, whylen, "%s: %s", code, msg);
 		else
 			snprintf(why, whylen, "%s", code);
-		why_clean(why);
+		aws_values_clean(why);
 		rc = 0;
 	}
 	aws_xml_rec_free(&r);
@@ -106,7 +100,7 @@ int aws_json_error(const char *doc, size_t len, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", code, msg);
 	else
 		snprintf(why, whylen, "%s", code);
-	why_clean(why);
+	aws_values_clean(why);
 	cJSON_Delete(o);
 	return 0;
 }

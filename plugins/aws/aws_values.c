@@ -44,9 +44,30 @@ void aws_values_quote(char *dst, size_t n, const char *s)
 	dst[j] = '\0';
 }
 
+void aws_values_cut_details(char *s)
+{
+	static const char *const marks[] = { "\n\n", "\r\n\r\n", "The Canonical String",
+					     "The String-to-Sign", "Canonical String", NULL };
+	char *cut = NULL, *p;
+	size_t i;
+
+	for (i = 0; marks[i]; i++)
+		if ((p = strstr(s, marks[i])) && (!cut || p < cut))
+			cut = p;
+	if (!cut)
+		return;
+	while (cut > s && (cut[-1] == ' ' || (unsigned char)cut[-1] < 0x20))
+		cut--;
+	*cut = '\0';
+}
+
 void aws_values_clean(char *s)
 {
-	size_t n = strlen(s), i = n;
+	size_t n, i;
+
+	aws_values_cut_details(s);
+	n = strlen(s);
+	i = n;
 
 	for (char *p = s; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

@@ -12,8 +12,14 @@
  * as '?'. */
 void aws_values_quote(char *dst, size_t n, const char *s);
 
-/* Control bytes of s as spaces, and a UTF-8 sequence that truncation cut
- * short at its end dropped. */
+/* AWS's message s cut before the details a signature failure appends
+ * ("\n\nThe Canonical String for this request should have been ...", "The
+ * String-to-Sign ..."), which quote the signed headers, a session token
+ * among them; white space before the cut dropped. */
+void aws_values_cut_details(char *s);
+
+/* aws_values_cut_details, then control bytes of s as spaces, and a UTF-8
+ * sequence that truncation cut short at its end dropped. */
 void aws_values_clean(char *s);
 
 #endif

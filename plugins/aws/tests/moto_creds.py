@@ -28,6 +28,9 @@ that scaled signed its requests with the credentials it fetched.
   model and hands out a moto STS session.
 - A fake IMDS answering HTML for the credentials: a clear error logged once
   per reason, retried after the backoff only, no decision, no crash.
+- `scaled --once` on an aws.asg farm with ECS credentials: the target's
+  poll, asked while the credentials are being fetched, is sent once they
+  come, so the preview decides (it once waited for nothing and skipped).
 No log holds a secret key, session token or container token.
 
 usage: moto_creds.py SCALED_BINARY
@@ -37,6 +40,7 @@ import datetime
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 import urllib.error
@@ -314,9 +318,49 @@ def part_garbage(aws, scaled, tmp, failures):
         failures.append("garbage: decisions recorded without credentials")
 
 
+def part_once_asg(aws, scaled, tmp, failures):
+    ec2 = aws.boto3.client("ec2", **aws.kw)
+    asg = aws.boto3.client("autoscaling", **aws.kw)
+    ec2.create_launch_template(LaunchTemplateName="once", LaunchTemplateData={
+        "ImageId": "ami-12c6146b", "InstanceType": "t3.micro"})
+    asg.create_auto_scaling_group(AutoScalingGroupName="once", MinSize=0, MaxSize=4,
+                                  DesiredCapacity=1, AvailabilityZones=["us-east-1a"],
+                                  LaunchTemplate={"LaunchTemplateName": "once"})
+    aws.session("asg-task", "asg-setup")  # the role, then its policy
+    aws.iam.put_role_policy(RoleName="asg-task", PolicyName="asg", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "autoscaling:*",
+                                                "Resource": "*"}]}))
+    token = "Bearer once-" + os.urandom(12).hex()
+    path = os.path.join(tmp, "once-token")
+    with open(path, "w") as f:
+        f.write(token + "\n")
+    fake = creds_fx.Fake("ecs", lambda n: aws.session("asg-task", "asg-%d" % n), auth=token)
+    farm = os.path.join(tmp, "once.lua")
+    with open(farm, "w") as f:
+        f.write('plugin "aws"\ntarget "asg" { kind = "aws.asg", endpoint = "%s", '
+                'region = "us-east-1", name = "once", poll = "1s" }\n'
+                'group "g" { target = "asg", min = 0, max = 4, every = "1s",\n'
+                '  policy = function(g) return g:set(3, "want 3") end }\n' % aws.url)
+    try:
+        r = subprocess.run([scaled, "--once", "-c", farm], env=creds_fx.scaled_env({
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": fake.url + "/v2/credentials/task-1",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": path}), capture_output=True, text=True,
+            timeout=120, cwd=tmp)
+    finally:
+        fake.stop()
+    out = r.stdout + r.stderr
+    sys.stdout.write(out)
+    if r.returncode != 0 or "group g: 1 -> 3 [dry_run]" not in out:
+        failures.append("once_asg: --once on ECS credentials did not decide 1 -> 3 (exit %d)"
+                        % r.returncode)
+    if any(s in out for s in aws.secrets + [token]):
+        failures.append("once_asg: a secret is in scaled's output")
+
+
 def test(boto3, scaled, tmp, url, key_id, secret, failures):
     aws = Aws(boto3, url, key_id, secret)
-    for part in (part_imds, part_ecs, part_assume_role, part_web_identity, part_garbage):
+    for part in (part_imds, part_ecs, part_assume_role, part_web_identity, part_garbage,
+                 part_once_asg):
         print("=== %s" % part.__name__)
         part(aws, scaled, tmp, failures)
 

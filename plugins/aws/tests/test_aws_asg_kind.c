@@ -407,6 +407,31 @@ static void test_create_refusals(void **state)
 	assert_int_equal(aws_asg_kind.flags, SCALED_KIND_APPLIES_MIX);
 }
 
+/* A mix applied stays the group's mix for the next apply, even when the
+ * Describe after the update fails: going back sends an update again. */
+static void test_mix_after_failed_describe(void **state)
+{
+	char *page = fixture("asg_page1.xml"), err[512];
+	void *st = make("spot-workers", 0);
+
+	(void)state;
+	assert_int_equal(aws_asg_kind.poll(st, err, sizeof err), 0);
+	answer(0, 200, page); /* base 1, 25 % */
+	assert_int_equal(apply(st, 6, 0, 100, 41, err), 0);
+	assert_non_null(strstr(reqs[1].body, "OnDemandPercentageAboveBaseCapacity=100"));
+	answer(1, 200, "<UpdateAutoScalingGroupResponse/>");
+	assert_int_equal(done_status, 0);
+	answer(2, 500, "<html>oops</html>"); /* the Describe after it */
+	assert_int_equal(apply(st, 6, 1, 25, 42, err), 0);
+	assert_non_null(strstr(reqs[3].body, "Action=UpdateAutoScalingGroup"));
+	assert_non_null(strstr(reqs[3].body, "OnDemandPercentageAboveBaseCapacity=25"));
+	assert_non_null(strstr(reqs[3].body, "OnDemandBaseCapacity=1"));
+	answer(3, 200, "<UpdateAutoScalingGroupResponse/>");
+	assert_int_equal(done_status, 0);
+	aws_asg_kind.destroy(st);
+	free(page);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +439,7 @@ int main(void)
 		cmocka_unit_test_setup(test_no_policy, setup),
 		cmocka_unit_test_setup(test_errors, setup),
 		cmocka_unit_test_setup(test_create_refusals, setup),
+		cmocka_unit_test_setup(test_mix_after_failed_describe, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,11 +8,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "aws_json.h"
+#include "aws_values.h"
 #include "aws_sqs_answer.h"
 
 static int err_of(const char *doc, char *why, size_t whylen)
@@ -53,6 +55,42 @@ static int counts_of(const char *doc, double out[3], char *why, size_t whylen)
 {
 	why[0] = '\0';
 	return aws_sqs_counts(doc, strlen(doc), out, why, whylen);
+}
+
+/* AWS's SignatureDoesNotMatch quotes the canonical request it expected,
+ * signed headers and all, an X-Amz-Security-Token among them: the message
+ * is cut before that, in JSON, in moto's XML, in the Query API's XML, and
+ * in whatever reaches aws_values_clean. */
+#define SIG_MSG "The request signature we calculated does not match the signature you " \
+	"provided. Check your AWS Secret Access Key and signing method. Consult the service " \
+	"documentation for details."
+#define SIG_DETAILS "\n\nThe Canonical String for this request should have been\n'POST\n/\n" \
+	"\ncontent-type:application/x-amz-json-1.0\nhost:sqs.us-east-1.amazonaws.com\n" \
+	"x-amz-date:20261203T120000Z\nx-amz-security-token:FwoGZXIvYXdzEXAMPLETOKENSECRET\n'" \
+	"\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n20261203T120000Z\n...'\n"
+
+static void test_signature_details(void **state)
+{
+	static const char json[] = "{\"__type\":\"com.amazonaws.sqs#SignatureDoesNotMatch\","
+				   "\"message\":\"" SIG_MSG "\\n\\nThe Canonical String for this "
+				   "request should have been\\n'POST\\n/\\n\\nx-amz-security-token:"
+				   "FwoGZXIvYXdzEXAMPLETOKENSECRET\\n'\"}";
+	static const char xml[] = "<ErrorResponse><Error><Type>Sender</Type><Code>"
+				  "SignatureDoesNotMatch</Code><Message>" SIG_MSG SIG_DETAILS
+				  "</Message></Error><RequestId>r</RequestId></ErrorResponse>";
+	char why[2048], text[2048];
+
+	(void)state;
+	assert_int_equal(aws_json_error(json, sizeof json - 1, why, sizeof why), 0);
+	assert_string_equal(why, "SignatureDoesNotMatch: " SIG_MSG);
+	assert_int_equal(aws_json_error(xml, sizeof xml - 1, why, sizeof why), 0);
+	assert_string_equal(why, "SignatureDoesNotMatch: " SIG_MSG);
+	/* already flattened to one line, the marker still cuts */
+	snprintf(text, sizeof text, "%s", "Code: " SIG_MSG " The Canonical String for this request "
+		 "should have been 'x-amz-security-token:FwoGZXIvYXdzEXAMPLETOKENSECRET'");
+	aws_values_clean(text);
+	assert_string_equal(text, "Code: " SIG_MSG);
+	assert_null(strstr(why, "EXAMPLETOKEN"));
 }
 
 static void test_counts(void **state)
@@ -100,6 +138,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_signature_details),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

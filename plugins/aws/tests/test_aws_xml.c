@@ -262,6 +262,24 @@ static void test_errors(void **state)
 		    "AWS was not able to validate the provided access credentials",
 		    "a3b1c2d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d");
 
+	/* a signature failure's details (the signed headers, a session token
+	 * among them) are cut from the message and the struct */
+	{
+		static const char sig[] =
+			"<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch"
+			"</Code><Message>The request signature we calculated does not match."
+			"\n\nThe Canonical String for this request should have been\n'POST\n/\n"
+			"x-amz-security-token:FwoGZXIvYXdzEXAMPLETOKENSECRET\n'</Message></Error>"
+			"<RequestId>r</RequestId></ErrorResponse>";
+		char big[1024];
+
+		assert_int_equal(aws_answers_error(sig, sizeof sig - 1, &e, big, sizeof big), 0);
+		assert_string_equal(big, "SignatureDoesNotMatch: The request signature we "
+				    "calculated does not match.");
+		assert_null(strstr(e.message, "EXAMPLETOKEN"));
+		aws_answers_error_free(&e);
+	}
+
 	/* a message too long for err is cut, still a string */
 	doc = aws_xml_fx("error_ec2.xml", &len);
 	assert_int_equal(aws_answers_error(doc, len, &e, small, sizeof small), 0);
