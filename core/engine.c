@@ -384,7 +384,7 @@ static void engine_settle(struct scaled_engine *e)
 	int64_t end = clock_stopwatch_ns() + (int64_t)ENGINE_SETTLE_MS * 1000000;
 
 	engine_drain_posts(e);
-	while (clock_stopwatch_ns() < end && engine_http_wait(e))
+	while (engine_http_wait(e, (end - clock_stopwatch_ns()) / 1000000))
 		engine_drain_posts(e);
 }
 

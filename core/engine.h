@@ -177,8 +177,9 @@ void engine_instance_cancel_https(struct scaled_instance *in);
 void engine_http_release(struct scaled_engine *e);
 void engine_http_pump(struct scaled_engine *e);
 /* tick_all on a real clock: while requests are pending on the engine's own
- * base, wait for the next of their events and run it; false when none is. */
-bool engine_http_wait(struct scaled_engine *e);
+ * base, wait for the next of their events (max_ms at most) and run it;
+ * false when none is pending or max_ms <= 0. */
+bool engine_http_wait(struct scaled_engine *e, int64_t max_ms);
 void engine_http_free(struct scaled_engine *e);
 
 /* engine_event.c: an event for group's policies (NULL: every group's), as

@@ -208,11 +208,25 @@ void engine_http_pump(struct scaled_engine *e)
 		event_base_loop(e->http_base, EVLOOP_NONBLOCK);
 }
 
-bool engine_http_wait(struct scaled_engine *e)
+static void engine_http_waited(evutil_socket_t fd, short what, void *arg)
 {
-	if (!e->http_base || !e->http || !http_pending(e->http))
+	(void)fd, (void)what, (void)arg; /* its firing ends the round */
+}
+
+bool engine_http_wait(struct scaled_engine *e, int64_t max_ms)
+{
+	struct timeval tv = { (time_t)(max_ms / 1000), (suseconds_t)(max_ms % 1000) * 1000 };
+	struct event *limit;
+
+	if (max_ms <= 0 || !e->http_base || !e->http || !http_pending(e->http))
 		return false;
+	/* one attempt may take its own timeout (up to 2 min): not past max_ms */
+	limit = evtimer_new(e->http_base, engine_http_waited, NULL);
+	if (limit)
+		evtimer_add(limit, &tv);
 	event_base_loop(e->http_base, EVLOOP_ONCE);
+	if (limit)
+		event_free(limit);
 	return true;
 }
 

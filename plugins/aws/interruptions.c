@@ -32,7 +32,8 @@
 #define INTR_TYPE "application/x-amz-json-1.0"
 #define INTR_SEEN 256 /* event ids remembered */
 
-enum { K_QUEUE_URL, K_GROUP, K_MAX_RECEIVES, K_REGION, K_PROFILE, K_ENDPOINT, K_TIMEOUT };
+enum { K_QUEUE_URL, K_GROUP, K_MAX_RECEIVES, K_DELETE, K_REGION, K_PROFILE, K_ENDPOINT,
+       K_TIMEOUT };
 
 static const struct scaled_key intr_keys[] = {
 	[K_QUEUE_URL] = { "queue_url", SCALED_KEY_STRING, NULL, 1,
@@ -41,6 +42,9 @@ static const struct scaled_key intr_keys[] = {
 		      "the group whose policies get the events (default: every group)" },
 	[K_MAX_RECEIVES] = { "max_receives", SCALED_KEY_INT, "3", 0,
 			     "ReceiveMessage calls per collect at most (10 messages each)" },
+	[K_DELETE] = { "delete", SCALED_KEY_BOOL, "true", 0,
+		       "delete what was read (false: leave the queue to another reader, "
+		       "as a preview or a dry run beside production should)" },
 	[K_REGION] = AWS_CLIENT_KEY_REGION,
 	[K_PROFILE] = AWS_CLIENT_KEY_PROFILE,
 	[K_ENDPOINT] = AWS_CLIENT_KEY_ENDPOINT("SQS"),
@@ -64,6 +68,7 @@ struct intr {
 	char *queue_url;
 	char *receive_body;   /* the same each receive */
 	int max_receives;
+	bool keep_messages; /* `delete = false`: read, never delete */
 	void *pending;        /* the request in flight */
 	bool busy;            /* a cycle is under way */
 	bool failed;          /* something of this cycle failed */
@@ -151,6 +156,7 @@ static int intr_create(struct scaled_instance *inst, const struct scaled_value *
 	}
 	aws_client_init(&q->c, inst, "sqs", "ReceiveMessage");
 	q->max_receives = (int)cfg[K_MAX_RECEIVES].u.integer;
+	q->keep_messages = !cfg[K_DELETE].u.boolean;
 	if (!(q->queue_url = strdup(cfg[K_QUEUE_URL].u.str)) ||
 	    !(q->receive_body = aws_sqs_receive_body(q->queue_url)) ||
 	    (cfg[K_GROUP].set && !(q->group = strdup(cfg[K_GROUP].u.str)))) {
@@ -336,6 +342,8 @@ static void intr_receive_done(void *arg, const struct scaled_http_response *res)
 		intr_message(q, &got.m[i]);
 	q->more = got.n == AWS_SQS_BATCH_MAX;
 	aws_sqs_received_free(&got);
+	if (q->keep_messages)
+		intr_batch_clear(q); /* they come back after the visibility timeout */
 	if (q->n_del == 0) {
 		intr_next(q);
 		return;

@@ -27,6 +27,10 @@ again, not logged again: the tally reads it twice more); the malformed
 message sent with it is deleted. The queue holds exactly the refused event
 afterwards.
 
+kept: `delete = false` (a preview beside production): the warning is
+delivered once, read again after the visibility timeout without being
+delivered again, and still in the queue afterwards.
+
 bad: a wrong secret: one clear ReceiveMessage error line, no decision on
 events or counts (the fleet's first tick still records the farm's mix), no
 secret in the log, the queue untouched, a clean exit on SIGTERM.
@@ -196,6 +200,28 @@ def test_refused(boto3, scaled, tmp, url, sqs, queue, key_id, secret, failures):
         failures.append("refused: more in the queue than the refused event")
 
 
+def test_kept(boto3, scaled, tmp, url, sqs, queue, key_id, secret, failures):
+    sqs.send_message(QueueUrl=queue, MessageBody=event(WARN, "i-0abcabcabcabcabc7", "stop"))
+    farm = FARM % {"url": url, "queue": queue, "group": ", delete = false"}
+
+    def done(text, records):  # delivered, then read again after the timeout
+        return (events_named(records, "fleet") == ["spot_interruption"] and
+                any("read 2" in r for r in reasons(records)))
+
+    ok, alive, rc, text, records = moto_fx.run_while(scaled, tmp, "kept", farm, key_id, secret,
+                                                     done, timeout=60, settle=1.5)
+    sys.stdout.write("--- scaled, delete = false:\n" + text)
+    if not ok or not alive or rc != 0:
+        failures.append("kept: the warning was not delivered and read again (ok %s, exit %s)"
+                        % (ok, rc))
+    if events_named(records, "fleet") != ["spot_interruption"]:
+        failures.append("kept: delivered %s, want the one warning once"
+                        % events_named(records, "fleet"))
+    if depth(sqs, queue) != 1:
+        failures.append("kept: the queue holds %d messages, want the 1 sent"
+                        % depth(sqs, queue))
+
+
 def test(boto3, scaled, tmp, url, key_id, secret, failures):
     sqs = boto3.client("sqs", endpoint_url=url, region_name="us-east-1",
                        aws_access_key_id=key_id, aws_secret_access_key=secret)
@@ -206,6 +232,8 @@ def test(boto3, scaled, tmp, url, key_id, secret, failures):
     refused = sqs.create_queue(QueueName="refused",
                                Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
     test_refused(boto3, scaled, tmp, url, sqs, refused, key_id, secret, failures)
+    kept = sqs.create_queue(QueueName="kept", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
+    test_kept(boto3, scaled, tmp, url, sqs, kept, key_id, secret, failures)
 
     sqs.send_message(QueueUrl=queue, MessageBody=event(WARN, "i-0fffffffffffffff6", "stop"))
     wrong = moto_fx.wrong_secret(secret)
