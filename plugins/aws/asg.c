@@ -22,11 +22,10 @@
 #include "asg_form.h"
 #include "asg_plan.h"
 #include "aws_answers.h"
+#include "aws_call.h"
 #include "aws_client.h"
-#include "aws_json.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
-#include "aws_retry.h"
 
 #define host aws_host
 
@@ -120,26 +119,6 @@ static void asg_destroy(void *state)
 	asg_free(a);
 }
 
-/* Why a request failed, on one line: AWS's "Code: Message" (Auto Scaling's
- * or EC2's ErrorResponse, or moto's Errors/Error form), else the HTTP
- * client's reason. */
-static void asg_why(const struct scaled_http_response *res, char *why, size_t whylen)
-{
-	struct aws_error_answer e;
-
-	if (aws_answers_error(res->body, res->body_len, &e, why, whylen) == 0) {
-		aws_answers_error_free(&e);
-		return;
-	}
-	if (aws_json_error(res->body, res->body_len, why, whylen) == 0)
-		return;
-	if (res->error)
-		snprintf(why, whylen, "%.200s", res->error);
-	else
-		snprintf(why, whylen, "HTTP %ld", res->status);
-	why[strcspn(why, "\r\n")] = '\0';
-}
-
 static int asg_failed(const struct scaled_http_response *res)
 {
 	return res->error || res->status < 200 || res->status > 299;
@@ -149,30 +128,7 @@ static int asg_failed(const struct scaled_http_response *res)
 static int asg_send(struct asg *a, struct aws_form *f, scaled_http_done done, size_t max,
 		    char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&a->c);
-	struct aws_query_headers hs;
-	struct scaled_http_request req;
-	int rc;
-
-	rc = aws_query_sign(&a->c.signer, &a->c.ep, &cred, a->c.region, a->c.service, f->buf,
-			    f->len, host->now_ms(a->c.inst), &hs, err, errlen);
-	if (rc < 0) {
-		aws_form_free(f);
-		return rc;
-	}
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = a->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = f->buf,
-		.body_len = f->len,
-		.max_response = max,
-		.timeout_ms = a->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	a->req = host->http_start(a->c.inst, &req, done, a, err, errlen);
-	aws_query_headers_free(&hs);
+	a->req = aws_client_call_query(&a->c, f, max, done, a, err, errlen);
 	aws_form_free(f);
 	return a->req ? 0 : -EIO;
 }
@@ -211,7 +167,7 @@ static void asg_polled(void *arg, const struct scaled_http_response *res)
 
 	a->req = NULL;
 	if (asg_failed(res)) {
-		asg_why(res, why, sizeof why);
+		aws_client_why(res, why, sizeof why);
 		aws_client_fail(&a->c, why);
 		goto next;
 	}
@@ -315,7 +271,7 @@ static void asg_applied(void *arg, const struct scaled_http_response *res)
 
 	a->req = NULL;
 	if (asg_failed(res)) {
-		asg_why(res, why, sizeof why);
+		aws_client_why(res, why, sizeof why);
 		snprintf(msg, sizeof msg, "%s: %s", asg_action_name(&a->plan), why);
 		asg_applied_with(a, res->status ? -EREMOTEIO : -EIO, msg);
 	} else {

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_call.h"
 #include "aws_client.h"
 #include "aws_cw_answer.h"
 #include "aws_cw_query.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
-#include "aws_retry.h"
 
 #define host aws_host
 
@@ -180,18 +180,13 @@ static void cw_done(void *arg, const struct scaled_http_response *res)
 	w->pending = NULL;
 	if (res->error && !strcmp(res->error, CW_STOPPED))
 		return;
-	if (res->error && res->body_len == 0) {
-		aws_client_fail(&w->c, res->error);
+	if (res->error) {
+		/* AWS's error answer, else (an HTML 502, a timeout) the client's reason */
+		aws_client_why(res, why, sizeof why);
+		aws_client_fail(&w->c, why);
 		return;
 	}
 	rc = aws_cw_answer_read(res->body, res->body_len, AWS_CW_ID, &a, why, sizeof why);
-	if ((rc < 0 && rc != -EREMOTEIO && res->error) || (rc == 0 && res->error)) {
-		/* not an AWS answer (an HTML 502), or an answer with a failed status:
-		 * the HTTP client's reason, on one line */
-		snprintf(why, sizeof why, "%.200s", res->error);
-		why[strcspn(why, "\r\n")] = '\0';
-		rc = rc == 0 ? -EIO : rc;
-	}
 	if (rc < 0) {
 		aws_cw_answer_free(&a);
 		aws_client_fail(&w->c, why);
@@ -203,37 +198,15 @@ static void cw_done(void *arg, const struct scaled_http_response *res)
 
 static int cw_request(struct cw *w, const char *next_token, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&w->c);
 	struct aws_form f = { 0 };
-	struct aws_query_headers hs;
-	struct scaled_http_request req;
-	int rc;
 
 	if (aws_cw_query_form(&w->q, w->start_ms, w->end_ms, next_token, &f) < 0) {
 		aws_form_free(&f);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = aws_query_sign(&w->c.signer, &w->c.ep, &cred, w->c.region, w->c.service, f.buf, f.len,
-			    host->now_ms(w->c.inst), &hs, err, errlen);
-	if (rc < 0) {
-		aws_form_free(&f);
-		return rc;
-	}
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = w->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = f.buf,
-		.body_len = f.len,
-		/* AWS_CW_MAX_POINTS datapoints are ~150 KiB of XML */
-		.max_response = 1u << 20,
-		.timeout_ms = w->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	w->pending = host->http_start(w->c.inst, &req, cw_done, w, err, errlen);
-	aws_query_headers_free(&hs);
+	/* AWS_CW_MAX_POINTS datapoints are ~150 KiB of XML */
+	w->pending = aws_client_call_query(&w->c, &f, 1u << 20, cw_done, w, err, errlen);
 	aws_form_free(&f);
 	return w->pending ? 0 : -EIO;
 }

@@ -13,8 +13,8 @@
  * stopped to start) is said in apply_done's message, and each later poll
  * starts or stops what has become possible until the count holds.
  * One request in flight at a time; destroy cancels it. The answers are
- * read by aws_answers.c and aws_ec2_answer.c, the calls made by
- * aws_ec2_call.c.
+ * read by aws_answers.c and aws_ec2_answer.c, the calls made by aws_call.c,
+ * why they failed said by aws_ec2_call.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "aws_answers.h"
+#include "aws_call.h"
 #include "aws_client.h"
 #include "aws_ec2_answer.h"
 #include "aws_ec2_call.h"
@@ -335,7 +336,8 @@ static int ec2_act(struct ec2 *e, const char *action, const size_t *ix, size_t n
 	aws_form_add(&form, "Version", "2016-11-15");
 	for (size_t i = 0; i < n && i < EC2_MAX_PER_CALL; i++)
 		aws_form_addf(&form, e->seen[ix[i]].id, "InstanceId.%zu", i + 1);
-	e->pending = aws_ec2_call_start(&e->c, &form, 1u << 20, ec2_acted, e, err, sizeof err);
+	e->pending = aws_client_call_query(&e->c, &form, 1u << 20, ec2_acted, e, err,
+					   sizeof err);
 	aws_form_free(&form);
 	if (!e->pending) {
 		snprintf(msg, sizeof msg, "%s: %s", action, err);
@@ -475,8 +477,8 @@ static int ec2_describe(struct ec2 *e, const char *next_token, char *err, size_t
 	}
 	if (next_token)
 		aws_form_add(&form, "NextToken", next_token);
-	e->pending = aws_ec2_call_start(&e->c, &form, EC2_MAX_ANSWER, ec2_described, e, err,
-					errlen);
+	e->pending = aws_client_call_query(&e->c, &form, EC2_MAX_ANSWER, ec2_described, e,
+					   err, errlen);
 	aws_form_free(&form);
 	return e->pending ? 0 : -EIO;
 }

@@ -19,11 +19,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws_call.h"
 #include "aws_client.h"
 #include "aws_ecs_answer.h"
-#include "aws_json.h"
 #include "aws_plugin.h"
-#include "aws_retry.h"
 
 #define host aws_host
 
@@ -179,14 +178,10 @@ static int ecs_read(const struct scaled_http_response *res,
 				  char *, size_t),
 		    const char *name, struct aws_ecs_service *s, char *why, size_t whylen)
 {
-	if (aws_json_error(res->body, res->body_len, why, whylen) == 0)
-		return -EREMOTEIO;
-	if (res->error || res->status < 200 || res->status > 299) {
-		/* not an AWS error (an HTML 502, a timeout): the client's reason */
-		snprintf(why, whylen, "%.200s", res->error ? res->error : "HTTP error");
-		why[strcspn(why, "\r\n")] = '\0';
-		return -EIO;
-	}
+	int rc = aws_client_why(res, why, whylen);
+
+	if (rc < 0)
+		return rc;
 	return reader(res->body, res->body_len, name, s, why, whylen);
 }
 
@@ -238,34 +233,13 @@ static void ecs_updated(void *arg, const struct scaled_http_response *res)
 static int ecs_send(struct ecs *e, enum ecs_req what, const char *body, char *err,
 		    size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&e->c);
-	struct aws_json_headers hs;
-	struct scaled_http_request req;
 	const char *target = what == ECS_UPDATE ? ECS_PREFIX "UpdateService"
 						: ECS_PREFIX "DescribeServices";
-	size_t len = strlen(body);
-	int rc;
 
-	rc = aws_json_sign(&e->c.signer, &e->c.ep, &cred, e->c.region, e->c.service, ECS_TYPE,
-			   target, body, len, host->now_ms(e->c.inst), &hs, err, errlen);
-	if (rc < 0)
-		return rc;
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = e->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = body,
-		.body_len = len,
-		/* a service with its deployments and last 100 events */
-		.max_response = 1u << 20,
-		.timeout_ms = e->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	e->pending = host->http_start(e->c.inst, &req,
-				      what == ECS_UPDATE ? ecs_updated : ecs_described, e, err,
-				      errlen);
-	aws_json_headers_free(&hs);
+	/* a service with its deployments and last 100 events */
+	e->pending = aws_client_call_json(&e->c, ECS_TYPE, target, body, strlen(body), 1u << 20,
+					  what == ECS_UPDATE ? ecs_updated : ecs_described, e,
+					  err, errlen);
 	return e->pending ? 0 : -EIO;
 }
 

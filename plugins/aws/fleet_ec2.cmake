@@ -1,5 +1,5 @@
 # The targets aws.spot_fleet (spot_fleet.c) and aws.ec2 (ec2.c), what they
-# share (aws_ec2_call.c: a signed EC2 call and why it failed), their answer
+# share (aws_ec2_call.c: why an EC2 call failed), their answer
 # readers (aws_fleet_answer.c, aws_ec2_answer.c) and aws.ec2's choice of
 # instances (ec2_plan.c); their unit tests and moto tests (README.md).
 # Included by CMakeLists.txt beside it, after plugin.cmake.

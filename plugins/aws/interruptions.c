@@ -19,11 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_call.h"
 #include "aws_client.h"
 #include "aws_ec2_event.h"
-#include "aws_json.h"
 #include "aws_plugin.h"
-#include "aws_retry.h"
 #include "aws_sqs_batch.h"
 
 #define host aws_host
@@ -306,18 +305,6 @@ static void intr_message(struct intr *q, const struct aws_sqs_message *m)
 	intr_keep(q, m->receipt);
 }
 
-/* An answer that failed: AWS's error, or the HTTP client's reason. */
-static void intr_http_fail(struct intr *q, const struct scaled_http_response *res)
-{
-	char why[512];
-
-	if (aws_json_error(res->body, res->body_len, why, sizeof why) < 0) {
-		snprintf(why, sizeof why, "%.200s", res->error ? res->error : "HTTP error");
-		why[strcspn(why, "\r\n")] = '\0';
-	}
-	intr_fail(q, why);
-}
-
 static void intr_receive_done(void *arg, const struct scaled_http_response *res)
 {
 	struct intr *q = arg;
@@ -326,12 +313,7 @@ static void intr_receive_done(void *arg, const struct scaled_http_response *res)
 	size_t i;
 
 	q->pending = NULL;
-	if (res->error || res->status < 200 || res->status > 299) {
-		intr_http_fail(q, res);
-		intr_finish(q);
-		return;
-	}
-	if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
+	if (aws_client_why(res, why, sizeof why) < 0 ||
 	    aws_sqs_received_read(res->body, res->body_len, &got, why, sizeof why) < 0) {
 		intr_fail(q, why);
 		intr_finish(q);
@@ -365,11 +347,9 @@ static void intr_delete_done(void *arg, const struct scaled_http_response *res)
 	char why[512], line[600];
 
 	q->pending = NULL;
-	if (res->error || res->status < 200 || res->status > 299) {
-		intr_http_fail(q, res);
-	} else if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
-		   (left = aws_sqs_deleted_read(res->body, res->body_len, q->n_del, deleted, why,
-						sizeof why)) < 0) {
+	if (aws_client_why(res, why, sizeof why) < 0 ||
+	    (left = aws_sqs_deleted_read(res->body, res->body_len, q->n_del, deleted, why,
+					 sizeof why)) < 0) {
 		intr_fail(q, why);
 	} else if (left > 0) {
 		/* they come back, and are deleted then without a second delivery */
@@ -383,33 +363,13 @@ static void intr_delete_done(void *arg, const struct scaled_http_response *res)
 static int intr_post(struct intr *q, const char *action, const char *body,
 		     scaled_http_done done, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&q->c);
-	struct aws_json_headers hs;
-	struct scaled_http_request req;
 	char target[64];
-	size_t len = strlen(body);
-	int rc;
 
 	q->c.action = action; /* the errors' prefix */
 	snprintf(target, sizeof target, "AmazonSQS.%s", action);
-	rc = aws_json_sign(&q->c.signer, &q->c.ep, &cred, q->c.region, q->c.service, INTR_TYPE,
-			   target, body, len, host->now_ms(q->c.inst), &hs, err, errlen);
-	if (rc < 0)
-		return rc;
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = q->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = body,
-		.body_len = len,
-		/* ten messages of SQS's largest (256 KiB), and their JSON */
-		.max_response = 4u << 20,
-		.timeout_ms = q->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	q->pending = host->http_start(q->c.inst, &req, done, q, err, errlen);
-	aws_json_headers_free(&hs);
+	/* ten messages of SQS's largest (256 KiB), and their JSON */
+	q->pending = aws_client_call_json(&q->c, INTR_TYPE, target, body, strlen(body), 4u << 20,
+					  done, q, err, errlen);
 	return q->pending ? 0 : -EIO;
 }
 

@@ -18,11 +18,10 @@
 #include <string.h>
 
 #include "aws_answers.h"
+#include "aws_call.h"
 #include "aws_client.h"
-#include "aws_json.h"
 #include "aws_plugin.h"
 #include "aws_pricing_answer.h"
-#include "aws_retry.h"
 
 #define host aws_host
 
@@ -350,15 +349,7 @@ static void odp_done(void *arg, const struct scaled_http_response *res)
 	int rc;
 
 	o->pending = NULL;
-	if (res->error || res->status < 200 || res->status > 299) {
-		if (aws_json_error(res->body, res->body_len, why, sizeof why) < 0) {
-			snprintf(why, sizeof why, "%.200s", res->error ? res->error : "HTTP error");
-			why[strcspn(why, "\r\n")] = '\0';
-		}
-		odp_failed(o, why);
-		return;
-	}
-	if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
+	if (aws_client_why(res, why, sizeof why) < 0 ||
 	    aws_pricing_read(res->body, res->body_len, &a, why, sizeof why) < 0) {
 		odp_failed(o, why);
 		return;
@@ -380,37 +371,15 @@ static void odp_done(void *arg, const struct scaled_http_response *res)
 
 static int odp_request(struct odp *o, const char *next_token, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&o->c);
-	struct aws_json_headers hs;
-	struct scaled_http_request req;
 	char *body = aws_pricing_body(o->types[o->at], o->region, o->os, next_token);
-	size_t len;
-	int rc;
 
 	if (!body) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	len = strlen(body);
-	rc = aws_json_sign(&o->c.signer, &o->c.ep, &cred, o->c.region, o->c.service, ODP_TYPE,
-			   ODP_TARGET, body, len, host->now_ms(o->c.inst), &hs, err, errlen);
-	if (rc < 0) {
-		free(body);
-		return rc;
-	}
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = o->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = body,
-		.body_len = len,
-		.max_response = 8u << 20, /* 100 products of the price list */
-		.timeout_ms = o->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	o->pending = host->http_start(o->c.inst, &req, odp_done, o, err, errlen);
-	aws_json_headers_free(&hs);
+	/* 100 products of the price list */
+	o->pending = aws_client_call_json(&o->c, ODP_TYPE, ODP_TARGET, body, strlen(body),
+					  8u << 20, odp_done, o, err, errlen);
 	free(body);
 	return o->pending ? 0 : -EIO;
 }

@@ -2,7 +2,8 @@
 # static library the plugin and the unit tests link, scaled_aws_client:
 # the client of one service (aws_client.c: keys, credentials resolved and
 # fetched over the network by aws_creds_fetch.c with aws_creds_req.c and
-# aws_creds_answer.c, errors logged once), the Query API's request
+# aws_creds_answer.c, errors logged once), a kind's signed request and why
+# it failed (aws_call.c), the Query API's request
 # (aws_query.c), the JSON protocol's (aws_json.c, with cJSON), the signing
 # both share (aws_sign.c), which answers are retried (aws_retry.c) and the
 # host table's global (aws_host.c); on the static libraries of the earlier
@@ -10,7 +11,7 @@
 # (here spot_price.c, sqs.c; the other slices' fragments add theirs). All of
 # it goes into a MODULE, so it is built position-independent. Included by
 # CMakeLists.txt beside it.
-add_library(scaled_aws_client STATIC ${CMAKE_CURRENT_LIST_DIR}/aws_client.c ${CMAKE_CURRENT_LIST_DIR}/aws_creds_fetch.c ${CMAKE_CURRENT_LIST_DIR}/aws_creds_req.c ${CMAKE_CURRENT_LIST_DIR}/aws_creds_answer.c
+add_library(scaled_aws_client STATIC ${CMAKE_CURRENT_LIST_DIR}/aws_client.c ${CMAKE_CURRENT_LIST_DIR}/aws_call.c ${CMAKE_CURRENT_LIST_DIR}/aws_creds_fetch.c ${CMAKE_CURRENT_LIST_DIR}/aws_creds_req.c ${CMAKE_CURRENT_LIST_DIR}/aws_creds_answer.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_json.c ${CMAKE_CURRENT_LIST_DIR}/aws_query.c ${CMAKE_CURRENT_LIST_DIR}/aws_sign.c ${CMAKE_CURRENT_LIST_DIR}/aws_retry.c ${CMAKE_CURRENT_LIST_DIR}/aws_host.c)
 target_include_directories(scaled_aws_client PUBLIC ${CMAKE_CURRENT_LIST_DIR}
   ${CMAKE_SOURCE_DIR}/core/include)

@@ -9,8 +9,8 @@
  * OnDemandTargetCapacity (SCALED_KIND_APPLIES_MIX). One request in flight
  * at a time; an apply that comes while a poll's Describe is in flight
  * goes on from that Describe's answer. destroy cancels what is pending.
- * The answers are read by aws_fleet_answer.c, the calls made by
- * aws_ec2_call.c.
+ * The answers are read by aws_fleet_answer.c, the calls made by aws_call.c,
+ * why they failed said by aws_ec2_call.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "aws_call.h"
 #include "aws_client.h"
 #include "aws_ec2_call.h"
 #include "aws_fleet_answer.h"
@@ -236,8 +237,8 @@ static void fleet_modify(struct fleet *f)
 		snprintf(n, sizeof n, "%d", f->want_od);
 		aws_form_add(&form, "OnDemandTargetCapacity", n);
 	}
-	f->pending = aws_ec2_call_start(&f->c, &form, 64u << 10, fleet_modified, f, err,
-					sizeof err);
+	f->pending = aws_client_call_query(&f->c, &form, 64u << 10, fleet_modified, f, err,
+					   sizeof err);
 	aws_form_free(&form);
 	if (!f->pending) {
 		snprintf(msg, sizeof msg, "%s: %s", FLEET_MODIFY, err);
@@ -297,8 +298,8 @@ static int fleet_describe(struct fleet *f, char *err, size_t errlen)
 	aws_form_add(&form, "Action", FLEET_DESCRIBE);
 	aws_form_add(&form, "Version", "2016-11-15");
 	aws_form_add(&form, "SpotFleetRequestId.1", f->id);
-	f->pending = aws_ec2_call_start(&f->c, &form, FLEET_MAX_ANSWER, fleet_described, f, err,
-					errlen);
+	f->pending = aws_client_call_query(&f->c, &form, FLEET_MAX_ANSWER, fleet_described, f,
+					   err, errlen);
 	aws_form_free(&form);
 	return f->pending ? 0 : -EIO;
 }

@@ -12,11 +12,10 @@
 #include <string.h>
 
 #include "aws_answers.h"
+#include "aws_call.h"
 #include "aws_client.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
-#include "aws_retry.h"
-#include "aws_xml.h"
 
 #define host aws_host
 
@@ -268,34 +267,6 @@ static void spot_publish(struct spot *sp)
 	spot_pools_clear(sp);
 }
 
-/* An error answer that aws_answers.h does not know:
- * <ErrorResponse><Errors><Error><Code/><Message/>, as moto words its
- * authentication failures. 0 and "Code: Message" in why, or -EBADMSG. */
-static int spot_other_error(const char *doc, size_t len, char *why, size_t whylen)
-{
-	static const char *const fields[] = { "Errors/Error/Code", "Errors/Error/Message", NULL };
-	static const struct aws_xml_shape shape = { "ErrorResponse", fields, NULL };
-	struct aws_xml_rec r;
-	size_t which, i;
-	int rc;
-
-	if (aws_xml_parse(doc, len, &shape, 1, "error", &which, &r, NULL, 0) < 0)
-		return -EBADMSG;
-	rc = -EBADMSG;
-	if (r.val[0] && *r.val[0]) {
-		if (r.val[1] && *r.val[1])
-			snprintf(why, whylen, "%s: %s", r.val[0], r.val[1]);
-		else
-			snprintf(why, whylen, "%s", r.val[0]);
-		for (i = 0; why[i]; i++)
-			if ((unsigned char)why[i] < 0x20)
-				why[i] = ' ';
-		rc = 0;
-	}
-	aws_xml_rec_free(&r);
-	return rc;
-}
-
 static int spot_request(struct spot *sp, const char *next_token, char *err, size_t errlen);
 
 static void spot_done(void *arg, const struct scaled_http_response *res)
@@ -306,21 +277,14 @@ static void spot_done(void *arg, const struct scaled_http_response *res)
 	int rc;
 
 	sp->pending = NULL;
-	if (res->error && res->body_len == 0) {
-		spot_fail(sp, res->error);
+	if (res->error) {
+		/* AWS's error answer, else (an HTML 502, a timeout) the client's reason */
+		aws_client_why(res, why, sizeof why);
+		spot_fail(sp, why);
 		return;
 	}
 	rc = aws_answers_spot(res->body, res->body_len, &a, why, sizeof why);
-	if (rc == 0 && res->error) {
-		/* an answer that parses but came with a failed status */
-		aws_answers_spot_free(&a);
-		snprintf(why, sizeof why, "%s", res->error);
-		rc = -EIO;
-	}
 	if (rc < 0) {
-		if (rc == -EBADMSG && res->error &&
-		    spot_other_error(res->body, res->body_len, why, sizeof why) < 0)
-			snprintf(why, sizeof why, "%s", res->error); /* not XML: the status */
 		spot_fail(sp, why);
 		return;
 	}
@@ -347,13 +311,9 @@ static void spot_done(void *arg, const struct scaled_http_response *res)
 
 static int spot_request(struct spot *sp, const char *next_token, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&sp->c);
 	struct aws_form f = { 0 };
-	struct aws_query_headers hs;
-	struct scaled_http_request req;
 	char start[32];
 	size_t i;
-	int rc;
 
 	aws_query_time(sp->started_ms, start);
 	aws_form_add(&f, "Action", "DescribeSpotPriceHistory");
@@ -375,25 +335,7 @@ static int spot_request(struct spot *sp, const char *next_token, char *err, size
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = aws_query_sign(&sp->c.signer, &sp->c.ep, &cred, sp->c.region, sp->c.service, f.buf,
-			    f.len, host->now_ms(sp->c.inst), &hs, err, errlen);
-	if (rc < 0) {
-		aws_form_free(&f);
-		return rc;
-	}
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = sp->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = f.buf,
-		.body_len = f.len,
-		.max_response = 4u << 20,
-		.timeout_ms = sp->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	sp->pending = host->http_start(sp->c.inst, &req, spot_done, sp, err, errlen);
-	aws_query_headers_free(&hs);
+	sp->pending = aws_client_call_query(&sp->c, &f, 4u << 20, spot_done, sp, err, errlen);
 	aws_form_free(&f);
 	return sp->pending ? 0 : -EIO;
 }

@@ -12,12 +12,10 @@
 
 #include <cjson/cJSON.h>
 
+#include "aws_call.h"
 #include "aws_client.h"
-#include "aws_json.h"
 #include "aws_sqs_answer.h"
 #include "aws_plugin.h"
-#include "aws_query.h"
-#include "aws_retry.h"
 
 #define host aws_host
 
@@ -129,16 +127,7 @@ static void sqs_done(void *arg, const struct scaled_http_response *res)
 	int i;
 
 	q->pending = NULL;
-	if (res->error || res->status < 200 || res->status > 299) {
-		if (aws_json_error(res->body, res->body_len, why, sizeof why) < 0) {
-			/* not an AWS error: the HTTP client's reason, on one line */
-			snprintf(why, sizeof why, "%.200s", res->error ? res->error : "HTTP error");
-			why[strcspn(why, "\r\n")] = '\0';
-		}
-		aws_client_fail(&q->c, why);
-		return;
-	}
-	if (aws_json_error(res->body, res->body_len, why, sizeof why) == 0 ||
+	if (aws_client_why(res, why, sizeof why) < 0 ||
 	    aws_sqs_counts(res->body, res->body_len, n, why, sizeof why) < 0) {
 		aws_client_fail(&q->c, why);
 		return;
@@ -151,29 +140,8 @@ static void sqs_done(void *arg, const struct scaled_http_response *res)
 
 static int sqs_request(struct sqs *q, char *err, size_t errlen)
 {
-	struct sigv4_credentials cred = aws_client_cred(&q->c);
-	struct aws_json_headers hs;
-	struct scaled_http_request req;
-	size_t len = strlen(q->body);
-	int rc;
-
-	rc = aws_json_sign(&q->c.signer, &q->c.ep, &cred, q->c.region, q->c.service, SQS_TYPE,
-			   SQS_TARGET, q->body, len, host->now_ms(q->c.inst), &hs, err, errlen);
-	if (rc < 0)
-		return rc;
-	req = (struct scaled_http_request){
-		.struct_size = sizeof req,
-		.method = "POST",
-		.url = q->c.ep.url,
-		.headers = (const char *const *)hs.h,
-		.body = q->body,
-		.body_len = len,
-		.max_response = 64u << 10,
-		.timeout_ms = q->c.timeout_ms,
-		.retryable = aws_retryable,
-	};
-	q->pending = host->http_start(q->c.inst, &req, sqs_done, q, err, errlen);
-	aws_json_headers_free(&hs);
+	q->pending = aws_client_call_json(&q->c, SQS_TYPE, SQS_TARGET, q->body, strlen(q->body),
+					  64u << 10, sqs_done, q, err, errlen);
 	return q->pending ? 0 : -EIO;
 }
 
