@@ -31,6 +31,10 @@ if(SCALED_TESTS)
  ${CMAKE_CURRENT_LIST_DIR}/aws_sqs_answer.c
     LIBS scaled_aws_client)
   target_include_directories(test_aws_json PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+  # A kind's request as the host gets it, and why one failed (aws_call.c).
+  scaled_unit_test(test_aws_call SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_call.c
+    LIBS scaled_aws_client)
+  target_include_directories(test_aws_call PRIVATE ${CMAKE_CURRENT_LIST_DIR})
   # Which answers are tried again: statuses, throttling codes, garbage.
   scaled_unit_test(test_aws_retry SOURCES ${CMAKE_CURRENT_LIST_DIR}/tests/test_aws_retry.c
     LIBS scaled_aws_client)
