@@ -453,9 +453,16 @@ static void fetch_done(void *arg, const struct scaled_http_response *res)
 	f->pending = NULL;
 	if (res->status == 0 && res->error && !strncmp(res->error, "cancelled", 9)) {
 		/* the engine stopped running (plugin.h): not a failure of the
-		 * source; the waiters stay for the fetch a next run starts */
+		 * source (no backoff), but the waiters hear of it now, so that an
+		 * apply waiting on the credentials ends in this run; until the
+		 * clock moves on they are told so, then a next run fetches anew */
 		aws_creds_got_free(&f->next);
 		f->step = F_IDLE;
+		snprintf(f->error, sizeof f->error, "cancelled: the engine stopped running "
+			 "before the credentials came");
+		f->error_rc = -ECANCELED;
+		f->retry_ms = host->now_ms(f->inst) + 1;
+		fetch_wake(f);
 		return;
 	}
 	switch (f->step) {

@@ -202,13 +202,18 @@ static void test_imds_failures(void **state)
 	assert_int_equal(fx_ready(f, &fx_one, err, sizeof err), 0);
 	fx_no_log(fx_secrets);
 	/* the engine stops running with a fetch in flight: nothing logged, no
-	 * backoff; the waiter stays for the fetch the next run starts */
+	 * backoff; the waiter hears of it at once (an apply waiting ends in
+	 * this run) and is told "cancelled" until the clock moves on; then the
+	 * next run fetches anew */
 	fx_now += HOUR - 1000;
 	assert_int_equal(fx_ready(f, &fx_three, err, sizeof err), -EAGAIN);
 	n_log = fx_n_log;
 	fx_answer(fx_last(), 0, NULL, "cancelled: the engine stopped running");
 	assert_int_equal(fx_n_log, n_log);
-	assert_int_equal(fx_calls[3], 0);
+	assert_int_equal(fx_calls[3], 1);
+	assert_int_equal(fx_ready(f, &fx_three, err, sizeof err), -ECANCELED);
+	assert_non_null(strstr(err, "cancelled: the engine stopped running"));
+	fx_now += 1;
 	assert_int_equal(fx_ready(f, &fx_two, err, sizeof err), -EAGAIN);
 	imds_round(0, "worker", "ASIARUN2", fx_now + HOUR);
 	assert_int_equal(fx_calls[3], 1);
