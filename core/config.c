@@ -227,7 +227,7 @@ int config_run(struct sandbox *sb, const struct config_builder *b, const char *c
 		lua_setglobal(L, r->name);
 	}
 	config_group_decl_free(L, &c.group);
-	alloc_free(c.names);
+	config_names_free(&c);
 	if (rc == -ENOMEM && sandbox_load_where(sb)) {
 		/* Lua's memory error has no position: say where it came from. */
 		free(msg);

@@ -5,6 +5,7 @@
  * source "name" { ... }.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,25 +75,56 @@ int config_line(lua_State *L)
 
 struct config_name *config_find(struct config *c, const char *name, bool group)
 {
+	uintptr_t i = (uintptr_t)name_index_get(&c->ix[group], name);
+
+	return i ? &c->names[i - 1] : NULL;
+}
+
+/* The indexes of names, made anew (the array moved). 0 or -ENOMEM. */
+static int config_reindex(struct config *c)
+{
 	size_t i;
 
+	name_index_free(&c->ix[0]);
+	name_index_free(&c->ix[1]);
 	for (i = 0; i < c->n_names; i++)
-		if (c->names[i].group == group && strcmp(c->names[i].name, name) == 0)
-			return &c->names[i];
-	return NULL;
+		if (name_index_put(&c->ix[c->names[i].group], c->names[i].name,
+				   (void *)(uintptr_t)(i + 1)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+void config_names_free(struct config *c)
+{
+	name_index_free(&c->ix[0]);
+	name_index_free(&c->ix[1]);
+	alloc_free(c->names);
+	c->names = NULL;
+	c->n_names = c->cap_names = 0;
 }
 
 struct config_name *config_add_name(struct config *c, const char *name, bool group,
 				    enum scaled_role role)
 {
-	struct config_name *v = alloc_resize(c->names, (c->n_names + 1) * sizeof *v), *n;
+	struct config_name *n;
 
-	if (!v)
-		return NULL;
-	c->names = v;
-	n = &v[c->n_names++];
+	if (c->n_names == c->cap_names) { /* doubling: the indexes made anew */
+		size_t cap = c->cap_names ? c->cap_names * 2 : 64;
+		struct config_name *v = alloc_resize(c->names, cap * sizeof *v);
+
+		if (!v)
+			return NULL;
+		c->names = v;
+		c->cap_names = cap;
+		if (config_reindex(c) < 0)
+			return NULL;
+	}
+	n = &c->names[c->n_names];
 	memset(n, 0, sizeof *n);
 	snprintf(n->name, sizeof n->name, "%s", name);
+	if (name_index_put(&c->ix[group], n->name, (void *)(uintptr_t)(c->n_names + 1)) < 0)
+		return NULL;
+	c->n_names++;
 	n->group = group;
 	n->role = role;
 	if (group)

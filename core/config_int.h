@@ -14,6 +14,7 @@
 #include <lua.h>
 
 #include "config.h"
+#include "name_index.h"
 
 #define CONFIG_ERR_MAX 512
 
@@ -30,7 +31,10 @@ struct config {
 	struct sandbox *sb;
 	const struct config_builder *b;
 	struct config_name *names;
-	size_t n_names;
+	size_t n_names, cap_names;
+	/* names[i] by name, one index for sources and targets, one for groups
+	 * (value: i + 1); made anew when names moves */
+	struct name_index ix[2];
 	size_t n_groups;
 	struct config_group_decl group; /* the group being declared */
 };
@@ -48,6 +52,8 @@ int config_curry(lua_State *L, const char *what, lua_CFunction body);
 int config_line(lua_State *L);
 /* A declared group (group true) or source/target (false) of that name. */
 struct config_name *config_find(struct config *c, const char *name, bool group);
+/* Free the names and their indexes. */
+void config_names_free(struct config *c);
 /* Remember a declared name. Returns it, or NULL when out of memory. */
 struct config_name *config_add_name(struct config *c, const char *name, bool group,
 				    enum scaled_role role);

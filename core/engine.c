@@ -216,6 +216,8 @@ void scaled_engine_free(struct scaled_engine *e)
 	series_store_free(e->store);
 	alloc_free(e->groups);
 	alloc_free(e->instances);
+	name_index_free(&e->group_ix);
+	name_index_free(&e->instance_ix);
 	alloc_free(e->plugins);
 	alloc_free(e->plugin_path);
 	alloc_free(e->policy_dir);

@@ -22,6 +22,7 @@
 #include "event.h"
 #include "group.h"
 #include "log.h"
+#include "name_index.h"
 #include "plugin_load.h"
 #include "policy_api.h"
 #include "record.h"
@@ -120,9 +121,11 @@ struct scaled_engine {
 	struct plugin_handle **plugins;
 	size_t n_plugins;
 	struct scaled_instance **instances; /* sources and targets, in farm order */
-	size_t n_instances;
+	size_t n_instances, cap_instances;
 	struct group **groups;
-	size_t n_groups;
+	size_t n_groups, cap_groups;
+	/* by name (name_index.c): a farm of any size loads in linear time */
+	struct name_index instance_ix, group_ix;
 	bool loaded;
 
 	struct record record;           /* decisions: ring, emission, completion */

@@ -24,23 +24,29 @@
 
 struct group *engine_find_group(const struct scaled_engine *e, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < e->n_groups; i++)
-		if (strcmp(e->groups[i]->name, name) == 0)
-			return e->groups[i];
-	return NULL;
+	return name_index_get(&e->group_ix, name);
 }
 
 static struct scaled_instance *engine_find_instance(const struct scaled_engine *e,
 						     const char *name)
 {
-	size_t i;
+	return name_index_get(&e->instance_ix, name);
+}
 
-	for (i = 0; i < e->n_instances; i++)
-		if (strcmp(e->instances[i]->name, name) == 0)
-			return e->instances[i];
-	return NULL;
+/* Room for one more pointer in *v (n used of *cap), doubling. 0 or -ENOMEM. */
+static int engine_build_room(void *v, size_t n, size_t *cap)
+{
+	void **p = *(void ***)v;
+	size_t c = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return 0;
+	p = alloc_resize(p, c * sizeof *p);
+	if (!p)
+		return -ENOMEM;
+	*(void ***)v = p;
+	*cap = c;
+	return 0;
 }
 
 static struct plugin_handle *engine_find_plugin_of_kind(const struct scaled_engine *e,
@@ -114,14 +120,12 @@ static int engine_build_instance(void *arg, struct config_instance_decl *d, char
 	struct scaled_engine *e = arg;
 	const struct scaled_kind *kind = NULL;
 	struct plugin_handle *plugin = engine_find_plugin_of_kind(e, d->kind->name, &kind);
-	struct scaled_instance *in, **v;
-	int rc;
+	struct scaled_instance *in;
+	int rc, room;
 
 	in = alloc_zero(1, sizeof *in);
-	v = alloc_resize(e->instances, (e->n_instances + 1) * sizeof *v);
-	if (v)
-		e->instances = v;
-	if (!plugin || kind != d->kind || !in || !v || !(in->name = alloc_strdup(d->name)) ||
+	room = engine_build_room(&e->instances, e->n_instances, &e->cap_instances);
+	if (!plugin || kind != d->kind || !in || room < 0 || !(in->name = alloc_strdup(d->name)) ||
 	    !(in->values = alloc_zero(d->n_values ? d->n_values : 1, sizeof *in->values))) {
 		config_values_free(d->kind->keys, d->n_values, d->values);
 		if (in)
@@ -140,6 +144,8 @@ static int engine_build_instance(void *arg, struct config_instance_decl *d, char
 	in->every_ms = d->every_ms;
 	in->stale_ms = d->stale_ms;
 	e->instances[e->n_instances++] = in;
+	if (name_index_put(&e->instance_ix, in->name, in) < 0)
+		return -ENOMEM;
 
 	in->primary = series_ensure(e->store, in->name, 0);
 	if (!in->primary)
@@ -268,7 +274,7 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 {
 	struct scaled_engine *e = arg;
 	struct scaled_instance *t = engine_find_instance(e, d->target);
-	struct group *g, **gv;
+	struct group *g;
 	size_t i;
 	int rc;
 
@@ -280,14 +286,14 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	if ((rc = engine_build_check_mix(t, d, err, errlen)) < 0)
 		return rc;
 	g = alloc_zero(1, sizeof *g);
-	gv = alloc_resize(e->groups, (e->n_groups + 1) * sizeof *gv);
-	if (gv)
-		e->groups = gv;
-	if (!g || !gv || !(g->name = alloc_strdup(d->name))) {
+	if (!g || engine_build_room(&e->groups, e->n_groups, &e->cap_groups) < 0 ||
+	    !(g->name = alloc_strdup(d->name))) {
 		alloc_free(g);
 		return -ENOMEM;
 	}
 	e->groups[e->n_groups++] = g;
+	if (name_index_put(&e->group_ix, g->name, g) < 0)
+		return -ENOMEM;
 	g->e = e;
 	g->line = d->line;
 	g->target = t;

@@ -1,4 +1,5 @@
-# The core's basic modules: alloc, log, duration, clock, sched, series, tz.
+# The core's basic modules: alloc, log, duration, clock, sched, series, tz,
+# name_index.
 set(CORE ${CMAKE_SOURCE_DIR}/core)
 
 scaled_unit_test(test_alloc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_alloc.c
@@ -6,6 +7,8 @@ scaled_unit_test(test_alloc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_alloc.c
 scaled_unit_test(test_log SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_log.c ${CORE}/log.c)
 scaled_unit_test(test_duration SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_duration.c
   ${CORE}/duration.c)
+scaled_unit_test(test_name_index SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_name_index.c
+  ${CORE}/name_index.c ${CORE}/alloc.c)
 scaled_unit_test(test_clock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_clock.c ${CORE}/clock.c)
 scaled_unit_test(test_sched SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched.c
   ${CORE}/sched.c ${CORE}/alloc.c)
