@@ -76,8 +76,8 @@ static struct policy_group *group_check(lua_State *L, int idx)
 
 	if (!v || lua_islightuserdata(L, idx) || lua_rawlen(L, idx) != sizeof(*v) ||
 	    v->magic != GROUP_VIEW_MAGIC) {
-		luaL_typeerror(L, idx, "group view"); /* does not return */
-		return NULL;
+		luaL_typeerror(L, idx, "group view");
+		__builtin_unreachable(); /* it raises: a longjmp (not declared so) */
 	}
 	return v->g;
 }

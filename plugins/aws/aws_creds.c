@@ -504,8 +504,14 @@ int aws_creds_describe(const struct aws_creds *c, char *buf, size_t len)
 	}
 	for (size_t i = 0; n >= 0 && i < c->n_roles; i++) {
 		size_t at = (size_t)n < len ? (size_t)n : len ? len - 1 : 0;
-		int m = snprintf(len ? buf + at : NULL, len - at, ", then STS AssumeRole %s "
-				 "(profile '%s')", c->roles[i].role_arn, c->roles[i].profile);
+		int m;
+
+		/* cut short when buf is full, and counted on: snprintf's contract */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+		m = snprintf(len ? buf + at : NULL, len - at, ", then STS AssumeRole %s "
+			     "(profile '%s')", c->roles[i].role_arn, c->roles[i].profile);
+#pragma GCC diagnostic pop
 
 		n = m < 0 ? m : n + m;
 	}

@@ -327,8 +327,13 @@ static void fetch_http_why(const char *what, const struct scaled_http_response *
 {
 	if (res->status >= 200 && res->status <= 299 && !res->error)
 		snprintf(why, whylen, "%s: no error", what);
-	else if (res->status == 0 || (res->status >= 200 && res->status <= 299))
+	else if (res->status == 0 || (res->status >= 200 && res->status <= 299)) {
+		/* the transport's reason, cut to what why holds */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 		snprintf(why, whylen, "%s: %.160s", what, res->error ? res->error : "no answer");
+#pragma GCC diagnostic pop
+	}
 	else
 		snprintf(why, whylen, "%s: HTTP %ld", what, res->status);
 }

@@ -100,11 +100,11 @@ static int teardown(void **state)
 
 static int spool_files(const char *dir)
 {
-	char cmd[160];
+	char cmd[PATH_MAX * 2 + 64];
 	int n = -1;
 
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' '%s/.work' | grep -vc '^\\.\\|^$\\|:$'", dir,
-		 dir);
+	assert_true((size_t)snprintf(cmd, sizeof(cmd), "ls -A '%s' '%s/.work' | "
+				     "grep -vc '^\\.\\|^$\\|:$'", dir, dir) < sizeof(cmd));
 	FILE *p = popen(cmd, "r");
 	assert_non_null(p);
 	assert_int_equal(fscanf(p, "%d", &n), 1);
