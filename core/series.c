@@ -4,10 +4,14 @@
  * The store keeps its series in an array sorted by name: lookups are a binary
  * search and series_each walks it in order; creation (rare) shifts the array.
  *
- * A series is one allocation: the header, then its times, then its values,
- * then its name. Times and values live in separate arrays so that the binary
- * search for a window's start touches only times. The ring holds `len`
- * samples starting at `head`; logical index i is physical (head + i) mod cap.
+ * A series is two allocations: the header with its name, and a block of
+ * its times then its values. Times and values live in separate arrays so
+ * that the binary search for a window's start touches only times. The ring
+ * holds `len` samples starting at `head`; logical index i is physical
+ * (head + i) mod cap. The block starts small and doubles as samples come,
+ * up to the series' capacity (`max`), so that a farm of many groups holds
+ * what its series hold, not what they could; should a doubling fail, the
+ * series keeps what it has and drops its oldest sample, as when full.
  *
  * A window is found with two binary searches (its start and its end), so a
  * statistic costs O(log cap + samples in the window) and never allocates:
@@ -24,6 +28,7 @@
 struct series {
 	struct series_store *store; /* for the scratch buffer */
 	size_t cap, head, len;
+	size_t max; /* the capacity asked for: cap grows to it */
 	int64_t stale_ms;
 	int64_t *t;
 	double *v;
@@ -55,8 +60,10 @@ void series_store_free(struct series_store *st)
 {
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->len; i++)
+	for (size_t i = 0; i < st->len; i++) {
+		alloc_free(st->items[i]->t);
 		alloc_free(st->items[i]);
+	}
 	alloc_free(st->items);
 	alloc_free(st->scratch);
 	alloc_free(st);
@@ -119,6 +126,36 @@ static int series_reserve(struct series_store *st, size_t cap)
 	return 0;
 }
 
+/* The ring twice as large (at first SERIES_FIRST_CAP), up to s->max, its
+ * samples in order from slot 0. 0, or -ENOMEM with s as it was. */
+#define SERIES_FIRST_CAP 16
+
+static int series_grow(struct series *s)
+{
+	size_t cap = s->cap ? s->cap * 2 : SERIES_FIRST_CAP, i;
+	int64_t *t;
+	double *v;
+
+	if (cap > s->max)
+		cap = s->max;
+	t = alloc_mem(cap * (sizeof(int64_t) + sizeof(double)));
+	if (!t)
+		return -ENOMEM;
+	v = (double *)(t + cap);
+	for (i = 0; i < s->len; i++) {
+		size_t p = s->head + i >= s->cap ? s->head + i - s->cap : s->head + i;
+
+		t[i] = s->t[p];
+		v[i] = s->v[p];
+	}
+	alloc_free(s->t);
+	s->t = t;
+	s->v = v;
+	s->cap = cap;
+	s->head = 0;
+	return 0;
+}
+
 struct series *series_ensure(struct series_store *st, const char *name, size_t capacity)
 {
 	size_t namelen, size, i;
@@ -134,20 +171,21 @@ struct series *series_ensure(struct series_store *st, const char *name, size_t c
 	if (capacity == 0)
 		capacity = SERIES_DEFAULT_CAPACITY;
 	namelen = strlen(name) + 1;
-	/* header, times, values, name; each part keeps 8-byte alignment */
-	if (capacity > (SIZE_MAX - sizeof(*s) - namelen) / (sizeof(int64_t) + sizeof(double)))
+	if (capacity > SIZE_MAX / (sizeof(int64_t) + sizeof(double)))
 		return NULL;
-	size = sizeof(*s) + capacity * (sizeof(int64_t) + sizeof(double)) + namelen;
+	size = sizeof(*s) + namelen;
 
 	if (series_reserve(st, capacity) < 0)
 		return NULL;
 	s = alloc_mem(size);
 	if (!s)
 		return NULL;
-	*s = (struct series){ .store = st, .cap = capacity };
-	s->t = (int64_t *)(s + 1);
-	s->v = (double *)(s->t + capacity);
-	s->name = (char *)(s->v + capacity);
+	*s = (struct series){ .store = st, .max = capacity };
+	if (series_grow(s) < 0) {
+		alloc_free(s);
+		return NULL;
+	}
+	s->name = (char *)(s + 1);
 	memcpy(s->name, name, namelen);
 
 	memmove(st->items + i + 1, st->items + i, (st->len - i) * sizeof(*st->items));
@@ -200,6 +238,8 @@ int series_push(struct series *s, int64_t t_ms, double value)
 		return -EINVAL;
 	if (s->len && t_ms < s->t[series_phys(s, s->len - 1)])
 		return -EINVAL;
+	if (s->len == s->cap && s->cap < s->max)
+		(void)series_grow(s); /* failing that, the oldest goes, as when full */
 	if (s->len < s->cap) {
 		slot = series_phys(s, s->len);
 		s->len++;

@@ -104,6 +104,37 @@ static void test_fail_after(void **state)
  * Fail the Nth allocation for N = 0, 1, 2, ... until series_ensure succeeds:
  * every failure returns NULL, leaves the store as it was, and leaks nothing.
  */
+/*
+ * A series grows as samples come (16, 32, ... up to its capacity); a
+ * doubling that fails keeps what the series holds and drops the oldest
+ * sample, as a full series does: the push itself never fails for memory.
+ */
+static void test_series_grows(void **state)
+{
+	struct series_store *st = series_store_new();
+	struct series *s = series_ensure(st, "x", 40);
+	double out;
+	int64_t t;
+
+	(void)state;
+	for (t = 0; t < 16; t++)
+		assert_int_equal(series_push(s, t, (double)t), 0);
+	alloc_fail_after(0); /* the doubling to 32 fails */
+	assert_int_equal(series_push(s, 16, 16), 0);
+	alloc_fail_after(-1);
+	assert_int_equal(series_len(s), 16); /* 1..16 */
+	assert_int_equal(series_stat(s, SERIES_MIN, 16, 100, 0, &out), 0);
+	assert_true(out == 1);
+	for (t = 17; t < 100; t++) /* 32, then 40: the capacity */
+		assert_int_equal(series_push(s, t, (double)t), 0);
+	assert_int_equal(series_len(s), 40);
+	assert_int_equal(series_stat(s, SERIES_MIN, 99, 1000, 0, &out), 0);
+	assert_true(out == 60); /* the newest 40: 60..99, in order */
+	assert_int_equal(series_stat(s, SERIES_SUM, 99, 1000, 0, &out), 0);
+	assert_true(out == (60 + 99) * 40 / 2);
+	series_store_free(st);
+}
+
 static void test_series_ensure_failures(void **state)
 {
 	int failures = 0;
@@ -144,8 +175,8 @@ static void test_series_ensure_failures(void **state)
 		series_store_free(st);
 		assert_true(n < 10);
 	}
-	/* index, scratch and the series itself: three places to fail */
-	assert_int_equal(failures, 3);
+	/* index, scratch, the series and its first block: four places to fail */
+	assert_int_equal(failures, 4);
 
 	alloc_fail_after(0);
 	assert_null(series_store_new());
@@ -208,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_wrappers, teardown),
 		cmocka_unit_test_teardown(test_fail_after, teardown),
+		cmocka_unit_test_teardown(test_series_grows, teardown),
 		cmocka_unit_test_teardown(test_series_ensure_failures, teardown),
 		cmocka_unit_test_teardown(test_sched_at_failures, teardown),
 	};
