@@ -32,12 +32,17 @@ void engine_drain_posts(struct scaled_engine *e)
 	}
 }
 
+/* At most this long in one timer callback: an engine too busy to keep up
+ * (a task due again before the loop gets back to it) would otherwise run
+ * tasks for ever and never see a signal or a post. */
+#define ENGINE_SLICE_NS (100 * 1000000LL)
+
 static void engine_run_due(struct scaled_engine *e)
 {
-	int64_t now = clock_now(&e->clock);
+	int64_t now = clock_now(&e->clock), end = clock_stopwatch_ns() + ENGINE_SLICE_NS;
 
 	engine_drain_posts(e);
-	while (sched_run_one(e->sched, now))
+	while (sched_run_one(e->sched, now) && clock_stopwatch_ns() < end)
 		;
 }
 
