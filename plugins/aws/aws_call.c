@@ -103,3 +103,17 @@ int aws_client_why(const struct scaled_http_response *res, char *why, size_t why
 	aws_values_clean(why); /* on one line */
 	return rc;
 }
+
+int aws_client_why_read(const struct scaled_http_response *res, int rc, const char *reason,
+			char *why, size_t whylen)
+{
+	if (rc == 0 && !res->error)
+		return 0;
+	if (rc == -EREMOTEIO)
+		snprintf(why, whylen, "%s", reason); /* AWS's own words */
+	else if (res->error)
+		aws_client_why(res, why, whylen); /* moto's error form, else the client's */
+	else
+		snprintf(why, whylen, "%s", rc == -ENOMEM ? "out of memory" : reason);
+	return -1;
+}

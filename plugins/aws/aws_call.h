@@ -46,4 +46,13 @@ void *aws_client_call_json(struct aws_client *c, const char *content_type, const
  * kinds ask only of an answer that failed; the JSON kinds ask of each. */
 int aws_client_why(const struct scaled_http_response *res, char *why, size_t whylen);
 
+/* Why res is no answer, on one line, for a kind whose reader has looked
+ * at res->body: rc and reason are what it said (rc 0: it read an answer).
+ * AWS's "Code: Message" when the reader found an error answer; else the
+ * HTTP client's reason (aws_client_why) when the request failed; else the
+ * reader's reason. 0 when res is a good answer (rc 0, no error), else -1
+ * with why filled. */
+int aws_client_why_read(const struct scaled_http_response *res, int rc, const char *reason,
+			char *why, size_t whylen);
+
 #endif

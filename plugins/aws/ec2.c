@@ -14,7 +14,7 @@
  * starts or stops what has become possible until the count holds.
  * One request in flight at a time; destroy cancels it. The answers are
  * read by aws_answers.c and aws_ec2_answer.c, the calls made by aws_call.c,
- * why they failed said by aws_ec2_call.c.
+ * why they failed said by aws_call.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,7 +25,6 @@
 #include "aws_call.h"
 #include "aws_client.h"
 #include "aws_ec2_answer.h"
-#include "aws_ec2_call.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
 #include "ec2_plan.h"
@@ -290,7 +289,7 @@ static void ec2_acted(void *arg, const struct scaled_http_response *res)
 	e->pending = NULL;
 	e->acting = NULL;
 	rc = aws_ec2_answer_changes(res->body, res->body_len, action, &ch, reason, sizeof reason);
-	if (aws_ec2_call_why(res, rc, reason, why, sizeof why) < 0) {
+	if (aws_client_why_read(res, rc, reason, why, sizeof why) < 0) {
 		if (rc == 0)
 			aws_ec2_answer_changes_free(&ch);
 		snprintf(fail, sizeof fail, "%s: %s", action, why);
@@ -422,7 +421,7 @@ static void ec2_described(void *arg, const struct scaled_http_response *res)
 
 	e->pending = NULL;
 	rc = aws_answers_instances(res->body, res->body_len, &a, reason, sizeof reason);
-	if (aws_ec2_call_why(res, rc, reason, why, sizeof why) < 0) {
+	if (aws_client_why_read(res, rc, reason, why, sizeof why) < 0) {
 		if (rc == 0)
 			aws_answers_instances_free(&a);
 		ec2_fail(e, why);

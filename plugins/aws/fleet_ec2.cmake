@@ -1,11 +1,11 @@
 # The targets aws.spot_fleet (spot_fleet.c) and aws.ec2 (ec2.c), what they
-# share (aws_ec2_call.c: why an EC2 call failed), their answer
+# share (nothing but scaled_aws_client), their answer
 # readers (aws_fleet_answer.c, aws_ec2_answer.c) and aws.ec2's choice of
 # instances (ec2_plan.c); their unit tests and moto tests (README.md).
 # Included by CMakeLists.txt beside it, after plugin.cmake.
 target_sources(plugin_aws PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/spot_fleet.c ${CMAKE_CURRENT_LIST_DIR}/ec2.c
-  ${CMAKE_CURRENT_LIST_DIR}/aws_ec2_call.c ${CMAKE_CURRENT_LIST_DIR}/aws_fleet_answer.c
+  ${CMAKE_CURRENT_LIST_DIR}/aws_fleet_answer.c
   ${CMAKE_CURRENT_LIST_DIR}/aws_ec2_answer.c ${CMAKE_CURRENT_LIST_DIR}/ec2_plan.c)
 
 if(SCALED_TESTS)

@@ -10,7 +10,7 @@
  * at a time; an apply that comes while a poll's Describe is in flight
  * goes on from that Describe's answer. destroy cancels what is pending.
  * The answers are read by aws_fleet_answer.c, the calls made by aws_call.c,
- * why they failed said by aws_ec2_call.c.
+ * why they failed said by aws_call.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,7 +20,6 @@
 
 #include "aws_call.h"
 #include "aws_client.h"
-#include "aws_ec2_call.h"
 #include "aws_fleet_answer.h"
 #include "aws_plugin.h"
 #include "aws_query.h"
@@ -202,7 +201,7 @@ static void fleet_modified(void *arg, const struct scaled_http_response *res)
 
 	f->pending = NULL;
 	rc = aws_fleet_answer_modify(res->body, res->body_len, reason, sizeof reason);
-	if (aws_ec2_call_why(res, rc, reason, why, sizeof why) < 0) {
+	if (aws_client_why_read(res, rc, reason, why, sizeof why) < 0) {
 		snprintf(msg, sizeof msg, "%s: %s", FLEET_MODIFY, why);
 		host->log(f->c.inst, SCALED_LOG_ERROR, "%s", msg);
 		fleet_apply_end(f, -EIO, msg);
@@ -256,7 +255,7 @@ static void fleet_described(void *arg, const struct scaled_http_response *res)
 
 	f->pending = NULL;
 	rc = aws_fleet_answer_describe(res->body, res->body_len, &a, reason, sizeof reason);
-	if (aws_ec2_call_why(res, rc, reason, why, sizeof why) < 0) {
+	if (aws_client_why_read(res, rc, reason, why, sizeof why) < 0) {
 		if (rc == 0)
 			aws_fleet_answer_free(&a);
 		fleet_fail(f, why);
