@@ -28,10 +28,7 @@
 #include "series.h"
 
 /* Registry keys: the addresses are the keys. */
-static const char group_mt_key = 'g';      /* the template metatable */
-static const char group_methods_key = 'm'; /* set, change, percent, hold, group */
-static const char group_fields_key = 'f';  /* field name -> GF_* id */
-static const char env_key = 'e';           /* the struct policy_env */
+static const char group_mt_key = 'g';      /* every group view's metatable */
 /* What g:set() and friends return; the address is the token. */
 static const char proposal_token = 't';
 
@@ -59,10 +56,10 @@ enum {
 	GF_EVENTS,
 };
 
-/* A group view. Each group has a metatable of its own (see
- * policy_api_push_group), so views are recognised by their size and a
- * magic number instead: scripts cannot make userdata, so only our code
- * can have made one of this size with this mark. */
+/* A group view. Every view shares one metatable (see policy_api_setup);
+ * views are recognised by their size and a magic number: scripts cannot
+ * make userdata, so only our code can have made one of this size with
+ * this mark. */
 #define GROUP_VIEW_MAGIC 0x67726f75u /* "grou" */
 
 struct group_view {
@@ -84,30 +81,13 @@ static struct policy_group *group_check(lua_State *L, int idx)
 
 /* ------------------------------------------------------------ group view -- */
 
-static int l_group_field(lua_State *L);
-
-/* Copy every entry of the table at index `from` into the table on top. */
-static void policy_api_copy_table(lua_State *L, int from)
-{
-	lua_pushnil(L);
-	while (lua_next(L, from)) {
-		lua_pushvalue(L, -2);
-		lua_insert(L, -2);
-		lua_rawset(L, -4);
-	}
-}
-
-/* The view of g, made once: a userdata whose metatable is g's own, with
- *   __index = a table of the (shared) methods, so g:hold() is found by the
- *             VM without calling C (this is on every tick's path);
- *   that table's own __index = a C closure over g for the fields
- *             (g.current, g.now, ...), which change between ticks.
- * The rest of the metatable (__newindex, __tostring, __metatable) comes
- * from the template made at setup. */
+/* The view of g, made once and kept in the registry (g->view_ref): a
+ * userdata of two words with the metatable all views share, so a group
+ * costs its policies' state ~100 bytes, not a set of tables of its own
+ * (100 000 groups fit the farm's Lua memory with room to spare). */
 void policy_api_push_group(lua_State *L, struct policy_group *g)
 {
 	struct group_view *v;
-	int view;
 
 	/* luaL_ref never returns 0 or less: a zeroed struct has no view yet */
 	if (g->view_ref > 0) {
@@ -117,38 +97,25 @@ void policy_api_push_group(lua_State *L, struct policy_group *g)
 	v = lua_newuserdatauv(L, sizeof(*v), 0);
 	v->magic = GROUP_VIEW_MAGIC;
 	v->g = g;
-	view = lua_gettop(L);
-
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_mt_key);
-	lua_createtable(L, 0, 6);                       /* g's metatable */
-	policy_api_copy_table(L, view + 1);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_methods_key);
-	lua_createtable(L, 0, 6);                       /* g's methods */
-	policy_api_copy_table(L, view + 3);
-	lua_createtable(L, 0, 1);                       /* and its fields */
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &env_key);
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &group_fields_key);
-	lua_pushlightuserdata(L, g);
-	lua_pushcclosure(L, l_group_field, 3);
-	lua_setfield(L, -2, "__index");
-	lua_setmetatable(L, -2);                        /* methods' fallback */
-	lua_setfield(L, view + 2, "__index");
-	lua_remove(L, view + 3);                        /* the methods template */
-	lua_setmetatable(L, view);
-	lua_pop(L, 1);                                  /* the template */
-	lua_pushvalue(L, view);
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
 	g->view_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-/* The methods table's __index, for one group (upvalue 3): a field's value.
- * Upvalue 2 maps field names to GF_* ids. Called as __index(methods, key),
- * only by the VM: the metatables are locked. */
-static int l_group_field(lua_State *L)
+/* Every view's __index, called as __index(view, key) by the VM only (the
+ * metatable is locked): a method (upvalue 3, the shared methods table) or
+ * a field's value (upvalue 2 maps field names to GF_* ids). */
+static int l_group_index(lua_State *L)
 {
 	const struct policy_env *env = env_of(L);
-	const struct policy_group *g = lua_touserdata(L, lua_upvalueindex(3));
+	const struct policy_group *g = ((const struct group_view *)lua_touserdata(L, 1))->g;
 
 	lua_settop(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TNIL)
+		return 1;
+	lua_pop(L, 1);
 	lua_pushvalue(L, 2);
 	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNUMBER)
 		return luaL_error(L, "group '%s' has no field '%s'", g->name,
@@ -387,21 +354,9 @@ static int policy_api_setup(lua_State *L)
 	};
 	struct policy_env *env = lua_touserdata(L, 1);
 
-	lua_pushlightuserdata(L, env);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &env_key);
 
-	/* Group views: the parts every group's own metatable is made of (see
-	 * policy_api_push_group). __metatable hides them from scripts. */
-	lua_newtable(L);
-	for (int i = 0; fields[i]; i++) {
-		lua_pushinteger(L, GF_NAME + i);
-		lua_setfield(L, -2, fields[i]);
-	}
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_fields_key);
-	lua_newtable(L);
-	lua_pushlightuserdata(L, env);
-	luaL_setfuncs(L, group_methods, 1);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_methods_key);
+	/* The metatable every group view shares (policy_api_push_group):
+	 * __index finds methods, then fields; __metatable hides it. */
 	lua_newtable(L);
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
@@ -409,6 +364,17 @@ static int policy_api_setup(lua_State *L)
 	policy_closure(L, "__tostring", l_group_tostring, env, 0);
 	lua_pushliteral(L, "group view");
 	lua_setfield(L, -2, "__name");
+	lua_pushlightuserdata(L, env);
+	lua_newtable(L);                                 /* field name -> GF_* */
+	for (int i = 0; fields[i]; i++) {
+		lua_pushinteger(L, GF_NAME + i);
+		lua_setfield(L, -2, fields[i]);
+	}
+	lua_newtable(L);                                 /* the methods */
+	lua_pushlightuserdata(L, env);
+	luaL_setfuncs(L, group_methods, 1);
+	lua_pushcclosure(L, l_group_index, 3);
+	lua_setfield(L, -2, "__index");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);
 
 	policy_series_setup(L, env);
