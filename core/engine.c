@@ -154,7 +154,6 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 	for (i = 0; i < g->n_policies; i++) {
 		if (L)
 			luaL_unref(L, LUA_REGISTRYINDEX, g->policies[i].ref);
-		alloc_free(g->policies[i].name);
 	}
 	if (L && g->view.view_ref != LUA_NOREF)
 		luaL_unref(L, LUA_REGISTRYINDEX, g->view.view_ref);
@@ -218,6 +217,9 @@ void scaled_engine_free(struct scaled_engine *e)
 	alloc_free(e->instances);
 	name_index_free(&e->group_ix);
 	name_index_free(&e->instance_ix);
+	for (i = 0; i < e->policy_names.cap; i++)
+		alloc_free(e->policy_names.values[i]);
+	name_index_free(&e->policy_names);
 	alloc_free(e->plugins);
 	alloc_free(e->plugin_path);
 	alloc_free(e->policy_dir);

@@ -74,7 +74,7 @@ struct scaled_instance {
 
 struct group_policy {
 	int ref;                        /* registry reference */
-	char *name;
+	const char *name;               /* interned (engine.policy_names) */
 };
 
 struct group {
@@ -126,6 +126,9 @@ struct scaled_engine {
 	size_t n_groups, cap_groups;
 	/* by name (name_index.c): a farm of any size loads in linear time */
 	struct name_index instance_ix, group_ix;
+	/* policy names, one copy each (the values are the owned strings):
+	 * 100 000 groups with the same policy share one hot string */
+	struct name_index policy_names;
 	bool loaded;
 
 	struct record record;           /* decisions: ring, emission, completion */

@@ -269,6 +269,21 @@ static int engine_build_inputs(struct scaled_engine *e, struct group *g,
 	return 0;
 }
 
+/* name, interned: the engine's one copy (freed with the engine). */
+static const char *engine_build_policy_name(struct scaled_engine *e, const char *name)
+{
+	char *own = name_index_get(&e->policy_names, name);
+
+	if (own)
+		return own;
+	own = alloc_strdup(name);
+	if (own && name_index_put(&e->policy_names, own, own) < 0) {
+		alloc_free(own);
+		own = NULL;
+	}
+	return own;
+}
+
 static int engine_build_group(void *arg, const struct config_group_decl *d, char *err,
 			      size_t errlen)
 {
@@ -311,7 +326,7 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 		return rc;
 	for (i = 0; i < d->n_policies; i++) {
 		g->policies[i].ref = LUA_NOREF;
-		g->policies[i].name = alloc_strdup(d->policies[i].name);
+		g->policies[i].name = engine_build_policy_name(e, d->policies[i].name);
 		if (!g->policies[i].name)
 			return -ENOMEM;
 		g->n_policies++;

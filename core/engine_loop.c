@@ -40,9 +40,12 @@ void engine_drain_posts(struct scaled_engine *e)
 static void engine_run_due(struct scaled_engine *e)
 {
 	int64_t now = clock_now(&e->clock), end = clock_stopwatch_ns() + ENGINE_SLICE_NS;
+	unsigned n = 0;
 
 	engine_drain_posts(e);
-	while (sched_run_one(e->sched, now) && clock_stopwatch_ns() < end)
+	/* the stopwatch every 64 tasks: a group's tick is a few hundred ns,
+	 * and 100 000 of them a second should not pay a clock read each */
+	while (sched_run_one(e->sched, now) && (++n % 64 || clock_stopwatch_ns() < end))
 		;
 }
 

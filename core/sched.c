@@ -1,5 +1,6 @@
 /*
- * sched.c - timed tasks in a binary min-heap ordered by (due, seq).
+ * sched.c - timed tasks in a binary min-heap ordered by (due, seq); each
+ * heap slot carries its order, so sifting never reads the tasks.
  *
  * seq is a counter stamped on every (re-)arm, so tasks due at the same time
  * run in the order they were armed. Each task remembers its heap slot, which
@@ -20,7 +21,6 @@
 struct sched_task {
 	int64_t due;
 	int64_t period; /* 0: one-shot */
-	uint64_t seq;
 	size_t slot; /* index in the heap, SCHED_NOT_QUEUED when out of it */
 	sched_fn fn;
 	void *arg;
@@ -29,64 +29,81 @@ struct sched_task {
 	bool last; /* after every task without it due at the same time */
 };
 
+/* A heap slot holds the task's order itself, so sifting compares slots in
+ * one array and never reads the tasks: with 100 000 groups the tasks are
+ * scattered over hundreds of megabytes, and a comparison that follows the
+ * pointer misses the cache at every level. */
+struct sched_slot {
+	int64_t due;
+	uint64_t ord; /* last << 63 | the arm's sequence number */
+	struct sched_task *t;
+};
+
+#define SCHED_LAST_BIT ((uint64_t)1 << 63)
+
 struct sched {
-	struct sched_task **heap;
+	struct sched_slot *heap;
 	size_t len, cap;
 	uint64_t next_seq;
 	int64_t running_due; /* of the callback now running; INT64_MIN: none */
 };
 
-static bool sched_before(const struct sched_task *a, const struct sched_task *b)
+static bool sched_before(const struct sched_slot *a, const struct sched_slot *b)
 {
-	if (a->due != b->due)
-		return a->due < b->due;
-	if (a->last != b->last)
-		return b->last;
-	return a->seq < b->seq;
+	return a->due != b->due ? a->due < b->due : a->ord < b->ord;
 }
 
-static void sched_place(struct sched *s, size_t i, struct sched_task *t)
+static void sched_place(struct sched *s, size_t i, const struct sched_slot *e)
 {
-	s->heap[i] = t;
-	t->slot = i;
+	s->heap[i] = *e;
+	e->t->slot = i;
 }
 
-static void sched_sift_up(struct sched *s, size_t i, struct sched_task *t)
+static void sched_sift_up(struct sched *s, size_t i, struct sched_slot e)
 {
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
 
-		if (!sched_before(t, s->heap[parent]))
+		if (!sched_before(&e, &s->heap[parent]))
 			break;
-		sched_place(s, i, s->heap[parent]);
+		sched_place(s, i, &s->heap[parent]);
 		i = parent;
 	}
-	sched_place(s, i, t);
+	sched_place(s, i, &e);
 }
 
-static void sched_sift_down(struct sched *s, size_t i, struct sched_task *t)
+static void sched_sift_down(struct sched *s, size_t i, struct sched_slot e)
 {
 	for (;;) {
 		size_t c = 2 * i + 1;
 
 		if (c >= s->len)
 			break;
-		if (c + 1 < s->len && sched_before(s->heap[c + 1], s->heap[c]))
+		if (c + 1 < s->len && sched_before(&s->heap[c + 1], &s->heap[c]))
 			c++;
-		if (!sched_before(s->heap[c], t))
+		if (!sched_before(&s->heap[c], &e))
 			break;
-		sched_place(s, i, s->heap[c]);
+		sched_place(s, i, &s->heap[c]);
 		i = c;
 	}
-	sched_place(s, i, t);
+	sched_place(s, i, &e);
+}
+
+/* t's slot as it is to be ordered now: a new sequence number. */
+static struct sched_slot sched_arm(struct sched *s, struct sched_task *t)
+{
+	return (struct sched_slot){
+		.due = t->due,
+		.ord = (t->last ? SCHED_LAST_BIT : 0) | (s->next_seq++ & ~SCHED_LAST_BIT),
+		.t = t,
+	};
 }
 
 /* The caller has made room (s->len < s->cap). */
 static void sched_insert(struct sched *s, struct sched_task *t)
 {
-	t->seq = s->next_seq++;
 	s->len++;
-	sched_sift_up(s, s->len - 1, t);
+	sched_sift_up(s, s->len - 1, sched_arm(s, t));
 }
 
 static void sched_remove(struct sched *s, struct sched_task *t);
@@ -105,13 +122,13 @@ void sched_run_last(struct sched *s, struct sched_task *t)
 static void sched_remove(struct sched *s, struct sched_task *t)
 {
 	size_t i = t->slot;
-	struct sched_task *last = s->heap[--s->len];
+	struct sched_slot last = s->heap[--s->len];
 
 	t->slot = SCHED_NOT_QUEUED;
-	if (last == t)
+	if (last.t == t)
 		return;
 	/* The moved task may belong above or below slot i. */
-	if (i > 0 && sched_before(last, s->heap[(i - 1) / 2]))
+	if (i > 0 && sched_before(&last, &s->heap[(i - 1) / 2]))
 		sched_sift_up(s, i, last);
 	else
 		sched_sift_down(s, i, last);
@@ -119,7 +136,7 @@ static void sched_remove(struct sched *s, struct sched_task *t)
 
 static int sched_reserve(struct sched *s)
 {
-	struct sched_task **heap;
+	struct sched_slot *heap;
 	size_t cap;
 
 	if (s->len < s->cap)
@@ -147,7 +164,7 @@ void sched_free(struct sched *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->len; i++)
-		alloc_free(s->heap[i]);
+		alloc_free(s->heap[i].t);
 	alloc_free(s->heap);
 	alloc_free(s);
 }
@@ -196,7 +213,7 @@ void sched_cancel(struct sched *s, struct sched_task *t)
 
 int64_t sched_next(const struct sched *s)
 {
-	return s->len ? s->heap[0]->due : INT64_MAX;
+	return s->len ? s->heap[0].due : INT64_MAX;
 }
 
 int sched_run_one(struct sched *s, int64_t now_ms)
@@ -204,19 +221,20 @@ int sched_run_one(struct sched *s, int64_t now_ms)
 	struct sched_task *t;
 	int64_t due, saved;
 
-	if (s->len == 0 || s->heap[0]->due > now_ms)
+	if (s->len == 0 || s->heap[0].due > now_ms)
 		return 0;
-	t = s->heap[0];
+	t = s->heap[0].t;
 	due = t->due;
-	sched_remove(s, t);
 	if (t->period) {
 		/* Saturate: a task pushed past the end of time never runs again. */
 		if (__builtin_add_overflow(t->due, t->period, &t->due))
 			t->due = INT64_MAX;
-		/* The slot just freed by sched_remove is still there. */
-		sched_insert(s, t);
+		/* Re-armed in place: the root moves down to where it now goes
+		 * (one pass, where taking it out and putting it back is two). */
+		sched_sift_down(s, 0, sched_arm(s, t));
+	} else {
+		sched_remove(s, t);
 	}
-
 	saved = s->running_due;
 	s->running_due = due;
 	t->running++;

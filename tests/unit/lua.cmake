@@ -20,6 +20,12 @@ scaled_unit_test(test_policy_api LABEL lua
     ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA PkgConfig::CJSON m)
 
+scaled_unit_test(test_policy_views LABEL lua
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_views.c
+    ${CORE}/policy_api.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/duration.c
+    ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
+  LIBS PkgConfig::LUA PkgConfig::CJSON m)
+
 # Policies only propose and cannot stall or starve each other: the engine
 # through its public API with the sim plugin.
 scaled_unit_test(test_policy_isolation LABEL lua

@@ -559,53 +559,6 @@ static void test_no_allocation_per_call(void **state)
 	luaL_unref(L, LUA_REGISTRYINDEX, ref);
 }
 
-static int push_views(lua_State *L)
-{
-	struct policy_group *gs = lua_touserdata(L, 1);
-
-	for (int i = 0; i < 1000; i++) {
-		policy_api_push_group(L, &gs[i]);
-		lua_pop(L, 1);
-	}
-	return 0;
-}
-
-/* A group view is a few words of Lua memory, not tables of its own: a
- * farm of 100 000 groups must fit the 64 MiB Lua cap with room to spare
- * (issue 14: at ~730 bytes a view it did not). Two views of different
- * groups still read their own group. */
-static void test_views_small(void **state)
-{
-	struct fixture *fx = *state;
-	lua_State *L = sandbox_state(fx->sb);
-	struct policy_group *gs = calloc(1000, sizeof(*gs));
-	size_t before;
-
-	assert_non_null(gs);
-	for (int i = 0; i < 1000; i++)
-		gs[i] = (struct policy_group){ .name = "many", .current = i, .max = 1000 };
-	lua_gc(L, LUA_GCCOLLECT);
-	before = sandbox_mem_used(fx->sb);
-	lua_pushcfunction(L, push_views);
-	lua_pushlightuserdata(L, gs);
-	assert_int_equal(lua_pcall(L, 1, 0, 0), LUA_OK);
-	lua_gc(L, LUA_GCCOLLECT);
-	/* the userdata (~64 bytes with its header) and a registry slot */
-	assert_true(sandbox_mem_used(fx->sb) - before < 1000 * 160);
-	policy_api_push_group(L, &gs[7]);
-	lua_getfield(L, -1, "current");
-	assert_int_equal(lua_tointeger(L, -1), 7);
-	policy_api_push_group(L, &gs[900]);
-	lua_getfield(L, -1, "current");
-	assert_int_equal(lua_tointeger(L, -1), 900);
-	lua_getfield(L, -2, "hold");
-	assert_int_equal(lua_type(L, -1), LUA_TFUNCTION);
-	lua_pop(L, 5);
-	for (int i = 0; i < 1000; i++)
-		luaL_unref(L, LUA_REGISTRYINDEX, gs[i].view_ref);
-	free(gs);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,7 +574,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_only_other_group, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reason_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_allocation_per_call, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_views_small, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
