@@ -107,6 +107,8 @@ int scaled_engine_new(const struct scaled_options *opts, struct scaled_engine **
 	e->store = series_store_new();
 	if (!e->plugin_path || !e->policy_dir || !e->sched || !e->store)
 		goto fail;
+	/* a farm's series hold what its policies read (series.h) */
+	series_store_keep_by_demand(e->store);
 	rc = record_init(&e->record, e->opt.decision_log, errmsg);
 	if (rc < 0)
 		goto fail;

@@ -23,9 +23,9 @@
 static const char series_mt_key = 'v';
 static const char s_table_key = 's';
 
-static const struct series *series_check(lua_State *L, int idx)
+static struct series *series_check(lua_State *L, int idx)
 {
-	const struct series **p = policy_testview(L, idx, env_of(L)->series_mt);
+	struct series *const *p = policy_testview(L, idx, env_of(L)->series_mt);
 
 	if (!p) {
 		luaL_typeerror(L, idx, "series view"); /* does not return */
@@ -80,7 +80,7 @@ static void policy_series_mark(struct policy_env *env, const struct series *s)
 static int policy_series_stat(lua_State *L, int stat)
 {
 	struct policy_env *env = env_of(L);
-	const struct series *s = series_check(L, 1);
+	struct series *s = series_check(L, 1);
 	int arg = 2;
 	double p = 0, out;
 	int64_t window, ago;
@@ -94,6 +94,12 @@ static int policy_series_stat(lua_State *L, int stat)
 	window = policy_series_duration_arg(L, arg, 0);
 	ago = policy_series_duration_arg(L, arg + 1, 1);
 	policy_series_mark(env, s);
+	/* what this read needs kept: back to its window's start (a window of
+	 * 0 is every sample, but last() wants only the newest at `ago`) */
+	if (window == 0)
+		series_keep(s, stat == SERIES_LAST ? ago : INT64_MAX);
+	else
+		series_keep(s, window > INT64_MAX - ago ? INT64_MAX : window + ago);
 	rc = series_stat(s, stat, env->now_ms - ago, window, p, &out);
 	if (rc == 0 && stat == SERIES_COUNT)
 		lua_pushinteger(L, (lua_Integer)out);

@@ -29,6 +29,7 @@ struct series {
 	struct series_store *store; /* for the scratch buffer */
 	size_t cap, head, len;
 	size_t max; /* the capacity asked for: cap grows to it */
+	int64_t keep_ms; /* the history readers asked for (INT64_MAX: all) */
 	int64_t stale_ms;
 	int64_t *t;
 	double *v;
@@ -40,6 +41,7 @@ struct series_store {
 	size_t len, cap;
 	double *scratch;
 	size_t scratch_cap;
+	bool by_demand; /* series keep what readers ask for (series_keep) */
 };
 
 static const char *const stat_names[] = {
@@ -180,7 +182,8 @@ struct series *series_ensure(struct series_store *st, const char *name, size_t c
 	s = alloc_mem(size);
 	if (!s)
 		return NULL;
-	*s = (struct series){ .store = st, .max = capacity };
+	*s = (struct series){ .store = st, .max = capacity,
+			      .keep_ms = st->by_demand ? 0 : INT64_MAX };
 	if (series_grow(s) < 0) {
 		alloc_free(s);
 		return NULL;
@@ -230,6 +233,17 @@ static inline size_t series_phys(const struct series *s, size_t i)
 	return p >= s->cap ? p - s->cap : p;
 }
 
+void series_store_keep_by_demand(struct series_store *st)
+{
+	st->by_demand = true;
+}
+
+void series_keep(struct series *s, int64_t span_ms)
+{
+	if (span_ms > s->keep_ms)
+		s->keep_ms = span_ms;
+}
+
 int series_push(struct series *s, int64_t t_ms, double value)
 {
 	size_t slot;
@@ -238,8 +252,13 @@ int series_push(struct series *s, int64_t t_ms, double value)
 		return -EINVAL;
 	if (s->len && t_ms < s->t[series_phys(s, s->len - 1)])
 		return -EINVAL;
-	if (s->len == s->cap && s->cap < s->max)
-		(void)series_grow(s); /* failing that, the oldest goes, as when full */
+	/* Full: grow, unless the oldest sample is no longer wanted (the next
+	 * one is already as old as the longest span readers asked for, so the
+	 * oldest is not even the value in force at that span's start). Failing
+	 * to grow, the oldest goes, as when the ring is at its capacity. */
+	if (s->len == s->cap && s->cap < s->max &&
+	    !(s->len >= 2 && t_ms - s->t[series_phys(s, 1)] >= s->keep_ms))
+		(void)series_grow(s);
 	if (s->len < s->cap) {
 		slot = series_phys(s, s->len);
 		s->len++;

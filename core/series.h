@@ -52,6 +52,18 @@ const char *series_name(const struct series *s);
 void series_set_stale_ms(struct series *s, int64_t stale_ms); /* 0 (or < 0) = never stale */
 int64_t series_stale_ms(const struct series *s);
 
+/* How much history a series keeps. By default every series keeps up to its
+ * capacity. In a store kept by demand (the engine's), a series keeps only
+ * what its readers have asked for: it grows past its first ring (16
+ * samples) only while its samples are younger than the longest span any
+ * read has asked for (series_keep), so a series no policy reads stays at
+ * 16 samples, and one read over 2 minutes holds about 2 minutes. A read
+ * that asks for more than was kept sees what there is, and from then on
+ * the series keeps that much. Call before the first series is made. */
+void series_store_keep_by_demand(struct series_store *st);
+/* A reader wants the samples of the last span_ms (INT64_MAX: all). */
+void series_keep(struct series *s, int64_t span_ms);
+
 /* Append. Returns 0, or -EINVAL for a sample older than the newest one or a
  * non-finite value. When full, the oldest sample is dropped. */
 int series_push(struct series *s, int64_t t_ms, double value);

@@ -321,6 +321,42 @@ static void test_default_capacity(void **state)
 	ASSERT_STAT(s, SERIES_PCT, INT64_MAX, 0, 100, SERIES_DEFAULT_CAPACITY + 9);
 }
 
+/* A store kept by demand (the engine's): a series no one reads stays at
+ * its first ring of 16 samples; once a reader wants 60 s, it holds the
+ * last 60 s and the sample in force at their start, and no more. */
+static void test_keep_by_demand(void **state)
+{
+	struct series_store *st = series_store_new();
+	struct series *s, *all = series_ensure(*state, "all", 0);
+
+	(void)state;
+	assert_non_null(st);
+	series_store_keep_by_demand(st);
+	s = series_ensure(st, "unread", 0);
+	assert_non_null(s);
+	for (int i = 1; i <= 100; i++) {
+		assert_int_equal(series_push(s, 1000 * i, i), 0);
+		assert_int_equal(series_push(all, 1000 * i, i), 0);
+	}
+	assert_int_equal(series_len(s), 16);
+	assert_int_equal(series_len(all), 100); /* a plain store keeps all */
+	ASSERT_STAT(s, SERIES_MIN, 100000, 0, 0, 85);
+	series_keep(s, 60000);
+	series_keep(s, 30000); /* a shorter span asks for nothing more */
+	for (int i = 101; i <= 400; i++)
+		assert_int_equal(series_push(s, 1000 * i, i), 0);
+	/* 341 .. 400 are the 60 s window (340 s, 400 s] and 340 the value at
+	 * its start: 61 samples, in the ring that doubled to 64 for them */
+	assert_int_equal(series_len(s), 64);
+	ASSERT_STAT(s, SERIES_COUNT, 400000, 60000, 0, 60);
+	ASSERT_STAT(s, SERIES_MIN, 400000, 0, 0, 337);
+	series_keep(s, INT64_MAX); /* every sample: grows to the capacity */
+	for (int i = 401; i <= 2000; i++)
+		assert_int_equal(series_push(s, 1000 * i, i), 0);
+	assert_int_equal(series_len(s), SERIES_DEFAULT_CAPACITY);
+	series_store_free(st);
+}
+
 /* Equal times may repeat: the window takes all of them or none. */
 static void test_equal_times(void **state)
 {
@@ -503,6 +539,7 @@ int main(void)
 		T(test_rate),
 		T(test_ring_wrap),
 		T(test_default_capacity),
+		T(test_keep_by_demand),
 		T(test_equal_times),
 		T(test_stale_and_age),
 		T(test_stat_names),
