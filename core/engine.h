@@ -85,7 +85,7 @@ struct group {
 	struct group_settings cfg;
 	struct group_state st;
 	struct policy_group view;
-	struct group_policy policies[SCALED_MAX_PROPOSALS];
+	struct group_policy *policies;   /* n_policies of them */
 	size_t n_policies;
 	struct series **inputs;         /* declared by table policies */
 	size_t n_inputs;

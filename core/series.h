@@ -54,10 +54,10 @@ int64_t series_stale_ms(const struct series *s);
 
 /* How much history a series keeps. By default every series keeps up to its
  * capacity. In a store kept by demand (the engine's), a series keeps only
- * what its readers have asked for: it grows past its first ring (16
+ * what its readers have asked for: it grows past its first ring (8
  * samples) only while its samples are younger than the longest span any
  * read has asked for (series_keep), so a series no policy reads stays at
- * 16 samples, and one read over 2 minutes holds about 2 minutes. A read
+ * 8 samples, and one read over 2 minutes holds about 2 minutes. A read
  * that asks for more than was kept sees what there is, and from then on
  * the series keeps that much. Call before the first series is made. */
 void series_store_keep_by_demand(struct series_store *st);

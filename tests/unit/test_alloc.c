@@ -105,7 +105,7 @@ static void test_fail_after(void **state)
  * every failure returns NULL, leaves the store as it was, and leaks nothing.
  */
 /*
- * A series grows as samples come (16, 32, ... up to its capacity); a
+ * A series grows as samples come (8, 16, ... up to its capacity); a
  * doubling that fails keeps what the series holds and drops the oldest
  * sample, as a full series does: the push itself never fails for memory.
  */
@@ -117,15 +117,15 @@ static void test_series_grows(void **state)
 	int64_t t;
 
 	(void)state;
-	for (t = 0; t < 16; t++)
+	for (t = 0; t < 8; t++)
 		assert_int_equal(series_push(s, t, (double)t), 0);
-	alloc_fail_after(0); /* the doubling to 32 fails */
-	assert_int_equal(series_push(s, 16, 16), 0);
+	alloc_fail_after(0); /* the doubling to 16 fails */
+	assert_int_equal(series_push(s, 8, 8), 0);
 	alloc_fail_after(-1);
-	assert_int_equal(series_len(s), 16); /* 1..16 */
-	assert_int_equal(series_stat(s, SERIES_MIN, 16, 100, 0, &out), 0);
+	assert_int_equal(series_len(s), 8); /* 1..8 */
+	assert_int_equal(series_stat(s, SERIES_MIN, 8, 100, 0, &out), 0);
 	assert_true(out == 1);
-	for (t = 17; t < 100; t++) /* 32, then 40: the capacity */
+	for (t = 9; t < 100; t++) /* 16, 32, then 40: the capacity */
 		assert_int_equal(series_push(s, t, (double)t), 0);
 	assert_int_equal(series_len(s), 40);
 	assert_int_equal(series_stat(s, SERIES_MIN, 99, 1000, 0, &out), 0);

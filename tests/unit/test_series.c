@@ -322,7 +322,7 @@ static void test_default_capacity(void **state)
 }
 
 /* A store kept by demand (the engine's): a series no one reads stays at
- * its first ring of 16 samples; once a reader wants 60 s, it holds the
+ * its first ring of 8 samples; once a reader wants 60 s, it holds the
  * last 60 s and the sample in force at their start, and no more. */
 static void test_keep_by_demand(void **state)
 {
@@ -338,9 +338,9 @@ static void test_keep_by_demand(void **state)
 		assert_int_equal(series_push(s, 1000 * i, i), 0);
 		assert_int_equal(series_push(all, 1000 * i, i), 0);
 	}
-	assert_int_equal(series_len(s), 16);
+	assert_int_equal(series_len(s), 8);
 	assert_int_equal(series_len(all), 100); /* a plain store keeps all */
-	ASSERT_STAT(s, SERIES_MIN, 100000, 0, 0, 85);
+	ASSERT_STAT(s, SERIES_MIN, 100000, 0, 0, 93);
 	series_keep(s, 60000);
 	series_keep(s, 30000); /* a shorter span asks for nothing more */
 	for (int i = 101; i <= 400; i++)
