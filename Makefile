@@ -1,10 +1,14 @@
 # The README's two commands, and a few more. CMake does the real work.
 #   make demo   install what is missing, build, run the example farm
-#   make test   install what is missing, build (warnings are errors), run
-#               every test, then the unit tests again under ASan + UBSan
+#   make test   install what is missing, build (Release, warnings are
+#               errors), run every test, then the unit tests again under
+#               ASan + UBSan (a Debug build)
 BUILD    ?= build
 ASAN     ?= build-asan
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+# What users build, so what CI builds and tests (RelWithDebInfo, CMake's
+# default here, for perf and gdb: make build BUILD_TYPE=RelWithDebInfo)
+BUILD_TYPE ?= Release
 CMAKE_FLAGS ?=
 
 .PHONY: all deps build demo demo-build test test-asan check clean
@@ -18,7 +22,8 @@ deps:
 	@tools/install-deps
 
 build: deps
-	cmake -S . -B $(BUILD) -DSCALED_WERROR=ON -DSCALED_TESTS=ON $(CMAKE_FLAGS) >/dev/null
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSCALED_WERROR=ON -DSCALED_TESTS=ON \
+		$(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
 # Only what the demo needs, and quietly: its output is the decisions.
@@ -30,7 +35,8 @@ demo-build:
 	@tools/install-deps --build
 	@echo "building the demo (log: $(BUILD)/demo-build.log) ..."
 	@mkdir -p $(BUILD)
-	@{ cmake -S . -B $(BUILD) -DSCALED_WERROR=ON -DSCALED_TESTS=OFF $(CMAKE_FLAGS) && \
+	@{ cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSCALED_WERROR=ON \
+	   -DSCALED_TESTS=OFF $(CMAKE_FLAGS) && \
 	   cmake --build $(BUILD) -j$(JOBS) --target $(DEMO_TARGETS); } \
 	   >$(BUILD)/demo-build.log 2>&1 || { tail -40 $(BUILD)/demo-build.log; exit 1; }
 
