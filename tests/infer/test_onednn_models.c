@@ -18,8 +18,11 @@
  * layout moves outputs by 1e-1 or more). The NumPy reference's own
  * tolerance (models.txt) is 1e-4 too.
  *
- * Then: errors are reported, never a crash (FP16 asked of it, a batch past
- * the session's, NaN input passed through), and a graph with an operator
+ * Then: one session running batch sizes in a changing order; two sessions
+ * at once on two threads (1 and 2 OpenMP threads: each thread's runs use
+ * its own session's count); errors are reported, never a crash (FP16
+ * asked of it, a batch past the session's, NaN input passed through),
+ * and a graph with an operator
  * it does not know is refused at open naming the node and the operator.
  * Without the backend built, this exits 77 (skipped), saying so.
  */
@@ -31,6 +34,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +203,58 @@ static void test_batches_in_one_session(void **state)
 	infer_model_free(m);
 }
 
+/* Two sessions at once, on two threads, with 1 and 2 OpenMP threads. */
+struct thread_run {
+	const struct infer_model *m;
+	const float *in;
+	int threads;
+	float out[3 * 10];
+	int rc, omp_threads;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_run *r = arg;
+	struct infer_session_options opt = { .backend = INFER_BACKEND_ONEDNN, .max_batch = 3,
+					     .threads = r->threads };
+	struct infer_session *s = NULL;
+	int i;
+
+	if ((r->rc = infer_session_new(r->m, &opt, &s, NULL)))
+		return NULL;
+	for (i = 0; i < 5 && !r->rc; i++)
+		r->rc = infer_session_run(s, r->in, 3, r->out, NULL);
+	/* The session set this thread's OpenMP thread count: its runs used it. */
+	r->omp_threads = omp_get_max_threads();
+	infer_session_free(s);
+	return NULL;
+}
+
+static void test_two_threads(void **state)
+{
+	struct infer_model *m = util_load_model(model_dir, "resnet_small_dyn");
+	size_t n_in;
+	float *in = util_read_floats(model_dir, "resnet_small_dyn.in", &n_in);
+	float *want = run(m, INFER_BACKEND_CPU, in, 3, 1);
+	struct thread_run r[2] = { { .m = m, .in = in, .threads = 1 },
+				   { .m = m, .in = in, .threads = 2 } };
+	pthread_t t[2];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, thread_main, &r[i]), 0);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(r[i].rc, 0);
+		assert_int_equal(r[i].omp_threads, r[i].threads);
+		compare("resnet_small_dyn", "two threads", want, r[i].out, 3, 10);
+	}
+	free(want);
+	free(in);
+	infer_model_free(m);
+}
+
 /* Errors are reported with a reason; NaN input runs. */
 static void test_errors(void **state)
 {
@@ -292,6 +349,7 @@ int main(int argc, char **argv)
 {
 	static const struct CMUnitTest fixed[] = {
 		cmocka_unit_test(test_batches_in_one_session),
+		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_unknown_op_refused),
 	};
