@@ -1,6 +1,6 @@
 /*
  * infer.h - the inference core of the worker: a loaded ONNX model and a
- * session that runs batches of it on a backend (CPU reference or cuDNN).
+ * session that runs batches of it on a backend (CPU reference, oneDNN or cuDNN).
  *
  * The loader turns the ONNX graph into a small internal graph (BatchNorm
  * folded into the preceding Conv, Flatten/Reshape resolved to shapes) that
@@ -67,7 +67,8 @@ int infer_session_new(const struct infer_model *m, const struct infer_session_op
 		      struct infer_session **out, char **errmsg);
 /* input: batch x C x H x W floats (NCHW); output: batch x output_size.
  * On the CPU backend an item's result is bit-identical whatever the thread
- * count or the batch it is run in (every sum is taken in the same order). */
+ * count or the batch it is run in (every sum is taken in the same order);
+ * the oneDNN backend promises that only within float32 rounding. */
 int infer_session_run(struct infer_session *s, const float *input, int batch,
 		      float *output, char **errmsg);
 void infer_session_free(struct infer_session *s);
