@@ -143,7 +143,9 @@ int infer_bench_run(const struct infer_cli *cli, struct infer_session *s,
 	qsort(times, (size_t)cli->iters, sizeof(double), cmp_double);
 	printf("bench: model=%s backend=%s precision=%s batch=%d iters=%d warmup=%d "
 	       "buffers=%s: %.1f images/s (%.2f ms/batch, median %.2f, min %.2f)\n", bo->model,
-	       cli->backend == INFER_BACKEND_CUDA ? "cuda" : "cpu",
+	       cli->backend == INFER_BACKEND_CUDA     ? "cuda"
+	       : cli->backend == INFER_BACKEND_ONEDNN ? "onednn"
+						      : "cpu",
 	       cli->precision == INFER_FP16 ? "fp16" : "fp32", cli->batch, cli->iters,
 	       cli->warmup, pin_in && pin_out ? "pinned" : "pageable",
 	       (double)cli->batch * cli->iters / (ms / 1e3), ms / cli->iters,

@@ -37,10 +37,11 @@ void infer_cli_usage(FILE *f)
 	      "                         redis://[:PASS@]HOST[:PORT]/[DB/]KEY[?lease=S&timeout=S]\n"
 	      "  --out FILE             JSON lines, appended and fsync'd per batch\n"
 	      "  --batch N              jobs per model call (32)\n"
-	      "  --backend auto|cpu|cuda  (auto: cuda if there is a GPU, else cpu)\n"
+	      "  --backend auto|cpu|cuda|onednn  (auto: cuda if there is a GPU, else\n"
+	      "                         onednn where built, else cpu)\n"
 	      "  --fp16                 half precision (cuda only)\n"
 	      "  --threads N            decode threads (2)\n"
-	      "  --cpu-threads N        CPU backend: threads per model call (1)\n"
+	      "  --cpu-threads N        cpu, onednn: threads per model call (1)\n"
 	      "  --top K                classes per answer (5)\n"
 	      "  --softmax auto|on|off  (auto: unless outputs already sum to 1)\n"
 	      "  --input-format auto|jpeg|raw   (auto: .f32 raw, else JPEG)\n"
@@ -149,9 +150,11 @@ int infer_cli_parse(int argc, char **argv, struct infer_cli *c, char **errmsg)
 				c->backend = INFER_BACKEND_CPU;
 			else if (!strcmp(optarg, "cuda"))
 				c->backend = INFER_BACKEND_CUDA;
+			else if (!strcmp(optarg, "onednn"))
+				c->backend = INFER_BACKEND_ONEDNN;
 			else
 				ret = -EINVAL, *errmsg = errfmt("--backend: '%s' is not "
-								 "auto, cpu or cuda", optarg);
+								 "auto, cpu, cuda or onednn", optarg);
 			break;
 		case OPT_FP16: c->precision = INFER_FP16; break;
 		case 't':
@@ -252,7 +255,7 @@ int infer_cli_parse(int argc, char **argv, struct infer_cli *c, char **errmsg)
 		return -EINVAL;
 	}
 	if (c->precision == INFER_FP16 && c->backend != INFER_BACKEND_CUDA && !c->backend_auto) {
-		*errmsg = errfmt("--fp16 needs --backend cuda (the CPU backend is FP32)");
+		*errmsg = errfmt("--fp16 needs --backend cuda (the CPU backends are FP32)");
 		return -EINVAL;
 	}
 	return 0;

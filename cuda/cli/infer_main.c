@@ -72,10 +72,28 @@ int main(int argc, char **argv)
 			infer_cli_say("--fp16 needs a GPU, and --backend auto found none: %s", why);
 			return 1;
 		}
-		if (cli.backend_auto && gpu)
+		if (cli.backend_auto && gpu) {
 			infer_cli_say("backend auto: the GPU (cuda)");
-		else if (cli.backend_auto)
-			infer_cli_say("backend auto: no GPU (%s), so the CPU backend", why);
+		} else if (cli.backend_auto) {
+			char dwhy[256] = "";
+
+			if (infer_onednn_available(dwhy, sizeof(dwhy)) == 0) {
+				cli.backend = INFER_BACKEND_ONEDNN;
+				infer_cli_say("backend auto: no GPU (%s), so the oneDNN backend (CPU)", why);
+			} else {
+				infer_cli_say("backend auto: no GPU (%s), so the CPU backend (no oneDNN: %s)",
+					      why, dwhy);
+			}
+		}
+	}
+	if (cli.backend == INFER_BACKEND_ONEDNN && !cli.backend_auto) {
+		char why[256] = "";
+
+		if (infer_onednn_available(why, sizeof(why))) {
+			infer_cli_say("backend onednn: %s (use --backend cpu for the CPU "
+				      "reference backend, or auto)", why);
+			return 1;
+		}
 	}
 
 	if (infer_model_load(cli.model, &m, &err)) {

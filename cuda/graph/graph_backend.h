@@ -3,7 +3,7 @@
  *
  * model/infer_model.c picks a backend by infer_session_options.backend
  * and calls it through this table; the CPU backend is always built, a cuDNN
- * one slots in beside it when CUDA is found. A backend gets the graph
+ * one slots in beside it when CUDA is found, a oneDNN one when libdnnl is. A backend gets the graph
  * read-only (several sessions may share it) and validated options:
  * 1 <= batch <= opt->max_batch on every run, and for a graph that is not
  * batch-major, max_batch == batch == g->batch.
@@ -43,6 +43,12 @@ extern const struct graph_backend cpu_backend;
  * with the reason in why. */
 extern const struct graph_backend cuda_backend;
 int cuda_backend_available(char *why, size_t whylen);
+#endif
+#ifdef SCALED_HAVE_ONEDNN
+/* The oneDNN backend (cuda/onednn/): onednn_backend_available() is 0 when
+ * oneDNN makes a CPU engine, else a negative errno with the reason. */
+extern const struct graph_backend onednn_backend;
+int onednn_backend_available(char *why, size_t whylen);
 #endif
 
 #endif

@@ -1,11 +1,12 @@
 /*
  * infer.h - the inference core of the worker: a loaded ONNX model and a
- * session that runs batches of it on a backend (CPU reference or cuDNN).
+ * session that runs batches of it on a backend (CPU reference, oneDNN or cuDNN).
  *
  * The loader turns the ONNX graph into a small internal graph (BatchNorm
  * folded into the preceding Conv, Flatten/Reshape resolved to shapes) that
  * every backend executes. The CPU backend builds everywhere; the cuDNN one
- * only when CMake finds CUDA and cuDNN (SCALED_CUDA=AUTO|ON).
+ * only when CMake finds CUDA and cuDNN (SCALED_CUDA=AUTO|ON), the oneDNN
+ * one (CPU, FP32) only when it finds libdnnl 2.x (SCALED_ONEDNN=AUTO|ON).
  *
  * Errors: 0 or a negative errno; *errmsg gets a malloc'd message naming the
  * node (by its ONNX name) and the reason (errmsg may be NULL; it is left
@@ -32,6 +33,7 @@ struct infer_session;
 enum infer_backend {
 	INFER_BACKEND_CPU = 0,
 	INFER_BACKEND_CUDA = 1,
+	INFER_BACKEND_ONEDNN = 2,	/* CPU, FP32, through oneDNN's primitives */
 };
 
 enum infer_precision {
@@ -58,14 +60,15 @@ struct infer_session_options {
 	enum infer_precision precision; /* CPU: FP32 only */
 	int max_batch;
 	int device;                     /* CUDA device ordinal */
-	int threads;                    /* CPU: worker threads, 0 = 1 */
+	int threads;                    /* CPU, oneDNN: worker threads, 0 = 1 */
 };
 
 int infer_session_new(const struct infer_model *m, const struct infer_session_options *opt,
 		      struct infer_session **out, char **errmsg);
 /* input: batch x C x H x W floats (NCHW); output: batch x output_size.
  * On the CPU backend an item's result is bit-identical whatever the thread
- * count or the batch it is run in (every sum is taken in the same order). */
+ * count or the batch it is run in (every sum is taken in the same order);
+ * the oneDNN backend promises that only within float32 rounding. */
 int infer_session_run(struct infer_session *s, const float *input, int batch,
 		      float *output, char **errmsg);
 void infer_session_free(struct infer_session *s);
@@ -73,5 +76,8 @@ void infer_session_free(struct infer_session *s);
 /* Is a CUDA backend compiled in and a device present? 0 yes, else a negative
  * errno and the reason in why (e.g. "built without CUDA"). */
 int infer_cuda_available(char *why, size_t whylen);
+/* Is the oneDNN backend compiled in (and able to make a CPU engine)? 0 yes,
+ * else a negative errno and the reason in why ("built without oneDNN"). */
+int infer_onednn_available(char *why, size_t whylen);
 
 #endif

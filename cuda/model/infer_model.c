@@ -146,6 +146,17 @@ int infer_cuda_available(char *why, size_t whylen)
 #endif
 }
 
+int infer_onednn_available(char *why, size_t whylen)
+{
+#ifdef SCALED_HAVE_ONEDNN
+	return onednn_backend_available(why, whylen);
+#else
+	if (why && whylen)
+		snprintf(why, whylen, "built without oneDNN");
+	return -ENOTSUP;
+#endif
+}
+
 static int pick_backend(const struct infer_session_options *opt,
 			const struct graph_backend **be, char **errmsg)
 {
@@ -162,6 +173,17 @@ static int pick_backend(const struct infer_session_options *opt,
 			return graph_errf(errmsg, -ENODEV, "CUDA backend: %s", why);
 #ifdef SCALED_HAVE_CUDA
 		*be = &cuda_backend;
+		return 0;
+#else
+		break;
+#endif
+	case INFER_BACKEND_ONEDNN:
+		if (opt->precision != INFER_FP32)
+			return graph_errf(errmsg, -ENOTSUP, "the oneDNN backend computes in FP32 only");
+		if (infer_onednn_available(why, sizeof(why)))
+			return graph_errf(errmsg, -ENOTSUP, "oneDNN backend: %s", why);
+#ifdef SCALED_HAVE_ONEDNN
+		*be = &onednn_backend;
 		return 0;
 #else
 		break;

@@ -4,11 +4,12 @@
  * (infer_plugin_worker.c); the loop's side of their messages is
  * infer_plugin_pool.c.
  *
- * backend "auto" (the default) takes the GPU where there is a usable one
- * and the CPU backend elsewhere, saying which once per target, so the
- * plugin can run on any machine that loads it: probe() never declines.
- * An explicit backend "cuda" on a machine without a GPU is refused by
- * create(), with the reason and the way out.
+ * backend "auto" (the default) takes the GPU where there is a usable one,
+ * else the oneDNN backend where it is built, else the CPU reference
+ * backend, saying which once per target, so the plugin can run on any
+ * machine that loads it: probe() never declines. An explicit backend
+ * "cuda" on a machine without a GPU, or "onednn" in a build without it, is
+ * refused by create(), with the reason and the way out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,7 +48,8 @@ static const struct scaled_key infer_keys[] = {
 		      "the JSON-lines file answers are appended to" },
 	[KEY_BATCH] = { "batch", SCALED_KEY_INT, "32", 0, "most jobs per model call" },
 	[KEY_BACKEND] = { "backend", SCALED_KEY_ENUM, "auto", 0,
-			  "\"auto\" (the GPU if there is one, else the CPU), \"cuda\" "
+			  "\"auto\" (the GPU if there is one, else oneDNN where built, "
+			  "else the CPU reference), \"cuda\", \"onednn\" (CPU, oneDNN) "
 			  "or \"cpu\" (the CPU reference backend)" },
 	[KEY_PRECISION] = { "precision", SCALED_KEY_ENUM, NULL, 0,
 			    "\"fp16\" or \"fp32\"; default fp16 on cuda, fp32 on cpu" },
@@ -56,7 +58,7 @@ static const struct scaled_key infer_keys[] = {
 			     "a stopping worker's time to finish its batch; past it "
 			     "the batch goes back to the queue" },
 	[KEY_THREADS] = { "threads", SCALED_KEY_INT, "1", 0,
-			  "CPU backend: threads per worker's model call" },
+			  "cpu and onednn backends: threads per worker's model call" },
 	[KEY_RESIZE] = { "resize", SCALED_KEY_INT, "256", 0,
 			 "JPEG: shorter side before the centre crop" },
 	[KEY_CROP] = { "crop", SCALED_KEY_BOOL, "true", 0,
@@ -74,7 +76,7 @@ static const struct scaled_key infer_keys[] = {
 
 /* The choices of the enum keys, in the order of what they select
  * (BACKEND_*, PRECISION_*, enum image_format, and auto/on/off). */
-static const char *const infer_backends[] = { "auto", "cpu", "cuda", NULL };
+static const char *const infer_backends[] = { "auto", "cpu", "cuda", "onednn", NULL };
 static const char *const infer_precisions[] = { "fp32", "fp16", NULL };
 static const char *const infer_formats[] = { "auto", "jpeg", "raw", NULL };
 static const char *const infer_softmaxes[] = { "auto", "on", "off", NULL };
@@ -182,7 +184,7 @@ static int infer_poll(void *state, char *err, size_t errlen)
 				    p->batches ? p->fill_sum / (double)p->batches : 0.0);
 		/* infer.h has no memory figure yet: CPU memory is not GPU
 		 * memory (0); on CUDA nothing is published until it has. */
-		if (p->so.backend == INFER_BACKEND_CPU)
+		if (p->so.backend != INFER_BACKEND_CUDA)
 			infer_host->publish(p->inst, "gpu_mem_mb", now, 0.0);
 	}
 	/* One latency sample per batch, in the order the batches ended, all
@@ -246,21 +248,33 @@ static int choice(const char *key, const char *v, const char *const *choices, in
 	return -EINVAL;
 }
 
-enum { BACKEND_AUTO, BACKEND_CPU, BACKEND_CUDA };
+enum { BACKEND_AUTO, BACKEND_CPU, BACKEND_CUDA, BACKEND_ONEDNN };
 enum { PRECISION_DEFAULT = -1, PRECISION_FP32, PRECISION_FP16 };
 
 /*
  * Settle backend and precision. "auto" is the GPU when
- * infer_cuda_available() finds a usable one, else the CPU backend; the
+ * infer_cuda_available() finds a usable one, else oneDNN when
+ * infer_onednn_available() says it is built, else the CPU backend; the
  * log says which, once. An explicit "cuda" without a GPU is an error, as
- * is fp16 on the CPU. The precision defaults to the backend's own.
+ * are "onednn" without oneDNN and fp16 on the CPU. The precision defaults
+ * to the backend's own.
  */
 static int pick_backend(struct infer_pool *p, int backend, int precision, char *err,
 			size_t errlen)
 {
 	char reason[200] = "";
-	int gpu = backend != BACKEND_CPU && infer_cuda_available(reason, sizeof(reason)) == 0;
+	char dreason[200] = "";
+	int gpu = (backend == BACKEND_AUTO || backend == BACKEND_CUDA) &&
+		  infer_cuda_available(reason, sizeof(reason)) == 0;
+	int dnn = !gpu && (backend == BACKEND_AUTO || backend == BACKEND_ONEDNN) &&
+		  infer_onednn_available(dreason, sizeof(dreason)) == 0;
 
+	if (backend == BACKEND_ONEDNN && !dnn) {
+		snprintf(err, errlen, "no oneDNN backend (set backend = \"cpu\" to use the CPU "
+			 "reference backend, or leave it \"auto\")%s%s",
+			 dreason[0] ? ": " : "", dreason);
+		return -ENOTSUP;
+	}
 	if (backend == BACKEND_CUDA && !gpu) {
 		snprintf(err, errlen, "no GPU (set backend = \"cpu\" to use the CPU "
 			 "reference backend, or leave it \"auto\")%s%s",
@@ -281,10 +295,14 @@ static int pick_backend(struct infer_pool *p, int backend, int precision, char *
 	if (backend == BACKEND_AUTO && gpu)
 		infer_host->log(p->inst, SCALED_LOG_INFO, "backend \"auto\": the GPU (cuda, %s)",
 				precision == PRECISION_FP16 ? "fp16" : "fp32");
+	else if (backend == BACKEND_AUTO && dnn)
+		infer_host->log(p->inst, SCALED_LOG_INFO, "backend \"auto\": no GPU (%s), "
+				"so the oneDNN backend (CPU)", reason[0] ? reason : "none found");
 	else if (backend == BACKEND_AUTO)
 		infer_host->log(p->inst, SCALED_LOG_INFO, "backend \"auto\": no GPU (%s), "
-				"so the CPU backend", reason[0] ? reason : "none found");
-	p->so.backend = gpu ? INFER_BACKEND_CUDA : INFER_BACKEND_CPU;
+				"so the CPU backend (no oneDNN: %s)", reason[0] ? reason : "none found",
+				dreason[0] ? dreason : "not built");
+	p->so.backend = gpu ? INFER_BACKEND_CUDA : dnn ? INFER_BACKEND_ONEDNN : INFER_BACKEND_CPU;
 	p->so.precision = precision == PRECISION_FP16 ? INFER_FP16 : INFER_FP32;
 	return 0;
 }
@@ -303,7 +321,7 @@ static int config(struct infer_pool *p, const struct scaled_value *c, char *err,
 					     infer_precisions, &precision, err, errlen)))
 		return -EINVAL;
 	/* What no limit can say: a relation between two keys. */
-	if (precision == PRECISION_FP16 && backend == BACKEND_CPU) {
+	if (precision == PRECISION_FP16 && (backend == BACKEND_CPU || backend == BACKEND_ONEDNN)) {
 		snprintf(err, errlen, "precision: fp16 needs backend = \"cuda\" "
 			 "(the CPU backend is FP32)");
 		return -EINVAL;
@@ -420,8 +438,8 @@ static const struct scaled_kind *const infer_kinds[] = { &infer_pool_kind, NULL 
 static int infer_probe(char *why, size_t whylen)
 {
 	/* Nothing here keeps the plugin from running: without a GPU,
-	 * backend "auto" runs on the CPU (an explicit "cuda" is refused by
-	 * create(), naming the target). */
+	 * backend "auto" runs on the CPU (an explicit "cuda" or "onednn" that
+	 * cannot be had is refused by create(), naming the target). */
 	(void)why;
 	(void)whylen;
 	return 0;

@@ -331,6 +331,11 @@ static void test_cuda_refused_without_gpu(void **state)
 	assert_string_equal(l[0].max, "65536");
 	assert_string_equal(l[1].key, "backend");
 	assert_string_equal(l[1].choices[2], "cuda");
+	assert_string_equal(l[1].choices[3], "onednn");
+	config(v, "onednn"); /* where the core has none: refused the same way */
+	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -ENOTSUP);
+	assert_non_null(strstr(err, "no oneDNN backend (set backend = \"cpu\" to use the CPU "
+				    "reference backend, or leave it \"auto\"): the fake core has no oneDNN"));
 	config(v, "tpu");
 	assert_int_equal(kind->create(NULL, v, &st, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "backend: \"tpu\" is not one of its choices"));

@@ -86,7 +86,7 @@ if(TARGET scaled AND TARGET plugin_infer)
     "refused:farm\\.lua:2: target \"t\": no GPU \\(set backend = \"cpu\"" "backend = \"cuda\"")
   add_test(NAME infer_farm_auto_backend COMMAND ${infer_farm_check}
     ${infer_models_dir}/resnet_small.onnx
-    "loads:target t: backend \"auto\": (no GPU .*, so the CPU backend|the GPU)")
+    "loads:target t: backend \"auto\": (no GPU .*, so the (CPU|oneDNN) backend|the GPU)")
   set_tests_properties(infer_farm_hostile_model infer_farm_cuda_without_gpu infer_farm_auto_backend
     PROPERTIES FIXTURES_REQUIRED infer_models LABELS "integration;infer" TIMEOUT 60
     SKIP_RETURN_CODE 77)

@@ -128,3 +128,9 @@ int infer_cuda_available(char *why, size_t whylen)
 	snprintf(why, whylen, "the fake core has no CUDA");
 	return 1;
 }
+
+int infer_onednn_available(char *why, size_t whylen)
+{
+	snprintf(why, whylen, "the fake core has no oneDNN");
+	return 1;
+}

@@ -342,14 +342,15 @@ static void test_once_answers_all(void **state)
 	fclose(b);
 
 	/* No --backend: auto, which says what it took (the fake core has no
-	 * GPU, so the CPU backend: the only one it runs). */
+	 * GPU and no oneDNN, so the CPU backend: the only one it runs). */
 	char *argv[] = { WORKER_BIN, f->model, "--input", f->spool, "--out", f->out,
 			 "--batch", "8", "--threads", "3", "--once", NULL };
 	assert_int_equal(run(argv, f->log, 60000), 0);
 	assert_true(file_contains(f->log, "scaled-infer: backend auto: "));
 #ifndef WORKER_REAL
 	assert_true(file_contains(f->log, "scaled-infer: backend auto: no GPU (the fake core "
-				  "has no CUDA), so the CPU backend\n"));
+				  "has no CUDA), so the CPU backend (no oneDNN: the fake "
+				  "core has no oneDNN)\n"));
 #endif
 	read_answers(f);
 	for (int i = 0; i < f->n; i++)

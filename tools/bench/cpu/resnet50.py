@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""ResNet-50 on scaled's CPU backend: a check against NumPy, then images/s.
+"""ResNet-50 on scaled's CPU backends: a check against NumPy, then images/s.
 
 usage: /usr/bin/python3 tools/bench/cpu/resnet50.py [--scaled-infer BIN] [--out DIR]
            [--size H] [--check-batch N] [--batches 1,8,32] [--threads 1,2]
-           [--iters N] [--warmup N]
+           [--iters N] [--warmup N] [--backend cpu|onednn]
+
+(--backend: which backend is checked and timed, cpu by default; the
+comparison with PyTorch is vs_torch.py, beside this file.)
 
 1. Builds, with onnx.helper, a model with torchvision's resnet50 structure
    (conv1 7x7/2 + BN + ReLU, MaxPool 3x3/2, Bottleneck layers [3, 4, 6, 3]
@@ -195,7 +198,7 @@ def evaluate(model, x):
 
 def run_bench(args, batch, threads, extra=()):
     """One `scaled-infer --bench` call; returns (command, figures dict)."""
-    cmd = [args.scaled_infer, '--bench', args.model, '--backend', 'cpu', '--batch', str(batch)]
+    cmd = [args.scaled_infer, '--bench', args.model, '--backend', args.backend, '--batch', str(batch)]
     if threads is not None:
         cmd += ['--cpu-threads', str(threads)]
     cmd += list(extra)
@@ -259,6 +262,8 @@ def main():
     ap.add_argument('--out', help='keep the model and check files here (default: a temporary folder)')
     ap.add_argument('--size', type=int, default=224, help='input height and width (224)')
     ap.add_argument('--check-batch', type=int, default=2)
+    ap.add_argument('--backend', default='cpu', choices=('cpu', 'onednn'),
+                    help='the backend checked and timed (cpu, the reference)')
     ap.add_argument('--batches', default='1,8,32')
     ap.add_argument('--threads', default='1,2', help='--cpu-threads values to time (1,2)')
     ap.add_argument('--iters', type=int, default=3, help='timed calls per row (3)')
