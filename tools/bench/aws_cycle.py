@@ -5,6 +5,12 @@ asserts nothing.
 
     tools/bench/aws_cycle.py BUILD_DIR [SECONDS]
 
+It also prints the floor: the client CPU of one request from a bare socket
+client (build/tools/bench/bench_http_floor: connect, write, read to the
+end, close) against the same moto, times the script's three requests: the
+least any client can spend a cycle here, since moto closes every
+connection, and so the largest ratio any client could show.
+
 A cycle: read an SQS queue's depth (GetQueueAttributes), read an Auto
 Scaling group (DescribeAutoScalingGroups), set its desired capacity
 (SetDesiredCapacity). moto runs on loopback with signature checking on
@@ -130,6 +136,17 @@ def run_scaled(build, tmp, url, queue, key, secret, seconds):
     return (c1 - c0), a1 - a0, hwm, uss
 
 
+def http_floor(build, url):
+    """Client CPU (us) of one bare request on a fresh connection to this
+    moto (bench_http_floor), or None where it is not built."""
+    tool = os.path.join(build, "tools", "bench", "bench_http_floor")
+    if not os.path.exists(tool):
+        return None
+    port = url.rsplit(":", 1)[1].strip("/")
+    out = subprocess.run([tool, port, "300"], capture_output=True, text=True)
+    return float(out.stdout) if out.returncode == 0 else None
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -147,6 +164,7 @@ def main():
             out = subprocess.run([sys.executable, "-c", SCRIPT, url, queue, key, secret,
                                   str(n)], capture_output=True, text=True, check=True)
             py_cpu, py_wall, py_hwm, py_uss = out.stdout.split()
+            floor = http_floor(build, url)
         finally:
             moto_fx.stop(proc, 10)
     py_cpu, py_hwm, py_uss = float(py_cpu), int(py_hwm), int(py_uss)
@@ -162,6 +180,12 @@ def main():
     print("  ratio:          %.1fx less CPU a cycle, %.1fx less RSS, %.1fx less USS "
           "(targets: 50x CPU, 10x RSS)"
           % (py_per / per if per > 0 else float("inf"), py_hwm / hwm, py_uss / uss))
+    if floor is not None:
+        # the script's cycle is 3 requests; moto closes every connection
+        print("  floor:          %.1f us of client CPU a request for a bare socket client "
+              "(bench_http_floor: fresh connection, no signing, no parsing)" % floor)
+        print("                  3 such requests: %.3f ms a cycle, so no client can be more "
+              "than %.1fx below the script here" % (3 * floor / 1000, py_per * 1000 / (3 * floor)))
     return 0
 
 

@@ -25,3 +25,10 @@ target_compile_options(bench_aws PRIVATE "SHELL:-iquote ${CMAKE_SOURCE_DIR}/core
 target_compile_definitions(bench_aws PRIVATE _GNU_SOURCE)
 target_include_directories(bench_aws PRIVATE ${CMAKE_SOURCE_DIR}/plugins/aws)
 set_target_properties(bench_aws PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
+
+# The least client CPU a request costs on a fresh connection (what moto,
+# which closes every connection, forces on any client): aws_cycle.py runs it
+#   build/tools/bench/bench_http_floor PORT [REQUESTS]
+add_executable(bench_http_floor ${CMAKE_CURRENT_LIST_DIR}/bench_http_floor.c)
+target_link_libraries(bench_http_floor PRIVATE scaled_warnings)
+set_target_properties(bench_http_floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
