@@ -3,14 +3,20 @@
 tests where moto is not the point (fault_server.py): the operation exists,
 the protocol's envelope is right (Action and Version of the Query API;
 X-Amz-Target and Content-Type of JSON), every parameter is a member of the
-operation's input shape and every required member is there.
+operation's input shape and every required member is there; for JSON,
+also every member's type, enum and bounds (botocore's ParamValidator, and
+check_bounds for what it leaves out).
 
 check_query(service, form) and check_json(service, headers, body) return
-the operation's name, or raise ModelError naming what is wrong.
+the operation's name, or raise ModelError naming what is wrong;
+json_problems(service, op, params) lists what is wrong with a JSON
+operation's parameters (the pricing fake uses it too).
 """
 import json
 
 import botocore.loaders
+import botocore.session
+from botocore.validate import ParamValidator
 
 
 class ModelError(Exception):
@@ -73,6 +79,47 @@ def check_query(service, form):
     return op
 
 
+def check_bounds(value, shape, where, problems):
+    """What ParamValidator leaves out (it checks types, required and unknown
+    members, and lower bounds): enums, and every min/max of the model."""
+    meta = shape.metadata
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, v in value.items():
+            if name in shape.members:
+                check_bounds(v, shape.members[name], "%s.%s" % (where, name), problems)
+    elif shape.type_name == "list" and isinstance(value, list):
+        if "max" in meta and len(value) > meta["max"]:
+            problems.append("%s: %d entries, the model allows %d" % (where, len(value),
+                                                                   meta["max"]))
+        for i, v in enumerate(value):
+            check_bounds(v, shape.member, "%s[%d]" % (where, i), problems)
+    elif shape.type_name == "string" and isinstance(value, str):
+        if shape.enum and value not in shape.enum:
+            problems.append("%s: %r is not one of %s" % (where, value, shape.enum))
+        if "max" in meta and len(value) > meta["max"]:
+            problems.append("%s: longer than %d" % (where, meta["max"]))
+    elif shape.type_name in ("integer", "long") and isinstance(value, int):
+        if "max" in meta and value > meta["max"]:
+            problems.append("%s: %d is over the model's %d" % (where, value, meta["max"]))
+
+
+_op_models = {}
+
+
+def json_problems(service, op, params):
+    """What the model says is wrong with a JSON operation's parameters (a
+    dict): a list of problems, empty when there are none."""
+    if service not in _op_models:
+        _op_models[service] = botocore.session.get_session().get_service_model(service)
+    shape = _op_models[service].operation_model(op).input_shape
+    if shape is None:
+        return []
+    report = ParamValidator().validate(params, shape)
+    problems = [report.generate_report()] if report.has_errors() else []
+    check_bounds(params, shape, op, problems)
+    return problems
+
+
 def check_json(service, headers, body):
     """headers: a case-insensitive mapping; body: the raw bytes."""
     m = model(service)
@@ -100,4 +147,7 @@ def check_json(service, headers, body):
     missing = [r for r in shape.get("required", []) if r not in doc]
     if missing:
         raise ModelError("%s: required %s missing" % (op, ", ".join(missing)))
+    problems = json_problems(service, op, doc)
+    if problems:
+        raise ModelError("%s: %s" % (op, "; ".join(problems)))
     return op

@@ -1,8 +1,9 @@
 """A fake of the AWS Price List Query API's GetProducts for pricing_fake.py,
 checked against botocore's model of the `pricing` service: every request's
 method, path, Content-Type, X-Amz-Target (the model's targetPrefix and
-operation), its JSON body (botocore's ParamValidator on the operation's
-input shape: members, types, enums, ranges, required members) and its SigV4
+operation), its JSON body (api_model.json_problems: botocore's
+ParamValidator on the operation's input shape and the model's enums and
+ranges) and its SigV4
 signature (recomputed with botocore's SigV4Auth for the model's signingName)
 are checked; a problem is recorded in fake.problems and answered as the
 real service answers it. Good requests are answered from the fixture
@@ -25,7 +26,8 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.validate import ParamValidator
+
+import api_model
 
 MODEL = botocore.session.get_session().get_service_model("pricing")
 OPERATION = MODEL.operation_model("GetProducts")
@@ -34,30 +36,6 @@ CONTENT_TYPE = "application/x-amz-json-%s" % MODEL.metadata["jsonVersion"]
 SIGNING_NAME = MODEL.metadata.get("signingName", MODEL.endpoint_prefix)
 AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request, "
                      r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$")
-
-
-def check_bounds(value, shape, where, problems):
-    """What ParamValidator leaves out (it checks types, required and unknown
-    members, and lower bounds): enums, and every min/max of the model."""
-    meta = shape.metadata
-    if shape.type_name == "structure" and isinstance(value, dict):
-        for name, v in value.items():
-            if name in shape.members:
-                check_bounds(v, shape.members[name], "%s.%s" % (where, name), problems)
-    elif shape.type_name == "list" and isinstance(value, list):
-        if "max" in meta and len(value) > meta["max"]:
-            problems.append("%s: %d entries, the model allows %d" % (where, len(value),
-                                                                   meta["max"]))
-        for i, v in enumerate(value):
-            check_bounds(v, shape.member, "%s[%d]" % (where, i), problems)
-    elif shape.type_name == "string" and isinstance(value, str):
-        if shape.enum and value not in shape.enum:
-            problems.append("%s: %r is not one of %s" % (where, value, shape.enum))
-        if "max" in meta and len(value) > meta["max"]:
-            problems.append("%s: longer than %d" % (where, meta["max"]))
-    elif shape.type_name in ("integer", "long") and isinstance(value, int):
-        if "max" in meta and value > meta["max"]:
-            problems.append("%s: %d is over the model's %d" % (where, value, meta["max"]))
 
 
 def check_body(body):
@@ -69,9 +47,7 @@ def check_body(body):
         return ["the body is not JSON: %s" % e]
     if not isinstance(params, dict):
         return ["the body is not a JSON object"]
-    report = ParamValidator().validate(params, OPERATION.input_shape)
-    problems = [report.generate_report()] if report.has_errors() else []
-    check_bounds(params, OPERATION.input_shape, "GetProducts", problems)
+    problems = api_model.json_problems("pricing", "GetProducts", params)
     if params.get("ServiceCode") != "AmazonEC2":
         problems.append("ServiceCode %r, want AmazonEC2" % params.get("ServiceCode"))
     if params.get("FormatVersion", "aws_v1") != "aws_v1":
