@@ -108,8 +108,7 @@ static void test_series_kept_by_reads(void **state)
 	other = series_ensure(store, "other", 0);
 	L = sandbox_state(sb);
 	assert_int_equal(policy_api_open(L, &env), 0);
-	assert_int_equal(luaL_loadstring(L, "local wide = ...\n"
-		"return function(g, s)\n"
+	assert_int_equal(luaL_loadstring(L, "return function(g, s)\n"
 		"  s.cpu:avg(60); s.cpu:last()\n"
 		"  if g.current > 1 then s.cpu:max(30, 60) end\n"
 		"  return g:hold('x')\n"
