@@ -126,3 +126,8 @@ set_tests_properties(demo PROPERTIES LABELS integration TIMEOUT 120 SKIP_RETURN_
 add_test(NAME demo_build COMMAND sh ${SCALED_IT}/demo_build.sh ${CMAKE_SOURCE_DIR})
 # RUN_SERIAL: a compile beside the timing-sensitive tests would only load them.
 set_tests_properties(demo_build PROPERTIES LABELS integration TIMEOUT 300 RUN_SERIAL TRUE)
+
+# An overloaded daemon still stops on SIGTERM, within a bound.
+add_test(NAME overload_stop COMMAND sh ${SCALED_IT}/overload_stop.sh ${SCALED_BIN})
+set_tests_properties(overload_stop PROPERTIES LABELS integration TIMEOUT 90
+  ENVIRONMENT "SCALED_PLUGIN_PATH=${CMAKE_BINARY_DIR}/plugins")
