@@ -9,7 +9,9 @@ It also prints the floor: the client CPU of one request from a bare socket
 client (build/tools/bench/bench_http_floor: connect, write, read to the
 end, close) against the same moto, times the script's three requests: the
 least any client can spend a cycle here, since moto closes every
-connection, and so the largest ratio any client could show.
+connection, and so the largest ratio any client could show; and the RSS
+floor: the peak RSS of a bare libcurl client (build/tools/bench/
+bench_curl_floor), the least any client on the project's HTTP library holds.
 
 A cycle: read an SQS queue's depth (GetQueueAttributes), read an Auto
 Scaling group (DescribeAutoScalingGroups), set its desired capacity
@@ -147,6 +149,16 @@ def http_floor(build, url):
     return float(out.stdout) if out.returncode == 0 else None
 
 
+def curl_floor(build, url):
+    """(peak RSS, of it the libraries' pages, its own) in KiB of a bare
+    libcurl client (bench_curl_floor), or None where it is not built."""
+    tool = os.path.join(build, "tools", "bench", "bench_curl_floor")
+    if not os.path.exists(tool):
+        return None
+    out = subprocess.run([tool, url], capture_output=True, text=True)
+    return [int(x) for x in out.stdout.split()] if out.returncode == 0 else None
+
+
 def main():
     if len(sys.argv) < 2:
         print(__doc__)
@@ -165,6 +177,7 @@ def main():
                                   str(n)], capture_output=True, text=True, check=True)
             py_cpu, py_wall, py_hwm, py_uss = out.stdout.split()
             floor = http_floor(build, url)
+            curl_rss = curl_floor(build, url)
         finally:
             moto_fx.stop(proc, 10)
     py_cpu, py_hwm, py_uss = float(py_cpu), int(py_hwm), int(py_uss)
@@ -186,6 +199,12 @@ def main():
               "(bench_http_floor: fresh connection, no signing, no parsing)" % floor)
         print("                  3 such requests: %.3f ms a cycle, so no client can be more "
               "than %.1fx below the script here" % (3 * floor / 1000, py_per * 1000 / (3 * floor)))
+    if curl_rss is not None:
+        print("  RSS floor:      %d KiB peak for a bare libcurl client (bench_curl_floor: %d KiB "
+              "of it the shared libraries' pages, %d its own),"
+              % (curl_rss[0], curl_rss[1], curl_rss[2]))
+        print("                  so no client on libcurl can hold less than %.1fx below the "
+              "script's RSS here" % (py_hwm / curl_rss[0]))
     return 0
 
 

@@ -32,3 +32,10 @@ set_target_properties(bench_aws PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINA
 add_executable(bench_http_floor ${CMAKE_CURRENT_LIST_DIR}/bench_http_floor.c)
 target_link_libraries(bench_http_floor PRIVATE scaled_warnings)
 set_target_properties(bench_http_floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
+
+# The least RSS a libcurl client holds (the shared libraries' pages count
+# in RSS): aws_cycle.py runs it against the same moto
+#   build/tools/bench/bench_curl_floor URL
+add_executable(bench_curl_floor ${CMAKE_CURRENT_LIST_DIR}/bench_curl_floor.c)
+target_link_libraries(bench_curl_floor PRIVATE PkgConfig::CURL scaled_warnings)
+set_target_properties(bench_curl_floor PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
