@@ -159,6 +159,7 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 	}
 	if (L && g->view.view_ref != LUA_NOREF)
 		luaL_unref(L, LUA_REGISTRYINDEX, g->view.view_ref);
+	policy_group_set_error(&g->view, NULL);
 	group_state_free(&g->st);
 	event_queue_free(&g->events);
 	alloc_free(g->inputs);

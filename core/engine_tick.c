@@ -174,8 +174,7 @@ void engine_apply_done(struct scaled_instance *in, uint64_t token, int status, c
 	g->view.last_action = scaled_outcome_name(d->outcome);
 	g->want_failed = status < 0;
 	g->view.wanted = d->desired;
-	snprintf(g->view.last_error, sizeof g->view.last_error, "%s",
-		 status < 0 ? d->outcome_msg : "");
+	policy_group_set_error(&g->view, status < 0 ? d->outcome_msg : NULL);
 	engine_group_sync(g);
 	/* Emitted last, as before record.c: a callback that reads the engine
 	 * finds the group's view up to date. */
@@ -204,7 +203,7 @@ static void engine_act(struct group *g, struct scaled_decision *d)
 	g->st.pending_mix_percent = d->mix_percent_before;
 	g->pending_ms = d->time_ms;
 	g->view.last_action = scaled_outcome_name(SCALED_OUTCOME_PENDING);
-	g->view.last_error[0] = '\0';
+	policy_group_set_error(&g->view, NULL);
 	g->want_failed = false;
 	/* apply() may call apply_done before returning: d must be in the ring
 	 * already (it is), and nothing below may touch it after a success. */
@@ -254,7 +253,7 @@ void engine_group_tick(struct group *g)
 		g->want_failed = false; /* no action: a failed target is no longer asked for */
 	if (d.outcome == SCALED_OUTCOME_DRY_RUN) {
 		g->view.last_action = scaled_outcome_name(SCALED_OUTCOME_DRY_RUN);
-		g->view.last_error[0] = '\0';
+		policy_group_set_error(&g->view, NULL);
 	}
 	engine_group_sync(g);
 	if (!record && !e->record_quiet)

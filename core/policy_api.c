@@ -19,6 +19,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "alloc.h"
 #include "duration.h"
 #include "event.h"
 #include "log.h"
@@ -81,6 +82,17 @@ static struct policy_group *group_check(lua_State *L, int idx)
 
 /* ------------------------------------------------------------ group view -- */
 
+static char no_memory_message[] = "failed (no memory for its message)";
+
+void policy_group_set_error(struct policy_group *g, const char *msg)
+{
+	if (g->last_error != no_memory_message)
+		alloc_free(g->last_error);
+	g->last_error = NULL;
+	if (msg && !(g->last_error = alloc_strdup(msg)))
+		g->last_error = no_memory_message;
+}
+
 /* The view of g, made once and kept in the registry (g->view_ref): a
  * userdata of two words with the metatable all views share, so a group
  * costs its policies' state ~100 bytes, not a set of tables of its own
@@ -136,7 +148,7 @@ static int l_group_index(lua_State *L)
 		break;
 	case GF_LAST_ACTION: lua_pushstring(L, g->last_action ? g->last_action : "none"); break;
 	case GF_LAST_ERROR:
-		if (g->last_error[0])
+		if (g->last_error)
 			lua_pushstring(L, g->last_error);
 		else
 			lua_pushnil(L);

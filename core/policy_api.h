@@ -99,10 +99,16 @@ struct policy_group {
 	const struct event_queue *events;
 	const char *last_action;             /* outcome name of the last action sent
 	                                        (scaled_outcome_name); NULL: "none" */
-	char last_error[SCALED_REASON_MAX];  /* its message when it failed, else "" */
+	char *last_error;                    /* its message when it failed, else NULL
+	                                        (policy_group_set_error) */
 	int view_ref; /* LUA_NOREF (or 0) until policy_api_push_group makes the view */
 	struct sandbox_growth mem_growth; /* for the hoarding rule (sandbox_env_check) */
 };
+
+/* The last action's error message (a copy), or none (NULL); what the
+ * group held is freed. A copy that cannot be made leaves a fixed message.
+ * policy_group_set_error(g, NULL) before the group is freed. */
+void policy_group_set_error(struct policy_group *g, const char *msg);
 
 struct policy_env {
 	struct series_store *store; /* s.NAME may create "src.suffix" series */

@@ -1,8 +1,10 @@
 /*
  * series.c - the metric store.
  *
- * The store keeps its series in an array sorted by name: lookups are a binary
- * search and series_each walks it in order; creation (rare) shifts the array.
+ * The store keeps its series in an array, in the order they were made, and
+ * finds them by name through a hash index (name_index.c): with 100 000
+ * groups a target's poll publishes by name a few hundred thousand times a
+ * minute, and a binary search over 300 000 names was a fifth of the daemon.
  *
  * A series is two allocations: the header with its name, and a block of
  * its times then its values. Times and values live in separate arrays so
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "name_index.h"
 #include "series.h"
 
 struct series {
@@ -37,8 +40,9 @@ struct series {
 };
 
 struct series_store {
-	struct series **items; /* sorted by name */
+	struct series **items; /* in the order they were made */
 	size_t len, cap;
+	struct name_index ix;  /* name -> series */
 	double *scratch;
 	size_t scratch_cap;
 	bool by_demand; /* series keep what readers ask for (series_keep) */
@@ -67,41 +71,14 @@ void series_store_free(struct series_store *st)
 		alloc_free(st->items[i]);
 	}
 	alloc_free(st->items);
+	name_index_free(&st->ix);
 	alloc_free(st->scratch);
 	alloc_free(st);
 }
 
-/* Index of name in the store, or of where it would go; *found says which. */
-static size_t series_slot(const struct series_store *st, const char *name, bool *found)
-{
-	size_t lo = 0, hi = st->len;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(st->items[mid]->name, name);
-
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
-}
-
 struct series *series_find(const struct series_store *st, const char *name)
 {
-	bool found;
-	size_t i;
-
-	if (!name)
-		return NULL;
-	i = series_slot(st, name, &found);
-	return found ? st->items[i] : NULL;
+	return name ? name_index_get(&st->ix, name) : NULL;
 }
 
 /* Grow the index and the scratch buffer before creating anything, so that a
@@ -160,15 +137,14 @@ static int series_grow(struct series *s)
 
 struct series *series_ensure(struct series_store *st, const char *name, size_t capacity)
 {
-	size_t namelen, size, i;
+	size_t namelen, size;
 	struct series *s;
-	bool found;
 
 	if (!name)
 		return NULL;
-	i = series_slot(st, name, &found);
-	if (found)
-		return st->items[i];
+	s = name_index_get(&st->ix, name);
+	if (s)
+		return s;
 
 	if (capacity == 0)
 		capacity = SERIES_DEFAULT_CAPACITY;
@@ -184,16 +160,14 @@ struct series *series_ensure(struct series_store *st, const char *name, size_t c
 		return NULL;
 	*s = (struct series){ .store = st, .max = capacity,
 			      .keep_ms = st->by_demand ? 0 : INT64_MAX };
-	if (series_grow(s) < 0) {
+	s->name = (char *)(s + 1);
+	memcpy(s->name, name, namelen);
+	if (series_grow(s) < 0 || name_index_put(&st->ix, s->name, s) < 0) {
+		alloc_free(s->t);
 		alloc_free(s);
 		return NULL;
 	}
-	s->name = (char *)(s + 1);
-	memcpy(s->name, name, namelen);
-
-	memmove(st->items + i + 1, st->items + i, (st->len - i) * sizeof(*st->items));
-	st->items[i] = s;
-	st->len++;
+	st->items[st->len++] = s;
 	return s;
 }
 

@@ -45,7 +45,8 @@ void series_store_free(struct series_store *st);
  * of that name. NULL on allocation failure. */
 struct series *series_ensure(struct series_store *st, const char *name, size_t capacity);
 struct series *series_find(const struct series_store *st, const char *name);
-/* Call fn for every series in name order (strcmp). fn must not create series. */
+/* Call fn for every series in the order they were made. fn must not create
+ * series. */
 void series_each(const struct series_store *st, void (*fn)(void *arg, struct series *s), void *arg);
 
 const char *series_name(const struct series *s);

@@ -3,7 +3,7 @@
 set(CORE ${CMAKE_SOURCE_DIR}/core)
 
 scaled_unit_test(test_alloc SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_alloc.c
-  ${CORE}/alloc.c ${CORE}/sched.c ${CORE}/series.c LIBS m)
+  ${CORE}/alloc.c ${CORE}/sched.c ${CORE}/series.c ${CORE}/name_index.c LIBS m)
 scaled_unit_test(test_log SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_log.c ${CORE}/log.c)
 scaled_unit_test(test_duration SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_duration.c
   ${CORE}/duration.c)
@@ -17,4 +17,4 @@ foreach(t test_tz test_tz_files)
     ${CORE}/tz.c ${CORE}/tz_posix.c ${CORE}/alloc.c LIBS PkgConfig::LUA Threads::Threads)
 endforeach()
 scaled_unit_test(test_series SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_series.c
-  ${CORE}/series.c ${CORE}/alloc.c LIBS m)
+  ${CORE}/series.c ${CORE}/name_index.c ${CORE}/alloc.c LIBS m)

@@ -95,10 +95,10 @@ static void test_store(void **state)
 
 	series_each(st, collect_name, &nm);
 	n = nm.n;
-	assert_int_equal(n, 3);
-	assert_string_equal(seen[0], "cpu");
+	assert_int_equal(n, 3); /* in the order they were made */
+	assert_string_equal(seen[0], "queue");
 	assert_string_equal(seen[1], "cpu.user");
-	assert_string_equal(seen[2], "queue");
+	assert_string_equal(seen[2], "cpu");
 }
 
 static void test_push_refusals(void **state)
