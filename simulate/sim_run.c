@@ -135,7 +135,7 @@ static void sim_run_progress(const struct sim_run *r, int64_t t)
 	sim_report_iso(t, when, sizeof when);
 	fprintf(stderr, "simulate: %3d%% %s jobs %" PRIu64 "/%" PRIu64 " queued %zu cost %.2f\n",
 		(int)(100 * (t - r->a.from_ms) / (r->a.to_ms - r->a.from_ms)), when, st->served,
-		st->arrived, r->w->queue.n, st->cost[SIM_MKT_SPOT] + st->cost[SIM_MKT_OD]);
+		st->arrived, r->w->queue.n, sim_world_cost_now(r->w));
 }
 
 /* Step the engine and the world over the span. 0, or a negative errno. */

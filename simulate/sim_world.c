@@ -457,6 +457,21 @@ int sim_world_new(const struct sim_world_config *cfg, struct sim_world **out)
 	return 0;
 }
 
+double sim_world_cost_now(const struct sim_world *w)
+{
+	double cost = w->st.cost[SIM_MKT_SPOT] + w->st.cost[SIM_MKT_OD];
+	size_t k, i;
+
+	for (k = 0; k < w->n_pools; k++)
+		for (i = 0; i < w->pools[k]->n_slots; i++) {
+			const struct sim_inst *in = &w->pools[k]->inst[i];
+
+			if (in->state != SIM_FREE && in->state != SIM_WAIT)
+				cost += sim_cost_bill(&w->cfg.prices, in->mk, in->launch_ms, w->now);
+		}
+	return cost;
+}
+
 int sim_world_finish(struct sim_world *w, int64_t t)
 {
 	size_t k, i;

@@ -124,6 +124,10 @@ void sim_pool_count(const struct sim_pool *p, struct sim_pool_count *out);
 /* The oldest queued job's wait at now, in ms; 0 with an empty queue. */
 int64_t sim_world_oldest_ms(const struct sim_world *w);
 
+/* The cost so far: what is billed, and what the instances still there
+ * have cost up to now (for the progress line). */
+double sim_world_cost_now(const struct sim_world *w);
+
 /* At the end of the span: bill what is still there up to t (after
  * advancing to it). 0 or -ENOMEM. */
 int sim_world_finish(struct sim_world *w, int64_t t);

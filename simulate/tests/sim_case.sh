@@ -76,19 +76,22 @@ idle)
 		fail "no scale to zero at 00:14:30"
 	;;
 same)
-	# The same inputs and seed give the same bytes (a real trace, the
-	# shipped failover farm, exponential service times).
-	set -- -c "$fx/failover.lua" --load "$data/load/nasa_http_1995-07-01_to_07-15_per_minute.csv" \
-		--from 1995-07-01T00:00:00-04:00 --to 1995-07-01T12:00:00-04:00 \
-		--spot "$data/spot/c3.8xlarge_us-west-1a_2014-02-16_2014-04-17.csv" \
-		--on-demand 1.68 --map asg=capacity,on_demand_percent=0 --map spot=spot \
-		--service-time 2s --service-dist exponential --seed 7 --load-scale 0.5
+	# The same inputs and seed give the same bytes: the shipped
+	# spot-failover farm, unchanged, on two weeks of NASA 1995 load (half
+	# of it) and the c3.2xlarge price history, exponential service times;
+	# a maximum spot price of 0.2 makes spot interruptions happen.
+	set -- -c "$fx/../../../docs/examples/spot_failover.lua" \
+		--load "$data/load/nasa_http_1995-07-01_to_07-15_per_minute.csv" --load-scale 0.5 \
+		--spot "$data/spot/c3.2xlarge_us-west-1a_2014-02-16_2014-04-18.csv" --on-demand 0.42 \
+		--map asg=capacity,max_spot_price=0.2 --map spot=spot --map cpu=cpu \
+		--service-time 20s --service-dist exponential --seed 7
 	[ -d "$data/load" ] || { echo "no $data: skipped"; exit 77; }
 	"$scaled" simulate --quiet --out "$out/a" "$@" || fail "first run"
 	"$scaled" simulate --quiet --out "$out/b" "$@" || fail "second run"
 	cmp "$out/a/summary.json" "$out/b/summary.json" || fail "summary.json differs"
 	cmp "$out/a/decisions.jsonl" "$out/b/decisions.jsonl" || fail "decisions.jsonl differs"
 	grep -q '"lost": 0}' "$out/a/summary.json" || fail "jobs lost"
+	grep -q '"interruptions": [1-9]' "$out/a/summary.json" || fail "no interruption"
 	"$scaled" simulate --quiet --out "$out/c" "$@" --seed 8 || fail "third run"
 	! cmp -s "$out/a/summary.json" "$out/c/summary.json" || fail "--seed changes nothing"
 	;;
