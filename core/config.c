@@ -171,7 +171,8 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	for (; d.kind->keys && d.kind->keys[n_kind].name; n_kind++)
 		if (n_kind + n_core >= CONFIG_MAX_KEYS)
 			return config_fail(L, what, name, "the plugin declares too many keys");
-	memcpy(keys, d.kind->keys, n_kind * sizeof *keys);
+	if (n_kind) /* a kind without keys has none to copy (memcpy of NULL is undefined) */
+		memcpy(keys, d.kind->keys, n_kind * sizeof *keys);
 	memcpy(keys + n_kind, core_keys, n_core * sizeof *keys);
 	if (m) {
 		/* The mapped kind's values: the map's, then the farm's. */

@@ -52,7 +52,7 @@
 extern "C" {
 #endif
 
-#define SCALED_VERSION "0.2.0"
+#define SCALED_VERSION "0.3.0"
 
 /* The library is built with hidden symbols; these are its interface. */
 #if defined(__GNUC__)
