@@ -74,7 +74,7 @@ int config_map_table(lua_State *L, int idx, const struct scaled_key *keys, size_
 			if (config_map_push(L, keys[i].type, text) < 0) {
 				lua_pop(L, 1);
 				snprintf(err, errlen, "the kind map's key \"%s\" of kind \"%s\": "
-					 "\"%s\" is not a %s", keys[i].name, m->kind, text,
+					 "\"%s\" is not a valid %s", keys[i].name, m->kind, text,
 					 config_key_type_name(keys[i].type));
 				return -EINVAL;
 			}
