@@ -38,6 +38,8 @@ void sim_cli_usage(FILE *f)
 	      "      --seed N            the random seed (default 1)\n"
 	      "      --out DIR           where the report goes (default sim-out)\n"
 	      "      --plugin-dir DIR    look for plugins in DIR first\n"
+	      "      --decisions X       which decisions go to decisions.jsonl: all (default),\n"
+	      "                          acted (those that changed something), none\n"
 	      "      --quiet             no progress lines on stderr\n"
 	      "  -h, --help              this text\n"
 	      "\n"
@@ -86,7 +88,7 @@ static int sim_cli_number(const char *s, double lo, double hi, double *out)
 int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t errlen)
 {
 	enum { O_LOAD = 256, O_SCALE, O_SPOT, O_TYPE, O_ZONE, O_PRODUCT, O_OD, O_MAP, O_SERVICE,
-	       O_DIST, O_FROM, O_TO, O_SEED, O_OUT, O_PDIR, O_QUIET };
+	       O_DIST, O_FROM, O_TO, O_SEED, O_OUT, O_PDIR, O_QUIET, O_DECISIONS };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "load", required_argument, NULL, O_LOAD },
@@ -105,6 +107,7 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		{ "out", required_argument, NULL, O_OUT },
 		{ "plugin-dir", required_argument, NULL, O_PDIR },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "decisions", required_argument, NULL, O_DECISIONS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -170,6 +173,16 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 			a->seed = strtoull(optarg, &end, 10);
 			if (errno || end == optarg || *end || optarg[0] == '-')
 				return SIM_CLI_FAIL("--seed: \"%s\" is not a whole number from 0", optarg);
+			break;
+		case O_DECISIONS:
+			if (strcmp(optarg, "all") == 0)
+				a->decisions = SIM_DECISIONS_ALL;
+			else if (strcmp(optarg, "acted") == 0)
+				a->decisions = SIM_DECISIONS_ACTED;
+			else if (strcmp(optarg, "none") == 0)
+				a->decisions = SIM_DECISIONS_NONE;
+			else
+				return SIM_CLI_FAIL("--decisions: \"%s\" is not all, acted or none", optarg);
 			break;
 		case 'h':
 			sim_cli_usage(stdout);

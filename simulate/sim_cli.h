@@ -12,6 +12,10 @@
 
 #define SIM_CLI_MAX_MAPS 64
 
+/* --decisions: every decision the engine records (default), only those
+ * that acted (outcome other than "none"), or none (no file). */
+enum { SIM_DECISIONS_ALL, SIM_DECISIONS_ACTED, SIM_DECISIONS_NONE };
+
 struct sim_args {
 	const char *farm, *load, *spot, *out;
 	const char *spot_type, *spot_zone, *spot_product;
@@ -22,6 +26,7 @@ struct sim_args {
 	int64_t service_ms;      /* 60 s */
 	bool service_exp;
 	bool quiet;              /* no progress lines */
+	int decisions;           /* SIM_DECISIONS_* below: which go to decisions.jsonl */
 	const char *plugin_dir;  /* --plugin-dir */
 	const char *maps[SIM_CLI_MAX_MAPS]; /* "NAME=KIND[,key=value...]" */
 	size_t n_maps;

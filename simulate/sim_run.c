@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "replay.h"
 #include "scaled/scaled.h"
@@ -46,6 +47,11 @@ static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
 	r->n_decisions++;
 	if (d->outcome == SCALED_OUTCOME_OK)
 		r->n_actions++;
+	/* Serialising is most of the time a run takes when every tick records
+	 * one: only what is asked for. */
+	if (!r->decisions || (r->a.decisions == SIM_DECISIONS_ACTED &&
+			      d->outcome == SCALED_OUTCOME_NONE))
+		return;
 	json = scaled_decision_json(d);
 	if (!json || fprintf(r->decisions, "%s\n", json) < 0)
 		r->write_rc = -EIO;
@@ -184,6 +190,10 @@ static int sim_run_outdir(struct sim_run *r, char *err, size_t errlen)
 		return -errno;
 	}
 	snprintf(path, sizeof path, "%s/decisions.jsonl", r->a.out);
+	if (r->a.decisions == SIM_DECISIONS_NONE) {
+		unlink(path); /* not an old run's */
+		return 0;
+	}
 	r->decisions = fopen(path, "w");
 	if (!r->decisions) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

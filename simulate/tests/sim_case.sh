@@ -52,6 +52,17 @@ failover)
 	grep -q '"time":1704068700000,.*"after":{"on_demand_base":0,"on_demand_percent":100}.*spot 0.5 (spot) >= on-demand 0.42 for 5m: to on-demand' \
 		"$out/o/decisions.jsonl" || { cat "$out/o/decisions.jsonl" >&2; fail "no switch at 00:25:00"; }
 	[ "$(grep -c 'on_demand_percent":100}' "$out/o/decisions.jsonl")" -eq 1 ] || fail "more than one switch"
+	# Both decisions acted (the farm's mix at the first tick, the switch):
+	# --decisions acted keeps both, none writes no file.
+	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 10s --decisions acted
+	[ "$(wc -l < "$out/o/decisions.jsonl")" -eq 2 ] || fail "--decisions acted: not 2 lines"
+	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 10s --decisions none
+	[ ! -e "$out/o/decisions.jsonl" ] || fail "--decisions none wrote decisions.jsonl"
+	has '"decisions": 2,'
 	;;
 requeue)
 	# As failover, with 15-minute jobs: at 00:22:00 both spot units are in
@@ -69,6 +80,10 @@ idle)
 	run -c "$fx/idle.lua" --load "$fx/load_zero.csv" --spot "$fx/spot_flat.csv" \
 		--on-demand 0.36 --map gpus=capacity --map jobs=queue
 	[ "$rc" -eq 0 ] || fail "exit $rc"
+	# 9 holds bound by the stabilization (00:10:00 - 00:14:00), then the
+	# scale-in: 10 recorded, 1 acted.
+	has '"decisions": 10,'
+	has '"actions": 1,'
 	has '"cost": {"total": 0.174000, "spot": 0.000000, "on_demand": 0.174000}'
 	has '"instance_seconds": {"spot": 0, "on_demand": 1740}'
 	# 2024-01-01T00:14:30Z is 1704068070000 ms.
