@@ -74,6 +74,7 @@ static void sim_cap_report(struct sim_cap *c)
 {
 	struct sim_pool_count n;
 	struct scaled_target_state st = { .struct_size = sizeof st };
+	int64_t now = sim_kinds_host->now_ms(c->inst);
 
 	sim_pool_count(c->pool, &n);
 	st.current = n.running;
@@ -83,6 +84,11 @@ static void sim_cap_report(struct sim_cap *c)
 	st.spot = n.spot;
 	st.on_demand = n.on_demand;
 	sim_kinds_host->report_target(c->inst, &st);
+	/* As the sim target names them: "<target>.interruption_notice" (units
+	 * under notice) and "<target>.interruptions" (since the start). */
+	sim_kinds_host->publish(c->inst, "interruption_notice", now, n.noticed);
+	sim_kinds_host->publish(c->inst, "interruptions", now,
+				(double)c->pool->interruptions);
 }
 
 static int sim_cap_create(struct scaled_instance *inst, const struct scaled_value *v,

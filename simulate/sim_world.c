@@ -319,6 +319,7 @@ static void sim_on_event(struct sim_world *w, const struct sim_event *ev)
 			w->st.requeued++;
 		}
 		w->st.interruptions++;
+		p->interruptions++;
 		sim_remove(w, p, ev->slot);
 		sim_reconcile(w, p);
 		break;
@@ -382,6 +383,7 @@ void sim_pool_count(const struct sim_pool *p, struct sim_pool_count *out)
 	for (i = 0; i < p->n_slots; i++) {
 		const struct sim_inst *in = &p->inst[i];
 
+		out->noticed += in->noticed && in->state != SIM_FREE;
 		if (in->state == SIM_WAIT || in->state == SIM_BOOT) {
 			out->starting++;
 		} else if (in->draining && in->state != SIM_FREE) {

@@ -66,6 +66,7 @@ struct sim_pool {
 	int64_t boot_ms[SIM_MKTS];
 	double max_spot_price;
 	bool high;                  /* spot price above max_spot_price */
+	uint64_t interruptions;     /* of this pool's instances */
 };
 
 /* What the world counted. */
@@ -118,6 +119,7 @@ void sim_pool_want(struct sim_world *w, struct sim_pool *p, int desired, int bas
  * too, starting (waiting or booting), stopping (draining). */
 struct sim_pool_count {
 	int running, spot, on_demand, starting, stopping;
+	int noticed;                /* running or booting under a notice */
 };
 void sim_pool_count(const struct sim_pool *p, struct sim_pool_count *out);
 

@@ -52,6 +52,12 @@ failover)
 	grep -q '"time":1704068700000,.*"after":{"on_demand_base":0,"on_demand_percent":100}.*spot 0.5 (spot) >= on-demand 0.42 for 5m: to on-demand' \
 		"$out/o/decisions.jsonl" || { cat "$out/o/decisions.jsonl" >&2; fail "no switch at 00:25:00"; }
 	[ "$(grep -c 'on_demand_percent":100}' "$out/o/decisions.jsonl")" -eq 1 ] || fail "more than one switch"
+	# The capacity publishes its interruptions as the sim target does: 0
+	# at the first decision (00:00:30), 2 at the switch (00:25:00).
+	grep -q '"time":1704067230000,.*"reason":"interruptions 0.0"' "$out/o/decisions.jsonl" ||
+		fail "asg.interruptions not 0 at 00:00:30"
+	grep -q '"time":1704068700000,.*"reason":"interruptions 2.0"' "$out/o/decisions.jsonl" ||
+		fail "asg.interruptions not 2 at 00:25:00"
 	# Both decisions acted (the farm's mix at the first tick, the switch):
 	# --decisions acted keeps both, none writes no file.
 	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
