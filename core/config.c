@@ -97,6 +97,33 @@ static int config_instance_times(const struct config_instance_decl *d, char *err
 	return 0;
 }
 
+/* A kind map entry m for a declaration of kind `kind`: refused (m->kind
+ * NULL), or its plugin loaded. 0, or -EINVAL with the reason in err. */
+static int config_map_kind(lua_State *L, struct config *c, const struct scaled_kind_map *m,
+			   const char *kind, char *err, size_t errlen)
+{
+	char *msg = NULL;
+	int rc;
+
+	(void)L;
+	if (!m->kind) {
+		snprintf(err, errlen, "kind \"%s\" has no mapping (%s)", kind,
+			 m->keys && m->keys[0] ? m->keys[0] : "the kind map refuses it");
+		return -EINVAL;
+	}
+	if (!m->plugin)
+		return 0;
+	rc = c->b->plugin(c->b->arg, m->plugin, &msg);
+	if (rc < 0) {
+		snprintf(err, errlen, "kind \"%s\" mapped to \"%s\": plugin \"%s\": %s", kind,
+			 m->kind, m->plugin, msg ? msg : strerror(-rc));
+		alloc_free(msg);
+		return -EINVAL;
+	}
+	alloc_free(msg);
+	return 0;
+}
+
 static int config_declare_instance(lua_State *L, enum scaled_role role)
 {
 	const char *what = role == SCALED_ROLE_SOURCE ? "source" : "target";
@@ -109,10 +136,11 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	struct scaled_value values[CONFIG_MAX_KEYS];
 	const struct scaled_value *own;
 	struct config_instance_decl d = { .name = name, .role = role };
+	const struct scaled_kind_map *m = NULL;
 	char err[CONFIG_ERR_MAX] = "";
 	size_t n_kind = 0;
 	const char *kind_name;
-	int rc;
+	int rc, tidx = 1;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
 	if (config_find(c, name, false))
@@ -122,6 +150,11 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	if (lua_type(L, -1) != LUA_TSTRING)
 		return config_fail(L, what, name, "missing key \"kind\" (a string naming the kind)");
 	kind_name = lua_tostring(L, -1);
+	if (c->b->map && (m = c->b->map(c->b->arg, name, kind_name))) {
+		if ((rc = config_map_kind(L, c, m, kind_name, err, sizeof err)) < 0)
+			return config_fail(L, what, name, err);
+		kind_name = m->kind;
+	}
 	d.kind = c->b->kind(c->b->arg, kind_name);
 	if (!d.kind) {
 		snprintf(err, sizeof err, "unknown kind \"%s\": no loaded plugin provides it "
@@ -138,9 +171,18 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	for (; d.kind->keys && d.kind->keys[n_kind].name; n_kind++)
 		if (n_kind + n_core >= CONFIG_MAX_KEYS)
 			return config_fail(L, what, name, "the plugin declares too many keys");
-	memcpy(keys, d.kind->keys, n_kind * sizeof *keys);
+	if (n_kind) /* a kind without keys has none to copy (memcpy of NULL is undefined) */
+		memcpy(keys, d.kind->keys, n_kind * sizeof *keys);
 	memcpy(keys + n_kind, core_keys, n_core * sizeof *keys);
-	rc = config_values_read(L, 1, keys, n_kind + n_core, values, err, sizeof err);
+	if (m) {
+		/* The mapped kind's values: the map's, then the farm's. */
+		if (config_map_table(L, 1, keys, n_kind + n_core, m, err, sizeof err) < 0)
+			return config_fail(L, what, name, err);
+		tidx = lua_gettop(L);
+	}
+	rc = config_values_read(L, tidx, keys, n_kind + n_core, values, err, sizeof err);
+	if (m)
+		lua_remove(L, tidx);
 	/* ABI 1.1: the kind's limits (choices, bounds), before create(). */
 	if (rc == 0 && (rc = config_limit_values(d.kind, values, err, sizeof err)) < 0)
 		config_values_free(keys, n_kind + n_core, values);

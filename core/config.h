@@ -128,6 +128,10 @@ struct config_builder {
 	/* Make the group. On success it takes the policies' references (the
 	 * rest of d stays the caller's). Returns as instance does. */
 	int (*group)(void *arg, const struct config_group_decl *d, char *err, size_t errlen);
+	/* The kind map's entry for a source or target of this name and kind
+	 * (scaled.h, struct scaled_kind_map), or NULL: made as declared. May be
+	 * NULL (no map). */
+	const struct scaled_kind_map *(*map)(void *arg, const char *name, const char *kind);
 };
 
 /* Run the farm chunk on top of sb's stack (a loaded function) under a

@@ -72,4 +72,13 @@ int config_rate_read(lua_State *L, int idx, const struct scaled_key *key, struct
 
 void config_policy_read(lua_State *L, struct config *c, int idx, struct config_group_decl *d);
 
+/* config_map.c: push the table a mapped declaration is read from: kind =
+ * m->kind, then for each of keys[0..n) (the mapped kind's and the core's),
+ * the entry's text for it (as the key's type) or the value of the same key
+ * in the farm's table at idx. Returns 0, or -EINVAL with the reason in err
+ * (an entry key the kind has not, a text that is not of the key's type)
+ * and nothing pushed. */
+int config_map_table(lua_State *L, int idx, const struct scaled_key *keys, size_t n,
+		     const struct scaled_kind_map *m, char *err, size_t errlen);
+
 #endif

@@ -107,6 +107,56 @@ static int engine_build_plugin(void *arg, const char *name, char **errmsg)
 	return 0;
 }
 
+/* Add the in-process plugin desc (scaled.h). */
+int scaled_engine_add_plugin(struct scaled_engine *e, const struct scaled_plugin *desc,
+			     char **errmsg)
+{
+	struct plugin_handle *p, **v;
+	size_t i;
+	int rc;
+
+	if (e->loaded || e->sb) {
+		if (errmsg)
+			*errmsg = alloc_strdup("plugins are added before the farm is loaded");
+		return -EALREADY;
+	}
+	for (i = 0; desc && desc->name && i < e->n_plugins; i++) {
+		if (strcmp(e->plugins[i]->name, desc->name) == 0) {
+			if (errmsg)
+				*errmsg = alloc_printf("a plugin named \"%s\" is loaded already",
+						       desc->name);
+			return -EEXIST;
+		}
+	}
+	rc = plugin_load_static(desc, &engine_host, &p, errmsg);
+	if (rc < 0)
+		return rc;
+	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
+	if (!v) {
+		plugin_unload(p);
+		return -ENOMEM;
+	}
+	v[e->n_plugins++] = p;
+	e->plugins = v;
+	return 0;
+}
+
+/* The kind map's entry for an instance: by its name first, then its kind. */
+static const struct scaled_kind_map *engine_build_map(void *arg, const char *name,
+						      const char *kind)
+{
+	const struct scaled_engine *e = arg;
+	size_t i;
+
+	for (i = 0; i < e->opt.n_kind_map; i++)
+		if (e->opt.kind_map[i].match && strcmp(e->opt.kind_map[i].match, name) == 0)
+			return &e->opt.kind_map[i];
+	for (i = 0; i < e->opt.n_kind_map; i++)
+		if (e->opt.kind_map[i].match && strcmp(e->opt.kind_map[i].match, kind) == 0)
+			return &e->opt.kind_map[i];
+	return NULL;
+}
+
 static const struct scaled_kind *engine_build_kind(void *arg, const char *name)
 {
 	const struct scaled_kind *kind = NULL;
@@ -349,6 +399,7 @@ int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg)
 		.kind = engine_build_kind,
 		.instance = engine_build_instance,
 		.group = engine_build_group,
+		.map = e->opt.kind_map ? engine_build_map : NULL,
 	};
 
 	return config_run(e->sb, &b, chunkname, e->opt.lua_deadline_ms, errmsg);

@@ -16,10 +16,12 @@
 #include "alloc.h"
 #include "log.h"
 #include "scaled/scaled.h"
+#include "simulate.h"
 
 static void usage(FILE *f)
 {
 	fputs("usage: scaled -c FARM.lua [options]\n"
+	      "       scaled simulate -c FARM.lua --load TRACE --spot PRICES ... (--help)\n"
 	      "\n"
 	      "  -c, --config FILE     the farm to run\n"
 	      "      --check           load and validate everything, print a summary, exit\n"
@@ -119,6 +121,9 @@ int main(int argc, char **argv)
 	char *plugin_dirs = NULL, *err = NULL, *summary = NULL;
 	int check = 0, once = 0, apply = 0, c, rc, status = 0;
 
+	/* scaled simulate ... has a command line of its own (simulate/). */
+	if (argc > 1 && strcmp(argv[1], "simulate") == 0)
+		return simulate_main(argc - 1, argv + 1);
 	scaled_options_init(&opts);
 	while ((c = getopt_long(argc, argv, "c:Vh", longopts, NULL)) != -1) {
 		switch (c) {

@@ -234,7 +234,7 @@ static int plugin_load_start(struct plugin_load_handle *h, struct plugin_load_sh
 			return plugin_fail(msg, rc, h->pub.path, "init() failed (%s)%s%s",
 					   strerror(-rc), *reason ? ": " : "", reason);
 	}
-	s->dl = h->pub.dl;
+	s->dl = h->pub.dl ? h->pub.dl : (void *)h->raw;
 	s->host = host;
 	s->fini = d->fini;
 	s->refs = 1;
@@ -380,6 +380,78 @@ out:
 	return rc;
 }
 
+int plugin_load_static(const struct scaled_plugin *desc, const struct scaled_host *host,
+		       struct plugin_handle **out, char **errmsg)
+{
+	struct plugin_load_handle *h = NULL;
+	struct plugin_load_shared *fresh = NULL, *s;
+	char *msg = NULL;
+	int locked = 0;
+	int rc;
+
+	*out = NULL;
+	if (errmsg)
+		*errmsg = NULL;
+	if (!desc || !host) {
+		rc = plugin_fail(&msg, -EINVAL, "in-process plugin", "no descriptor or host table");
+		goto out;
+	}
+	h = alloc_zero(1, sizeof *h);
+	fresh = alloc_zero(1, sizeof *fresh);
+	if (!h || !fresh) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	h->raw = desc;
+	/* The three leading fields are checked before the name is read. */
+	if (desc->abi_major == SCALED_PLUGIN_ABI_MAJOR && desc->struct_size >= SCALED_PLUGIN_SIZE_1_0 &&
+	    desc->name)
+		h->pub.name = alloc_strdup(desc->name);
+	else
+		h->pub.name = alloc_strdup("?");
+	h->pub.path = h->pub.name ? alloc_printf("in-process plugin \"%s\"", h->pub.name) : NULL;
+	if (!h->pub.path) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = plugin_check_copy_desc(h, desc, h->pub.name, h->pub.path, &msg);
+	if (rc < 0)
+		goto out;
+	pthread_mutex_lock(&plugin_load_lock);
+	locked = 1;
+	s = plugin_load_registry_find((void *)desc);
+	if (s) {
+		if (s->host != host) {
+			rc = plugin_fail(&msg, -EBUSY, h->pub.path,
+					 "already added in this process with another host table");
+			goto out;
+		}
+		s->refs++;
+		h->shared = s;
+	} else {
+		rc = plugin_load_start(h, fresh, host, &msg);
+		if (rc < 0)
+			goto out;
+		h->shared = fresh;
+		fresh = NULL;
+	}
+	*out = &h->pub;
+	h = NULL;
+	rc = 0;
+out:
+	if (locked)
+		pthread_mutex_unlock(&plugin_load_lock);
+	alloc_free(fresh);
+	plugin_load_free(h);
+	if (rc < 0 && !msg)
+		msg = alloc_printf("in-process plugin: %s", strerror(-rc));
+	if (errmsg)
+		*errmsg = msg;
+	else
+		alloc_free(msg);
+	return rc;
+}
+
 void plugin_unload(struct plugin_handle *p)
 {
 	struct plugin_load_handle *h;
@@ -396,7 +468,8 @@ void plugin_unload(struct plugin_handle *p)
 			s->fini();
 		alloc_free(s);
 	}
-	dlclose(p->dl);
+	if (p->dl)
+		dlclose(p->dl);
 	pthread_mutex_unlock(&plugin_load_lock);
 	plugin_load_free(h);
 }

@@ -70,8 +70,16 @@ struct plugin_handle {
  * *out is NULL on failure. */
 int plugin_load(const char *name, const char *search_path, const struct scaled_host *host,
 		struct plugin_handle **out, char **errmsg);
-/* Calls fini (when this is the plugin's last handle), dlclose, frees. Only
- * for handles from plugin_load; every instance of its kinds must be gone.
+/* The same for a plugin living in the calling program (no dlopen): desc is
+ * checked and copied as a .so's is (its name is not compared with a file's),
+ * probed and init()ed once per process per descriptor, which is its key in
+ * the registry. pub.dl is NULL; pub.path is "in-process plugin "NAME"".
+ * desc must outlive the handle. Returns as plugin_load does. */
+int plugin_load_static(const struct scaled_plugin *desc, const struct scaled_host *host,
+		       struct plugin_handle **out, char **errmsg);
+/* Calls fini (when this is the plugin's last handle), dlclose (not for an
+ * in-process one), frees. Only for handles from plugin_load or
+ * plugin_load_static; every instance of its kinds must be gone.
  * NULL is fine. */
 void plugin_unload(struct plugin_handle *p);
 

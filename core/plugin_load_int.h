@@ -36,6 +36,8 @@ struct plugin_load_handle {
 	const struct scaled_kind **kind_list; /* NULL-terminated, into kinds */
 	size_t n_kinds;
 	struct plugin_load_shared *shared;
+	const struct scaled_plugin *raw; /* in-process (plugin_load_static): the
+					    caller's descriptor, its registry key */
 };
 
 #endif

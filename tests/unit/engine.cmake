@@ -10,3 +10,7 @@ add_dependencies(test_engine_log plugin_sim)
 scaled_unit_test(test_engine_events SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_events.c
   LIBS scaled_static)
 add_dependencies(test_engine_events plugin_sim)
+# The embedding additions of scaled simulate: an in-process plugin and the
+# kind map (no .so needed).
+scaled_unit_test(test_engine_embed SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_embed.c
+  LIBS scaled_static)

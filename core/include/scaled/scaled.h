@@ -52,7 +52,7 @@
 extern "C" {
 #endif
 
-#define SCALED_VERSION "0.2.0"
+#define SCALED_VERSION "0.3.0"
 
 /* The library is built with hidden symbols; these are its interface. */
 #if defined(__GNUC__)
@@ -98,6 +98,34 @@ struct scaled_options {
 	void *log_arg;
 	size_t lua_mem_limit;    /* bytes; 0: 64 MiB */
 	int64_t lua_deadline_ms; /* per policy call; 0: 50 ms */
+	/* since 0.3: the kind map (struct scaled_kind_map below), n_kind_map
+	 * entries, applied to every source and target the farm declares; NULL
+	 * (the default): none. Not copied: the array and its strings must stay
+	 * valid until scaled_engine_load_file/_string returns. */
+	const struct scaled_kind_map *kind_map;
+	size_t n_kind_map;
+};
+
+/* A kind map entry (since 0.3): a source or target of the farm whose name,
+ * or else whose kind, equals `match` is made as `kind` instead, so that an
+ * embedder (the simulator) runs a farm file unchanged on kinds of its own.
+ * The entry naming the instance wins over one naming its kind; within
+ * each, the first. The instance keeps its name, its series and its core
+ * keys (every, stale, poll); its values for `kind` are `keys` ("name=value"
+ * texts, NULL-terminated, parsed as the key's type, as a default is), then
+ * for the keys of `kind` not in `keys`, the farm's own values of the keys
+ * of the same name (so "max_spot_price" of a farm's target reaches the
+ * mapped kind); the farm's other keys are not read (nor checked against
+ * the original kind, whose plugin need not be loaded). `plugin`, when not
+ * NULL, is loaded by name (as `plugin "NAME"` would) before `kind` is
+ * looked up. An entry with kind NULL refuses what it matches: the farm
+ * fails to load with "file:line: target "NAME": kind "K" has no mapping
+ * (REASON)", REASON being `keys[0]` when given. */
+struct scaled_kind_map {
+	const char *match;             /* an instance's name, or a kind */
+	const char *kind;              /* the kind to make instead; NULL: refuse */
+	const char *plugin;            /* load this plugin for it; NULL: none */
+	const char *const *keys;       /* "key=value", NULL-terminated; may be NULL */
 };
 
 /* Sets every field to its default (struct_size included). */
@@ -126,6 +154,20 @@ SCALED_API int scaled_engine_load_file(struct scaled_engine *e, const char *path
 			    char **errmsg);
 SCALED_API int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname,
 			      const char *text, char **errmsg);
+
+/* Add a plugin that lives in the calling program (since 0.3): the same
+ * descriptor and ABI as a .so's (plugin.h), checked the same way, probed
+ * and init()ed with the same host table, its kinds then available to the
+ * farm (and to the kind map) as a loaded plugin's are; `plugin "NAME"` in
+ * the farm finds it loaded. Before the farm is loaded. desc, and all it
+ * points to, must stay valid until the engine is freed (a static
+ * descriptor, as a .so's). Returns 0; -EALREADY after a farm was loaded;
+ * -EEXIST when a plugin of that name is loaded; -EPROTO for a descriptor
+ * the ABI checks refuse, -ENOTSUP when its probe declined, init's error,
+ * -ENOMEM: with a message in *errmsg. init() runs once per process per
+ * descriptor, however many engines add it. */
+SCALED_API int scaled_engine_add_plugin(struct scaled_engine *e,
+					const struct scaled_plugin *desc, char **errmsg);
 
 /* A human summary of the loaded farm (for --check): one line for the farm,
  * then one per plugin, source, target and group, each ending in "\n". On

@@ -1,0 +1,120 @@
+/*
+ * sim_queue.c - the job queue and the load trace's arrivals (sim_queue.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "sim_queue.h"
+
+static int sim_queue_room(struct sim_queue *q)
+{
+	size_t cap, i;
+	struct sim_job *v;
+
+	if (q->n < q->cap)
+		return 0;
+	cap = q->cap ? q->cap * 2 : 1024;
+	v = malloc(cap * sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < q->n; i++)
+		v[i] = q->v[(q->head + i) % q->cap];
+	free(q->v);
+	q->v = v;
+	q->cap = cap;
+	q->head = 0;
+	return 0;
+}
+
+int sim_queue_push_back(struct sim_queue *q, struct sim_job j)
+{
+	if (sim_queue_room(q) < 0)
+		return -ENOMEM;
+	q->v[(q->head + q->n++) % q->cap] = j;
+	return 0;
+}
+
+int sim_queue_push_front(struct sim_queue *q, struct sim_job j)
+{
+	if (sim_queue_room(q) < 0)
+		return -ENOMEM;
+	q->head = (q->head + q->cap - 1) % q->cap;
+	q->v[q->head] = j;
+	q->n++;
+	return 0;
+}
+
+const struct sim_job *sim_queue_front(const struct sim_queue *q)
+{
+	return q->n ? &q->v[q->head] : NULL;
+}
+
+int sim_queue_pop(struct sim_queue *q, struct sim_job *out)
+{
+	if (!q->n)
+		return -1;
+	*out = q->v[q->head];
+	q->head = (q->head + 1) % q->cap;
+	q->n--;
+	return 0;
+}
+
+void sim_queue_free(struct sim_queue *q)
+{
+	free(q->v);
+	q->v = NULL;
+	q->head = q->n = q->cap = 0;
+}
+
+int64_t sim_load_bin(const struct replay_trace *tr)
+{
+	int64_t bin = 0;
+	size_t i;
+
+	for (i = 1; i < tr->n; i++)
+		if (!bin || tr->t_ms[i] - tr->t_ms[i - 1] < bin)
+			bin = tr->t_ms[i] - tr->t_ms[i - 1];
+	return bin ? bin : 60000;
+}
+
+void sim_load_init(struct sim_load *l, const struct replay_trace *tr, double scale,
+		   int64_t from, int64_t to)
+{
+	l->tr = tr;
+	l->scale = scale;
+	l->carry = 0;
+	l->bin_ms = sim_load_bin(tr);
+	l->from = from;
+	l->to = to;
+	l->row = 0;
+	l->n = l->j = 0;
+}
+
+int64_t sim_load_next(struct sim_load *l)
+{
+	for (;;) {
+		int64_t t;
+
+		while (l->j >= l->n) {
+			double want;
+
+			if (l->row >= l->tr->n || l->tr->t_ms[l->row] >= l->to)
+				return -1;
+			/* Fractions carry over; 1e-9 absorbs float noise (0.1 x 10). */
+			want = l->carry + l->tr->value[l->row] * l->scale;
+			l->n = (int64_t)floor(want + 1e-9);
+			l->carry = want - (double)l->n;
+			if (l->carry < 0)
+				l->carry = 0;
+			l->j = 0;
+			l->row++;
+		}
+		t = l->tr->t_ms[l->row - 1] + l->j * l->bin_ms / l->n;
+		l->j++;
+		if (t >= l->to)
+			return -1;
+		if (t >= l->from)
+			return t;
+	}
+}

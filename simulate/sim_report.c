@@ -1,0 +1,79 @@
+/*
+ * sim_report.c - summary.json (sim_report.h): a fixed key order, costs with
+ * six decimals, seconds with three, counts as integers.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "sim_report.h"
+
+void sim_report_iso(int64_t t, char *buf, size_t len)
+{
+	time_t s = (time_t)(t >= 0 ? t / 1000 : (t - 999) / 1000);
+	struct tm tm;
+
+	if (!gmtime_r(&s, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "?");
+}
+
+uint64_t sim_report_lost(const struct sim_report *r)
+{
+	uint64_t kept = r->st->served + r->queued_end + r->in_flight_end;
+
+	return r->st->arrived > kept ? r->st->arrived - kept : 0;
+}
+
+int sim_report_summary(const char *path, const struct sim_report *r, char *err, size_t errlen)
+{
+	const struct sim_stats *st = r->st;
+	char from[32], to[32];
+	FILE *f = fopen(path, "w");
+	double busy = st->running_ms > 0 ? st->busy_ms / st->running_ms : 0;
+
+	if (!f) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	sim_report_iso(r->from_ms, from, sizeof from);
+	sim_report_iso(r->to_ms, to, sizeof to);
+	fprintf(f, "{\n");
+	fprintf(f, "  \"span\": {\"from\": \"%s\", \"to\": \"%s\", \"seconds\": %" PRId64 "},\n",
+		from, to, (r->to_ms - r->from_ms) / 1000);
+	fprintf(f, "  \"seed\": %" PRIu64 ",\n", r->seed);
+	fprintf(f, "  \"load_scale\": %.6f,\n", r->load_scale);
+	fprintf(f, "  \"on_demand_price\": %.6f,\n", r->on_demand);
+	fprintf(f, "  \"cost\": {\"total\": %.6f, \"spot\": %.6f, \"on_demand\": %.6f},\n",
+		st->cost[SIM_MKT_SPOT] + st->cost[SIM_MKT_OD], st->cost[SIM_MKT_SPOT],
+		st->cost[SIM_MKT_OD]);
+	fprintf(f, "  \"instance_seconds\": {\"spot\": %" PRId64 ", \"on_demand\": %" PRId64 "},\n",
+		st->billed_s[SIM_MKT_SPOT], st->billed_s[SIM_MKT_OD]);
+	fprintf(f, "  \"launched\": {\"spot\": %" PRIu64 ", \"on_demand\": %" PRIu64 "},\n",
+		st->launched[SIM_MKT_SPOT], st->launched[SIM_MKT_OD]);
+	fprintf(f, "  \"jobs\": {\"arrived\": %" PRIu64 ", \"served\": %" PRIu64
+		", \"requeued\": %" PRIu64 ", \"queued_at_end\": %" PRIu64
+		", \"in_flight_at_end\": %" PRIu64 ", \"lost\": %" PRIu64 "},\n",
+		st->arrived, st->served, st->requeued, r->queued_end, r->in_flight_end,
+		sim_report_lost(r));
+	fprintf(f, "  \"wait_seconds\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, "
+		"\"max\": %.3f},\n",
+		(double)sim_hist_percentile(&st->wait, 50) / 1000.0,
+		(double)sim_hist_percentile(&st->wait, 95) / 1000.0,
+		(double)sim_hist_percentile(&st->wait, 99) / 1000.0, (double)st->wait.max / 1000.0);
+	fprintf(f, "  \"busy_share\": %.6f,\n", busy);
+	fprintf(f, "  \"decisions\": %" PRIu64 ",\n", r->decisions);
+	fprintf(f, "  \"actions\": %" PRIu64 ",\n", r->actions);
+	fprintf(f, "  \"interruptions\": %" PRIu64 "\n", st->interruptions);
+	fprintf(f, "}\n");
+	if (fclose(f) != 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	return 0;
+}

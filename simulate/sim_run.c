@@ -1,0 +1,258 @@
+/*
+ * sim_run.c - one simulation from the command line to the report: read the
+ * traces, make the world, bind the simulated kinds, load the farm with the
+ * kind map on a virtual clock, step the engine and the world together over
+ * the span, then write summary.json (decisions.jsonl is written as the
+ * engine decides).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "replay.h"
+#include "scaled/scaled.h"
+#include "sim_cli.h"
+#include "sim_kinds.h"
+#include "sim_map.h"
+#include "sim_report.h"
+#include "sim_world.h"
+#include "simulate.h"
+
+/* The engine steps in slices this long; the world runs exactly between. */
+#define SIM_SLICE_MS (60 * 1000)
+
+struct sim_run {
+	struct sim_args a;
+	struct replay_trace load, spot;
+	bool have_load, have_spot;
+	struct sim_world *w;
+	struct scaled_engine *e;
+	struct sim_map map;
+	FILE *decisions;
+	uint64_t n_decisions, n_actions;
+	int write_rc;
+};
+
+static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
+{
+	struct sim_run *r = arg;
+	char *json;
+
+	if (d->outcome == SCALED_OUTCOME_PENDING)
+		return;
+	r->n_decisions++;
+	if (d->outcome == SCALED_OUTCOME_OK)
+		r->n_actions++;
+	/* Serialising is most of the time a run takes when every tick records
+	 * one: only what is asked for. */
+	if (!r->decisions || (r->a.decisions == SIM_DECISIONS_ACTED &&
+			      d->outcome == SCALED_OUTCOME_NONE))
+		return;
+	json = scaled_decision_json(d);
+	if (!json || fprintf(r->decisions, "%s\n", json) < 0)
+		r->write_rc = -EIO;
+	free(json);
+}
+
+/* Engine log lines: warnings and errors only, on stderr. */
+static void sim_run_log(void *arg, int level, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "scaled simulate: %s: %s\n", level == SCALED_LOG_ERROR ? "error" : "warning",
+		line);
+}
+
+static int sim_run_traces(struct sim_run *r, char *err, size_t errlen)
+{
+	struct replay_want load = { .format = REPLAY_LOAD };
+	struct replay_want spot = { .format = REPLAY_SPOT, .instance_type = r->a.spot_type,
+				    .availability_zone = r->a.spot_zone,
+				    .product = r->a.spot_product };
+	int64_t end;
+
+	if (replay_csv_load(r->a.load, &load, &r->load, err, errlen) < 0)
+		return -EINVAL;
+	r->have_load = true;
+	if (replay_csv_load(r->a.spot, &spot, &r->spot, err, errlen) < 0)
+		return -EINVAL;
+	r->have_spot = true;
+	end = r->load.t_ms[r->load.n - 1] + sim_load_bin(&r->load);
+	if (r->a.from_ms < 0)
+		r->a.from_ms = r->load.t_ms[0];
+	if (r->a.to_ms < 0)
+		r->a.to_ms = end;
+	if (r->a.to_ms <= r->a.from_ms) {
+		snprintf(err, errlen, "%s: the span --from .. --to holds none of the trace", r->a.load);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int sim_run_world(struct sim_run *r)
+{
+	struct sim_world_config cfg = {
+		.load = &r->load,
+		.load_scale = r->a.load_scale,
+		.from_ms = r->a.from_ms,
+		.to_ms = r->a.to_ms,
+		.service_ms = r->a.service_ms,
+		.service_exp = r->a.service_exp,
+		.seed = r->a.seed,
+		.prices = { .spot = &r->spot, .shift_ms = r->spot.t_ms[0] - r->a.from_ms,
+			    .on_demand = r->a.on_demand },
+		.notice_ms = 120000,
+	};
+
+	return sim_world_new(&cfg, &r->w);
+}
+
+/* The engine, with the simulated kinds and the kind map, the farm loaded. */
+static int sim_run_engine(struct sim_run *r, char **msg)
+{
+	struct scaled_options o;
+	int rc;
+
+	scaled_options_init(&o);
+	o.virtual_clock = 1;
+	o.start_ms = r->a.from_ms;
+	o.plugin_path = r->a.plugin_dir;
+	o.log_level = SCALED_LOG_WARN;
+	o.log_fn = sim_run_log;
+	o.kind_map = r->map.v;
+	o.n_kind_map = r->map.n;
+	if ((rc = scaled_engine_new(&o, &r->e, msg)) < 0)
+		return rc;
+	sim_kinds_bind(r->w);
+	if ((rc = scaled_engine_add_plugin(r->e, &sim_kinds_plugin, msg)) < 0)
+		return rc;
+	scaled_engine_on_decision(r->e, sim_run_on_decision, r);
+	return scaled_engine_load_file(r->e, r->a.farm, msg);
+}
+
+static void sim_run_progress(const struct sim_run *r, int64_t t)
+{
+	const struct sim_stats *st = &r->w->st;
+	char when[32];
+
+	sim_report_iso(t, when, sizeof when);
+	fprintf(stderr, "simulate: %3d%% %s jobs %" PRIu64 "/%" PRIu64 " queued %zu cost %.2f\n",
+		(int)(100 * (t - r->a.from_ms) / (r->a.to_ms - r->a.from_ms)), when, st->served,
+		st->arrived, r->w->queue.n, sim_world_cost_now(r->w));
+}
+
+/* Step the engine and the world over the span. 0, or a negative errno. */
+static int sim_run_span(struct sim_run *r)
+{
+	int64_t span = r->a.to_ms - r->a.from_ms, t = r->a.from_ms, next_tenth = 1;
+	int rc;
+
+	while (t < r->a.to_ms) {
+		t = t + SIM_SLICE_MS < r->a.to_ms ? t + SIM_SLICE_MS : r->a.to_ms;
+		if ((rc = scaled_engine_step(r->e, t)) < 0 || (rc = sim_world_advance(r->w, t)) < 0)
+			return rc;
+		if (!r->a.quiet && (t - r->a.from_ms) * 10 >= next_tenth * span) {
+			sim_run_progress(r, t);
+			while ((t - r->a.from_ms) * 10 >= next_tenth * span)
+				next_tenth++;
+		}
+	}
+	return 0;
+}
+
+static int sim_run_report(struct sim_run *r, char *err, size_t errlen)
+{
+	struct sim_report rep = {
+		.from_ms = r->a.from_ms, .to_ms = r->a.to_ms, .seed = r->a.seed,
+		.load_scale = r->a.load_scale, .on_demand = r->a.on_demand, .st = &r->w->st,
+		.decisions = r->n_decisions, .actions = r->n_actions,
+	};
+	char path[4096];
+
+	rep.in_flight_end = (uint64_t)r->w->n_busy;
+	rep.queued_end = r->w->queue.n;
+	/* What is still running is billed up to the end. */
+	if (sim_world_finish(r->w, r->a.to_ms) < 0)
+		return -ENOMEM;
+	snprintf(path, sizeof path, "%s/summary.json", r->a.out);
+	return sim_report_summary(path, &rep, err, errlen);
+}
+
+static int sim_run_outdir(struct sim_run *r, char *err, size_t errlen)
+{
+	char path[4096];
+
+	if (mkdir(r->a.out, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "--out %s: %s", r->a.out, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof path, "%s/decisions.jsonl", r->a.out);
+	if (r->a.decisions == SIM_DECISIONS_NONE) {
+		unlink(path); /* not an old run's */
+		return 0;
+	}
+	r->decisions = fopen(path, "w");
+	if (!r->decisions) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int simulate_main(int argc, char **argv)
+{
+	struct sim_run r;
+	char err[4400] = "";
+	char *msg = NULL;
+	int rc, status = 2;
+
+	memset(&r, 0, sizeof r);
+	rc = sim_cli_parse(argc, argv, &r.a, err, sizeof err);
+	if (rc == 1)
+		return 0;
+	if (rc < 0) {
+		fprintf(stderr, "scaled simulate: %s\n", err);
+		return 2;
+	}
+	if (sim_run_traces(&r, err, sizeof err) < 0 ||
+	    sim_map_build(&r.a, &r.map, err, sizeof err) < 0)
+		goto fail;
+	status = 1;
+	if (sim_run_world(&r) < 0 || sim_run_outdir(&r, err, sizeof err) < 0)
+		goto fail;
+	if ((rc = sim_run_engine(&r, &msg)) < 0) {
+		status = rc == -ENOMEM ? 1 : 2;
+		snprintf(err, sizeof err, "%s", msg ? msg : strerror(-rc));
+		goto fail;
+	}
+	if ((rc = sim_run_span(&r)) < 0) {
+		snprintf(err, sizeof err, "the simulation failed: %s", strerror(-rc));
+		goto fail;
+	}
+	if (sim_run_report(&r, err, sizeof err) < 0 || r.write_rc < 0) {
+		if (!*err)
+			snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
+		goto fail;
+	}
+	status = 0;
+fail:
+	if (status)
+		fprintf(stderr, "scaled simulate: %s\n", *err ? err : "out of memory");
+	scaled_engine_free(r.e);
+	sim_kinds_bind(NULL);
+	if (r.decisions && fclose(r.decisions) != 0 && status == 0) {
+		fprintf(stderr, "scaled simulate: %s/decisions.jsonl: %s\n", r.a.out, strerror(errno));
+		status = 1;
+	}
+	sim_world_free(r.w);
+	sim_map_free(&r.map);
+	if (r.have_load)
+		replay_csv_free(&r.load);
+	if (r.have_spot)
+		replay_csv_free(&r.spot);
+	free(msg);
+	return status;
+}

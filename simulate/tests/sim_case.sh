@@ -1,0 +1,145 @@
+#!/bin/sh
+# sim_case.sh SCALED FIXTURES TESTDATA CASE: one test of `scaled simulate`
+# on the real binary; the expected answers are worked out by hand in the
+# fixtures' farm files (fixtures/*.lua), not taken from a run.
+set -u
+scaled=$1; fx=$2; data=$3; case=$4
+out=$(mktemp -d "${TMPDIR:-/tmp}/sim_case.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT
+fail() { echo "sim_case $case: $*" >&2; exit 1; }
+
+# run ARGS...: scaled simulate into $out/o, stderr in $out/err; its status in rc.
+run() {
+	"$scaled" simulate --quiet --out "$out/o" "$@" 2>"$out/err"; rc=$?
+	cat "$out/err" >&2
+}
+# has TEXT: summary.json holds the line fragment TEXT exactly.
+has() {
+	grep -qF -- "$1" "$out/o/summary.json" || {
+		cat "$out/o/summary.json" >&2; fail "summary.json lacks: $1"; }
+}
+# refused PATTERN ARGS...: exit 2 and stderr matching PATTERN.
+refused() {
+	pat=$1; shift
+	run "$@"
+	[ "$rc" -eq 2 ] || fail "exit $rc, expected 2 for: $*"
+	grep -Eq -- "$pat" "$out/err" || fail "stderr does not match /$pat/"
+}
+
+case $case in
+fixed)
+	run -c "$fx/fixed.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --map pool=capacity --service-time 10s
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"cost": {"total": 0.720000, "spot": 0.000000, "on_demand": 0.720000}'
+	has '"instance_seconds": {"spot": 0, "on_demand": 7200}'
+	has '"jobs": {"arrived": 360, "served": 360, "requeued": 0, "queued_at_end": 0, "in_flight_at_end": 0, "lost": 0}'
+	has '"wait_seconds": {"p50": 0.000, "p95": 0.000, "p99": 0.000, "max": 0.000}'
+	has '"busy_share": 0.500000'
+	has '"span": {"from": "2024-01-01T00:00:00Z", "to": "2024-01-01T01:00:00Z", "seconds": 3600}'
+	;;
+failover)
+	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 10s
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"cost": {"total": 0.590000, "spot": 0.100000, "on_demand": 0.490000}'
+	has '"instance_seconds": {"spot": 2640, "on_demand": 4200}'
+	has '"jobs": {"arrived": 360, "served": 360, "requeued": 0, "queued_at_end": 0, "in_flight_at_end": 0, "lost": 0}'
+	has '"max": 360.000}'
+	has '"interruptions": 2'
+	# The switch: 2024-01-01T00:25:00Z is 1704068700000 ms.
+	grep -q '"time":1704068700000,.*"after":{"on_demand_base":0,"on_demand_percent":100}.*spot 0.5 (spot) >= on-demand 0.42 for 5m: to on-demand' \
+		"$out/o/decisions.jsonl" || { cat "$out/o/decisions.jsonl" >&2; fail "no switch at 00:25:00"; }
+	[ "$(grep -c 'on_demand_percent":100}' "$out/o/decisions.jsonl")" -eq 1 ] || fail "more than one switch"
+	# The capacity publishes its interruptions as the sim target does: 0
+	# at the first decision (00:00:30), 2 at the switch (00:25:00).
+	grep -q '"time":1704067230000,.*"reason":"interruptions 0.0"' "$out/o/decisions.jsonl" ||
+		fail "asg.interruptions not 0 at 00:00:30"
+	grep -q '"time":1704068700000,.*"reason":"interruptions 2.0"' "$out/o/decisions.jsonl" ||
+		fail "asg.interruptions not 2 at 00:25:00"
+	# Both decisions acted (the farm's mix at the first tick, the switch):
+	# --decisions acted keeps both, none writes no file.
+	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 10s --decisions acted
+	[ "$(wc -l < "$out/o/decisions.jsonl")" -eq 2 ] || fail "--decisions acted: not 2 lines"
+	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 10s --decisions none
+	[ ! -e "$out/o/decisions.jsonl" ] || fail "--decisions none wrote decisions.jsonl"
+	has '"decisions": 2,'
+	;;
+requeue)
+	# As failover, with 15-minute jobs: at 00:22:00 both spot units are in
+	# the middle of one (started 00:15:00 and 00:15:10), which goes back
+	# to the queue: 2 requeued, nothing lost.
+	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 15m
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"requeued": 2,'
+	has '"lost": 0}'
+	has '"interruptions": 2'
+	;;
+idle)
+	run -c "$fx/idle.lua" --load "$fx/load_zero.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --map gpus=capacity --map jobs=queue
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	# 9 holds bound by the stabilization (00:10:00 - 00:14:00), then the
+	# scale-in: 10 recorded, 1 acted.
+	has '"decisions": 10,'
+	has '"actions": 1,'
+	has '"cost": {"total": 0.174000, "spot": 0.000000, "on_demand": 0.174000}'
+	has '"instance_seconds": {"spot": 0, "on_demand": 1740}'
+	# 2024-01-01T00:14:30Z is 1704068070000 ms.
+	grep -q '"time":1704068070000,.*"desired":0,' "$out/o/decisions.jsonl" ||
+		fail "no scale to zero at 00:14:30"
+	;;
+same)
+	# The same inputs and seed give the same bytes: the shipped
+	# spot-failover farm, unchanged, on two weeks of NASA 1995 load (half
+	# of it) and the c3.2xlarge price history, exponential service times;
+	# a maximum spot price of 0.2 makes spot interruptions happen.
+	set -- -c "$fx/../../../docs/examples/spot_failover.lua" \
+		--load "$data/load/nasa_http_1995-07-01_to_07-15_per_minute.csv" --load-scale 0.5 \
+		--spot "$data/spot/c3.2xlarge_us-west-1a_2014-02-16_2014-04-18.csv" --on-demand 0.42 \
+		--map asg=capacity,max_spot_price=0.2 --map spot=spot --map cpu=cpu \
+		--service-time 20s --service-dist exponential --seed 7
+	[ -d "$data/load" ] || { echo "no $data: skipped"; exit 77; }
+	"$scaled" simulate --quiet --out "$out/a" "$@" || fail "first run"
+	"$scaled" simulate --quiet --out "$out/b" "$@" || fail "second run"
+	cmp "$out/a/summary.json" "$out/b/summary.json" || fail "summary.json differs"
+	cmp "$out/a/decisions.jsonl" "$out/b/decisions.jsonl" || fail "decisions.jsonl differs"
+	grep -q '"lost": 0}' "$out/a/summary.json" || fail "jobs lost"
+	grep -q '"interruptions": [1-9]' "$out/a/summary.json" || fail "no interruption"
+	"$scaled" simulate --quiet --out "$out/c" "$@" --seed 8 || fail "third run"
+	! cmp -s "$out/a/summary.json" "$out/c/summary.json" || fail "--seed changes nothing"
+	;;
+bad)
+	f="$fx/fixed.lua"; a="--spot $fx/spot_flat.csv --on-demand 0.36 --map pool=capacity"
+	# shellcheck disable=SC2086
+	refused 'bad_unsorted\.csv:3: timestamp 2024-01-01T00:00:00Z is not after the previous row' \
+		-c "$f" --load "$fx/bad_unsorted.csv" $a
+	# shellcheck disable=SC2086
+	refused 'bad_negative\.csv:2: count -3 is negative' -c "$f" --load "$fx/bad_negative.csv" $a
+	# shellcheck disable=SC2086
+	refused 'bad_utf8\.csv:2: not UTF-8' -c "$f" --load "$fx/bad_utf8.csv" $a
+	# shellcheck disable=SC2086
+	refused 'bad_missing_column\.csv:2: 1 fields, expected 2' -c "$f" \
+		--load "$fx/bad_missing_column.csv" $a
+	refused 'fixed\.lua:17: target "pool": kind "sim" has no mapping \(a cloud target: map it with --map NAME=capacity\)' \
+		-c "$f" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36
+	refused '--map pool=nope: unknown kind "nope"' -c "$f" --load "$fx/load_6_per_min.csv" \
+		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=nope
+	refused '--on-demand: "cheap" is not a price' -c "$f" --on-demand cheap
+	refused '--bogus: unknown flag' --bogus
+	refused '--service-dist: "normal" is neither fixed nor exponential' --service-dist normal
+	refused 'nothing\.csv: No such file' -c "$f" --load "$fx/nothing.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36
+	;;
+*)
+	fail "no such case"
+	;;
+esac
+echo "sim_case $case: ok"

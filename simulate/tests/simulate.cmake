@@ -1,0 +1,15 @@
+# scaled simulate's tests (simulate/tests/): its parts alone (cmocka), and
+# the real binary on fixtures whose answers are worked out by hand.
+set(SCALED_TESTDATA_DIR "${CMAKE_SOURCE_DIR}/../shared/testdata" CACHE PATH
+  "the shared test data (spot/, load/, sigv4/)")
+scaled_unit_test(test_simulate SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate.c
+  LIBS scaled_simulate scaled_static)
+target_include_directories(test_simulate PRIVATE ${CMAKE_SOURCE_DIR}/plugins/replay)
+
+foreach(case fixed failover requeue idle same bad)
+  add_test(NAME simulate_${case}
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/sim_case.sh $<TARGET_FILE:scaled>
+      ${CMAKE_CURRENT_SOURCE_DIR}/tests/fixtures ${SCALED_TESTDATA_DIR} ${case})
+  set_tests_properties(simulate_${case} PROPERTIES LABELS integration TIMEOUT 120
+    SKIP_RETURN_CODE 77)
+endforeach()
