@@ -17,6 +17,13 @@ static int config_map_push(lua_State *L, enum scaled_key_type type, const char *
 {
 	switch ((int)type) {
 	case SCALED_KEY_INT:
+		if (!lua_stringtonumber(L, text))
+			return -EINVAL;
+		if (!lua_isinteger(L, -1)) { /* "1.5": the map's error, not the farm's */
+			lua_pop(L, 1);
+			return -EINVAL;
+		}
+		return 0;
 	case SCALED_KEY_NUMBER:
 		return lua_stringtonumber(L, text) ? 0 : -EINVAL;
 	case SCALED_KEY_BOOL:

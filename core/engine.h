@@ -95,6 +95,7 @@ struct group {
 	uint64_t pending_seq;           /* decision awaiting its outcome */
 	int64_t pending_ms;             /* the time of the tick that decided it */
 	bool want_failed;               /* view.wanted is a failed action's target */
+	bool ticked;                    /* its policies have run once (series settle) */
 	struct event_queue events;      /* for the next tick (scaled_engine_event) */
 };
 
@@ -126,6 +127,11 @@ struct scaled_engine {
 	size_t n_groups, cap_groups;
 	/* by name (name_index.c): a farm of any size loads in linear time */
 	struct name_index instance_ix, group_ix;
+	/* series keep what policies read once every group has ticked once,
+	 * or 15 minutes after the first tick (series.h) */
+	size_t n_ticked;
+	int64_t first_tick_ms;
+	bool series_settled;
 	/* policy names, one copy each (the values are the owned strings):
 	 * 100 000 groups with the same policy share one hot string */
 	struct name_index policy_names;

@@ -99,6 +99,8 @@ static int engine_build_plugin(void *arg, const char *name, char **errmsg)
 	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
 	if (!v) {
 		plugin_unload(p);
+		if (errmsg)
+			*errmsg = alloc_strdup("out of memory adding the plugin");
 		return -ENOMEM;
 	}
 	v[e->n_plugins++] = p;
@@ -134,6 +136,8 @@ int scaled_engine_add_plugin(struct scaled_engine *e, const struct scaled_plugin
 	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
 	if (!v) {
 		plugin_unload(p);
+		if (errmsg)
+			*errmsg = alloc_strdup("out of memory adding the plugin");
 		return -ENOMEM;
 	}
 	v[e->n_plugins++] = p;
@@ -146,14 +150,19 @@ static const struct scaled_kind_map *engine_build_map(void *arg, const char *nam
 						      const char *kind)
 {
 	const struct scaled_engine *e = arg;
+	const struct scaled_kind_map *m;
 	size_t i;
 
-	for (i = 0; i < e->opt.n_kind_map; i++)
-		if (e->opt.kind_map[i].match && strcmp(e->opt.kind_map[i].match, name) == 0)
-			return &e->opt.kind_map[i];
-	for (i = 0; i < e->opt.n_kind_map; i++)
-		if (e->opt.kind_map[i].match && strcmp(e->opt.kind_map[i].match, kind) == 0)
-			return &e->opt.kind_map[i];
+	for (i = 0; i < e->opt.n_kind_map; i++) {
+		m = &e->opt.kind_map[i];
+		if (m->match && m->by != SCALED_MATCH_KIND && strcmp(m->match, name) == 0)
+			return m;
+	}
+	for (i = 0; i < e->opt.n_kind_map; i++) {
+		m = &e->opt.kind_map[i];
+		if (m->match && m->by != SCALED_MATCH_NAME && strcmp(m->match, kind) == 0)
+			return m;
+	}
 	return NULL;
 }
 

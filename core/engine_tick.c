@@ -214,6 +214,27 @@ static void engine_act(struct group *g, struct scaled_decision *d)
 	}
 }
 
+/* Series keep everything until every group's policies have run once (so
+ * a first read of a long window sees it whole), then what reads asked for
+ * (series.h); a group that never ticks holds that off 15 minutes at most. */
+#define ENGINE_SETTLE_MAX_MS (15 * 60 * 1000)
+
+static void engine_series_settle(struct group *g, int64_t now)
+{
+	struct scaled_engine *e = g->e;
+
+	if (!g->ticked) {
+		g->ticked = true;
+		e->n_ticked++;
+	}
+	if (e->n_ticked == 1)
+		e->first_tick_ms = now;
+	if (e->n_ticked >= e->n_groups || now - e->first_tick_ms >= ENGINE_SETTLE_MAX_MS) {
+		series_store_settle(e->store);
+		e->series_settled = true;
+	}
+}
+
 void engine_group_tick(struct group *g)
 {
 	struct scaled_engine *e = g->e;
@@ -235,6 +256,8 @@ void engine_group_tick(struct group *g)
 	for (i = 0; i < g->n_policies; i++)
 		policy_api_call(e->sb, &e->penv, &g->view, g->policies[i].ref, g->policies[i].name,
 				&props[i]);
+	if (!e->series_settled)
+		engine_series_settle(g, now);
 	for (i = 0; i < g->n_inputs; i++)
 		if (series_len(g->inputs[i]) == 0)
 			missing = true;

@@ -89,7 +89,7 @@ void policy_group_set_error(struct policy_group *g, const char *msg)
 	if (g->last_error != no_memory_message)
 		alloc_free(g->last_error);
 	g->last_error = NULL;
-	if (msg && !(g->last_error = alloc_strdup(msg)))
+	if (msg && *msg && !(g->last_error = alloc_strdup(msg)))
 		g->last_error = no_memory_message;
 }
 

@@ -105,8 +105,8 @@ struct policy_group {
 	struct sandbox_growth mem_growth; /* for the hoarding rule (sandbox_env_check) */
 };
 
-/* The last action's error message (a copy), or none (NULL); what the
- * group held is freed. A copy that cannot be made leaves a fixed message.
+/* The last action's error message (a copy), or none (NULL or ""); what
+ * the group held is freed. A copy that cannot be made leaves a fixed message.
  * policy_group_set_error(g, NULL) before the group is freed. */
 void policy_group_set_error(struct policy_group *g, const char *msg);
 

@@ -95,9 +95,12 @@ static int policy_series_stat(lua_State *L, int stat)
 	ago = policy_series_duration_arg(L, arg + 1, 1);
 	policy_series_mark(env, s);
 	/* what this read needs kept: back to its window's start (a window of
-	 * 0 is every sample, but last() wants only the newest at `ago`) */
-	if (window == 0)
-		series_keep(s, stat == SERIES_LAST ? ago : INT64_MAX);
+	 * 0 is every sample); last() wants only the newest sample at `ago`,
+	 * whatever its window (which only says how old that one may be) */
+	if (stat == SERIES_LAST)
+		series_keep(s, ago);
+	else if (window == 0)
+		series_keep(s, INT64_MAX);
 	else
 		series_keep(s, window > INT64_MAX - ago ? INT64_MAX : window + ago);
 	rc = series_stat(s, stat, env->now_ms - ago, window, p, &out);

@@ -121,7 +121,8 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 		/* Charged from the start: one stopwatch read per call. */
 		sb->timed_out = false;
 		sb->load_where[0] = '\0';
-		sb->deadline_ns = clock_stopwatch_ns() + sb->deadline_ms * 1000000;
+		sb->started_ns = clock_stopwatch_ns();
+		sb->deadline_ns = sb->started_ns + sb->deadline_ms * 1000000;
 	}
 	/* A light C function: pushing it allocates nothing. */
 	lua_pushcfunction(L, sandbox_msghandler);
@@ -180,6 +181,11 @@ void sandbox_set_declaring(struct sandbox *sb, const void *who)
 const void *sandbox_declarer(lua_State *L)
 {
 	return sandbox_of(L)->declarer;
+}
+
+int64_t sandbox_last_start_ns(const struct sandbox *sb)
+{
+	return sb->started_ns;
 }
 
 size_t sandbox_mem_used(const struct sandbox *sb)

@@ -27,6 +27,7 @@ struct sandbox {
 	int reserve_open;    /* engine-side code runs: the whole cap is available */
 	bool in_handler;     /* the message handler runs: allow the headroom */
 	int64_t deadline_ms;
+	int64_t started_ns;  /* stopwatch time the outermost call started */
 	int64_t deadline_ns; /* stopwatch time after which the call is stopped */
 	bool timed_out;      /* the deadline passed during the current call */
 	int depth;           /* nested sandbox_pcall calls */

@@ -45,7 +45,8 @@ struct series_store {
 	struct name_index ix;  /* name -> series */
 	double *scratch;
 	size_t scratch_cap;
-	bool by_demand; /* series keep what readers ask for (series_keep) */
+	bool by_demand; /* series keep what readers ask for (series_keep) ... */
+	bool settled;   /* ... once every reader has had its first look */
 };
 
 static const char *const stat_names[] = {
@@ -212,6 +213,11 @@ void series_store_keep_by_demand(struct series_store *st)
 	st->by_demand = true;
 }
 
+void series_store_settle(struct series_store *st)
+{
+	st->settled = true;
+}
+
 void series_keep(struct series *s, int64_t span_ms)
 {
 	if (span_ms > s->keep_ms)
@@ -231,7 +237,7 @@ int series_push(struct series *s, int64_t t_ms, double value)
 	 * oldest is not even the value in force at that span's start). Failing
 	 * to grow, the oldest goes, as when the ring is at its capacity. */
 	if (s->len == s->cap && s->cap < s->max &&
-	    !(s->len >= 2 && t_ms - s->t[series_phys(s, 1)] >= s->keep_ms))
+	    !(s->store->settled && s->len >= 2 && t_ms - s->t[series_phys(s, 1)] >= s->keep_ms))
 		(void)series_grow(s);
 	if (s->len < s->cap) {
 		slot = series_phys(s, s->len);

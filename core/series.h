@@ -54,14 +54,19 @@ void series_set_stale_ms(struct series *s, int64_t stale_ms); /* 0 (or < 0) = ne
 int64_t series_stale_ms(const struct series *s);
 
 /* How much history a series keeps. By default every series keeps up to its
- * capacity. In a store kept by demand (the engine's), a series keeps only
- * what its readers have asked for: it grows past its first ring (8
- * samples) only while its samples are younger than the longest span any
- * read has asked for (series_keep), so a series no policy reads stays at
- * 8 samples, and one read over 2 minutes holds about 2 minutes. A read
- * that asks for more than was kept sees what there is, and from then on
- * the series keeps that much. Call before the first series is made. */
+ * capacity. In a store kept by demand (the engine's), once it is settled,
+ * a series keeps only what its readers have asked for: it grows past its
+ * ring only while its samples are younger than the longest span any read
+ * has asked for (series_keep), so a series no policy reads stays at the
+ * size it had when the store settled (8 samples at first), and one read
+ * over 2 minutes holds about 2 minutes. Until the store settles every
+ * series keeps everything: the engine settles it once every group's
+ * policies have run once (or 15 minutes after its first tick), so a first
+ * read sees what a plain store would have. A read that asks for more after
+ * that sees what there is, and from then on the series keeps that much.
+ * keep_by_demand before the first series is made. */
 void series_store_keep_by_demand(struct series_store *st);
+void series_store_settle(struct series_store *st);
 /* A reader wants the samples of the last span_ms (INT64_MAX: all). */
 void series_keep(struct series *s, int64_t span_ms);
 

@@ -63,6 +63,8 @@ int sim_cli_duration(const char *s, int64_t *ms)
 		return -EINVAL;
 	for (i = 0; i < sizeof units / sizeof units[0]; i++) {
 		if (strcmp(end, units[i].unit) == 0) {
+			if (v * units[i].ms > 1e15) /* ~31 700 years: llround stays defined */
+				return -EINVAL;
 			*ms = (int64_t)llround(v * units[i].ms);
 			return 0;
 		}

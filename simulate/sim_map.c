@@ -133,6 +133,7 @@ int sim_map_build(const struct sim_args *a, struct sim_map *m, char *err, size_t
 		struct scaled_kind_map *e = &m->v[m->n++];
 
 		e->match = sim_map_refuse[i].kind;
+		e->by = SCALED_MATCH_KIND; /* a wave source named "cpu" runs as it is */
 		e->kind = NULL;
 		e->keys = sim_map_refuse[i].reason;
 	}

@@ -103,6 +103,8 @@ int64_t sim_load_next(struct sim_load *l)
 				return -1;
 			/* Fractions carry over; 1e-9 absorbs float noise (0.1 x 10). */
 			want = l->carry + l->tr->value[l->row] * l->scale;
+			if (want > SIM_MAX_BIN_ARRIVALS) /* past it, floor() is no integer */
+				want = SIM_MAX_BIN_ARRIVALS;
 			l->n = (int64_t)floor(want + 1e-9);
 			l->carry = want - (double)l->n;
 			if (l->carry < 0)
@@ -110,7 +112,8 @@ int64_t sim_load_next(struct sim_load *l)
 			l->j = 0;
 			l->row++;
 		}
-		t = l->tr->t_ms[l->row - 1] + l->j * l->bin_ms / l->n;
+		/* 128 bits: a trillion arrivals over a day's bin overflow 64 */
+		t = l->tr->t_ms[l->row - 1] + (int64_t)((__int128)l->j * l->bin_ms / l->n);
 		l->j++;
 		if (t >= l->to)
 			return -1;

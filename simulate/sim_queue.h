@@ -11,6 +11,11 @@
 
 #include "replay.h"
 
+/* At most this many arrivals in one bin of the load trace, after scaling
+ * (more are cut to it): well past any real trace, and where a double still
+ * holds whole numbers. */
+#define SIM_MAX_BIN_ARRIVALS 1e12
+
 struct sim_job {
 	int64_t arrival_ms; /* when it joined the queue first */
 	int64_t service_ms; /* work it takes on one instance */

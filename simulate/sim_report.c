@@ -19,11 +19,12 @@ void sim_report_iso(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-uint64_t sim_report_lost(const struct sim_report *r)
+int64_t sim_report_lost(const struct sim_report *r)
 {
 	uint64_t kept = r->st->served + r->queued_end + r->in_flight_end;
 
-	return r->st->arrived > kept ? r->st->arrived - kept : 0;
+	/* signed: a job counted twice shows as a negative loss, not as 0 */
+	return (int64_t)r->st->arrived - (int64_t)kept;
 }
 
 int sim_report_summary(const char *path, const struct sim_report *r, char *err, size_t errlen)
@@ -56,7 +57,7 @@ int sim_report_summary(const char *path, const struct sim_report *r, char *err, 
 		st->launched[SIM_MKT_SPOT], st->launched[SIM_MKT_OD]);
 	fprintf(f, "  \"jobs\": {\"arrived\": %" PRIu64 ", \"served\": %" PRIu64
 		", \"requeued\": %" PRIu64 ", \"queued_at_end\": %" PRIu64
-		", \"in_flight_at_end\": %" PRIu64 ", \"lost\": %" PRIu64 "},\n",
+		", \"in_flight_at_end\": %" PRIu64 ", \"lost\": %" PRId64 "},\n",
 		st->arrived, st->served, st->requeued, r->queued_end, r->in_flight_end,
 		sim_report_lost(r));
 	fprintf(f, "  \"wait_seconds\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, "

@@ -21,8 +21,8 @@ struct sim_report {
 };
 
 /* Jobs lost: arrived, neither served nor left queued or in flight at the
- * end (0 unless the world is wrong). */
-uint64_t sim_report_lost(const struct sim_report *r);
+ * end: 0 unless the world is wrong (negative: a job counted twice). */
+int64_t sim_report_lost(const struct sim_report *r);
 
 /* Write summary.json at path. 0, or -errno with "path: reason" in err. */
 int sim_report_summary(const char *path, const struct sim_report *r, char *err, size_t errlen);

@@ -110,6 +110,8 @@ static int sim_run_world(struct sim_run *r)
 	return sim_world_new(&cfg, &r->w);
 }
 
+#define SIM_POLICY_DEADLINE_MS 10000
+
 /* The engine, with the simulated kinds and the kind map, the farm loaded. */
 static int sim_run_engine(struct sim_run *r, char **msg)
 {
@@ -124,6 +126,10 @@ static int sim_run_engine(struct sim_run *r, char **msg)
 	o.log_fn = sim_run_log;
 	o.kind_map = r->map.v;
 	o.n_kind_map = r->map.n;
+	/* The policy deadline is wall-clock time: at the daemon's 50 ms a
+	 * loaded machine could stop a slow policy in one run and not in the
+	 * next. 10 s keeps runs the same while still ending a runaway one. */
+	o.lua_deadline_ms = SIM_POLICY_DEADLINE_MS;
 	if ((rc = scaled_engine_new(&o, &r->e, msg)) < 0)
 		return rc;
 	sim_kinds_bind(r->w);

@@ -37,6 +37,11 @@ fixed)
 	has '"wait_seconds": {"p50": 0.000, "p95": 0.000, "p99": 0.000, "max": 0.000}'
 	has '"busy_share": 0.500000'
 	has '"span": {"from": "2024-01-01T00:00:00Z", "to": "2024-01-01T01:00:00Z", "seconds": 3600}'
+	# a wave source named like a refused kind ("cpu") runs as it is
+	run -c "$fx/wave_named_cpu.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --map pool=capacity --service-time 10s
+	[ "$rc" -eq 0 ] || fail "wave_named_cpu.lua: exit $rc"
+	has '"cost": {"total": 0.720000, "spot": 0.000000, "on_demand": 0.720000}'
 	;;
 failover)
 	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \

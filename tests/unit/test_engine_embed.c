@@ -210,8 +210,10 @@ static void test_map_refusals(void **state)
 	};
 	const char *const bad_key[] = { "colour=red", NULL };
 	const char *const bad_type[] = { "count=many", NULL };
+	const char *const not_int[] = { "count=1.5", NULL };
 	const struct scaled_kind_map m1[] = { { .match = "t", .kind = "fake.capacity", .keys = bad_key } };
 	const struct scaled_kind_map m2[] = { { .match = "t", .kind = "fake.capacity", .keys = bad_type } };
+	const struct scaled_kind_map m3[] = { { .match = "t", .kind = "fake.capacity", .keys = not_int } };
 	struct scaled_engine *e = engine(refuse, 1);
 	char *err = NULL;
 
@@ -233,6 +235,14 @@ static void test_map_refusals(void **state)
 	e = engine(m2, 1);
 	assert_int_equal(load(e, "target \"t\" { kind = \"sim\" }\n", &err), -EINVAL);
 	assert_non_null(strstr(err, "\"many\" is not a valid integer"));
+	free(err);
+	scaled_engine_free(e);
+
+	/* a number but not an integer: the map's error, naming its key */
+	e = engine(m3, 1);
+	assert_int_equal(load(e, "target \"t\" { kind = \"sim\" }\n", &err), -EINVAL);
+	assert_non_null(strstr(err, "the kind map's key \"count\" of kind \"fake.capacity\": "
+				    "\"1.5\" is not a valid integer"));
 	free(err);
 	scaled_engine_free(e);
 }

@@ -321,8 +321,8 @@ static void test_default_capacity(void **state)
 	ASSERT_STAT(s, SERIES_PCT, INT64_MAX, 0, 100, SERIES_DEFAULT_CAPACITY + 9);
 }
 
-/* A store kept by demand (the engine's): a series no one reads stays at
- * its first ring of 8 samples; once a reader wants 60 s, it holds the
+/* A store kept by demand (the engine's): until it settles a series keeps
+ * all; then one no one reads stays at the ring it had; once a reader wants 60 s, it holds the
  * last 60 s and the sample in force at their start, and no more. */
 static void test_keep_by_demand(void **state)
 {
@@ -334,13 +334,19 @@ static void test_keep_by_demand(void **state)
 	series_store_keep_by_demand(st);
 	s = series_ensure(st, "unread", 0);
 	assert_non_null(s);
-	for (int i = 1; i <= 100; i++) {
+	/* unsettled, it keeps all: 10, the ring grown to 16 for them */
+	for (int i = 1; i <= 10; i++)
 		assert_int_equal(series_push(s, 1000 * i, i), 0);
+	assert_int_equal(series_len(s), 10);
+	series_store_settle(st);
+	for (int i = 11; i <= 100; i++)
+		assert_int_equal(series_push(s, 1000 * i, i), 0);
+	for (int i = 1; i <= 100; i++) {
 		assert_int_equal(series_push(all, 1000 * i, i), 0);
 	}
-	assert_int_equal(series_len(s), 8);
+	assert_int_equal(series_len(s), 16); /* the ring it had when it settled */
 	assert_int_equal(series_len(all), 100); /* a plain store keeps all */
-	ASSERT_STAT(s, SERIES_MIN, 100000, 0, 0, 93);
+	ASSERT_STAT(s, SERIES_MIN, 100000, 0, 0, 85);
 	series_keep(s, 60000);
 	series_keep(s, 30000); /* a shorter span asks for nothing more */
 	for (int i = 101; i <= 400; i++)

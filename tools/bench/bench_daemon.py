@@ -6,8 +6,8 @@ run by build/scaled on its libevent loop. Prints, for each size:
   - load: wall time of `scaled --check` on the farm (three runs, the best);
   - the daemon's CPU share of one core in steady state, from the kernel's
     /proc/PID/schedstat (time on CPU of every thread), over a measured
-    window after a warm-up (the first ticks make the views, the first polls
-    the series);
+    window after a warm-up of 130 s (the first ticks make the views, the
+    first polls the series, and the 120 s window the policy reads fills);
   - its peak RSS (VmHWM) and RSS per group.
 
     tools/bench/bench_daemon.py [--build DIR] [--groups 10000,100000]
@@ -102,7 +102,7 @@ def main():
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--groups", default="10000,100000")
     ap.add_argument("--policy", choices=("set", "hold"), default="set")
-    ap.add_argument("--warmup", type=float, default=25)
+    ap.add_argument("--warmup", type=float, default=130)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()

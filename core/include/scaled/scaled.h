@@ -110,7 +110,8 @@ struct scaled_options {
  * or else whose kind, equals `match` is made as `kind` instead, so that an
  * embedder (the simulator) runs a farm file unchanged on kinds of its own.
  * The entry naming the instance wins over one naming its kind; within
- * each, the first. The instance keeps its name, its series and its core
+ * each, the first. `by` limits an entry to names or to kinds (a refusal
+ * of a kind should not catch a source that merely has its name). The instance keeps its name, its series and its core
  * keys (every, stale, poll); its values for `kind` are `keys` ("name=value"
  * texts, NULL-terminated, parsed as the key's type, as a default is), then
  * for the keys of `kind` not in `keys`, the farm's own values of the keys
@@ -121,11 +122,18 @@ struct scaled_options {
  * looked up. An entry with kind NULL refuses what it matches: the farm
  * fails to load with "file:line: target "NAME": kind "K" has no mapping
  * (REASON)", REASON being `keys[0]` when given. */
+enum scaled_kind_map_match {
+	SCALED_MATCH_NAME_OR_KIND = 0, /* the instance's name, else its kind */
+	SCALED_MATCH_NAME,             /* only an instance of that name */
+	SCALED_MATCH_KIND,             /* only instances of that kind */
+};
+
 struct scaled_kind_map {
 	const char *match;             /* an instance's name, or a kind */
 	const char *kind;              /* the kind to make instead; NULL: refuse */
 	const char *plugin;            /* load this plugin for it; NULL: none */
 	const char *const *keys;       /* "key=value", NULL-terminated; may be NULL */
+	enum scaled_kind_map_match by; /* what `match` is compared with */
 };
 
 /* Sets every field to its default (struct_size included). */
