@@ -83,10 +83,27 @@ static struct scaled_instance *engine_build_series_owner(struct scaled_engine *e
 
 /* --------------------------------------------------------------- builder -- */
 
+/* Add the loaded plugin p to the engine's list (unloaded on failure). */
+static int engine_build_keep_plugin(struct scaled_engine *e, struct plugin_handle *p,
+				    char **errmsg)
+{
+	struct plugin_handle **v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
+
+	if (!v) {
+		plugin_unload(p);
+		if (errmsg)
+			*errmsg = alloc_strdup("out of memory adding the plugin");
+		return -ENOMEM;
+	}
+	v[e->n_plugins++] = p;
+	e->plugins = v;
+	return 0;
+}
+
 static int engine_build_plugin(void *arg, const char *name, char **errmsg)
 {
 	struct scaled_engine *e = arg;
-	struct plugin_handle *p, **v;
+	struct plugin_handle *p;
 	size_t i;
 	int rc;
 
@@ -96,15 +113,8 @@ static int engine_build_plugin(void *arg, const char *name, char **errmsg)
 	rc = plugin_load(name, e->plugin_path, &engine_host, &p, errmsg);
 	if (rc < 0)
 		return rc;
-	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
-	if (!v) {
-		plugin_unload(p);
-		if (errmsg)
-			*errmsg = alloc_strdup("out of memory adding the plugin");
-		return -ENOMEM;
-	}
-	v[e->n_plugins++] = p;
-	e->plugins = v;
+	if ((rc = engine_build_keep_plugin(e, p, errmsg)) < 0)
+		return rc;
 	LOG_DEBUG("plugin %s loaded from %s", p->name, p->path);
 	return 0;
 }
@@ -113,7 +123,7 @@ static int engine_build_plugin(void *arg, const char *name, char **errmsg)
 int scaled_engine_add_plugin(struct scaled_engine *e, const struct scaled_plugin *desc,
 			     char **errmsg)
 {
-	struct plugin_handle *p, **v;
+	struct plugin_handle *p;
 	size_t i;
 	int rc;
 
@@ -133,16 +143,7 @@ int scaled_engine_add_plugin(struct scaled_engine *e, const struct scaled_plugin
 	rc = plugin_load_static(desc, &engine_host, &p, errmsg);
 	if (rc < 0)
 		return rc;
-	v = alloc_resize(e->plugins, (e->n_plugins + 1) * sizeof *v);
-	if (!v) {
-		plugin_unload(p);
-		if (errmsg)
-			*errmsg = alloc_strdup("out of memory adding the plugin");
-		return -ENOMEM;
-	}
-	v[e->n_plugins++] = p;
-	e->plugins = v;
-	return 0;
+	return engine_build_keep_plugin(e, p, errmsg);
 }
 
 /* The kind map's entry for an instance: by its name first, then its kind. */

@@ -267,11 +267,38 @@ static void plugin_load_free(struct plugin_load_handle *h)
 	alloc_free(h);
 }
 
+/* h shares the plugin registered under key (its dl handle, or an
+ * in-process descriptor) if one is: init() ran already, with this host
+ * table (another engine in this process). Else *fresh is started and
+ * becomes h's (*fresh NULL after). 0, or a negative errno with *msg. */
+static int plugin_load_attach(struct plugin_load_handle *h, void *key,
+			      struct plugin_load_shared **fresh, const struct scaled_host *host,
+			      char **msg)
+{
+	struct plugin_load_shared *s = plugin_load_registry_find(key);
+	int rc;
+
+	if (s) {
+		if (s->host != host)
+			return plugin_fail(msg, -EBUSY, h->pub.path,
+					   "already loaded in this process with another host table");
+		s->refs++;
+		h->shared = s;
+		return 0;
+	}
+	rc = plugin_load_start(h, *fresh, host, msg);
+	if (rc < 0)
+		return rc;
+	h->shared = *fresh;
+	*fresh = NULL;
+	return 0;
+}
+
 int plugin_load(const char *name, const char *search_path, const struct scaled_host *host,
 		struct plugin_handle **out, char **errmsg)
 {
 	struct plugin_load_handle *h = NULL;
-	struct plugin_load_shared *fresh = NULL, *s;
+	struct plugin_load_shared *fresh = NULL;
 	scaled_plugin_entry_fn entry;
 	char *default_path = NULL, *msg = NULL;
 	const char *err;
@@ -341,25 +368,9 @@ int plugin_load(const char *name, const char *search_path, const struct scaled_h
 	if (rc < 0)
 		goto out;
 
-	s = plugin_load_registry_find(h->pub.dl);
-	if (s) {
-		/* Loaded before (another engine in this process): init() ran
-		 * already, with this host table. */
-		if (s->host != host) {
-			rc = plugin_fail(&msg, -EBUSY, h->pub.path,
-					 "already loaded in this process with "
-					 "another host table");
-			goto out;
-		}
-		s->refs++;
-		h->shared = s;
-	} else {
-		rc = plugin_load_start(h, fresh, host, &msg);
-		if (rc < 0)
-			goto out;
-		h->shared = fresh;
-		fresh = NULL;
-	}
+	rc = plugin_load_attach(h, h->pub.dl, &fresh, host, &msg);
+	if (rc < 0)
+		goto out;
 	*out = &h->pub;
 	h = NULL;
 	rc = 0;
@@ -384,7 +395,7 @@ int plugin_load_static(const struct scaled_plugin *desc, const struct scaled_hos
 		       struct plugin_handle **out, char **errmsg)
 {
 	struct plugin_load_handle *h = NULL;
-	struct plugin_load_shared *fresh = NULL, *s;
+	struct plugin_load_shared *fresh = NULL;
 	char *msg = NULL;
 	int locked = 0;
 	int rc;
@@ -419,22 +430,9 @@ int plugin_load_static(const struct scaled_plugin *desc, const struct scaled_hos
 		goto out;
 	pthread_mutex_lock(&plugin_load_lock);
 	locked = 1;
-	s = plugin_load_registry_find((void *)desc);
-	if (s) {
-		if (s->host != host) {
-			rc = plugin_fail(&msg, -EBUSY, h->pub.path,
-					 "already added in this process with another host table");
-			goto out;
-		}
-		s->refs++;
-		h->shared = s;
-	} else {
-		rc = plugin_load_start(h, fresh, host, &msg);
-		if (rc < 0)
-			goto out;
-		h->shared = fresh;
-		fresh = NULL;
-	}
+	rc = plugin_load_attach(h, (void *)desc, &fresh, host, &msg);
+	if (rc < 0)
+		goto out;
 	*out = &h->pub;
 	h = NULL;
 	rc = 0;
