@@ -239,7 +239,8 @@ void scaled_engine_free(struct scaled_engine *e)
 static int engine_load(struct scaled_engine *e, const char *chunkname, const char *path,
 		       const char *text, char **errmsg)
 {
-	struct sandbox_limits lim = { e->opt.lua_mem_limit, e->opt.lua_deadline_ms };
+	struct sandbox_limits lim = { e->opt.lua_mem_limit, e->opt.lua_deadline_ms,
+				       e->opt.deadline_signal };
 	const char *slash;
 	int rc;
 

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "sandbox_int.h"
+#include "sandbox_watchdog.h"
 #include "tz.h"
 
 #define SANDBOX_DEFAULT_MEM (64u << 20)
@@ -123,6 +125,8 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 		sb->load_where[0] = '\0';
 		sb->started_ns = clock_stopwatch_ns();
 		sb->deadline_ns = sb->started_ns + sb->deadline_ms * 1000000;
+		if (sb->wd)
+			sandbox_watchdog_arm(sb->wd, sb->deadline_ns, (unsigned long)pthread_self());
 	}
 	/* A light C function: pushing it allocates nothing. */
 	lua_pushcfunction(L, sandbox_msghandler);
@@ -152,10 +156,12 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 		lua_pop(L, 1);
 	}
 	if (--sb->depth == 0) {
+		if (sb->wd)
+			sandbox_watchdog_disarm(sb->wd);
 		/* Past a deadline the hook looks at every instruction: back to
-		 * every SANDBOX_HOOK_COUNT for the next call. */
+		 * the hook between deadlines for the next call. */
 		if (sb->timed_out)
-			lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
+			sandbox_rest_hook(sb);
 		sb->timed_out = false;
 	}
 	return ret;
@@ -174,8 +180,7 @@ void sandbox_set_declaring(struct sandbox *sb, const void *who)
 	sb->declarer = who;
 	/* While the farm loads, the hook also follows the lines, so that a
 	 * memory error (which Lua raises without a position) can be placed. */
-	lua_sethook(sb->L, sandbox_hook, on ? LUA_MASKCOUNT | LUA_MASKLINE : LUA_MASKCOUNT,
-		    SANDBOX_HOOK_COUNT);
+	sandbox_rest_hook(sb);
 }
 
 const void *sandbox_declarer(lua_State *L)
@@ -509,7 +514,19 @@ struct sandbox *sandbox_new(const struct sandbox_limits *lim, const char *policy
 	if (!sb->L)
 		goto nomem;
 	lua_atpanic(sb->L, sandbox_panic);
-	lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
+	if (!lim || lim->deadline_signal >= 0) {
+		int rc = sandbox_watchdog_start(sb->L, sandbox_hook,
+						lim ? lim->deadline_signal : 0, &sb->wd);
+
+		if (rc < 0)
+			LOG_INFO("policy deadline: no watchdog (%s); a count hook watches it, "
+				 "and policies run slower",
+				 rc == -EBUSY ? "its signal has another handler or is blocked"
+				 : rc == -EINVAL ? "the signal is not a real-time one"
+				 : rc == -EAGAIN ? "64 run in this process already, or no thread"
+				 : strerror(-rc));
+	}
+	sandbox_rest_hook(sb);
 	lua_pushcfunction(sb->L, sandbox_setup);
 	if (sandbox_pcall(sb, 0, 0, errmsg) < 0) {
 		sandbox_free(sb);
@@ -526,6 +543,7 @@ void sandbox_free(struct sandbox *sb)
 {
 	if (!sb)
 		return;
+	sandbox_watchdog_stop(sb->wd);
 	if (sb->L)
 		lua_close(sb->L);
 	alloc_free(sb->policy_dir);

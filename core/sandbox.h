@@ -39,6 +39,11 @@ struct sandbox;
 struct sandbox_limits {
 	size_t mem_limit;    /* bytes; 0: 64 MiB */
 	int64_t deadline_ms; /* per sandbox_pcall; 0: 50 ms */
+	/* How a call past its deadline is stopped: 0, a watchdog thread and
+	 * the default real-time signal (SANDBOX_WATCHDOG_DEFAULT_SIGNAL);
+	 * > 0, that real-time signal; < 0, a count hook (every VM instruction
+	 * then costs more). Without the signal (in use, blocked) the hook. */
+	int deadline_signal;
 };
 
 /* policy_dir and farm_dir may be NULL (then require finds nothing there). */

@@ -4,7 +4,9 @@
  * sandbox_pcall reads the stopwatch once when the outermost call starts, so
  * everything the call does is charged from its start. Two things look at
  * the deadline after that:
- *   - the count hook, every SANDBOX_HOOK_COUNT VM instructions;
+ *   - the hook: set by the watchdog's signal when the deadline passes
+ *     (sandbox_watchdog.c), or, without one, a count hook every
+ *     SANDBOX_HOOK_COUNT VM instructions;
  *   - C code whose cost is not VM instructions: the bounded library
  *     functions (sandbox_lib.c) every few thousand elements or after a
  *     call, and the allocator before a large block (sandbox.c).
@@ -59,16 +61,28 @@ void sandbox_hook(lua_State *L, lua_Debug *ar)
 				 ar->currentline);
 		return;
 	}
-	/* The hook stays installed for the life of the state (installing it
-	 * per call costs more than a short policy runs), so it also fires
-	 * outside sandbox_pcall: nothing to police there. */
-	if (sb->depth == 0)
-		return;
-	if (sandbox_past_deadline(sb)) {
+	/* The count hook stays installed between calls (installing it per
+	 * call costs more than a short policy runs), so it also fires outside
+	 * sandbox_pcall: nothing to police there. */
+	if (sb->depth > 0 && sandbox_past_deadline(sb)) {
 		luaL_where(L, 0);
 		lua_pushfstring(L, "policy exceeded its deadline of %I ms",
 				(lua_Integer)sb->deadline_ms);
 		lua_concat(L, 2);
 		lua_error(L);
 	}
+	/* With a watchdog, a signal that came late (its call had ended, or
+	 * was about to) set this hook for nothing: back to the rest hook. */
+	if (sb->wd && lua_gethookcount(L) == 1)
+		sandbox_rest_hook(sb);
+}
+
+void sandbox_rest_hook(struct sandbox *sb)
+{
+	if (sb->declaring)
+		lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT | LUA_MASKLINE, SANDBOX_HOOK_COUNT);
+	else if (sb->wd)
+		lua_sethook(sb->L, NULL, 0, 0);
+	else
+		lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_COUNT);
 }

@@ -27,6 +27,7 @@ struct sandbox {
 	int reserve_open;    /* engine-side code runs: the whole cap is available */
 	bool in_handler;     /* the message handler runs: allow the headroom */
 	int64_t deadline_ms;
+	struct sandbox_watchdog *wd; /* NULL: a count hook watches the deadline */
 	int64_t started_ns;  /* stopwatch time the outermost call started */
 	int64_t deadline_ns; /* stopwatch time after which the call is stopped */
 	bool timed_out;      /* the deadline passed during the current call */
@@ -66,6 +67,10 @@ static inline struct sandbox *sandbox_of(lua_State *L)
 
 /* sandbox_deadline.c */
 void sandbox_hook(lua_State *L, lua_Debug *ar);
+/* The hook between deadlines: while the farm loads, every line (for
+ * error positions) and every SANDBOX_HOOK_COUNT instructions; after, none
+ * with a watchdog, else the count hook. */
+void sandbox_rest_hook(struct sandbox *sb);
 /* Past the deadline of the running call: raise the deadline error (does
  * not return). Otherwise return. One stopwatch read. For C functions
  * whose cost is not counted in VM instructions. */

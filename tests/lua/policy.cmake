@@ -1,7 +1,7 @@
 # The shipped policy library: every policies/*_test.lua runs in the real
 # sandbox with the real policy API through run_policy_tests.
 set(CORE ${CMAKE_SOURCE_DIR}/core)
-set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sandbox_env.c
+set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sandbox_env.c ${CORE}/sandbox_watchdog.c
   ${CORE}/sandbox_lib.c ${CORE}/tz.c ${CORE}/tz_posix.c)
 
 add_executable(run_policy_tests ${CMAKE_CURRENT_LIST_DIR}/run_policy_tests.c

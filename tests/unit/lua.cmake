@@ -1,13 +1,18 @@
 # The Lua sandbox and the policy API.
 set(CORE ${CMAKE_SOURCE_DIR}/core)
 # what sandbox.c is made of besides itself (see core/sandbox_int.h)
-set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sandbox_env.c
+set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sandbox_env.c ${CORE}/sandbox_watchdog.c
   ${CORE}/sandbox_lib.c ${CORE}/tz.c ${CORE}/tz_posix.c)
 
 scaled_unit_test(test_sandbox LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox.c ${CMAKE_CURRENT_LIST_DIR}/sandbox_fx.c
     ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA)
+
+scaled_unit_test(test_sandbox_watchdog LABEL lua
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox_watchdog.c ${CMAKE_CURRENT_LIST_DIR}/sandbox_fx.c
+    ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
+  LIBS PkgConfig::LUA Threads::Threads)
 
 scaled_unit_test(test_sandbox_bounds LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sandbox_bounds.c ${CMAKE_CURRENT_LIST_DIR}/sandbox_fx.c

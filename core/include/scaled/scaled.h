@@ -52,7 +52,7 @@
 extern "C" {
 #endif
 
-#define SCALED_VERSION "0.3.0"
+#define SCALED_VERSION "0.4.0"
 
 /* The library is built with hidden symbols; these are its interface. */
 #if defined(__GNUC__)
@@ -104,6 +104,15 @@ struct scaled_options {
 	 * valid until scaled_engine_load_file/_string returns. */
 	const struct scaled_kind_map *kind_map;
 	size_t n_kind_map;
+	/* since 0.4: how a policy call past lua_deadline_ms is stopped. 0 (the
+	 * default): a watchdog thread sends the engine's thread a real-time
+	 * signal (SIGRTMAX - 2) whose handler the engine installs, so policies
+	 * run with no Lua hook; > 0: that real-time signal instead; < 0: no
+	 * signal, a count hook (every Lua instruction then costs more). The
+	 * engine falls back to the hook when the signal has a handler already
+	 * or is blocked in the thread that loads the farm; the thread that
+	 * loads the farm must be the one that runs the engine. */
+	int deadline_signal;
 };
 
 /* A kind map entry (since 0.3): a source or target of the farm whose name,
