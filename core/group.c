@@ -104,31 +104,42 @@ int group_resolve(const struct scaled_proposal *p, int base)
 /* ---------------------------------------------------------- stages 1-3 -- */
 
 /* The largest wanted capacity among the proposals taking part, or base when
- * none does. errors_hold: ERROR proposals take part as base (else they are
- * left out); stale_hold: stale proposals count as base. */
-static int group_combine_max(const struct scaled_proposal *props, size_t n, int base,
-			     bool errors_hold, bool stale_hold)
+ * none does, three ways in one pass (one resolve a proposal): *raw leaves
+ * ERROR proposals out; *policy counts them as base; *stale counts them and
+ * stale proposals as base. */
+static void group_combine_max(const struct scaled_proposal *props, size_t n, int base,
+			      int *raw, int *policy, int *stale)
 {
-	bool any = false;
-	int best = base, w;
+	bool any_raw = false, any = false;
+	int r = base, pol = base, st = base;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		const struct scaled_proposal *p = &props[i];
+		int w;
 
 		if (p->kind == SCALED_PROPOSAL_NONE)
 			continue;
-		if (p->kind == SCALED_PROPOSAL_ERROR && !errors_hold)
+		if (p->kind == SCALED_PROPOSAL_ERROR) {
+			if (!any || base > pol)
+				pol = base;
+			if (!any || base > st)
+				st = base;
+			any = true;
 			continue;
-		if (p->kind == SCALED_PROPOSAL_ERROR || (stale_hold && p->stale))
-			w = base;
-		else
-			w = group_resolve(p, base);
-		if (!any || w > best)
-			best = w;
-		any = true;
+		}
+		w = group_resolve(p, base);
+		if (!any_raw || w > r)
+			r = w;
+		if (!any || w > pol)
+			pol = w;
+		if (!any || (p->stale ? base : w) > st)
+			st = p->stale ? base : w;
+		any_raw = any = true;
 	}
-	return best;
+	*raw = r;
+	*policy = pol;
+	*stale = st;
 }
 
 /* Stages 1-3 on const proposals. *raw gets the combination of the proposals
@@ -162,9 +173,7 @@ static int group_combine(const struct scaled_proposal *props, size_t n, int base
 		}
 	}
 
-	r_raw = group_combine_max(props, n, base, false, false);
-	r_policy = group_combine_max(props, n, base, true, false);
-	r_stale = group_combine_max(props, n, base, true, true);
+	group_combine_max(props, n, base, &r_raw, &r_policy, &r_stale);
 	result = r_stale < base && missing ? base : r_stale;
 	*raw = r_raw;
 	*bound = SCALED_STAGE_NONE;

@@ -70,10 +70,9 @@ struct group_view {
 
 static struct policy_group *group_check(lua_State *L, int idx)
 {
-	struct group_view *v = lua_touserdata(L, idx);
+	struct group_view *v = policy_testview(L, idx, sizeof(*v), GROUP_VIEW_MAGIC);
 
-	if (!v || lua_islightuserdata(L, idx) || lua_rawlen(L, idx) != sizeof(*v) ||
-	    v->magic != GROUP_VIEW_MAGIC) {
+	if (!v) {
 		luaL_typeerror(L, idx, "group view");
 		__builtin_unreachable(); /* it raises: a longjmp (not declared so) */
 	}
@@ -120,14 +119,16 @@ void policy_api_push_group(lua_State *L, struct policy_group *g)
  * a field's value (upvalue 2 maps field names to GF_* ids). */
 static int l_group_index(lua_State *L)
 {
-	const struct policy_env *env = env_of(L);
-	const struct policy_group *g = ((const struct group_view *)lua_touserdata(L, 1))->g;
+	const struct policy_env *env;
+	const struct policy_group *g;
 
-	lua_settop(L, 2);
+	/* the VM calls it with (view, key): methods first, the common case */
 	lua_pushvalue(L, 2);
 	if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
+	env = env_of(L);
+	g = ((const struct group_view *)lua_touserdata(L, 1))->g;
 	lua_pushvalue(L, 2);
 	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNUMBER)
 		return luaL_error(L, "group '%s' has no field '%s'", g->name,
@@ -464,7 +465,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	}
 	out->kind = SCALED_PROPOSAL_NONE;
 	out->mix_base = out->mix_percent = -1;
-	if (!lua_checkstack(L, 4)) {
+	if (!lua_checkstack(L, 5)) {
 		policy_api_fail(out, "lua: stack overflow");
 		return -ENOMEM;
 	}
@@ -493,14 +494,15 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	env->read_stale = env->read_missing = false;
 	/* A plain function is called as it is; anything else goes through
 	 * the trampoline, which finds `evaluate` under the deadline. */
+	sandbox_push_handler(sb);
 	if (lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref) != LUA_TFUNCTION) {
 		lua_pushcfunction(L, policy_api_trampoline);
 		lua_insert(L, -2);
 		nargs = 3;
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
-	policy_series_push_s(L);
-	rc = sandbox_pcall(sb, nargs, 1, &err);
+	policy_series_push_s(L, env);
+	rc = sandbox_pcall_handled(sb, nargs, 1, &err);
 	if (rc == 0) {
 		if (lua_isnil(L, -1)) {
 			/* Abstain, even if a proposal method ran: only what is
@@ -530,6 +532,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 		LOG_WARN("group %s: policy %s: %s", g->name, out->policy,
 			 err ? err : "(no message)");
 	}
+	lua_pop(L, 1); /* the message handler */
 	free(err);
 	if (sandbox_env_check(sb, g, mem_before, rc == -ENOMEM, &g->mem_growth, &reset, hoard,
 			      sizeof(hoard)) > 0) {

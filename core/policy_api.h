@@ -117,9 +117,8 @@ struct policy_env {
 	struct policy_group *(*find_group)(void *arg, const char *name);
 	void *find_arg;
 
-	/* the series views' metatable, for a cheap type check (set by
-	 * policy_api_open; group views carry a mark instead) */
-	const void *series_mt;
+	/* the shared `s`, a registry reference (set by policy_api_open) */
+	int s_ref;
 
 	/* set by policy_api_call for the duration of one call */
 	struct policy_group *calling;

@@ -7,6 +7,9 @@
 #ifndef SCALED_POLICY_INT_H
 #define SCALED_POLICY_INT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -17,19 +20,18 @@ static inline struct policy_env *env_of(lua_State *L)
 	return lua_touserdata(L, lua_upvalueindex(1));
 }
 
-/* Is the value at idx a full userdata whose metatable is mt? Comparing
- * the metatable's address (kept in env) costs no registry lookup: this
- * check runs on every method call of every policy. */
-static inline void *policy_testview(lua_State *L, int idx, const void *mt)
+/* Is the value at idx a full userdata of `size` bytes whose first word is
+ * `magic`? Scripts cannot make full userdata, so only our code can have
+ * made one with this size and mark: no metatable lookup (this check runs
+ * on every method call of every policy). */
+static inline void *policy_testview(lua_State *L, int idx, size_t size, uint32_t magic)
 {
-	void *p = lua_touserdata(L, idx);
-	const void *have;
+	uint32_t *p = lua_touserdata(L, idx);
 
-	if (!p || lua_islightuserdata(L, idx) || !lua_getmetatable(L, idx))
+	if (!p || lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != size ||
+	    *p != magic)
 		return NULL;
-	have = lua_topointer(L, -1);
-	lua_pop(L, 1);
-	return have == mt ? p : NULL;
+	return p;
 }
 
 /* Set the metatable's key to a C closure over (env, upvalue at top). */
@@ -46,6 +48,9 @@ static inline void policy_closure(lua_State *L, const char *key, lua_CFunction f
 /* policy_series.c: the series view metatable and the shared `s`, made once
  * (inside policy_api_open's protected call); push `s`. */
 void policy_series_setup(lua_State *L, struct policy_env *env);
-void policy_series_push_s(lua_State *L);
+static inline void policy_series_push_s(lua_State *L, const struct policy_env *env)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, env->s_ref);
+}
 
 #endif

@@ -19,19 +19,26 @@
 #include "policy_int.h"
 #include "series.h"
 
-/* Registry keys: the addresses are the keys. */
+/* Registry key of the views' metatable: the address is the key. */
 static const char series_mt_key = 'v';
-static const char s_table_key = 's';
+
+/* A series view: marked as group views are (policy_testview). */
+#define SERIES_VIEW_MAGIC 0x73657269u /* "seri" */
+
+struct series_view {
+	uint32_t magic;
+	struct series *s;
+};
 
 static struct series *series_check(lua_State *L, int idx)
 {
-	struct series *const *p = policy_testview(L, idx, env_of(L)->series_mt);
+	const struct series_view *v = policy_testview(L, idx, sizeof(*v), SERIES_VIEW_MAGIC);
 
-	if (!p) {
+	if (!v) {
 		luaL_typeerror(L, idx, "series view"); /* does not return */
 		return NULL;
 	}
-	return *p;
+	return v->s;
 }
 
 /* ----------------------------------------------------------- series view -- */
@@ -51,7 +58,7 @@ static int64_t policy_series_duration_arg(lua_State *L, int idx, int allow_zero)
 
 		if (!(sec >= 0 && sec < 1e12))
 			luaL_argerror(L, idx, "seconds must be a number >= 0");
-		ms = llround(sec * 1000.0);
+		ms = (int64_t)(sec * 1000.0 + 0.5); /* llround, for x >= 0 */
 		break;
 	}
 	case LUA_TSTRING:
@@ -211,16 +218,17 @@ static int l_s_miss(lua_State *L)
 {
 	struct policy_env *env = env_of(L);
 	const char *name = luaL_checkstring(L, 2);
-	const struct series *s;
-	const struct series **p;
+	struct series *s;
+	struct series_view *v;
 
 	s = env->store ? series_find(env->store, name) : NULL;
 	if (!s && env->store)
 		s = policy_series_suffix(env->store, name);
 	if (!s)
 		return luaL_error(L, "unknown series '%s'", name);
-	p = lua_newuserdatauv(L, sizeof(*p), 0);
-	*p = s;
+	v = lua_newuserdatauv(L, sizeof(*v), 0);
+	v->magic = SERIES_VIEW_MAGIC;
+	v->s = s;
 	lua_rawgetp(L, LUA_REGISTRYINDEX, &series_mt_key);
 	lua_setmetatable(L, -2);
 	lua_pushvalue(L, 2);
@@ -268,7 +276,6 @@ void policy_series_setup(lua_State *L, struct policy_env *env)
 	policy_closure(L, "__tostring", l_series_tostring, env, 0);
 	lua_pushliteral(L, "series view");
 	lua_setfield(L, -2, "__name");
-	env->series_mt = lua_topointer(L, -1);
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &series_mt_key);
 
 	/* The shared `s`: an empty userdata over the cache of views. */
@@ -285,10 +292,5 @@ void policy_series_setup(lua_State *L, struct policy_env *env)
 	lua_pushliteral(L, "series");
 	lua_setfield(L, -2, "__name");
 	lua_setmetatable(L, -2);
-	lua_rawsetp(L, LUA_REGISTRYINDEX, &s_table_key);
-}
-
-void policy_series_push_s(lua_State *L)
-{
-	lua_rawgetp(L, LUA_REGISTRYINDEX, &s_table_key);
+	env->s_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* an integer key: the cheapest get */
 }

@@ -113,10 +113,29 @@ static int sandbox_msghandler(lua_State *L)
 	return 1;
 }
 
+void sandbox_push_handler(struct sandbox *sb)
+{
+	/* A light C function: pushing it allocates nothing. */
+	lua_pushcfunction(sb->L, sandbox_msghandler);
+}
+
 int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 {
 	lua_State *L = sb->L;
 	int base = lua_gettop(L) - nargs; /* the function's slot */
+	int ret;
+
+	sandbox_push_handler(sb);
+	lua_insert(L, base);
+	ret = sandbox_pcall_handled(sb, nargs, nresults, errmsg);
+	lua_remove(L, base);
+	return ret;
+}
+
+int sandbox_pcall_handled(struct sandbox *sb, int nargs, int nresults, char **errmsg)
+{
+	lua_State *L = sb->L;
+	int base = lua_gettop(L) - nargs - 1; /* the handler's slot */
 	int status, ret = 0;
 
 	if (sb->depth++ == 0) {
@@ -128,11 +147,7 @@ int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg)
 		if (sb->wd)
 			sandbox_watchdog_arm(sb->wd, sb->deadline_ns, (unsigned long)pthread_self());
 	}
-	/* A light C function: pushing it allocates nothing. */
-	lua_pushcfunction(L, sandbox_msghandler);
-	lua_insert(L, base);
 	status = lua_pcall(L, nargs, nresults, base);
-	lua_remove(L, base);
 	sb->in_handler = false; /* the handler may have been cut short */
 
 	if (status != LUA_OK) {

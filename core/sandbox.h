@@ -66,6 +66,11 @@ int sandbox_load_string(struct sandbox *sb, const char *chunkname, const char *t
  * *errmsg, and the return is -ETIMEDOUT (deadline), -ENOMEM (memory cap) or
  * -EINVAL (any other Lua error). */
 int sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **errmsg);
+/* The same with the message handler pushed by the caller before the
+ * function (sandbox_push_handler), where it stays: a caller that calls
+ * often saves moving it under the arguments and out again. */
+void sandbox_push_handler(struct sandbox *sb);
+int sandbox_pcall_handled(struct sandbox *sb, int nargs, int nresults, char **errmsg);
 
 /* Deadline for the next sandbox_pcall calls (config runs with a longer one). */
 void sandbox_set_deadline_ms(struct sandbox *sb, int64_t deadline_ms);
