@@ -49,6 +49,8 @@ static int64_t policy_series_duration_arg(lua_State *L, int idx, int allow_zero)
 {
 	int64_t ms;
 
+	if (idx > lua_gettop(L)) /* absent: the common `ago`, cheaper than a type */
+		return 0;
 	switch (lua_type(L, idx)) {
 	case LUA_TNONE:
 	case LUA_TNIL:
@@ -125,11 +127,16 @@ static int policy_series_stat(lua_State *L, int stat)
 	return 1;
 }
 
-/* upvalue 2 is the enum series_stat */
-static int l_series_stat(lua_State *L)
-{
-	return policy_series_stat(L, (int)lua_tointeger(L, lua_upvalueindex(2)));
-}
+/* One C function a statistic (an upvalue to say which costs a call). */
+#define SERIES_STAT_FN(fn, stat) \
+	static int fn(lua_State *L) { return policy_series_stat(L, stat); }
+SERIES_STAT_FN(l_series_avg, SERIES_AVG)
+SERIES_STAT_FN(l_series_min, SERIES_MIN)
+SERIES_STAT_FN(l_series_max, SERIES_MAX)
+SERIES_STAT_FN(l_series_sum, SERIES_SUM)
+SERIES_STAT_FN(l_series_count, SERIES_COUNT)
+SERIES_STAT_FN(l_series_rate, SERIES_RATE)
+SERIES_STAT_FN(l_series_pct, SERIES_PCT)
 
 /* v:last(): the newest sample; v:last(w, ago): the newest within a window. */
 static int l_series_last(lua_State *L)
@@ -246,13 +253,11 @@ static int l_s_newindex(lua_State *L)
 
 void policy_series_setup(lua_State *L, struct policy_env *env)
 {
-	static const struct { const char *name; int stat; } stats[] = {
-		{ "avg", SERIES_AVG }, { "min", SERIES_MIN }, { "max", SERIES_MAX },
-		{ "sum", SERIES_SUM }, { "count", SERIES_COUNT }, { "rate", SERIES_RATE },
-		{ "pct", SERIES_PCT }, { NULL, 0 },
-	};
 	static const luaL_Reg series_methods[] = {
-		{ "last", l_series_last }, { "age", l_series_age }, { NULL, NULL },
+		{ "avg", l_series_avg }, { "min", l_series_min }, { "max", l_series_max },
+		{ "sum", l_series_sum }, { "count", l_series_count }, { "rate", l_series_rate },
+		{ "pct", l_series_pct }, { "last", l_series_last }, { "age", l_series_age },
+		{ NULL, NULL },
 	};
 
 	/* Series view metatable, the same way. */
@@ -260,12 +265,6 @@ void policy_series_setup(lua_State *L, struct policy_env *env)
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_newtable(L);
-	for (int i = 0; stats[i].name; i++) {
-		lua_pushlightuserdata(L, env);
-		lua_pushinteger(L, stats[i].stat);
-		lua_pushcclosure(L, l_series_stat, 2);
-		lua_setfield(L, -2, stats[i].name);
-	}
 	lua_pushlightuserdata(L, env);
 	luaL_setfuncs(L, series_methods, 1);
 	lua_newtable(L);
