@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,11 +86,26 @@ static void record_emit(struct record *r, const struct scaled_decision *d)
 	}
 }
 
+/* *d into slot, without the unused proposal and event slots: a decision
+ * is ~9 KB and a tick uses a few hundred bytes of it. Readers stop at
+ * n_proposals and n_events. */
+static void record_copy(struct scaled_decision *slot, const struct scaled_decision *d)
+{
+	size_t np = d->n_proposals < SCALED_MAX_PROPOSALS ? d->n_proposals : SCALED_MAX_PROPOSALS;
+	size_t ne = d->n_events < SCALED_MAX_EVENTS ? d->n_events : SCALED_MAX_EVENTS;
+
+	memcpy(slot, d, offsetof(struct scaled_decision, proposals));
+	memcpy(slot->proposals, d->proposals, np * sizeof(d->proposals[0]));
+	memcpy(&slot->outcome, &d->outcome,
+	       offsetof(struct scaled_decision, events) - offsetof(struct scaled_decision, outcome));
+	memcpy(slot->events, d->events, ne * sizeof(d->events[0]));
+}
+
 struct scaled_decision *record_add(struct record *r, const struct scaled_decision *d)
 {
 	struct scaled_decision *slot = &r->ring[r->head];
 
-	*slot = *d;
+	record_copy(slot, d);
 	slot->seq = ++r->seq;
 	r->head = (r->head + 1) % RECORD_KEPT;
 	if (r->n < RECORD_KEPT)
