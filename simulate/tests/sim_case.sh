@@ -137,9 +137,9 @@ bad)
 		-c "$f" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36
 	refused '--map pool=nope: unknown kind "nope"' -c "$f" --load "$fx/load_6_per_min.csv" \
 		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=nope
-	refused '--on-demand: "cheap" is not a price' -c "$f" --on-demand cheap
+	refused '--on-demand: "-1" is not a price' -c "$f" --on-demand -1
 	refused '--bogus: unknown flag' --bogus
-	refused '--service-dist: "normal" is neither fixed nor exponential' --service-dist normal
+	refused '--service-dist: "normal" is not fixed, exponential or lognormal' --service-dist normal
 	refused 'nothing\.csv: No such file' -c "$f" --load "$fx/nothing.csv" --spot "$fx/spot_flat.csv" \
 		--on-demand 0.36
 	;;
