@@ -76,7 +76,7 @@ static int sim_od_text(struct sim_od *t, const unsigned char *s, size_t len)
 			  (s[i] == 0xf0 && s[i + 1] < 0x90) || (s[i] == 0xf4 && s[i + 1] > 0x8f)))
 			k = 0;
 		if (!k)
-			return sim_od_fail(t, -EILSEQ, "not UTF-8 (byte 0x%02x at column %zu)", s[i],
+			return sim_od_fail(t, -EINVAL, "not UTF-8 (byte 0x%02x at column %zu)", s[i],
 					   i + 1);
 		i += k;
 	}
@@ -122,11 +122,13 @@ static int sim_od_row(struct sim_od *t, char *s, const char *region, const char 
 	return 0;
 }
 
+/* Every line of buf[0..n) ('\0' at buf[n]); *price set only on success. */
 static int sim_od_lines(struct sim_od *t, char *buf, size_t n, const char *region,
 			const char *type, double *price)
 {
 	size_t pos = 0;
 	long found = 0;
+	double v = 0;
 	int rc;
 
 	for (t->line = 1; pos < n; t->line++) {
@@ -142,7 +144,7 @@ static int sim_od_lines(struct sim_od *t, char *buf, size_t n, const char *regio
 		if (t->line == 1 && strcmp(s, sim_od_header))
 			return sim_od_fail(t, -EINVAL, "header \"%.80s\" is not \"%s\"", s,
 					   sim_od_header);
-		if (t->line > 1 && (rc = sim_od_row(t, s, region, type, price, &found)) < 0)
+		if (t->line > 1 && (rc = sim_od_row(t, s, region, type, &v, &found)) < 0)
 			return rc;
 		pos += len + 1;
 	}
@@ -151,6 +153,7 @@ static int sim_od_lines(struct sim_od *t, char *buf, size_t n, const char *regio
 		return sim_od_fail(t, -EINVAL, "no rows after the header");
 	if (!found)
 		return sim_od_fail(t, -EINVAL, "no row for %s %s", region, type);
+	*price = v; /* only once every row is good */
 	return 0;
 }
 

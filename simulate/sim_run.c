@@ -102,6 +102,7 @@ static int sim_run_ondemand(struct sim_run *r, char *err, size_t errlen)
 {
 	const char *type = r->a.instance_type ? r->a.instance_type : r->spot.pool[0];
 	char region[64];
+	int rc;
 
 	if (!r->a.od_table)
 		return 0;
@@ -112,7 +113,11 @@ static int sim_run_ondemand(struct sim_run *r, char *err, size_t errlen)
 			 "a region and a letter", r->spot.pool[1], r->a.spot);
 		return -EINVAL;
 	}
-	return sim_ondemand_price(r->a.od_table, region, type, &r->a.on_demand, err, errlen);
+	rc = sim_ondemand_price(r->a.od_table, region, type, &r->a.on_demand, err, errlen);
+	if (rc == -ENOENT) /* "cheap": a price mistyped, or a table missing */
+		snprintf(err + strlen(err), errlen - strlen(err), " (--on-demand takes a price "
+			 "per hour or the path of a price table)");
+	return rc;
 }
 
 static int sim_run_world(struct sim_run *r)
