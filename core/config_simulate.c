@@ -15,6 +15,7 @@
  * the builder's simulate callback, which says what the keys mean; a
  * daemon's builder has none and the table is ignored.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,10 +34,16 @@ static void config_simulate_walk(lua_State *L, int t, const char *prefix, int de
 	while (lua_next(L, t)) {
 		const char *key;
 
-		if (lua_type(L, -2) != LUA_TSTRING)
-			luaL_error(L, "simulate: a %s key%s%.*s%s (keys are names)",
-				   luaL_typename(L, -2), *prefix ? " in \"" : "",
-				   *prefix ? (int)strlen(prefix) - 1 : 0, prefix, *prefix ? "\"" : "");
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			/* lua_pushfstring has no "%.*s": the message is made here */
+			char msg[CONFIG_ERR_MAX];
+			size_t plen = strlen(prefix);
+
+			snprintf(msg, sizeof msg, "simulate: a %s key%s%.*s%s (keys are names)",
+				 luaL_typename(L, -2), plen ? " in \"" : "",
+				 plen ? (int)plen - 1 : 0, prefix, plen ? "\"" : "");
+			luaL_error(L, "%s", msg);
+		}
 		key = lua_pushfstring(L, "%s%s", prefix, lua_tostring(L, -2)); /* k v key */
 		switch (lua_type(L, -2)) {
 		case LUA_TSTRING:

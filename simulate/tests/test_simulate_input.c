@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "scaled/scaled.h"
 #include "sim_cli.h"
 #include "sim_ondemand.h"
 #include "sim_queue.h"
@@ -345,6 +346,75 @@ static void test_cli_inputs(void **state)
 	assert_int_equal(sim_cli_check(&a, err, sizeof err), 0);
 }
 
+struct farm_seen {
+	char text[1024];
+	int calls;
+	const char *refuse; /* a reason to refuse with, or NULL */
+};
+
+static int farm_collect(void *arg, const struct scaled_farm_entry *v, size_t n, char *err,
+			size_t errlen)
+{
+	struct farm_seen *s = arg;
+	size_t i;
+
+	s->calls++;
+	for (i = 0; i < n; i++)
+		snprintf(s->text + strlen(s->text), sizeof s->text - strlen(s->text), "%s=%s;",
+			 v[i].key, v[i].value);
+	if (s->refuse) {
+		snprintf(err, errlen, "%s", s->refuse);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The core reads a farm's simulate table (scaled_farm_simulate_table)
+ * without making the farm: the plugin named is not there, and nothing
+ * complains; the table comes flattened and sorted by key. */
+static void test_farm_table(void **state)
+{
+	struct farm_seen seen = { .calls = 0 };
+	char path[512], *msg = NULL;
+
+	(void)state;
+	put(path, sizeof path, "farm.lua",
+	    "plugin \"no_such_plugin\"\n"
+	    "target \"asg\" { kind = \"no.such_kind\", bogus = 1 }\n"
+	    "group \"g\" { target = \"asg\", min = 0, max = 1, policy = function() end }\n"
+	    "simulate {\n"
+	    "  on_demand = 0.5, seed = 7, quiet = true,\n"
+	    "  map = { spot = \"spot\", asg = { kind = \"capacity\", rate = 2 } },\n"
+	    "}\n");
+	assert_int_equal(scaled_farm_simulate_table(NULL, path, farm_collect, &seen, &msg), 0);
+	assert_null(msg);
+	assert_int_equal(seen.calls, 1);
+	assert_string_equal(seen.text, "map.asg.kind=capacity;map.asg.rate=2;map.spot=spot;"
+			    "on_demand=0.5;quiet=true;seed=7;");
+	/* The callback's refusal names the file and the table's line. */
+	memset(&seen, 0, sizeof seen);
+	seen.refuse = "no good";
+	assert_int_equal(scaled_farm_simulate_table(NULL, path, farm_collect, &seen, &msg), -EINVAL);
+	assert_non_null(strstr(msg, "farm.lua:4: simulate: no good"));
+	free(msg);
+	msg = NULL;
+	/* No table: no call. A list is not a table of names. */
+	put(path, sizeof path, "farm.lua", "plugin \"x\"\n");
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(scaled_farm_simulate_table(NULL, path, farm_collect, &seen, &msg), 0);
+	assert_int_equal(seen.calls, 0);
+	put(path, sizeof path, "farm.lua", "\nsimulate { 'capacity' }\n");
+	assert_int_equal(scaled_farm_simulate_table(NULL, path, farm_collect, &seen, &msg), -EINVAL);
+	assert_non_null(strstr(msg, "farm.lua:2: simulate: a number key (keys are names)"));
+	free(msg);
+	msg = NULL;
+	put(path, sizeof path, "farm.lua", "simulate { map = { { 'x' } } }\n");
+	assert_int_equal(scaled_farm_simulate_table(NULL, path, farm_collect, &seen, &msg), -EINVAL);
+	assert_non_null(strstr(msg, "farm.lua:1: simulate: a number key in \"map\" (keys are names)"));
+	free(msg);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -355,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_region),
 		cmocka_unit_test(test_load_gaps),
 		cmocka_unit_test(test_cli_inputs),
+		cmocka_unit_test(test_farm_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
