@@ -99,7 +99,6 @@ int sim_cli_set(struct sim_args *a, enum sim_opt opt, const char *value, char *w
 		size_t whylen)
 {
 	char *end;
-	double v;
 
 	switch (opt) {
 	case SIM_OPT_SCALE:
@@ -108,8 +107,7 @@ int sim_cli_set(struct sim_args *a, enum sim_opt opt, const char *value, char *w
 		break;
 	case SIM_OPT_OD:
 		/* A number is a price; anything else names the table. */
-		errno = 0;
-		v = strtod(value, &end);
+		(void)strtod(value, &end);
 		if (end != value && !*end) {
 			if (sim_cli_number(value, 0, 1e6, &a->on_demand) < 0)
 				return SIM_CLI_WHY("\"%s\" is not a price (a number from 0 to 1000000, "
@@ -121,7 +119,6 @@ int sim_cli_set(struct sim_args *a, enum sim_opt opt, const char *value, char *w
 			a->od_table = value;
 			a->on_demand = -1;
 		}
-		(void)v;
 		break;
 	case SIM_OPT_REGION:
 	case SIM_OPT_TYPE:
@@ -279,9 +276,15 @@ int sim_cli_check(const struct sim_args *a, char *err, size_t errlen)
 	if (a->on_demand < 0 && !a->od_table)
 		return SIM_CLI_FAIL("--on-demand: no on-demand price or table given (nor "
 				    "on_demand in the farm's simulate table)");
-	if ((a->region || a->instance_type) && !a->od_table)
-		return SIM_CLI_FAIL("%s: only with an on-demand table (--on-demand TABLE.csv)",
-				    a->region ? "--region" : "--instance-type");
+	if ((a->region || a->instance_type) && !a->od_table) {
+		enum sim_opt o = a->region ? SIM_OPT_REGION : SIM_OPT_TYPE;
+		const char *flag = o == SIM_OPT_REGION ? "--region" : "--instance-type";
+		const char *key = o == SIM_OPT_REGION ? "region" : "instance_type";
+
+		return SIM_CLI_FAIL("%s%s: only with an on-demand table (--on-demand TABLE.csv)",
+				    a->given[o] ? flag : key,
+				    a->given[o] ? "" : " (the farm's simulate table)");
+	}
 	return 0;
 }
 
