@@ -238,6 +238,21 @@ bad)
 	# shellcheck disable=SC2086
 	refused 'ondemand\.csv: no row for eu-north-9 c3\.large$' -c "$f" $l --spot "$fx/spot_flat.csv" \
 		--on-demand "$fx/ondemand.csv" --region eu-north-9 --map pool=capacity
+	# A bad row anywhere in the table refuses it, naming file:line.
+	printf 'region,instance_type,ondemand_usd_per_hour\nus-west-1,c3.large,0.36\nus-west-1,c3.large,0.4\n' \
+		> "$out/od_dup.csv"
+	# shellcheck disable=SC2086
+	refused 'od_dup\.csv:3: us-west-1 c3\.large again \(line 2 has it\)$' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --on-demand "$out/od_dup.csv" --map pool=capacity
+	printf 'region,instance_type,ondemand_usd_per_hour\nus-east-1,c3.large,-1\nus-west-1,c3.large,0.4\n' \
+		> "$out/od_neg.csv"
+	# shellcheck disable=SC2086
+	refused 'od_neg\.csv:2: ondemand_usd_per_hour -1 is negative$' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --on-demand "$out/od_neg.csv" --map pool=capacity
+	printf 'region,instance_type,ondemand_usd_per_hour\nus-west-1,c3.large\n' > "$out/od_short.csv"
+	# shellcheck disable=SC2086
+	refused 'od_short\.csv:2: 2 fields, expected 3' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --on-demand "$out/od_short.csv" --map pool=capacity
 	# shellcheck disable=SC2086
 	refused 'cheap: No such file or directory' -c "$f" $l --spot "$fx/spot_flat.csv" \
 		--on-demand cheap --map pool=capacity
