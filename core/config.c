@@ -6,6 +6,7 @@
  *   source "cpu"  { kind = "cpu", every = "10s" }
  *   target "pool" { kind = "procpool", command = "..." }
  *   group "workers" { target = "pool", min = 0, max = 8, policy = {...} }
+ *   simulate { map = { asg = "capacity" }, on_demand = 0.42 }  (config_simulate.c)
  *
  * Each declaration is checked when it runs, so its errors carry the line
  * that made it: "farm.lua:12: source "cpu": unknown key "evry" (did you
@@ -41,6 +42,10 @@ static int l_plugin(lua_State *L)
 
 	config_check_name(L, "plugin", 1);
 	name = lua_tostring(L, 1);
+	if (c->b->scan) { /* reading the simulate table only */
+		lua_pushboolean(L, 1);
+		return 1;
+	}
 	rc = c->b->plugin(c->b->arg, name, &err);
 	snprintf(buf, sizeof buf, "%s", err ? err : strerror(-rc));
 	alloc_free(err);
@@ -143,6 +148,8 @@ static int config_declare_instance(lua_State *L, enum scaled_role role)
 	int rc, tidx = 1;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	if (c->b->scan)
+		return 0;
 	if (config_find(c, name, false))
 		return config_fail(L, what, name, "a source or target of that name exists already");
 
@@ -244,6 +251,7 @@ int config_run(struct sandbox *sb, const struct config_builder *b, const char *c
 		{ "source", l_source },
 		{ "target", l_target },
 		{ "group", config_group_declare },
+		{ "simulate", config_simulate_declare },
 		{ NULL, NULL },
 	};
 	struct config c = { .sb = sb, .b = b };
@@ -286,7 +294,7 @@ int config_run(struct sandbox *sb, const struct config_builder *b, const char *c
 			free(msg);
 		return -EINVAL;
 	}
-	if (c.n_groups == 0)
+	if (c.n_groups == 0 && !b->scan)
 		LOG_WARN("%s: the farm declares no group; nothing will be scaled", chunkname);
 	/* From here on, a global set by a policy is its group's own. */
 	return sandbox_env_freeze(sb, errmsg);

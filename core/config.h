@@ -10,6 +10,7 @@
  * references.
  *
  * config.c runs the farm and declares plugins, sources and targets;
+ * config_simulate.c reads the farm's simulate { ... } table;
  * config_group.c declares groups (the group's key table), config_policy.c
  * their policies, config_updown.c reads an up/down duration; config_common.c
  * holds what the declarations share (config_int.h); config_values.c
@@ -132,6 +133,14 @@ struct config_builder {
 	 * (scaled.h, struct scaled_kind_map), or NULL: made as declared. May be
 	 * NULL (no map). */
 	const struct scaled_kind_map *(*map)(void *arg, const char *name, const char *kind);
+	/* scan: run the farm for its simulate table only: plugin "NAME" loads
+	 * nothing (and returns true), source, target and group make nothing.
+	 * simulate: the farm's simulate { ... } table, flattened and sorted
+	 * (scaled.h, scaled_farm_simulate_table); NULL: checked and ignored.
+	 * Returns 0 or -EINVAL with the reason in err. */
+	bool scan;
+	int (*simulate)(void *arg, const struct scaled_farm_entry *v, size_t n, char *err,
+			size_t errlen);
 };
 
 /* Run the farm chunk on top of sb's stack (a loaded function) under a

@@ -272,6 +272,8 @@ static int l_group_body(lua_State *L)
 	int rc;
 
 	luaL_checktype(L, 1, LUA_TTABLE);
+	if (c->b->scan) /* reading the simulate table only */
+		return 0;
 	config_group_decl_free(L, d);
 	if (config_find(c, name, true))
 		return config_fail(L, "group", name, "a group of that name exists already");

@@ -37,6 +37,7 @@ struct config {
 	struct name_index ix[2];
 	size_t n_groups;
 	struct config_group_decl group; /* the group being declared */
+	int simulate_line;             /* where simulate { ... } was, or 0 */
 };
 
 /* config_common.c. config_get raises "what() is a declaration ..." unless
@@ -57,6 +58,9 @@ void config_names_free(struct config *c);
 /* Remember a declared name. Returns it, or NULL when out of memory. */
 struct config_name *config_add_name(struct config *c, const char *name, bool group,
 				    enum scaled_role role);
+
+/* config_simulate.c: simulate { ... } */
+int config_simulate_declare(lua_State *L);
 
 /* config_group.c: the group declaration, group "name" { ... } */
 int config_group_declare(lua_State *L);

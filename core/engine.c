@@ -291,6 +291,23 @@ int scaled_engine_load_string(struct scaled_engine *e, const char *chunkname, co
 	return rc;
 }
 
+int scaled_farm_simulate_table(const struct scaled_options *opts, const char *path,
+			       scaled_farm_table_fn fn, void *arg, char **errmsg)
+{
+	struct scaled_engine *e = NULL;
+	int rc;
+
+	if (!fn || !path)
+		return -EINVAL;
+	if ((rc = scaled_engine_new(opts, &e, errmsg)) < 0)
+		return rc;
+	e->scan_fn = fn;
+	e->scan_arg = arg;
+	rc = scaled_engine_load_file(e, path, errmsg);
+	scaled_engine_free(e);
+	return rc;
+}
+
 /* ------------------------------------------------------------- describe -- */
 
 int scaled_engine_describe(struct scaled_engine *e, char **out)

@@ -136,6 +136,10 @@ struct scaled_engine {
 	 * 100 000 groups with the same policy share one hot string */
 	struct name_index policy_names;
 	bool loaded;
+	/* scaled_farm_simulate_table: the farm is read for its simulate
+	 * table only, handed to scan_fn */
+	scaled_farm_table_fn scan_fn;
+	void *scan_arg;
 
 	struct record record;           /* decisions: ring, emission, completion */
 	uint64_t token_seq;

@@ -400,7 +400,17 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	return 0;
 }
 
-/* Run the farm chunk on top of the sandbox's stack, building as it goes. */
+/* The farm's simulate table, to scaled_farm_simulate_table's caller. */
+static int engine_build_simulate(void *arg, const struct scaled_farm_entry *v, size_t n,
+				 char *err, size_t errlen)
+{
+	const struct scaled_engine *e = arg;
+
+	return e->scan_fn(e->scan_arg, v, n, err, errlen);
+}
+
+/* Run the farm chunk on top of the sandbox's stack, building as it goes
+ * (or, for scaled_farm_simulate_table, only reading its simulate table). */
 int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg)
 {
 	const struct config_builder b = {
@@ -410,6 +420,8 @@ int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg)
 		.instance = engine_build_instance,
 		.group = engine_build_group,
 		.map = e->opt.kind_map ? engine_build_map : NULL,
+		.scan = e->scan_fn != NULL,
+		.simulate = e->scan_fn ? engine_build_simulate : NULL,
 	};
 
 	return config_run(e->sb, &b, chunkname, e->opt.lua_deadline_ms, errmsg);

@@ -39,7 +39,8 @@ static struct sim_world *sim_kinds_at(struct scaled_instance *inst)
 
 /* ---------------------------------------------------------------- capacity -- */
 
-enum { CAP_START, CAP_BASE, CAP_PERCENT, CAP_DELAY, CAP_SPOT_DELAY, CAP_OD_DELAY, CAP_MAX_PRICE };
+enum { CAP_START, CAP_BASE, CAP_PERCENT, CAP_DELAY, CAP_SPOT_DELAY, CAP_OD_DELAY, CAP_MAX_PRICE,
+       CAP_RATE, CAP_INTERRUPT_RATE };
 
 static const struct scaled_key sim_cap_keys[] = {
 	[CAP_START] = { "start", SCALED_KEY_INT, "0", 0, "instances running at the start" },
@@ -54,6 +55,11 @@ static const struct scaled_key sim_cap_keys[] = {
 			   "boot time of an on-demand instance; default: delay" },
 	[CAP_MAX_PRICE] = { "max_spot_price", SCALED_KEY_NUMBER, NULL, 0,
 			    "above it spot instances are interrupted; default: the on-demand price" },
+	[CAP_RATE] = { "rate", SCALED_KEY_NUMBER, "1", 0,
+		       "service rate of an instance: a job takes its service time / rate" },
+	[CAP_INTERRUPT_RATE] = { "interrupt_rate", SCALED_KEY_NUMBER, NULL, 0,
+				 "random spot interruptions per instance-hour; default: "
+				 "--interrupt-rate" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -62,6 +68,8 @@ static const struct scaled_key_limit sim_cap_limits[] = {
 	{ .key = "on_demand_base", .min = "0", .max = "100000" },
 	{ .key = "on_demand_percent", .min = "0", .max = "100" },
 	{ .key = "max_spot_price", .min = "0" },
+	{ .key = "rate", .min = "0.001", .max = "1000" },
+	{ .key = "interrupt_rate", .min = "0", .max = "3600" },
 	{ .key = NULL },
 };
 
@@ -97,21 +105,29 @@ static int sim_cap_create(struct scaled_instance *inst, const struct scaled_valu
 	struct sim_world *w = sim_kinds_world;
 	struct sim_cap *c;
 	int64_t delay = v[CAP_DELAY].u.ms;
-	double max_price;
+	struct sim_pool_config pc;
 
 	if (!w) {
 		snprintf(err, errlen, "simulate.capacity runs only under scaled simulate");
 		return -EINVAL;
 	}
-	max_price = v[CAP_MAX_PRICE].set ? v[CAP_MAX_PRICE].u.number : w->cfg.prices.on_demand;
+	pc = (struct sim_pool_config){
+		.start = (int)v[CAP_START].u.integer,
+		.base = (int)v[CAP_BASE].u.integer,
+		.percent = (int)v[CAP_PERCENT].u.integer,
+		.boot_ms = { [SIM_MKT_SPOT] = v[CAP_SPOT_DELAY].set ? v[CAP_SPOT_DELAY].u.ms : delay,
+			     [SIM_MKT_OD] = v[CAP_OD_DELAY].set ? v[CAP_OD_DELAY].u.ms : delay },
+		.max_spot_price = v[CAP_MAX_PRICE].set ? v[CAP_MAX_PRICE].u.number
+						       : w->cfg.prices.on_demand,
+		.rate = v[CAP_RATE].u.number,
+		.interrupt_rate = v[CAP_INTERRUPT_RATE].set ? v[CAP_INTERRUPT_RATE].u.number
+							    : w->cfg.interrupt_rate,
+	};
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return -ENOMEM;
 	c->inst = inst;
-	c->pool = sim_world_add_pool(w, "pool", (int)v[CAP_START].u.integer,
-				     (int)v[CAP_BASE].u.integer, (int)v[CAP_PERCENT].u.integer,
-				     v[CAP_SPOT_DELAY].set ? v[CAP_SPOT_DELAY].u.ms : delay,
-				     v[CAP_OD_DELAY].set ? v[CAP_OD_DELAY].u.ms : delay, max_price);
+	c->pool = sim_world_add_pool(w, "pool", &pc);
 	if (!c->pool) {
 		free(c);
 		return -ENOMEM;

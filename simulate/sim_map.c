@@ -57,14 +57,43 @@ static int sim_map_key(struct sim_map *m, size_t i, size_t *nk, const char *key,
 	return 0;
 }
 
+static const struct { const char *short_name, *kind; } sim_map_kinds[] = {
+	{ "capacity", "simulate.capacity" }, { "queue", "simulate.queue" },
+	{ "cpu", "simulate.cpu" }, { "on_demand", "simulate.on_demand" },
+	{ "spot", "replay" },
+};
+#define SIM_MAP_N_KINDS (sizeof sim_map_kinds / sizeof sim_map_kinds[0])
+
+int sim_map_check(const char *text, char *why, size_t whylen)
+{
+	size_t len = strcspn(text, ","), k;
+	const char *p = text + len, *end;
+
+	for (k = 0; k < SIM_MAP_N_KINDS; k++)
+		if ((strlen(sim_map_kinds[k].short_name) == len &&
+		     !strncmp(text, sim_map_kinds[k].short_name, len)) ||
+		    (strlen(sim_map_kinds[k].kind) == len && !strncmp(text, sim_map_kinds[k].kind, len)))
+			break;
+	if (k == SIM_MAP_N_KINDS) {
+		snprintf(why, whylen, "unknown kind \"%.*s\" (capacity, queue, cpu, spot, on_demand)",
+			 (int)len, text);
+		return -EINVAL;
+	}
+	while (*p == ',') {
+		p++;
+		end = p + strcspn(p, ",");
+		if (!memchr(p, '=', (size_t)(end - p)) || *p == '=') {
+			snprintf(why, whylen, "\"%.*s\" is not key=value", (int)(end - p), p);
+			return -EINVAL;
+		}
+		p = end;
+	}
+	return 0;
+}
+
 static int sim_map_one(const struct sim_args *a, struct sim_map *m, size_t i, char *err,
 		       size_t errlen)
 {
-	static const struct { const char *short_name, *kind; } kinds[] = {
-		{ "capacity", "simulate.capacity" }, { "queue", "simulate.queue" },
-		{ "cpu", "simulate.cpu" }, { "on_demand", "simulate.on_demand" },
-		{ "spot", "replay" },
-	};
 	struct scaled_kind_map *e = &m->v[m->n];
 	char *name, *kind, *rest, *tok, *save = NULL;
 	size_t nk = 0, k;
@@ -78,17 +107,18 @@ static int sim_map_one(const struct sim_args *a, struct sim_map *m, size_t i, ch
 	rest = strchr(kind, ',');
 	if (rest)
 		*rest++ = '\0';
-	for (k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-		if (strcmp(kind, kinds[k].short_name) == 0 || strcmp(kind, kinds[k].kind) == 0)
+	for (k = 0; k < SIM_MAP_N_KINDS; k++)
+		if (strcmp(kind, sim_map_kinds[k].short_name) == 0 ||
+		    strcmp(kind, sim_map_kinds[k].kind) == 0)
 			break;
-	if (k == sizeof kinds / sizeof kinds[0]) {
+	if (k == SIM_MAP_N_KINDS) {
 		snprintf(err, errlen, "--map %s: unknown kind \"%s\" (capacity, queue, cpu, spot, "
 			 "on_demand)", a->maps[i], kind);
 		return -EINVAL;
 	}
 	e->match = name;
-	e->kind = kinds[k].kind;
-	if (strcmp(kinds[k].kind, "replay") == 0) {
+	e->kind = sim_map_kinds[k].kind;
+	if (strcmp(sim_map_kinds[k].kind, "replay") == 0) {
 		e->plugin = "replay";
 		if ((rc = sim_map_key(m, i, &nk, "path", a->spot, err, errlen)) < 0 ||
 		    (rc = sim_map_key(m, i, &nk, "format", "spot", err, errlen)) < 0 ||

@@ -26,4 +26,8 @@ struct sim_map {
 int sim_map_build(const struct sim_args *a, struct sim_map *m, char *err, size_t errlen);
 void sim_map_free(struct sim_map *m);
 
+/* Is text ("KIND[,key=value...]", a map's right side) one a map takes? 0,
+ * or -EINVAL with the reason in why. */
+int sim_map_check(const char *text, char *why, size_t whylen);
+
 #endif

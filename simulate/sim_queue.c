@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "sim_queue.h"
@@ -69,13 +70,41 @@ void sim_queue_free(struct sim_queue *q)
 
 int64_t sim_load_bin(const struct replay_trace *tr)
 {
-	int64_t bin = 0;
+	return tr->n > 1 ? tr->t_ms[1] - tr->t_ms[0] : 60000;
+}
+
+/* ms as seconds: "60", "0.5". */
+static const char *sim_load_secs(int64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%lld", (long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%.3f", (double)ms / 1000.0);
+	return buf;
+}
+
+int sim_load_check(const struct replay_trace *tr, const char *path, char *err, size_t errlen)
+{
+	int64_t bin = sim_load_bin(tr), step;
+	char a[32], b[32];
 	size_t i;
 
-	for (i = 1; i < tr->n; i++)
-		if (!bin || tr->t_ms[i] - tr->t_ms[i - 1] < bin)
-			bin = tr->t_ms[i] - tr->t_ms[i - 1];
-	return bin ? bin : 60000;
+	for (i = 2; i < tr->n; i++) {
+		step = tr->t_ms[i] - tr->t_ms[i - 1];
+		if (step == bin)
+			continue;
+		/* Row i is on line i + 2: the header, then one row a line. */
+		if (step > bin)
+			snprintf(err, errlen, "%s:%zu: gap of %s s after the previous row (bin is %s s)",
+				 path, i + 2, sim_load_secs(step, a, sizeof a),
+				 sim_load_secs(bin, b, sizeof b));
+		else
+			snprintf(err, errlen, "%s:%zu: step of %s s after the previous row is shorter "
+				 "than the bin (%s s, the first step)", path, i + 2,
+				 sim_load_secs(step, a, sizeof a), sim_load_secs(bin, b, sizeof b));
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void sim_load_init(struct sim_load *l, const struct replay_trace *tr, double scale,

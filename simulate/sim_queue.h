@@ -37,9 +37,9 @@ void sim_queue_free(struct sim_queue *q);
 
 /* The arrivals of a load trace: each row's count times scale (the
  * fractions carried to the next row, so that no work is lost or made up),
- * spread evenly over the row's bin, the trace's shortest step between two
- * rows (a gap in the trace is a time without arrivals): arrival j of n at
- * row + j * bin / n. Only arrivals in [from, to). */
+ * spread evenly over the row's bin, the trace's first step (every step is
+ * one bin: sim_load_check): arrival j of n at row + j * bin / n. Only
+ * arrivals in [from, to). */
 struct sim_load {
 	const struct replay_trace *tr;
 	double scale, carry;
@@ -52,7 +52,11 @@ void sim_load_init(struct sim_load *l, const struct replay_trace *tr, double sca
 		   int64_t from, int64_t to);
 /* The time of the next arrival, consumed; -1 when there is none left. */
 int64_t sim_load_next(struct sim_load *l);
-/* The shortest step between two rows of tr (60 s for one row). */
+/* The bin of tr: its first step (60 s for one row). */
 int64_t sim_load_bin(const struct replay_trace *tr);
+/* Every step of tr is one bin: 0, or -EINVAL with "path:line: gap of N s
+ * after the previous row (bin is B s)" (or a step shorter than the bin) in
+ * err. A bin without arrivals is a row with count 0, not a missing row. */
+int sim_load_check(const struct replay_trace *tr, const char *path, char *err, size_t errlen);
 
 #endif

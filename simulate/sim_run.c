@@ -16,8 +16,10 @@
 #include "replay.h"
 #include "scaled/scaled.h"
 #include "sim_cli.h"
+#include "sim_farm.h"
 #include "sim_kinds.h"
 #include "sim_map.h"
+#include "sim_ondemand.h"
 #include "sim_report.h"
 #include "sim_world.h"
 #include "simulate.h"
@@ -77,6 +79,8 @@ static int sim_run_traces(struct sim_run *r, char *err, size_t errlen)
 	if (replay_csv_load(r->a.load, &load, &r->load, err, errlen) < 0)
 		return -EINVAL;
 	r->have_load = true;
+	if (sim_load_check(&r->load, r->a.load, err, errlen) < 0)
+		return -EINVAL;
 	if (replay_csv_load(r->a.spot, &spot, &r->spot, err, errlen) < 0)
 		return -EINVAL;
 	r->have_spot = true;
@@ -92,6 +96,30 @@ static int sim_run_traces(struct sim_run *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* The on-demand price from the table, for the region and instance type
+ * given or else the spot pool's. */
+static int sim_run_ondemand(struct sim_run *r, char *err, size_t errlen)
+{
+	const char *type = r->a.instance_type ? r->a.instance_type : r->spot.pool[0];
+	char region[64];
+	int rc;
+
+	if (!r->a.od_table)
+		return 0;
+	if (r->a.region) {
+		snprintf(region, sizeof region, "%s", r->a.region);
+	} else if (sim_ondemand_region(r->spot.pool[1], region, sizeof region) < 0) {
+		snprintf(err, errlen, "--region: not given, and the spot zone \"%s\" of %s is not "
+			 "a region and a letter", r->spot.pool[1], r->a.spot);
+		return -EINVAL;
+	}
+	rc = sim_ondemand_price(r->a.od_table, region, type, &r->a.on_demand, err, errlen);
+	if (rc == -ENOENT) /* "cheap": a price mistyped, or a table missing */
+		snprintf(err + strlen(err), errlen - strlen(err), " (--on-demand takes a price "
+			 "per hour or the path of a price table)");
+	return rc;
+}
+
 static int sim_run_world(struct sim_run *r)
 {
 	struct sim_world_config cfg = {
@@ -100,7 +128,9 @@ static int sim_run_world(struct sim_run *r)
 		.from_ms = r->a.from_ms,
 		.to_ms = r->a.to_ms,
 		.service_ms = r->a.service_ms,
-		.service_exp = r->a.service_exp,
+		.service_dist = r->a.service_dist,
+		.service_sigma = r->a.service_sigma,
+		.interrupt_rate = r->a.interrupt_rate,
 		.seed = r->a.seed,
 		.prices = { .spot = &r->spot, .shift_ms = r->spot.t_ms[0] - r->a.from_ms,
 			    .on_demand = r->a.on_demand },
@@ -223,7 +253,9 @@ int simulate_main(int argc, char **argv)
 		fprintf(stderr, "scaled simulate: %s\n", err);
 		return 2;
 	}
-	if (sim_run_traces(&r, err, sizeof err) < 0 ||
+	if (sim_farm_read(&r.a, r.a.plugin_dir, err, sizeof err) < 0 ||
+	    sim_cli_check(&r.a, err, sizeof err) < 0 || sim_run_traces(&r, err, sizeof err) < 0 ||
+	    sim_run_ondemand(&r, err, sizeof err) < 0 ||
 	    sim_map_build(&r.a, &r.map, err, sizeof err) < 0)
 		goto fail;
 	status = 1;
@@ -255,6 +287,7 @@ fail:
 	}
 	sim_world_free(r.w);
 	sim_map_free(&r.map);
+	sim_cli_free(&r.a);
 	if (r.have_load)
 		replay_csv_free(&r.load);
 	if (r.have_spot)

@@ -12,7 +12,7 @@
 #include "scaled/plugin.h"
 #include "sim_world.h"
 
-enum { EV_BOOT = 1, EV_DONE, EV_INTERRUPT, EV_PRICE };
+enum { EV_BOOT = 1, EV_DONE, EV_INTERRUPT, EV_PRICE, EV_NOTICE };
 
 static void sim_world_push(struct sim_world *w, int64_t t, int type, const struct sim_pool *p,
 			   uint32_t slot)
@@ -96,7 +96,8 @@ static void sim_remove(struct sim_world *w, struct sim_pool *p, uint32_t slot)
 	memset(in, 0, sizeof *in);
 }
 
-/* Start booting slot now (a launch, or a spot request fulfilled). */
+/* Start booting slot now (a launch, or a spot request fulfilled); a spot
+ * instance of a pool with an interruption rate draws its notice's time. */
 static void sim_boot(struct sim_world *w, struct sim_pool *p, uint32_t slot)
 {
 	struct sim_inst *in = &p->inst[slot];
@@ -105,6 +106,21 @@ static void sim_boot(struct sim_world *w, struct sim_pool *p, uint32_t slot)
 	in->launch_ms = w->now;
 	w->st.launched[in->mk]++;
 	sim_world_push(w, w->now + p->boot_ms[in->mk], EV_BOOT, p, slot);
+	if (in->mk == SIM_MKT_SPOT && p->interrupt_rate > 0) {
+		/* Exponential with mean 1 / rate hours; past a century is never. */
+		double ms = sim_rng_exp(&w->irng) * 3600000.0 / p->interrupt_rate;
+
+		if (ms < 3.2e12)
+			sim_world_push(w, w->now + (int64_t)ceil(ms), EV_NOTICE, p, slot);
+	}
+}
+
+/* A notice to spot slot: it takes no new job and is gone notice_ms later;
+ * the pool asks for a replacement now. */
+static void sim_notice(struct sim_world *w, struct sim_pool *p, uint32_t slot)
+{
+	p->inst[slot].noticed = true;
+	sim_world_push(w, w->now + w->cfg.notice_ms, EV_INTERRUPT, p, slot);
 }
 
 /* A new instance of market mk, waiting or booting; -1 when out of memory. */
@@ -202,6 +218,14 @@ static void sim_reconcile(struct sim_world *w, struct sim_pool *p)
 
 /* ------------------------------------------------------------ the queue -- */
 
+/* How long an instance of p takes for a job of service_ms (at least 1 ms). */
+static int64_t sim_pool_work(const struct sim_pool *p, int64_t service_ms)
+{
+	double ms = (double)service_ms / p->rate;
+
+	return ms < 1 ? 1 : (int64_t)llround(ms);
+}
+
 /* Give queued jobs to idle instances, pool by pool. */
 static void sim_dispatch(struct sim_world *w)
 {
@@ -218,7 +242,8 @@ static void sim_dispatch(struct sim_world *w)
 			in->state = SIM_BUSY;
 			in->job_start_ms = w->now;
 			w->n_busy++;
-			sim_world_push(w, w->now + in->job.service_ms, EV_DONE, p, (uint32_t)slot);
+			sim_world_push(w, w->now + sim_pool_work(p, in->job.service_ms), EV_DONE, p,
+				       (uint32_t)slot);
 		}
 	}
 }
@@ -227,9 +252,12 @@ static int64_t sim_service(struct sim_world *w)
 {
 	double ms;
 
-	if (!w->cfg.service_exp)
+	if (w->cfg.service_dist == SIM_DIST_FIXED)
 		return w->cfg.service_ms;
-	ms = -log(sim_rng_unit(&w->rng)) * (double)w->cfg.service_ms;
+	ms = sim_rng_draw(&w->rng, w->cfg.service_dist, (double)w->cfg.service_ms,
+			  w->cfg.service_sigma);
+	if (ms > 1e15) /* ~31 700 years: llround stays defined */
+		ms = 1e15;
 	return ms < 1 ? 1 : (int64_t)llround(ms);
 }
 
@@ -268,9 +296,7 @@ static void sim_on_price(struct sim_world *w)
 			if (!high && in->state == SIM_WAIT) {
 				sim_boot(w, p, (uint32_t)i);
 			} else if (high && in->state != SIM_WAIT) {
-				in->noticed = true;
-				sim_world_push(w, w->now + w->cfg.notice_ms, EV_INTERRUPT, p,
-					       (uint32_t)i);
+				sim_notice(w, p, (uint32_t)i);
 			}
 		}
 		sim_reconcile(w, p);
@@ -293,6 +319,12 @@ static void sim_on_event(struct sim_world *w, const struct sim_event *ev)
 	if (in->id != ev->id)
 		return; /* the instance went before its event */
 	switch (ev->type) {
+	case EV_NOTICE: /* a random one: not if one came first */
+		if (in->noticed || in->state == SIM_WAIT)
+			return;
+		sim_notice(w, p, ev->slot);
+		sim_reconcile(w, p);
+		break;
 	case EV_BOOT:
 		if (in->state != SIM_BOOT)
 			return;
@@ -405,9 +437,8 @@ int64_t sim_world_oldest_ms(const struct sim_world *w)
 	return j ? w->now - j->arrival_ms : 0;
 }
 
-struct sim_pool *sim_world_add_pool(struct sim_world *w, const char *name, int start, int base,
-				    int percent, int64_t spot_boot_ms, int64_t od_boot_ms,
-				    double max_spot_price)
+struct sim_pool *sim_world_add_pool(struct sim_world *w, const char *name,
+				    const struct sim_pool_config *pc)
 {
 	struct sim_pool *p = calloc(1, sizeof *p), **v;
 	int od, i;
@@ -421,16 +452,18 @@ struct sim_pool *sim_world_add_pool(struct sim_world *w, const char *name, int s
 	snprintf(p->name, sizeof p->name, "%s", name);
 	p->index = (uint32_t)w->n_pools;
 	w->pools[w->n_pools++] = p;
-	p->boot_ms[SIM_MKT_SPOT] = spot_boot_ms;
-	p->boot_ms[SIM_MKT_OD] = od_boot_ms;
-	p->max_spot_price = max_spot_price;
-	p->high = sim_prices_spot(&w->cfg.prices, w->now) > max_spot_price;
-	p->desired = start;
-	p->base = base;
-	p->percent = percent;
+	p->boot_ms[SIM_MKT_SPOT] = pc->boot_ms[SIM_MKT_SPOT];
+	p->boot_ms[SIM_MKT_OD] = pc->boot_ms[SIM_MKT_OD];
+	p->max_spot_price = pc->max_spot_price;
+	p->rate = pc->rate > 0 ? pc->rate : 1;
+	p->interrupt_rate = pc->interrupt_rate;
+	p->high = sim_prices_spot(&w->cfg.prices, w->now) > pc->max_spot_price;
+	p->desired = pc->start;
+	p->base = pc->base;
+	p->percent = pc->percent;
 	/* The start is running already: no boot, billed from now. */
-	od = scaled_mix_on_demand(start, base, percent);
-	for (i = 0; i < start; i++) {
+	od = scaled_mix_on_demand(pc->start, pc->base, pc->percent);
+	for (i = 0; i < pc->start; i++) {
 		long slot = sim_launch(w, p, i < od ? SIM_MKT_OD : SIM_MKT_SPOT);
 
 		if (slot < 0)
@@ -453,6 +486,7 @@ int sim_world_new(const struct sim_world_config *cfg, struct sim_world **out)
 	w->cfg = *cfg;
 	w->now = cfg->from_ms;
 	sim_rng_seed(&w->rng, cfg->seed, 54u);
+	sim_rng_seed(&w->irng, cfg->seed, 55u);
 	sim_load_init(&w->load, cfg->load, cfg->load_scale, cfg->from_ms, cfg->to_ms);
 	w->next_arrival = sim_load_next(&w->load);
 	*out = w;

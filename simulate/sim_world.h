@@ -14,7 +14,12 @@
  * when the spot price goes above the pool's maximum every spot instance
  * gets a notice, takes no new job, and is gone `notice_ms` later; the job
  * in hand then goes back to the front of the queue (counted as requeued,
- * never lost). An instance is billed from launch to gone (sim_cost.h).
+ * never lost). A pool with an interruption rate also gets random ones: each
+ * spot instance, at launch, draws its notice from an exponential with mean
+ * 1 / rate hours (a Poisson process per instance, from a stream of its own:
+ * the service draws are the same with and without), and goes as above. An
+ * instance works a job in its service time divided by the pool's rate. An
+ * instance is billed from launch to gone (sim_cost.h).
  */
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
@@ -33,11 +38,13 @@ struct sim_world_config {
 	const struct replay_trace *load;
 	double load_scale;
 	int64_t from_ms, to_ms;     /* the simulated span (engine time) */
-	int64_t service_ms;         /* a job's service time (the mean, exponential) */
-	bool service_exp;           /* exponential service times, else fixed */
+	int64_t service_ms;         /* a job's service time (the mean, if random) */
+	enum sim_dist service_dist;
+	double service_sigma;       /* lognormal: the sigma of the log */
 	uint64_t seed;
 	struct sim_prices prices;
 	int64_t notice_ms;          /* spot interruption notice */
+	double interrupt_rate;      /* a pool's default (--interrupt-rate) */
 };
 
 enum sim_state { SIM_FREE, SIM_WAIT, SIM_BOOT, SIM_IDLE, SIM_BUSY };
@@ -65,6 +72,8 @@ struct sim_pool {
 	int desired, base, percent; /* what the engine asked for */
 	int64_t boot_ms[SIM_MKTS];
 	double max_spot_price;
+	double rate;                /* service rate: a job takes service_ms / rate */
+	double interrupt_rate;      /* random notices per spot instance-hour */
 	bool high;                  /* spot price above max_spot_price */
 	uint64_t interruptions;     /* of this pool's instances */
 };
@@ -87,7 +96,8 @@ struct sim_world {
 	struct sim_queue queue;
 	struct sim_load load;
 	int64_t next_arrival;       /* -1: none left */
-	struct sim_rng rng;
+	struct sim_rng rng;         /* service times */
+	struct sim_rng irng;        /* random interruptions */
 	struct sim_pool **pools;
 	size_t n_pools;
 	int n_busy, n_running;
@@ -101,12 +111,19 @@ struct sim_world {
 int sim_world_new(const struct sim_world_config *cfg, struct sim_world **out);
 void sim_world_free(struct sim_world *w);
 
-/* Add a pool: `start` instances running at now (split by the mix base and
- * percent), boot delays per market, the maximum spot price. NULL when out
- * of memory. The world owns it. */
-struct sim_pool *sim_world_add_pool(struct sim_world *w, const char *name, int start, int base,
-				    int percent, int64_t spot_boot_ms, int64_t od_boot_ms,
-				    double max_spot_price);
+/* What a pool is made of. */
+struct sim_pool_config {
+	int start, base, percent;   /* instances at the start, their mix */
+	int64_t boot_ms[SIM_MKTS];  /* boot delay per market */
+	double max_spot_price;
+	double rate;                /* service rate (> 0; 1: service_ms a job) */
+	double interrupt_rate;      /* random notices per spot instance-hour (>= 0) */
+};
+
+/* Add a pool: pc->start instances running at now (split by the mix base
+ * and percent). NULL when out of memory. The world owns it. */
+struct sim_pool *sim_world_add_pool(struct sim_world *w, const char *name,
+				    const struct sim_pool_config *pc);
 
 /* Run everything due up to and including t (never back). 0 or -ENOMEM. */
 int sim_world_advance(struct sim_world *w, int64_t t);

@@ -35,6 +35,9 @@ struct replay_trace {
 	size_t n;
 	int64_t *t_ms; /* ms since the epoch, as the file says (UTC) */
 	double *value;
+	/* spot: the rows' instance_type, availability_zone, product (cut to
+	 * 63 bytes); "" for a load trace */
+	char pool[3][64];
 };
 
 /* Read the whole file at path into *tr. On failure: a negative errno and

@@ -344,6 +344,8 @@ int replay_csv_parse(const char *name, char *buf, size_t n, const struct replay_
 		if (v)
 			c.tr.value = v;
 	}
+	for (int i = 0; i < 3; i++)
+		snprintf(c.tr.pool[i], sizeof c.tr.pool[i], "%s", c.pool[i] ? c.pool[i] : "");
 	*tr = c.tr;
 	c.tr.t_ms = NULL;
 	c.tr.value = NULL;

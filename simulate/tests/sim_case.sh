@@ -121,6 +121,86 @@ same)
 	"$scaled" simulate --quiet --out "$out/c" "$@" --seed 8 || fail "third run"
 	! cmp -s "$out/a/summary.json" "$out/c/summary.json" || fail "--seed changes nothing"
 	;;
+interrupt)
+	# Random interruptions: 2 spot units (the mix 0 %) held at 2, each
+	# spot instance noticed at a rate of 6 an hour (a mean life of 10
+	# min); 0.3 jobs a minute (18 in the hour) of 3 minutes each, and 30
+	# minutes more for the backlog. Every notice asks for a replacement,
+	# so the work goes on: all 18 served, none lost; a 3-minute job
+	# noticed in its first minute is still in hand at the end of the
+	# 2-minute notice and goes back to the queue (requeued). The same seed
+	# gives the same bytes, another seed another run; the capacity's
+	# interrupt_rate key does what the flag does.
+	set -- -c "$fx/fixed.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --load-scale 0.05 --service-time 3m --to 2024-01-01T01:30:00Z
+	run "$@" --map pool=capacity,on_demand_percent=0 --interrupt-rate 6 --seed 1
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"arrived": 18, "served": 18,'
+	has '"queued_at_end": 0, "in_flight_at_end": 0, "lost": 0}'
+	grep -q '"requeued": [1-9]' "$out/o/summary.json" || fail "nothing requeued"
+	grep -q '"interruptions": [1-9]' "$out/o/summary.json" || fail "no interruption"
+	grep -q '"spot": [1-9][0-9]*, "on_demand": 0}' "$out/o/summary.json" || fail "no launch"
+	cp "$out/o/summary.json" "$out/first.json"
+	run "$@" --map pool=capacity,on_demand_percent=0,interrupt_rate=6 --seed 1
+	cmp "$out/first.json" "$out/o/summary.json" || fail "interrupt_rate=6 is not --interrupt-rate 6"
+	run "$@" --map pool=capacity,on_demand_percent=0 --interrupt-rate 6 --seed 2
+	! cmp -s "$out/first.json" "$out/o/summary.json" || fail "--seed changes nothing"
+	has '"lost": 0}'
+	# Rate 0 (the default): no interruption at all.
+	run "$@" --map pool=capacity,on_demand_percent=0 --seed 1
+	has '"interruptions": 0'
+	;;
+farm)
+	# The farm's own simulate table (farm_table.lua): no --map, no
+	# --on-demand, no --service-time; the answer of fixed.lua.
+	run -c "$fx/farm_table.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv"
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"on_demand_price": 0.360000,'
+	has '"cost": {"total": 0.720000, "spot": 0.000000, "on_demand": 0.720000}'
+	has '"max": 0.000}'
+	# The flags win: a price (twice the cost), a table row of another
+	# instance type, a --map of the same name (all spot: 0.10 an hour).
+	run -c "$fx/farm_table.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.72
+	has '"cost": {"total": 1.440000, "spot": 0.000000, "on_demand": 1.440000}'
+	run -c "$fx/farm_table.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--instance-type c3.xlarge
+	has '"on_demand_price": 0.720000,'
+	run -c "$fx/farm_table.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--map pool=capacity,on_demand_percent=0
+	has '"cost": {"total": 0.200000, "spot": 0.200000, "on_demand": 0.000000}'
+	# The daemon accepts the table and ignores it.
+	"$scaled" --check -c "$fx/farm_table.lua" >/dev/null 2>"$out/err" ||
+		{ cat "$out/err" >&2; fail "scaled --check refuses the simulate table"; }
+	;;
+ondemand)
+	# The on-demand table: us-west-1 (from the zone us-west-1a) c3.large
+	# (the spot rows' type) is 0.36 in fixtures/ondemand.csv, as fixed.
+	run -c "$fx/fixed.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand "$fx/ondemand.csv" --map pool=capacity --service-time 10s
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"cost": {"total": 0.720000, "spot": 0.000000, "on_demand": 0.720000}'
+	run -c "$fx/fixed.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand "$fx/ondemand.csv" --region us-east-1 --map pool=capacity
+	has '"on_demand_price": 0.105000,'
+	# The shipped table: us-west-1 c3.2xlarge is 0.478.
+	[ -d "$data/spot" ] || { echo "no $data: skipped"; exit 77; }
+	run -c "$fx/fixed.lua" --load "$fx/load_6_per_min.csv" \
+		--spot "$data/spot/c3.2xlarge_us-west-1a_2014-02-16_2014-04-18.csv" \
+		--on-demand "$data/spot/ondemand_prices_2016-12.csv" --map pool=capacity
+	has '"on_demand_price": 0.478000,'
+	;;
+loads)
+	# Both shipped load traces have no gap: they load (a short span each).
+	[ -d "$data/load" ] || { echo "no $data: skipped"; exit 77; }
+	run -c "$fx/fixed.lua" --load "$data/load/nasa_http_1995-07-01_to_07-15_per_minute.csv" \
+		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=capacity \
+		--to 1995-07-01T05:00:00Z
+	[ "$rc" -eq 0 ] || fail "nasa: exit $rc"
+	run -c "$fx/fixed.lua" --load "$data/load/azure_llm_conv_2023-11-16_per_second.csv" \
+		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=capacity
+	[ "$rc" -eq 0 ] || fail "azure: exit $rc"
+	;;
 bad)
 	f="$fx/fixed.lua"; a="--spot $fx/spot_flat.csv --on-demand 0.36 --map pool=capacity"
 	# shellcheck disable=SC2086
@@ -137,11 +217,83 @@ bad)
 		-c "$f" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36
 	refused '--map pool=nope: unknown kind "nope"' -c "$f" --load "$fx/load_6_per_min.csv" \
 		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=nope
-	refused '--on-demand: "cheap" is not a price' -c "$f" --on-demand cheap
+	refused '--on-demand: "-1" is not a price' -c "$f" --on-demand -1
 	refused '--bogus: unknown flag' --bogus
-	refused '--service-dist: "normal" is neither fixed nor exponential' --service-dist normal
+	refused '--service-dist: "normal" is not fixed, exponential or lognormal' --service-dist normal
 	refused 'nothing\.csv: No such file' -c "$f" --load "$fx/nothing.csv" --spot "$fx/spot_flat.csv" \
 		--on-demand 0.36
+	# shellcheck disable=SC2086
+	refused 'bad_gap\.csv:4: gap of 120 s after the previous row \(bin is 60 s\)$' -c "$f" \
+		--load "$fx/bad_gap.csv" $a
+	# shellcheck disable=SC2086
+	refused 'bad_step\.csv:4: step of 60 s after the previous row is shorter than the bin \(120 s, the first step\)$' \
+		-c "$f" --load "$fx/bad_step.csv" $a
+	l="--load $fx/load_6_per_min.csv"
+	# shellcheck disable=SC2086
+	refused 'spot_flat\.csv: none of the 1 rows has instance_type c9\.huge' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --spot-type c9.huge --on-demand 0.36 --map pool=capacity
+	# shellcheck disable=SC2086
+	refused 'ondemand\.csv: no row for us-west-1 c9\.huge$' -c "$f" $l --spot "$fx/spot_flat.csv" \
+		--on-demand "$fx/ondemand.csv" --instance-type c9.huge --map pool=capacity
+	# shellcheck disable=SC2086
+	refused 'ondemand\.csv: no row for eu-north-9 c3\.large$' -c "$f" $l --spot "$fx/spot_flat.csv" \
+		--on-demand "$fx/ondemand.csv" --region eu-north-9 --map pool=capacity
+	# A bad row anywhere in the table refuses it, naming file:line.
+	printf 'region,instance_type,ondemand_usd_per_hour\nus-west-1,c3.large,0.36\nus-west-1,c3.large,0.4\n' \
+		> "$out/od_dup.csv"
+	# shellcheck disable=SC2086
+	refused 'od_dup\.csv:3: us-west-1 c3\.large again \(line 2 has it\)$' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --on-demand "$out/od_dup.csv" --map pool=capacity
+	printf 'region,instance_type,ondemand_usd_per_hour\nus-east-1,c3.large,-1\nus-west-1,c3.large,0.4\n' \
+		> "$out/od_neg.csv"
+	# shellcheck disable=SC2086
+	refused 'od_neg\.csv:2: ondemand_usd_per_hour -1 is negative$' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --on-demand "$out/od_neg.csv" --map pool=capacity
+	printf 'region,instance_type,ondemand_usd_per_hour\nus-west-1,c3.large\n' > "$out/od_short.csv"
+	# shellcheck disable=SC2086
+	refused 'od_short\.csv:2: 2 fields, expected 3' -c "$f" $l \
+		--spot "$fx/spot_flat.csv" --on-demand "$out/od_short.csv" --map pool=capacity
+	# shellcheck disable=SC2086
+	refused 'cheap: No such file or directory' -c "$f" $l --spot "$fx/spot_flat.csv" \
+		--on-demand cheap --map pool=capacity
+	# shellcheck disable=SC2086
+	refused '--region: only with an on-demand table' -c "$f" $l --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --region us-west-1
+	# shellcheck disable=SC2086
+	refused '--on-demand: no on-demand price or table given' -c "$f" $l --spot "$fx/spot_flat.csv"
+	refused '--interrupt-rate: "-1" is not a rate' --interrupt-rate -1
+	refused '--service-sigma: "9" is not a number from 0 to 5' --service-sigma 9
+	# The farm's simulate table: its errors name farm.lua and the line
+	# (fixed.lua has 21 lines: the table is on line 22).
+	bad_farm() { { cat "$f"; echo "$1"; } > "$out/farm.lua"; }
+	bad_farm 'simulate { servce_time = "10s" }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: unknown key "servce_time"' -c "$out/farm.lua" $l \
+		--spot "$fx/spot_flat.csv"
+	bad_farm 'simulate { service_time = "soon" }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: service_time: "soon" is not a duration' -c "$out/farm.lua" \
+		$l --spot "$fx/spot_flat.csv"
+	bad_farm 'simulate { map = { pool = "nope" } }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: map\.pool: unknown kind "nope"' -c "$out/farm.lua" $l \
+		--spot "$fx/spot_flat.csv" --on-demand 0.36
+	bad_farm 'simulate { map = { pool = { on_demand_percent = 0 } } }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: map\.pool: no kind' -c "$out/farm.lua" $l \
+		--spot "$fx/spot_flat.csv" --on-demand 0.36
+	bad_farm 'simulate { on_demand = print }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: key "on_demand": a function' -c "$out/farm.lua" $l \
+		--spot "$fx/spot_flat.csv"
+	bad_farm 'simulate { on_demand = 1 } simulate { on_demand = 2 }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: declared already \(line 22\)' -c "$out/farm.lua" $l \
+		--spot "$fx/spot_flat.csv"
+	# The daemon refuses the same shapes, and only those.
+	"$scaled" --check -c "$out/farm.lua" >/dev/null 2>"$out/err"; rc=$?
+	[ "$rc" -eq 2 ] && grep -q 'farm\.lua:22: simulate: declared already' "$out/err" ||
+		fail "scaled --check: exit $rc for a second simulate table"
 	;;
 *)
 	fail "no such case"

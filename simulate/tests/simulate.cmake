@@ -5,8 +5,12 @@ set(SCALED_TESTDATA_DIR "${CMAKE_SOURCE_DIR}/../shared/testdata" CACHE PATH
 scaled_unit_test(test_simulate SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate.c
   LIBS scaled_simulate scaled_static)
 target_include_directories(test_simulate PRIVATE ${CMAKE_SOURCE_DIR}/plugins/replay)
+scaled_unit_test(test_simulate_input
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate_input.c
+  LIBS scaled_simulate scaled_static m)
+target_include_directories(test_simulate_input PRIVATE ${CMAKE_SOURCE_DIR}/plugins/replay)
 
-foreach(case fixed failover requeue idle same bad)
+foreach(case fixed failover requeue idle same interrupt farm ondemand loads bad)
   add_test(NAME simulate_${case}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/sim_case.sh $<TARGET_FILE:scaled>
       ${CMAKE_CURRENT_SOURCE_DIR}/tests/fixtures ${SCALED_TESTDATA_DIR} ${case})

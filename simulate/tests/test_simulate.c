@@ -156,7 +156,9 @@ static void test_world_drain(void **state)
 {
 	struct sim_world *w = world_of(100000);
 	/* 3 on-demand units at the start: slots 0, 1, 2, idle in that order. */
-	struct sim_pool *p = sim_world_add_pool(w, "p", 3, 0, 100, 60000, 60000, 0.5);
+	struct sim_pool *p = sim_world_add_pool(w, "p", &(struct sim_pool_config){
+		.start = 3, .percent = 100, .boot_ms = { 60000, 60000 }, .max_spot_price = 0.5,
+		.rate = 1 });
 	struct sim_pool_count n;
 
 	(void)state;
@@ -190,7 +192,9 @@ static void test_world_interrupt(void **state)
 	/* One spot unit, maximum 0.5; jobs of 1500 s: A at 0 s runs until
 	 * 1500 s, B (30 s) waits. */
 	struct sim_world *w = world_of(1500000);
-	struct sim_pool *p = sim_world_add_pool(w, "p", 1, 0, 0, 60000, 60000, 0.5);
+	struct sim_pool *p = sim_world_add_pool(w, "p", &(struct sim_pool_config){
+		.start = 1, .percent = 0, .boot_ms = { 60000, 60000 }, .max_spot_price = 0.5,
+		.rate = 1 });
 	struct sim_pool_count n;
 
 	(void)state;

@@ -186,6 +186,29 @@ SCALED_API int scaled_engine_load_string(struct scaled_engine *e, const char *ch
 SCALED_API int scaled_engine_add_plugin(struct scaled_engine *e,
 					const struct scaled_plugin *desc, char **errmsg);
 
+/* A farm's `simulate { ... }` table (since 0.3; docs/simulate.md), read
+ * without making the farm: the file at path runs as scaled_engine_load_file
+ * would run it, but no plugin is loaded and no source, target or group is
+ * made (their tables are only checked to be tables). fn gets the table
+ * flattened into entries sorted by key: a key per value, a table's keys
+ * joined with '.' ("map.asg", "map.asg.spot_delay"), each value as text
+ * (a number as Lua writes it, a boolean "true" or "false"); the texts live
+ * until fn returns. fn returns 0, or -EINVAL with a reason in err, which
+ * fails the run with "file:line: simulate: reason". fn is not called for a
+ * farm without the table. opts as for scaled_engine_new (NULL: the
+ * defaults). Returns 0; -EINVAL with the farm's error in *errmsg; -ENOMEM.
+ * (A farm loaded by scaled_engine_load_file accepts the table, checks that
+ * it is one table of strings, numbers, booleans and tables, declared once,
+ * and ignores it.) */
+struct scaled_farm_entry {
+	const char *key;
+	const char *value;
+};
+typedef int (*scaled_farm_table_fn)(void *arg, const struct scaled_farm_entry *v, size_t n,
+				    char *err, size_t errlen);
+SCALED_API int scaled_farm_simulate_table(const struct scaled_options *opts, const char *path,
+					  scaled_farm_table_fn fn, void *arg, char **errmsg);
+
 /* A human summary of the loaded farm (for --check): one line for the farm,
  * then one per plugin, source, target and group, each ending in "\n". On
  * success *out is a NUL-terminated string the caller frees with free().
