@@ -186,7 +186,7 @@ SCALED_API int scaled_engine_load_string(struct scaled_engine *e, const char *ch
 SCALED_API int scaled_engine_add_plugin(struct scaled_engine *e,
 					const struct scaled_plugin *desc, char **errmsg);
 
-/* A farm's `simulate { ... }` table (since 0.3; docs/simulate.md), read
+/* A farm's `simulate { ... }` table (since 0.4; docs/simulate.md), read
  * without making the farm: the file at path runs as scaled_engine_load_file
  * would run it, but no plugin is loaded and no source, target or group is
  * made (their tables are only checked to be tables). fn gets the table
