@@ -5,6 +5,14 @@ target_compile_options(bench_engine PRIVATE "SHELL:-iquote ${CMAKE_SOURCE_DIR}/c
 target_compile_definitions(bench_engine PRIVATE _GNU_SOURCE)
 set_target_properties(bench_engine PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
 
+# Instructions a group tick costs, per farm, under callgrind:
+#   tools/bench/tick_instructions [BUILD_DIR]
+add_executable(bench_tick ${CMAKE_CURRENT_LIST_DIR}/bench_tick.c)
+target_link_libraries(bench_tick PRIVATE scaled_static scaled_warnings)
+target_compile_options(bench_tick PRIVATE "SHELL:-iquote ${CMAKE_SOURCE_DIR}/core")
+target_compile_definitions(bench_tick PRIVATE _GNU_SOURCE)
+set_target_properties(bench_tick PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tools/bench)
+
 # The CPU backend's throughput on a model, with nothing but the inference
 # core (scaled-infer --bench is the users' tool):
 #   build/tools/bench/bench_infer MODEL.onnx [BATCH [ITERS [THREADS]]]

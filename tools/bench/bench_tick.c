@@ -1,0 +1,84 @@
+/*
+ * bench_tick.c - instructions a group tick costs, per farm: one group
+ * ticked N times after ten minutes of samples, in a function of its own
+ * (bench_tick_loop) that callgrind counts alone. Instruction counts do not
+ * move with the load on the machine, so a change to a policy or to the
+ * engine's tick path can be judged in one run:
+ *
+ *   tools/bench/tick_instructions [BUILD_DIR]      (all farms, a table)
+ *   valgrind --tool=callgrind --toggle-collect=bench_tick_loop \
+ *       build/tools/bench/bench_tick FARM [N]
+ *
+ * FARM: plain (the 120 s average + threshold of bench_engine), percent,
+ * spot_failover, both (percent + spot_failover, bench_engine's second),
+ * queue (policy.queue on a backlog), step (policy.queue_step).
+ * A benchmark: it prints nothing but errors and asserts nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "scaled/scaled.h"
+
+#define CPU "source 'cpu' { kind = 'wave', value = 50, amplitude = 20, period = '10m', every = '5s' }\n"
+#define SPOT "source 'spot' { kind = 'wave', value = 0.6, amplitude = 0.3, period = '1h', every = '1m' }\n"
+#define JOBS "source 'jobs' { kind = 'wave', value = 40, amplitude = 30, period = '10m', every = '5s' }\n"
+#define HEAD "plugin 'sim'\nlocal policy = require 'policy'\ntarget 't' { kind = 'sim', start = 2 }\n"
+#define GROUP "group 'g' { target = 't', max = 10, every = '1s', on_demand_base = 0, on_demand_percent = 0, policy = "
+#define PERCENT "policy.percent { series = 'cpu', out_at = 80, out_percent = 50, in_at = 20, in_change = -1 }"
+#define FAILOVER "policy.spot_failover { spot = 'spot', on_demand = 0.84 }"
+
+static const struct { const char *name, *farm; } farms[] = {
+	{ "plain", HEAD CPU
+	  "local function p(g, s)\n"
+	  "  local a = s.cpu:avg(120)\n"
+	  "  if a and a > 80 then return g:change(1, 'cpu above 80') end\n"
+	  "  return g:hold('cpu fine')\n"
+	  "end\n" GROUP "p }\n" },
+	{ "percent", HEAD CPU GROUP PERCENT " }\n" },
+	{ "spot_failover", HEAD SPOT GROUP FAILOVER " }\n" },
+	{ "both", HEAD CPU SPOT GROUP "{ " PERCENT ", " FAILOVER " } }\n" },
+	{ "queue", HEAD JOBS GROUP "policy.queue { backlog = 'jobs', jobs_per_worker = 20 } }\n" },
+	{ "step", HEAD JOBS GROUP "policy.queue_step { series = 'jobs', steps = { { 0, 0 }, { 1, 1 }, { 50, 2 } } } }\n" },
+};
+
+__attribute__((noinline)) void bench_tick_loop(struct group *g, long n);
+__attribute__((noinline)) void bench_tick_loop(struct group *g, long n)
+{
+	for (long i = 0; i < n; i++)
+		engine_group_tick(g);
+}
+
+int main(int argc, char **argv)
+{
+	struct scaled_options o;
+	struct scaled_engine *e;
+	const char *farm = NULL;
+	char *err = NULL;
+	long n = argc > 2 ? atol(argv[2]) : 10000;
+
+	for (size_t i = 0; argc > 1 && i < sizeof(farms) / sizeof(farms[0]); i++)
+		if (!strcmp(argv[1], farms[i].name))
+			farm = farms[i].farm;
+	if (!farm || n <= 0) {
+		fprintf(stderr, "usage: bench_tick plain|percent|spot_failover|both|queue|step [N]\n");
+		return 2;
+	}
+	scaled_options_init(&o);
+	o.virtual_clock = 1;
+	o.start_ms = 1700000000000;
+	o.log_level = SCALED_LOG_ERROR;
+	o.plugin_path = getenv("SCALED_PLUGIN_PATH");
+	o.policy_dir = getenv("SCALED_POLICY_DIR");
+	if (scaled_engine_new(&o, &e, &err) < 0 || scaled_engine_load_string(e, argv[1], farm, &err) < 0) {
+		fprintf(stderr, "bench_tick: %s\n", err ? err : "cannot start");
+		return 1;
+	}
+	scaled_engine_step(e, scaled_engine_now(e) + 600000);
+	for (int i = 0; i < 1000; i++) /* warm: first reads, rings grown */
+		engine_group_tick(e->groups[0]);
+	bench_tick_loop(e->groups[0], n);
+	scaled_engine_free(e);
+	return 0;
+}
