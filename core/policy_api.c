@@ -33,7 +33,9 @@ static const char group_mt_key = 'g';      /* every group view's metatable */
 /* What g:set() and friends return; the address is the token. */
 static const char proposal_token = 't';
 
-/* Ids of the group view's fields (looked up by name in upvalue 2). */
+/* The group view's methods (policy_api_setup's table), and the ids of its
+ * fields, in the order of their names there. */
+#define GROUP_METHODS 6
 enum {
 	GF_NAME = 1,
 	GF_CURRENT,
@@ -56,6 +58,7 @@ enum {
 	GF_MIX_AGE,
 	GF_EVENTS,
 };
+_Static_assert(GROUP_METHODS + GF_EVENTS <= 32, "policy_env.group_keys holds every name");
 
 /* A group view. Every view shares one metatable (see policy_api_setup);
  * views are recognised by their size and a magic number: scripts cannot
@@ -115,25 +118,32 @@ void policy_api_push_group(lua_State *L, struct policy_group *g)
 }
 
 /* Every view's __index, called as __index(view, key) by the VM only (the
- * metatable is locked): a method (upvalue 3, the shared methods table) or
- * a field's value (upvalue 2 maps field names to GF_* ids). */
+ * metatable is locked). Short strings are interned, so a key is one of the
+ * view's names exactly when its address is one of env->group_keys (the
+ * names are kept alive by upvalue 3): a method (upvalue 2 holds them in
+ * the same order) or a field. */
 static int l_group_index(lua_State *L)
 {
-	const struct policy_env *env;
+	const struct policy_env *env = env_of(L);
+	const char *k = lua_tolstring(L, 2, NULL);
 	const struct policy_group *g;
+	int id = 0;
 
-	/* the VM calls it with (view, key): methods first, the common case */
-	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(3)) != LUA_TNIL)
+	for (int i = 0; k && i < env->n_group_keys; i++)
+		if (env->group_keys[i] == k) {
+			id = i + 1;
+			break;
+		}
+	if (id == 0)
+		return luaL_error(L, "group '%s' has no field '%s'",
+				  ((const struct group_view *)lua_touserdata(L, 1))->g->name,
+				  k ? k : luaL_typename(L, 2));
+	if (id <= GROUP_METHODS) {
+		lua_rawgeti(L, lua_upvalueindex(2), id);
 		return 1;
-	lua_pop(L, 1);
-	env = env_of(L);
+	}
 	g = ((const struct group_view *)lua_touserdata(L, 1))->g;
-	lua_pushvalue(L, 2);
-	if (lua_rawget(L, lua_upvalueindex(2)) != LUA_TNUMBER)
-		return luaL_error(L, "group '%s' has no field '%s'", g->name,
-				  lua_isstring(L, 2) ? lua_tostring(L, 2) : luaL_typename(L, 2));
-	switch (lua_tointeger(L, -1)) {
+	switch (id - GROUP_METHODS) {
 	case GF_NAME: lua_pushstring(L, g->name); break;
 	case GF_CURRENT: lua_pushinteger(L, g->current); break;
 	case GF_DESIRED: lua_pushinteger(L, g->desired); break;
@@ -360,12 +370,13 @@ static int policy_api_setup(lua_State *L)
 					      "short_for", "last_action", "last_error", "markets",
 					      "spot", "on_demand", "on_demand_base",
 					      "on_demand_percent", "mix_age", "events", NULL };
-	static const luaL_Reg group_methods[] = {
-		{ "set", l_group_set }, { "change", l_group_change },
-		{ "percent", l_group_percent }, { "hold", l_group_hold },
-		{ "group", l_group_group }, { "mix", l_group_mix }, { NULL, NULL },
+	static const luaL_Reg group_methods[GROUP_METHODS + 1] = {
+		{ "hold", l_group_hold }, { "set", l_group_set }, { "change", l_group_change },
+		{ "mix", l_group_mix }, { "percent", l_group_percent },
+		{ "group", l_group_group }, { NULL, NULL },
 	};
 	struct policy_env *env = lua_touserdata(L, 1);
+	int i;
 
 
 	/* The metatable every group view shares (policy_api_push_group):
@@ -378,14 +389,22 @@ static int policy_api_setup(lua_State *L)
 	lua_pushliteral(L, "group view");
 	lua_setfield(L, -2, "__name");
 	lua_pushlightuserdata(L, env);
-	lua_newtable(L);                                 /* field name -> GF_* */
-	for (int i = 0; fields[i]; i++) {
-		lua_pushinteger(L, GF_NAME + i);
-		lua_setfield(L, -2, fields[i]);
+	lua_createtable(L, GROUP_METHODS, 0);            /* the methods, in order */
+	lua_createtable(L, 32, 0);                       /* the names, kept alive */
+	env->n_group_keys = 0;
+	for (i = 0; group_methods[i].name; i++) {
+		lua_pushlightuserdata(L, env);
+		lua_pushcclosure(L, group_methods[i].func, 1);
+		lua_rawseti(L, -3, i + 1);
+		lua_pushstring(L, group_methods[i].name);
+		env->group_keys[env->n_group_keys++] = lua_tostring(L, -1);
+		lua_rawseti(L, -2, env->n_group_keys);
 	}
-	lua_newtable(L);                                 /* the methods */
-	lua_pushlightuserdata(L, env);
-	luaL_setfuncs(L, group_methods, 1);
+	for (i = 0; fields[i]; i++) {
+		lua_pushstring(L, fields[i]);
+		env->group_keys[env->n_group_keys++] = lua_tostring(L, -1);
+		lua_rawseti(L, -2, env->n_group_keys);
+	}
 	lua_pushcclosure(L, l_group_index, 3);
 	lua_setfield(L, -2, "__index");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);

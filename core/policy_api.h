@@ -119,6 +119,11 @@ struct policy_env {
 
 	/* the shared `s`, a registry reference (set by policy_api_open) */
 	int s_ref;
+	/* the group view's keys, methods then fields, by the address of Lua's
+	 * interned string for each name (policy_api.c): a lookup compares
+	 * addresses, no table is read */
+	const char *group_keys[32];
+	int n_group_keys;
 
 	/* set by policy_api_call for the duration of one call */
 	struct policy_group *calling;
