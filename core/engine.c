@@ -222,7 +222,7 @@ void scaled_engine_free(struct scaled_engine *e)
 	name_index_free(&e->group_ix);
 	name_index_free(&e->instance_ix);
 	for (i = 0; i < e->policy_names.cap; i++)
-		alloc_free(e->policy_names.values[i]);
+		alloc_free(e->policy_names.slots[i].value); /* empty slots hold NULL */
 	name_index_free(&e->policy_names);
 	alloc_free(e->plugins);
 	alloc_free(e->plugin_path);
