@@ -523,7 +523,9 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	policy_series_push_s(L, env);
 	rc = sandbox_pcall_handled(sb, nargs, 1, &err);
 	if (rc == 0) {
-		if (lua_isnil(L, -1)) {
+		bool token = lua_touserdata(L, -1) == &proposal_token; /* the usual case first */
+
+		if (!token && lua_isnil(L, -1)) {
 			/* Abstain, even if a proposal method ran: only what is
 			 * returned counts. */
 			out->kind = SCALED_PROPOSAL_NONE;
@@ -532,7 +534,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 			out->mix = 0;
 			out->mix_base = out->mix_percent = -1;
 			out->mix_reason[0] = '\0';
-		} else if (lua_touserdata(L, -1) != &proposal_token) {
+		} else if (!token) {
 			char msg[SCALED_REASON_MAX];
 
 			snprintf(msg, sizeof(msg), "policy returned %s, expected a proposal "
@@ -545,13 +547,13 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 			policy_api_fail(out, "policy returned a proposal made in another call");
 			rc = -EINVAL;
 		}
-		lua_pop(L, 1);
+		lua_pop(L, 2); /* the result and the message handler */
 	} else {
 		policy_api_fail(out, err ? err : "policy failed (no memory for the message)");
 		LOG_WARN("group %s: policy %s: %s", g->name, out->policy,
 			 err ? err : "(no message)");
+		lua_pop(L, 1); /* the message handler */
 	}
-	lua_pop(L, 1); /* the message handler */
 	free(err);
 	if (sandbox_env_check(sb, g, mem_before, rc == -ENOMEM, &g->mem_growth, &reset, hoard,
 			      sizeof(hoard)) > 0) {

@@ -51,6 +51,16 @@ static int64_t policy_series_duration_arg(lua_State *L, int idx, int allow_zero)
 
 	if (idx > lua_gettop(L)) /* absent: the common `ago`, cheaper than a type */
 		return 0;
+	if (lua_isinteger(L, idx)) { /* avg(120): whole seconds, no conversion */
+		lua_Integer sec = lua_tointeger(L, idx);
+
+		if (sec < 0 || sec >= 1000000000000)
+			luaL_argerror(L, idx, "seconds must be a number >= 0");
+		ms = (int64_t)sec * 1000;
+		if (ms == 0 && !allow_zero)
+			luaL_argerror(L, idx, "a window must be longer than 0");
+		return ms;
+	}
 	switch (lua_type(L, idx)) {
 	case LUA_TNONE:
 	case LUA_TNIL:
