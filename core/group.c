@@ -204,7 +204,7 @@ static int group_combine(const struct scaled_proposal *props, size_t n, int base
 				       r_stale);
 		return result;
 	}
-	if (result != base)
+	if (result != base || n < 2)
 		return result;
 
 	/* No change: did some proposal want a scale-in that another held? */
@@ -256,7 +256,7 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		  int64_t now_ms, const struct scaled_proposal *props, size_t n,
 		  bool inputs_missing, struct scaled_decision *d)
 {
-	char why[SCALED_REASON_MAX] = "";
+	char why[SCALED_REASON_MAX]; /* written by a stage that binds */
 	int base = st->desired, v, before, raw;
 	enum scaled_stage cb;
 	bool b, failed = false, mix, mix_changed;

@@ -73,7 +73,7 @@ struct group_view {
 
 static struct policy_group *group_check(lua_State *L, int idx)
 {
-	struct group_view *v = policy_testview(L, idx, sizeof(*v), GROUP_VIEW_MAGIC);
+	struct group_view *v = policy_testview(L, idx, GROUP_VIEW_MAGIC);
 
 	if (!v) {
 		luaL_typeerror(L, idx, "group view");
@@ -120,8 +120,8 @@ void policy_api_push_group(lua_State *L, struct policy_group *g)
 /* Every view's __index, called as __index(view, key) by the VM only (the
  * metatable is locked). Short strings are interned, so a key is one of the
  * view's names exactly when its address is one of env->group_keys (the
- * names are kept alive by upvalue 3): a method (upvalue 2 holds them in
- * the same order) or a field. */
+ * names are kept alive by upvalue 2): a method (upvalues 3 .. 2 +
+ * GROUP_METHODS, in the same order) or a field. */
 static int l_group_index(lua_State *L)
 {
 	const struct policy_env *env = env_of(L);
@@ -139,7 +139,7 @@ static int l_group_index(lua_State *L)
 				  ((const struct group_view *)lua_touserdata(L, 1))->g->name,
 				  k ? k : luaL_typename(L, 2));
 	if (id <= GROUP_METHODS) {
-		lua_rawgeti(L, lua_upvalueindex(2), id);
+		lua_pushvalue(L, lua_upvalueindex(2 + id));
 		return 1;
 	}
 	g = ((const struct group_view *)lua_touserdata(L, 1))->g;
@@ -388,14 +388,12 @@ static int policy_api_setup(lua_State *L)
 	policy_closure(L, "__tostring", l_group_tostring, env, 0);
 	lua_pushliteral(L, "group view");
 	lua_setfield(L, -2, "__name");
+	/* __index's upvalues: env, the names (kept alive), the methods in
+	 * order (pushed as upvalues, not read from a table: cheaper). */
 	lua_pushlightuserdata(L, env);
-	lua_createtable(L, GROUP_METHODS, 0);            /* the methods, in order */
-	lua_createtable(L, 32, 0);                       /* the names, kept alive */
+	lua_createtable(L, 32, 0);
 	env->n_group_keys = 0;
 	for (i = 0; group_methods[i].name; i++) {
-		lua_pushlightuserdata(L, env);
-		lua_pushcclosure(L, group_methods[i].func, 1);
-		lua_rawseti(L, -3, i + 1);
 		lua_pushstring(L, group_methods[i].name);
 		env->group_keys[env->n_group_keys++] = lua_tostring(L, -1);
 		lua_rawseti(L, -2, env->n_group_keys);
@@ -405,7 +403,11 @@ static int policy_api_setup(lua_State *L)
 		env->group_keys[env->n_group_keys++] = lua_tostring(L, -1);
 		lua_rawseti(L, -2, env->n_group_keys);
 	}
-	lua_pushcclosure(L, l_group_index, 3);
+	for (i = 0; group_methods[i].name; i++) {
+		lua_pushlightuserdata(L, env);
+		lua_pushcclosure(L, group_methods[i].func, 1);
+	}
+	lua_pushcclosure(L, l_group_index, 2 + GROUP_METHODS);
 	lua_setfield(L, -2, "__index");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);
 
@@ -417,6 +419,9 @@ int policy_api_open(lua_State *L, struct policy_env *env)
 {
 	int status;
 
+	/* env_of's fast way in: the state's extra space (threads made later
+	 * start with a copy of it) */
+	*(struct policy_env **)lua_getextraspace(L) = env;
 	lua_pushcfunction(L, policy_api_setup);
 	lua_pushlightuserdata(L, env);
 	status = lua_pcall(L, 1, 0, 0);
@@ -476,14 +481,19 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	const void *reset = NULL;
 	int rc, nargs = 2;
 
-	memset(out, 0, sizeof(*out));
-	if (name) {
-		size_t n = strnlen(name, sizeof(out->policy) - 1);
+	/* Field by field, not a memset: the struct is ~600 bytes of text
+	 * buffers, and only their first byte needs to say "empty". */
+	size_t n = name ? strnlen(name, sizeof(out->policy) - 1) : 0;
 
-		memcpy(out->policy, name, n); /* memset left the NUL */
-	}
+	memcpy(out->policy, name ? name : "", n);
+	out->policy[n] = '\0';
 	out->kind = SCALED_PROPOSAL_NONE;
+	out->value = 0;
+	out->wanted = out->stale = out->missing = 0;
+	out->reason[0] = '\0';
+	out->mix = 0;
 	out->mix_base = out->mix_percent = -1;
+	out->mix_reason[0] = '\0';
 	if (!lua_checkstack(L, 5)) {
 		policy_api_fail(out, "lua: stack overflow");
 		return -ENOMEM;

@@ -15,23 +15,29 @@
 
 #include "policy_api.h"
 
+/* The engine's policy env, which policy_api_open put in the state's extra
+ * space: pointer arithmetic, not an API call (each C function of the
+ * policy API needs it; the upvalue it also has stays for the record). */
 static inline struct policy_env *env_of(lua_State *L)
 {
-	return lua_touserdata(L, lua_upvalueindex(1));
+	return *(struct policy_env **)lua_getextraspace(L);
 }
 
-/* Is the value at idx a full userdata of `size` bytes whose first word is
- * `magic`? Scripts cannot make full userdata, so only our code can have
- * made one with this size and mark: no metatable lookup (this check runs
- * on every method call of every policy). */
-static inline void *policy_testview(lua_State *L, int idx, size_t size, uint32_t magic)
+/* Is the value at idx a full userdata whose first word is `magic`?
+ * Scripts cannot make full userdata, and every one they can reach is made
+ * here with a first word of its own: group views, series views and `s`
+ * (POLICY_UDATA_MIN bytes or more each), so reading that word is safe and
+ * the mark names the kind. No metatable lookup and no length (this check
+ * runs on every method call of every policy). */
+#define POLICY_UDATA_MIN sizeof(uint32_t)
+static inline void *policy_testview(lua_State *L, int idx, uint32_t magic)
 {
-	uint32_t *p = lua_touserdata(L, idx);
+	uint32_t *p;
 
-	if (!p || lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != size ||
-	    *p != magic)
+	if (lua_type(L, idx) != LUA_TUSERDATA)
 		return NULL;
-	return p;
+	p = lua_touserdata(L, idx);
+	return *p == magic ? p : NULL;
 }
 
 /* Set the metatable's key to a C closure over (env, upvalue at top). */

@@ -32,7 +32,7 @@ struct series_view {
 
 static struct series *series_check(lua_State *L, int idx)
 {
-	const struct series_view *v = policy_testview(L, idx, sizeof(*v), SERIES_VIEW_MAGIC);
+	const struct series_view *v = policy_testview(L, idx, SERIES_VIEW_MAGIC);
 
 	if (!v) {
 		luaL_typeerror(L, idx, "series view"); /* does not return */
@@ -45,29 +45,28 @@ static struct series *series_check(lua_State *L, int idx)
 
 /* A window or offset argument: seconds as a number, or a duration string.
  * Absent or nil: 0 ("every sample" for a window, "now" for an offset). */
-static int64_t policy_series_duration_arg(lua_State *L, int idx, int allow_zero)
+static int64_t policy_series_duration_arg(lua_State *L, int idx, int top, int allow_zero)
 {
 	int64_t ms;
 
-	if (idx > lua_gettop(L)) /* absent: the common `ago`, cheaper than a type */
+	if (idx > top) /* absent: the common `ago`, no type lookup */
 		return 0;
-	if (lua_isinteger(L, idx)) { /* avg(120): whole seconds, no conversion */
-		lua_Integer sec = lua_tointeger(L, idx);
-
-		if (sec < 0 || sec >= 1000000000000)
-			luaL_argerror(L, idx, "seconds must be a number >= 0");
-		ms = (int64_t)sec * 1000;
-		if (ms == 0 && !allow_zero)
-			luaL_argerror(L, idx, "a window must be longer than 0");
-		return ms;
-	}
 	switch (lua_type(L, idx)) {
 	case LUA_TNONE:
 	case LUA_TNIL:
 		return 0;
 	case LUA_TNUMBER: {
-		lua_Number sec = lua_tonumber(L, idx);
+		int whole;
+		lua_Integer isec = lua_tointegerx(L, idx, &whole);
+		lua_Number sec;
 
+		if (whole) { /* avg(120): whole seconds, no conversion */
+			if (isec < 0 || isec >= 1000000000000)
+				luaL_argerror(L, idx, "seconds must be a number >= 0");
+			ms = (int64_t)isec * 1000;
+			break;
+		}
+		sec = lua_tonumber(L, idx);
 		if (!(sec >= 0 && sec < 1e12))
 			luaL_argerror(L, idx, "seconds must be a number >= 0");
 		ms = (int64_t)(sec * 1000.0 + 0.5); /* llround, for x >= 0 */
@@ -100,7 +99,7 @@ static int policy_series_stat(lua_State *L, int stat)
 {
 	struct policy_env *env = env_of(L);
 	struct series *s = series_check(L, 1);
-	int arg = 2;
+	int arg = 2, top;
 	double p = 0, out;
 	int64_t window, ago;
 	int rc;
@@ -110,8 +109,9 @@ static int policy_series_stat(lua_State *L, int stat)
 		luaL_argcheck(L, p >= 0 && p <= 100, 2, "percentile must be in [0, 100]");
 		arg = 3;
 	}
-	window = policy_series_duration_arg(L, arg, 0);
-	ago = policy_series_duration_arg(L, arg + 1, 1);
+	top = lua_gettop(L);
+	window = policy_series_duration_arg(L, arg, top, 0);
+	ago = policy_series_duration_arg(L, arg + 1, top, 1);
 	policy_series_mark(env, s);
 	/* what this read needs kept: back to its window's start (a window of
 	 * 0 is every sample); last() wants only the newest sample at `ago`,
@@ -287,8 +287,9 @@ void policy_series_setup(lua_State *L, struct policy_env *env)
 	lua_setfield(L, -2, "__name");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &series_mt_key);
 
-	/* The shared `s`: an empty userdata over the cache of views. */
-	lua_newuserdatauv(L, 0, 0);
+	/* The shared `s`: a userdata over the cache of views, with a first
+	 * word that is no view's mark (policy_testview reads it). */
+	*(uint32_t *)lua_newuserdatauv(L, POLICY_UDATA_MIN, 0) = 0;
 	lua_newtable(L);
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");

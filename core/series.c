@@ -37,6 +37,16 @@ struct series {
 	int64_t *t;
 	double *v;
 	char *name;
+	/* The last sum or average's window, kept for the next read: a policy
+	 * reading avg(120) every second between samples every 5 s reads the
+	 * same samples four times in five. Valid while gen (bumped by every
+	 * push, the only change to the samples) is the same; logical [a, b). */
+	uint64_t gen;
+	struct {
+		uint64_t gen;
+		size_t a, b;
+		double sum;
+	} win;
 };
 
 struct series_store {
@@ -248,6 +258,7 @@ int series_push(struct series *s, int64_t t_ms, double value)
 	}
 	s->t[slot] = t_ms;
 	s->v[slot] = value;
+	s->gen++;
 	return 0;
 }
 
@@ -398,7 +409,19 @@ static double series_pct(const struct series *s, const struct series_span *w, do
 	return series_select(buf, w->count, rank - 1);
 }
 
-int series_stat(const struct series *s, enum series_stat stat, int64_t now_ms,
+/* series_upper(s, from) for a window's start, trying the last sum's
+ * start first (two loads when no sample came or went since). */
+static size_t series_start(const struct series *s, int64_t from)
+{
+	size_t a = s->win.a;
+
+	if (s->win.gen == s->gen && a <= s->len && (a == 0 || s->t[series_phys(s, a - 1)] <= from) &&
+	    (a == s->len || s->t[series_phys(s, a)] > from))
+		return a;
+	return series_upper(s, from);
+}
+
+int series_stat(struct series *s, enum series_stat stat, int64_t now_ms,
 		int64_t window_ms, double p, double *out)
 {
 	struct series_span w;
@@ -413,7 +436,7 @@ int series_stat(const struct series *s, enum series_stat stat, int64_t now_ms,
 
 	b = series_upper(s, now_ms);
 	if (window_ms && !__builtin_sub_overflow(now_ms, window_ms, &from))
-		a = series_upper(s, from);
+		a = series_start(s, from);
 	if (a >= b) {
 		if (stat != SERIES_COUNT)
 			return -ENODATA;
@@ -431,7 +454,16 @@ int series_stat(const struct series *s, enum series_stat stat, int64_t now_ms,
 		break;
 	case SERIES_SUM:
 	case SERIES_AVG:
-		acc = series_sum(w.v[0], w.n[0]) + series_sum(w.v[1], w.n[1]);
+		/* the same samples in the same slots: the same sum, bit for bit */
+		if (s->win.gen == s->gen && s->win.a == a && s->win.b == b) {
+			acc = s->win.sum;
+		} else {
+			acc = series_sum(w.v[0], w.n[0]) + series_sum(w.v[1], w.n[1]);
+			s->win.gen = s->gen;
+			s->win.a = a;
+			s->win.b = b;
+			s->win.sum = acc;
+		}
 		*out = stat == SERIES_AVG ? acc / (double)w.count : acc;
 		break;
 	case SERIES_MIN:

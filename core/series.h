@@ -79,8 +79,9 @@ int series_push(struct series *s, int64_t t_ms, double value);
  * sample (RATE: fewer than two; COUNT never: it gives 0), -EINVAL for a bad
  * p, an unknown stat or a negative window_ms. *out is untouched on error.
  * Never allocates. PCT selects in a scratch buffer shared by the whole store,
- * so statistics of one store must not be computed from two threads at once. */
-int series_stat(const struct series *s, enum series_stat stat, int64_t now_ms,
+ * so statistics of one store must not be computed from two threads at once.
+ * A sum or average also remembers its window in s, for the next read. */
+int series_stat(struct series *s, enum series_stat stat, int64_t now_ms,
 		int64_t window_ms, double p, double *out);
 
 /* Newest sample; -ENODATA when empty. */

@@ -25,7 +25,7 @@ static int teardown(void **state)
 }
 
 /* The statistic, or NAN with the return code in *rc. */
-static double stat(const struct series *s, enum series_stat st, int64_t now, int64_t win,
+static double stat(struct series *s, enum series_stat st, int64_t now, int64_t win,
 		   double p, int *rc)
 {
 	double out = NAN;
@@ -532,6 +532,35 @@ static void test_pct_scratch(void **state)
 	ASSERT_STAT(big, SERIES_RATE, 99, 0, 0, -1000);
 }
 
+/* A sum or average remembers its window for the next read: what it gives
+ * must still follow every push, every move of the window and the ring's
+ * overwrites (a ring of 4 here). */
+static void test_window_cache(void **state)
+{
+	struct series *s = series_ensure(*state, "w", 4);
+
+	assert_non_null(s);
+	assert_int_equal(series_push(s, 1000, 1), 0);
+	assert_int_equal(series_push(s, 2000, 2), 0);
+	assert_int_equal(series_push(s, 3000, 4), 0);
+	ASSERT_STAT(s, SERIES_SUM, 3000, 2500, 0, 7);  /* from 500: 1 + 2 + 4 */
+	ASSERT_STAT(s, SERIES_SUM, 3000, 2500, 0, 7);  /* again, remembered */
+	ASSERT_STAT(s, SERIES_SUM, 3500, 2500, 0, 6);  /* from 1000: t = 1000 left */
+	ASSERT_STAT(s, SERIES_AVG, 3500, 2500, 0, 3);  /* (2 + 4) / 2 */
+	ASSERT_STAT(s, SERIES_SUM, 3500, 600, 0, 4);   /* another window: 4 */
+	ASSERT_STAT(s, SERIES_SUM, 3500, 2500, 0, 6);  /* and back */
+	assert_int_equal(series_push(s, 4000, 8), 0);
+	ASSERT_STAT(s, SERIES_SUM, 4000, 2500, 0, 14); /* from 1500: 2 + 4 + 8 */
+	assert_int_equal(series_push(s, 5000, 16), 0);
+	assert_int_equal(series_push(s, 6000, 32), 0); /* the ring holds 3000..6000 */
+	ASSERT_STAT(s, SERIES_SUM, 6000, 10000, 0, 60); /* 4 + 8 + 16 + 32 */
+	assert_int_equal(series_push(s, 7000, 64), 0); /* same [0, 4), other samples */
+	ASSERT_STAT(s, SERIES_SUM, 7000, 10000, 0, 120); /* 8 + 16 + 32 + 64 */
+	ASSERT_STAT(s, SERIES_MIN, 7000, 10000, 0, 8);
+	ASSERT_STAT(s, SERIES_AVG, 7000, 10000, 0, 30);
+	ASSERT_STAT(s, SERIES_SUM, 6500, 10000, 0, 56); /* an earlier now: 8 + 16 + 32 */
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -551,6 +580,7 @@ int main(void)
 		T(test_stat_names),
 		T(test_against_brute_force),
 		T(test_pct_scratch),
+		T(test_window_cache),
 	};
 #undef T
 
