@@ -7,7 +7,7 @@ local alarm = require "policy.alarm"
 local simple = require("policy.step").simple
 
 local format = string.format
-local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
+local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, need_integer, need_series = U.need_number, U.need_integer, U.need_series
 local check_keys, constructor, duration_text = U.check_keys, U.constructor, U.duration_text
 
@@ -65,6 +65,7 @@ return constructor("percent", function(args)
 	local in_rule = has_in and rule("<=", in_at, "ChangeInCapacity", in_change)
 	local psec = seconds(period, "period")
 	local counts = stat.name == "count"
+	local sname, pct = stat.name, stat.pct -- U.read, inline
 	local no_data = format("no data in series '%s' for the last %s", series, span)
 	-- the quiet reason per group (the group's view as the key, as U.state)
 	local quiet_of = setmetatable({}, { __mode = "k" })
@@ -82,13 +83,23 @@ return constructor("percent", function(args)
 			-- tick at a new instant reads anyway, and the memo's check
 			-- costs two series calls.
 			local v = s[series]
-			local x1 = read(v, stat, psec)
+			local x1
+			if pct then
+				x1 = v:pct(pct, psec)
+			else
+				x1 = v[sname](v, psec)
+			end
 			if x1 == nil or (counts and x1 == 0) then
 				return g:hold(no_data)
 			end
 			local lo, hi = x1, x1
 			for k = 1, periods - 1 do
-				local x = read(v, stat, psec, k * psec)
+				local x
+				if pct then
+					x = v:pct(pct, psec, k * psec)
+				else
+					x = v[sname](v, psec, k * psec)
+				end
 				if x == nil or (counts and x == 0) then
 					return g:hold(no_data)
 				end
