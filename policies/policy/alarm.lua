@@ -162,13 +162,23 @@ end
 -- The datapoints of periods 0 .. range-1 (false: missing), how many are
 -- real, and the group's table they are kept in (a caller may keep more
 -- there). Alarms made with the same `share` table and the same series,
--- statistic, period and range read them once per tick between them.
+-- statistic, period and range read them once between them while nothing
+-- changes: the memo holds for the same instant, and only while the
+-- series' newest sample (its age) and the number of samples in the
+-- periods read are those it was made with, so a sample published between
+-- two evaluations at one instant is read (the harness can do that; an
+-- engine tick run again at the same time too). A memo hit still reads
+-- the series (age), so the stale and missing marks are those of a read.
 function methods:_read(g, v)
 	local stat, period, range = self._stat, self._period, self.evaluation_range
 	local memo = self._share and U.state(self._share, g)
-	local now = memo and g.now
-	if memo and memo.now == now and memo.key == self._key then
-		return memo.values, memo.real, memo
+	local now, age, count
+	if memo then
+		now, age, count = g.now, v:age(), v:count(self._span)
+		if memo.now == now and memo.key == self._key and memo.age == age
+			and memo.count == count then
+			return memo.values, memo.real, memo
+		end
 	end
 	local st = memo or U.state(self, g)
 	local values = st.values
@@ -188,7 +198,7 @@ function methods:_read(g, v)
 		end
 	end
 	if memo then
-		memo.now, memo.key, memo.real = now, self._key, real
+		memo.now, memo.key, memo.real, memo.age, memo.count = now, self._key, real, age, count
 	end
 	return values, real, st
 end
@@ -249,6 +259,8 @@ return constructor("alarm", function(args)
 		_period = period,
 		_share = args.share,
 		_key = format("%s|%s|%s|%d", series, stat.name, tostring(period), range),
+		-- the periods read, (now - _span, now] (within what the series API takes)
+		_span = math.min(range * period, 1e11),
 		_ptext = duration_text(args.period or 60),
 	}, ALARM_MT)
 end)

@@ -293,3 +293,31 @@ t.test("alarm: bad arguments", function()
 		"evaluation_range must be at least evaluation_periods (3), got 2")
 	refuses(function() alarm("cpu") end, "expects a table of arguments, got string")
 end)
+
+t.test("alarm: alarms sharing reads see samples pushed at the same instant", function()
+	-- two alarms over the same periods read them once between them (share);
+	-- a sample published between two evaluations at one instant is read
+	local share = {}
+	local hi = alarm{ series = "al_sh", period = 60, comparison = ">=", threshold = 50,
+		share = share }
+	local lo = alarm{ series = "al_sh", period = 60, comparison = "<", threshold = 50,
+		share = share }
+	t.series("al_sh", { { 30, 10 } })
+	local g = t.group{ current = 1 }
+	local state, text = state_at(hi, g, 60)
+	t.eq(state, "OK")
+	t.eq(text, "al_sh avg >= 50 in 0 of 1 x 60s: 10")
+	t.eq((state_at(lo, g, 60)), "ALARM")
+	-- a newer sample: (0, 60] averages (10 + 90) / 2 = 50
+	t.push("al_sh", { { 50, 90 } })
+	state, text = state_at(hi, g, 60)
+	t.eq(state, "ALARM")
+	t.eq(text, "al_sh avg >= 50 in 1 of 1 x 60s: 50")
+	t.eq((state_at(lo, g, 60)), "OK")
+	-- one stamped as the newest was: (10 + 90 + 20) / 3 = 40
+	t.push("al_sh", { { 50, 20 } })
+	state, text = state_at(lo, g, 60)
+	t.eq(state, "ALARM")
+	t.eq(text, "al_sh avg < 50 in 1 of 1 x 60s: 40")
+	t.eq((state_at(hi, g, 60)), "OK")
+end)

@@ -54,7 +54,7 @@ return constructor("percent", function(args)
 
 	-- every datapoint must breach (M = N), and the alarm reads only the N
 	-- periods themselves (no older datapoint stands in for a missing one)
-	local share = {} -- the two alarms read the same periods: once per tick
+	local share = {} -- the two alarms read the same periods: once between them
 	local function rule(comparison, threshold, atype, adjustment)
 		local a = alarm{ series = series, statistic = stat.name, period = period,
 			evaluation_periods = periods, comparison = comparison, threshold = threshold,
@@ -63,7 +63,12 @@ return constructor("percent", function(args)
 	end
 	local out_rule = has_out and rule(">=", out_at, "PercentChangeInCapacity", out_percent)
 	local in_rule = has_in and rule("<=", in_at, "ChangeInCapacity", in_change)
-	local reader = (out_rule or in_rule).alarm
+	local psec = seconds(period, "period")
+	local counts = stat.name == "count"
+	local sname, pct = stat.name, stat.pct -- U.read, inline
+	local no_data = format("no data in series '%s' for the last %s", series, span)
+	-- the quiet reason per group (the group's view as the key, as U.state)
+	local quiet_of = setmetatable({}, { __mode = "k" })
 
 	return {
 		name = "percent",
@@ -72,26 +77,48 @@ return constructor("percent", function(args)
 			-- The quiet tick, on every tick's path: with M = N over the N
 			-- periods, an alarm is in ALARM only when every period breaches,
 			-- so when the lowest is below out_at and the highest above in_at
-			-- neither can be, and the rules need not run.
-			local values, real, st = reader:_read(g, s[series])
-			if real < periods then
-				return g:hold(format("no data in series '%s' for the last %s", series, span))
+			-- neither can be, and the rules need not run. The periods are
+			-- read here as the alarms read them (a period without data, or
+			-- with a count of 0, is missing), without their shared memo: a
+			-- tick at a new instant reads anyway, and the memo's check
+			-- costs two series calls.
+			local v = s[series]
+			local x1
+			if pct then
+				x1 = v:pct(pct, psec)
+			else
+				x1 = v[sname](v, psec)
 			end
-			local lo, hi = values[1], values[1]
-			for k = 2, periods do
-				local x = values[k]
+			if x1 == nil or (counts and x1 == 0) then
+				return g:hold(no_data)
+			end
+			local lo, hi = x1, x1
+			for k = 1, periods - 1 do
+				local x
+				if pct then
+					x = v:pct(pct, psec, k * psec)
+				else
+					x = v[sname](v, psec, k * psec)
+				end
+				if x == nil or (counts and x == 0) then
+					return g:hold(no_data)
+				end
 				if x < lo then lo = x end
 				if x > hi then hi = x end
 			end
 			if not (out_at and lo >= out_at) and not (in_at and hi <= in_at) then
 				-- the newest period's value moves only as samples come and
 				-- go: most ticks reuse the reason
-				local x = values[1]
-				if st.quiet_x ~= x then
-					st.quiet_x, st.quiet = x, format("%s %s %s over the last %s: no alarm",
-						series, stat.name, num(x), ptext)
+				local q = quiet_of[g]
+				if not q then
+					q = {}
+					quiet_of[g] = q
 				end
-				return g:hold(st.quiet)
+				if q.x ~= x1 then
+					q.x, q.text = x1, format("%s %s %s over the last %s: no alarm",
+						series, stat.name, num(x1), ptext)
+				end
+				return g:hold(q.text)
 			end
 			local out_plan = out_rule and out_rule:decide(g, s)
 			local in_plan = in_rule and in_rule:decide(g, s)
@@ -100,8 +127,7 @@ return constructor("percent", function(args)
 			for _, p in ipairs(points) do
 				local x = p.value
 				if x == nil then
-					return g:hold(format("no data in series '%s' for the last %s", series,
-						span))
+					return g:hold(no_data)
 				end
 				lo = (lo == nil or x < lo) and x or lo
 				hi = (hi == nil or x > hi) and x or hi

@@ -179,3 +179,24 @@ t.test("percent: other statistics and periods", function()
 	t.eq(value, -1)
 	t.eq(reason, "pc_p90 rate <= 20 for 1m (highest 1.7): -1")
 end)
+
+t.test("percent: a sample pushed between two ticks at one instant is read", function()
+	-- (0, 60] holds 90, (60, 120] 50: no alarm
+	t.series("pc_push", { { 30, 90 }, { 90, 50 } })
+	local p = cpu_policy("pc_push")
+	local g = t.group{ current = 4 }
+	local kind, value, reason = t.eval(p, g, 120)
+	t.eq(kind, "hold")
+	t.eq(reason, "pc_push avg 50 over the last 60s: no alarm")
+	-- 150 at 110 s: (60, 120] averages 100, both periods >= 80
+	t.push("pc_push", { { 110, 150 } })
+	kind, value, reason = t.eval(p, g, 120)
+	t.eq(kind, "percent")
+	t.eq(value, 50)
+	t.eq(reason, "pc_push avg >= 80 for 2 x 60s (lowest 90): +50%")
+	-- 0 at 120 s: (60, 120] averages 200 / 3, no alarm again
+	t.push("pc_push", { { 120, 0 } })
+	kind, value, reason = t.eval(p, g, 120)
+	t.eq(kind, "hold")
+	t.eq(reason, "pc_push avg 66.667 over the last 60s: no alarm")
+end)

@@ -5,7 +5,7 @@ local U = require "policy.util"
 
 local ceil, mtype = math.ceil, math.type
 local format = string.format
-local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
+local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, check_keys, constructor = U.need_number, U.check_keys, U.constructor
 local duration_text = U.duration_text
 
@@ -47,52 +47,88 @@ return constructor("queue", function(args)
 		error(format("in_flight must be another series than backlog ('%s')", backlog), 0)
 	end
 
+	-- Reasons: texts made here once around the numbers. Per group, the
+	-- last jobs read and the reasons made from them: a tick whose reads have
+	-- not moved since (the series get a sample every few ticks) reuses them.
+	local no_backlog = format("no data in series '%s'", backlog)
+	local no_in_flight = in_flight and format("no data in series '%s'", in_flight)
+	local bhead = format("%s %s ", backlog, stat.name)
+	local fhead = in_flight and format(" + %s %s ", in_flight, stat.name)
+	local stay = format(", not above activation %s: stay at 0", num(activation))
+	local from_zero = format(" > activation %s", num(activation))
+	local per_text = format(", %s per worker: ", num(per))
+	local idle_text = format("s (idle %s): ", itext)
+	local sname, pct = stat.name, stat.pct -- U.read, inline
+	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+
 	return {
 		name = "queue",
 		series = { backlog, in_flight },
 		evaluate = function(self, g, s)
-			local b = read(s[backlog], stat, window)
-			if b == nil then
-				return g:hold(format("no data in series '%s'", backlog))
-			end
-			local f, seen = 0, nil
-			if in_flight then
-				f = read(s[in_flight], stat, window)
-				if f == nil then
-					return g:hold(format("no data in series '%s'", in_flight))
-				end
-				seen = format("%s %s %s + %s %s %s = %s jobs", backlog, stat.name, num(b),
-					in_flight, stat.name, num(f), num(b + f))
+			local b
+			if pct then
+				b = s[backlog]:pct(pct, window)
 			else
-				seen = format("%s %s %s jobs", backlog, stat.name, num(b))
+				local v = s[backlog]
+				b = v[sname](v, window)
+			end
+			if b == nil then
+				return g:hold(no_backlog)
+			end
+			local f = 0
+			if in_flight then
+				if pct then
+					f = s[in_flight]:pct(pct, window)
+				else
+					local v = s[in_flight]
+					f = v[sname](v, window)
+				end
+				if f == nil then
+					return g:hold(no_in_flight)
+				end
+			end
+			local st = state_of[g]
+			if not st then
+				st = {}
+				state_of[g] = st
 			end
 			local jobs = b + f
-			local st = U.state(self, g)
+			if st.b ~= b or st.f ~= f then
+				st.b, st.f, st.stay, st.text = b, f, nil, nil
+				st.seen = in_flight and bhead .. num(b) .. fhead .. num(f) .. " = "
+					.. num(jobs) .. " jobs" or bhead .. num(b) .. " jobs"
+			end
+			local seen = st.seen
 			if jobs > 0 then
 				st.empty_since = nil
 			else
 				st.empty_since = st.empty_since or g.now
 			end
-			if g.desired <= 0 and jobs <= activation then
-				return g:set(0, format("%s, not above activation %s: stay at 0", seen,
-					num(activation)))
+			local zero = g.desired <= 0
+			if zero and jobs <= activation then
+				local text = st.stay
+				if not text then
+					text = seen .. stay
+					st.stay = text
+				end
+				return g:set(0, text)
 			end
 			if jobs <= 0 then
 				local empty = g.now - st.empty_since
 				if empty >= idle then
-					return g:set(0, format("%s, empty for %ss (idle %s): 0", seen, num(empty),
-						itext))
+					return g:set(0, seen .. ", empty for " .. num(empty) .. idle_text .. "0")
 				end
-				return g:set(1, format("%s, empty for %ss (idle %s): keep 1", seen, num(empty),
-					itext))
+				return g:set(1, seen .. ", empty for " .. num(empty) .. idle_text .. "keep 1")
 			end
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
 			want = want > 1e9 and 1e9 or ceil(want)
 			want = want < 1 and 1 or want
-			local from = g.desired <= 0
-				and format(" > activation %s", num(activation)) or ""
-			return g:set(want, format("%s%s, %s per worker: %d", seen, from, num(per), want))
+			if st.text == nil or st.want ~= want or st.zero ~= zero then
+				st.want, st.zero = want, zero
+				st.text = seen .. (zero and from_zero or "") .. per_text .. format("%d", want)
+			end
+			return g:set(want, st.text)
 		end,
 	}
 end)

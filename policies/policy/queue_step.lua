@@ -5,7 +5,7 @@ local U = require "policy.util"
 
 local floor, ceil, abs, mtype = math.floor, math.ceil, math.abs, math.type
 local format = string.format
-local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
+local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, need_integer, need_series = U.need_number, U.need_integer, U.need_series
 local check_keys, constructor, duration_text = U.check_keys, U.constructor, U.duration_text
 
@@ -36,24 +36,52 @@ return constructor("queue_step", function(args)
 		steps[i] = { thr, floor(cap) }
 	end
 
+	-- Reasons: the value's text between texts made here once. Per group,
+	-- the last value and step and their reason: a tick whose value has not
+	-- moved since (the series gets a sample every few ticks) reuses it.
+	local head = format("%s %s ", series, stat.name)
+	local n, thrs, caps, tails = #steps, {}, {}, {}
+	for i, step in ipairs(steps) do
+		thrs[i], caps[i] = step[1], step[2]
+		tails[i] = format(" >= step %s: %d", num(step[1]), step[2])
+	end
+	local below = format(" is below the first step (%s)", num(steps[1][1]))
+	local no_data = format("no data in series '%s'", series)
+	local sname, pct = stat.name, stat.pct -- U.read, inline
+	local last_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+
 	return {
 		name = "queue_step",
 		series = { series },
 		steps = steps,
 		evaluate = function(self, g, s)
-			local v = read(s[series], stat, window)
+			local v
+			if pct then
+				v = s[series]:pct(pct, window)
+			else
+				local view = s[series]
+				v = view[sname](view, window)
+			end
 			if v == nil then
-				return g:hold(format("no data in series '%s'", series))
+				return g:hold(no_data)
 			end
-			for i = #steps, 1, -1 do
-				local thr, cap = steps[i][1], steps[i][2]
-				if v >= thr then
-					return g:set(cap, format("%s %s %s >= step %s: %d", series, stat.name,
-						num(v), num(thr), cap))
-				end
+			local i = n
+			while i > 0 and not (v >= thrs[i]) do
+				i = i - 1
 			end
-			return g:hold(format("%s %s %s is below the first step (%s)", series, stat.name,
-				num(v), num(steps[1][1])))
+			local last = last_of[g]
+			if not last then
+				last = {}
+				last_of[g] = last
+			end
+			if last.v ~= v or last.i ~= i then
+				last.v, last.i = v, i
+				last.text = head .. num(v) .. (i > 0 and tails[i] or below)
+			end
+			if i == 0 then
+				return g:hold(last.text)
+			end
+			return g:set(caps[i], last.text)
 		end,
 	}
 end)

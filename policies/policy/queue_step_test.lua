@@ -88,6 +88,35 @@ t.test("queue_step: stat and window", function()
 	t.eq(reason, "qs_w p50 20 >= step 1: 1")
 end)
 
+t.test("queue_step: each tick's reason follows its value", function()
+	-- a reason is kept per group while its value does not move
+	t.series("qs_move", { { 10, 3 } })
+	local p = policy.queue_step{ series = "qs_move", steps = { { 10, 2 }, { 20, 3 } } }
+	local g, h = t.group{ current = 2 }, t.group{ current = 1 }
+	local cases = { -- sample, kind, value, reason
+		{ 3, "hold", 0, "qs_move last 3 is below the first step (10)" },
+		{ 12, "set", 2, "qs_move last 12 >= step 10: 2" },
+		{ 12.5, "set", 2, "qs_move last 12.5 >= step 10: 2" },
+		{ 25, "set", 3, "qs_move last 25 >= step 20: 3" },
+		{ 25, "set", 3, "qs_move last 25 >= step 20: 3" },
+		{ 3, "hold", 0, "qs_move last 3 is below the first step (10)" },
+	}
+	for i, c in ipairs(cases) do
+		local now = 10 * i
+		if i > 1 then
+			t.push("qs_move", { { now, c[1] } })
+		end
+		local kind, value, reason = t.eval(p, g, now)
+		t.eq(kind, c[2], "kind at " .. now)
+		t.eq(value, c[3], "value at " .. now)
+		t.eq(reason, c[4], "reason at " .. now)
+		if i == 4 then -- another group, the same policy: its own reason
+			kind, value, reason = t.eval(p, h, now)
+			t.eq(reason, c[4], "the other group at " .. now)
+		end
+	end
+end)
+
 t.test("queue_step: stale and unknown series", function()
 	t.series("qs_stale", { { 10, 150 } }, { stale = "30s" })
 	local g = t.group{ current = 1 }

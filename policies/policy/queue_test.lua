@@ -129,6 +129,29 @@ t.test("queue: in-flight jobs keep the workers, and each group has its own timer
 	expect(p, b, 410, "set", 0, "qt_b last 0 + qt_f last 0 = 0 jobs, empty for 120s (idle 2m): 0")
 end)
 
+t.test("queue: each tick's reason follows its reads and the group's desired", function()
+	-- reasons are kept per group while the reads do not move
+	t.series("qc_b", { { 10, 8 } })
+	local p = queue{ backlog = "qc_b", jobs_per_worker = 4, activation = 5 }
+	local g = t.group{ current = 0 }
+	expect(p, g, 10, "set", 2, "qc_b last 8 jobs > activation 5, 4 per worker: 2")
+	t.update(g, { desired = 2 })
+	expect(p, g, 10, "set", 2, "qc_b last 8 jobs, 4 per worker: 2")
+	t.push("qc_b", { { 20, 9 } })
+	expect(p, g, 20, "set", 3, "qc_b last 9 jobs, 4 per worker: 3")
+	t.update(g, { desired = 0 })
+	t.push("qc_b", { { 30, 4 } })
+	expect(p, g, 30, "set", 0, "qc_b last 4 jobs, not above activation 5: stay at 0")
+	t.update(g, { desired = 3 })
+	expect(p, g, 30, "set", 1, "qc_b last 4 jobs, 4 per worker: 1")
+	t.update(g, { desired = 0 })
+	expect(p, g, 30, "set", 0, "qc_b last 4 jobs, not above activation 5: stay at 0")
+	t.push("qc_b", { { 40, 5 } })
+	expect(p, g, 40, "set", 0, "qc_b last 5 jobs, not above activation 5: stay at 0")
+	-- another group on the same policy and reads: its own reason
+	expect(p, t.group{ current = 1 }, 40, "set", 2, "qc_b last 5 jobs, 4 per worker: 2")
+end)
+
 t.test("queue: no data holds and marks the input missing", function()
 	t.series("qm_b", {})
 	t.series("qm_ok", { { 10, 5 } })

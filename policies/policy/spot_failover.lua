@@ -13,8 +13,9 @@ local check_keys, constructor = U.check_keys, U.constructor
 -- it; the clock is in milliseconds, so durations compare to half of one.
 local EPS, TICK = 1e-9, 0.0005
 
--- A window that holds every sample at or before now (the API takes < 1e12 s).
-local ALL = 1e11
+-- A window that holds every sample at or before now (the API takes < 1e12 s);
+-- an integer, which the API reads without a conversion.
+local ALL = 100000000000
 
 local MIX_KEYS = { on_demand_base = true, on_demand_percent = true }
 local MIX_MAX = { on_demand_base = 1000000, on_demand_percent = 100 } -- as g:mix takes them
@@ -226,13 +227,19 @@ return constructor("spot_failover", function(args)
 	-- the engine's staleness has it).
 	local window = stale and math.min(stale + 0.001, ALL) or ALL
 
+	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+
 	return {
 		name = "spot_failover",
 		series = series,
 		mix = true,
 		evaluate = function(self, g, s)
 			-- every tick's path: plain loops, each group field read once
-			local st = U.state(self, g)
+			local st = state_of[g]
+			if not st then
+				st = {}
+				state_of[g] = st
+			end
 			local now = g.now
 			-- interruption warnings first: events last one tick, and a
 			-- missing price must not lose them
@@ -287,18 +294,24 @@ return constructor("spot_failover", function(args)
 			if st.leave_since == nil and st.back_since == nil then
 				return nil -- neither condition runs: nothing can switch
 			end
+			-- the group's side only when a run is long enough to switch
+			local leave_due = st.leave_since and now - st.leave_since >= leave_after - TICK
+			-- never back while the warnings that sent it leave still stand
+			local back_due = st.back_since and now - st.back_since >= return_after - TICK
+				and (not warn_n or warned < warn_n)
+			if not leave_due and not back_due then
+				return nil
+			end
 			local on_od, pct = on_demand_side(g, od_mix)
 			local band = od * (1 - margin)
-			if not on_od and st.leave_since and now - st.leave_since >= leave_after - TICK then
+			if not on_od and leave_due then
 				if pct ~= nil then
 					st.before = { on_demand_base = g.on_demand_base or 0, on_demand_percent = pct }
 				end
 				return g:mix(od_mix, format("%s %s (%s) >= on-demand %s for %s: to on-demand",
 					what, price(cheap), pool, price(od), held(now - st.leave_since)))
 			end
-			-- never back while the warnings that sent it leave still stand
-			if on_od and st.back_since and now - st.back_since >= return_after - TICK
-				and (not warn_n or warned < warn_n) then
+			if on_od and back_due then
 				local to = spot_mix or st.before or { on_demand_base = 0, on_demand_percent = 0 }
 				return g:mix(to, format("%s %s (%s) < %s (on-demand %s less %s) for %s: back to "
 					.. "spot", what, price(cheap), pool, price(band), price(od), pct_text,

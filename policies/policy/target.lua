@@ -6,7 +6,7 @@ local U = require "policy.util"
 
 local floor, ceil, mtype = math.floor, math.ceil, math.type
 local format, concat = string.format, table.concat
-local seconds, stat_of, read, num = U.seconds, U.stat_of, U.read, U.num
+local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, need_series = U.need_number, U.need_series
 local check_keys, constructor, duration_text = U.check_keys, U.constructor, U.duration_text
 
@@ -81,59 +81,58 @@ local function clamp_want(x)
 	return x > MAX_WANT and MAX_WANT or x
 end
 
--- One metric's recommendation, as HPA's replica calculator makes it:
--- { want = n, hold = bool, text = reason } or { missing = true, text = }.
--- `count` is the units measured (g.current, or g.desired while unknown).
-local function recommend(m, s, desired, count, tol)
-	local x = read(s[m.series], m.stat, m.window)
-	if x == nil then
-		return { missing = true, text = format("no data in series '%s' for the last %s",
-			m.series, m.wtext) }
-	end
-	local head = format("%s %s %s", m.series, m.stat.name, num(x))
+-- One metric's recommendation from its read x, as HPA's replica calculator
+-- makes it: want, whether it holds (want is then desired), and, when
+-- `explain` is set, its text (every tick's path needs only the numbers:
+-- the winner's text is made, or found again, afterwards). `count` is the
+-- units measured (g.current, or g.desired while unknown).
+local function recommend(m, x, desired, count, tol, explain)
+	local head = explain and format("%s %s %s", m.series, m.stat.name, num(x))
 	local avg, want = m.kind == "AverageValue", nil
 	if count == 0 then
 		-- From zero HPA proposes ceil(ratio), without the tolerance.
-		if avg then
-			want = clamp_want(x / m.target)
-			return { want = want, text = format("%s at 0 units vs target %s: %s / %s -> %d",
-				head, num(m.target), num(x), num(m.target), want) }
-		end
 		want = clamp_want(x / m.target)
-		return { want = want, text = format("%s vs target %s: 1 x %s -> %d", head,
-			num(m.target), num(x / m.target), want) }
+		if not explain then
+			return want, false
+		end
+		if avg then
+			return want, false, format("%s at 0 units vs target %s: %s / %s -> %d",
+				head, num(m.target), num(x), num(m.target), want)
+		end
+		return want, false, format("%s vs target %s: 1 x %s -> %d", head,
+			num(m.target), num(x / m.target), want)
 	end
 	local ratio, text
 	if avg then
-		head = format("%s / %d units = %s", head, count, num(x / count))
+		head = explain and format("%s / %d units = %s", head, count, num(x / count))
 		ratio = x / (m.target * count)
 	else
 		ratio = x / m.target
 	end
 	if ratio >= 1 - tol.down - EPS and ratio <= 1 + tol.up + EPS then
-		return { want = desired, hold = true, text = format("%s within %s of target %s",
-			head, tol.text, num(m.target)) }
+		return desired, true, explain and format("%s within %s of target %s",
+			head, tol.text, num(m.target))
 	end
 	if avg then
 		want = clamp_want(x / m.target)
-		text = format("%s vs target %s: %s / %s -> %d", head, num(m.target), num(x),
-			num(m.target), want)
+		text = explain and format("%s vs target %s: %s / %s -> %d", head, num(m.target),
+			num(x), num(m.target), want)
 	else
 		want = clamp_want(count * ratio)
-		text = format("%s vs target %s: %d x %s -> %d", head, num(m.target), count,
-			num(ratio), want)
+		text = explain and format("%s vs target %s: %d x %s -> %d", head, num(m.target),
+			count, num(ratio), want)
 	end
 	-- Never against the metric: with units still starting (or stopping)
 	-- the count measured can put the result on the other side of desired
 	-- (HPA holds then too).
 	if ratio > 1 and want < desired then
-		return { want = desired, hold = true,
-			text = format("%s; desired %d is already higher", text, desired) }
+		return desired, true, explain and format("%s; desired %d is already higher", text,
+			desired)
 	elseif ratio < 1 and want > desired then
-		return { want = desired, hold = true,
-			text = format("%s; desired %d is already lower", text, desired) }
+		return desired, true, explain and format("%s; desired %d is already lower", text,
+			desired)
 	end
-	return { want = want, text = text }
+	return want, false, text
 end
 
 local function build(args)
@@ -185,36 +184,67 @@ local function build(args)
 		end
 	end
 	local n = #metrics
+	for _, m in ipairs(metrics) do
+		m.sname, m.pct = m.stat.name, m.stat.pct -- U.read, inline
+		m.no_data = format("no data in series '%s' for the last %s", m.series, m.wtext)
+	end
+	local largest = format(" (largest of %d)", n)
+	-- Every tick's path: the numbers first, the winner's text after, kept
+	-- per group while its metric, read, count and desired do not move.
+	local absent = {} -- the series without data this tick, 1 .. nabsent
+	local last_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
 
 	return {
 		name = "target",
 		series = names,
 		evaluate = function(self, g, s)
-			local count = g.current >= 0 and g.current or g.desired
-			local best, missing, absent = nil, nil, {}
-			for _, m in ipairs(metrics) do
-				local r = recommend(m, s, g.desired, count, tol)
-				if r.missing then
-					missing = missing or r
-					absent[#absent + 1] = m.series
-				elseif not best or r.want > best.want then
-					best = r
+			local current, desired = g.current, g.desired
+			local count = current >= 0 and current or desired
+			local best, bwant, bhold, bx, missing, nabsent = nil, nil, nil, nil, nil, 0
+			for i = 1, n do
+				local m = metrics[i]
+				local v, x = s[m.series], nil
+				if m.pct then
+					x = v:pct(m.pct, m.window)
+				else
+					x = v[m.sname](v, m.window)
+				end
+				if x == nil then
+					missing = missing or m
+					nabsent = nabsent + 1
+					absent[nabsent] = m.series
+				else
+					local want, hold = recommend(m, x, desired, count, tol)
+					if not best or want > bwant then
+						best, bwant, bhold, bx = i, want, hold, x
+					end
 				end
 			end
 			-- HPA: the largest recommendation wins; with a metric missing it
 			-- may scale up on the others but not down.
-			if best and (not missing or best.want > g.desired) then
-				local text = best.text
-				if n > 1 then
-					text = missing and format("%s (largest of %d; no data: %s)", text, n,
-						concat(absent, ", ")) or format("%s (largest of %d)", text, n)
+			if best and (not missing or bwant > desired) then
+				local last = last_of[g]
+				if not last then
+					last = {}
+					last_of[g] = last
 				end
-				if best.hold then
+				if last.i ~= best or last.x ~= bx or last.count ~= count
+					or last.desired ~= desired then
+					local _, _, text = recommend(metrics[best], bx, desired, count, tol, true)
+					last.i, last.x, last.count, last.desired = best, bx, count, desired
+					last.base, last.text = text, n > 1 and text .. largest or text
+				end
+				local text = last.text
+				if missing and n > 1 then
+					text = format("%s (largest of %d; no data: %s)", last.base, n,
+						concat(absent, ", ", 1, nabsent))
+				end
+				if bhold then
 					return g:hold(text)
 				end
-				return g:set(best.want, text)
+				return g:set(bwant, text)
 			end
-			return g:hold(best and missing.text .. ": no scale-in" or missing.text)
+			return g:hold(best and missing.no_data .. ": no scale-in" or missing.no_data)
 		end,
 	}
 end

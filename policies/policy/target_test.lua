@@ -276,6 +276,34 @@ t.test("target: a metric without data blocks scale-in only", function()
 	t.eq(reason, "no data in series 'tg_n_none' for the last 60s")
 end)
 
+t.test("target: each tick's reason follows the read, the units and desired", function()
+	-- the winner's reason is kept per group while none of these moves
+	t.series("tg_move", { { 10, 66 } })
+	local p = target{ series = "tg_move", target = 60 }
+	local g = t.group{ current = 10 }
+	local function expect(now, kind, value, reason)
+		local k, v, r = t.eval(p, g, now)
+		t.eq(k, kind, "kind at " .. now)
+		t.eq(v, value, "value at " .. now)
+		t.eq(r, reason, "reason at " .. now)
+	end
+	expect(20, "hold", 0, "tg_move avg 66 within 10% of target 60")
+	-- (66 + 90) / 2 = 78: 1.3 x 10
+	t.push("tg_move", { { 30, 90 } })
+	expect(30, "set", 13, "tg_move avg 78 vs target 60: 10 x 1.3 -> 13")
+	t.update(g, { current = 5, desired = 5 })
+	expect(30, "set", 7, "tg_move avg 78 vs target 60: 5 x 1.3 -> 7")
+	t.update(g, { desired = 8 })
+	expect(30, "hold", 0, "tg_move avg 78 vs target 60: 5 x 1.3 -> 7; desired 8 is already higher")
+	t.update(g, { desired = 6 })
+	expect(30, "set", 7, "tg_move avg 78 vs target 60: 5 x 1.3 -> 7")
+	t.update(g, { current = 6 })
+	expect(30, "set", 8, "tg_move avg 78 vs target 60: 6 x 1.3 -> 8")
+	-- another group on the same policy and read: its own reason
+	t.eq(select(3, t.eval(p, t.group{ current = 10 }, 30)),
+		"tg_move avg 78 vs target 60: 10 x 1.3 -> 13")
+end)
+
 t.test("target: bad arguments", function()
 	refuses(function() target{ series = "x" } end,
 		"policy.target: target must be a number, got nil")

@@ -12,6 +12,10 @@
  *   t.series(name, {{t_s, v}, ...} [, {stale = "30s"}])
  *                              create and fill a series (times in seconds);
  *                              a name can be used once per file
+ *   t.push(name, {{t_s, v}, ...})
+ *                              more samples into a series t.series made
+ *                              (none older than its newest), e.g. between
+ *                              two t.eval at the same instant
  *   t.group{name=, current=, desired=, min=, max=, starting=, stopping=,
  *           wanted=, shortfall=, short_since= (s), markets= (bool), spot=,
  *           on_demand=, on_demand_base=, on_demand_percent=, mix_changed= (s)}
@@ -160,6 +164,23 @@ static int l_test(lua_State *L)
 	return 0;
 }
 
+/* The samples of the table at index 2, {{t_s, v}, ...}, into s. */
+static int runner_push(lua_State *L, struct series *s, const char *name)
+{
+	for (lua_Integer i = 1; lua_rawgeti(L, 2, i) == LUA_TTABLE; i++) {
+		lua_rawgeti(L, -1, 1);
+		lua_rawgeti(L, -2, 2);
+		if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
+			return luaL_error(L, "series '%s': sample %d is not {t_s, value}", name,
+					  (int)i);
+		if (series_push(s, llround(lua_tonumber(L, -2) * 1000.0), lua_tonumber(L, -1)) < 0)
+			return luaL_error(L, "series '%s': sample %d refused (older than the "
+					  "one before, or not finite)", name, (int)i);
+		lua_pop(L, 3);
+	}
+	return 0;
+}
+
 static int l_series(lua_State *L)
 {
 	struct runner *r = runner_of(L);
@@ -181,18 +202,21 @@ static int l_series(lua_State *L)
 	if (!s)
 		return luaL_error(L, "out of memory");
 	series_set_stale_ms(s, stale);
-	for (lua_Integer i = 1; lua_rawgeti(L, 2, i) == LUA_TTABLE; i++) {
-		lua_rawgeti(L, -1, 1);
-		lua_rawgeti(L, -2, 2);
-		if (!lua_isnumber(L, -2) || !lua_isnumber(L, -1))
-			return luaL_error(L, "series '%s': sample %d is not {t_s, value}", name,
-					  (int)i);
-		if (series_push(s, llround(lua_tonumber(L, -2) * 1000.0), lua_tonumber(L, -1)) < 0)
-			return luaL_error(L, "series '%s': sample %d refused (older than the "
-					  "one before, or not finite)", name, (int)i);
-		lua_pop(L, 3);
-	}
-	return 0;
+	return runner_push(L, s, name);
+}
+
+/* t.push(name, {{t_s, v}, ...}): more samples into a series t.series made,
+ * as a source publishes them between ticks. */
+static int l_push(lua_State *L)
+{
+	struct runner *r = runner_of(L);
+	const char *name = luaL_checkstring(L, 1);
+	struct series *s = series_find(r->store, name);
+
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (!s)
+		return luaL_error(L, "series '%s' does not exist: make it with t.series", name);
+	return runner_push(L, s, name);
 }
 
 static int runner_int_field(lua_State *L, const char *key, int dflt)
@@ -371,7 +395,8 @@ static int l_eval(lua_State *L)
 static const luaL_Reg runner_funcs[] = {
 	{ "test", l_test },   { "series", l_series }, { "group", l_group },
 	{ "eval", l_eval },   { "eq", l_eq },         { "ok", l_ok },
-	{ "raises", l_raises }, { "update", l_update }, { "event", l_event }, { NULL, NULL },
+	{ "raises", l_raises }, { "update", l_update }, { "event", l_event },
+	{ "push", l_push },   { NULL, NULL },
 };
 
 /* What every test file would write itself, written once in Lua. */
