@@ -17,3 +17,8 @@ foreach(case fixed failover requeue idle same interrupt farm ondemand loads bad)
   set_tests_properties(simulate_${case} PROPERTIES LABELS integration TIMEOUT 120
     SKIP_RETURN_CODE 77)
 endforeach()
+# The offline lower bound on cases worked out by hand (sim_bound.c).
+scaled_unit_test(test_simulate_bound
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate_bound.c
+  LIBS scaled_simulate scaled_static m)
+target_include_directories(test_simulate_bound PRIVATE ${CMAKE_SOURCE_DIR}/plugins/replay)
