@@ -42,6 +42,14 @@ static void test_price(void **state)
 	assert_float_equal(sim_bound_price(&b, 12 * MIN, 12 * MIN), 0.42, 1e-12);
 	assert_float_equal(sim_bound_price(&b, 30 * MIN, 40 * MIN), 0.20, 1e-12);
 	sim_bound_free(&b);
+	/* The trace's first row aligned 10 min before engine time 0 (shift
+	 * 10 min): engine [0, 9 min) reads trace [10, 19): the 0.50 row, so
+	 * on-demand; engine [0, 10 min + 1 ms) reaches the 0.20 row. */
+	p.shift_ms = 10 * MIN;
+	assert_int_equal(sim_bound_init(&b, &p, 0), 0);
+	assert_float_equal(sim_bound_price(&b, 0, 9 * MIN), 0.42, 1e-12);
+	assert_float_equal(sim_bound_price(&b, 0, 10 * MIN + 1), 0.20, 1e-12);
+	sim_bound_free(&b);
 }
 
 static void test_arrivals(void **state)
