@@ -289,6 +289,8 @@ static int sim_run_report(struct sim_run *r, char *err, size_t errlen)
 		return -ENOMEM;
 	for (i = 0; r->a.baselines && i < SIM_BASELINES; i++) {
 		runs[i] = (struct sim_report_run){ .name = sim_baselines[i].name };
+		if (!r->a.quiet) /* a whole run each, without progress of its own */
+			fprintf(stderr, "simulate: baseline %s\n", runs[i].name);
 		if (sim_run_baseline(r, sim_baselines[i].policy, &bst[i], &runs[i], err, errlen) < 0)
 			return -EINVAL;
 		rep.baselines = runs;
