@@ -141,6 +141,10 @@ struct config_builder {
 	bool scan;
 	int (*simulate)(void *arg, const struct scaled_farm_entry *v, size_t n, char *err,
 			size_t errlen);
+	/* > 0: the registry reference of the function that gives each group
+	 * its policy instead of its `policy` key (scaled_options.group_policy);
+	 * 0: none. */
+	int group_policy;
 };
 
 /* Run the farm chunk on top of sb's stack (a loaded function) under a

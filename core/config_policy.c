@@ -3,7 +3,8 @@
  * table with an evaluate function) or a list of them, and the series its
  * table policies say they read, each of which a declared source or target
  * must own. The policies are kept as registry references in the group's
- * declaration.
+ * declaration. An embedder's group_policy function (scaled_options) gives
+ * every group its policy instead of the key.
  */
 #include <stdio.h>
 #include <string.h>
@@ -151,9 +152,32 @@ static void config_policy_list_check(lua_State *L, const struct config_group_dec
 	}
 }
 
+/* Push what the embedder's group_policy function gives group d, in place
+ * of its key "policy"; raises naming the group on error. */
+static void config_policy_override(lua_State *L, const struct config *c,
+				   const struct config_group_decl *d)
+{
+	char msg[CONFIG_ERR_MAX];
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, c->b->group_policy);
+	lua_createtable(L, 0, 2);
+	lua_pushstring(L, d->name);
+	lua_setfield(L, -2, "name");
+	lua_pushstring(L, d->target);
+	lua_setfield(L, -2, "target");
+	if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+		snprintf(msg, sizeof msg, "group_policy: %s",
+			 lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "an error");
+		config_fail(L, "group", d->name, msg);
+	}
+}
+
 void config_policy_read(lua_State *L, struct config *c, int idx, struct config_group_decl *d)
 {
-	lua_getfield(L, idx, "policy");
+	if (c->b->group_policy > 0)
+		config_policy_override(L, c, d);
+	else
+		lua_getfield(L, idx, "policy");
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		return;

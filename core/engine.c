@@ -236,6 +236,33 @@ void scaled_engine_free(struct scaled_engine *e)
 
 /* ----------------------------------------------------------------- load -- */
 
+/* Run opt.group_policy's chunk; keep the function it returns. */
+static int engine_group_policy(struct scaled_engine *e, char **errmsg)
+{
+	lua_State *L = sandbox_state(e->sb);
+	char *tb;
+	int rc;
+
+	if ((rc = sandbox_load_string(e->sb, "group_policy", e->opt.group_policy, errmsg)) < 0)
+		return rc;
+	if ((rc = sandbox_pcall(e->sb, 0, 1, errmsg)) < 0) {
+		/* for a person, as the farm's own errors: no traceback */
+		if (errmsg && *errmsg && (tb = strstr(*errmsg, "\nstack traceback:")))
+			*tb = '\0';
+		return rc;
+	}
+	if (lua_type(L, -1) != LUA_TFUNCTION) {
+		if (errmsg)
+			*errmsg = alloc_printf("group_policy: the chunk returned a %s, not a function "
+					       "(of { name, target }, giving the group's policy)",
+					       luaL_typename(L, -1));
+		lua_pop(L, 1);
+		return -EINVAL;
+	}
+	e->group_policy_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	return 0;
+}
+
 static int engine_load(struct scaled_engine *e, const char *chunkname, const char *path,
 		       const char *text, char **errmsg)
 {
@@ -259,6 +286,8 @@ static int engine_load(struct scaled_engine *e, const char *chunkname, const cha
 		return -ENOMEM;
 	rc = policy_api_open(sandbox_state(e->sb), &e->penv);
 	if (rc < 0)
+		return rc;
+	if (e->opt.group_policy && (rc = engine_group_policy(e, errmsg)) < 0)
 		return rc;
 	rc = path ? sandbox_load_file(e->sb, path, errmsg)
 		  : sandbox_load_string(e->sb, chunkname, text, errmsg);

@@ -140,6 +140,8 @@ struct scaled_engine {
 	 * table only, handed to scan_fn */
 	scaled_farm_table_fn scan_fn;
 	void *scan_arg;
+	/* opt.group_policy's function (a registry reference), or 0 */
+	int group_policy_ref;
 
 	struct record record;           /* decisions: ring, emission, completion */
 	uint64_t token_seq;

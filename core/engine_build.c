@@ -422,6 +422,7 @@ int engine_build(struct scaled_engine *e, const char *chunkname, char **errmsg)
 		.map = e->opt.kind_map ? engine_build_map : NULL,
 		.scan = e->scan_fn != NULL,
 		.simulate = e->scan_fn ? engine_build_simulate : NULL,
+		.group_policy = e->group_policy_ref,
 	};
 
 	return config_run(e->sb, &b, chunkname, e->opt.lua_deadline_ms, errmsg);

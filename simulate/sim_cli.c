@@ -48,6 +48,10 @@ void sim_cli_usage(FILE *f)
 	      "      --plugin-dir DIR    look for plugins in DIR first\n"
 	      "      --decisions X       which decisions go to decisions.jsonl: all (default),\n"
 	      "                          acted (those that changed something), none\n"
+	      "    * --slo D             the queue-wait SLO (default 5m): minutes over it, the\n"
+	      "                          lower bound's deadline (arrival + SLO + work)\n"
+	      "      --baselines         run the seed policies (cpu_80_20, sqs_step) on the same\n"
+	      "                          world too, each in place of every group's policy\n"
 	      "      --quiet             no progress lines on stderr\n"
 	      "  -h, --help              this text\n"
 	      "\n"
@@ -157,6 +161,11 @@ int sim_cli_set(struct sim_args *a, enum sim_opt opt, const char *value, char *w
 		if (errno || end == value || *end || value[0] == '-')
 			return SIM_CLI_WHY("\"%s\" is not a whole number from 0", value);
 		break;
+	case SIM_OPT_SLO:
+		if (sim_cli_duration(value, &a->slo_ms) < 0)
+			return SIM_CLI_WHY("\"%s\" is not a duration from 0 (\"30s\", \"5m\", \"1h\")",
+					   value);
+		break;
 	case SIM_OPT_N:
 		return SIM_CLI_WHY("no such option");
 	}
@@ -168,7 +177,7 @@ int sim_cli_set(struct sim_args *a, enum sim_opt opt, const char *value, char *w
 int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t errlen)
 {
 	enum { O_LOAD = 256, O_SPOT, O_ZONE, O_PRODUCT, O_MAP, O_FROM, O_TO, O_OUT, O_PDIR,
-	       O_QUIET, O_DECISIONS, O_SPOT_TYPE, O_SET = 512 };
+	       O_QUIET, O_DECISIONS, O_SPOT_TYPE, O_BASELINES, O_SET = 512 };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "load", required_argument, NULL, O_LOAD },
@@ -192,6 +201,8 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		{ "plugin-dir", required_argument, NULL, O_PDIR },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "decisions", required_argument, NULL, O_DECISIONS },
+		{ "slo", required_argument, NULL, O_SET + SIM_OPT_SLO },
+		{ "baselines", no_argument, NULL, O_BASELINES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -205,6 +216,7 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 	a->seed = 1;
 	a->service_ms = 60000;
 	a->service_sigma = 1;
+	a->slo_ms = 5 * 60000;
 	a->out = "sim-out";
 	optind = 1;
 	opterr = 0;
@@ -225,6 +237,7 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		case O_OUT: a->out = optarg; break;
 		case O_PDIR: a->plugin_dir = optarg; break;
 		case O_QUIET: a->quiet = true; break;
+		case O_BASELINES: a->baselines = true; break;
 		case O_MAP:
 			if (a->n_maps == SIM_CLI_MAX_MAPS)
 				return SIM_CLI_FAIL("--map: more than %d", SIM_CLI_MAX_MAPS);
@@ -254,6 +267,12 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		case ':':
 			return SIM_CLI_FAIL("%s: needs a value", argv[optind - 1]);
 		default:
+			/* --quiet=x: a flag that takes no value, given one */
+			for (idx = 0; longopts[idx].name; idx++)
+				if (optopt && longopts[idx].val == optopt &&
+				    longopts[idx].has_arg == no_argument)
+					return SIM_CLI_FAIL("--%s: takes no value (\"%s\")",
+							    longopts[idx].name, argv[optind - 1]);
 			return SIM_CLI_FAIL("%s: unknown flag (scaled simulate --help lists them)",
 					    argv[optind - 1]);
 		}

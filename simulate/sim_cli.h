@@ -23,7 +23,7 @@ enum { SIM_DECISIONS_ALL, SIM_DECISIONS_ACTED, SIM_DECISIONS_NONE };
 /* The options a value sets (sim_cli_set), the farm table's as the flags'. */
 enum sim_opt {
 	SIM_OPT_SCALE, SIM_OPT_OD, SIM_OPT_REGION, SIM_OPT_TYPE, SIM_OPT_SERVICE,
-	SIM_OPT_DIST, SIM_OPT_SIGMA, SIM_OPT_RATE, SIM_OPT_SEED, SIM_OPT_N
+	SIM_OPT_DIST, SIM_OPT_SIGMA, SIM_OPT_RATE, SIM_OPT_SEED, SIM_OPT_SLO, SIM_OPT_N
 };
 
 struct sim_args {
@@ -40,6 +40,8 @@ struct sim_args {
 	enum sim_dist service_dist;
 	double service_sigma;    /* lognormal: sigma of the log (default 1) */
 	double interrupt_rate;   /* random spot notices per instance-hour (0) */
+	int64_t slo_ms;          /* --slo: the queue-wait SLO (5 min) */
+	bool baselines;          /* --baselines: the seed policies run too */
 	bool quiet;              /* no progress lines */
 	int decisions;           /* SIM_DECISIONS_* below: which go to decisions.jsonl */
 	const char *plugin_dir;  /* --plugin-dir */

@@ -28,7 +28,7 @@ static const struct {
 	{ "region", SIM_OPT_REGION }, { "instance_type", SIM_OPT_TYPE },
 	{ "service_time", SIM_OPT_SERVICE }, { "service_dist", SIM_OPT_DIST },
 	{ "service_sigma", SIM_OPT_SIGMA }, { "interrupt_rate", SIM_OPT_RATE },
-	{ "seed", SIM_OPT_SEED },
+	{ "seed", SIM_OPT_SEED }, { "slo", SIM_OPT_SLO },
 };
 #define SIM_FARM_N_KEYS (sizeof sim_farm_keys / sizeof sim_farm_keys[0])
 
@@ -159,7 +159,7 @@ static int sim_farm_entries(void *arg, const struct scaled_farm_entry *v, size_t
 		if (k == SIM_FARM_N_KEYS)
 			return SIM_FARM_FAIL("unknown key \"%s\" (map, load_scale, on_demand, region, "
 					     "instance_type, service_time, service_dist, "
-					     "service_sigma, interrupt_rate, seed)", v[i].key);
+					     "service_sigma, interrupt_rate, seed, slo)", v[i].key);
 		if (!a->given[sim_farm_keys[k].opt]) {
 			/* The texts are the core's until we return: a copy. */
 			if (sim_farm_keys[k].opt == SIM_OPT_OD)

@@ -76,6 +76,7 @@ static const struct scaled_key_limit sim_cap_limits[] = {
 struct sim_cap {
 	struct scaled_instance *inst;
 	struct sim_pool *pool;
+	double busy_ms, running_ms; /* the world's integrals at the last report */
 };
 
 static void sim_cap_report(struct sim_cap *c)
@@ -97,6 +98,19 @@ static void sim_cap_report(struct sim_cap *c)
 	sim_kinds_host->publish(c->inst, "interruption_notice", now, n.noticed);
 	sim_kinds_host->publish(c->inst, "interruptions", now,
 				(double)c->pool->interruptions);
+	/* What the baselines read (sim_baselines.h): "<target>.backlog", the
+	 * queue's depth, and "<target>.cpu", the busy share in % of the
+	 * world's running instances since the last report (0 with none). */
+	if (sim_kinds_world) {
+		const struct sim_world *w = sim_kinds_world;
+		double busy = w->st.busy_ms - c->busy_ms, running = w->st.running_ms - c->running_ms;
+
+		c->busy_ms = w->st.busy_ms;
+		c->running_ms = w->st.running_ms;
+		sim_kinds_host->publish(c->inst, "backlog", now, (double)w->queue.n);
+		sim_kinds_host->publish(c->inst, "cpu", now,
+					running > 0 ? 100.0 * busy / running : 0.0);
+	}
 }
 
 static int sim_cap_create(struct scaled_instance *inst, const struct scaled_value *v,

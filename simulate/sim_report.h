@@ -11,6 +11,14 @@
 
 #include "sim_world.h"
 
+/* A baseline's run (--baselines): the seed policy's name, what its world
+ * counted, the jobs it left. */
+struct sim_report_run {
+	const char *name;
+	const struct sim_stats *st;
+	uint64_t queued_end, in_flight_end;
+};
+
 struct sim_report {
 	int64_t from_ms, to_ms;
 	uint64_t seed;
@@ -18,6 +26,12 @@ struct sim_report {
 	const struct sim_stats *st;
 	uint64_t queued_end, in_flight_end; /* jobs left at the end */
 	uint64_t decisions, actions;        /* recorded; acted on (outcome ok) */
+	int64_t slo_ms;
+	uint64_t failovers;                 /* mix switches to or from all on-demand */
+	int64_t fixed_peak_instances;       /* sim_bound.h's peak */
+	double fixed_peak, bound;           /* its cost; the lower bound */
+	const struct sim_report_run *baselines;
+	size_t n_baselines;                 /* 0: no "baselines" key */
 };
 
 /* Jobs lost: arrived, neither served nor left queued or in flight at the

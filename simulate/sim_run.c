@@ -15,6 +15,8 @@
 
 #include "replay.h"
 #include "scaled/scaled.h"
+#include "sim_baselines.h"
+#include "sim_bound.h"
 #include "sim_cli.h"
 #include "sim_farm.h"
 #include "sim_kinds.h"
@@ -37,6 +39,8 @@ struct sim_run {
 	FILE *decisions;
 	uint64_t n_decisions, n_actions;
 	int write_rc;
+	uint64_t failovers;          /* mix switches to or from all on-demand */
+	const char *group_policy;    /* a baseline's, in place of the farm's */
 };
 
 static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
@@ -49,6 +53,10 @@ static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
 	r->n_decisions++;
 	if (d->outcome == SCALED_OUTCOME_OK)
 		r->n_actions++;
+	/* A failover: the mix moved to all on-demand (100 %), or from it. */
+	if (d->outcome == SCALED_OUTCOME_OK && d->mix_percent_before >= 0 && d->mix_percent >= 0 &&
+	    (d->mix_percent_before == 100) != (d->mix_percent == 100))
+		r->failovers++;
 	/* Serialising is most of the time a run takes when every tick records
 	 * one: only what is asked for. */
 	if (!r->decisions || (r->a.decisions == SIM_DECISIONS_ACTED &&
@@ -135,6 +143,7 @@ static int sim_run_world(struct sim_run *r)
 		.prices = { .spot = &r->spot, .shift_ms = r->spot.t_ms[0] - r->a.from_ms,
 			    .on_demand = r->a.on_demand },
 		.notice_ms = 120000,
+		.slo_ms = r->a.slo_ms,
 	};
 
 	return sim_world_new(&cfg, &r->w);
@@ -160,6 +169,7 @@ static int sim_run_engine(struct sim_run *r, char **msg)
 	 * loaded machine could stop a slow policy in one run and not in the
 	 * next. 10 s keeps runs the same while still ending a runaway one. */
 	o.lua_deadline_ms = SIM_POLICY_DEADLINE_MS;
+	o.group_policy = r->group_policy;
 	if ((rc = scaled_engine_new(&o, &r->e, msg)) < 0)
 		return rc;
 	sim_kinds_bind(r->w);
@@ -199,20 +209,93 @@ static int sim_run_span(struct sim_run *r)
 	return 0;
 }
 
+/* The lower bound and the fixed-peak reference, from the traces alone; the
+ * work per job at the capacities' highest rate (sim_bound.h). */
+static int sim_run_bound(const struct sim_run *r, struct sim_report *rep)
+{
+	struct sim_bound_in in = {
+		.load = &r->load, .load_scale = r->a.load_scale, .from_ms = r->a.from_ms,
+		.to_ms = r->a.to_ms, .service_ms = r->a.service_ms,
+		.service_dist = r->a.service_dist, .service_sigma = r->a.service_sigma,
+		.seed = r->a.seed, .rate = 0, .prices = r->w->cfg.prices, .slo_ms = r->a.slo_ms,
+	};
+	struct sim_bound_out out;
+	size_t k;
+
+	for (k = 0; k < r->w->n_pools; k++)
+		if (r->w->pools[k]->rate > in.rate)
+			in.rate = r->w->pools[k]->rate;
+	if (sim_bound_run(&in, &out) < 0)
+		return -ENOMEM;
+	rep->bound = out.cost;
+	rep->fixed_peak = out.fixed_peak;
+	rep->fixed_peak_instances = out.peak;
+	return 0;
+}
+
+/* The farm again with every group's policy replaced by `policy`: a world
+ * and an engine of its own on the same inputs; no decisions file, no
+ * progress (only what the run needs is copied). */
+static int sim_run_baseline(const struct sim_run *r, const char *policy, struct sim_stats *st,
+			    struct sim_report_run *out, char *err, size_t errlen)
+{
+	struct sim_run b;
+	char *msg = NULL;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	b.a = r->a;
+	b.a.quiet = true;
+	b.load = r->load;
+	b.spot = r->spot;
+	b.map = r->map;
+	b.group_policy = policy;
+	if ((rc = sim_run_world(&b)) < 0 || (rc = sim_run_engine(&b, &msg)) < 0 ||
+	    (rc = sim_run_span(&b)) < 0)
+		goto out;
+	out->queued_end = b.w->queue.n;
+	out->in_flight_end = (uint64_t)b.w->n_busy;
+	if ((rc = sim_world_finish(b.w, b.a.to_ms)) < 0)
+		goto out;
+	*st = b.w->st;
+	out->st = st;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "--baselines: %s: %s", out->name, msg ? msg : strerror(-rc));
+	scaled_engine_free(b.e);
+	sim_kinds_bind(NULL);
+	sim_world_free(b.w);
+	free(msg);
+	return rc;
+}
+
 static int sim_run_report(struct sim_run *r, char *err, size_t errlen)
 {
 	struct sim_report rep = {
 		.from_ms = r->a.from_ms, .to_ms = r->a.to_ms, .seed = r->a.seed,
 		.load_scale = r->a.load_scale, .on_demand = r->a.on_demand, .st = &r->w->st,
 		.decisions = r->n_decisions, .actions = r->n_actions,
+		.slo_ms = r->a.slo_ms, .failovers = r->failovers,
 	};
+	struct sim_stats bst[SIM_BASELINES];
+	struct sim_report_run runs[SIM_BASELINES];
 	char path[4096];
+	size_t i;
 
 	rep.in_flight_end = (uint64_t)r->w->n_busy;
 	rep.queued_end = r->w->queue.n;
 	/* What is still running is billed up to the end. */
-	if (sim_world_finish(r->w, r->a.to_ms) < 0)
+	if (sim_world_finish(r->w, r->a.to_ms) < 0 || sim_run_bound(r, &rep) < 0)
 		return -ENOMEM;
+	for (i = 0; r->a.baselines && i < SIM_BASELINES; i++) {
+		runs[i] = (struct sim_report_run){ .name = sim_baselines[i].name };
+		if (!r->a.quiet) /* a whole run each, without progress of its own */
+			fprintf(stderr, "simulate: baseline %s\n", runs[i].name);
+		if (sim_run_baseline(r, sim_baselines[i].policy, &bst[i], &runs[i], err, errlen) < 0)
+			return -EINVAL;
+		rep.baselines = runs;
+		rep.n_baselines = i + 1;
+	}
 	snprintf(path, sizeof path, "%s/summary.json", r->a.out);
 	return sim_report_summary(path, &rep, err, errlen);
 }

@@ -86,6 +86,7 @@ static void sim_remove(struct sim_world *w, struct sim_pool *p, uint32_t slot)
 	struct sim_inst *in = &p->inst[slot];
 
 	if (in->state != SIM_WAIT) {
+		w->n_billed--;
 		w->st.cost[in->mk] += sim_cost_bill(&w->cfg.prices, in->mk, in->launch_ms, w->now);
 		w->st.billed_s[in->mk] += (w->now - in->launch_ms + 999) / 1000;
 	}
@@ -105,6 +106,8 @@ static void sim_boot(struct sim_world *w, struct sim_pool *p, uint32_t slot)
 	in->state = SIM_BOOT;
 	in->launch_ms = w->now;
 	w->st.launched[in->mk]++;
+	if (++w->n_billed > w->st.peak_billed)
+		w->st.peak_billed = w->n_billed;
 	sim_world_push(w, w->now + p->boot_ms[in->mk], EV_BOOT, p, slot);
 	if (in->mk == SIM_MKT_SPOT && p->interrupt_rate > 0) {
 		/* Exponential with mean 1 / rate hours; past a century is never. */
@@ -358,11 +361,19 @@ static void sim_on_event(struct sim_world *w, const struct sim_event *ev)
 	}
 }
 
-/* The integrals of busy and running instances up to t. */
+/* The integrals of busy and running instances up to t, and the time past
+ * the SLO of the front job's wait (nothing moves in the queue between). */
 static void sim_world_integrate(struct sim_world *w, int64_t t)
 {
+	const struct sim_job *front = sim_queue_front(&w->queue);
+
 	if (t <= w->now)
 		return;
+	if (front && t > front->arrival_ms + w->cfg.slo_ms) {
+		int64_t late = front->arrival_ms + w->cfg.slo_ms;
+
+		w->st.over_slo_ms += t - (late > w->now ? late : w->now);
+	}
 	w->st.busy_ms += (double)w->n_busy * (double)(t - w->now);
 	w->st.running_ms += (double)w->n_running * (double)(t - w->now);
 	w->now = t;

@@ -45,6 +45,7 @@ struct sim_world_config {
 	struct sim_prices prices;
 	int64_t notice_ms;          /* spot interruption notice */
 	double interrupt_rate;      /* a pool's default (--interrupt-rate) */
+	int64_t slo_ms;             /* the queue-wait SLO (over_slo_ms) */
 };
 
 enum sim_state { SIM_FREE, SIM_WAIT, SIM_BOOT, SIM_IDLE, SIM_BUSY };
@@ -87,6 +88,9 @@ struct sim_stats {
 	struct sim_hist wait;       /* ms from arrival to the start of the run
 				       that finished it, per served job */
 	double busy_ms, running_ms; /* integrals of instances busy, running */
+	int64_t over_slo_ms;        /* time the queue's front job had waited
+				       longer than the SLO */
+	int peak_billed;            /* the most instances billed at once */
 };
 
 struct sim_world {
@@ -100,7 +104,7 @@ struct sim_world {
 	struct sim_rng irng;        /* random interruptions */
 	struct sim_pool **pools;
 	size_t n_pools;
-	int n_busy, n_running;
+	int n_busy, n_running, n_billed;
 	uint64_t next_id;
 	bool price_armed;
 	int err;                    /* -ENOMEM once out of memory */

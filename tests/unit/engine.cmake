@@ -14,3 +14,8 @@ add_dependencies(test_engine_events plugin_sim)
 # kind map (no .so needed).
 scaled_unit_test(test_engine_embed SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_embed.c
   LIBS scaled_static)
+# scaled_options.group_policy: one policy for every group (the simulator's
+# baselines), with the sim plugin.
+scaled_unit_test(test_engine_group_policy
+  SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_engine_group_policy.c LIBS scaled_static)
+add_dependencies(test_engine_group_policy plugin_sim)

@@ -113,6 +113,20 @@ struct scaled_options {
 	 * or is blocked in the thread that loads the farm; the thread that
 	 * loads the farm must be the one that runs the engine. */
 	int deadline_signal;
+	/* (appended in 0.4, after deadline_signal) every group's policy,
+	 * replacing the farm's: the text of a
+	 * Lua chunk, run once in the farm's sandbox before the farm (so
+	 * `require "policy"` works), that returns a function; for each group
+	 * the farm declares, the function gets { name = GROUP, target =
+	 * TARGET } and returns what the group's `policy` key would hold (a
+	 * policy or a list of them), which is read and checked as that key
+	 * is. The group's other keys (bounds, mix, cooldown, stabilization)
+	 * stay the farm's. The simulator runs its baselines so
+	 * (docs/simulate.md). Errors name "group_policy" (the chunk) or the
+	 * group's line. NULL (the default): the farm's policies. Not copied:
+	 * the text must stay valid until scaled_engine_load_file/_string
+	 * returns. */
+	const char *group_policy;
 };
 
 /* A kind map entry (since 0.3): a source or target of the farm whose name,
