@@ -48,6 +48,9 @@ void sim_cli_usage(FILE *f)
 	      "      --plugin-dir DIR    look for plugins in DIR first\n"
 	      "      --decisions X       which decisions go to decisions.jsonl: all (default),\n"
 	      "                          acted (those that changed something), none\n"
+	      "      --series-every D    series.csv's sample interval (default: the smallest\n"
+	      "                          group every; 1m when that gives over 100000 rows)\n"
+	      "      --no-chart          no chart.png (drawn by gnuplot from series.csv)\n"
 	      "      --quiet             no progress lines on stderr\n"
 	      "  -h, --help              this text\n"
 	      "\n"
@@ -169,6 +172,7 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 {
 	enum { O_LOAD = 256, O_SPOT, O_ZONE, O_PRODUCT, O_MAP, O_FROM, O_TO, O_OUT, O_PDIR,
 	       O_QUIET, O_DECISIONS, O_SPOT_TYPE, O_SET = 512 };
+	enum { O_SERIES_EVERY = 400, O_NO_CHART };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "load", required_argument, NULL, O_LOAD },
@@ -192,6 +196,8 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		{ "plugin-dir", required_argument, NULL, O_PDIR },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "decisions", required_argument, NULL, O_DECISIONS },
+		{ "series-every", required_argument, NULL, O_SERIES_EVERY },
+		{ "no-chart", no_argument, NULL, O_NO_CHART },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -248,6 +254,14 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 			else
 				return SIM_CLI_FAIL("--decisions: \"%s\" is not all, acted or none", optarg);
 			break;
+		case O_SERIES_EVERY:
+			/* series.csv's time column has whole seconds */
+			if (sim_cli_duration(optarg, &a->series_every_ms) < 0 ||
+			    a->series_every_ms < 1000 || a->series_every_ms % 1000)
+				return SIM_CLI_FAIL("--series-every: \"%s\" is not a whole number of "
+						    "seconds from 1s (\"10s\", \"1m\", \"1h\")", optarg);
+			break;
+		case O_NO_CHART: a->no_chart = true; break;
 		case 'h':
 			sim_cli_usage(stdout);
 			return 1;

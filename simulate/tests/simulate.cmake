@@ -17,3 +17,11 @@ foreach(case fixed failover requeue idle same interrupt farm ondemand loads bad)
   set_tests_properties(simulate_${case} PROPERTIES LABELS integration TIMEOUT 120
     SKIP_RETURN_CODE 77)
 endforeach()
+
+# series.csv, chart.png and the progress display (sim_series.sh).
+foreach(case rows long same chart progress bad)
+  add_test(NAME simulate_series_${case}
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/sim_series.sh $<TARGET_FILE:scaled>
+      ${CMAKE_CURRENT_SOURCE_DIR}/tests/fixtures ${case})
+  set_tests_properties(simulate_series_${case} PROPERTIES LABELS integration TIMEOUT 120)
+endforeach()
