@@ -7,7 +7,6 @@
  * from series.csv at the end).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,22 +206,23 @@ static int sim_run_span(struct sim_run *r)
 }
 
 /* Close series.csv; series the engine made after its first row are not
- * in it: say so. 0, or -errno with "path: reason" in err (err NULL: after
- * another failure, quietly). */
+ * in it: say so when one had a sample. 0, or -errno with "path: reason" in
+ * err (err NULL: after another failure, quietly). */
 static int sim_run_series_end(struct sim_run *r, char *err, size_t errlen)
 {
 	char why[4400];
+	const char *late_name;
 	size_t late;
-	int rc = sim_series_close(r->series, &late, why, sizeof why);
+	int rc = sim_series_close(r->series, &late, &late_name, why, sizeof why);
 
 	r->series = NULL;
 	if (!err)
 		return rc;
 	if (rc < 0)
 		snprintf(err, errlen, "%s", why);
-	else if (late)
+	else if (late_name)
 		fprintf(stderr, "scaled simulate: warning: %s/series.csv: %zu series made after its "
-			"first row are not in it\n", r->a.out, late);
+			"first row are not in it (%s among them)\n", r->a.out, late, late_name);
 	return rc;
 }
 

@@ -38,6 +38,7 @@ struct sim_series {
 	struct sim_series_group *grp;
 	size_t n_grp;
 	size_t seen, late;          /* series walked this row; made after the header */
+	const char *late_name;      /* the first of those with a sample */
 	int err;
 };
 
@@ -138,9 +139,11 @@ static void sim_series_value(void *arg, const char *name, bool has, int64_t t, d
 	struct sim_series *s = arg;
 	struct sim_series_col *c;
 
-	(void)name, (void)t;
+	(void)t;
 	if (s->seen >= s->n_col) {
 		s->seen++;
+		if (has && !s->late_name)
+			s->late_name = name;
 		return;
 	}
 	c = &s->col[s->at[s->seen++]];
@@ -232,11 +235,13 @@ int sim_series_open(struct sim_series **out, const char *path, const struct scal
 	return 0;
 }
 
-int sim_series_close(struct sim_series *s, size_t *late, char *err, size_t errlen)
+int sim_series_close(struct sim_series *s, size_t *late, const char **late_name, char *err,
+		     size_t errlen)
 {
 	int rc;
 
 	*late = 0;
+	*late_name = NULL;
 	if (!s)
 		return 0;
 	rc = s->err;
@@ -247,6 +252,7 @@ int sim_series_close(struct sim_series *s, size_t *late, char *err, size_t errle
 	if (rc < 0)
 		snprintf(err, errlen, "%s: %s", s->path, strerror(-rc));
 	*late = s->late;
+	*late_name = s->late_name;
 	free(s->col);
 	free(s->at);
 	free(s->grp);

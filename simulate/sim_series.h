@@ -11,8 +11,9 @@
  * "GROUP:on_demand" (running instances per market of its simulated
  * capacity; as the target last reported them when it is not simulated,
  * empty when unknown). Names hold no ':', so these never collide with a
- * series. Series made after the first row are not columns: the close
- * says how many.
+ * series. Series made after the first row are not columns (a policy's
+ * read of "NAME.suffix" before anything published it makes an empty
+ * one): the close says how many, and names the first that had a sample.
  */
 #ifndef SIM_SERIES_H
 #define SIM_SERIES_H
@@ -45,7 +46,10 @@ int sim_series_open(struct sim_series **out, const char *path, const struct scal
  * -ENOMEM / -EIO (the write failed: the close names it). */
 int sim_series_row(struct sim_series *s, int64_t t);
 /* Flush and close; NULL is a no-op. 0, or -errno with "path: reason" in
- * err. *late: series made after the first row (not in the file). */
-int sim_series_close(struct sim_series *s, size_t *late, char *err, size_t errlen);
+ * err. *late: series made after the first row (not in the file);
+ * *late_name: the first of them with a sample (NULL: none had one), the
+ * engine's string. */
+int sim_series_close(struct sim_series *s, size_t *late, const char **late_name, char *err,
+		     size_t errlen);
 
 #endif
