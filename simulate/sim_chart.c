@@ -18,8 +18,8 @@
 
 static void sim_chart_warn(const char *dir, const char *why)
 {
-	fprintf(stderr, "scaled simulate: warning: %s/chart.png not drawn: %s (the report is "
-		"complete without it)\n", dir, why);
+	fprintf(stderr, "scaled simulate: warning: %s/chart.png not drawn: %s; the report is "
+		"complete without it\n", dir, why);
 }
 
 /* gnuplot's path on PATH into buf, or false. */
@@ -132,8 +132,8 @@ int sim_chart(const char *dir, bool draw, int64_t from_ms, int64_t to_ms)
 		return 0;
 	}
 	if (!sim_chart_find(gnuplot, sizeof gnuplot)) {
-		sim_chart_warn(dir, "no gnuplot on PATH (Debian: apt-get install gnuplot-nox; "
-			       "--no-chart says not to try)");
+		sim_chart_warn(dir, "no gnuplot on PATH (Debian: gnuplot-nox; --no-chart: "
+			       "do not try)");
 		return -ENOENT;
 	}
 	if ((rc = sim_chart_script(gp, from_ms, to_ms)) < 0) {
