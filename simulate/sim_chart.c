@@ -4,6 +4,7 @@
  * output folder as a child, killed when it takes too long.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +104,10 @@ static int sim_chart_run(const char *gnuplot, const char *dir, int *status)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (chdir(dir) == 0)
+		int null = open("/dev/null", O_RDONLY);
+
+		/* gnuplot reads its script, never our stdin */
+		if (null >= 0 && dup2(null, STDIN_FILENO) >= 0 && chdir(dir) == 0)
 			execl(gnuplot, "gnuplot", "chart.gp", (char *)NULL);
 		_exit(127);
 	}

@@ -2,7 +2,7 @@
  * sim_progress.h - the progress display on stderr while a simulation runs:
  * on a terminal one line redrawn in place (\r) with a bar, the simulated
  * date, the percent done, jobs served of arrived and the cost so far, at
- * most once per thousandth of the span; elsewhere (a pipe, a file) a plain
+ * most once per thousandth of the span, cut to the terminal's width; elsewhere (a pipe, a file) a plain
  * line at each tenth of the span. Quiet: nothing.
  */
 #ifndef SIM_PROGRESS_H
@@ -20,6 +20,7 @@ struct sim_progress {
 	bool open;                  /* a bar line is on screen, not ended */
 	int64_t from_ms, to_ms;
 	int64_t shown;              /* the last step shown (tenths or thousandths) */
+	int width;                  /* the terminal's columns */
 };
 
 /* For the span from .. to on f (a terminal when isatty(fileno(f))); quiet:

@@ -162,7 +162,8 @@ progress)
 	# A terminal (script(1) gives it one): one line redrawn with \r, a bar,
 	# ended by a newline.
 	command -v script >/dev/null 2>&1 || { echo "no script(1): the bar not checked"; exit 0; }
-	cmd="'$scaled' simulate --out '$out/o' --no-chart --to 2024-01-01T00:10:00Z"
+	# (120 columns: the line is cut to the terminal's width less one)
+	cmd="stty cols 120 2>/dev/null; '$scaled' simulate --out '$out/o' --no-chart --to 2024-01-01T00:10:00Z"
 	for a in "$@"; do cmd="$cmd '$a'"; done
 	script -qec "$cmd" /dev/null > "$out/tty" </dev/null || fail "under script: failed"
 	tr '\r' '\n' < "$out/tty" > "$out/tty.lines"
@@ -172,6 +173,12 @@ progress)
 		"$out/tty.lines" || { cat "$out/tty.lines" >&2; fail "no half bar"; }
 	[ "$(grep -c '%.*jobs' "$out/tty.lines")" -ge 10 ] || fail "the bar was not redrawn"
 	[ "$(tr -cd '\n' < "$out/tty" | wc -c)" -eq 1 ] || fail "the bar is not one line"
+	# 30 columns: 29 of the line ("simulate [" and 19 of the 20 #), then
+	# the escape that clears the rest.
+	script -qec "$(echo "$cmd" | sed 's/cols 120/cols 30/')" /dev/null > "$out/tty" </dev/null ||
+		fail "under script, 30 columns: failed"
+	tr '\r' '\n' < "$out/tty" | grep -q '^simulate \[###################.\[K$' ||
+		{ cat -A "$out/tty" >&2; fail "30 columns: not cut to 29"; }
 	;;
 bad)
 	refused '^scaled simulate: --series-every: "0" is not a whole number of seconds from 1s' \
