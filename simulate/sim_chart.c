@@ -94,7 +94,7 @@ static int sim_chart_script(const char *path, int64_t from_ms, int64_t to_ms)
 
 /* Run gnuplot chart.gp in dir; its status in *status. 0, -errno when it
  * could not start, -ETIMEDOUT when it was killed. */
-static int sim_chart_run(const char *gnuplot, const char *dir, int *status)
+static int sim_chart_run(const char *gnuplot, const char *dir, int timeout_s, int *status)
 {
 	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
 	pid_t pid, done;
@@ -113,7 +113,8 @@ static int sim_chart_run(const char *gnuplot, const char *dir, int *status)
 	}
 	while ((done = waitpid(pid, status, WNOHANG)) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= SIM_CHART_TIMEOUT_S) {
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    (int64_t)timeout_s * 1000) {
 			kill(pid, SIGKILL);
 			waitpid(pid, status, 0);
 			return -ETIMEDOUT;
@@ -123,7 +124,7 @@ static int sim_chart_run(const char *gnuplot, const char *dir, int *status)
 	return done < 0 ? -errno : 0;
 }
 
-int sim_chart(const char *dir, bool draw, int64_t from_ms, int64_t to_ms)
+int sim_chart(const char *dir, bool draw, int64_t from_ms, int64_t to_ms, int timeout_s)
 {
 	char png[4096], gp[4096], gnuplot[4096], why[128];
 	int rc, status = 0;
@@ -145,16 +146,17 @@ int sim_chart(const char *dir, bool draw, int64_t from_ms, int64_t to_ms)
 		sim_chart_warn(dir, why);
 		return -EIO;
 	}
-	rc = sim_chart_run(gnuplot, dir, &status);
+	rc = sim_chart_run(gnuplot, dir, timeout_s, &status);
 	if (rc == -ETIMEDOUT)
-		snprintf(why, sizeof why, "gnuplot took more than %d s and was stopped",
-			 SIM_CHART_TIMEOUT_S);
+		snprintf(why, sizeof why, "gnuplot took more than %d s and was stopped", timeout_s);
 	else if (rc < 0)
 		snprintf(why, sizeof why, "gnuplot did not start: %s", strerror(-rc));
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || access(png, F_OK) != 0)
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		snprintf(why, sizeof why, "gnuplot failed (%s %d)",
 			 WIFEXITED(status) ? "exit status" : "signal",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	else if (access(png, F_OK) != 0)
+		snprintf(why, sizeof why, "gnuplot ended without writing it");
 	else
 		return 0;
 	unlink(png);

@@ -317,7 +317,7 @@ int simulate_main(int argc, char **argv)
 			snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
 		goto fail;
 	}
-	sim_chart(r.a.out, !r.a.no_chart, r.a.from_ms, r.a.to_ms);
+	sim_chart(r.a.out, !r.a.no_chart, r.a.from_ms, r.a.to_ms, SIM_CHART_TIMEOUT_S);
 	status = 0;
 fail:
 	sim_progress_break(&r.progress);

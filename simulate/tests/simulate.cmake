@@ -18,7 +18,11 @@ foreach(case fixed failover requeue idle same interrupt farm ondemand loads bad)
     SKIP_RETURN_CODE 77)
 endforeach()
 
-# series.csv, chart.png and the progress display (sim_series.sh).
+# series.csv, chart.png and the progress display (sim_series.sh); the
+# chart's child process with a stand-in gnuplot (test_simulate_chart).
+scaled_unit_test(test_simulate_chart
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate_chart.c
+  LIBS scaled_simulate scaled_static)
 foreach(case rows long same chart progress bad)
   add_test(NAME simulate_series_${case}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/sim_series.sh $<TARGET_FILE:scaled>
