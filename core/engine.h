@@ -210,4 +210,16 @@ int engine_event(struct scaled_engine *e, const char *group, const char *name,
 extern const struct scaled_host engine_host;
 void engine_instance_cancel_timers(struct scaled_instance *in);
 
+/* engine_query.c: read-only looks for code in the tree that drives an
+ * engine (scaled simulate's series.csv). engine_series_each calls fn for
+ * every series in the order they were made, with its name and newest
+ * sample (has false, t_ms and value 0, while it has none); fn must not
+ * change the engine. engine_group_at gives group i (farm order): its name,
+ * tick interval and target (owned by the engine); -ENOENT past the last. */
+typedef void (*engine_series_fn)(void *arg, const char *name, bool has, int64_t t_ms,
+				 double value);
+void engine_series_each(const struct scaled_engine *e, engine_series_fn fn, void *arg);
+int engine_group_at(const struct scaled_engine *e, size_t i, const char **name,
+		    int64_t *every_ms, const struct scaled_instance **target);
+
 #endif

@@ -52,6 +52,9 @@ void sim_cli_usage(FILE *f)
 	      "                          lower bound's deadline (arrival + SLO + work)\n"
 	      "      --baselines         run the seed policies (cpu_80_20, sqs_step) on the same\n"
 	      "                          world too, each in place of every group's policy\n"
+	      "      --series-every D    series.csv's sample interval (default: the smallest\n"
+	      "                          group every; 1m when that gives over 100000 rows)\n"
+	      "      --no-chart          no chart.png (drawn by gnuplot from series.csv)\n"
 	      "      --quiet             no progress lines on stderr\n"
 	      "  -h, --help              this text\n"
 	      "\n"
@@ -178,6 +181,7 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 {
 	enum { O_LOAD = 256, O_SPOT, O_ZONE, O_PRODUCT, O_MAP, O_FROM, O_TO, O_OUT, O_PDIR,
 	       O_QUIET, O_DECISIONS, O_SPOT_TYPE, O_BASELINES, O_SET = 512 };
+	enum { O_SERIES_EVERY = 400, O_NO_CHART };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "load", required_argument, NULL, O_LOAD },
@@ -203,6 +207,8 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		{ "decisions", required_argument, NULL, O_DECISIONS },
 		{ "slo", required_argument, NULL, O_SET + SIM_OPT_SLO },
 		{ "baselines", no_argument, NULL, O_BASELINES },
+		{ "series-every", required_argument, NULL, O_SERIES_EVERY },
+		{ "no-chart", no_argument, NULL, O_NO_CHART },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -261,6 +267,14 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 			else
 				return SIM_CLI_FAIL("--decisions: \"%s\" is not all, acted or none", optarg);
 			break;
+		case O_SERIES_EVERY:
+			/* series.csv's time column has whole seconds */
+			if (sim_cli_duration(optarg, &a->series_every_ms) < 0 ||
+			    a->series_every_ms < 1000 || a->series_every_ms % 1000)
+				return SIM_CLI_FAIL("--series-every: \"%s\" is not a whole number of "
+						    "seconds from 1s (\"10s\", \"1m\", \"1h\")", optarg);
+			break;
+		case O_NO_CHART: a->no_chart = true; break;
 		case 'h':
 			sim_cli_usage(stdout);
 			return 1;

@@ -50,6 +50,8 @@ struct sim_args {
 	bool given[SIM_OPT_N];   /* set on the command line (the farm's yield) */
 	char *own[SIM_CLI_MAX_MAPS + SIM_OPT_N]; /* texts made for the farm's values */
 	size_t n_own;
+	int64_t series_every_ms; /* --series-every: series.csv's interval; 0: the default */
+	bool no_chart;           /* --no-chart: no chart.png */
 };
 
 /* Parse argv (argv[0] is "simulate"). Returns 0; 1 when --help was asked

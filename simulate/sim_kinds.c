@@ -146,6 +146,7 @@ static int sim_cap_create(struct scaled_instance *inst, const struct scaled_valu
 		free(c);
 		return -ENOMEM;
 	}
+	c->pool->owner = inst;
 	sim_cap_report(c);
 	*state = c;
 	return 0;

@@ -2,11 +2,11 @@
  * sim_run.c - one simulation from the command line to the report: read the
  * traces, make the world, bind the simulated kinds, load the farm with the
  * kind map on a virtual clock, step the engine and the world together over
- * the span, then write summary.json (decisions.jsonl is written as the
- * engine decides).
+ * the span, then write summary.json (decisions.jsonl and series.csv are
+ * written as the engine decides and the world runs; chart.png is drawn
+ * from series.csv at the end).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +17,15 @@
 #include "scaled/scaled.h"
 #include "sim_baselines.h"
 #include "sim_bound.h"
+#include "sim_chart.h"
 #include "sim_cli.h"
 #include "sim_farm.h"
 #include "sim_kinds.h"
 #include "sim_map.h"
 #include "sim_ondemand.h"
+#include "sim_progress.h"
 #include "sim_report.h"
+#include "sim_series.h"
 #include "sim_world.h"
 #include "simulate.h"
 
@@ -41,6 +44,9 @@ struct sim_run {
 	int write_rc;
 	uint64_t failovers;          /* mix switches to or from all on-demand */
 	const char *group_policy;    /* a baseline's, in place of the farm's */
+	struct sim_series *series;  /* series.csv */
+	int64_t series_every;       /* its interval */
+	struct sim_progress progress;
 };
 
 static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
@@ -71,7 +77,9 @@ static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
 /* Engine log lines: warnings and errors only, on stderr. */
 static void sim_run_log(void *arg, int level, const char *line)
 {
-	(void)arg;
+	struct sim_run *r = arg;
+
+	sim_progress_break(&r->progress);
 	fprintf(stderr, "scaled simulate: %s: %s\n", level == SCALED_LOG_ERROR ? "error" : "warning",
 		line);
 }
@@ -163,6 +171,7 @@ static int sim_run_engine(struct sim_run *r, char **msg)
 	o.plugin_path = r->a.plugin_dir;
 	o.log_level = SCALED_LOG_WARN;
 	o.log_fn = sim_run_log;
+	o.log_arg = r;
 	o.kind_map = r->map.v;
 	o.n_kind_map = r->map.n;
 	/* The policy deadline is wall-clock time: at the daemon's 50 ms a
@@ -179,33 +188,31 @@ static int sim_run_engine(struct sim_run *r, char **msg)
 	return scaled_engine_load_file(r->e, r->a.farm, msg);
 }
 
-static void sim_run_progress(const struct sim_run *r, int64_t t)
-{
-	const struct sim_stats *st = &r->w->st;
-	char when[32];
-
-	sim_report_iso(t, when, sizeof when);
-	fprintf(stderr, "simulate: %3d%% %s jobs %" PRIu64 "/%" PRIu64 " queued %zu cost %.2f\n",
-		(int)(100 * (t - r->a.from_ms) / (r->a.to_ms - r->a.from_ms)), when, st->served,
-		st->arrived, r->w->queue.n, sim_world_cost_now(r->w));
-}
-
-/* Step the engine and the world over the span. 0, or a negative errno. */
+/* Step the engine and the world over the span, stopping at each row of
+ * series.csv: at the start, every series_every after it, and at the end.
+ * 0, or a negative errno. */
 static int sim_run_span(struct sim_run *r)
 {
-	int64_t span = r->a.to_ms - r->a.from_ms, t = r->a.from_ms, next_tenth = 1;
+	int64_t t = r->a.from_ms, to = r->a.to_ms, row = t, next;
 	int rc;
 
-	while (t < r->a.to_ms) {
-		t = t + SIM_SLICE_MS < r->a.to_ms ? t + SIM_SLICE_MS : r->a.to_ms;
+	sim_progress_init(&r->progress, stderr, r->a.quiet, t, to);
+	while (true) {
 		if ((rc = scaled_engine_step(r->e, t)) < 0 || (rc = sim_world_advance(r->w, t)) < 0)
 			return rc;
-		if (!r->a.quiet && (t - r->a.from_ms) * 10 >= next_tenth * span) {
-			sim_run_progress(r, t);
-			while ((t - r->a.from_ms) * 10 >= next_tenth * span)
-				next_tenth++;
+		if (t == row) {
+			/* a baseline's run writes no series.csv: no rows to stop at */
+			if (r->series && (rc = sim_series_row(r->series, t)) < 0)
+				return rc;
+			row = r->series && row + r->series_every < to ? row + r->series_every : to;
 		}
+		sim_progress_at(&r->progress, t, r->w);
+		if (t == to)
+			break;
+		next = t + SIM_SLICE_MS < to ? t + SIM_SLICE_MS : to;
+		t = next < row ? next : row;
 	}
+	sim_progress_break(&r->progress);
 	return 0;
 }
 
@@ -267,6 +274,38 @@ out:
 	sim_world_free(b.w);
 	free(msg);
 	return rc;
+}
+
+/* Close series.csv; series the engine made after its first row are not
+ * in it: say so when one had a sample. 0, or -errno with "path: reason" in
+ * err (err NULL: after another failure, quietly). */
+static int sim_run_series_end(struct sim_run *r, char *err, size_t errlen)
+{
+	char why[4400];
+	const char *late_name;
+	size_t late;
+	int rc = sim_series_close(r->series, &late, &late_name, why, sizeof why);
+
+	r->series = NULL;
+	if (!err)
+		return rc;
+	if (rc < 0)
+		snprintf(err, errlen, "%s", why);
+	else if (late_name)
+		fprintf(stderr, "scaled simulate: warning: %s/series.csv: %zu series made after its "
+			"first row are not in it (%s among them)\n", r->a.out, late, late_name);
+	return rc;
+}
+
+/* series.csv in --out, its interval --series-every or the default. */
+static int sim_run_series(struct sim_run *r, char *err, size_t errlen)
+{
+	char path[4096];
+
+	r->series_every = r->a.series_every_ms ? r->a.series_every_ms :
+		sim_series_default_every(r->e, r->a.to_ms - r->a.from_ms);
+	snprintf(path, sizeof path, "%s/series.csv", r->a.out);
+	return sim_series_open(&r->series, path, r->e, r->w, err, errlen);
 }
 
 static int sim_run_report(struct sim_run *r, char *err, size_t errlen)
@@ -349,8 +388,12 @@ int simulate_main(int argc, char **argv)
 		snprintf(err, sizeof err, "%s", msg ? msg : strerror(-rc));
 		goto fail;
 	}
-	if ((rc = sim_run_span(&r)) < 0) {
-		snprintf(err, sizeof err, "the simulation failed: %s", strerror(-rc));
+	if (sim_run_series(&r, err, sizeof err) < 0)
+		goto fail;
+	rc = sim_run_span(&r);
+	if (sim_run_series_end(&r, err, sizeof err) < 0 || rc < 0) {
+		if (!*err)
+			snprintf(err, sizeof err, "the simulation failed: %s", strerror(-rc));
 		goto fail;
 	}
 	if (sim_run_report(&r, err, sizeof err) < 0 || r.write_rc < 0) {
@@ -358,10 +401,13 @@ int simulate_main(int argc, char **argv)
 			snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
 		goto fail;
 	}
+	sim_chart(r.a.out, !r.a.no_chart, r.a.from_ms, r.a.to_ms, SIM_CHART_TIMEOUT_S);
 	status = 0;
 fail:
+	sim_progress_break(&r.progress);
 	if (status)
 		fprintf(stderr, "scaled simulate: %s\n", *err ? err : "out of memory");
+	sim_run_series_end(&r, NULL, 0);
 	scaled_engine_free(r.e);
 	sim_kinds_bind(NULL);
 	if (r.decisions && fclose(r.decisions) != 0 && status == 0) {

@@ -34,6 +34,8 @@
 #include "sim_queue.h"
 #include "sim_rng.h"
 
+struct scaled_instance;
+
 struct sim_world_config {
 	const struct replay_trace *load;
 	double load_scale;
@@ -77,6 +79,7 @@ struct sim_pool {
 	double interrupt_rate;      /* random notices per spot instance-hour */
 	bool high;                  /* spot price above max_spot_price */
 	uint64_t interruptions;     /* of this pool's instances */
+	const struct scaled_instance *owner; /* the target it is (sim_kinds.c) */
 };
 
 /* What the world counted. */

@@ -116,6 +116,7 @@ same)
 	"$scaled" simulate --quiet --out "$out/b" "$@" || fail "second run"
 	cmp "$out/a/summary.json" "$out/b/summary.json" || fail "summary.json differs"
 	cmp "$out/a/decisions.jsonl" "$out/b/decisions.jsonl" || fail "decisions.jsonl differs"
+	cmp "$out/a/series.csv" "$out/b/series.csv" || fail "series.csv differs"
 	grep -q '"lost": 0}' "$out/a/summary.json" || fail "jobs lost"
 	grep -q '"interruptions": [1-9]' "$out/a/summary.json" || fail "no interruption"
 	"$scaled" simulate --quiet --out "$out/c" "$@" --seed 8 || fail "third run"

@@ -31,3 +31,15 @@ foreach(case bound baselines same bad)
   set_tests_properties(simulate_compare_${case} PROPERTIES LABELS integration TIMEOUT 300
     SKIP_RETURN_CODE 77)
 endforeach()
+
+# series.csv, chart.png and the progress display (sim_series.sh); the
+# chart's child process with a stand-in gnuplot (test_simulate_chart).
+scaled_unit_test(test_simulate_chart
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate_chart.c
+  LIBS scaled_simulate scaled_static)
+foreach(case rows long same chart progress bad)
+  add_test(NAME simulate_series_${case}
+    COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/sim_series.sh $<TARGET_FILE:scaled>
+      ${CMAKE_CURRENT_SOURCE_DIR}/tests/fixtures ${case})
+  set_tests_properties(simulate_series_${case} PROPERTIES LABELS integration TIMEOUT 120)
+endforeach()

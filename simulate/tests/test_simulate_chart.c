@@ -1,0 +1,180 @@
+/*
+ * test_simulate_chart.c - chart.png's child process (sim_chart.c) with a
+ * stand-in gnuplot on PATH: the script it is handed, a drawing that
+ * succeeds, one that fails, one that writes nothing, one that runs past
+ * its time and is killed, none on PATH, and --no-chart's clean-up.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim_chart.h"
+
+/* 2024-01-01T00:00:00Z and 00:10:00Z */
+#define FROM 1704067200000LL
+#define TO (FROM + 600000)
+
+struct fx {
+	char dir[64], bin[96], path[160];
+	char *old_path;             /* PATH before the test */
+};
+
+static int fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/sim_chart.XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->bin, sizeof f->bin, "%s/bin", f->dir);
+	snprintf(f->path, sizeof f->path, "%s/gnuplot", f->bin);
+	if (mkdir(f->bin, 0755) < 0)
+		return -1;
+	f->old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
+	*state = f;
+	return 0;
+}
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	if (f->old_path)
+		setenv("PATH", f->old_path, 1);
+	else
+		unsetenv("PATH");
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f->old_path);
+	free(f);
+	return 0;
+}
+
+/* A stand-in gnuplot whose body is the shell text `body`, first on PATH. */
+static void fake(struct fx *f, const char *body)
+{
+	FILE *o = fopen(f->path, "w");
+
+	assert_non_null(o);
+	fprintf(o, "#!/bin/sh\nPATH=/usr/bin:/bin\n%s\n", body);
+	assert_int_equal(fclose(o), 0);
+	assert_int_equal(chmod(f->path, 0755), 0);
+	assert_int_equal(setenv("PATH", f->bin, 1), 0);
+}
+
+static bool exists(const struct fx *f, const char *name)
+{
+	char p[128];
+
+	snprintf(p, sizeof p, "%s/%s", f->dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static char *slurp(const struct fx *f, const char *name)
+{
+	static char buf[8192];
+	char p[128];
+	FILE *i;
+	size_t n;
+
+	snprintf(p, sizeof p, "%s/%s", f->dir, name);
+	i = fopen(p, "r");
+	assert_non_null(i);
+	n = fread(buf, 1, sizeof buf - 1, i);
+	buf[n] = '\0';
+	fclose(i);
+	return buf;
+}
+
+/* It runs in the output folder on chart.gp, which plots series.csv's
+ * world columns (2 queued, 4 spot, 5 on-demand, 6 and 7 the prices) over
+ * the span. */
+static void test_chart_drawn(void **state)
+{
+	struct fx *f = *state;
+	char *gp;
+
+	fake(f, "[ \"$1\" = chart.gp ] && [ -f chart.gp ] || exit 9\n"
+		"printf 'png' > chart.png");
+	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 10), 0);
+	assert_true(exists(f, "chart.png"));
+	gp = slurp(f, "chart.gp");
+	assert_non_null(strstr(gp, "set xrange [\"2024-01-01T00:00:00Z\":\"2024-01-01T00:10:00Z\"]"));
+	assert_non_null(strstr(gp, "using 1:2 with steps title \"backlog\""));
+	assert_non_null(strstr(gp, "using 1:4 with steps title \"spot\""));
+	assert_non_null(strstr(gp, "using 1:5 with steps title \"on-demand\""));
+	assert_non_null(strstr(gp, "using 1:6 with steps title \"spot price\""));
+	assert_non_null(strstr(gp, "using 1:7 with steps title \"on-demand price\""));
+	assert_non_null(strstr(gp, "set output \"chart.png\""));
+}
+
+static void test_chart_fails(void **state)
+{
+	struct fx *f = *state;
+
+	fake(f, "printf 'half' > chart.png; exit 3");
+	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 10), -EIO);
+	assert_false(exists(f, "chart.png")); /* a half-drawn one is removed */
+	fake(f, "exit 0"); /* says it drew, but did not */
+	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 10), -EIO);
+}
+
+/* One that would take 30 s is killed at its limit (1 s here). */
+static void test_chart_timeout(void **state)
+{
+	struct fx *f = *state;
+
+	fake(f, "printf 'half' > chart.png; exec sleep 30");
+	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 1), -ETIMEDOUT);
+	assert_false(exists(f, "chart.png"));
+}
+
+static void test_chart_no_gnuplot(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(setenv("PATH", "/nonexistent:", 1), 0);
+	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 10), -ENOENT);
+	assert_false(exists(f, "chart.png"));
+	assert_false(exists(f, "chart.gp"));
+}
+
+/* --no-chart: an old run's chart and script go; gnuplot is not run. */
+static void test_chart_not_drawn(void **state)
+{
+	struct fx *f = *state;
+
+	fake(f, "printf 'png' > chart.png");
+	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 10), 0);
+	assert_true(exists(f, "chart.png") && exists(f, "chart.gp"));
+	fake(f, "exit 9");
+	assert_int_equal(sim_chart(f->dir, false, FROM, TO, 10), 0);
+	assert_false(exists(f, "chart.png"));
+	assert_false(exists(f, "chart.gp"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_chart_drawn, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_chart_fails, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_chart_timeout, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_chart_no_gnuplot, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_chart_not_drawn, fx_setup, fx_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
