@@ -41,6 +41,10 @@ void sim_cli_usage(FILE *f)
 	      "    * --service-dist X    fixed (default), exponential or lognormal\n"
 	      "    * --service-sigma S   lognormal: the sigma of the log (default 1)\n"
 	      "    * --interrupt-rate R  random spot interruptions per instance-hour (default 0)\n"
+	      "    * --slo D             the queue-wait SLO (default 5m): minutes over it, the\n"
+	      "                          lower bound's deadline (arrival + SLO + work)\n"
+	      "      --baselines         run the seed policies (cpu_80_20, sqs_step) on the same\n"
+	      "                          world too, each in place of every group's policy\n"
 	      "      --from T, --to T    the span (ISO 8601, as the trace writes it); default:\n"
 	      "                          the load trace's first row to its last bin's end\n"
 	      "    * --seed N            the random seed (default 1)\n"
@@ -48,10 +52,6 @@ void sim_cli_usage(FILE *f)
 	      "      --plugin-dir DIR    look for plugins in DIR first\n"
 	      "      --decisions X       which decisions go to decisions.jsonl: all (default),\n"
 	      "                          acted (those that changed something), none\n"
-	      "    * --slo D             the queue-wait SLO (default 5m): minutes over it, the\n"
-	      "                          lower bound's deadline (arrival + SLO + work)\n"
-	      "      --baselines         run the seed policies (cpu_80_20, sqs_step) on the same\n"
-	      "                          world too, each in place of every group's policy\n"
 	      "      --series-every D    series.csv's sample interval (default: the smallest\n"
 	      "                          group every; 1m when that gives over 100000 rows)\n"
 	      "      --no-chart          no chart.png (drawn by gnuplot from series.csv)\n"
@@ -177,10 +177,14 @@ int sim_cli_set(struct sim_args *a, enum sim_opt opt, const char *value, char *w
 
 #define SIM_CLI_FAIL(...) (snprintf(err, errlen, __VA_ARGS__), -EINVAL)
 
+/* Flags past sim_cli_parse's first list (kept apart, so that lists grown
+ * at once in two branches merge). */
+enum { O_BASELINES = 450 };
+
 int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t errlen)
 {
 	enum { O_LOAD = 256, O_SPOT, O_ZONE, O_PRODUCT, O_MAP, O_FROM, O_TO, O_OUT, O_PDIR,
-	       O_QUIET, O_DECISIONS, O_SPOT_TYPE, O_BASELINES, O_SET = 512 };
+	       O_QUIET, O_DECISIONS, O_SPOT_TYPE, O_SET = 512 };
 	enum { O_SERIES_EVERY = 400, O_NO_CHART };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -201,12 +205,12 @@ int sim_cli_parse(int argc, char **argv, struct sim_args *a, char *err, size_t e
 		{ "from", required_argument, NULL, O_FROM },
 		{ "to", required_argument, NULL, O_TO },
 		{ "seed", required_argument, NULL, O_SET + SIM_OPT_SEED },
+		{ "slo", required_argument, NULL, O_SET + SIM_OPT_SLO },
+		{ "baselines", no_argument, NULL, O_BASELINES },
 		{ "out", required_argument, NULL, O_OUT },
 		{ "plugin-dir", required_argument, NULL, O_PDIR },
 		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "decisions", required_argument, NULL, O_DECISIONS },
-		{ "slo", required_argument, NULL, O_SET + SIM_OPT_SLO },
-		{ "baselines", no_argument, NULL, O_BASELINES },
 		{ "series-every", required_argument, NULL, O_SERIES_EVERY },
 		{ "no-chart", no_argument, NULL, O_NO_CHART },
 		{ "help", no_argument, NULL, 'h' },

@@ -15,11 +15,11 @@
 
 #include "replay.h"
 #include "scaled/scaled.h"
-#include "sim_baselines.h"
-#include "sim_bound.h"
 #include "sim_chart.h"
 #include "sim_cli.h"
 #include "sim_farm.h"
+#include "sim_baselines.h"
+#include "sim_bound.h"
 #include "sim_kinds.h"
 #include "sim_map.h"
 #include "sim_ondemand.h"
@@ -38,12 +38,12 @@ struct sim_run {
 	bool have_load, have_spot;
 	struct sim_world *w;
 	struct scaled_engine *e;
+	const char *group_policy;    /* a baseline's, in place of the farm's */
+	uint64_t failovers;          /* mix switches to or from all on-demand */
 	struct sim_map map;
 	FILE *decisions;
 	uint64_t n_decisions, n_actions;
 	int write_rc;
-	uint64_t failovers;          /* mix switches to or from all on-demand */
-	const char *group_policy;    /* a baseline's, in place of the farm's */
 	struct sim_series *series;  /* series.csv */
 	int64_t series_every;       /* its interval */
 	struct sim_progress progress;
@@ -157,6 +157,74 @@ static int sim_run_world(struct sim_run *r)
 	return sim_world_new(&cfg, &r->w);
 }
 
+/* The lower bound and the fixed-peak reference, from the traces alone; the
+ * work per job at the capacities' highest rate (sim_bound.h). */
+static int sim_run_bound(const struct sim_run *r, struct sim_report *rep)
+{
+	struct sim_bound_in in = {
+		.load = &r->load, .load_scale = r->a.load_scale, .from_ms = r->a.from_ms,
+		.to_ms = r->a.to_ms, .service_ms = r->a.service_ms,
+		.service_dist = r->a.service_dist, .service_sigma = r->a.service_sigma,
+		.seed = r->a.seed, .rate = 0, .prices = r->w->cfg.prices, .slo_ms = r->a.slo_ms,
+	};
+	struct sim_bound_out out;
+	size_t k;
+
+	for (k = 0; k < r->w->n_pools; k++)
+		if (r->w->pools[k]->rate > in.rate)
+			in.rate = r->w->pools[k]->rate;
+	if (sim_bound_run(&in, &out) < 0)
+		return -ENOMEM;
+	rep->bound = out.cost;
+	rep->fixed_peak = out.fixed_peak;
+	rep->fixed_peak_instances = out.peak;
+	return 0;
+}
+
+static int sim_run_engine(struct sim_run *r, char **msg); /* below */
+
+/* The farm again with every group's policy replaced by `policy`: a world
+ * and an engine of its own on the same inputs; no decisions file, no
+ * progress, no other output (only what the run needs is copied). */
+static int sim_run_baseline(const struct sim_run *r, const char *policy, struct sim_stats *st,
+			    struct sim_report_run *out, char *err, size_t errlen)
+{
+	struct sim_run b;
+	char *msg = NULL;
+	int64_t t;
+	int rc;
+
+	memset(&b, 0, sizeof b);
+	b.a = r->a;
+	b.a.quiet = true;
+	b.load = r->load;
+	b.spot = r->spot;
+	b.map = r->map;
+	b.group_policy = policy;
+	if ((rc = sim_run_world(&b)) < 0 || (rc = sim_run_engine(&b, &msg)) < 0)
+		goto out;
+	/* The span in the engine's slices, as the farm's run steps it. */
+	for (t = b.a.from_ms; t < b.a.to_ms;) {
+		t = t + SIM_SLICE_MS < b.a.to_ms ? t + SIM_SLICE_MS : b.a.to_ms;
+		if ((rc = scaled_engine_step(b.e, t)) < 0 || (rc = sim_world_advance(b.w, t)) < 0)
+			goto out;
+	}
+	out->queued_end = b.w->queue.n;
+	out->in_flight_end = (uint64_t)b.w->n_busy;
+	if ((rc = sim_world_finish(b.w, b.a.to_ms)) < 0)
+		goto out;
+	*st = b.w->st;
+	out->st = st;
+out:
+	if (rc < 0)
+		snprintf(err, errlen, "--baselines: %s: %s", out->name, msg ? msg : strerror(-rc));
+	scaled_engine_free(b.e);
+	sim_kinds_bind(NULL);
+	sim_world_free(b.w);
+	free(msg);
+	return rc;
+}
+
 #define SIM_POLICY_DEADLINE_MS 10000
 
 /* The engine, with the simulated kinds and the kind map, the farm loaded. */
@@ -214,66 +282,6 @@ static int sim_run_span(struct sim_run *r)
 	}
 	sim_progress_break(&r->progress);
 	return 0;
-}
-
-/* The lower bound and the fixed-peak reference, from the traces alone; the
- * work per job at the capacities' highest rate (sim_bound.h). */
-static int sim_run_bound(const struct sim_run *r, struct sim_report *rep)
-{
-	struct sim_bound_in in = {
-		.load = &r->load, .load_scale = r->a.load_scale, .from_ms = r->a.from_ms,
-		.to_ms = r->a.to_ms, .service_ms = r->a.service_ms,
-		.service_dist = r->a.service_dist, .service_sigma = r->a.service_sigma,
-		.seed = r->a.seed, .rate = 0, .prices = r->w->cfg.prices, .slo_ms = r->a.slo_ms,
-	};
-	struct sim_bound_out out;
-	size_t k;
-
-	for (k = 0; k < r->w->n_pools; k++)
-		if (r->w->pools[k]->rate > in.rate)
-			in.rate = r->w->pools[k]->rate;
-	if (sim_bound_run(&in, &out) < 0)
-		return -ENOMEM;
-	rep->bound = out.cost;
-	rep->fixed_peak = out.fixed_peak;
-	rep->fixed_peak_instances = out.peak;
-	return 0;
-}
-
-/* The farm again with every group's policy replaced by `policy`: a world
- * and an engine of its own on the same inputs; no decisions file, no
- * progress (only what the run needs is copied). */
-static int sim_run_baseline(const struct sim_run *r, const char *policy, struct sim_stats *st,
-			    struct sim_report_run *out, char *err, size_t errlen)
-{
-	struct sim_run b;
-	char *msg = NULL;
-	int rc;
-
-	memset(&b, 0, sizeof b);
-	b.a = r->a;
-	b.a.quiet = true;
-	b.load = r->load;
-	b.spot = r->spot;
-	b.map = r->map;
-	b.group_policy = policy;
-	if ((rc = sim_run_world(&b)) < 0 || (rc = sim_run_engine(&b, &msg)) < 0 ||
-	    (rc = sim_run_span(&b)) < 0)
-		goto out;
-	out->queued_end = b.w->queue.n;
-	out->in_flight_end = (uint64_t)b.w->n_busy;
-	if ((rc = sim_world_finish(b.w, b.a.to_ms)) < 0)
-		goto out;
-	*st = b.w->st;
-	out->st = st;
-out:
-	if (rc < 0)
-		snprintf(err, errlen, "--baselines: %s: %s", out->name, msg ? msg : strerror(-rc));
-	scaled_engine_free(b.e);
-	sim_kinds_bind(NULL);
-	sim_world_free(b.w);
-	free(msg);
-	return rc;
 }
 
 /* Close series.csv; series the engine made after its first row are not
