@@ -84,7 +84,7 @@ function methods:evaluate_state(g, s, quiet)
 		points, pool = {}, {}
 		st.points, st.pool = points, pool
 	end
-	local values, real = self:_read(g, v)
+	local values, real = self:_read(g, v, st)
 
 	local fill = nil
 	if treat == "breaching" then fill = true elseif treat == "notBreaching" then fill = false end
@@ -134,7 +134,42 @@ function methods:evaluate_state(g, s, quiet)
 		return state, points, nil
 	end
 
-	local head = format("%s %s %s %s", self.series, stat.name, self.comparison, num(thr))
+	-- The text is a function of the values read and `kept`, and of the
+	-- alarm's fields: kept per group while none of them moves, as an alarm
+	-- in ALARM is asked for it on every tick.
+	local tv = st.tvalues
+	if tv and st.tkept == kept and st.tthr == thr and st.tcmp == self.comparison
+		and st.tseries == self.series and st.tn == n and st.tm == m and st.trange == range
+		and st.ttreat == treat then
+		local same = true
+		for k = 1, range do
+			if tv[k] ~= values[k] then
+				same = false
+				break
+			end
+		end
+		if same then
+			return state, points, st.text
+		end
+	end
+	local text = self:_text(points, real, fill, kept, b, nfill)
+	if not tv then
+		tv = {}
+		st.tvalues = tv
+	end
+	for k = 1, range do
+		tv[k] = values[k]
+	end
+	st.tkept, st.tthr, st.tcmp, st.tseries = kept, thr, self.comparison, self.series
+	st.tn, st.tm, st.trange, st.ttreat, st.text = n, m, range, treat, text
+	return state, points, text
+end
+
+-- The text for the points evaluated (evaluate_state's numbers).
+function methods:_text(points, real, fill, kept, b, nfill)
+	local n, m, range = self.evaluation_periods, self.datapoints_to_alarm, self.evaluation_range
+	local head = format("%s %s %s %s", self.series, self._stat.name, self.comparison,
+		num(self.threshold))
 	local text
 	if real == 0 and fill == nil then
 		text = format("%s: no data in the last %s%s", head, span(range, self._ptext),
@@ -156,7 +191,7 @@ function methods:evaluate_state(g, s, quiet)
 			end
 		end
 	end
-	return state, points, text
+	return text
 end
 
 -- The datapoints of periods 0 .. range-1 (false: missing), how many are
@@ -169,7 +204,7 @@ end
 -- two evaluations at one instant is read (the harness can do that; an
 -- engine tick run again at the same time too). A memo hit still reads
 -- the series (age), so the stale and missing marks are those of a read.
-function methods:_read(g, v)
+function methods:_read(g, v, own)
 	local stat, period, range = self._stat, self._period, self.evaluation_range
 	local memo = self._share and U.state(self._share, g)
 	local now, age, count
@@ -180,7 +215,7 @@ function methods:_read(g, v)
 			return memo.values, memo.real, memo
 		end
 	end
-	local st = memo or U.state(self, g)
+	local st = memo or own or U.state(self, g)
 	local values = st.values
 	if not values then
 		values = {}

@@ -124,7 +124,7 @@ local function new_plan(self, g, state, points, text)
 	end
 	plan.state, plan.points, plan.text = state, points, text
 	plan.kind, plan.value, plan.reason, plan.step = nil, nil, nil, nil
-	return plan
+	return plan, st
 end
 
 local function propose(self, g, s)
@@ -144,17 +144,32 @@ local function build_simple(args)
 		min_adjustment_magnitude = true })
 	local a, atype, mag = common(args)
 	local adj = need_adjustment(args.adjustment, atype, "adjustment")
+	-- without min_adjustment_magnitude the proposal is the same every time
+	local kind, value, fixed
+	if not mag then
+		kind, value, fixed = adjust(atype, adj, nil, nil)
+	end
 	return {
 		name = "simple",
 		series = { a.series },
 		alarm = a,
 		decide = function(self, g, s)
 			local state, points, text = a:evaluate_state(g, s, true)
-			local plan = new_plan(self, g, state, points, text)
+			local plan, st = new_plan(self, g, state, points, text)
 			if state == "ALARM" then
 				local action
-				plan.kind, plan.value, action = adjust(atype, adj, mag, g)
-				plan.reason = text .. "; in alarm: " .. action
+				if mag then
+					plan.kind, plan.value, action = adjust(atype, adj, mag, g)
+				else
+					plan.kind, plan.value, action = kind, value, fixed
+				end
+				-- kept while the alarm's text (the same string while its
+				-- datapoints are) and the action do not move
+				if st.rtext ~= text or st.raction ~= action then
+					st.rtext, st.raction = text, action
+					st.reason = text .. "; in alarm: " .. action
+				end
+				plan.reason = st.reason
 			end
 			return plan
 		end,
@@ -245,6 +260,14 @@ local function build_step(args)
 		min_adjustment_magnitude = true })
 	local a, atype, mag = common(args)
 	local steps = check_steps(args.steps, atype)
+	local made_of = {} -- by step: what a reason says of it, made once
+	for _, st in ipairs(steps) do
+		local made = { above = step_text(st, true), below = step_text(st, false) }
+		if not mag then
+			made.kind, made.value, made.action = adjust(atype, st.adjustment, nil, nil)
+		end
+		made_of[st] = made
+	end
 	return {
 		name = "step",
 		series = { a.series },
@@ -252,7 +275,7 @@ local function build_step(args)
 		steps = steps,
 		decide = function(self, g, s)
 			local state, points, text = a:evaluate_state(g, s, true)
-			local plan = new_plan(self, g, state, points, text)
+			local plan, gst = new_plan(self, g, state, points, text)
 			if state ~= "ALARM" then
 				return plan
 			end
@@ -274,8 +297,15 @@ local function build_step(args)
 			local thr = a.threshold
 			local diff = metric - thr
 			local above = diff > 0 or (diff == 0 and a.comparison:sub(1, 1) == ">")
-			local pick = format("%s is %s%s from %s", num(metric), diff >= 0 and "+" or "",
-				num(diff), num(thr))
+			-- the reason is kept while the alarm's text (the same string
+			-- while its datapoints are), the threshold, the step and the
+			-- action do not move
+			local pick = gst.pick
+			if gst.pmetric ~= metric or gst.pthr ~= thr then
+				pick = format("%s is %s%s from %s", num(metric), diff >= 0 and "+" or "",
+					num(diff), num(thr))
+				gst.pmetric, gst.pthr, gst.pick, gst.rtext = metric, thr, pick, nil
+			end
 			for _, st in ipairs(steps) do
 				local lo, up = st.lower, st.upper
 				local inside
@@ -286,10 +316,20 @@ local function build_step(args)
 				end
 				if inside then
 					local action
-					plan.kind, plan.value, action = adjust(atype, st.adjustment, mag, g)
+					local made = made_of[st]
+					if mag then
+						plan.kind, plan.value, action = adjust(atype, st.adjustment, mag, g)
+					else
+						plan.kind, plan.value, action = made.kind, made.value, made.action
+					end
 					plan.step = st
-					plan.reason = format("%s; %s, step %s: %s", text, pick,
-						step_text(st, above), action)
+					if gst.rtext ~= text or gst.rstep ~= st or gst.rabove ~= above
+						or gst.raction ~= action then
+						gst.rtext, gst.rstep, gst.rabove, gst.raction = text, st, above, action
+						gst.reason = format("%s; %s, step %s: %s", text, pick,
+							above and made.above or made.below, action)
+					end
+					plan.reason = gst.reason
 					return plan
 				end
 			end

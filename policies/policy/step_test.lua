@@ -205,6 +205,43 @@ t.test("simple: the guide's rounding and MinAdjustmentMagnitude examples", funct
 end)
 
 
+t.test("step and simple: in ALARM tick after tick, each reason follows its datapoints", function()
+	-- the alarm's text and the reasons are kept per group while nothing
+	-- they say moves: a new sample, another desired (with a magnitude) or
+	-- another step must each show
+	t.series("st_tick", { { 30, 60 } })
+	local a = alarm{ series = "st_tick", comparison = ">=", threshold = 50 }
+	local out = step{ alarm = a, adjustment_type = "PercentChangeInCapacity", steps = OUT_STEPS }
+	local mag = simple{ alarm = a, adjustment_type = "PercentChangeInCapacity", adjustment = 25,
+		min_adjustment_magnitude = 2 }
+	local add = simple{ alarm = a, adjustment_type = "ChangeInCapacity", adjustment = 1 }
+	local g = t.group{ current = 10 }
+	local function expect(p, now, kind, value, reason)
+		local k, v, r = t.eval(p, g, now)
+		t.eq(k, kind, "kind at " .. now)
+		t.eq(v, value, "value at " .. now)
+		t.eq(r, reason, "reason at " .. now)
+	end
+	local head = "st_tick avg >= 50 in 1 of 1 x 60s: "
+	expect(out, 60, "percent", 10, head .. "60; 60 is +10 from 50, step [10, 20): +10%")
+	expect(out, 60, "percent", 10, head .. "60; 60 is +10 from 50, step [10, 20): +10%")
+	expect(add, 60, "change", 1, head .. "60; in alarm: +1")
+	expect(mag, 60, "change", 2, head .. "60; in alarm: +25% of 10 -> +2")
+	-- (60 + 64) / 2 = 62: the same step
+	t.push("st_tick", { { 50, 64 } })
+	expect(out, 60, "percent", 10, head .. "62; 62 is +12 from 50, step [10, 20): +10%")
+	expect(add, 60, "change", 1, head .. "62; in alarm: +1")
+	t.update(g, { desired = 4 })
+	expect(mag, 60, "change", 2, head .. "62; in alarm: +25% of 4 -> +1, at least 2: +2")
+	t.update(g, { desired = 20 })
+	expect(mag, 60, "change", 5, head .. "62; in alarm: +25% of 20 -> +5")
+	-- (60 + 64 + 92) / 3 = 72: the next step
+	t.push("st_tick", { { 55, 92 } })
+	expect(out, 60, "percent", 30, head .. "72; 72 is +22 from 50, step [20, inf): +30%")
+	expect(add, 60, "change", 1, head .. "72; in alarm: +1")
+end)
+
+
 ---------------------------------------------------------- alarm states
 
 t.test("simple and step: they act only in ALARM, and abstain otherwise", function()
