@@ -18,6 +18,13 @@ void sim_kinds_bind(struct sim_world *w)
 	sim_kinds_world = w;
 }
 
+static bool sim_kinds_baselines;
+
+void sim_kinds_baseline_series(bool on)
+{
+	sim_kinds_baselines = on;
+}
+
 static int sim_kinds_init(const struct scaled_host *host, char *err, size_t errlen)
 {
 	(void)err;
@@ -98,10 +105,11 @@ static void sim_cap_report(struct sim_cap *c)
 	sim_kinds_host->publish(c->inst, "interruption_notice", now, n.noticed);
 	sim_kinds_host->publish(c->inst, "interruptions", now,
 				(double)c->pool->interruptions);
-	/* What the baselines read (sim_baselines.h): "<target>.backlog", the
-	 * queue's depth, and "<target>.cpu", the busy share in % of the
-	 * world's running instances since the last report (0 with none). */
-	if (sim_kinds_world) {
+	/* What the baselines read (sim_baselines.h), in their runs only:
+	 * "<target>.backlog", the queue's depth, and "<target>.cpu", the busy
+	 * share in % of the world's running instances since the last report
+	 * (0 with none). */
+	if (sim_kinds_baselines && sim_kinds_world) {
 		const struct sim_world *w = sim_kinds_world;
 		double busy = w->st.busy_ms - c->busy_ms, running = w->st.running_ms - c->running_ms;
 

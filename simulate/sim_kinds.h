@@ -12,6 +12,8 @@
 #ifndef SIM_KINDS_H
 #define SIM_KINDS_H
 
+#include <stdbool.h>
+
 #include "scaled/plugin.h"
 
 struct sim_world;
@@ -20,5 +22,9 @@ extern const struct scaled_plugin sim_kinds_plugin;
 
 /* The world the kinds act on (NULL: none; create() then fails). */
 void sim_kinds_bind(struct sim_world *w);
+/* Whether capacities publish the series the baselines read,
+ * "<target>.backlog" and "<target>.cpu" (sim_baselines.h): on for a
+ * baseline's run only, so that the farm's own run has none of them. */
+void sim_kinds_baseline_series(bool on);
 
 #endif

@@ -201,6 +201,7 @@ static int sim_run_baseline(const struct sim_run *r, const char *policy, struct 
 	b.spot = r->spot;
 	b.map = r->map;
 	b.group_policy = policy;
+	sim_kinds_baseline_series(true);
 	if ((rc = sim_run_world(&b)) < 0 || (rc = sim_run_engine(&b, &msg)) < 0)
 		goto out;
 	/* The span in the engine's slices, as the farm's run steps it. */
@@ -220,6 +221,7 @@ out:
 		snprintf(err, errlen, "--baselines: %s: %s", out->name, msg ? msg : strerror(-rc));
 	scaled_engine_free(b.e);
 	sim_kinds_bind(NULL);
+	sim_kinds_baseline_series(false);
 	sim_world_free(b.w);
 	free(msg);
 	return rc;
