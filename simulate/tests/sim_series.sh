@@ -42,31 +42,28 @@ rows)
 	[ "$rc" -eq 0 ] || { cat "$out/err" >&2; fail "exit $rc"; }
 	lines 12
 	# The header: time, the world's 7, the engine's series by name (the
-	# wave "jobs"; the target "pool" and the four it publishes: backlog,
-	# cpu, notices, interruptions), then the group "workers".
-	row 1 'time,sim:queued,sim:in_flight,sim:spot,sim:on_demand,sim:spot_price,sim:on_demand_price,sim:cost,jobs,pool,pool.backlog,pool.cpu,pool.interruption_notice,pool.interruptions,workers:desired,workers:spot,workers:on_demand'
+	# wave "jobs"; the target "pool" and the two it publishes), then the
+	# group "workers".
+	row 1 'time,sim:queued,sim:in_flight,sim:spot,sim:on_demand,sim:spot_price,sim:on_demand_price,sim:cost,jobs,pool,pool.interruption_notice,pool.interruptions,workers:desired,workers:spot,workers:on_demand'
 	# 00:05:00: nothing queued; the job that arrived at 00:04:50 ended at
 	# 00:05:00 and the one arriving then started: 1 in flight; 0 spot, 2
 	# on-demand; 2 x 300 s x 0.36 / 3600 = 0.06 so far. "jobs" is the
-	# wave's 0, "pool" (the target's own name) never has a sample; its
-	# backlog 0 and cpu 50 (its poll, before the world's events of the
-	# instant, saw 1 of 2 instances busy; at 00:00:00, before the first
-	# arrival, 0); no notice, no interruption; the group holds 2, both
-	# on-demand.
-	row 7 '2024-01-01T00:05:00Z,0,1,0,2,0.100000,0.360000,0.060000,0,,0,50,0,0,2,0,2'
+	# wave's 0, "pool" (the target's own name) never has a sample, no
+	# notice, no interruption; the group holds 2, both on-demand.
+	row 7 '2024-01-01T00:05:00Z,0,1,0,2,0.100000,0.360000,0.060000,0,,0,0,2,0,2'
 	# 00:10:00, the end: the job of 00:09:50 has ended, none arrives at
 	# the end (the span is [from, to)): 0 in flight; 2 x 600 s: 0.12.
-	row 12 '2024-01-01T00:10:00Z,0,0,0,2,0.100000,0.360000,0.120000,0,,0,50,0,0,2,0,2'
+	row 12 '2024-01-01T00:10:00Z,0,0,0,2,0.100000,0.360000,0.120000,0,,0,0,2,0,2'
 	# A span that is not a whole number of intervals: the last row at its end.
 	run "$@" --quiet --no-chart --to 2024-01-01T00:10:30Z --series-every 1m
 	lines 13
-	row 12 '2024-01-01T00:10:00Z,0,1,0,2,0.100000,0.360000,0.120000,0,,0,50,0,0,2,0,2'
+	row 12 '2024-01-01T00:10:00Z,0,1,0,2,0.100000,0.360000,0.120000,0,,0,0,2,0,2'
 	# 2 x 630 s x 0.36 / 3600 = 0.126
-	row 13 '2024-01-01T00:10:30Z,0,0,0,2,0.100000,0.360000,0.126000,0,,0,50,0,0,2,0,2'
+	row 13 '2024-01-01T00:10:30Z,0,0,0,2,0.100000,0.360000,0.126000,0,,0,0,2,0,2'
 	# The default: the group's every (30 s): 00:00:00 .. 00:10:00, 21 rows.
 	run "$@" --quiet --no-chart --to 2024-01-01T00:10:00Z
 	lines 22
-	row 3 '2024-01-01T00:00:30Z,0,1,0,2,0.100000,0.360000,0.006000,0,,0,50,0,0,2,0,2'
+	row 3 '2024-01-01T00:00:30Z,0,1,0,2,0.100000,0.360000,0.006000,0,,0,0,2,0,2'
 	# An interval longer than the span: the start and the end.
 	run "$@" --quiet --no-chart --to 2024-01-01T00:10:00Z --series-every 1h
 	lines 3
@@ -79,7 +76,7 @@ rows)
 	shift 2
 	run -c "$out/later.lua" "$@" --quiet --no-chart --to 2024-01-01T00:10:00Z --series-every 1m
 	[ "$rc" -eq 0 ] && [ ! -s "$out/err" ] || { cat "$out/err" >&2; fail "later.lua: exit $rc"; }
-	row 1 'time,sim:queued,sim:in_flight,sim:spot,sim:on_demand,sim:spot_price,sim:on_demand_price,sim:cost,jobs,pool,pool.backlog,pool.cpu,pool.interruption_notice,pool.interruptions,workers:desired,workers:spot,workers:on_demand'
+	row 1 'time,sim:queued,sim:in_flight,sim:spot,sim:on_demand,sim:spot_price,sim:on_demand_price,sim:cost,jobs,pool,pool.interruption_notice,pool.interruptions,workers:desired,workers:spot,workers:on_demand'
 	lines 12
 	;;
 long)
@@ -97,10 +94,10 @@ long)
 	run "$@"
 	[ "$rc" -eq 0 ] || { cat "$out/err" >&2; fail "exit $rc"; }
 	lines 50402
-	row 3 '2024-01-01T00:01:00Z,0,0,0,2,0.100000,0.360000,0.012000,0,,0,0,0,0,2,0,2'
+	row 3 '2024-01-01T00:01:00Z,0,0,0,2,0.100000,0.360000,0.012000,0,,0,0,2,0,2'
 	run "$@" --to 2024-02-04T00:00:00Z
 	lines 97922
-	row 3 '2024-01-01T00:00:30Z,0,0,0,2,0.100000,0.360000,0.006000,0,,0,0,0,0,2,0,2'
+	row 3 '2024-01-01T00:00:30Z,0,0,0,2,0.100000,0.360000,0.006000,0,,0,0,2,0,2'
 	;;
 same)
 	# The same inputs and seed give the same series.csv, byte for byte:
