@@ -28,8 +28,6 @@
 #include "log.h"
 #include "sandbox.h"
 
-#define CONFIG_DEADLINE_MS 5000
-
 /* ---------------------------------------------------------------- plugin -- */
 
 static int l_plugin(lua_State *L)

@@ -147,8 +147,12 @@ struct config_builder {
 	int group_policy;
 };
 
+/* What the farm's own Lua (the farm file, an embedder's group_policy
+ * chunk) may take, as against a policy call's deadline. */
+#define CONFIG_DEADLINE_MS 5000
+
 /* Run the farm chunk on top of sb's stack (a loaded function) under a
- * deadline of 5 s, handing each declaration to b; then set the policies'
+ * deadline of CONFIG_DEADLINE_MS, handing each declaration to b; then set the policies'
  * deadline_ms and freeze the farm's globals (sandbox_env_freeze). Returns 0,
  * or -EINVAL (or -ENOMEM) with the message in *errmsg (free()). */
 int config_run(struct sandbox *sb, const struct config_builder *b, const char *chunkname,

@@ -18,6 +18,7 @@
 
 #include "alloc.h"
 #include "clock.h"
+#include "config.h"
 #include "duration.h"
 #include "engine.h"
 #include "log.h"
@@ -245,7 +246,12 @@ static int engine_group_policy(struct scaled_engine *e, char **errmsg)
 
 	if ((rc = sandbox_load_string(e->sb, "group_policy", e->opt.group_policy, errmsg)) < 0)
 		return rc;
-	if ((rc = sandbox_pcall(e->sb, 0, 1, errmsg)) < 0) {
+	/* the farm's deadline, not a policy call's: the chunk is part of the
+	 * farm (it may require the whole library, as a farm file does) */
+	sandbox_set_deadline_ms(e->sb, CONFIG_DEADLINE_MS);
+	rc = sandbox_pcall(e->sb, 0, 1, errmsg);
+	sandbox_set_deadline_ms(e->sb, e->opt.lua_deadline_ms);
+	if (rc < 0) {
 		/* for a person, as the farm's own errors: no traceback */
 		if (errmsg && *errmsg && (tb = strstr(*errmsg, "\nstack traceback:")))
 			*tb = '\0';
