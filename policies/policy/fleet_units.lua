@@ -209,6 +209,10 @@ end
 
 local function wrap(fleet, inner)
 	local series = check_inner(inner)
+	-- One stand-in per group, made on its first tick: the inner policy
+	-- keys its per-group state by the view it is given, so a new one each
+	-- tick would lose that state (and cost a table and seven closures).
+	local proxies = setmetatable({}, { __mode = "k" }) -- group view -> { proxy, slot }
 	return {
 		name = "fleet_units",
 		series = series,
@@ -217,8 +221,14 @@ local function wrap(fleet, inner)
 		instances = fleet.instances,
 		describe = fleet.describe,
 		evaluate = function(self, g, s)
-			local slot = {}
-			local proxy = proxy_of(g, slot)
+			local made = proxies[g]
+			if not made then
+				local fresh = {}
+				made = { proxy_of(g, fresh), fresh }
+				proxies[g] = made
+			end
+			local proxy, slot = made[1], made[2]
+			slot.kind, slot.value, slot.reason = nil, nil, nil -- this tick's proposal only
 			local ret
 			if type(inner) == "function" then
 				ret = inner(proxy, s)
