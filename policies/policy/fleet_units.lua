@@ -252,12 +252,17 @@ local function wrap(fleet, inner)
 				units = resolve_percent(g.desired, units)
 			end
 			units = units < 0 and 0 or units
-			local list, total = fill(fleet, units)
-			if total == 0 then
-				return g:set(0, format("%s -> 0 units: no instances", slot.reason))
+			-- what the fleet provides is a function of the units: kept per
+			-- group, with the reason, while they and the inner reason do
+			-- not move
+			if made.units ~= units or made.reason ~= slot.reason then
+				local list, total = fill(fleet, units)
+				made.units, made.reason, made.total = units, slot.reason, total
+				made.text = total == 0 and format("%s -> 0 units: no instances", slot.reason)
+					or format("%s -> %s units as %s", slot.reason, num(units),
+					mix_text(list, total))
 			end
-			return g:set(total, format("%s -> %s units as %s", slot.reason, num(units),
-				mix_text(list, total)))
+			return g:set(made.total, made.text)
 		end,
 	}
 end

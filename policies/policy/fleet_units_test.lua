@@ -183,6 +183,20 @@ t.test("fleet_units: the inner policy's state lasts from tick to tick", function
 		.. "0 units: no instances")
 end)
 
+t.test("fleet_units: each tick's mix follows the units, the same reason or not", function()
+	local p = fleet_units{ types = TYPES, units = function(gv)
+		return gv:set(gv.desired, "as desired")
+	end }
+	local g = t.group{ current = 16 }
+	expect(p, g, 10, "set", 16, "as desired -> 16 units as 2 x r3.8xlarge (16 units)")
+	t.update(g, { desired = 1 })
+	expect(p, g, 10, "set", 2, "as desired -> 1 units as 1 x r3.xlarge (2 units)")
+	t.update(g, { desired = 0 })
+	expect(p, g, 10, "set", 0, "as desired -> 0 units: no instances")
+	t.update(g, { desired = 16 })
+	expect(p, g, 10, "set", 16, "as desired -> 16 units as 2 x r3.8xlarge (16 units)")
+end)
+
 t.test("fleet_units: a bad inner policy is the policy's error", function()
 	local g = t.group{ current = 1 }
 	local function err_of(fn)
