@@ -5,13 +5,15 @@
  * move with the load on the machine, so a change to a policy or to the
  * engine's tick path can be judged in one run:
  *
- *   tools/bench/tick_instructions [BUILD_DIR]      (all farms, a table)
+ *   tools/bench/tick_instructions [BUILD_DIR [FARM...]]   (a table)
  *   valgrind --tool=callgrind --toggle-collect=bench_tick_loop \
  *       build/tools/bench/bench_tick FARM [N]
  *
  * FARM: plain (the 120 s average + threshold of bench_engine), percent,
  * spot_failover, both (percent + spot_failover, bench_engine's second),
- * queue (policy.queue on a backlog), step (policy.queue_step).
+ * queue (policy.queue on a backlog), step (policy.queue_step); and one farm
+ * for each other policy of the library, by its name (step_alarm: policy.step
+ * on an alarm that is in ALARM).
  * A benchmark: it prints nothing but errors and asserts nothing.
  */
 #include <stdio.h>
@@ -41,6 +43,30 @@ static const struct { const char *name, *farm; } farms[] = {
 	{ "both", HEAD CPU SPOT GROUP "{ " PERCENT ", " FAILOVER " } }\n" },
 	{ "queue", HEAD JOBS GROUP "policy.queue { backlog = 'jobs', jobs_per_worker = 20 } }\n" },
 	{ "step", HEAD JOBS GROUP "policy.queue_step { series = 'jobs', steps = { { 0, 0 }, { 1, 1 }, { 50, 2 } } } }\n" },
+	/* the rest of the library (tick_instructions FARM...) */
+	{ "target", HEAD CPU GROUP "policy.target { series = 'cpu', target = 60 } }\n" },
+	{ "target3", HEAD CPU JOBS GROUP "policy.target { metrics = { { series = 'cpu', target = 60 }, "
+	  "{ series = 'jobs', type = 'AverageValue', target = 10 }, "
+	  "{ series = 'jobs', type = 'Value', target = 40, stat = 'max' } } } }\n" },
+	{ "threshold", HEAD CPU GROUP "policy.threshold { series = 'cpu', bands = { "
+	  "{ lower_bound = 80, delta = 1 }, { upper_bound = 20, delta = -1 }, "
+	  "{ lower_bound = 20, upper_bound = 80, delta = 0 } } } }\n" },
+	{ "step_alarm", HEAD CPU GROUP "policy.step { alarm = policy.alarm { series = 'cpu', "
+	  "comparison = '>=', threshold = 40, evaluation_periods = 3 }, adjustment_type = "
+	  "'ChangeInCapacity', steps = { { lower = 0, upper = 20, adjustment = 1 }, "
+	  "{ lower = 20, adjustment = 2 } } } }\n" },
+	{ "idle_stop", HEAD CPU GROUP "policy.idle_stop { event = 'go', series = 'cpu', below = 5, "
+	  "idle = '10m' } }\n" },
+	{ "fleet_units", HEAD JOBS GROUP "policy.fleet_units { types = { { type = 'a', weight = 2, "
+	  "price = 0.05 }, { type = 'b', weight = 8, price = 0.10 } }, units = policy.queue_step { "
+	  "series = 'jobs', steps = { { 0, 0 }, { 1, 1 }, { 50, 2 } } } } }\n" },
+	{ "backup_group", HEAD CPU /* the backup is groups[0], the group ticked */
+	  "group 'b' { target = 't', max = 10, every = '1s', policy = policy.backup_group { "
+	  "primary = 'p' } }\ntarget 't2' { kind = 'sim', start = 2 }\n"
+	  "group 'p' { target = 't2', max = 10, every = '1s', "
+	  "policy = function(g, s) return g:hold('x') end }\n" },
+	{ "schedule", HEAD GROUP "policy.schedule { zone = 'Europe/Berlin', windows = { { days = "
+	  "'mon-fri', from = '08:00', to = '18:00', min = 4 } }, default = { min = 1 } } }\n" },
 };
 
 __attribute__((noinline)) void bench_tick_loop(struct group *g, long n);
@@ -62,7 +88,9 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], farms[i].name))
 			farm = farms[i].farm;
 	if (!farm || n <= 0) {
-		fprintf(stderr, "usage: bench_tick plain|percent|spot_failover|both|queue|step [N]\n");
+		fprintf(stderr, "usage: bench_tick FARM [N] (plain, percent, spot_failover, both, "
+			"queue, step, target, target3, threshold, step_alarm, idle_stop, "
+			"fleet_units, backup_group, schedule)\n");
 		return 2;
 	}
 	scaled_options_init(&o);
