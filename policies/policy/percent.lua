@@ -67,6 +67,9 @@ return constructor("percent", function(args)
 	local counts = stat.name == "count"
 	local sname, pct = stat.name, stat.pct -- U.read, inline
 	local no_data = format("no data in series '%s' for the last %s", series, span)
+	-- "<series> <stat> <x> over the last <period>: no alarm"
+	local quiet_head = format("%s %s ", series, stat.name)
+	local quiet_tail = format(" over the last %s: no alarm", ptext)
 	-- the quiet reason per group (the group's view as the key, as U.state)
 	local quiet_of = setmetatable({}, { __mode = "k" })
 
@@ -115,8 +118,7 @@ return constructor("percent", function(args)
 					quiet_of[g] = q
 				end
 				if q.x ~= x1 then
-					q.x, q.text = x1, format("%s %s %s over the last %s: no alarm",
-						series, stat.name, num(x1), ptext)
+					q.x, q.text = x1, quiet_head .. num(x1) .. quiet_tail
 				end
 				return g:hold(q.text)
 			end
