@@ -6,6 +6,7 @@
  * engine's tick path can be judged in one run:
  *
  *   tools/bench/tick_instructions [BUILD_DIR [FARM...]]   (a table)
+ *   FRESH=1 tools/bench/tick_instructions ...   (bench_tick FARM N fresh)
  *   valgrind --tool=callgrind --toggle-collect=bench_tick_loop \
  *       build/tools/bench/bench_tick FARM [N]
  *
@@ -76,22 +77,54 @@ __attribute__((noinline)) void bench_tick_loop(struct group *g, long n)
 		engine_group_tick(g);
 }
 
+/* "fresh": the farm with its sources publishing every second and its groups
+ * ticking every hour, so that each counted tick, after the clock has moved
+ * a second (not counted), reads at a new instant a sample it has not seen:
+ * the worst case for what a policy keeps from tick to tick. */
+static const struct { const char *from, *to; } fresh_edits[] = {
+	{ "every = '1s'", "every = '1h'" }, /* groups first: sources become 1s */
+	{ "every = '5s'", "every = '1s'" },
+	{ "every = '1m'", "every = '1s'" },
+};
+
+static char *bench_fresh(const char *farm)
+{
+	size_t len = strlen(farm);
+	char *out = malloc(len + 1); /* every edit keeps the length */
+
+	if (!out)
+		return NULL;
+	memcpy(out, farm, len + 1);
+	for (size_t i = 0; i < sizeof(fresh_edits) / sizeof(fresh_edits[0]); i++) {
+		size_t n = strlen(fresh_edits[i].from);
+
+		for (char *hit = out; (hit = strstr(hit, fresh_edits[i].from)) != NULL; hit += n)
+			memcpy(hit, fresh_edits[i].to, n);
+	}
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	struct scaled_options o;
 	struct scaled_engine *e;
 	const char *farm = NULL;
-	char *err = NULL;
+	char *err = NULL, *edited = NULL;
 	long n = argc > 2 ? atol(argv[2]) : 10000;
+	int fresh = argc > 3 && !strcmp(argv[3], "fresh");
 
 	for (size_t i = 0; argc > 1 && i < sizeof(farms) / sizeof(farms[0]); i++)
 		if (!strcmp(argv[1], farms[i].name))
 			farm = farms[i].farm;
-	if (!farm || n <= 0) {
-		fprintf(stderr, "usage: bench_tick FARM [N] (plain, percent, spot_failover, both, "
-			"queue, step, target, target3, threshold, step_alarm, idle_stop, "
+	if (!farm || n <= 0 || (argc > 3 && !fresh)) {
+		fprintf(stderr, "usage: bench_tick FARM [N [fresh]] (plain, percent, spot_failover, "
+			"both, queue, step, target, target3, threshold, step_alarm, idle_stop, "
 			"fleet_units, backup_group, schedule)\n");
 		return 2;
+	}
+	if (fresh && !(farm = edited = bench_fresh(farm))) {
+		fprintf(stderr, "bench_tick: out of memory\n");
+		return 1;
 	}
 	scaled_options_init(&o);
 	o.virtual_clock = 1;
@@ -106,7 +139,15 @@ int main(int argc, char **argv)
 	scaled_engine_step(e, scaled_engine_now(e) + 600000);
 	for (int i = 0; i < 1000; i++) /* warm: first reads, rings grown */
 		engine_group_tick(e->groups[0]);
-	bench_tick_loop(e->groups[0], n);
+	if (!fresh) {
+		bench_tick_loop(e->groups[0], n);
+	} else {
+		for (long i = 0; i < n; i++) {
+			scaled_engine_step(e, scaled_engine_now(e) + 1000);
+			bench_tick_loop(e->groups[0], 1);
+		}
+	}
 	scaled_engine_free(e);
+	free(edited);
 	return 0;
 }
