@@ -253,14 +253,16 @@ local function wrap(fleet, inner)
 			end
 			units = units < 0 and 0 or units
 			-- what the fleet provides is a function of the units: kept per
-			-- group, with the reason, while they and the inner reason do
-			-- not move
-			if made.units ~= units or made.reason ~= slot.reason then
+			-- group while they do not move; the reason while they and the
+			-- inner reason do not
+			if made.units ~= units then
 				local list, total = fill(fleet, units)
-				made.units, made.reason, made.total = units, slot.reason, total
-				made.text = total == 0 and format("%s -> 0 units: no instances", slot.reason)
-					or format("%s -> %s units as %s", slot.reason, num(units),
-					mix_text(list, total))
+				made.units, made.total, made.reason = units, total, nil
+				made.tail = total == 0 and " -> 0 units: no instances"
+					or " -> " .. num(units) .. " units as " .. mix_text(list, total)
+			end
+			if made.reason ~= slot.reason then
+				made.reason, made.text = slot.reason, slot.reason .. made.tail
 			end
 			return g:set(made.total, made.text)
 		end,
