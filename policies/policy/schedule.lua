@@ -222,16 +222,18 @@ return constructor("schedule", function(args)
 	-- Where each window runs, for the days around one day (a window
 	-- belongs to the day it starts on: yesterday's may cross midnight, and
 	-- where the clock is set back over midnight, tomorrow's may already
-	-- have begun): spans[i][d] = { start, stop } for day today - 2 + d, or
-	-- false when the window is not on that day. A function of the day
-	-- alone: made once a day, not every tick.
-	local spans, spans_day = nil, nil
+	-- have begun): spans[i][d] for day today - 2 + d is false when the
+	-- window is not on that day, else its wall-clock start and stop, and
+	-- their instants once a tick has needed them. A function of the day
+	-- alone: worked out once a day, not every tick, in the order the ticks
+	-- ask (so an instant no tick needs is never worked out).
+	local spans, spans_day, offset = nil, nil, nil
 	local function spans_of(today)
 		if spans_day == today then
 			return spans
 		end
 		local seen = {}
-		local function offset(t)
+		offset = function(t)
 			local o = seen[t]
 			if o == nil then
 				o = localtime(t, zone).offset
@@ -244,13 +246,8 @@ return constructor("schedule", function(args)
 			local list = {}
 			for d = 1, 3 do
 				local day = today - 2 + d
-				if w.days[weekday(day)] then
-					local stop = w.to > w.from and day * DAY + w.to or (day + 1) * DAY + w.to
-					list[d] = { first_instant(day * DAY + w.from, offset),
-						first_instant(stop, offset) }
-				else
-					list[d] = false
-				end
+				list[d] = w.days[weekday(day)] and { from = day * DAY + w.from,
+					to = w.to > w.from and day * DAY + w.to or (day + 1) * DAY + w.to } or false
 			end
 			spans[i] = list
 		end
@@ -288,9 +285,21 @@ return constructor("schedule", function(args)
 				for d = 1, 3 do
 					local span = list[d]
 					if span and (best == nil or w.n > best.n) then
-						if now >= span[1] and now < span[2] then
-							best = w
-							break
+						local start = span.start
+						if not start then
+							start = first_instant(span.from, offset)
+							span.start = start
+						end
+						if now >= start then
+							local stop = span.stop
+							if not stop then
+								stop = first_instant(span.to, offset)
+								span.stop = stop
+							end
+							if now < stop then
+								best = w
+								break
+							end
 						end
 					end
 				end
