@@ -92,9 +92,9 @@ return constructor("percent", function(args)
 			else
 				x1 = v[sname](v, psec)
 			end
-			if x1 == nil or (counts and x1 == 0) then
-				return g:hold(no_data)
-			end
+			-- every period is read even after a missing one, as the alarms
+			-- read them: each read also tells the series how much to keep
+			local missing = x1 == nil or (counts and x1 == 0)
 			local lo, hi = x1, x1
 			for k = 1, periods - 1 do
 				local x
@@ -104,10 +104,14 @@ return constructor("percent", function(args)
 					x = v[sname](v, psec, k * psec)
 				end
 				if x == nil or (counts and x == 0) then
-					return g:hold(no_data)
+					missing = true
+				elseif not missing then
+					if x < lo then lo = x end
+					if x > hi then hi = x end
 				end
-				if x < lo then lo = x end
-				if x > hi then hi = x end
+			end
+			if missing then
+				return g:hold(no_data)
 			end
 			if not (out_at and lo >= out_at) and not (in_at and hi <= in_at) then
 				-- the newest period's value moves only as samples come and
