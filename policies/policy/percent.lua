@@ -86,11 +86,12 @@ return constructor("percent", function(args)
 			-- tick at a new instant reads anyway, and the memo's check
 			-- costs two series calls.
 			local v = s[series]
+			local stat_fn = not pct and v[sname] -- the method found once
 			local x1
 			if pct then
 				x1 = v:pct(pct, psec)
 			else
-				x1 = v[sname](v, psec)
+				x1 = stat_fn(v, psec)
 			end
 			-- every period is read even after a missing one, as the alarms
 			-- read them: each read also tells the series how much to keep
@@ -101,7 +102,7 @@ return constructor("percent", function(args)
 				if pct then
 					x = v:pct(pct, psec, k * psec)
 				else
-					x = v[sname](v, psec, k * psec)
+					x = stat_fn(v, psec, k * psec)
 				end
 				if x == nil or (counts and x == 0) then
 					missing = true
