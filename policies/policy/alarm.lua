@@ -165,22 +165,40 @@ function methods:evaluate_state(g, s, quiet)
 	return state, points, text
 end
 
--- The text for the points evaluated (evaluate_state's numbers).
+-- The text for the points evaluated (evaluate_state's numbers). Its fixed
+-- parts are kept on the alarm while the fields they say do not move.
 function methods:_text(points, real, fill, kept, b, nfill)
 	local n, m, range = self.evaluation_periods, self.datapoints_to_alarm, self.evaluation_range
-	local head = format("%s %s %s %s", self.series, self._stat.name, self.comparison,
-		num(self.threshold))
+	local head = self._head
+	if not head or self._hseries ~= self.series or self._hcmp ~= self.comparison
+		or self._hthr ~= self.threshold then
+		head = format("%s %s %s %s", self.series, self._stat.name, self.comparison,
+			num(self.threshold))
+		self._head, self._hseries, self._hcmp, self._hthr = head,
+			self.series, self.comparison, self.threshold
+	end
 	local text
 	if real == 0 and fill == nil then
 		text = format("%s: no data in the last %s%s", head, span(range, self._ptext),
 			kept and ", state kept" or "")
 	else
-		local list = {}
-		for i, p in ipairs(points) do
+		local list, np = self._list, #points
+		if not list then
+			list = {}
+			self._list = list
+		end
+		for i = 1, np do
+			local p = points[i]
 			list[i] = p.filled and "-" or num(p.value)
 		end
-		text = format("%s in %d of %d x %s%s: %s", head, b, n, self._ptext,
-			m < n and format(" (%d to alarm)", m) or "", concat(list, ", "))
+		-- " of N x P (M to alarm): "
+		local mid = self._mid
+		if not mid or self._mid_n ~= n or self._mid_m ~= m then
+			mid = format(" of %d x %s%s: ", n, self._ptext,
+				m < n and format(" (%d to alarm)", m) or "")
+			self._mid, self._mid_n, self._mid_m = mid, n, m
+		end
+		text = head .. " in " .. b .. mid .. concat(list, ", ", 1, np) -- b: an integer
 		if nfill > 0 then
 			if fill == true then
 				text = text .. " (missing as breaching)"

@@ -42,42 +42,67 @@ return constructor("backup_group", function(args)
 			type(release) == "string" and "\"" .. release .. "\"" or type(release)), 0)
 	end
 
+	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+
 	return {
 		name = "backup_group",
 		series = {},
 		primary = primary,
 		evaluate = function(self, g, s)
-			if g.name == primary then
-				error(format("policy.backup_group: primary '%s' is this group", primary), 0)
+			local st = state_of[g]
+			if not st then -- a group found once not to be the primary stays so
+				if g.name == primary then
+					error(format("policy.backup_group: primary '%s' is this group", primary), 0)
+				end
+				st = {}
+				state_of[g] = st
 			end
 			local p = g:group(primary)
 			local have = g.desired
-			local st, warned = nil, nil -- warned: seconds since the last warning
+			local warned = nil -- seconds since the last warning
 			if warn_window > 0 then
-				st = U.state(self, g)
 				local events = g.events
 				for i = 1, events and #events or 0 do
 					if events[i].name == "spot_interruption" then
 						st.warned_at = events[i].time
 					end
 				end
-				if st.warned_at and g.now - st.warned_at < warn_window then
-					warned = g.now - st.warned_at
+				if st.warned_at then
+					local now = g.now
+					if now - st.warned_at < warn_window then
+						warned = now - st.warned_at
+					end
 				end
 			end
-			if p.current < 0 then
-				return g:hold(format("%s reports no current capacity: keep %d", primary, have))
+			-- each field of the primary read once; the texts that do not
+			-- move with time kept per group while their numbers do not
+			local current = p.current
+			if current < 0 then
+				if st.unknown_have ~= have then
+					st.unknown_have = have
+					st.unknown = format("%s reports no current capacity: keep %d", primary, have)
+				end
+				return g:hold(st.unknown)
 			end
-			local need = p.shortfall
-			local seen = format("%s short %d (wanted %d, current %d)", primary, need, p.wanted,
-				p.current)
+			local need, wanted = p.shortfall, p.wanted
 			if need == 0 then
-				return g:set(0, format("%s not short (wanted %d, current %d): 0", primary,
-					p.wanted, p.current))
+				if st.whole_wanted ~= wanted or st.whole_current ~= current then
+					st.whole_wanted, st.whole_current = wanted, current
+					st.whole = format("%s not short (wanted %d, current %d): 0", primary, wanted,
+						current)
+				end
+				return g:set(0, st.whole)
 			end
-			local why = p.last_action == "failed" and p.last_error
-				and format(" [%s]", p.last_error) or ""
+			if st.seen_need ~= need or st.seen_wanted ~= wanted or st.seen_current ~= current then
+				st.seen_need, st.seen_wanted, st.seen_current = need, wanted, current
+				st.seen = format("%s short %d (wanted %d, current %d)", primary, need, wanted,
+					current)
+				st.keep, st.give = nil, nil
+			end
+			local seen = st.seen
 			if need > have then
+				local why = p.last_action == "failed" and p.last_error
+					and format(" [%s]", p.last_error) or ""
 				local short_for = p.short_for
 				if warned and short_for < grace then
 					return g:set(need, format("%s for %ss (grace waived: spot interruption "
@@ -92,9 +117,16 @@ return constructor("backup_group", function(args)
 					gtext, why, have))
 			end
 			if release == "when_whole" then
-				return g:hold(format("%s: keep %d until %s is whole", seen, have, primary))
+				if st.keep == nil or st.keep_have ~= have then
+					st.keep_have = have
+					st.keep = format("%s: keep %d until %s is whole", seen, have, primary)
+				end
+				return g:hold(st.keep)
 			end
-			return g:set(need, format("%s: %d", seen, need))
+			if st.give == nil then
+				st.give = format("%s: %d", seen, need)
+			end
+			return g:set(need, st.give)
 		end,
 	}
 end)

@@ -207,3 +207,45 @@ t.test("backup_group: bad arguments", function()
 	refuses(function() backup_group{ primary = "spot", interruption_window = -1 } end,
 		"interruption_window must be more than 0 seconds, got -1")
 end)
+
+t.test("backup_group: each tick's reason follows the primary and desired", function()
+	-- one view from tick to tick, as the engine's: texts are kept per group
+	-- while their numbers do not move
+	local primary = { name = "spot", current = 2, wanted = 4, shortfall = 2, short_for = 0,
+		last_action = "ok" }
+	local g = { name = "ondemand", desired = 2 }
+	function g:group() return primary end
+	function g:set(n, reason) return { "set", n, reason } end
+	function g:hold(reason) return { "hold", 0, reason } end
+	local function expect(p, kind, value, reason)
+		local out = p:evaluate(g, {})
+		t.eq(out[1], kind, "kind")
+		t.eq(out[2], value, "value")
+		t.eq(out[3], reason, "reason")
+	end
+	local whole = backup_group{ primary = "spot", release = "when_whole" }
+	expect(whole, "hold", 0, "spot short 2 (wanted 4, current 2): keep 2 until spot is whole")
+	g.desired = 3
+	expect(whole, "hold", 0, "spot short 2 (wanted 4, current 2): keep 3 until spot is whole")
+	primary.current, primary.shortfall = 3, 1
+	expect(whole, "hold", 0, "spot short 1 (wanted 4, current 3): keep 3 until spot is whole")
+	primary.current, primary.shortfall = 4, 0
+	expect(whole, "set", 0, "spot not short (wanted 4, current 4): 0")
+	primary.wanted, primary.shortfall = 5, 1
+	expect(whole, "hold", 0, "spot short 1 (wanted 5, current 4): keep 3 until spot is whole")
+	primary.wanted, primary.shortfall = 6, 2
+	expect(whole, "hold", 0, "spot short 2 (wanted 6, current 4): keep 3 until spot is whole")
+	primary.current = -1
+	expect(whole, "hold", 0, "spot reports no current capacity: keep 3")
+	g.desired = 1
+	expect(whole, "hold", 0, "spot reports no current capacity: keep 1")
+	-- before_shrink gives back what is not needed: need follows the primary
+	local give = backup_group{ primary = "spot" }
+	g.desired = 3
+	primary.current, primary.wanted, primary.shortfall = 2, 3, 1
+	expect(give, "set", 1, "spot short 1 (wanted 3, current 2): 1")
+	primary.current, primary.shortfall = 1, 2
+	expect(give, "set", 2, "spot short 2 (wanted 3, current 1): 2")
+	primary.wanted, primary.current = 4, 2
+	expect(give, "set", 2, "spot short 2 (wanted 4, current 2): 2")
+end)

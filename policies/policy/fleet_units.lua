@@ -209,6 +209,10 @@ end
 
 local function wrap(fleet, inner)
 	local series = check_inner(inner)
+	-- One stand-in per group, made on its first tick: the inner policy
+	-- keys its per-group state by the view it is given, so a new one each
+	-- tick would lose that state (and cost a table and seven closures).
+	local proxies = setmetatable({}, { __mode = "k" }) -- group view -> { proxy, slot }
 	return {
 		name = "fleet_units",
 		series = series,
@@ -217,8 +221,14 @@ local function wrap(fleet, inner)
 		instances = fleet.instances,
 		describe = fleet.describe,
 		evaluate = function(self, g, s)
-			local slot = {}
-			local proxy = proxy_of(g, slot)
+			local made = proxies[g]
+			if not made then
+				local fresh = {}
+				made = { proxy_of(g, fresh), fresh }
+				proxies[g] = made
+			end
+			local proxy, slot = made[1], made[2]
+			slot.kind, slot.value, slot.reason = nil, nil, nil -- this tick's proposal only
 			local ret
 			if type(inner) == "function" then
 				ret = inner(proxy, s)
@@ -242,12 +252,19 @@ local function wrap(fleet, inner)
 				units = resolve_percent(g.desired, units)
 			end
 			units = units < 0 and 0 or units
-			local list, total = fill(fleet, units)
-			if total == 0 then
-				return g:set(0, format("%s -> 0 units: no instances", slot.reason))
+			-- what the fleet provides is a function of the units: kept per
+			-- group while they do not move; the reason while they and the
+			-- inner reason do not
+			if made.units ~= units then
+				local list, total = fill(fleet, units)
+				made.units, made.total, made.reason = units, total, nil
+				made.tail = total == 0 and " -> 0 units: no instances"
+					or " -> " .. num(units) .. " units as " .. mix_text(list, total)
 			end
-			return g:set(total, format("%s -> %s units as %s", slot.reason, num(units),
-				mix_text(list, total)))
+			if made.reason ~= slot.reason then
+				made.reason, made.text = slot.reason, slot.reason .. made.tail
+			end
+			return g:set(made.total, made.text)
 		end,
 	}
 end

@@ -166,6 +166,37 @@ t.test("fleet_units: a library policy inside, with its series and state", functi
 	t.eq(seen, "fus 3 4 7")
 end)
 
+t.test("fleet_units: the inner policy's state lasts from tick to tick", function()
+	-- queue keeps, per group, when it first saw the queue empty: 1 unit
+	-- until it has been empty for idle (300 s), then 0
+	t.series("fu_idle", { { 0, 6 }, { 100, 0 } })
+	local p = fleet_units{ types = TYPES,
+		units = queue{ backlog = "fu_idle", jobs_per_worker = 2, window = "10m" } }
+	local g = t.group{ current = 3 }
+	expect(p, g, 10, "set", 8, "fu_idle last 6 jobs, 2 per worker: 3 -> 3 units as "
+		.. "1 x r3.8xlarge (8 units)")
+	expect(p, g, 100, "set", 2, "fu_idle last 0 jobs, empty for 0s (idle 300s): keep 1 -> "
+		.. "1 units as 1 x r3.xlarge (2 units)")
+	expect(p, g, 250, "set", 2, "fu_idle last 0 jobs, empty for 150s (idle 300s): keep 1 -> "
+		.. "1 units as 1 x r3.xlarge (2 units)")
+	expect(p, g, 400, "set", 0, "fu_idle last 0 jobs, empty for 300s (idle 300s): 0 -> "
+		.. "0 units: no instances")
+end)
+
+t.test("fleet_units: each tick's mix follows the units, the same reason or not", function()
+	local p = fleet_units{ types = TYPES, units = function(gv)
+		return gv:set(gv.desired, "as desired")
+	end }
+	local g = t.group{ current = 16 }
+	expect(p, g, 10, "set", 16, "as desired -> 16 units as 2 x r3.8xlarge (16 units)")
+	t.update(g, { desired = 1 })
+	expect(p, g, 10, "set", 2, "as desired -> 1 units as 1 x r3.xlarge (2 units)")
+	t.update(g, { desired = 0 })
+	expect(p, g, 10, "set", 0, "as desired -> 0 units: no instances")
+	t.update(g, { desired = 16 })
+	expect(p, g, 10, "set", 16, "as desired -> 16 units as 2 x r3.8xlarge (16 units)")
+end)
+
 t.test("fleet_units: a bad inner policy is the policy's error", function()
 	local g = t.group{ current = 1 }
 	local function err_of(fn)

@@ -49,13 +49,22 @@ return U.constructor("idle_stop", function(args)
 	local stat = U.stat_of(args.stat or "max")
 	local below = U.need_number(args, "below")
 
+	local sname, pct = stat.name, stat.pct -- U.read, inline
+	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+
 	return {
 		name = "idle_stop",
 		series = { series },
 		evaluate = function(self, g, s)
-			local st = U.state(self, g)
+			local st = state_of[g]
+			if not st then
+				st = {}
+				state_of[g] = st
+			end
 			local add, first = 0, nil
-			for _, ev in ipairs(g.events) do
+			local events = g.events
+			for i = 1, #events do
+				local ev = events[i]
 				if ev.name == event then
 					local u, err = units_of(ev, units)
 					if not u then
@@ -66,13 +75,14 @@ return U.constructor("idle_stop", function(args)
 					st.started = ev.time
 				end
 			end
+			local desired = g.desired
 			if add > 0 then
-				local want = g.desired + add
+				local want = desired + add
 				want = want > MAX_UNITS and MAX_UNITS or want
 				return g:set(want, format("event '%s' at %s: +%d units -> %d", event,
 					num(first), add, want))
 			end
-			if g.desired <= 0 then
+			if desired <= 0 then
 				return nil
 			end
 			if st.started and g.now - st.started < idle then
@@ -84,7 +94,12 @@ return U.constructor("idle_stop", function(args)
 			if v:count(idle) == 0 or v:last(COVER, idle) == nil then
 				return nil
 			end
-			local x = U.read(v, stat, idle)
+			local x
+			if pct then
+				x = v:pct(pct, idle)
+			else
+				x = v[sname](v, idle)
+			end
 			if x ~= nil and x < below then
 				return g:set(0, format("%s %s %s < %s for %s: idle, stop", series, stat.name,
 					num(x), num(below), itext))

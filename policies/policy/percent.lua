@@ -67,6 +67,9 @@ return constructor("percent", function(args)
 	local counts = stat.name == "count"
 	local sname, pct = stat.name, stat.pct -- U.read, inline
 	local no_data = format("no data in series '%s' for the last %s", series, span)
+	-- "<series> <stat> <x> over the last <period>: no alarm"
+	local quiet_head = format("%s %s ", series, stat.name)
+	local quiet_tail = format(" over the last %s: no alarm", ptext)
 	-- the quiet reason per group (the group's view as the key, as U.state)
 	local quiet_of = setmetatable({}, { __mode = "k" })
 
@@ -83,28 +86,33 @@ return constructor("percent", function(args)
 			-- tick at a new instant reads anyway, and the memo's check
 			-- costs two series calls.
 			local v = s[series]
+			local stat_fn = not pct and v[sname] -- the method found once
 			local x1
 			if pct then
 				x1 = v:pct(pct, psec)
 			else
-				x1 = v[sname](v, psec)
+				x1 = stat_fn(v, psec)
 			end
-			if x1 == nil or (counts and x1 == 0) then
-				return g:hold(no_data)
-			end
+			-- every period is read even after a missing one, as the alarms
+			-- read them: each read also tells the series how much to keep
+			local missing = x1 == nil or (counts and x1 == 0)
 			local lo, hi = x1, x1
 			for k = 1, periods - 1 do
 				local x
 				if pct then
 					x = v:pct(pct, psec, k * psec)
 				else
-					x = v[sname](v, psec, k * psec)
+					x = stat_fn(v, psec, k * psec)
 				end
 				if x == nil or (counts and x == 0) then
-					return g:hold(no_data)
+					missing = true
+				elseif not missing then
+					if x < lo then lo = x end
+					if x > hi then hi = x end
 				end
-				if x < lo then lo = x end
-				if x > hi then hi = x end
+			end
+			if missing then
+				return g:hold(no_data)
 			end
 			if not (out_at and lo >= out_at) and not (in_at and hi <= in_at) then
 				-- the newest period's value moves only as samples come and
@@ -115,8 +123,7 @@ return constructor("percent", function(args)
 					quiet_of[g] = q
 				end
 				if q.x ~= x1 then
-					q.x, q.text = x1, format("%s %s %s over the last %s: no alarm",
-						series, stat.name, num(x1), ptext)
+					q.x, q.text = x1, quiet_head .. num(x1) .. quiet_tail
 				end
 				return g:hold(q.text)
 			end

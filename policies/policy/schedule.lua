@@ -215,6 +215,62 @@ return constructor("schedule", function(args)
 		return format("%s %02d:%02d %s (%s) %s: %s %d", DAY_NAME[lt.wday - 1], lt.hour,
 			lt.min, lt.zone, zone, where, key == "min" and "at least" or "desired", n)
 	end
+	for _, w in ipairs(windows) do
+		w.where = "in window " .. w.label
+	end
+
+	-- Where each window runs, for the days around one day (a window
+	-- belongs to the day it starts on: yesterday's may cross midnight, and
+	-- where the clock is set back over midnight, tomorrow's may already
+	-- have begun): spans[i][d] for day today - 2 + d is false when the
+	-- window is not on that day, else its wall-clock start and stop, and
+	-- their instants once a tick has needed them. A function of the day
+	-- alone: worked out once a day, not every tick, in the order the ticks
+	-- ask (so an instant no tick needs is never worked out).
+	local spans, spans_day, offset = nil, nil, nil
+	local function spans_of(today)
+		if spans_day == today then
+			return spans
+		end
+		local seen = {}
+		offset = function(t)
+			local o = seen[t]
+			if o == nil then
+				o = localtime(t, zone).offset
+				seen[t] = o
+			end
+			return o
+		end
+		spans = {}
+		for i, w in ipairs(windows) do
+			local list = {}
+			for d = 1, 3 do
+				local day = today - 2 + d
+				list[d] = w.days[weekday(day)] and { from = day * DAY + w.from,
+					to = w.to > w.from and day * DAY + w.to or (day + 1) * DAY + w.to } or false
+			end
+			spans[i] = list
+		end
+		spans_day = today
+		return spans
+	end
+
+	-- The reason says the local minute: the last one made is kept, as every
+	-- tick in that minute (every group on this policy) says the same.
+	local said, said_w, said_wday, said_hour, said_min, said_zone = nil, nil, nil, nil, nil, nil
+	local function reason(lt, w)
+		if said_w ~= w or said_min ~= lt.min or said_hour ~= lt.hour or said_wday ~= lt.wday
+			or said_zone ~= lt.zone then
+			said_w, said_wday, said_hour, said_min, said_zone = w, lt.wday, lt.hour, lt.min,
+				lt.zone
+			if w then
+				said = say(lt, w.key, w.n, w.where)
+			else
+				said = say(lt, default_key, default_n, "outside every window, default")
+			end
+		end
+		return said
+	end
 
 	return {
 		name = "schedule",
@@ -222,39 +278,37 @@ return constructor("schedule", function(args)
 		evaluate = function(self, g, s)
 			local now = g.now
 			local lt = localtime(now, zone)
-			local today = days_from_civil(lt.year, lt.month, lt.day)
-			local seen = {}
-			local function offset(t)
-				local o = seen[t]
-				if o == nil then
-					o = localtime(t, zone).offset
-					seen[t] = o
-				end
-				return o
-			end
+			local spans = spans_of(days_from_civil(lt.year, lt.month, lt.day))
 			local best
-			for _, w in ipairs(windows) do
-				-- a window belongs to the day it starts on: yesterday's may
-				-- cross midnight, and where the clock is set back over
-				-- midnight, tomorrow's may already have begun
-				for day = today - 1, today + 1 do
-					if w.days[weekday(day)] and (best == nil or w.n > best.n) then
-						local start = first_instant(day * DAY + w.from, offset)
-						local stop = w.to > w.from and day * DAY + w.to
-							or (day + 1) * DAY + w.to
-						if now >= start and now < first_instant(stop, offset) then
-							best = w
-							break
+			for i = 1, #windows do
+				local w, list = windows[i], spans[i]
+				for d = 1, 3 do
+					local span = list[d]
+					if span and (best == nil or w.n > best.n) then
+						local start = span.start
+						if not start then
+							start = first_instant(span.from, offset)
+							span.start = start
+						end
+						if now >= start then
+							local stop = span.stop
+							if not stop then
+								stop = first_instant(span.to, offset)
+								span.stop = stop
+							end
+							if now < stop then
+								best = w
+								break
+							end
 						end
 					end
 				end
 			end
 			if best then
-				return g:set(best.n, say(lt, best.key, best.n, "in window " .. best.label))
+				return g:set(best.n, reason(lt, best))
 			end
 			if default_key then
-				return g:set(default_n, say(lt, default_key, default_n,
-					"outside every window, default"))
+				return g:set(default_n, reason(lt, nil))
 			end
 		end,
 	}

@@ -302,8 +302,8 @@ local function build_step(args)
 			-- action do not move
 			local pick = gst.pick
 			if gst.pmetric ~= metric or gst.pthr ~= thr then
-				pick = format("%s is %s%s from %s", num(metric), diff >= 0 and "+" or "",
-					num(diff), num(thr))
+				pick = num(metric) .. " is " .. (diff >= 0 and "+" or "") .. num(diff) .. " from "
+					.. num(thr)
 				gst.pmetric, gst.pthr, gst.pick, gst.rtext = metric, thr, pick, nil
 			end
 			for _, st in ipairs(steps) do
@@ -326,8 +326,8 @@ local function build_step(args)
 					if gst.rtext ~= text or gst.rstep ~= st or gst.rabove ~= above
 						or gst.raction ~= action then
 						gst.rtext, gst.rstep, gst.rabove, gst.raction = text, st, above, action
-						gst.reason = format("%s; %s, step %s: %s", text, pick,
-							above and made.above or made.below, action)
+						gst.reason = text .. "; " .. pick .. ", step "
+							.. (above and made.above or made.below) .. ": " .. action
 					end
 					plan.reason = gst.reason
 					return plan

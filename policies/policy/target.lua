@@ -87,7 +87,9 @@ end
 -- the winner's text is made, or found again, afterwards). `count` is the
 -- units measured (g.current, or g.desired while unknown).
 local function recommend(m, x, desired, count, tol, explain)
-	local head = explain and format("%s %s %s", m.series, m.stat.name, num(x))
+	-- the texts: the numbers made once each, the fixed parts at construction
+	local xt = explain and num(x)
+	local head, tt = explain and m.head .. xt, m.ttext
 	local avg, want = m.kind == "AverageValue", nil
 	if count == 0 then
 		-- From zero HPA proposes ceil(ratio), without the tolerance.
@@ -97,10 +99,10 @@ local function recommend(m, x, desired, count, tol, explain)
 		end
 		if avg then
 			return want, false, format("%s at 0 units vs target %s: %s / %s -> %d",
-				head, num(m.target), num(x), num(m.target), want)
+				head, tt, xt, tt, want)
 		end
 		return want, false, format("%s vs target %s: 1 x %s -> %d", head,
-			num(m.target), num(x / m.target), want)
+			tt, num(x / m.target), want)
 	end
 	local ratio, text
 	if avg then
@@ -110,17 +112,15 @@ local function recommend(m, x, desired, count, tol, explain)
 		ratio = x / m.target
 	end
 	if ratio >= 1 - tol.down - EPS and ratio <= 1 + tol.up + EPS then
-		return desired, true, explain and format("%s within %s of target %s",
-			head, tol.text, num(m.target))
+		return desired, true, explain and head .. m.within
 	end
 	if avg then
 		want = clamp_want(x / m.target)
-		text = explain and format("%s vs target %s: %s / %s -> %d", head, num(m.target),
-			num(x), num(m.target), want)
+		text = explain and format("%s vs target %s: %s / %s -> %d", head, tt, xt, tt, want)
 	else
 		want = clamp_want(count * ratio)
-		text = explain and format("%s vs target %s: %d x %s -> %d", head, num(m.target),
-			count, num(ratio), want)
+		text = explain and format("%s vs target %s: %d x %s -> %d", head, tt, count,
+			num(ratio), want)
 	end
 	-- Never against the metric: with units still starting (or stopping)
 	-- the count measured can put the result on the other side of desired
@@ -186,6 +186,8 @@ local function build(args)
 	local n = #metrics
 	for _, m in ipairs(metrics) do
 		m.sname, m.pct = m.stat.name, m.stat.pct -- U.read, inline
+		m.head, m.ttext = format("%s %s ", m.series, m.stat.name), num(m.target)
+		m.within = format(" within %s of target %s", tol.text, m.ttext)
 		m.no_data = format("no data in series '%s' for the last %s", m.series, m.wtext)
 	end
 	local largest = format(" (largest of %d)", n)

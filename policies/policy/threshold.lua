@@ -72,7 +72,8 @@ end
 -- v:pct(p) with p = 100 (k - 0.5) / n (nearest rank), so a bisection over k
 -- finds the count in O(log n) percentile calls. vmin and vmax are the
 -- window's min and max.
-local function below(v, w, n, vmin, vmax, x)
+-- kth (with kth_tick == tick) holds the order statistics this tick has read.
+local function below(v, w, n, vmin, vmax, x, kth, kth_tick, tick)
 	if x <= vmin then
 		return 0
 	elseif x > vmax then
@@ -81,7 +82,12 @@ local function below(v, w, n, vmin, vmax, x)
 	local lo, hi = 1, n - 1 -- the smallest is below x, the largest is not
 	while lo < hi do
 		local mid = (lo + hi + 1) // 2
-		if v:pct(100 * (mid - 0.5) / n, w) < x then
+		local y = kth[mid]
+		if kth_tick[mid] ~= tick then
+			y = v:pct(100 * (mid - 0.5) / n, w)
+			kth[mid], kth_tick[mid] = y, tick
+		end
+		if y < x then
 			lo = mid
 		else
 			hi = mid - 1
@@ -93,31 +99,31 @@ end
 -- Nomad's new count for a band's action (plugin.go: delta adds, percentage
 -- is ceil(count * (1 + p / 100)), value sets).
 local function action(band, count)
-	local want, text
+	local want
 	if band.delta then
 		want = count + band.delta
-		text = format("%s%d", band.delta >= 0 and "+" or "", band.delta)
 	elseif band.percentage then
 		want = ceil(count * (1 + band.percentage / 100) - 1e-9)
-		text = format("%s%s%%", band.percentage >= 0 and "+" or "", num(band.percentage))
 	else
 		want = band.value
-		text = format("value %d", band.value)
 	end
-	return want < 0 and 0 or want, text
+	return want < 0 and 0 or want
+end
+
+-- What a reason says of a band's action.
+local function action_text(band)
+	if band.delta then
+		return format("%s%d", band.delta >= 0 and "+" or "", band.delta)
+	elseif band.percentage then
+		return format("%s%s%%", band.percentage >= 0 and "+" or "", num(band.percentage))
+	end
+	return format("value %d", band.value)
 end
 
 -- Nomad's choice among the checks of one group: a check that wants no
 -- change counts only when every check does; up beats down; in one
 -- direction the larger count (the safer) wins; ties go to the first.
 local RANK = { [1] = 3, [-1] = 2, [0] = 1 }
-
-local function better(a, b)
-	if RANK[a.dir] ~= RANK[b.dir] then
-		return RANK[a.dir] > RANK[b.dir]
-	end
-	return a.want > b.want
-end
 
 return constructor("threshold", function(args)
 	check_keys(args, { series = true, window = true, bands = true })
@@ -149,6 +155,17 @@ return constructor("threshold", function(args)
 		bands[i] = res
 	end
 
+	for _, b in ipairs(bands) do
+		b.action = action_text(b)
+	end
+	local nb = #bands
+	local no_data = format("no data in series '%s' for the last %s", series, wtext)
+	-- Scratch for one tick (a policy call runs alone): the order
+	-- statistics read, and each band's count.
+	local kth, kth_tick, tick, ks = {}, {}, 0, {}
+	-- Per group: the last reason and what it was made from.
+	local last_of = setmetatable({}, { __mode = "k" })
+
 	return {
 		name = "threshold",
 		series = { series },
@@ -156,34 +173,65 @@ return constructor("threshold", function(args)
 			local v = s[series]
 			local n = v:count(window)
 			if n == 0 then
-				return g:hold(format("no data in series '%s' for the last %s", series, wtext))
+				return g:hold(no_data)
 			end
 			local vmin, vmax = v:min(window), v:max(window)
 			local count = g.desired
-			local win, seen = nil, {}
-			for i, b in ipairs(bands) do
-				local k = below(v, window, n, vmin, vmax, b.hi)
-					- below(v, window, n, vmin, vmax, b.lo)
-				seen[i] = format("%s %d/%d", b.range, k, b.trigger)
+			tick = tick + 1
+			local win, wwant, wrank
+			for i = 1, nb do
+				local b = bands[i]
+				local k = below(v, window, n, vmin, vmax, b.hi, kth, kth_tick, tick)
+					- below(v, window, n, vmin, vmax, b.lo, kth, kth_tick, tick)
+				ks[i] = k
 				if k >= b.trigger then
-					local want, text = action(b, count)
-					local c = { want = want, dir = want > count and 1 or want < count and -1 or 0,
-						text = format("%s: %d of %d samples in the last %s %s (%d needed): "
-							.. "%s, %d -> %d", series, k, n, wtext, b.range, b.trigger, text,
-							count, want) }
-					if not win or better(c, win) then
-						win = c
+					local want = action(b, count)
+					local rank = RANK[want > count and 1 or want < count and -1 or 0]
+					if not win or rank > wrank or (rank == wrank and want > wwant) then
+						win, wwant, wrank = i, want, rank
 					end
 				end
 			end
+			local last = last_of[g]
+			if not last then
+				last = { ks = {} }
+				last_of[g] = last
+			end
 			if not win then
-				return g:hold(format("%s: no band triggered by %d samples in the last %s (%s)",
-					series, n, wtext, concat(seen, ", ")))
+				-- every band's count is in this reason
+				local same = last.win == 0 and last.n == n
+				for i = 1, nb do
+					if same and last.ks[i] ~= ks[i] then
+						same = false
+					end
+					last.ks[i] = ks[i]
+				end
+				if not same then
+					local seen = {}
+					for i = 1, nb do
+						seen[i] = format("%s %d/%d", bands[i].range, ks[i], bands[i].trigger)
+					end
+					last.win, last.n = 0, n
+					last.text = format("%s: no band triggered by %d samples in the last %s (%s)",
+						series, n, wtext, concat(seen, ", "))
+				end
+				return g:hold(last.text)
 			end
-			if win.dir == 0 then
-				return g:hold(win.text .. ", no change")
+			local k = ks[win]
+			if last.win ~= win or last.n ~= n or last.k ~= k or last.count ~= count then
+				local b = bands[win]
+				last.win, last.n, last.k, last.count = win, n, k, count
+				last.text = format("%s: %d of %d samples in the last %s %s (%d needed): "
+					.. "%s, %d -> %d", series, k, n, wtext, b.range, b.trigger, b.action,
+					count, wwant)
+				if wwant == count then
+					last.text = last.text .. ", no change"
+				end
 			end
-			return g:set(win.want, win.text)
+			if wwant == count then
+				return g:hold(last.text)
+			end
+			return g:set(wwant, last.text)
 		end,
 	}
 end)

@@ -22,6 +22,36 @@ local function one_band(series, band)
 end
 
 
+t.test("threshold: each tick's reason follows the samples and desired", function()
+	-- reasons are kept per group while the counts and desired do not move
+	t.series("th_move", { { 30, 10 }, { 40, 10 } })
+	local p = threshold{ series = "th_move", bands = {
+		{ lower_bound = 5, upper_bound = 20, delta = 1, within_bounds_trigger = 3 },
+		{ lower_bound = 20, delta = 2, within_bounds_trigger = 2 } } }
+	local g = t.group{ current = 4 }
+	local function expect(kind, value, reason)
+		local k, v, r = t.eval(p, g, 60)
+		t.eq(k, kind, "kind")
+		t.eq(v, value, "value")
+		t.eq(r, reason, "reason")
+	end
+	expect("hold", 0, "th_move: no band triggered by 2 samples in the last 1m "
+		.. "([5, 20) 2/3, >= 20 0/2)")
+	t.push("th_move", { { 50, 30 } })
+	expect("hold", 0, "th_move: no band triggered by 3 samples in the last 1m "
+		.. "([5, 20) 2/3, >= 20 1/2)")
+	t.push("th_move", { { 55, 10 } })
+	expect("set", 5, "th_move: 3 of 4 samples in the last 1m [5, 20) (3 needed): +1, 4 -> 5")
+	t.update(g, { desired = 6 })
+	expect("set", 7, "th_move: 3 of 4 samples in the last 1m [5, 20) (3 needed): +1, 6 -> 7")
+	-- up beats up by more: two at >= 20 want 8
+	t.push("th_move", { { 58, 40 } })
+	expect("set", 8, "th_move: 2 of 5 samples in the last 1m >= 20 (2 needed): +2, 6 -> 8")
+	t.push("th_move", { { 59, 50 } })
+	expect("set", 8, "th_move: 3 of 6 samples in the last 1m >= 20 (2 needed): +2, 6 -> 8")
+end)
+
+
 -------------------------------------------------------------------- Nomad's
 
 -- The cases of nomad-autoscaler's plugins/builtin/strategy/threshold/plugin/
