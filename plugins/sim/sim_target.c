@@ -5,7 +5,8 @@
  * interruptions driven by a price series it watches.
  *
  * This file is the plugin side: keys, create/destroy, poll, apply, the
- * price read on each poll (host->series_last), the one timer armed for the
+ * prices read on each poll (host->series_last: the spot price, and the
+ * on-demand price when that is the most spot pays), the one timer armed for the
  * next boot or interruption, and what is reported and published. The
  * units themselves are sim_market.c's.
  *
@@ -29,6 +30,7 @@ enum {
 	SIM_SPOT_PRICE,
 	SIM_MAX_SPOT_PRICE,
 	SIM_NOTICE,
+	SIM_OD_PRICE,
 };
 
 static const struct scaled_key sim_keys[] = {
@@ -45,11 +47,15 @@ static const struct scaled_key sim_keys[] = {
 	[SIM_OD_DELAY] = { "on_demand_delay", SCALED_KEY_DURATION, NULL, 0,
 			   "boot time of an on-demand unit; default: delay" },
 	[SIM_SPOT_PRICE] = { "spot_price", SCALED_KEY_STRING, NULL, 0,
-			     "the series of the spot price to watch (with max_spot_price)" },
+			     "the series of the spot price to watch (with max_spot_price or "
+			     "on_demand_price)" },
 	[SIM_MAX_SPOT_PRICE] = { "max_spot_price", SCALED_KEY_NUMBER, NULL, 0,
 				 "above this price spot units are interrupted and not launched" },
 	[SIM_NOTICE] = { "notice", SCALED_KEY_DURATION, "2m", 0,
 			 "from an interruption notice to the interruption" },
+	[SIM_OD_PRICE] = { "on_demand_price", SCALED_KEY_STRING, NULL, 0,
+			   "the series of the on-demand price: instead of max_spot_price, "
+			   "spot pays up to it (AWS's default)" },
 	{ NULL, 0, NULL, 0, NULL },
 };
 
@@ -66,10 +72,11 @@ struct sim {
 	struct sim_market m;
 	int fail_above;
 	char *spot_price;      /* the price series, or NULL: no interruptions */
-	double max_spot_price;
+	double max_spot_price; /* without od_price */
+	char *od_price;        /* the on-demand price series: the maximum, or NULL */
 	void *timer;           /* armed for timer_at, or NULL */
 	int64_t timer_at;
-	int price_rc;          /* the last failure of series_last logged, or 0 */
+	int price_rc, od_rc;   /* the last failure of series_last logged, or 0 */
 };
 
 static void sim_report(struct sim *s)
@@ -140,28 +147,36 @@ static void sim_fire(void *arg)
 	sim_changed(s, now, &ev);
 }
 
-/* Read the price and act on it: 0, or -ENOMEM. A missing price (no
- * sample yet, no such series) changes nothing; a series that cannot be
- * read is logged once, not on every poll. */
-static int sim_watch(struct sim *s, int64_t now, struct sim_events *ev)
+/* The newest value of the price series name (key says which) into *v: 0,
+ * or a negative errno. No sample yet is -ENODATA, quietly; any other
+ * failure is logged once (*logged_rc), not on every poll. */
+static int sim_read(struct sim *s, const char *key, const char *name, int *logged_rc,
+		    double *v)
 {
 	int64_t t;
-	double price;
-	int rc = sim_host->series_last(s->inst, s->spot_price, &t, &price);
+	int rc = sim_host->series_last(s->inst, name, &t, v);
 
-	if (rc == -ENODATA)
+	if (rc < 0 && rc != -ENODATA && rc != *logged_rc)
+		sim_host->log(s->inst, SCALED_LOG_WARN, "%s: series \"%s\" %s; "
+			      "no interruptions while it is", key, name,
+			      rc == -ENOENT ? "is declared by no source or target"
+					    : "cannot be read");
+	if (rc != -ENODATA)
+		*logged_rc = rc < 0 ? rc : 0;
+	return rc;
+}
+
+/* Read the prices and act on them: 0, or -ENOMEM. A missing price (no
+ * sample yet, no such series), spot or the on-demand one that is the
+ * maximum, changes nothing. */
+static int sim_watch(struct sim *s, int64_t now, struct sim_events *ev)
+{
+	double price, max = s->max_spot_price;
+
+	if (sim_read(s, "spot_price", s->spot_price, &s->price_rc, &price) < 0 ||
+	    (s->od_price && sim_read(s, "on_demand_price", s->od_price, &s->od_rc, &max) < 0))
 		return sim_market_settle(&s->m, now, ev);
-	if (rc < 0) {
-		if (rc != s->price_rc)
-			sim_host->log(s->inst, SCALED_LOG_WARN, "spot_price: series \"%s\" %s; "
-				      "no interruptions while it is", s->spot_price,
-				      rc == -ENOENT ? "is declared by no source or target"
-						    : "cannot be read");
-		s->price_rc = rc;
-		return sim_market_settle(&s->m, now, ev);
-	}
-	s->price_rc = 0;
-	return sim_market_price(&s->m, now, price > s->max_spot_price, ev);
+	return sim_market_price(&s->m, now, price > max, ev);
 }
 
 static int sim_create(struct scaled_instance *inst, const struct scaled_value *cfg,
@@ -169,17 +184,27 @@ static int sim_create(struct scaled_instance *inst, const struct scaled_value *c
 {
 	int64_t delay = cfg[SIM_DELAY].u.ms;
 	const struct scaled_value *price = &cfg[SIM_SPOT_PRICE], *max = &cfg[SIM_MAX_SPOT_PRICE];
+	const struct scaled_value *od = &cfg[SIM_OD_PRICE];
 	struct sim *s;
 
 	/* start, on_demand_base, on_demand_percent, max_spot_price: limits the
 	 * core checks (sim_limits); durations are never negative. */
-	if (price->set != max->set) {
-		snprintf(err, errlen, "spot_price and max_spot_price go together: give both "
-			 "(interruptions above the price), or neither");
+	if (price->set != (max->set || od->set)) {
+		snprintf(err, errlen, "spot_price and max_spot_price (or on_demand_price) go "
+			 "together: give both (interruptions above the price), or neither");
+		return -EINVAL;
+	}
+	if (max->set && od->set) {
+		snprintf(err, errlen, "max_spot_price or on_demand_price, not both (the most spot "
+			 "pays: a price, or the on-demand price's series)");
 		return -EINVAL;
 	}
 	if (price->set && !*price->u.str) {
 		snprintf(err, errlen, "spot_price is empty (the name of a price series)");
+		return -EINVAL;
+	}
+	if (od->set && !*od->u.str) {
+		snprintf(err, errlen, "on_demand_price is empty (the name of a price series)");
 		return -EINVAL;
 	}
 	if (price->set && !(SCALED_HOST_HAS(sim_host, series_last) && sim_host->series_last)) {
@@ -191,7 +216,9 @@ static int sim_create(struct scaled_instance *inst, const struct scaled_value *c
 	s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	if (price->set && !(s->spot_price = strdup(price->u.str))) {
+	if ((price->set && !(s->spot_price = strdup(price->u.str))) ||
+	    (od->set && !(s->od_price = strdup(od->u.str)))) {
+		free(s->spot_price);
 		free(s);
 		return -ENOMEM;
 	}
@@ -214,6 +241,7 @@ static void sim_destroy(void *state)
 		sim_host->timer_cancel(s->timer);
 	sim_market_free(&s->m);
 	free(s->spot_price);
+	free(s->od_price);
 	free(s);
 }
 

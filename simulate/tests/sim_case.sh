@@ -174,6 +174,33 @@ farm)
 	"$scaled" --check -c "$fx/farm_table.lua" >/dev/null 2>"$out/err" ||
 		{ cat "$out/err" >&2; fail "scaled --check refuses the simulate table"; }
 	;;
+shipped)
+	# The shipped spot-failover farm as docs/simulate.md runs it: only the
+	# traces and the on-demand table on the command line (its simulate
+	# table maps the rest), on either price history with no edit. Six hours
+	# of NASA load; spot starts above on-demand in both (c3.8xlarge 2.732
+	# against 1.912, c3.2xlarge 0.6831 against 0.478): the capacity's
+	# maximum is the on-demand price (the farm sets none), so no spot
+	# instance is launched; the first tick (04:00:30) applies the farm's
+	# all-spot mix, and spot_failover, reading the on-demand price from
+	# the series "od", moves it to on-demand when mix_dwell (15 min) lets
+	# it, at 04:15:30 (804572130000 ms).
+	[ -d "$data/load" ] || { echo "no $data: skipped"; exit 77; }
+	for pair in c3.8xlarge_us-west-1a_2014-02-16_2014-04-17:1.912 \
+		c3.2xlarge_us-west-1a_2014-02-16_2014-04-18:0.478; do
+		od=${pair#*:}
+		run -c "$fx/../../../docs/examples/spot_failover.lua" \
+			--load "$data/load/nasa_http_1995-07-01_to_07-15_per_minute.csv" \
+			--to 1995-07-01T10:00:00Z --spot "$data/spot/${pair%%:*}.csv" \
+			--on-demand "$data/spot/ondemand_prices_2016-12.csv" --service-time 2s
+		[ "$rc" -eq 0 ] || fail "exit $rc"
+		has "\"on_demand_price\": ${od}000,"
+		has '"launched": {"spot": 0,'
+		has '"failovers": 1,'
+		grep -q "\"time\":804572130000,.*>= on-demand $od for 15m: to on-demand" \
+			"$out/o/decisions.jsonl" || fail "no failover at 04:15:30 (on-demand $od)"
+	done
+	;;
 ondemand)
 	# The on-demand table: us-west-1 (from the zone us-west-1a) c3.large
 	# (the spot rows' type) is 0.36 in fixtures/ondemand.csv, as fixed.

@@ -216,7 +216,7 @@ static void test_switch_never_dips(void **ts)
  * sees 0.40 (900 s + 60 s). A second group's policy copies
  * fleet.interruption_notice + 100 * fleet.interruptions into its own
  * count, so the series are read as a policy reads them. */
-static void test_interruption_replay(void **ts)
+static void interruption_replay(const char *od_source, const char *max_key, int interrupted)
 {
 	static const char trace[] =
 		"timestamp_iso8601,instance_type,availability_zone,product,price_usd\n"
@@ -228,7 +228,6 @@ static void test_interruption_replay(void **ts)
 	FILE *f;
 	int64_t s;
 
-	(void)ts;
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/price.csv", dir);
 	f = fopen(path, "w");
@@ -239,9 +238,10 @@ static void test_interruption_replay(void **ts)
 		 "plugin 'sim'\n"
 		 "plugin 'replay'\n"
 		 "source 'price' { kind = 'replay', format = 'spot', path = '%s', every = '10s' }\n"
+		 "%s"
 		 "target 'fleet' { kind = 'sim', start = 3, on_demand_base = 1,\n"
 		 "  on_demand_percent = 0, spot_delay = '60s', on_demand_delay = '90s',\n"
-		 "  spot_price = 'price', max_spot_price = 1.0 }\n"
+		 "  spot_price = 'price', %s }\n"
 		 "target 'probe' { kind = 'sim' }\n"
 		 "group 'fleet' { target = 'fleet', max = 10 }\n"
 		 "group 'watch' { target = 'probe', max = 1000, every = '1s',\n"
@@ -251,11 +251,14 @@ static void test_interruption_replay(void **ts)
 		 "    local i = s['fleet.interruptions']:last()\n"
 		 "    return g:set((n or 0) + 100 * (i or 0), 'notice and interruptions')\n"
 		 "  end }\n",
-		 path);
+		 path, od_source, max_key);
 	e = load(farm);
 	for (s = 0; s <= 1000; s++) {
 		step(e, s * S);
-		if (s < 300) {
+		if (!interrupted) {
+			EXPECT(e, "fleet", 3, 2, 1, 0);
+			assert_int_equal(status(e, "watch").desired, 0);
+		} else if (s < 300) {
 			EXPECT(e, "fleet", 3, 2, 1, 0);
 			assert_int_equal(status(e, "watch").desired, 0);
 		} else if (s < 420) {
@@ -272,6 +275,24 @@ static void test_interruption_replay(void **ts)
 	scaled_engine_free(e);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(rmdir(dir), 0);
+}
+
+static void test_interruption_replay(void **ts)
+{
+	(void)ts;
+	interruption_replay("", "max_spot_price = 1.0", 1);
+}
+
+/* The same with the most spot pays read from an on-demand price series
+ * (on_demand_price, AWS's default): at 1.0, the same interruptions; at 2.0
+ * (above the 1.50), none. */
+static void test_interruption_on_demand_series(void **ts)
+{
+	(void)ts;
+	interruption_replay("source 'od' { kind = 'wave', value = 1.0, every = '10s' }\n",
+			    "on_demand_price = 'od'", 1);
+	interruption_replay("source 'od' { kind = 'wave', value = 2.0, every = '10s' }\n",
+			    "on_demand_price = 'od'", 0);
 }
 
 /* A group may give the sim a mix (its kind applies one: ABI 1.2). */
@@ -311,11 +332,19 @@ static void test_keys_refused(void **ts)
 		{ "spot_price = 'p', max_spot_price = -2",
 		  "key \"max_spot_price\": -2 is less than 0.0001, the least it may be" },
 		{ "spot_price = 'p'",
-		  "spot_price and max_spot_price go together: give both (interruptions above "
-		  "the price), or neither" },
+		  "spot_price and max_spot_price (or on_demand_price) go together: give both "
+		  "(interruptions above the price), or neither" },
 		{ "max_spot_price = 0.5",
-		  "spot_price and max_spot_price go together: give both (interruptions above "
-		  "the price), or neither" },
+		  "spot_price and max_spot_price (or on_demand_price) go together: give both "
+		  "(interruptions above the price), or neither" },
+		{ "on_demand_price = 'od'",
+		  "spot_price and max_spot_price (or on_demand_price) go together: give both "
+		  "(interruptions above the price), or neither" },
+		{ "spot_price = 'p', max_spot_price = 0.5, on_demand_price = 'od'",
+		  "max_spot_price or on_demand_price, not both (the most spot pays: a price, or "
+		  "the on-demand price's series)" },
+		{ "spot_price = 'p', on_demand_price = ''",
+		  "on_demand_price is empty (the name of a price series)" },
 		{ "spot_price = '', max_spot_price = 0.5",
 		  "spot_price is empty (the name of a price series)" },
 		{ "spot_price = 3, max_spot_price = 0.5",
@@ -342,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_group_mix),
 		cmocka_unit_test(test_switch_never_dips),
 		cmocka_unit_test(test_interruption_replay),
+		cmocka_unit_test(test_interruption_on_demand_series),
 		cmocka_unit_test(test_mix_accepted),
 		cmocka_unit_test(test_keys_refused),
 	};

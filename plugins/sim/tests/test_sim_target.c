@@ -53,7 +53,8 @@ static void test_kind(void **ts)
 	struct sim_fx *f = *ts;
 	static const char *const names[] = { "start", "delay", "fail_above", "on_demand_base",
 					     "on_demand_percent", "spot_delay", "on_demand_delay",
-					     "spot_price", "max_spot_price", "notice" };
+					     "spot_price", "max_spot_price", "notice",
+					     "on_demand_price" };
 	const struct scaled_key *k = f->kind->keys;
 	size_t i;
 
@@ -490,12 +491,12 @@ static void test_create_refuses(void **ts)
 
 	assert_int_equal(sim_fx_create(f, (const char *const[]){ "spot_price=price", NULL }),
 			 -EINVAL);
-	assert_string_equal(f->err, "spot_price and max_spot_price go together: give both "
-				    "(interruptions above the price), or neither");
+	assert_string_equal(f->err, "spot_price and max_spot_price (or on_demand_price) go "
+				    "together: give both (interruptions above the price), or neither");
 	assert_int_equal(sim_fx_create(f, (const char *const[]){ "max_spot_price=0.5", NULL }),
 			 -EINVAL);
-	assert_string_equal(f->err, "spot_price and max_spot_price go together: give both "
-				    "(interruptions above the price), or neither");
+	assert_string_equal(f->err, "spot_price and max_spot_price (or on_demand_price) go "
+				    "together: give both (interruptions above the price), or neither");
 	assert_int_equal(sim_fx_create(f, (const char *const[]){ "spot_price=",
 								"max_spot_price=0.5", NULL }),
 			 -EINVAL);
