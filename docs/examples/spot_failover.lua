@@ -15,7 +15,7 @@ local policy = require "policy"
 plugin "sim"
 
 source "cpu"  { kind = "wave", value = 60, amplitude = 35, period = "30m", every = "10s" }
--- stand-ins for a c3.2xlarge: spot swings around its on-demand price
+-- stand-ins: spot swings around an on-demand price of 0.42 (c3.2xlarge, us-east-1)
 source "spot" { kind = "wave", value = 0.40, amplitude = 0.15, period = "6h", every = "1m" }
 source "od"   { kind = "wave", value = 0.42, every = "1m" }   -- a constant: amplitude 0
 
