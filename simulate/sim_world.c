@@ -35,6 +35,22 @@ static bool sim_live(const struct sim_inst *in)
 	return in->state != SIM_FREE && !in->noticed && !in->draining;
 }
 
+/* Up and taking jobs: booted, not draining, not under notice. */
+static bool sim_ready(const struct sim_inst *in)
+{
+	return (in->state == SIM_IDLE || in->state == SIM_BUSY) && !in->noticed && !in->draining;
+}
+
+static int sim_pool_ready(const struct sim_pool *p)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < p->n_slots; i++)
+		n += sim_ready(&p->inst[i]);
+	return n;
+}
+
 static int sim_pool_live(const struct sim_pool *p, enum sim_mkt mk)
 {
 	int n = 0;
@@ -183,10 +199,15 @@ static long sim_surplus(struct sim_pool *p, enum sim_mkt mk)
 }
 
 /* Bring each market's live instances to what the pool's desired and mix
- * make of it. */
+ * make of it. A new market is launched first and the old one given up
+ * after, as the sim target does (docs/markets.md): an instance that is up
+ * goes only while the pool keeps `desired` instances up without it, so a
+ * switch of markets never dips the capacity; what is kept for that goes
+ * when the new instances are up (EV_BOOT reconciles again). A request or
+ * a booting instance goes at once. */
 static void sim_reconcile(struct sim_world *w, struct sim_pool *p)
 {
-	int want[SIM_MKTS], mk;
+	int want[SIM_MKTS], mk, ready = sim_pool_ready(p);
 
 	want[SIM_MKT_OD] = scaled_mix_on_demand(p->desired, p->base, p->percent);
 	want[SIM_MKT_SPOT] = p->desired - want[SIM_MKT_OD];
@@ -211,6 +232,11 @@ static void sim_reconcile(struct sim_world *w, struct sim_pool *p)
 
 			if (slot < 0)
 				break;
+			if (sim_ready(&p->inst[slot])) {
+				if (ready <= p->desired)
+					break; /* kept until the new market's are up */
+				ready--;
+			}
 			if (p->inst[slot].state == SIM_BUSY)
 				p->inst[slot].draining = true;
 			else
@@ -334,6 +360,7 @@ static void sim_on_event(struct sim_world *w, const struct sim_event *ev)
 		in->state = SIM_IDLE;
 		w->n_running++;
 		sim_idle_push(w, p, ev->slot);
+		sim_reconcile(w, p); /* what a switch of markets kept may go now */
 		break;
 	case EV_DONE:
 		if (in->state != SIM_BUSY)

@@ -43,6 +43,16 @@ fixed)
 	[ "$rc" -eq 0 ] || fail "wave_named_cpu.lua: exit $rc"
 	has '"cost": {"total": 0.720000, "spot": 0.000000, "on_demand": 0.720000}'
 	;;
+switch)
+	# a switch of markets never dips the capacity (fixtures/switch.lua)
+	run -c "$fx/switch.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --map pool=capacity --service-time 10s
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"cost": {"total": 0.216333, "spot": 0.198333, "on_demand": 0.018000}'
+	has '"instance_seconds": {"spot": 7140, "on_demand": 180}'
+	has '"wait_seconds": {"p50": 0.000, "p95": 0.000, "p99": 0.000, "max": 0.000}'
+	has '"jobs": {"arrived": 360, "served": 360, "requeued": 0, "queued_at_end": 0, "in_flight_at_end": 0, "lost": 0}'
+	;;
 failover)
 	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
 		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
