@@ -76,7 +76,7 @@ end
 function methods:evaluate_state(g, s, quiet)
 	local v = s[self.series]
 	local stat, period, thr = self._stat, self._period, self.threshold
-	local cmp, treat = COMPARE[self.comparison], self.treat_missing_data
+	local cmp, treat = self.comparison, self.treat_missing_data
 	local n, m, range = self.evaluation_periods, self.datapoints_to_alarm, self.evaluation_range
 	local st = U.state(self, g)
 	local points, pool = st.points, st.pool
@@ -107,7 +107,17 @@ function methods:evaluate_state(g, s, quiet)
 			end
 			p.k = k
 			if kind == 1 then
-				p.value, p.breaching, p.filled = x, cmp(x, thr), nil
+				local breach -- cmp(x, thr), without a call
+				if cmp == ">=" then
+					breach = x >= thr
+				elseif cmp == ">" then
+					breach = x > thr
+				elseif cmp == "<" then
+					breach = x < thr
+				else
+					breach = COMPARE[cmp](x, thr)
+				end
+				p.value, p.breaching, p.filled = x, breach, nil
 			else
 				p.value, p.breaching, p.filled = nil, fill, true
 			end
@@ -240,8 +250,14 @@ function methods:_read(g, v, own)
 		st.values = values
 	end
 	local real = 0
+	local pct, stat_fn = stat.pct, not stat.pct and v[stat.name] -- U.read, inline
 	for k = 0, range - 1 do
-		local x = read(v, stat, period, k * period)
+		local x
+		if pct then
+			x = v:pct(pct, period, k * period)
+		else
+			x = stat_fn(v, period, k * period)
+		end
 		if x ~= nil and stat.name == "count" and x == 0 then
 			x = nil -- no samples: missing, as CloudWatch's SampleCount
 		end

@@ -296,7 +296,8 @@ local function build_step(args)
 			-- alarm looks at
 			local thr = a.threshold
 			local diff = metric - thr
-			local above = diff > 0 or (diff == 0 and a.comparison:sub(1, 1) == ">")
+			local above = diff > 0
+				or (diff == 0 and (a.comparison == ">=" or a.comparison == ">"))
 			-- the reason is kept while the alarm's text (the same string
 			-- while its datapoints are), the threshold, the step and the
 			-- action do not move
