@@ -249,7 +249,7 @@ static void group_note(struct scaled_decision *d, enum scaled_stage stage, bool 
 	if (!bound || d->bound_by != SCALED_STAGE_NONE)
 		return;
 	d->bound_by = stage;
-	snprintf(d->bound_reason, sizeof(d->bound_reason), "%s", why);
+	group_util_copy(d->bound_reason, sizeof(d->bound_reason), why);
 }
 
 bool group_decide(const struct group_settings *cfg, struct group_state *st,

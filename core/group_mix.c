@@ -72,7 +72,7 @@ static void mix_hold(struct scaled_decision *d, struct mix now, enum scaled_stag
 {
 	mix_set(d, now);
 	d->mix_bound_by = stage;
-	snprintf(d->mix_reason, sizeof(d->mix_reason), "%s", why);
+	group_util_copy(d->mix_reason, sizeof(d->mix_reason), why);
 }
 
 /* The operator's mix_override fields over `base` (a field not set keeps

@@ -24,6 +24,17 @@ void group_util_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
+void group_util_copy(char *dst, size_t len, const char *src)
+{
+	size_t n;
+
+	if (!len)
+		return;
+	n = strnlen(src, len - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* A double to int, saturating (the caller has ruled out NaN). */
 int group_util_to_int(double v)
 {
@@ -60,7 +71,22 @@ const char *group_util_dur(char *buf, size_t len, int64_t ms)
 {
 	if (ms < 0)
 		ms = 0;
-	if (ms % 1000 == 0)
+	if (ms % 1000 == 0 && len >= 22) {
+		/* whole seconds, the usual case, without printf (a bound stage
+		 * says its window every tick it binds): digits from the right */
+		char tmp[21];
+		int64_t s = ms / 1000;
+		size_t n = 0;
+
+		do {
+			tmp[n++] = (char)('0' + s % 10);
+			s /= 10;
+		} while (s);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = tmp[n - 1 - i];
+		buf[n] = 's';
+		buf[n + 1] = '\0';
+	} else if (ms % 1000 == 0)
 		snprintf(buf, len, "%llds", (long long)(ms / 1000));
 	else
 		snprintf(buf, len, "%lld.%03llds", (long long)(ms / 1000), (long long)(ms % 1000));

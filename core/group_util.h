@@ -10,6 +10,10 @@
 
 #include "group.h"
 
+/* src into dst (len bytes, cut, always terminated): what snprintf(dst,
+ * len, "%s", src) does, without printf's machinery (a tick whose stage
+ * binds copies its reason). */
+void group_util_copy(char *dst, size_t len, const char *src);
 void group_util_why(char *why, size_t whylen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int group_util_to_int(double v);

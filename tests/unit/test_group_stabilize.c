@@ -6,10 +6,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "group_util.h"
 #include "pipeline_util.h"
 
 static STAGE_FN(stabilize)
@@ -241,9 +243,28 @@ static void test_out_of_memory_holds(void **state)
 	group_state_free(&st);
 }
 
+/* The window's text in a reason: whole seconds without printf, the rest
+ * with it; what snprintf's "%llds" would say, to the byte. */
+static void test_dur_text(void **state)
+{
+	char buf[32], want[32];
+	static const int64_t ms[] = { 0, 1000, 9000, 10000, 300000, 31536000000LL,
+				      INT64_MAX / 1000 * 1000 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++) {
+		snprintf(want, sizeof want, "%llds", (long long)(ms[i] / 1000));
+		assert_string_equal(group_util_dur(buf, sizeof buf, ms[i]), want);
+	}
+	assert_string_equal(group_util_dur(buf, sizeof buf, -5000), "0s");
+	assert_string_equal(group_util_dur(buf, sizeof buf, 1500), "1.500s");
+	assert_string_equal(group_util_dur(buf, 4, 300000), "300"); /* cut as snprintf cuts */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dur_text),
 		cmocka_unit_test(test_down_window_holds_dip),
 		cmocka_unit_test(test_down_window_steps),
 		cmocka_unit_test(test_down_window_lets_scale_out),
