@@ -21,6 +21,7 @@ int group_stage_stabilize(const struct group_settings *cfg, struct group_state *
 	int64_t up_cut = group_util_cutoff(now_ms, cfg->stab_up_ms);
 	int64_t down_cut = group_util_cutoff(now_ms, cfg->stab_down_ms);
 	int lo = combined, hi = combined, r;
+	struct group_why key;
 	char dur[32];
 	size_t i;
 
@@ -43,14 +44,22 @@ int group_stage_stabilize(const struct group_settings *cfg, struct group_state *
 	}
 	r = base < lo ? lo : base > hi ? hi : base;
 	*bound = r != combined;
-	if (!*bound)
+	if (!*bound || !why || !whylen)
 		return r;
+	key = (struct group_why){ .a = combined, .b = r, .c = r > combined ? hi : lo,
+				  .ms = r > combined ? cfg->stab_down_ms : cfg->stab_up_ms };
+	if (group_why_same(st->stab_why, &key)) {
+		group_util_copy(why, whylen, st->stab_why->text);
+		return r;
+	}
 	if (r > combined)
 		group_util_why(why, whylen, "stabilize: scale-down to %d held at %d, %d recommended within the last %s",
 			       combined, r, hi, group_util_dur(dur, sizeof(dur), cfg->stab_down_ms));
 	else
 		group_util_why(why, whylen, "stabilize: scale-up to %d held at %d, %d recommended within the last %s",
 			       combined, r, lo, group_util_dur(dur, sizeof(dur), cfg->stab_up_ms));
+	if (whylen >= sizeof(st->stab_why->text)) /* kept whole, never cut */
+		group_why_keep(&st->stab_why, &key, why);
 	return r;
 }
 

@@ -24,6 +24,22 @@ void group_util_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool group_why_same(const struct group_why *w, const struct group_why *key)
+{
+	return w && w->a == key->a && w->b == key->b && w->c == key->c && w->ms == key->ms;
+}
+
+void group_why_keep(struct group_why **w, const struct group_why *key, const char *text)
+{
+	if (!*w && !(*w = alloc_mem(sizeof(**w))))
+		return;
+	(*w)->a = key->a;
+	(*w)->b = key->b;
+	(*w)->c = key->c;
+	(*w)->ms = key->ms;
+	group_util_copy((*w)->text, sizeof((*w)->text), text);
+}
+
 void group_util_copy(char *dst, size_t len, const char *src)
 {
 	size_t n;

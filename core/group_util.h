@@ -5,10 +5,25 @@
 #ifndef SCALED_GROUP_UTIL_H
 #define SCALED_GROUP_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "group.h"
+
+/* A stage's reason kept with the numbers it says (group_state.stab_why):
+ * the same numbers say the same text, which is copied, not formatted. */
+struct group_why {
+	int a, b, c;
+	int64_t ms;
+	char text[SCALED_REASON_MAX];
+};
+
+/* Does *w (NULL: none yet) hold a reason for the numbers of *key? */
+bool group_why_same(const struct group_why *w, const struct group_why *key);
+/* Keep text for key's numbers in **w, made on first use; when that fails
+ * nothing is kept (the next tick formats again). */
+void group_why_keep(struct group_why **w, const struct group_why *key, const char *text);
 
 /* src into dst (len bytes, cut, always terminated): what snprintf(dst,
  * len, "%s", src) does, without printf's machinery (a tick whose stage

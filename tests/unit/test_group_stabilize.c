@@ -4,9 +4,11 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -243,6 +245,39 @@ static void test_out_of_memory_holds(void **state)
 	group_state_free(&st);
 }
 
+/* A held scale-in says the same every tick: the text is kept with its
+ * numbers and made again when one of them moves (the recommendation, the
+ * hold, the window's maximum or the window itself). */
+static void test_reason_kept(void **state)
+{
+	struct group_settings cfg = plain_settings(0, 100);
+	struct group_state st;
+	char text[SCALED_REASON_MAX];
+	bool b;
+
+	(void)state;
+	cfg.stab_down_ms = 300000;
+	state_at(&st, 10);
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 0, 10, 10, &b, text, sizeof text), 10);
+	assert_false(b);
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 10000, 10, 4, &b, text, sizeof text), 10);
+	assert_string_equal(text, "stabilize: scale-down to 4 held at 10, 10 recommended within the last 300s");
+	strcpy(text, "x");
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 20000, 10, 4, &b, text, sizeof text), 10);
+	assert_string_equal(text, "stabilize: scale-down to 4 held at 10, 10 recommended within the last 300s");
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 30000, 10, 5, &b, text, sizeof text), 10);
+	assert_string_equal(text, "stabilize: scale-down to 5 held at 10, 10 recommended within the last 300s");
+	cfg.stab_down_ms = 600000;
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 40000, 10, 5, &b, text, sizeof text), 10);
+	assert_string_equal(text, "stabilize: scale-down to 5 held at 10, 10 recommended within the last 600s");
+	/* a short buffer is cut and not kept: the next full one is whole */
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 50000, 10, 6, &b, text, 12), 10);
+	assert_string_equal(text, "stabilize: ");
+	assert_int_equal(group_stage_stabilize(&cfg, &st, 60000, 10, 6, &b, text, sizeof text), 10);
+	assert_string_equal(text, "stabilize: scale-down to 6 held at 10, 10 recommended within the last 600s");
+	group_state_free(&st);
+}
+
 /* The window's text in a reason: whole seconds without printf, the rest
  * with it; what snprintf's "%llds" would say, to the byte. */
 static void test_dur_text(void **state)
@@ -265,6 +300,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dur_text),
+		cmocka_unit_test(test_reason_kept),
 		cmocka_unit_test(test_down_window_holds_dip),
 		cmocka_unit_test(test_down_window_steps),
 		cmocka_unit_test(test_down_window_lets_scale_out),
