@@ -145,12 +145,13 @@ function methods:evaluate_state(g, s, quiet)
 	end
 
 	-- The text is a function of the values read and `kept`, and of the
-	-- alarm's fields: kept per group while none of them moves, as an alarm
-	-- in ALARM is asked for it on every tick.
-	local tv = st.tvalues
-	if tv and st.tkept == kept and st.tthr == thr and st.tcmp == self.comparison
-		and st.tseries == self.series and st.tn == n and st.tm == m and st.trange == range
-		and st.ttreat == treat then
+	-- alarm's fields: the last one made is kept (in the alarm's _c, not per
+	-- group: a group costs no memory for it) while none of them moves, as
+	-- an alarm in ALARM is asked for it on every tick.
+	local c = self._c
+	local tv = c.values
+	if tv and c.kept == kept and c.thr == thr and c.cmp == cmp and c.series == self.series
+		and c.n == n and c.m == m and c.range == range and c.treat == treat then
 		local same = true
 		for k = 1, range do
 			if tv[k] ~= values[k] then
@@ -159,56 +160,43 @@ function methods:evaluate_state(g, s, quiet)
 			end
 		end
 		if same then
-			return state, points, st.text
+			return state, points, c.text
 		end
 	end
 	local text = self:_text(points, real, fill, kept, b, nfill)
 	if not tv then
 		tv = {}
-		st.tvalues = tv
+		c.values = tv
 	end
 	for k = 1, range do
 		tv[k] = values[k]
 	end
-	st.tkept, st.tthr, st.tcmp, st.tseries = kept, thr, self.comparison, self.series
-	st.tn, st.tm, st.trange, st.ttreat, st.text = n, m, range, treat, text
+	c.kept, c.thr, c.cmp, c.series, c.n, c.m, c.range = kept, thr, cmp, self.series, n, m, range
+	c.treat, c.text = treat, text
 	return state, points, text
 end
 
--- The text for the points evaluated (evaluate_state's numbers). Its fixed
--- parts are kept on the alarm while the fields they say do not move.
+-- The text for the points evaluated (evaluate_state's numbers).
 function methods:_text(points, real, fill, kept, b, nfill)
 	local n, m, range = self.evaluation_periods, self.datapoints_to_alarm, self.evaluation_range
-	local head = self._head
-	if not head or self._hseries ~= self.series or self._hcmp ~= self.comparison
-		or self._hthr ~= self.threshold then
-		head = format("%s %s %s %s", self.series, self._stat.name, self.comparison,
-			num(self.threshold))
-		self._head, self._hseries, self._hcmp, self._hthr = head,
-			self.series, self.comparison, self.threshold
-	end
+	local head = format("%s %s %s %s", self.series, self._stat.name, self.comparison,
+		num(self.threshold))
 	local text
 	if real == 0 and fill == nil then
 		text = format("%s: no data in the last %s%s", head, span(range, self._ptext),
 			kept and ", state kept" or "")
 	else
-		local list, np = self._list, #points
+		local list, np = self._c.list, #points -- a scratch of the alarm's
 		if not list then
 			list = {}
-			self._list = list
+			self._c.list = list
 		end
 		for i = 1, np do
 			local p = points[i]
 			list[i] = p.filled and "-" or num(p.value)
 		end
-		-- " of N x P (M to alarm): "
-		local mid = self._mid
-		if not mid or self._mid_n ~= n or self._mid_m ~= m then
-			mid = format(" of %d x %s%s: ", n, self._ptext,
-				m < n and format(" (%d to alarm)", m) or "")
-			self._mid, self._mid_n, self._mid_m = mid, n, m
-		end
-		text = head .. " in " .. b .. mid .. concat(list, ", ", 1, np) -- b: an integer
+		text = format("%s in %d of %d x %s%s: %s", head, b, n, self._ptext,
+			m < n and format(" (%d to alarm)", m) or "", concat(list, ", ", 1, np))
 		if nfill > 0 then
 			if fill == true then
 				text = text .. " (missing as breaching)"
@@ -331,5 +319,6 @@ return constructor("alarm", function(args)
 		-- the periods read, (now - _span, now] (within what the series API takes)
 		_span = math.min(range * period, 1e11),
 		_ptext = duration_text(args.period or 60),
+		_c = {}, -- the last text made, and what it says (evaluate_state)
 	}, ALARM_MT)
 end)

@@ -42,7 +42,8 @@ return constructor("backup_group", function(args)
 			type(release) == "string" and "\"" .. release .. "\"" or type(release)), 0)
 	end
 
-	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+	local state_of = U.per_group() -- the last warning each group saw
+	local c = {} -- the last texts and their numbers (on the policy, not per group)
 
 	return {
 		name = "backup_group",
@@ -75,31 +76,31 @@ return constructor("backup_group", function(args)
 				end
 			end
 			-- each field of the primary read once; the texts that do not
-			-- move with time kept per group while their numbers do not
+			-- move with time kept while their numbers do not
 			local current = p.current
 			if current < 0 then
-				if st.unknown_have ~= have then
-					st.unknown_have = have
-					st.unknown = format("%s reports no current capacity: keep %d", primary, have)
+				if c.unknown_have ~= have then
+					c.unknown_have = have
+					c.unknown = format("%s reports no current capacity: keep %d", primary, have)
 				end
-				return g:hold(st.unknown)
+				return g:hold(c.unknown)
 			end
 			local need, wanted = p.shortfall, p.wanted
 			if need == 0 then
-				if st.whole_wanted ~= wanted or st.whole_current ~= current then
-					st.whole_wanted, st.whole_current = wanted, current
-					st.whole = format("%s not short (wanted %d, current %d): 0", primary, wanted,
+				if c.whole_wanted ~= wanted or c.whole_current ~= current then
+					c.whole_wanted, c.whole_current = wanted, current
+					c.whole = format("%s not short (wanted %d, current %d): 0", primary, wanted,
 						current)
 				end
-				return g:set(0, st.whole)
+				return g:set(0, c.whole)
 			end
-			if st.seen_need ~= need or st.seen_wanted ~= wanted or st.seen_current ~= current then
-				st.seen_need, st.seen_wanted, st.seen_current = need, wanted, current
-				st.seen = format("%s short %d (wanted %d, current %d)", primary, need, wanted,
+			if c.seen_need ~= need or c.seen_wanted ~= wanted or c.seen_current ~= current then
+				c.seen_need, c.seen_wanted, c.seen_current = need, wanted, current
+				c.seen = format("%s short %d (wanted %d, current %d)", primary, need, wanted,
 					current)
-				st.keep, st.give = nil, nil
+				c.keep, c.give = nil, nil
 			end
-			local seen = st.seen
+			local seen = c.seen
 			if need > have then
 				local why = p.last_action == "failed" and p.last_error
 					and format(" [%s]", p.last_error) or ""
@@ -117,16 +118,16 @@ return constructor("backup_group", function(args)
 					gtext, why, have))
 			end
 			if release == "when_whole" then
-				if st.keep == nil or st.keep_have ~= have then
-					st.keep_have = have
-					st.keep = format("%s: keep %d until %s is whole", seen, have, primary)
+				if c.keep == nil or c.keep_have ~= have then
+					c.keep_have = have
+					c.keep = format("%s: keep %d until %s is whole", seen, have, primary)
 				end
-				return g:hold(st.keep)
+				return g:hold(c.keep)
 			end
-			if st.give == nil then
-				st.give = format("%s: %d", seen, need)
+			if c.give == nil then
+				c.give = format("%s: %d", seen, need)
 			end
-			return g:set(need, st.give)
+			return g:set(need, c.give)
 		end,
 	}
 end)

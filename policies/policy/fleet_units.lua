@@ -212,7 +212,10 @@ local function wrap(fleet, inner)
 	-- One stand-in per group, made on its first tick: the inner policy
 	-- keys its per-group state by the view it is given, so a new one each
 	-- tick would lose that state (and cost a table and seven closures).
-	local proxies = setmetatable({}, { __mode = "k" }) -- group view -> { proxy, slot }
+	local proxies = U.per_group() -- group view -> { proxy, slot }
+	-- the fleet's last mix and reason, and what they say (on the policy,
+	-- not per group)
+	local m_units, m_total, m_tail, m_reason, m_text
 	return {
 		name = "fleet_units",
 		series = series,
@@ -252,19 +255,19 @@ local function wrap(fleet, inner)
 				units = resolve_percent(g.desired, units)
 			end
 			units = units < 0 and 0 or units
-			-- what the fleet provides is a function of the units: kept per
-			-- group while they do not move; the reason while they and the
-			-- inner reason do not
-			if made.units ~= units then
+			-- what the fleet provides is a function of the units: kept while
+			-- they do not move; the reason while they and the inner reason
+			-- do not
+			if m_units ~= units or not m_tail then
 				local list, total = fill(fleet, units)
-				made.units, made.total, made.reason = units, total, nil
-				made.tail = total == 0 and " -> 0 units: no instances"
+				m_units, m_total, m_reason = units, total, nil
+				m_tail = total == 0 and " -> 0 units: no instances"
 					or " -> " .. num(units) .. " units as " .. mix_text(list, total)
 			end
-			if made.reason ~= slot.reason then
-				made.reason, made.text = slot.reason, slot.reason .. made.tail
+			if m_reason ~= slot.reason then
+				m_reason, m_text = slot.reason, slot.reason .. m_tail
 			end
-			return g:set(made.total, made.text)
+			return g:set(m_total, m_text)
 		end,
 	}
 end

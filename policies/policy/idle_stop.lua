@@ -50,7 +50,7 @@ return U.constructor("idle_stop", function(args)
 	local below = U.need_number(args, "below")
 
 	local sname, pct = stat.name, stat.pct -- U.read, inline
-	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+	local state_of = U.per_group()
 
 	return {
 		name = "idle_stop",

@@ -70,8 +70,9 @@ return constructor("percent", function(args)
 	-- "<series> <stat> <x> over the last <period>: no alarm"
 	local quiet_head = format("%s %s ", series, stat.name)
 	local quiet_tail = format(" over the last %s: no alarm", ptext)
-	-- the quiet reason per group (the group's view as the key, as U.state)
-	local quiet_of = setmetatable({}, { __mode = "k" })
+	-- the last quiet reason made, kept (on the policy, not per group) while
+	-- the newest period's value does not move
+	local quiet_x, quiet_text = nil, nil
 
 	return {
 		name = "percent",
@@ -117,15 +118,10 @@ return constructor("percent", function(args)
 			if not (out_at and lo >= out_at) and not (in_at and hi <= in_at) then
 				-- the newest period's value moves only as samples come and
 				-- go: most ticks reuse the reason
-				local q = quiet_of[g]
-				if not q then
-					q = {}
-					quiet_of[g] = q
+				if quiet_x ~= x1 or not quiet_text then
+					quiet_x, quiet_text = x1, quiet_head .. num(x1) .. quiet_tail
 				end
-				if q.x ~= x1 then
-					q.x, q.text = x1, quiet_head .. num(x1) .. quiet_tail
-				end
-				return g:hold(q.text)
+				return g:hold(quiet_text)
 			end
 			local out_plan = out_rule and out_rule:decide(g, s)
 			local in_plan = in_rule and in_rule:decide(g, s)

@@ -47,9 +47,10 @@ return constructor("queue", function(args)
 		error(format("in_flight must be another series than backlog ('%s')", backlog), 0)
 	end
 
-	-- Reasons: texts made here once around the numbers. Per group, the
-	-- last jobs read and the reasons made from them: a tick whose reads have
-	-- not moved since (the series get a sample every few ticks) reuses them.
+	-- Reasons: texts made here once around the numbers, and the last jobs
+	-- read with the reasons made from them, kept on the policy (not per
+	-- group: a group costs no memory for them) while the reads do not move
+	-- (the series get a sample every few ticks).
 	local no_backlog = format("no data in series '%s'", backlog)
 	local no_in_flight = in_flight and format("no data in series '%s'", in_flight)
 	local bhead = format("%s %s ", backlog, stat.name)
@@ -59,7 +60,8 @@ return constructor("queue", function(args)
 	local per_text = format(", %s per worker: ", num(per))
 	local idle_text = format("s (idle %s): ", itext)
 	local sname, pct = stat.name, stat.pct -- U.read, inline
-	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+	local state_of = U.per_group() -- when each group saw the queue empty
+	local c_b, c_f, c_seen, c_stay, c_text, c_want, c_zero
 
 	return {
 		name = "queue",
@@ -93,12 +95,12 @@ return constructor("queue", function(args)
 				state_of[g] = st
 			end
 			local jobs = b + f
-			if st.b ~= b or st.f ~= f then
-				st.b, st.f, st.stay, st.text = b, f, nil, nil
-				st.seen = in_flight and bhead .. num(b) .. fhead .. num(f) .. " = "
+			if c_b ~= b or c_f ~= f then
+				c_b, c_f, c_stay, c_text = b, f, nil, nil
+				c_seen = in_flight and bhead .. num(b) .. fhead .. num(f) .. " = "
 					.. num(jobs) .. " jobs" or bhead .. num(b) .. " jobs"
 			end
-			local seen = st.seen
+			local seen = c_seen
 			if jobs > 0 then
 				st.empty_since = nil
 			else
@@ -106,12 +108,10 @@ return constructor("queue", function(args)
 			end
 			local zero = g.desired <= 0
 			if zero and jobs <= activation then
-				local text = st.stay
-				if not text then
-					text = seen .. stay
-					st.stay = text
+				if not c_stay then
+					c_stay = seen .. stay
 				end
-				return g:set(0, text)
+				return g:set(0, c_stay)
 			end
 			if jobs <= 0 then
 				local empty = g.now - st.empty_since
@@ -124,11 +124,11 @@ return constructor("queue", function(args)
 			local want = jobs / per - 1e-9
 			want = want > 1e9 and 1e9 or ceil(want)
 			want = want < 1 and 1 or want
-			if st.text == nil or st.want ~= want or st.zero ~= zero then
-				st.want, st.zero = want, zero
-				st.text = seen .. (zero and from_zero or "") .. per_text .. format("%d", want)
+			if c_text == nil or c_want ~= want or c_zero ~= zero then
+				c_want, c_zero = want, zero
+				c_text = seen .. (zero and from_zero or "") .. per_text .. format("%d", want)
 			end
-			return g:set(want, st.text)
+			return g:set(want, c_text)
 		end,
 	}
 end)

@@ -36,9 +36,10 @@ return constructor("queue_step", function(args)
 		steps[i] = { thr, floor(cap) }
 	end
 
-	-- Reasons: the value's text between texts made here once. Per group,
-	-- the last value and step and their reason: a tick whose value has not
-	-- moved since (the series gets a sample every few ticks) reuses it.
+	-- Reasons: the value's text between texts made here once; the last
+	-- value and step and their reason kept (on the policy, not per group)
+	-- while the value does not move (the series gets a sample every few
+	-- ticks).
 	local head = format("%s %s ", series, stat.name)
 	local n, thrs, caps, tails = #steps, {}, {}, {}
 	for i, step in ipairs(steps) do
@@ -48,7 +49,7 @@ return constructor("queue_step", function(args)
 	local below = format(" is below the first step (%s)", num(steps[1][1]))
 	local no_data = format("no data in series '%s'", series)
 	local sname, pct = stat.name, stat.pct -- U.read, inline
-	local last_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+	local last_v, last_i, last_text = nil, nil, nil
 
 	return {
 		name = "queue_step",
@@ -69,19 +70,14 @@ return constructor("queue_step", function(args)
 			while i > 0 and not (v >= thrs[i]) do
 				i = i - 1
 			end
-			local last = last_of[g]
-			if not last then
-				last = {}
-				last_of[g] = last
-			end
-			if last.v ~= v or last.i ~= i then
-				last.v, last.i = v, i
-				last.text = head .. num(v) .. (i > 0 and tails[i] or below)
+			if last_v ~= v or last_i ~= i or not last_text then
+				last_v, last_i = v, i
+				last_text = head .. num(v) .. (i > 0 and tails[i] or below)
 			end
 			if i == 0 then
-				return g:hold(last.text)
+				return g:hold(last_text)
 			end
-			return g:set(caps[i], last.text)
+			return g:set(caps[i], last_text)
 		end,
 	}
 end)

@@ -227,7 +227,7 @@ return constructor("spot_failover", function(args)
 	-- the engine's staleness has it).
 	local window = stale and math.min(stale + 0.001, ALL) or ALL
 
-	local state_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+	local state_of = U.per_group()
 
 	return {
 		name = "spot_failover",

@@ -124,7 +124,7 @@ local function new_plan(self, g, state, points, text)
 	end
 	plan.state, plan.points, plan.text = state, points, text
 	plan.kind, plan.value, plan.reason, plan.step = nil, nil, nil, nil
-	return plan, st
+	return plan
 end
 
 local function propose(self, g, s)
@@ -149,13 +149,17 @@ local function build_simple(args)
 	if not mag then
 		kind, value, fixed = adjust(atype, adj, nil, nil)
 	end
+	-- the last reason made, kept (on the policy, not per group) while the
+	-- alarm's text (the same string while its datapoints are) and the
+	-- action do not move
+	local r_text, r_action, r_reason = nil, nil, nil
 	return {
 		name = "simple",
 		series = { a.series },
 		alarm = a,
 		decide = function(self, g, s)
 			local state, points, text = a:evaluate_state(g, s, true)
-			local plan, st = new_plan(self, g, state, points, text)
+			local plan = new_plan(self, g, state, points, text)
 			if state == "ALARM" then
 				local action
 				if mag then
@@ -163,13 +167,11 @@ local function build_simple(args)
 				else
 					plan.kind, plan.value, action = kind, value, fixed
 				end
-				-- kept while the alarm's text (the same string while its
-				-- datapoints are) and the action do not move
-				if st.rtext ~= text or st.raction ~= action then
-					st.rtext, st.raction = text, action
-					st.reason = text .. "; in alarm: " .. action
+				if r_text ~= text or r_action ~= action then
+					r_text, r_action = text, action
+					r_reason = text .. "; in alarm: " .. action
 				end
-				plan.reason = st.reason
+				plan.reason = r_reason
 			end
 			return plan
 		end,
@@ -260,14 +262,21 @@ local function build_step(args)
 		min_adjustment_magnitude = true })
 	local a, atype, mag = common(args)
 	local steps = check_steps(args.steps, atype)
-	local made_of = {} -- by step: what a reason says of it, made once
+	-- by step: what a reason says of it, made once: { above's text,
+	-- below's text, and without a magnitude kind, value, action }
+	local made_of = {}
 	for _, st in ipairs(steps) do
-		local made = { above = step_text(st, true), below = step_text(st, false) }
+		local made = { step_text(st, true), step_text(st, false) }
 		if not mag then
-			made.kind, made.value, made.action = adjust(atype, st.adjustment, nil, nil)
+			made[3], made[4], made[5] = adjust(atype, st.adjustment, nil, nil)
 		end
 		made_of[st] = made
 	end
+	-- the last pick and reason made, kept (on the policy, not per group)
+	-- while the alarm's text (the same string while its datapoints are),
+	-- the threshold, the step and the action do not move
+	local p_metric, p_thr, p_pick = nil, nil, nil
+	local r_text, r_pick, r_step, r_above, r_action, r_reason = nil, nil, nil, nil, nil, nil
 	return {
 		name = "step",
 		series = { a.series },
@@ -275,7 +284,7 @@ local function build_step(args)
 		steps = steps,
 		decide = function(self, g, s)
 			local state, points, text = a:evaluate_state(g, s, true)
-			local plan, gst = new_plan(self, g, state, points, text)
+			local plan = new_plan(self, g, state, points, text)
 			if state ~= "ALARM" then
 				return plan
 			end
@@ -298,14 +307,11 @@ local function build_step(args)
 			local diff = metric - thr
 			local above = diff > 0
 				or (diff == 0 and (a.comparison == ">=" or a.comparison == ">"))
-			-- the reason is kept while the alarm's text (the same string
-			-- while its datapoints are), the threshold, the step and the
-			-- action do not move
-			local pick = gst.pick
-			if gst.pmetric ~= metric or gst.pthr ~= thr then
+			local pick = p_pick
+			if p_metric ~= metric or p_thr ~= thr then
 				pick = num(metric) .. " is " .. (diff >= 0 and "+" or "") .. num(diff) .. " from "
 					.. num(thr)
-				gst.pmetric, gst.pthr, gst.pick, gst.rtext = metric, thr, pick, nil
+				p_metric, p_thr, p_pick = metric, thr, pick
 			end
 			for _, st in ipairs(steps) do
 				local lo, up = st.lower, st.upper
@@ -321,16 +327,16 @@ local function build_step(args)
 					if mag then
 						plan.kind, plan.value, action = adjust(atype, st.adjustment, mag, g)
 					else
-						plan.kind, plan.value, action = made.kind, made.value, made.action
+						plan.kind, plan.value, action = made[3], made[4], made[5]
 					end
 					plan.step = st
-					if gst.rtext ~= text or gst.rstep ~= st or gst.rabove ~= above
-						or gst.raction ~= action then
-						gst.rtext, gst.rstep, gst.rabove, gst.raction = text, st, above, action
-						gst.reason = text .. "; " .. pick .. ", step "
-							.. (above and made.above or made.below) .. ": " .. action
+					if r_text ~= text or r_pick ~= pick or r_step ~= st or r_above ~= above
+						or r_action ~= action then
+						r_text, r_pick, r_step, r_above, r_action = text, pick, st, above, action
+						r_reason = text .. "; " .. pick .. ", step "
+							.. (above and made[1] or made[2]) .. ": " .. action
 					end
-					plan.reason = gst.reason
+					plan.reason = r_reason
 					return plan
 				end
 			end

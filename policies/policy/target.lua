@@ -191,10 +191,11 @@ local function build(args)
 		m.no_data = format("no data in series '%s' for the last %s", m.series, m.wtext)
 	end
 	local largest = format(" (largest of %d)", n)
-	-- Every tick's path: the numbers first, the winner's text after, kept
-	-- per group while its metric, read, count and desired do not move.
+	-- Every tick's path: the numbers first, the winner's text after, the
+	-- last one kept (on the policy, not per group: a group costs no memory
+	-- for it) while its metric, read, count and desired do not move.
 	local absent = {} -- the series without data this tick, 1 .. nabsent
-	local last_of = setmetatable({}, { __mode = "k" }) -- per group view, as U.state
+	local last = {}
 
 	return {
 		name = "target",
@@ -225,11 +226,6 @@ local function build(args)
 			-- HPA: the largest recommendation wins; with a metric missing it
 			-- may scale up on the others but not down.
 			if best and (not missing or bwant > desired) then
-				local last = last_of[g]
-				if not last then
-					last = {}
-					last_of[g] = last
-				end
 				if last.i ~= best or last.x ~= bx or last.count ~= count
 					or last.desired ~= desired then
 					local _, _, text = recommend(metrics[best], bx, desired, count, tol, true)

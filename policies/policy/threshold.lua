@@ -163,8 +163,9 @@ return constructor("threshold", function(args)
 	-- Scratch for one tick (a policy call runs alone): the order
 	-- statistics read, and each band's count.
 	local kth, kth_tick, tick, ks = {}, {}, 0, {}
-	-- Per group: the last reason and what it was made from.
-	local last_of = setmetatable({}, { __mode = "k" })
+	-- The last reason and what it was made from (on the policy, not per
+	-- group: a group costs no memory for it).
+	local last = { ks = {} }
 
 	return {
 		name = "threshold",
@@ -191,11 +192,6 @@ return constructor("threshold", function(args)
 						win, wwant, wrank = i, want, rank
 					end
 				end
-			end
-			local last = last_of[g]
-			if not last then
-				last = { ks = {} }
-				last_of[g] = last
 			end
 			if not win then
 				-- every band's count is in this reason

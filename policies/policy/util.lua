@@ -195,4 +195,13 @@ function U.state(self, g)
 	return st
 end
 
+-- A table keyed by group view that does not keep the view alive, for a
+-- policy's own per-group state (one table per policy, so a group's entry
+-- is one table lookup; U.state's form costs a call and two).
+local WEAK_KEYS = { __mode = "k" }
+
+function U.per_group()
+	return setmetatable({}, WEAK_KEYS)
+end
+
 return U
