@@ -251,6 +251,20 @@ bad)
 		-c "$f" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36
 	refused '--map pool=nope: unknown kind "nope"' -c "$f" --load "$fx/load_6_per_min.csv" \
 		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=nope
+	# A spot mapping takes no key: the world bills --spot's rows as they
+	# are, so the policies must see them so (speed=60 would run the price
+	# 60 times as fast as the bill).
+	refused '--map spot=spot,speed=60: key "speed": set to 1, as the world bills$' -c "$f" \
+		--load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36 \
+		--map pool=capacity --map spot=spot,speed=60
+	for kv in align=absolute path=x.csv format=load instance_type=c9.huge; do
+		refused "--map spot=replay,$kv: key \"${kv%%=*}\": set " -c "$f" \
+			--load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36 \
+			--map pool=capacity --map "spot=replay,$kv"
+	done
+	refused '--map s=spot,loop=1: key "loop": not a key of a spot mapping$' -c "$f" \
+		--load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36 \
+		--map pool=capacity --map s=spot,loop=1
 	refused '--on-demand: "-1" is not a price' -c "$f" --on-demand -1
 	refused '--bogus: unknown flag' --bogus
 	refused '--service-dist: "normal" is not fixed, exponential or lognormal' --service-dist normal
@@ -312,6 +326,10 @@ bad)
 	# shellcheck disable=SC2086
 	refused 'farm\.lua:22: simulate: map\.pool: unknown kind "nope"' -c "$out/farm.lua" $l \
 		--spot "$fx/spot_flat.csv" --on-demand 0.36
+	bad_farm 'simulate { map = { spot = "spot,speed=60" } }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: map\.spot: spot: key "speed": set to 1, as the world bills$' \
+		-c "$out/farm.lua" $l --spot "$fx/spot_flat.csv" --on-demand 0.36
 	bad_farm 'simulate { map = { pool = { on_demand_percent = 0 } } }'
 	# shellcheck disable=SC2086
 	refused 'farm\.lua:22: simulate: map\.pool: no kind' -c "$out/farm.lua" $l \
