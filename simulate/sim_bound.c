@@ -9,12 +9,14 @@
 #include "sim_bound.h"
 #include "sim_queue.h"
 
-int sim_bound_init(struct sim_bound *b, const struct sim_prices *p, int64_t slo_ms)
+int sim_bound_init(struct sim_bound *b, const struct sim_prices *p, int64_t slo_ms,
+		   int64_t to_ms)
 {
 	size_t i;
 
 	b->p = p;
 	b->slo_ms = slo_ms;
+	b->to_ms = to_ms;
 	b->cost = 0;
 	b->work_ms = 0;
 	b->n = p->spot->n;
@@ -63,10 +65,17 @@ double sim_bound_price(const struct sim_bound *b, int64_t from, int64_t to)
 
 void sim_bound_add(struct sim_bound *b, int64_t arrival_ms, int64_t work_ms)
 {
-	double price = sim_bound_price(b, arrival_ms, arrival_ms + b->slo_ms + work_ms);
+	/* A run keeping the SLO starts the job by arrival + SLO: at least
+	 * to - arrival - SLO of its work (if that is less than the work) lies
+	 * before the span's end, where the world bills; the rest may not. */
+	int64_t start = arrival_ms + b->slo_ms;
+	int64_t in_span = b->to_ms - start < work_ms ? b->to_ms - start : work_ms;
+	int64_t end = start + work_ms < b->to_ms ? start + work_ms : b->to_ms;
 
-	b->cost += price * (double)work_ms / 3600000.0;
 	b->work_ms += work_ms;
+	if (in_span <= 0)
+		return;
+	b->cost += sim_bound_price(b, arrival_ms, end) * (double)in_span / 3600000.0;
 }
 
 /* A service time as sim_world.c's sim_service draws it. */
@@ -90,7 +99,7 @@ int sim_bound_run(const struct sim_bound_in *in, struct sim_bound_out *out)
 	int64_t t, bin_ms = sim_load_bin(in->load), bin = -1, bin_work = 0, peak = 0;
 	double rate = in->rate > 0 ? in->rate : 1;
 
-	if (sim_bound_init(&b, &in->prices, in->slo_ms) < 0)
+	if (sim_bound_init(&b, &in->prices, in->slo_ms, in->to_ms) < 0)
 		return -ENOMEM;
 	sim_rng_seed(&rng, in->seed, 54u); /* the world's service stream */
 	sim_load_init(&l, in->load, in->load_scale, in->from_ms, in->to_ms);

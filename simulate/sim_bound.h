@@ -3,12 +3,14 @@
  * "The lower bound"): the fluid relaxation. Each arrival's work (its
  * service time / the capacities' highest service rate) is bought at full
  * utilisation, by the millisecond, at the least price in force at any
- * instant of its window [arrival, arrival + SLO + work): the spot step
- * function or on-demand, whichever is lower. A job that starts within the
- * SLO ends by the window's end, and whatever runs it pays at least that
- * least price for each of its milliseconds; boot, idle time, whole
- * instances and whole seconds only add to it. So no run that serves every
- * arrival within the SLO costs less.
+ * instant of its window [arrival, min(arrival + SLO + work, to)): the spot
+ * step function or on-demand, whichever is lower. The world bills only up
+ * to the span's end `to`, so only the work that must fall before it counts:
+ * clamp(to - arrival - SLO, 0, work). A job that starts within the SLO has
+ * at least that much of its work inside the window, and whatever runs it
+ * pays at least that least price for each of those milliseconds; boot,
+ * idle time, whole instances and whole seconds only add to it. So no run
+ * that serves every arrival within the SLO costs less.
  *
  * Computed from the traces alone (no engine, no world), so that it cannot
  * share a bug with what it bounds: the arrivals as sim_queue.h makes them,
@@ -34,14 +36,17 @@
 struct sim_bound {
 	const struct sim_prices *p;
 	int64_t slo_ms;
+	int64_t to_ms;         /* the span's end: nothing is billed after it */
 	double *tree;          /* min-segment tree over the spot rows' prices */
 	size_t n, leaves;      /* rows; leaves (a power of two, >= n) */
 	double cost;           /* what the arrivals added so far cost */
-	int64_t work_ms;       /* their work */
+	int64_t work_ms;       /* their whole work (also beyond the span) */
 };
 
-/* 0, or -ENOMEM. p (and its trace) must outlive b. */
-int sim_bound_init(struct sim_bound *b, const struct sim_prices *p, int64_t slo_ms);
+/* 0, or -ENOMEM. p (and its trace) must outlive b; to_ms: the span's end
+ * (engine ms). */
+int sim_bound_init(struct sim_bound *b, const struct sim_prices *p, int64_t slo_ms,
+		   int64_t to_ms);
 void sim_bound_free(struct sim_bound *b);
 
 /* The least price per hour in force at any instant of [from, to) (engine
@@ -49,7 +54,8 @@ void sim_bound_free(struct sim_bound *b);
 double sim_bound_price(const struct sim_bound *b, int64_t from, int64_t to);
 
 /* One arrival at `arrival_ms` with `work_ms` of work on one instance:
- * work_ms bought at sim_bound_price(arrival, arrival + slo + work). */
+ * w = clamp(to - arrival - slo, 0, work_ms) bought at
+ * sim_bound_price(arrival, min(arrival + slo + work_ms, to)). */
 void sim_bound_add(struct sim_bound *b, int64_t arrival_ms, int64_t work_ms);
 
 /* A whole run's inputs, as the world gets them. */
@@ -68,7 +74,7 @@ struct sim_bound_in {
 
 struct sim_bound_out {
 	double cost;           /* the lower bound */
-	int64_t work_ms;       /* every arrival's work */
+	int64_t work_ms;       /* every arrival's work (also beyond the span) */
 	int64_t peak;          /* instances for the busiest bin */
 	double fixed_peak;     /* peak x span x the on-demand price */
 };

@@ -64,6 +64,26 @@ static const struct { const char *short_name, *kind; } sim_map_kinds[] = {
 };
 #define SIM_MAP_N_KINDS (sizeof sim_map_kinds / sizeof sim_map_kinds[0])
 
+/* Why a spot mapping may not set `key` (the text up to '=' or ','), or
+ * NULL: the replay keys are all set here from the flags that also choose
+ * the rows the world bills, so that the policies see the price billed. */
+static const char *sim_map_spot_key(const char *key)
+{
+	static const struct { const char *key, *why; } set[] = {
+		{ "path", "set from --spot" }, { "format", "set to spot" },
+		{ "align", "set to start" }, { "speed", "set to 1, as the world bills" },
+		{ "instance_type", "set from --spot-type" },
+		{ "availability_zone", "set from --spot-zone" },
+		{ "product", "set from --spot-product" },
+	};
+	size_t len = strcspn(key, "=,"), k;
+
+	for (k = 0; k < sizeof set / sizeof set[0]; k++)
+		if (strlen(set[k].key) == len && !strncmp(key, set[k].key, len))
+			return set[k].why;
+	return "not a key of a spot mapping";
+}
+
 int sim_map_check(const char *text, char *why, size_t whylen)
 {
 	size_t len = strcspn(text, ","), k;
@@ -84,6 +104,11 @@ int sim_map_check(const char *text, char *why, size_t whylen)
 		end = p + strcspn(p, ",");
 		if (!memchr(p, '=', (size_t)(end - p)) || *p == '=') {
 			snprintf(why, whylen, "\"%.*s\" is not key=value", (int)(end - p), p);
+			return -EINVAL;
+		}
+		if (!strcmp(sim_map_kinds[k].kind, "replay")) {
+			snprintf(why, whylen, "spot: key \"%.*s\": %s", (int)strcspn(p, "="), p,
+				 sim_map_spot_key(p));
 			return -EINVAL;
 		}
 		p = end;
@@ -136,6 +161,11 @@ static int sim_map_one(const struct sim_args *a, struct sim_map *m, size_t i, ch
 
 		if (!eq || eq == tok) {
 			snprintf(err, errlen, "--map %s: \"%s\" is not key=value", a->maps[i], tok);
+			return -EINVAL;
+		}
+		if (!strcmp(e->kind, "replay")) { /* spot: every key is set above */
+			snprintf(err, errlen, "--map %s: key \"%.*s\": %s", a->maps[i],
+				 (int)(eq - tok), tok, sim_map_spot_key(tok));
 			return -EINVAL;
 		}
 		if (nk >= SIM_MAP_KEYS) {

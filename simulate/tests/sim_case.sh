@@ -239,6 +239,39 @@ loads)
 		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=capacity
 	[ "$rc" -eq 0 ] || fail "azure: exit $rc"
 	;;
+burst)
+	# A burst: 1000 jobs in one 1-second bin, at 00:00:00.000, .001, ...,
+	# .999 (job j at j ms), onto fixed.lua's 2 instances (no scaling),
+	# 10 s each, the span to 02:00:00 (the last ends at 5000 s). Instance A
+	# takes jobs 0, 2, 4, ... at 0, 10 s, 20 s, ..., B jobs 1, 3, ... at
+	# 1 ms, 10.001 s, ...: job j starts at floor(j / 2) x 10 s + (j mod 2)
+	# ms and waits floor(j / 2) x (10 s - 2 ms) = floor(j / 2) x 9.998 s.
+	# The p-th percentile is the wait of job ceil(p % x 1000) - 1, read as
+	# its histogram bucket's top (sim_hist.c: 32 buckets to each power of
+	# two, so at most v / 32 above the wait v, and at most max):
+	#  p50: job 499, 249 x 9.998 = 2489.502 s
+	#  p95: job 949, 474 x 9.998 = 4739.052 s
+	#  p99: job 989, 494 x 9.998 = 4939.012 s
+	#  max: job 999, 499 x 9.998 = 4989.002 s (exact)
+	printf 'timestamp,count\n2024-01-01T00:00:00Z,1000\n2024-01-01T00:00:01Z,0\n' \
+		> "$out/burst.csv"
+	run -c "$fx/fixed.lua" --load "$out/burst.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --map pool=capacity --service-time 10s --to 2024-01-01T02:00:00Z
+	[ "$rc" -eq 0 ] || fail "exit $rc"
+	has '"jobs": {"arrived": 1000, "served": 1000, "requeued": 0, "queued_at_end": 0,'
+	has '"max": 4989.002}'
+	# within WANT KEY: the percentile KEY (seconds) lies in [WANT, WANT x 33 / 32].
+	within() {
+		got=$(sed -n "s/.*\"wait_seconds\": {.*\"$2\": \([0-9.]*\).*/\1/p" \
+			"$out/o/summary.json")
+		[ -n "$got" ] || fail "no wait_seconds.$2"
+		awk -v g="$got" -v w="$1" 'BEGIN { exit !(g >= w && g <= w * 33 / 32) }' ||
+			fail "wait_seconds.$2 $got is not within [$1, $1 x 33 / 32]"
+	}
+	within 2489.502 p50
+	within 4739.052 p95
+	within 4939.012 p99
+	;;
 bad)
 	f="$fx/fixed.lua"; a="--spot $fx/spot_flat.csv --on-demand 0.36 --map pool=capacity"
 	# shellcheck disable=SC2086
@@ -255,6 +288,20 @@ bad)
 		-c "$f" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36
 	refused '--map pool=nope: unknown kind "nope"' -c "$f" --load "$fx/load_6_per_min.csv" \
 		--spot "$fx/spot_flat.csv" --on-demand 0.36 --map pool=nope
+	# A spot mapping takes no key: the world bills --spot's rows as they
+	# are, so the policies must see them so (speed=60 would run the price
+	# 60 times as fast as the bill).
+	refused '--map spot=spot,speed=60: key "speed": set to 1, as the world bills$' -c "$f" \
+		--load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36 \
+		--map pool=capacity --map spot=spot,speed=60
+	for kv in align=absolute path=x.csv format=load instance_type=c9.huge; do
+		refused "--map spot=replay,$kv: key \"${kv%%=*}\": set " -c "$f" \
+			--load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36 \
+			--map pool=capacity --map "spot=replay,$kv"
+	done
+	refused '--map s=spot,loop=1: key "loop": not a key of a spot mapping$' -c "$f" \
+		--load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" --on-demand 0.36 \
+		--map pool=capacity --map s=spot,loop=1
 	refused '--on-demand: "-1" is not a price' -c "$f" --on-demand -1
 	refused '--bogus: unknown flag' --bogus
 	refused '--service-dist: "normal" is not fixed, exponential or lognormal' --service-dist normal
@@ -316,6 +363,10 @@ bad)
 	# shellcheck disable=SC2086
 	refused 'farm\.lua:22: simulate: map\.pool: unknown kind "nope"' -c "$out/farm.lua" $l \
 		--spot "$fx/spot_flat.csv" --on-demand 0.36
+	bad_farm 'simulate { map = { spot = "spot,speed=60" } }'
+	# shellcheck disable=SC2086
+	refused 'farm\.lua:22: simulate: map\.spot: spot: key "speed": set to 1, as the world bills$' \
+		-c "$out/farm.lua" $l --spot "$fx/spot_flat.csv" --on-demand 0.36
 	bad_farm 'simulate { map = { pool = { on_demand_percent = 0 } } }'
 	# shellcheck disable=SC2086
 	refused 'farm\.lua:22: simulate: map\.pool: no kind' -c "$out/farm.lua" $l \

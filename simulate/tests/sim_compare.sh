@@ -29,14 +29,18 @@ bound)
 	# fixed.lua (2 on-demand units for the hour at 0.42: 0.84) on
 	# spot_down.csv:
 	# spot 0.50 (above on-demand 0.42) until 00:20:00, then 0.10. 360
-	# jobs of 10 s, one every 10 s from 00:00:00. The bound buys each
-	# job's 10 s at the least price in [a, a + SLO + 10 s):
+	# jobs of 10 s, one every 10 s from 00:00:00. The bound buys the part
+	# of each job's 10 s that must fall before the end (01:00:00),
+	# clamp(01:00:00 - a - SLO, 0, 10 s), at the least price in
+	# [a, min(a + SLO + 10 s, 01:00:00)):
 	#  --slo 5m: the window reaches 00:20:00 from a = 00:15:00 on: the 90
 	#   jobs of 00:00:00 - 00:14:50 at 0.42, 90 x 10 / 3600 x 0.42 = 0.105;
-	#   the 270 others at 0.10, 270 x 10 / 3600 x 0.10 = 0.075; 0.18.
-	#   ratio 0.84 / 0.18 = 4.666667.
-	#  --slo 0: from a = 00:20:00 on: 120 x 10 / 3600 x 0.42 = 0.14, and
-	#   240 x 10 / 3600 x 0.10 = 0.0666667; 0.206667.
+	#   the 240 of 00:15:00 - 00:54:50 at 0.10, 240 x 10 / 3600 x 0.10 =
+	#   0.0666667; the 30 from 00:55:00 on start after the end (nothing);
+	#   0.171667. ratio 0.84 / 0.171667 = 4.893204.
+	#  --slo 0: every job ends by the end; from a = 00:20:00 on: 120 x 10
+	#   / 3600 x 0.42 = 0.14, and 240 x 10 / 3600 x 0.10 = 0.0666667;
+	#   0.206667.
 	# Fixed peak: each minute's bin holds 60 s of work: 1 instance for the
 	# hour at 0.42 = 0.42; savings 1 - 0.84 / 0.42 = -1. Cost per million
 	# jobs: 0.84 / 360 x 1e6 = 2333.333333.
@@ -47,8 +51,8 @@ bound)
 	has '"cost": {"total": 0.840000,'
 	has '"wait_slo_seconds": 300.000,'
 	has '"minutes_over_slo": 0.000,'
-	has '"lower_bound": 0.180000,'
-	has '"ratio_to_bound": 4.666667'
+	has '"lower_bound": 0.171667,'
+	has '"ratio_to_bound": 4.893204'
 	has '"fixed_peak_instances": 1,'
 	has '"on_demand_fixed_peak": 0.420000,'
 	has '"savings": -1.000000,'
@@ -66,8 +70,9 @@ bound)
 	# wait falls 10 s each 10 s from 340 s at 00:26:00, and rises back
 	# between: past 300 s until the dispatch of 00:26:50): 110 s, 1.833
 	# minutes. Bound (spot_step.csv, 0.10 then 0.50 from 00:20:00): the
-	# 120 jobs before 00:20:00 at 0.10, 0.0333333, the 240 after at 0.42
-	# (on-demand, under 0.50), 0.28; 0.313333.
+	# 120 jobs before 00:20:00 at 0.10, 0.0333333, the 210 of 00:20:00 -
+	# 00:54:50 at 0.42 (on-demand, under 0.50), 0.245, the 30 from 00:55:00
+	# nothing (as above); 0.278333.
 	run -c "$fx/failover.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_step.csv" \
 		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
 		--service-time 10s
@@ -75,8 +80,22 @@ bound)
 	has '"cost": {"total": 0.590000, "spot": 0.100000, "on_demand": 0.490000}'
 	has '"failovers": 1,'
 	has '"minutes_over_slo": 1.833,'
-	has '"lower_bound": 0.313333,'
+	has '"lower_bound": 0.278333,'
 	has '"peak_instances": 2,'
+	# Billing stops at the end, so does the bound: one job of an hour at
+	# 00:01:00, the span 00:00:00 - 00:02:00, --slo 0: fixed.lua's 2
+	# on-demand units for 2 minutes cost 2 x 120 / 3600 x 0.36 = 0.024, the
+	# job runs past the end (in flight); the bound buys the minute before
+	# the end at spot 0.10: 60 / 3600 x 0.10 = 0.001667, ratio 14.4 (the
+	# whole hour, 0.10, was above the cost: ratio 0.24).
+	printf 'timestamp,count\n2024-01-01T00:00:00Z,0\n2024-01-01T00:01:00Z,1\n' > "$out/end.csv"
+	run -c "$fx/fixed.lua" --load "$out/end.csv" --spot "$fx/spot_flat.csv" \
+		--on-demand 0.36 --map pool=capacity --service-time 1h --slo 0
+	[ "$rc" -eq 0 ] || fail "end: exit $rc"
+	has '"cost": {"total": 0.024000,'
+	has '"queued_at_end": 0, "in_flight_at_end": 1'
+	has '"lower_bound": 0.001667,'
+	has '"ratio_to_bound": 14.400000'
 	# The farm's simulate table sets the SLO; the flag wins.
 	{ cat "$fx/fixed.lua"; echo 'simulate { slo = "10m" }'; } > "$out/farm.lua"
 	set -- -c "$out/farm.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_down.csv" \
@@ -107,12 +126,13 @@ baselines)
 		--on-demand 0.36 --map pool=capacity
 	! grep -q '"baselines"' "$out/o/summary.json" || fail "baselines without --baselines"
 	# With load (fixed.lua's, 10 s jobs): each baseline serves it; the
-	# ratios are the costs over the bound of 0.10 (1 instance-hour of work
-	# at spot 0.10): the farm's 0.72 is 7.2.
+	# ratios are the costs over the bound of 0.0916667 (the 330 jobs
+	# before 00:55:00, 330 x 10 s of work at spot 0.10; the 30 after start
+	# after the end under the 5-minute SLO): the farm's 0.72 is 7.854545.
 	run -c "$fx/fixed.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_flat.csv" \
 		--on-demand 0.36 --map pool=capacity --service-time 10s --baselines
-	has '"ratio_to_bound": 7.200000,'
-	has '"lower_bound": 0.100000,'
+	has '"ratio_to_bound": 7.854545,'
+	has '"lower_bound": 0.091667,'
 	grep -q '"sqs_step": {.*"served": 360,' "$out/o/summary.json" || fail "sqs_step served"
 	;;
 same)

@@ -36,7 +36,7 @@ foreach(case rows long same chart progress bad)
       ${CMAKE_CURRENT_SOURCE_DIR}/tests/fixtures ${case})
   set_tests_properties(simulate_series_${case} PROPERTIES LABELS integration TIMEOUT 120)
 endforeach()
-foreach(case fixed switch failover requeue idle same interrupt farm shipped ondemand loads bad)
+foreach(case fixed switch failover requeue idle same interrupt farm shipped ondemand loads burst bad)
   add_test(NAME simulate_${case}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/sim_case.sh $<TARGET_FILE:scaled>
       ${CMAKE_CURRENT_SOURCE_DIR}/tests/fixtures ${SCALED_TESTDATA_DIR} ${case})

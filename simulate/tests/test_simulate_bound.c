@@ -28,7 +28,7 @@ static void test_price(void **state)
 	struct sim_bound b;
 
 	(void)state;
-	assert_int_equal(sim_bound_init(&b, &p, 5 * MIN), 0);
+	assert_int_equal(sim_bound_init(&b, &p, 5 * MIN, 60 * MIN), 0);
 	/* Before the first row: the first row's price. */
 	assert_float_equal(sim_bound_price(&b, -5 * MIN, -MIN), 0.10, 1e-12);
 	/* Inside the 0.50 row only: on-demand is lower. */
@@ -46,7 +46,7 @@ static void test_price(void **state)
 	 * 10 min): engine [0, 9 min) reads trace [10, 19): the 0.50 row, so
 	 * on-demand; engine [0, 10 min + 1 ms) reaches the 0.20 row. */
 	p.shift_ms = 10 * MIN;
-	assert_int_equal(sim_bound_init(&b, &p, 0), 0);
+	assert_int_equal(sim_bound_init(&b, &p, 0, 60 * MIN), 0);
 	assert_float_equal(sim_bound_price(&b, 0, 9 * MIN), 0.42, 1e-12);
 	assert_float_equal(sim_bound_price(&b, 0, 10 * MIN + 1), 0.20, 1e-12);
 	sim_bound_free(&b);
@@ -58,7 +58,8 @@ static void test_arrivals(void **state)
 	struct sim_bound b;
 
 	(void)state;
-	assert_int_equal(sim_bound_init(&b, &p, 5 * MIN), 0);
+	/* The span ends at 60 min, past every window. */
+	assert_int_equal(sim_bound_init(&b, &p, 5 * MIN, 60 * MIN), 0);
 	/* SLO 5 min. By hand, each window [a, a + 5 min + work):
 	 *  a  0 min, 1 min work: [0, 6)   rows 0       -> 0.10, 1 min
 	 *  a  9 min, 2 min work: [9, 16)  rows 0, 1    -> 0.10, 2 min
@@ -76,6 +77,40 @@ static void test_arrivals(void **state)
 	sim_bound_free(&b);
 }
 
+static void test_end(void **state)
+{
+	struct sim_prices p = { .spot = &spot, .shift_ms = 0, .on_demand = 0.42 };
+	struct sim_bound b;
+
+	(void)state;
+	/* SLO 5 min, the span ends at 20 min: only clamp(20 - a - 5, 0, work)
+	 * of a job's work counts, over [a, min(a + 5 + work, 20)):
+	 *  a  0 min, 1 min work: 1 min over [0, 6)    row 0       -> 0.10
+	 *  a 10 min, 3 min work: 3 min over [10, 18)  row 1 (0.50) -> 0.42
+	 *  a 13 min, 4 min work: 2 min over [13, 20)  row 1        -> 0.42
+	 *    (the whole 4 min over [13, 22) would reach 0.20: 0.80 for it)
+	 *  a 16 min, 1 min work: starts by 21 min, after the end: nothing
+	 *    (the whole of it over [16, 22): 0.20)
+	 * (0.10 + 3 x 0.42 + 2 x 0.42) / 60 = 2.20 / 60 = 0.0366667; the
+	 * whole work 9 min (before the end counted: 2.36 / 60). */
+	assert_int_equal(sim_bound_init(&b, &p, 5 * MIN, 20 * MIN), 0);
+	sim_bound_add(&b, 0, MIN);
+	sim_bound_add(&b, 10 * MIN, 3 * MIN);
+	sim_bound_add(&b, 13 * MIN, 4 * MIN);
+	sim_bound_add(&b, 16 * MIN, MIN);
+	assert_float_equal(b.cost, 2.20 / 60, 1e-12);
+	assert_int_equal(b.work_ms, 9 * MIN);
+	sim_bound_free(&b);
+	/* SLO 0, a 1 min before the end with 1 h of work: 1 min of it, over
+	 * [19, 20): row 1 (0.50), so on-demand: 0.42 / 60 (the whole hour over
+	 * [19, 79) would reach 0.20: 0.20). Arriving at the end: nothing. */
+	assert_int_equal(sim_bound_init(&b, &p, 0, 20 * MIN), 0);
+	sim_bound_add(&b, 19 * MIN, 60 * MIN);
+	sim_bound_add(&b, 20 * MIN, MIN);
+	assert_float_equal(b.cost, 0.42 / 60, 1e-12);
+	sim_bound_free(&b);
+}
+
 static void test_run(void **state)
 {
 	/* Two one-minute bins: 3 arrivals, then 1; fixed 60 s jobs at rate 1. */
@@ -85,13 +120,14 @@ static void test_run(void **state)
 	struct sim_bound_in in = {
 		.load = &load, .load_scale = 1, .from_ms = 0, .to_ms = 2 * MIN,
 		.service_ms = MIN, .service_dist = SIM_DIST_FIXED, .seed = 1, .rate = 1,
-		.prices = { .spot = &spot, .shift_ms = 0, .on_demand = 0.42 }, .slo_ms = 5 * MIN,
+		.prices = { .spot = &spot, .shift_ms = 0, .on_demand = 0.42 }, .slo_ms = 0,
 	};
 	struct sim_bound_out out;
 
 	(void)state;
-	/* Arrivals at 0, 20 s, 40 s and 60 s, each [a, a + 6 min): row 0 is
-	 * in every window: 4 min of work at 0.10 = 0.4 / 60 = 0.0066667.
+	/* Arrivals at 0, 20 s, 40 s and 60 s, SLO 0, each [a, a + 1 min),
+	 * all before the end (2 min): row 0 in every window: 4 min of work at
+	 * 0.10 = 0.4 / 60 = 0.0066667.
 	 * Bin 0 holds 3 min of work in 1 min: 3 instances, the peak; on
 	 * demand for the 2-minute span: 3 x 0.42 x 2 / 60 = 0.042. */
 	assert_int_equal(sim_bound_run(&in, &out), 0);
@@ -106,6 +142,14 @@ static void test_run(void **state)
 	assert_float_equal(out.cost, 0.1 / 60, 1e-12);
 	assert_int_equal(out.peak, 1);
 	assert_float_equal(out.fixed_peak, 0.014, 1e-12);
+	/* Rate 1, SLO 30 s: each job starts by a + 30 s, so before the end
+	 * (120 s) min(120 - a - 30, 60) s of it: 60 + 60 + 50 + 30 = 200 s
+	 * at 0.10 = 20 / 3600 = 1 / 180. */
+	in.rate = 1;
+	in.slo_ms = 30000;
+	assert_int_equal(sim_bound_run(&in, &out), 0);
+	assert_float_equal(out.cost, 1.0 / 180, 1e-12);
+	assert_int_equal(out.work_ms, 4 * MIN);
 }
 
 int main(void)
@@ -113,6 +157,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_price),
 		cmocka_unit_test(test_arrivals),
+		cmocka_unit_test(test_end),
 		cmocka_unit_test(test_run),
 	};
 
