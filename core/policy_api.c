@@ -525,8 +525,19 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	 * the trampoline, which finds `evaluate` under the deadline. */
 	sandbox_push_handler(sb);
 	if (lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref) != LUA_TFUNCTION) {
-		lua_pushcfunction(L, policy_api_trampoline);
-		lua_insert(L, -2);
+		/* A table whose evaluate is a field of its own (the library's
+		 * are) is called as evaluate(self, g, s) at once: a raw read
+		 * runs no metamethod outside the deadline, and finds what a
+		 * plain read would find first. Anything else goes through the
+		 * trampoline. */
+		lua_pushliteral(L, "evaluate");
+		if (lua_type(L, -2) == LUA_TTABLE && lua_rawget(L, -2) == LUA_TFUNCTION) {
+			lua_insert(L, -2); /* evaluate, self */
+		} else {
+			lua_settop(L, -2);
+			lua_pushcfunction(L, policy_api_trampoline);
+			lua_insert(L, -2);
+		}
 		nargs = 3;
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
