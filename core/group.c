@@ -56,8 +56,6 @@ void group_state_free(struct group_state *st)
 {
 	alloc_free(st->recs.v);
 	alloc_free(st->changes.v);
-	alloc_free(st->stab_why);
-	st->stab_why = NULL;
 	st->recs = (struct group_marks){ 0 };
 	st->changes = (struct group_marks){ 0 };
 }

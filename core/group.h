@@ -196,9 +196,6 @@ struct group_state {
 	int mix_base, mix_percent;
 	int64_t mix_changed_ms;           /* last successful change; GROUP_NEVER */
 	int pending_mix_base, pending_mix_percent; /* before the pending apply */
-	/* stage 4's last reason and what it said, made on its first bind:
-	 * a held scale-in says the same every tick (group_stages.c) */
-	struct group_why *stab_why;
 };
 
 void group_settings_default(struct group_settings *cfg);

@@ -21,7 +21,8 @@ int group_stage_stabilize(const struct group_settings *cfg, struct group_state *
 	int64_t up_cut = group_util_cutoff(now_ms, cfg->stab_up_ms);
 	int64_t down_cut = group_util_cutoff(now_ms, cfg->stab_down_ms);
 	int lo = combined, hi = combined, r;
-	struct group_why key;
+	struct group_why_key key;
+	const char *kept;
 	char dur[32];
 	size_t i;
 
@@ -46,10 +47,11 @@ int group_stage_stabilize(const struct group_settings *cfg, struct group_state *
 	*bound = r != combined;
 	if (!*bound || !why || !whylen)
 		return r;
-	key = (struct group_why){ .a = combined, .b = r, .c = r > combined ? hi : lo,
-				  .ms = r > combined ? cfg->stab_down_ms : cfg->stab_up_ms };
-	if (group_why_same(st->stab_why, &key)) {
-		group_util_copy(why, whylen, st->stab_why->text);
+	key = (struct group_why_key){ .stage = SCALED_STAGE_STABILIZE, .a = combined, .b = r,
+				      .c = r > combined ? hi : lo,
+				      .ms = r > combined ? cfg->stab_down_ms : cfg->stab_up_ms };
+	if ((kept = group_why_find(&key))) {
+		group_util_copy(why, whylen, kept);
 		return r;
 	}
 	if (r > combined)
@@ -58,8 +60,8 @@ int group_stage_stabilize(const struct group_settings *cfg, struct group_state *
 	else
 		group_util_why(why, whylen, "stabilize: scale-up to %d held at %d, %d recommended within the last %s",
 			       combined, r, lo, group_util_dur(dur, sizeof(dur), cfg->stab_up_ms));
-	if (whylen >= sizeof(st->stab_why->text)) /* kept whole, never cut */
-		group_why_keep(&st->stab_why, &key, why);
+	if (whylen >= SCALED_REASON_MAX) /* kept whole, never cut */
+		group_why_keep(&key, why);
 	return r;
 }
 

@@ -24,20 +24,45 @@ void group_util_why(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-bool group_why_same(const struct group_why *w, const struct group_why *key)
+#define GROUP_WHY_SLOTS 64
+
+static _Thread_local struct {
+	struct group_why_key key;
+	bool used;
+	char text[SCALED_REASON_MAX];
+} why_cache[GROUP_WHY_SLOTS];
+
+static unsigned group_why_slot(const struct group_why_key *k)
 {
-	return w && w->a == key->a && w->b == key->b && w->c == key->c && w->ms == key->ms;
+	uint64_t h = (uint64_t)(unsigned)k->stage * 0x9e3779b97f4a7c15u;
+
+	h = (h ^ (uint64_t)(unsigned)k->a) * 0xff51afd7ed558ccdu;
+	h = (h ^ (uint64_t)(unsigned)k->b) * 0xc4ceb9fe1a85ec53u;
+	h = (h ^ (uint64_t)(unsigned)k->c) * 0x9e3779b97f4a7c15u;
+	h = (h ^ (uint64_t)k->ms) * 0xff51afd7ed558ccdu;
+	return (unsigned)(h >> 58); /* 64 slots */
 }
 
-void group_why_keep(struct group_why **w, const struct group_why *key, const char *text)
+static bool group_why_eq(const struct group_why_key *x, const struct group_why_key *y)
 {
-	if (!*w && !(*w = alloc_mem(sizeof(**w))))
-		return;
-	(*w)->a = key->a;
-	(*w)->b = key->b;
-	(*w)->c = key->c;
-	(*w)->ms = key->ms;
-	group_util_copy((*w)->text, sizeof((*w)->text), text);
+	return x->stage == y->stage && x->a == y->a && x->b == y->b && x->c == y->c &&
+	       x->ms == y->ms;
+}
+
+const char *group_why_find(const struct group_why_key *key)
+{
+	unsigned i = group_why_slot(key);
+
+	return why_cache[i].used && group_why_eq(&why_cache[i].key, key) ? why_cache[i].text : NULL;
+}
+
+void group_why_keep(const struct group_why_key *key, const char *text)
+{
+	unsigned i = group_why_slot(key);
+
+	why_cache[i].key = *key;
+	why_cache[i].used = true;
+	group_util_copy(why_cache[i].text, sizeof(why_cache[i].text), text);
 }
 
 void group_util_copy(char *dst, size_t len, const char *src)

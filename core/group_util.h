@@ -11,19 +11,18 @@
 
 #include "group.h"
 
-/* A stage's reason kept with the numbers it says (group_state.stab_why):
- * the same numbers say the same text, which is copied, not formatted. */
-struct group_why {
-	int a, b, c;
+/* The numbers a stage's reason says: the same numbers, the same text. */
+struct group_why_key {
+	int stage, a, b, c;
 	int64_t ms;
-	char text[SCALED_REASON_MAX];
 };
 
-/* Does *w (NULL: none yet) hold a reason for the numbers of *key? */
-bool group_why_same(const struct group_why *w, const struct group_why *key);
-/* Keep text for key's numbers in **w, made on first use; when that fails
- * nothing is kept (the next tick formats again). */
-void group_why_keep(struct group_why **w, const struct group_why *key, const char *text);
+/* A reason made before for these numbers, in a small cache of the calling
+ * thread's (shared by every group it ticks: groups that hold at the same
+ * numbers say the same), or NULL; group_why_keep files one. A held
+ * scale-in says the same every tick, and printf is most of such a tick. */
+const char *group_why_find(const struct group_why_key *key);
+void group_why_keep(const struct group_why_key *key, const char *text);
 
 /* src into dst (len bytes, cut, always terminated): what snprintf(dst,
  * len, "%s", src) does, without printf's machinery (a tick whose stage
