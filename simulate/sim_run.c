@@ -330,12 +330,15 @@ static int sim_run_report(struct sim_run *r, char *err, size_t errlen)
 	struct sim_report_run runs[SIM_BASELINES];
 	char path[4096];
 	size_t i;
+	int rc;
 
 	rep.in_flight_end = (uint64_t)r->w->n_busy;
 	rep.queued_end = r->w->queue.n;
 	/* What is still running is billed up to the end. */
-	if (sim_world_finish(r->w, r->a.to_ms) < 0 || sim_run_bound(r, &rep) < 0)
-		return -ENOMEM;
+	if ((rc = sim_world_finish(r->w, r->a.to_ms)) < 0 || (rc = sim_run_bound(r, &rep)) < 0) {
+		snprintf(err, errlen, "the end of the span: %s", strerror(-rc));
+		return rc;
+	}
 	for (i = 0; r->a.baselines && i < SIM_BASELINES; i++) {
 		runs[i] = (struct sim_report_run){ .name = sim_baselines[i].name };
 		if (!r->a.quiet) /* a whole run each, without progress of its own */
@@ -406,9 +409,11 @@ int simulate_main(int argc, char **argv)
 			snprintf(err, sizeof err, "the simulation failed: %s", strerror(-rc));
 		goto fail;
 	}
-	if (sim_run_report(&r, err, sizeof err) < 0 || r.write_rc < 0) {
-		if (!*err)
-			snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
+	/* Each of sim_run_report's failures says what it was in err. */
+	if (sim_run_report(&r, err, sizeof err) < 0)
+		goto fail;
+	if (r.write_rc < 0) {
+		snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
 		goto fail;
 	}
 	sim_chart(r.a.out, !r.a.no_chart, r.a.from_ms, r.a.to_ms, SIM_CHART_TIMEOUT_S);

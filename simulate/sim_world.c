@@ -529,8 +529,10 @@ int sim_world_finish(struct sim_world *w, int64_t t)
 			if (w->pools[k]->inst[i].state != SIM_FREE) {
 				struct sim_inst *in = &w->pools[k]->inst[i];
 
-				if (in->state == SIM_BUSY) /* still in hand: back in the queue */
-					sim_queue_push_back(&w->queue, in->job);
+				/* still in hand: back in the queue (where it is
+				 * counted as queued at the end, not lost) */
+				if (in->state == SIM_BUSY && sim_queue_push_back(&w->queue, in->job) < 0)
+					w->err = -ENOMEM;
 				sim_remove(w, w->pools[k], (uint32_t)i);
 			}
 	return w->err;

@@ -2,7 +2,8 @@
  * test_simulate.c - the simulator's parts on their own, each answer worked
  * out by hand: PCG32 against its reference output, the event heap's order,
  * the wait histogram's percentiles, the load trace's arrivals, billing
- * across a price step, and the world's drain and interruption rules.
+ * across a price step, the world's drain and interruption rules, and a
+ * job in hand at the finish that the queue has no room for.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +23,17 @@
 #include "sim_queue.h"
 #include "sim_rng.h"
 #include "sim_world.h"
+
+/* malloc, linked with --wrap=malloc (simulate.cmake): a request of
+ * fail_size bytes fails (0: none), to reach the paths of -ENOMEM. */
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+static size_t fail_size;
+
+void *__wrap_malloc(size_t size)
+{
+	return fail_size && size == fail_size ? NULL : __real_malloc(size);
+}
 
 /* pcg32-demo (pcg-c-basic) seeds with 42, 54 and prints these first. */
 static void test_rng_reference(void **state)
@@ -226,6 +238,43 @@ static void test_world_interrupt(void **state)
 	sim_world_free(w);
 }
 
+static void test_world_finish_nomem(void **state)
+{
+	/* 2049 jobs in the first minute (at j x 60 s / 2049, the last at
+	 * 59.970 s), one on-demand unit, jobs of an hour: at 59.999 s the
+	 * unit has the first, 2048 wait,
+	 * the queue full (1024 grown to 2048 at the 1025th). The finish puts
+	 * the first back: the queue must grow to 4096 jobs; it cannot. */
+	static int64_t lt[] = { 0 }, st[] = { 0 };
+	static double lv[] = { 2049 }, sv[] = { 0.10 };
+	static struct replay_trace load = { .n = 1, .t_ms = lt, .value = lv };
+	static struct replay_trace spot = { .n = 1, .t_ms = st, .value = sv };
+	struct sim_world_config cfg = {
+		.load = &load, .load_scale = 1, .from_ms = 0, .to_ms = 3600000,
+		.service_ms = 3600000, .seed = 1,
+		.prices = { .spot = &spot, .shift_ms = 0, .on_demand = 0.36 },
+		.notice_ms = 120000,
+	};
+	struct sim_world *w = NULL;
+
+	(void)state;
+	assert_int_equal(sim_world_new(&cfg, &w), 0);
+	assert_non_null(sim_world_add_pool(w, "p", &(struct sim_pool_config){
+		.start = 1, .percent = 100, .boot_ms = { 60000, 60000 }, .max_spot_price = 0.5,
+		.rate = 1 }));
+	assert_int_equal(sim_world_advance(w, 59999), 0);
+	assert_int_equal(w->n_busy, 1);
+	assert_int_equal(w->queue.n, 2048);
+	assert_int_equal(w->queue.cap, 2048);
+	/* The job in hand cannot go back: an error, not a job gone quietly;
+	 * the unit is billed all the same, 59.999 s as 60 whole seconds. */
+	fail_size = 4096 * sizeof(struct sim_job);
+	assert_int_equal(sim_world_finish(w, 59999), -ENOMEM);
+	fail_size = 0;
+	assert_int_equal(w->st.billed_s[SIM_MKT_OD], 60);
+	sim_world_free(w);
+}
+
 static void test_cli(void **state)
 {
 	char *ok[] = { "simulate", "-c", "f.lua", "--load", "l.csv", "--spot", "s.csv",
@@ -254,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_bill),
 		cmocka_unit_test(test_world_drain),
 		cmocka_unit_test(test_world_interrupt),
+		cmocka_unit_test(test_world_finish_nomem),
 		cmocka_unit_test(test_cli),
 	};
 
