@@ -365,7 +365,7 @@ static int sim_run_outdir(struct sim_run *r, char *err, size_t errlen)
 		unlink(path); /* not an old run's */
 		return 0;
 	}
-	r->decisions = fopen(path, "w");
+	r->decisions = fopen(path, "we"); /* not gnuplot's (sim_chart) */
 	if (!r->decisions) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
