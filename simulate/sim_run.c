@@ -39,7 +39,7 @@ struct sim_run {
 	struct sim_world *w;
 	struct scaled_engine *e;
 	const char *group_policy;    /* a baseline's, in place of the farm's */
-	uint64_t failovers;          /* mix switches to or from all on-demand */
+	uint64_t failovers;          /* acted mix changes (sim_run_on_decision) */
 	struct sim_map map;
 	FILE *decisions;
 	uint64_t n_decisions, n_actions;
@@ -59,9 +59,10 @@ static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
 	r->n_decisions++;
 	if (d->outcome == SCALED_OUTCOME_OK)
 		r->n_actions++;
-	/* A failover: the mix moved to all on-demand (100 %), or from it. */
+	/* A failover: the mix's on-demand share moved, either way (its base
+	 * or its percent; a mix set where there was none is not one). */
 	if (d->outcome == SCALED_OUTCOME_OK && d->mix_percent_before >= 0 && d->mix_percent >= 0 &&
-	    (d->mix_percent_before == 100) != (d->mix_percent == 100))
+	    (d->mix_percent_before != d->mix_percent || d->mix_base_before != d->mix_base))
 		r->failovers++;
 	/* Serialising is most of the time a run takes when every tick records
 	 * one: only what is asked for. */
