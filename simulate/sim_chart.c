@@ -1,10 +1,12 @@
 /*
  * sim_chart.c - chart.png through gnuplot (sim_chart.h): the script from
  * series.csv's fixed world columns, gnuplot found on PATH and run in the
- * output folder as a child, killed when it takes too long.
+ * output folder as a child, killed (with whatever it started) when it
+ * takes too long.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,36 +94,68 @@ static int sim_chart_script(const char *path, int64_t from_ms, int64_t to_ms)
 	return 0;
 }
 
+/* The child: its own process group (killed whole at the limit), stdin
+ * from /dev/null, no descriptor of ours past stderr (decisions.jsonl, the
+ * engine's), then gnuplot chart.gp in dir. Only async-signal-safe calls. */
+static void sim_chart_child(const char *gnuplot, const char *dir, int maxfd)
+{
+	int null, fd;
+
+	setpgid(0, 0);
+	null = open("/dev/null", O_RDONLY);
+	/* gnuplot reads its script, never our stdin */
+	if (null < 0 || (null != STDIN_FILENO && dup2(null, STDIN_FILENO) < 0))
+		_exit(127);
+	if (null != STDIN_FILENO)
+		close(null);
+	if (close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (fd = STDERR_FILENO + 1; fd < maxfd; fd++)
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (chdir(dir) == 0)
+		execl(gnuplot, "gnuplot", "chart.gp", (char *)NULL);
+	_exit(127);
+}
+
 /* Run gnuplot chart.gp in dir; its status in *status. 0, -errno when it
- * could not start, -ETIMEDOUT when it was killed. */
+ * could not start, -ETIMEDOUT when it was killed (its whole process group:
+ * what it started too). SIGCHLD is SIG_DFL meanwhile: inherited as
+ * SIG_IGN, the child would be reaped unseen and waitpid fail (ECHILD). */
 static int sim_chart_run(const char *gnuplot, const char *dir, int timeout_s, int *status)
 {
 	struct timespec start, now, nap = { 0, 20 * 1000 * 1000 };
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	long open_max = sysconf(_SC_OPEN_MAX);
+	int maxfd = open_max > 0 && open_max < 65536 ? (int)open_max : 65536, rc = 0;
 	pid_t pid, done;
 
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, &dfl, &old) < 0)
+		return -errno;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		/* gnuplot reads its script, never our stdin */
-		if (null >= 0 && dup2(null, STDIN_FILENO) >= 0 && chdir(dir) == 0)
-			execl(gnuplot, "gnuplot", "chart.gp", (char *)NULL);
-		_exit(127);
+	if (pid < 0) {
+		rc = -errno;
+		goto out;
 	}
+	if (pid == 0)
+		sim_chart_child(gnuplot, dir, maxfd);
+	setpgid(pid, pid); /* as the child does: whichever runs first */
 	while ((done = waitpid(pid, status, WNOHANG)) == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
 		    (int64_t)timeout_s * 1000) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, status, 0);
-			return -ETIMEDOUT;
+			rc = -ETIMEDOUT;
+			goto out;
 		}
 		nanosleep(&nap, NULL);
 	}
-	return done < 0 ? -errno : 0;
+	if (done < 0)
+		rc = -errno;
+out:
+	sigaction(SIGCHLD, &old, NULL);
+	return rc;
 }
 
 int sim_chart(const char *dir, bool draw, int64_t from_ms, int64_t to_ms, int timeout_s)

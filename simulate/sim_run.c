@@ -39,7 +39,7 @@ struct sim_run {
 	struct sim_world *w;
 	struct scaled_engine *e;
 	const char *group_policy;    /* a baseline's, in place of the farm's */
-	uint64_t failovers;          /* mix switches to or from all on-demand */
+	uint64_t failovers;          /* acted mix changes (sim_run_on_decision) */
 	struct sim_map map;
 	FILE *decisions;
 	uint64_t n_decisions, n_actions;
@@ -59,9 +59,10 @@ static void sim_run_on_decision(void *arg, const struct scaled_decision *d)
 	r->n_decisions++;
 	if (d->outcome == SCALED_OUTCOME_OK)
 		r->n_actions++;
-	/* A failover: the mix moved to all on-demand (100 %), or from it. */
+	/* A failover: the mix's on-demand share moved, either way (its base
+	 * or its percent; a mix set where there was none is not one). */
 	if (d->outcome == SCALED_OUTCOME_OK && d->mix_percent_before >= 0 && d->mix_percent >= 0 &&
-	    (d->mix_percent_before == 100) != (d->mix_percent == 100))
+	    (d->mix_percent_before != d->mix_percent || d->mix_base_before != d->mix_base))
 		r->failovers++;
 	/* Serialising is most of the time a run takes when every tick records
 	 * one: only what is asked for. */
@@ -330,12 +331,15 @@ static int sim_run_report(struct sim_run *r, char *err, size_t errlen)
 	struct sim_report_run runs[SIM_BASELINES];
 	char path[4096];
 	size_t i;
+	int rc;
 
 	rep.in_flight_end = (uint64_t)r->w->n_busy;
 	rep.queued_end = r->w->queue.n;
 	/* What is still running is billed up to the end. */
-	if (sim_world_finish(r->w, r->a.to_ms) < 0 || sim_run_bound(r, &rep) < 0)
-		return -ENOMEM;
+	if ((rc = sim_world_finish(r->w, r->a.to_ms)) < 0 || (rc = sim_run_bound(r, &rep)) < 0) {
+		snprintf(err, errlen, "the end of the span: %s", strerror(-rc));
+		return rc;
+	}
 	for (i = 0; r->a.baselines && i < SIM_BASELINES; i++) {
 		runs[i] = (struct sim_report_run){ .name = sim_baselines[i].name };
 		if (!r->a.quiet) /* a whole run each, without progress of its own */
@@ -362,7 +366,7 @@ static int sim_run_outdir(struct sim_run *r, char *err, size_t errlen)
 		unlink(path); /* not an old run's */
 		return 0;
 	}
-	r->decisions = fopen(path, "w");
+	r->decisions = fopen(path, "we"); /* not gnuplot's (sim_chart) */
 	if (!r->decisions) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -errno;
@@ -406,9 +410,11 @@ int simulate_main(int argc, char **argv)
 			snprintf(err, sizeof err, "the simulation failed: %s", strerror(-rc));
 		goto fail;
 	}
-	if (sim_run_report(&r, err, sizeof err) < 0 || r.write_rc < 0) {
-		if (!*err)
-			snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
+	/* Each of sim_run_report's failures says what it was in err. */
+	if (sim_run_report(&r, err, sizeof err) < 0)
+		goto fail;
+	if (r.write_rc < 0) {
+		snprintf(err, sizeof err, "%s/decisions.jsonl: write failed", r.a.out);
 		goto fail;
 	}
 	sim_chart(r.a.out, !r.a.no_chart, r.a.from_ms, r.a.to_ms, SIM_CHART_TIMEOUT_S);

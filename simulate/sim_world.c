@@ -61,8 +61,38 @@ static int sim_pool_live(const struct sim_pool *p, enum sim_mkt mk)
 	return n;
 }
 
+/* Whether idle entry i may still be taken (sim_idle_pop's test): one that
+ * fails it never passes again (an instance idle again is pushed anew). */
+static bool sim_idle_live(const struct sim_pool *p, size_t i)
+{
+	const struct sim_inst *in = &p->inst[p->idle[i]];
+
+	return in->id == p->idle_id[i] && in->state == SIM_IDLE && !in->noticed && !in->draining;
+}
+
+/* Drop the stale entries (of instances gone, busy or noticed since) when
+ * they are more than half the stack, in order: the stack holds at most
+ * about twice the instances idle, not one entry per launch. */
+static void sim_idle_compact(struct sim_pool *p)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_idle; i++)
+		n += sim_idle_live(p, i);
+	if (n * 2 >= p->n_idle)
+		return;
+	for (i = 0, n = 0; i < p->n_idle; i++)
+		if (sim_idle_live(p, i)) {
+			p->idle[n] = p->idle[i];
+			p->idle_id[n++] = p->idle_id[i];
+		}
+	p->n_idle = n;
+}
+
 static void sim_idle_push(struct sim_world *w, struct sim_pool *p, uint32_t slot)
 {
+	if (p->n_idle == p->cap_idle)
+		sim_idle_compact(p);
 	if (p->n_idle == p->cap_idle) {
 		size_t cap = p->cap_idle ? p->cap_idle * 2 : 16;
 		uint32_t *v = realloc(p->idle, cap * sizeof *v);
@@ -85,14 +115,9 @@ static void sim_idle_push(struct sim_world *w, struct sim_pool *p, uint32_t slot
 /* The newest idle instance that may take a job (taken off the stack), or -1. */
 static long sim_idle_pop(struct sim_pool *p)
 {
-	while (p->n_idle) {
-		uint32_t slot = p->idle[--p->n_idle];
-		const struct sim_inst *in = &p->inst[slot];
-
-		if (in->id == p->idle_id[p->n_idle] && in->state == SIM_IDLE && !in->noticed &&
-		    !in->draining)
-			return slot;
-	}
+	while (p->n_idle)
+		if (sim_idle_live(p, --p->n_idle))
+			return p->idle[p->n_idle];
 	return -1;
 }
 
@@ -556,8 +581,10 @@ int sim_world_finish(struct sim_world *w, int64_t t)
 			if (w->pools[k]->inst[i].state != SIM_FREE) {
 				struct sim_inst *in = &w->pools[k]->inst[i];
 
-				if (in->state == SIM_BUSY) /* still in hand: back in the queue */
-					sim_queue_push_back(&w->queue, in->job);
+				/* still in hand: back in the queue (where it is
+				 * counted as queued at the end, not lost) */
+				if (in->state == SIM_BUSY && sim_queue_push_back(&w->queue, in->job) < 0)
+					w->err = -ENOMEM;
 				sim_remove(w, w->pools[k], (uint32_t)i);
 			}
 	return w->err;

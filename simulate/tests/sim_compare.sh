@@ -96,6 +96,24 @@ bound)
 	has '"queued_at_end": 0, "in_flight_at_end": 1'
 	has '"lower_bound": 0.001667,'
 	has '"ratio_to_bound": 14.400000'
+	# A failover to part on-demand and back: failover.lua with
+	# on_demand_mix 50 % on spot_down.csv (0.50 until 00:20:00, then
+	# 0.10). The first tick (00:00:30) reads 0.50 >= 0.42: 5 minutes on,
+	# 00:05:30, the mix goes 0 -> 50 %; from 00:20:00 0.10 < 0.378
+	# (on-demand less 10 %): 15 minutes on, 00:35:00, back 50 -> 0 %: 2
+	# failovers (the farm's mix at the first tick, none -> 0 %, is none).
+	sed 's/leave_after = "5m" }/leave_after = "5m", on_demand_mix = { on_demand_percent = 50 } }/' \
+		"$fx/failover.lua" > "$out/half.lua"
+	grep -q 'on_demand_percent = 50 } }' "$out/half.lua" || fail "half.lua: no on_demand_mix"
+	run -c "$out/half.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_down.csv" \
+		--on-demand 0.42 --map asg=capacity,on_demand_percent=0 --map spot=spot \
+		--service-time 10s
+	[ "$rc" -eq 0 ] || fail "half: exit $rc"
+	has '"failovers": 2,'
+	grep -q '"time":1704067530000,.*"after":{"on_demand_base":0,"on_demand_percent":50}' \
+		"$out/o/decisions.jsonl" || fail "half: no 0 -> 50 % at 00:05:30"
+	grep -q '"time":1704069300000,.*"after":{"on_demand_base":0,"on_demand_percent":0}' \
+		"$out/o/decisions.jsonl" || fail "half: no 50 -> 0 % at 00:35:00"
 	# The farm's simulate table sets the SLO; the flag wins.
 	{ cat "$fx/fixed.lua"; echo 'simulate { slo = "10m" }'; } > "$out/farm.lua"
 	set -- -c "$out/farm.lua" --load "$fx/load_6_per_min.csv" --spot "$fx/spot_down.csv" \

@@ -5,6 +5,8 @@ set(SCALED_TESTDATA_DIR "${CMAKE_SOURCE_DIR}/../shared/testdata" CACHE PATH
 scaled_unit_test(test_simulate SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate.c
   LIBS scaled_simulate scaled_static)
 target_include_directories(test_simulate PRIVATE ${CMAKE_SOURCE_DIR}/plugins/replay)
+# Its malloc fails on request (test_world_finish_nomem).
+target_link_options(test_simulate PRIVATE -Wl,--wrap=malloc)
 scaled_unit_test(test_simulate_input
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/test_simulate_input.c
   LIBS scaled_simulate scaled_static m)

@@ -2,7 +2,9 @@
  * test_simulate.c - the simulator's parts on their own, each answer worked
  * out by hand: PCG32 against its reference output, the event heap's order,
  * the wait histogram's percentiles, the load trace's arrivals, billing
- * across a price step, and the world's drain and interruption rules.
+ * across a price step, the world's drain and interruption rules, a job
+ * in hand at the finish that the queue has no room for, and the idle
+ * stack under launches scaled in while idle.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +24,17 @@
 #include "sim_queue.h"
 #include "sim_rng.h"
 #include "sim_world.h"
+
+/* malloc, linked with --wrap=malloc (simulate.cmake): a request of
+ * fail_size bytes fails (0: none), to reach the paths of -ENOMEM. */
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+static size_t fail_size;
+
+void *__wrap_malloc(size_t size)
+{
+	return fail_size && size == fail_size ? NULL : __real_malloc(size);
+}
 
 /* pcg32-demo (pcg-c-basic) seeds with 42, 54 and prints these first. */
 static void test_rng_reference(void **state)
@@ -226,6 +239,92 @@ static void test_world_interrupt(void **state)
 	sim_world_free(w);
 }
 
+static void test_world_finish_nomem(void **state)
+{
+	/* 2049 jobs in the first minute (at j x 60 s / 2049, the last at
+	 * 59.970 s), one on-demand unit, jobs of an hour: at 59.999 s the
+	 * unit has the first, 2048 wait,
+	 * the queue full (1024 grown to 2048 at the 1025th). The finish puts
+	 * the first back: the queue must grow to 4096 jobs; it cannot. */
+	static int64_t lt[] = { 0 }, st[] = { 0 };
+	static double lv[] = { 2049 }, sv[] = { 0.10 };
+	static struct replay_trace load = { .n = 1, .t_ms = lt, .value = lv };
+	static struct replay_trace spot = { .n = 1, .t_ms = st, .value = sv };
+	struct sim_world_config cfg = {
+		.load = &load, .load_scale = 1, .from_ms = 0, .to_ms = 3600000,
+		.service_ms = 3600000, .seed = 1,
+		.prices = { .spot = &spot, .shift_ms = 0, .on_demand = 0.36 },
+		.notice_ms = 120000,
+	};
+	struct sim_world *w = NULL;
+
+	(void)state;
+	assert_int_equal(sim_world_new(&cfg, &w), 0);
+	assert_non_null(sim_world_add_pool(w, "p", &(struct sim_pool_config){
+		.start = 1, .percent = 100, .boot_ms = { 60000, 60000 }, .max_spot_price = 0.5,
+		.rate = 1 }));
+	assert_int_equal(sim_world_advance(w, 59999), 0);
+	assert_int_equal(w->n_busy, 1);
+	assert_int_equal(w->queue.n, 2048);
+	assert_int_equal(w->queue.cap, 2048);
+	/* The job in hand cannot go back: an error, not a job gone quietly;
+	 * the unit is billed all the same, 59.999 s as 60 whole seconds. */
+	fail_size = 4096 * sizeof(struct sim_job);
+	assert_int_equal(sim_world_finish(w, 59999), -ENOMEM);
+	fail_size = 0;
+	assert_int_equal(w->st.billed_s[SIM_MKT_OD], 60);
+	sim_world_free(w);
+}
+
+static void test_world_idle_churn(void **state)
+{
+	/* No load; one on-demand unit launched, booted (60 s) and scaled in
+	 * while idle, 100 times over. Each boot pushes an idle entry; each
+	 * scale-in leaves it stale. Compacted when full and more than half
+	 * stale, the stack stays at its first 16 entries (uncompacted: 100
+	 * entries, grown to 128). */
+	static int64_t lt[] = { 0 }, st[] = { 0 };
+	static double lv[] = { 0 }, sv[] = { 0.10 };
+	static struct replay_trace load = { .n = 1, .t_ms = lt, .value = lv };
+	static struct replay_trace spot = { .n = 1, .t_ms = st, .value = sv };
+	struct sim_world_config cfg = {
+		.load = &load, .load_scale = 1, .from_ms = 0, .to_ms = 100 * 60000 + 1,
+		.service_ms = 1000, .seed = 1,
+		.prices = { .spot = &spot, .shift_ms = 0, .on_demand = 0.36 },
+		.notice_ms = 120000,
+	};
+	struct sim_world *w = NULL;
+	struct sim_pool *p;
+	struct sim_pool_count n;
+	int i;
+
+	(void)state;
+	assert_int_equal(sim_world_new(&cfg, &w), 0);
+	p = sim_world_add_pool(w, "p", &(struct sim_pool_config){
+		.start = 0, .percent = 100, .boot_ms = { 60000, 60000 }, .max_spot_price = 0.5,
+		.rate = 1 });
+	assert_non_null(p);
+	for (i = 0; i < 100; i++) {
+		sim_pool_want(w, p, 1, -1, -1);
+		assert_int_equal(sim_world_advance(w, (int64_t)(i + 1) * 60000), 0);
+		sim_pool_count(p, &n);
+		assert_int_equal(n.running, 1);
+		sim_pool_want(w, p, 0, -1, -1);
+	}
+	sim_pool_count(p, &n);
+	assert_int_equal(n.running, 0);
+	assert_int_equal(w->st.launched[SIM_MKT_OD], 100);
+	assert_true(p->n_idle <= 16);
+	assert_int_equal(p->cap_idle, 16);
+	/* A unit booted after it is on top of the stack, live. */
+	sim_pool_want(w, p, 1, -1, -1);
+	assert_int_equal(sim_world_advance(w, 101 * 60000), 0);
+	assert_true(p->n_idle >= 1);
+	assert_int_equal(p->inst[p->idle[p->n_idle - 1]].state, SIM_IDLE);
+	assert_int_equal(p->inst[p->idle[p->n_idle - 1]].id, p->idle_id[p->n_idle - 1]);
+	sim_world_free(w);
+}
+
 static void test_cli(void **state)
 {
 	char *ok[] = { "simulate", "-c", "f.lua", "--load", "l.csv", "--spot", "s.csv",
@@ -254,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_bill),
 		cmocka_unit_test(test_world_drain),
 		cmocka_unit_test(test_world_interrupt),
+		cmocka_unit_test(test_world_finish_nomem),
+		cmocka_unit_test(test_world_idle_churn),
 		cmocka_unit_test(test_cli),
 	};
 

@@ -2,10 +2,12 @@
  * test_simulate_chart.c - chart.png's child process (sim_chart.c) with a
  * stand-in gnuplot on PATH: the script it is handed, a drawing that
  * succeeds, one that fails, one that writes nothing, one that runs past
- * its time and is killed, none on PATH, and --no-chart's clean-up.
+ * its time and is killed with what it started, the descriptors it gets,
+ * SIGCHLD inherited as ignored, none on PATH, and --no-chart's clean-up.
  */
 #include <errno.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -132,14 +134,102 @@ static void test_chart_fails(void **state)
 	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 10), -EIO);
 }
 
-/* One that would take 30 s is killed at its limit (1 s here). */
+/* Whether process pid is gone (or a zombie: killed, not yet reaped by
+ * whoever inherited it), within 2 s. */
+static bool gone(long pid)
+{
+	char p[64], st[256];
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		FILE *in;
+		size_t n;
+		char *close_paren;
+
+		snprintf(p, sizeof p, "/proc/%ld/stat", pid);
+		if (!(in = fopen(p, "r")))
+			return true;
+		n = fread(st, 1, sizeof st - 1, in);
+		fclose(in);
+		st[n] = '\0';
+		/* "pid (comm) S ...": the state after the last ')' */
+		close_paren = strrchr(st, ')');
+		if (close_paren && close_paren[1] == ' ' && close_paren[2] == 'Z')
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+/* One that would take 30 s is killed at its limit (1 s here), and with it
+ * what it started (a helper in the background, as gnuplot's own). */
 static void test_chart_timeout(void **state)
 {
 	struct fx *f = *state;
+	char p[128];
+	long bg = 0;
+	FILE *in;
 
-	fake(f, "printf 'half' > chart.png; exec sleep 30");
+	fake(f, "sleep 30 >/dev/null 2>&1 & echo $! > bg.pid\n"
+		"printf 'half' > chart.png; exec sleep 30");
 	assert_int_equal(sim_chart(f->dir, true, FROM, TO, 1), -ETIMEDOUT);
 	assert_false(exists(f, "chart.png"));
+	snprintf(p, sizeof p, "%s/bg.pid", f->dir);
+	in = fopen(p, "r");
+	assert_non_null(in);
+	assert_int_equal(fscanf(in, "%ld", &bg), 1);
+	fclose(in);
+	if (!gone(bg)) {
+		kill((pid_t)bg, SIGKILL);
+		fail_msg("gnuplot's background child %ld outlived the timeout", bg);
+	}
+}
+
+/* gnuplot gets stdin from /dev/null and no descriptor of ours past stderr
+ * (a file opened without O_CLOEXEC, as decisions.jsonl was, or the
+ * /dev/null opened for stdin): the stand-in finds none open of 3 to 9
+ * (dash keeps its own from 10). */
+static void test_chart_fds(void **state)
+{
+	struct fx *f = *state;
+	char p[128];
+	FILE *leak;
+	int rc;
+
+	snprintf(p, sizeof p, "%s/leak.txt", f->dir);
+	leak = fopen(p, "w");
+	assert_non_null(leak);
+	assert_true(fileno(leak) >= 3 && fileno(leak) <= 9);
+	fake(f, "[ /proc/$$/fd/0 -ef /dev/null ] || exit 7\n"
+		"for n in 3 4 5 6 7 8 9; do\n"
+		"  [ -e /proc/$$/fd/$n ] && echo \"fd $n\" >> fds.txt\n"
+		"done\n"
+		"[ -e fds.txt ] && exit 8\n"
+		"printf 'png' > chart.png");
+	rc = sim_chart(f->dir, true, FROM, TO, 10);
+	fclose(leak);
+	if (exists(f, "fds.txt"))
+		fail_msg("gnuplot has descriptors of ours: %s", slurp(f, "fds.txt"));
+	assert_int_equal(rc, 0);
+}
+
+/* SIGCHLD inherited as ignored: the child is still waited for (not reaped
+ * unseen, ECHILD), and the disposition is left as it was. */
+static void test_chart_sigchld_ignored(void **state)
+{
+	struct fx *f = *state;
+	struct sigaction sa;
+
+	int rc;
+
+	fake(f, "sleep 0.1; printf 'png' > chart.png");
+	assert_true(signal(SIGCHLD, SIG_IGN) != SIG_ERR);
+	rc = sim_chart(f->dir, true, FROM, TO, 10);
+	assert_int_equal(sigaction(SIGCHLD, NULL, &sa), 0);
+	signal(SIGCHLD, SIG_DFL); /* before any assert: not into the next tests */
+	assert_int_equal(rc, 0);
+	assert_true(sa.sa_handler == SIG_IGN);
+	assert_true(exists(f, "chart.png"));
 }
 
 static void test_chart_no_gnuplot(void **state)
@@ -172,6 +262,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chart_drawn, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_chart_fails, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_chart_timeout, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_chart_fds, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_chart_sigchld_ignored, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_chart_no_gnuplot, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_chart_not_drawn, fx_setup, fx_teardown),
 	};
