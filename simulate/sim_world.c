@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "scaled/plugin.h"
+#include "sim_idle.h"
 #include "sim_world.h"
 
 enum { EV_BOOT = 1, EV_DONE, EV_INTERRUPT, EV_PRICE, EV_NOTICE };
@@ -59,66 +60,6 @@ static int sim_pool_live(const struct sim_pool *p, enum sim_mkt mk)
 	for (i = 0; i < p->n_slots; i++)
 		n += p->inst[i].mk == mk && sim_live(&p->inst[i]);
 	return n;
-}
-
-/* Whether idle entry i may still be taken (sim_idle_pop's test): one that
- * fails it never passes again (an instance idle again is pushed anew). */
-static bool sim_idle_live(const struct sim_pool *p, size_t i)
-{
-	const struct sim_inst *in = &p->inst[p->idle[i]];
-
-	return in->id == p->idle_id[i] && in->state == SIM_IDLE && !in->noticed && !in->draining;
-}
-
-/* Drop the stale entries (of instances gone, busy or noticed since) when
- * they are more than half the stack, in order: the stack holds at most
- * about twice the instances idle, not one entry per launch. */
-static void sim_idle_compact(struct sim_pool *p)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < p->n_idle; i++)
-		n += sim_idle_live(p, i);
-	if (n * 2 >= p->n_idle)
-		return;
-	for (i = 0, n = 0; i < p->n_idle; i++)
-		if (sim_idle_live(p, i)) {
-			p->idle[n] = p->idle[i];
-			p->idle_id[n++] = p->idle_id[i];
-		}
-	p->n_idle = n;
-}
-
-static void sim_idle_push(struct sim_world *w, struct sim_pool *p, uint32_t slot)
-{
-	if (p->n_idle == p->cap_idle)
-		sim_idle_compact(p);
-	if (p->n_idle == p->cap_idle) {
-		size_t cap = p->cap_idle ? p->cap_idle * 2 : 16;
-		uint32_t *v = realloc(p->idle, cap * sizeof *v);
-		uint64_t *ids;
-
-		if (v)
-			p->idle = v;
-		ids = v ? realloc(p->idle_id, cap * sizeof *ids) : NULL;
-		if (!ids) {
-			w->err = -ENOMEM;
-			return;
-		}
-		p->idle_id = ids;
-		p->cap_idle = cap;
-	}
-	p->idle[p->n_idle] = slot;
-	p->idle_id[p->n_idle++] = p->inst[slot].id;
-}
-
-/* The newest idle instance that may take a job (taken off the stack), or -1. */
-static long sim_idle_pop(struct sim_pool *p)
-{
-	while (p->n_idle)
-		if (sim_idle_live(p, --p->n_idle))
-			return p->idle[p->n_idle];
-	return -1;
 }
 
 /* Gone now: billed from launch (waiting requests cost nothing). */
@@ -384,7 +325,8 @@ static void sim_on_event(struct sim_world *w, const struct sim_event *ev)
 			return;
 		in->state = SIM_IDLE;
 		w->n_running++;
-		sim_idle_push(w, p, ev->slot);
+		if (sim_idle_push(p, ev->slot) < 0)
+			w->err = -ENOMEM;
 		sim_reconcile(w, p); /* what a switch of markets kept may go now */
 		break;
 	case EV_DONE:
@@ -396,8 +338,8 @@ static void sim_on_event(struct sim_world *w, const struct sim_event *ev)
 		w->n_busy--;
 		if (in->draining)
 			sim_remove(w, p, ev->slot);
-		else if (!in->noticed)
-			sim_idle_push(w, p, ev->slot);
+		else if (!in->noticed && sim_idle_push(p, ev->slot) < 0)
+			w->err = -ENOMEM;
 		break;
 	case EV_INTERRUPT:
 		if (in->state == SIM_BUSY) {
@@ -534,7 +476,8 @@ struct sim_pool *sim_world_add_pool(struct sim_world *w, const char *name,
 		if (p->inst[slot].state == SIM_BOOT) {
 			p->inst[slot].state = SIM_IDLE;
 			w->n_running++;
-			sim_idle_push(w, p, (uint32_t)slot);
+			if (sim_idle_push(p, (uint32_t)slot) < 0)
+				w->err = -ENOMEM;
 		}
 	}
 	return w->err ? NULL : p;
