@@ -164,7 +164,8 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 	group_state_free(&g->st);
 	event_queue_free(&g->events);
 	alloc_free(g->inputs);
-	alloc_free(g->policies);
+	if (g->policies != &g->one_policy)
+		alloc_free(g->policies);
 	alloc_free(g->name);
 	alloc_free(g);
 }

@@ -384,7 +384,8 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	g->every_ms = d->every_ms;
 	if ((rc = engine_build_inputs(e, g, d, err, errlen)) < 0)
 		return rc;
-	g->policies = alloc_zero(d->n_policies ? d->n_policies : 1, sizeof *g->policies);
+	g->policies = d->n_policies <= 1 ? &g->one_policy
+					 : alloc_zero(d->n_policies, sizeof *g->policies);
 	if (!g->policies)
 		return -ENOMEM;
 	for (i = 0; i < d->n_policies; i++) {
