@@ -308,7 +308,9 @@ static int engine_build_inputs(struct scaled_engine *e, struct group *g,
 {
 	size_t i;
 
-	g->inputs = alloc_zero(d->n_inputs ? d->n_inputs : 1, sizeof *g->inputs);
+	if (!d->n_inputs)
+		return 0; /* none: no block (a plain-function policy declares none) */
+	g->inputs = alloc_zero(d->n_inputs, sizeof *g->inputs);
 	if (!g->inputs)
 		return -ENOMEM;
 	for (i = 0; i < d->n_inputs; i++) {
