@@ -152,7 +152,9 @@ int group_util_marks_reserve(struct group_marks *m, size_t extra)
 
 	if (m->len + extra <= m->cap)
 		return 0;
-	cap = m->cap ? m->cap : 8;
+	/* most groups keep one or two marks: 100 000 of them pay for what
+	 * they hold, not for 8 each */
+	cap = m->cap ? m->cap : 2;
 	while (cap < m->len + extra)
 		cap *= 2;
 	v = alloc_resize(m->v, cap * sizeof(*v));
