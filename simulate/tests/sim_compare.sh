@@ -5,24 +5,8 @@
 # here or in the fixture's farm file (as sim_case.sh does).
 set -u
 scaled=$1; fx=$2; data=$3; case=$4
-out=$(mktemp -d "${TMPDIR:-/tmp}/sim_compare.XXXXXX") || exit 1
-trap 'rm -rf "$out"' EXIT
-fail() { echo "sim_compare $case: $*" >&2; exit 1; }
-
-run() {
-	"$scaled" simulate --quiet --out "$out/o" "$@" 2>"$out/err"; rc=$?
-	cat "$out/err" >&2
-}
-has() {
-	grep -qF -- "$1" "$out/o/summary.json" || {
-		cat "$out/o/summary.json" >&2; fail "summary.json lacks: $1"; }
-}
-refused() {
-	pat=$1; shift
-	run "$@"
-	[ "$rc" -eq 2 ] || fail "exit $rc, expected 2 for: $*"
-	grep -Eq -- "$pat" "$out/err" || fail "stderr does not match /$pat/"
-}
+me=sim_compare
+. "$(dirname "$0")/sim_lib.sh"
 
 case $case in
 bound)
