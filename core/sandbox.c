@@ -139,13 +139,17 @@ int sandbox_pcall_handled(struct sandbox *sb, int nargs, int nresults, char **er
 	int status, ret = 0;
 
 	if (sb->depth++ == 0) {
-		/* Charged from the start: one stopwatch read per call. */
 		sb->timed_out = false;
 		sb->load_where[0] = '\0';
-		sb->started_ns = clock_stopwatch_ns();
-		sb->deadline_ns = sb->started_ns + sb->deadline_ms * 1000000;
-		if (sb->wd)
-			sandbox_watchdog_arm(sb->wd, sb->deadline_ns, (unsigned long)pthread_self());
+		if (sb->wd) {
+			/* the watchdog's thread keeps the time */
+			sandbox_watchdog_arm(sb->wd, sb->deadline_ms * 1000000,
+					     (unsigned long)pthread_self());
+		} else {
+			/* charged from the start: one stopwatch read a call */
+			sb->started_ns = clock_stopwatch_ns();
+			sb->deadline_ns = sb->started_ns + sb->deadline_ms * 1000000;
+		}
 	}
 	status = lua_pcall(L, nargs, nresults, base);
 	sb->in_handler = false; /* the handler may have been cut short */
@@ -203,9 +207,9 @@ const void *sandbox_declarer(lua_State *L)
 	return sandbox_of(L)->declarer;
 }
 
-int64_t sandbox_last_start_ns(const struct sandbox *sb)
+int64_t sandbox_recent_ns(const struct sandbox *sb)
 {
-	return sb->started_ns;
+	return sb->wd ? sandbox_watchdog_looked_ns(sb->wd) : sb->started_ns;
 }
 
 size_t sandbox_mem_used(const struct sandbox *sb)

@@ -83,10 +83,12 @@ void sandbox_set_declaring(struct sandbox *sb, const void *who);
  * NULL: compare before using a pointer a declaration kept, which may be of
  * a run that has ended. */
 const void *sandbox_declarer(lua_State *L);
-/* The stopwatch time (clock_stopwatch_ns) the latest outermost
- * sandbox_pcall started at, or 0 before the first: a caller running many
- * calls in a row can see how late it is without reading the clock. */
-int64_t sandbox_last_start_ns(const struct sandbox *sb);
+/* A recent stopwatch time (clock_stopwatch_ns), or 0 before the first
+ * call: a caller running many calls in a row can see how late it is
+ * without reading the clock. With the watchdog (sandbox_watchdog.h), its
+ * thread's latest look, at most 10 ms old while calls run; else the time
+ * the latest outermost sandbox_pcall started. */
+int64_t sandbox_recent_ns(const struct sandbox *sb);
 size_t sandbox_mem_used(const struct sandbox *sb);
 /* While the farm loads (sandbox_set_declaring): "file:line" of the line
  * that ran last in the current (or last) outermost call, or NULL. Lua's

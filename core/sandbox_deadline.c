@@ -19,12 +19,14 @@
 
 #include "clock.h"
 #include "sandbox_int.h"
+#include "sandbox_watchdog.h"
 
 bool sandbox_past_deadline(struct sandbox *sb)
 {
 	if (sb->depth == 0 || sb->in_handler)
 		return false;
-	if (!sb->timed_out && clock_stopwatch_ns() < sb->deadline_ns)
+	if (!sb->timed_out &&
+	    (sb->wd ? !sandbox_watchdog_fired(sb->wd) : clock_stopwatch_ns() < sb->deadline_ns))
 		return false;
 	if (!sb->timed_out) {
 		sb->timed_out = true;

@@ -28,8 +28,8 @@ struct sandbox {
 	bool in_handler;     /* the message handler runs: allow the headroom */
 	int64_t deadline_ms;
 	struct sandbox_watchdog *wd; /* NULL: a count hook watches the deadline */
-	int64_t started_ns;  /* stopwatch time the outermost call started */
-	int64_t deadline_ns; /* stopwatch time after which the call is stopped */
+	int64_t started_ns;  /* without a watchdog: when the outermost call started */
+	int64_t deadline_ns; /* without a watchdog: when the call is past its deadline */
 	bool timed_out;      /* the deadline passed during the current call */
 	int depth;           /* nested sandbox_pcall calls */
 	bool declaring;      /* the farm file runs: declarations allowed */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -72,29 +73,66 @@ static void watchdog_nap(struct sandbox_watchdog *wd, int64_t ns)
 	futex(&wd->stop, FUTEX_WAIT, 0, &t);
 }
 
+/* How often the thread looks while calls run: a quarter of the deadline,
+ * within these bounds (a call is stopped at most one look late). */
+#define WATCHDOG_LOOK_MAX_NS (10 * 1000000LL)
+#define WATCHDOG_LOOK_MIN_NS (1 * 1000000LL)
+
+static int64_t watchdog_look_ns(int64_t limit)
+{
+	int64_t look = limit / 4;
+
+	return look > WATCHDOG_LOOK_MAX_NS ? WATCHDOG_LOOK_MAX_NS
+	       : look < WATCHDOG_LOOK_MIN_NS ? WATCHDOG_LOOK_MIN_NS : look;
+}
+
+/* No call started or ended since the last look: sleep until arm wakes us.
+ * The second look at seq after saying so closes the race with arm (the
+ * membarrier makes arm's store and look ordered without a fence of its). */
+static void watchdog_sleep(struct sandbox_watchdog *wd, uint32_t s)
+{
+	atomic_store(&wd->sleeping, 1);
+	if (wd->fenced)
+		syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	if (atomic_load(&wd->seq) == s && !atomic_load(&wd->stop))
+		futex(&wd->sleeping, FUTEX_WAIT, 1, NULL);
+	atomic_store(&wd->sleeping, 0);
+}
+
 static void *watchdog_main(void *arg)
 {
 	struct sandbox_watchdog *wd = arg;
+	uint32_t last = atomic_load(&wd->seq), seen = 0;
+	int64_t seen_at = 0, look = WATCHDOG_LOOK_MAX_NS;
 
 	while (!atomic_load(&wd->stop)) {
 		uint32_t s = atomic_load_explicit(&wd->seq, memory_order_acquire);
-		int64_t now, deadline;
+		int64_t now = clock_stopwatch_ns(), limit;
 
+		atomic_store_explicit(&wd->looked_ns, now, memory_order_relaxed);
 		if (!(s & 1)) {
-			/* No call: sleep until arm wakes us. The second look
-			 * at seq after saying so closes the race with arm. */
-			atomic_store(&wd->sleeping, 1);
-			if (atomic_load(&wd->seq) == s && !atomic_load(&wd->stop))
-				futex(&wd->sleeping, FUTEX_WAIT, 1, NULL);
-			atomic_store(&wd->sleeping, 0);
+			if (s == last) {
+				watchdog_sleep(wd, s);
+				last = s - 1; /* woken: look again before sleeping */
+				continue;
+			}
+			last = s;
+			watchdog_nap(wd, look);
 			continue;
 		}
-		deadline = atomic_load_explicit(&wd->deadline_ns, memory_order_relaxed);
-		now = clock_stopwatch_ns();
-		if (now < deadline) {
-			watchdog_nap(wd, deadline - now);
+		last = s;
+		if (s != seen) {
+			/* First seen now: it started at most one look ago. */
+			seen = s;
+			seen_at = now;
+		}
+		limit = atomic_load_explicit(&wd->limit_ns, memory_order_relaxed);
+		look = watchdog_look_ns(limit);
+		if (now - seen_at < limit) {
+			watchdog_nap(wd, seen_at + limit - now < look ? seen_at + limit - now : look);
 			continue;
 		}
+		atomic_store(&wd->fired, s);
 		if (atomic_load(&wd->seq) == s)
 			pthread_sigqueue((pthread_t)atomic_load(&wd->thread), wd->signo,
 					 (union sigval){ .sival_int = wd->slot });
@@ -143,6 +181,9 @@ int sandbox_watchdog_start(lua_State *L, lua_Hook hook, int signo,
 	if (!(wd = alloc_zero(1, sizeof(*wd))))
 		return -ENOMEM;
 	wd->signo = signo;
+	/* Per process and idempotent; refused (seccomp, an old kernel): arm
+	 * fences its own store instead. */
+	wd->fenced = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 	pthread_mutex_lock(&slots_lock);
 	for (slot = 0; slot < WATCHDOG_SLOTS && slots[slot].used; slot++)
 		;

@@ -11,10 +11,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
+#include <lauxlib.h>
 #include <lua.h>
 
+#include "clock.h"
 #include "sandbox.h"
 #include "sandbox_fx.h"
 
@@ -153,6 +156,62 @@ static void test_many_sandboxes(void **state)
 	sandbox_free(sb[0]);
 }
 
+/* spin(ms): C code that keeps the thread busy, as a slow library call
+ * would (no VM instruction runs, so no hook can stop it). */
+static int l_spin(lua_State *L)
+{
+	int64_t end = clock_stopwatch_ns() + (int64_t)luaL_checknumber(L, 1) * 1000000;
+
+	while (clock_stopwatch_ns() < end)
+		;
+	return 0;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&t, NULL);
+}
+
+/* The watchdog keeps the time: a call is timed from when its thread first
+ * saw it, so one that takes most of its deadline is never stopped, back to
+ * back or after the thread has gone to sleep (and was woken by the call). */
+static void test_never_early(void **state)
+{
+	struct sandbox *sb = make(0);
+	lua_State *L = sandbox_state(sb);
+
+	(void)state;
+	lua_pushcfunction(L, l_spin);
+	lua_setglobal(L, "spin");
+	for (int i = 0; i < 10; i++)
+		sfx_want_string(sb, "spin(12) return 'ran'", "ran");
+	for (int i = 0; i < 5; i++) {
+		nap_ms(30); /* the thread finds nothing to watch and sleeps */
+		sfx_want_string(sb, "spin(12) return 'ran'", "ran");
+	}
+	sandbox_free(sb);
+}
+
+/* The first call after the thread went to sleep wakes it, and is stopped;
+ * the recent time the engine's loop reads moved with the thread's looks. */
+static void test_stops_after_sleep(void **state)
+{
+	struct sandbox *sb = make(0);
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		int64_t t0;
+
+		nap_ms(30);
+		t0 = clock_stopwatch_ns();
+		sfx_want_error(sb, "while true do end", -ETIMEDOUT, "deadline of 20 ms");
+		assert_true(sandbox_recent_ns(sb) >= t0 + 20 * 1000000);
+	}
+	sandbox_free(sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +222,8 @@ int main(void)
 		cmocka_unit_test(test_not_a_realtime_signal),
 		cmocka_unit_test(test_late_signal_costs_nothing),
 		cmocka_unit_test(test_many_sandboxes),
+		cmocka_unit_test(test_never_early),
+		cmocka_unit_test(test_stops_after_sleep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
