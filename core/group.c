@@ -155,6 +155,13 @@ static int group_combine(const struct scaled_proposal *props, size_t n, int base
 	size_t i, n_errors = 0;
 	bool missing = inputs_missing;
 
+	/* Most groups have one policy that read what it needed: its wish,
+	 * with nothing to say (what the general path below gives it). */
+	if (n == 1 && props->kind != SCALED_PROPOSAL_NONE && props->kind != SCALED_PROPOSAL_ERROR &&
+	    !props->stale && !props->missing && !inputs_missing) {
+		*bound = SCALED_STAGE_NONE;
+		return *raw = group_resolve(props, base);
+	}
 	for (i = 0; i < n; i++) {
 		const struct scaled_proposal *p = &props[i];
 

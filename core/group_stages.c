@@ -27,6 +27,13 @@ int group_stage_stabilize(const struct group_settings *cfg, struct group_state *
 	size_t i;
 
 	group_util_marks_prune(&st->recs, group_util_cutoff(now_ms, longest));
+	if (combined == base) {
+		/* base lies within [lo, hi] whatever the window holds: only
+		 * remember it (a failure to would hold base all the same) */
+		*bound = false;
+		group_util_marks_remember(&st->recs, now_ms, combined);
+		return base;
+	}
 	for (i = 0; i < st->recs.len; i++) {
 		const struct group_mark *m = &st->recs.v[i];
 
