@@ -278,7 +278,8 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 	d->outcome_msg[0] = '\0';
 	d->n_proposals = n < SCALED_MAX_PROPOSALS ? n : SCALED_MAX_PROPOSALS;
 	for (i = 0; i < d->n_proposals; i++) {
-		d->proposals[i] = props[i];
+		if (props != d->proposals) /* the engine's are in place */
+			d->proposals[i] = props[i];
 		d->proposals[i].wanted = group_resolve(&props[i], base < 0 ? 0 : base);
 	}
 	for (i = 0; i < n; i++)
