@@ -259,6 +259,33 @@ static void group_note(struct scaled_decision *d, enum scaled_stage stage, bool 
 	group_util_copy(d->bound_reason, sizeof(d->bound_reason), why);
 }
 
+/* A quiet tick, the common one: every policy that spoke wants the base
+ * (or holds), read what it needed and proposed no mix; the operator
+ * neither pauses nor overrides; the base lies within the bounds; and no
+ * mix is due (no override of it, none of the farm's still to send). Every
+ * stage would then pass the base through unbound and the mix stay as it
+ * is, so group_decide only does what they leave behind: stabilization
+ * remembers the recommendation, the rate stage prunes its history. */
+static bool group_quiet(const struct group_settings *cfg, const struct group_state *st,
+			const struct scaled_proposal *props, size_t n, int base)
+{
+	size_t i;
+
+	if (base < 0 || cfg->paused || cfg->override >= 0 || base > cfg->max || base < cfg->min)
+		return false;
+	if (cfg->markets && (cfg->mix_override_base >= 0 || cfg->mix_override_percent >= 0 ||
+			     ((st->mix_base < 0 || st->mix_percent < 0) && cfg->mix_base >= 0)))
+		return false;
+	for (i = 0; i < n; i++) {
+		const struct scaled_proposal *p = &props[i];
+
+		if (p->kind == SCALED_PROPOSAL_ERROR || p->mix || p->stale || p->missing ||
+		    (p->kind != SCALED_PROPOSAL_NONE && group_resolve(p, base) != base))
+			return false;
+	}
+	return true;
+}
+
 bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		  int64_t now_ms, const struct scaled_proposal *props, size_t n,
 		  bool inputs_missing, struct scaled_decision *d)
@@ -296,6 +323,13 @@ bool group_decide(const struct group_settings *cfg, struct group_state *st,
 		d->combined = d->desired = base;
 		snprintf(d->bound_reason, sizeof(d->bound_reason), "desired capacity unknown");
 		return failed;
+	}
+
+	if (group_quiet(cfg, st, props, n, base)) {
+		d->combined = d->desired = base;
+		group_stage_stabilize(cfg, st, now_ms, base, base, &b, NULL, 0);
+		group_stage_rate(cfg, st, now_ms, base, base, &b, NULL, 0);
+		return failed; /* false: no proposal failed */
 	}
 
 	/* 1-3 */
