@@ -87,6 +87,10 @@ static int config_reindex(struct config *c)
 
 	name_index_free(&c->ix[0]);
 	name_index_free(&c->ix[1]);
+	/* sized for the groups and the rest the array will hold, at once */
+	if (name_index_reserve(&c->ix[1], c->n_groups) < 0 ||
+	    name_index_reserve(&c->ix[0], c->n_names - c->n_groups) < 0)
+		return -ENOMEM;
 	for (i = 0; i < c->n_names; i++)
 		if (name_index_put(&c->ix[c->names[i].group], c->names[i].name,
 				   (void *)(uintptr_t)(i + 1)) < 0)

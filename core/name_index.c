@@ -60,26 +60,51 @@ static size_t name_slot(const struct name_slot *slots, size_t cap, const char *n
 	return i;
 }
 
-static int name_grow(struct name_index *ix)
+/* Move every entry to a table of cap slots. The names are read in the
+ * old table's order, which is no order in memory: each is a cache miss,
+ * so the names a few slots ahead are fetched while this one is placed. */
+#define NAME_PREFETCH 8
+static int name_rehash(struct name_index *ix, size_t cap)
 {
-	size_t cap = ix->cap ? ix->cap * 2 : 64, i, j;
 	struct name_slot *slots = alloc_zero(cap, sizeof *slots);
+	size_t i, j;
 
 	if (!slots)
 		return -ENOMEM;
-	for (i = 0; i < ix->cap; i++)
-		if (ix->slots[i].key) {
-			const char *name = key_name(ix->slots[i].key);
+	for (i = 0; i < ix->cap; i++) {
+		const char *name;
 
-			/* names are distinct: the first empty slot of the probe */
-			for (j = (size_t)name_hash(name) & (cap - 1); slots[j].key; j = (j + 1) & (cap - 1))
-				;
-			slots[j] = ix->slots[i];
-		}
+		if (i + NAME_PREFETCH < ix->cap && ix->slots[i + NAME_PREFETCH].key)
+			__builtin_prefetch(key_name(ix->slots[i + NAME_PREFETCH].key));
+		if (!ix->slots[i].key)
+			continue;
+		name = key_name(ix->slots[i].key);
+		/* names are distinct: the first empty slot of the probe */
+		for (j = (size_t)name_hash(name) & (cap - 1); slots[j].key; j = (j + 1) & (cap - 1))
+			;
+		slots[j] = ix->slots[i];
+	}
 	alloc_free(ix->slots);
 	ix->slots = slots;
 	ix->cap = cap;
 	return 0;
+}
+
+/* The capacity that holds n entries at most 3/4 full. */
+static size_t name_cap_for(size_t n)
+{
+	size_t cap = 64;
+
+	while (n * 4 > cap * 3)
+		cap *= 2;
+	return cap;
+}
+
+int name_index_reserve(struct name_index *ix, size_t n)
+{
+	size_t cap = name_cap_for(n);
+
+	return cap > ix->cap ? name_rehash(ix, cap) : 0;
 }
 
 int name_index_put(struct name_index *ix, const char *name, void *value)
@@ -88,7 +113,7 @@ int name_index_put(struct name_index *ix, const char *name, void *value)
 	size_t i;
 
 	/* at most 3/4 full, so that a probe ends soon */
-	if ((ix->n + 1) * 4 > ix->cap * 3 && name_grow(ix) < 0)
+	if ((ix->n + 1) * 4 > ix->cap * 3 && name_rehash(ix, ix->cap ? ix->cap * 2 : 64) < 0)
 		return -ENOMEM;
 	i = name_slot(ix->slots, ix->cap, name, h);
 	if (!ix->slots[i].key) {

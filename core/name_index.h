@@ -32,6 +32,9 @@ struct name_index {
 /* Add name -> value (a name already there: its value replaced). 0, or
  * -ENOMEM (the index unchanged). */
 int name_index_put(struct name_index *ix, const char *name, void *value);
+/* Room for n entries in all, so that adding up to n moves no entry (a
+ * caller that knows how many will come). 0, or -ENOMEM (unchanged). */
+int name_index_reserve(struct name_index *ix, size_t n);
 /* The value of name, or NULL. */
 void *name_index_get(const struct name_index *ix, const char *name);
 /* Free the table (not the names or values); the index is empty after. */
