@@ -344,49 +344,6 @@ int scaled_farm_simulate_table(const struct scaled_options *opts, const char *pa
 	return rc;
 }
 
-/* ------------------------------------------------------------- describe -- */
-
-int scaled_engine_describe(struct scaled_engine *e, char **out)
-{
-	char *buf = NULL;
-	size_t len = 0, i, j;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return -ENOMEM;
-	fprintf(f, "farm %s: %zu plugin(s), %zu source(s)/target(s), %zu group(s)\n", e->farm_path,
-		e->n_plugins, e->n_instances, e->n_groups);
-	for (i = 0; i < e->n_plugins; i++)
-		fprintf(f, "  plugin %-10s %s (%s)\n", e->plugins[i]->name,
-			e->plugins[i]->desc->version ? e->plugins[i]->desc->version : "",
-			e->plugins[i]->path);
-	for (i = 0; i < e->n_instances; i++) {
-		struct scaled_instance *in = e->instances[i];
-		char every[32];
-
-		fprintf(f, "  %s %-10s kind %s, every %s, line %d\n",
-			in->role == SCALED_ROLE_SOURCE ? "source" : "target", in->name, in->kind->name,
-			duration_format(in->every_ms, every, sizeof every), in->line);
-	}
-	for (i = 0; i < e->n_groups; i++) {
-		struct group *g = e->groups[i];
-		char every[32];
-
-		fprintf(f, "  group  %-10s target %s, min %d, max %d, every %s, policies:", g->name,
-			g->target->name, g->cfg.min, g->cfg.max,
-			duration_format(g->every_ms, every, sizeof every));
-		for (j = 0; j < g->n_policies; j++)
-			fprintf(f, " %s", g->policies[j].name);
-		fprintf(f, "%s\n", g->cfg.dry_run ? " (dry run)" : "");
-	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return -ENOMEM;
-	}
-	*out = buf;
-	return 0;
-}
-
 size_t scaled_engine_decisions(const struct scaled_engine *e, const struct scaled_decision **out,
 			       size_t max)
 {
