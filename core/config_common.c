@@ -73,59 +73,53 @@ int config_line(lua_State *L)
 	return 0;
 }
 
+static struct config_name *config_name_at(const struct config *c, size_t i)
+{
+	return &c->name_blocks[i / CONFIG_NAME_BLOCK][i % CONFIG_NAME_BLOCK];
+}
+
 struct config_name *config_find(struct config *c, const char *name, bool group)
 {
 	uintptr_t i = (uintptr_t)name_index_get(&c->ix[group], name);
 
-	return i ? &c->names[i - 1] : NULL;
+	return i ? config_name_at(c, i - 1) : NULL;
 }
 
-/* The indexes of names, made anew (the array moved). 0 or -ENOMEM. */
-static int config_reindex(struct config *c)
+void config_names_free(struct config *c)
 {
 	size_t i;
 
 	name_index_free(&c->ix[0]);
 	name_index_free(&c->ix[1]);
-	/* sized for the groups and the rest the array will hold, at once */
-	if (name_index_reserve(&c->ix[1], c->n_groups) < 0 ||
-	    name_index_reserve(&c->ix[0], c->n_names - c->n_groups) < 0)
-		return -ENOMEM;
-	for (i = 0; i < c->n_names; i++)
-		if (name_index_put(&c->ix[c->names[i].group], c->names[i].name,
-				   (void *)(uintptr_t)(i + 1)) < 0)
-			return -ENOMEM;
-	return 0;
-}
-
-void config_names_free(struct config *c)
-{
-	name_index_free(&c->ix[0]);
-	name_index_free(&c->ix[1]);
-	alloc_free(c->names);
-	c->names = NULL;
-	c->n_names = c->cap_names = 0;
+	for (i = 0; i < c->n_name_blocks; i++)
+		alloc_free(c->name_blocks[i]);
+	alloc_free(c->name_blocks);
+	c->name_blocks = NULL;
+	c->n_names = c->n_name_blocks = 0;
 }
 
 struct config_name *config_add_name(struct config *c, const char *name, bool group,
 				    enum scaled_role role)
 {
 	struct config_name *n;
+	size_t len;
 
-	if (c->n_names == c->cap_names) { /* doubling: the indexes made anew */
-		size_t cap = c->cap_names ? c->cap_names * 2 : 64;
-		struct config_name *v = alloc_resize(c->names, cap * sizeof *v);
+	if (c->n_names == c->n_name_blocks * CONFIG_NAME_BLOCK) {
+		struct config_name **v = alloc_resize(c->name_blocks,
+						      (c->n_name_blocks + 1) * sizeof *v);
 
 		if (!v)
 			return NULL;
-		c->names = v;
-		c->cap_names = cap;
-		if (config_reindex(c) < 0)
+		c->name_blocks = v;
+		if (!(v[c->n_name_blocks] = alloc_zero(CONFIG_NAME_BLOCK, sizeof **v)))
 			return NULL;
+		c->n_name_blocks++;
 	}
-	n = &c->names[c->n_names];
-	memset(n, 0, sizeof *n);
-	snprintf(n->name, sizeof n->name, "%s", name);
+	n = config_name_at(c, c->n_names);
+	len = strnlen(name, sizeof n->name - 1);
+	memcpy(n->name, name, len);
+	n->name[len] = '\0';
+	n->set_by[0] = '\0';
 	if (name_index_put(&c->ix[group], n->name, (void *)(uintptr_t)(c->n_names + 1)) < 0)
 		return NULL;
 	c->n_names++;
