@@ -7,7 +7,7 @@ local ceil, mtype = math.ceil, math.type
 local format = string.format
 local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, check_keys, constructor = U.need_number, U.check_keys, U.constructor
-local duration_text = U.duration_text
+local duration_text, int_text = U.duration_text, U.int_text
 
 local function series_arg(args, key, required)
 	local v = args[key]
@@ -126,7 +126,7 @@ return constructor("queue", function(args)
 			want = want < 1 and 1 or want
 			if c_text == nil or c_want ~= want or c_zero ~= zero then
 				c_want, c_zero = want, zero
-				c_text = seen .. (zero and from_zero or "") .. per_text .. format("%d", want)
+				c_text = seen .. (zero and from_zero or "") .. per_text .. int_text(want)
 			end
 			return g:set(want, c_text)
 		end,
