@@ -20,6 +20,11 @@ local function series_arg(args, key, required)
 	return v
 end
 
+-- The last "empty for" reason made by any queue policy of this sandbox,
+-- with what it was made of: the groups of a farm that scale on one queue
+-- tick at the same instant and would each make the same text anew.
+local e_seen, e_empty, e_tail, e_text
+
 -- jobs = backlog + in_flight (each read with `stat` over `window`).
 -- From 0 (the group's desired is 0): start only when jobs > activation
 -- (strictly, as KEDA's activation threshold), then ceil(jobs / per worker).
@@ -59,6 +64,7 @@ return constructor("queue", function(args)
 	local from_zero = format(" > activation %s", num(activation))
 	local per_text = format(", %s per worker: ", num(per))
 	local idle_text = format("s (idle %s): ", itext)
+	local idle_zero, idle_keep = idle_text .. "0", idle_text .. "keep 1"
 	local sname, pct = stat.name, stat.pct -- U.read, inline
 	local state_of = U.per_group() -- when each group saw the queue empty
 	local c_b, c_f, c_seen, c_stay, c_text, c_want, c_zero
@@ -115,10 +121,12 @@ return constructor("queue", function(args)
 			end
 			if jobs <= 0 then
 				local empty = g.now - st.empty_since
-				if empty >= idle then
-					return g:set(0, seen .. ", empty for " .. num(empty) .. idle_text .. "0")
+				local tail = empty >= idle and idle_zero or idle_keep
+				if seen ~= e_seen or empty ~= e_empty or tail ~= e_tail then
+					e_seen, e_empty, e_tail = seen, empty, tail
+					e_text = seen .. ", empty for " .. num(empty) .. tail
 				end
-				return g:set(1, seen .. ", empty for " .. num(empty) .. idle_text .. "keep 1")
+				return g:set(empty >= idle and 0 or 1, e_text)
 			end
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9

@@ -108,11 +108,16 @@ end
 -- Integers as format("%d", i) writes them, without printf (a format call
 -- is some 1 500 machine instructions, a tick's largest single cost in a
 -- policy that writes a count into its reason): below 1e9 in magnitude from
--- two tables of 1 000 texts, made once here, joined by thousands.
-local DIGITS, DIGITS3 = {}, {} -- [i]: format("%d", i), format("%03d", i)
-for i = 0, 999 do
-	DIGITS[i], DIGITS3[i] = format("%d", i), format("%03d", i)
+-- two tables of up to 1 000 texts, each made the first time it is needed,
+-- joined by thousands.
+local function memo(form)
+	return setmetatable({}, { __index = function(t, i)
+		local s = format(form, i)
+		t[i] = s
+		return s
+	end })
 end
+local DIGITS, DIGITS3 = memo("%d"), memo("%03d") -- [i] for 0 <= i <= 999
 
 local function int_text(i)
 	if i < 0 then
