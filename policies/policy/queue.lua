@@ -109,8 +109,8 @@ return constructor("queue", function(args)
 			local seen = c_seen
 			if jobs > 0 then
 				st.empty_since = nil
-			else
-				st.empty_since = st.empty_since or g.now
+			elseif not st.empty_since then
+				st.empty_since = g.now
 			end
 			local zero = g.desired <= 0
 			if zero and jobs <= activation then
@@ -121,12 +121,15 @@ return constructor("queue", function(args)
 			end
 			if jobs <= 0 then
 				local empty = g.now - st.empty_since
-				local tail = empty >= idle and idle_zero or idle_keep
-				if seen ~= e_seen or empty ~= e_empty or tail ~= e_tail then
+				local want, tail = 1, idle_keep
+				if empty >= idle then
+					want, tail = 0, idle_zero
+				end
+				if empty ~= e_empty or seen ~= e_seen or tail ~= e_tail then
 					e_seen, e_empty, e_tail = seen, empty, tail
 					e_text = seen .. ", empty for " .. num(empty) .. tail
 				end
-				return g:set(empty >= idle and 0 or 1, e_text)
+				return g:set(want, e_text)
 			end
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
