@@ -68,28 +68,39 @@ return constructor("queue", function(args)
 	local sname, pct = stat.name, stat.pct -- U.read, inline
 	local state_of = U.per_group() -- when each group saw the queue empty
 	local c_b, c_f, c_seen, c_stay, c_text, c_want, c_zero
+	-- Each series' view and its statistic's method, kept for the `s` they
+	-- came from: the engine's `s` gives a name the same view for its life
+	-- (its cache is locked), so a tick costs no lookup through `s`'s and the
+	-- view's metatables. Read where they were read, so errors stay put.
+	local b_s, b_view, b_read, f_s, f_view, f_read
 
 	return {
 		name = "queue",
 		series = { backlog, in_flight },
 		evaluate = function(self, g, s)
+			if s ~= b_s then
+				local v = s[backlog]
+				b_s, b_view, b_read = s, v, not pct and v[sname] or nil
+			end
 			local b
 			if pct then
-				b = s[backlog]:pct(pct, window)
+				b = b_view:pct(pct, window)
 			else
-				local v = s[backlog]
-				b = v[sname](v, window)
+				b = b_read(b_view, window)
 			end
 			if b == nil then
 				return g:hold(no_backlog)
 			end
 			local f = 0
 			if in_flight then
-				if pct then
-					f = s[in_flight]:pct(pct, window)
-				else
+				if s ~= f_s then
 					local v = s[in_flight]
-					f = v[sname](v, window)
+					f_s, f_view, f_read = s, v, not pct and v[sname] or nil
+				end
+				if pct then
+					f = f_view:pct(pct, window)
+				else
+					f = f_read(f_view, window)
 				end
 				if f == nil then
 					return g:hold(no_in_flight)
