@@ -56,16 +56,12 @@ void record_on_decision(struct record *r, scaled_decision_fn fn, void *arg)
 	r->on_decision_arg = arg;
 }
 
-static void record_emit(struct record *r, const struct scaled_decision *d)
+/* The decision's log lines (INFO). */
+static void record_log(const struct scaled_decision *d)
 {
-	char *json;
 	const struct scaled_proposal *why = NULL;
 	size_t i;
 
-	if (r->on_decision)
-		r->on_decision(r->on_decision_arg, d);
-	if (d->outcome == SCALED_OUTCOME_PENDING)
-		return; /* written once, with its outcome */
 	for (i = 0; i < d->n_proposals; i++)
 		if (d->proposals[i].wanted == d->combined && d->proposals[i].kind != SCALED_PROPOSAL_NONE)
 			why = &d->proposals[i];
@@ -80,6 +76,20 @@ static void record_emit(struct record *r, const struct scaled_decision *d)
 	else if (d->mix_bound_by != SCALED_STAGE_NONE)
 		LOG_INFO("group %s: mix kept (on_demand_base %d, on_demand_percent %d): %s", d->group,
 			 d->mix_base, d->mix_percent, d->mix_reason);
+}
+
+static void record_emit(struct record *r, const struct scaled_decision *d)
+{
+	char *json;
+
+	if (r->on_decision)
+		r->on_decision(r->on_decision_arg, d);
+	if (d->outcome == SCALED_OUTCOME_PENDING)
+		return; /* written once, with its outcome */
+	/* Below INFO the lines are dropped: not even their arguments made
+	 * (a simulation runs with warnings only, a record every tick). */
+	if (log_level() >= SCALED_LOG_INFO)
+		record_log(d);
 	if (r->log && (json = scaled_decision_json(d))) {
 		fprintf(r->log, "%s\n", json);
 		free(json);

@@ -7,7 +7,7 @@ local ceil, mtype = math.ceil, math.type
 local format = string.format
 local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, check_keys, constructor = U.need_number, U.check_keys, U.constructor
-local duration_text = U.duration_text
+local duration_text, int_text = U.duration_text, U.int_text
 
 local function series_arg(args, key, required)
 	local v = args[key]
@@ -19,6 +19,11 @@ local function series_arg(args, key, required)
 	end
 	return v
 end
+
+-- The last "empty for" reason made by any queue policy of this sandbox,
+-- with what it was made of: the groups of a farm that scale on one queue
+-- tick at the same instant and would each make the same text anew.
+local e_seen, e_empty, e_tail, e_text
 
 -- jobs = backlog + in_flight (each read with `stat` over `window`).
 -- From 0 (the group's desired is 0): start only when jobs > activation
@@ -59,31 +64,43 @@ return constructor("queue", function(args)
 	local from_zero = format(" > activation %s", num(activation))
 	local per_text = format(", %s per worker: ", num(per))
 	local idle_text = format("s (idle %s): ", itext)
+	local idle_zero, idle_keep = idle_text .. "0", idle_text .. "keep 1"
 	local sname, pct = stat.name, stat.pct -- U.read, inline
 	local state_of = U.per_group() -- when each group saw the queue empty
 	local c_b, c_f, c_seen, c_stay, c_text, c_want, c_zero
+	-- Each series' view and its statistic's method, kept for the `s` they
+	-- came from: the engine's `s` gives a name the same view for its life
+	-- (its cache is locked), so a tick costs no lookup through `s`'s and the
+	-- view's metatables. Read where they were read, so errors stay put.
+	local b_s, b_view, b_read, f_s, f_view, f_read
 
 	return {
 		name = "queue",
 		series = { backlog, in_flight },
 		evaluate = function(self, g, s)
+			if s ~= b_s then
+				local v = s[backlog]
+				b_s, b_view, b_read = s, v, not pct and v[sname] or nil
+			end
 			local b
 			if pct then
-				b = s[backlog]:pct(pct, window)
+				b = b_view:pct(pct, window)
 			else
-				local v = s[backlog]
-				b = v[sname](v, window)
+				b = b_read(b_view, window)
 			end
 			if b == nil then
 				return g:hold(no_backlog)
 			end
 			local f = 0
 			if in_flight then
-				if pct then
-					f = s[in_flight]:pct(pct, window)
-				else
+				if s ~= f_s then
 					local v = s[in_flight]
-					f = v[sname](v, window)
+					f_s, f_view, f_read = s, v, not pct and v[sname] or nil
+				end
+				if pct then
+					f = f_view:pct(pct, window)
+				else
+					f = f_read(f_view, window)
 				end
 				if f == nil then
 					return g:hold(no_in_flight)
@@ -103,8 +120,8 @@ return constructor("queue", function(args)
 			local seen = c_seen
 			if jobs > 0 then
 				st.empty_since = nil
-			else
-				st.empty_since = st.empty_since or g.now
+			elseif not st.empty_since then
+				st.empty_since = g.now
 			end
 			local zero = g.desired <= 0
 			if zero and jobs <= activation then
@@ -115,10 +132,15 @@ return constructor("queue", function(args)
 			end
 			if jobs <= 0 then
 				local empty = g.now - st.empty_since
+				local want, tail = 1, idle_keep
 				if empty >= idle then
-					return g:set(0, seen .. ", empty for " .. num(empty) .. idle_text .. "0")
+					want, tail = 0, idle_zero
 				end
-				return g:set(1, seen .. ", empty for " .. num(empty) .. idle_text .. "keep 1")
+				if empty ~= e_empty or seen ~= e_seen or tail ~= e_tail then
+					e_seen, e_empty, e_tail = seen, empty, tail
+					e_text = seen .. ", empty for " .. num(empty) .. tail
+				end
+				return g:set(want, e_text)
 			end
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
@@ -126,7 +148,7 @@ return constructor("queue", function(args)
 			want = want < 1 and 1 or want
 			if c_text == nil or c_want ~= want or c_zero ~= zero then
 				c_want, c_zero = want, zero
-				c_text = seen .. (zero and from_zero or "") .. per_text .. format("%d", want)
+				c_text = seen .. (zero and from_zero or "") .. per_text .. int_text(want)
 			end
 			return g:set(want, c_text)
 		end,

@@ -129,6 +129,24 @@ t.test("queue: in-flight jobs keep the workers, and each group has its own timer
 	expect(p, b, 410, "set", 0, "qt_b last 0 + qt_f last 0 = 0 jobs, empty for 120s (idle 2m): 0")
 end)
 
+t.test("queue: groups on one queue at one instant, each policy its own idle", function()
+	-- the "empty for" text is made once for all policies while its parts
+	-- are the same, and anew when any part is not
+	t.series("qs_b", { { 0, 0 } })
+	local p = queue{ backlog = "qs_b", jobs_per_worker = 2, window = "1h" }
+	local q = queue{ backlog = "qs_b", jobs_per_worker = 3, window = "1h" }
+	local r = queue{ backlog = "qs_b", jobs_per_worker = 3, idle = "1m", window = "1h" }
+	local a, b, c = t.group{ current = 1 }, t.group{ current = 1 }, t.group{ current = 1 }
+	for _, now in ipairs({ 0, 60, 60.5, 300 }) do
+		local s = "qs_b last 0 jobs, empty for " .. (now == 60.5 and "60.5" or math.floor(now)) .. "s"
+		local five, one = now >= 300 and ": 0" or ": keep 1", now >= 60 and ": 0" or ": keep 1"
+		expect(p, a, now, "set", now >= 300 and 0 or 1, s .. " (idle 300s)" .. five)
+		expect(q, b, now, "set", now >= 300 and 0 or 1, s .. " (idle 300s)" .. five)
+		expect(r, c, now, "set", now >= 60 and 0 or 1, s .. " (idle 1m)" .. one)
+		expect(p, a, now, "set", now >= 300 and 0 or 1, s .. " (idle 300s)" .. five)
+	end
+end)
+
 t.test("queue: each tick's reason follows its reads and the group's desired", function()
 	-- reasons are kept per group while the reads do not move
 	t.series("qc_b", { { 10, 8 } })

@@ -48,3 +48,16 @@ t.test("num: the same text as printf for every magnitude", function()
 	end
 	t.eq(n, 80000)
 end)
+
+t.test("int_text: the same text as format(\"%d\") on both sides of each table's edge", function()
+	local cases = { 0, 1, 9, 10, 999, 1000, 1001, 9999, 10000, 100010, 999999, 1000000, 1000001,
+		1002003, 999999999, 1000000000, 1000000001, math.maxinteger, math.mininteger }
+	for _, i in ipairs(cases) do
+		t.eq(U.int_text(i), string.format("%d", i), string.format("int_text(%d)", i))
+		t.eq(U.int_text(-i), string.format("%d", -i), string.format("int_text(%d)", -i))
+	end
+	t.eq(U.int_text(1e9), "1000000000", "int_text(1e9), a float")
+	for i = -2000, 2000000, 7 do
+		t.eq(U.int_text(i), string.format("%d", i), string.format("int_text(%d)", i))
+	end
+end)
