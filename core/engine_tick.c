@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "copy.h"
 #include "engine.h"
 #include "log.h"
 #include "sched.h"
@@ -272,7 +273,7 @@ void engine_group_tick(struct group *g)
 	 * recorded for them; then gone */
 	d.n_events = g->events.n;
 	for (i = 0; i < g->events.n && i < SCALED_MAX_EVENTS; i++)
-		snprintf(d.events[i], sizeof d.events[i], "%s", g->events.items[i].name);
+		copy_str(d.events[i], sizeof d.events[i], g->events.items[i].name);
 	record = record || g->events.n > 0;
 	g->view.events = NULL;
 	event_queue_clear(&g->events);
@@ -286,7 +287,7 @@ void engine_group_tick(struct group *g)
 	if (!record && !e->record_quiet)
 		return;
 	d.time_ms = at;
-	snprintf(d.group, sizeof d.group, "%s", g->name);
+	copy_str(d.group, sizeof d.group, g->name);
 	kept = record_add(&e->record, &d);
 	/* Dry-run comes out of group_decide as DRY_RUN (config folds the
 	 * engine's dry_run into every group), so PENDING means "act". */

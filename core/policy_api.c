@@ -20,6 +20,7 @@
 #include <lua.h>
 
 #include "alloc.h"
+#include "copy.h"
 #include "duration.h"
 #include "event.h"
 #include "log.h"
@@ -210,16 +211,6 @@ static int l_group_tostring(lua_State *L)
 
 /* Reasons are cut at SCALED_REASON_MAX - 1 bytes, never inside a UTF-8
  * sequence. */
-/* memcpy of a length the compiler cannot bound. One it can bound (these
- * are, by their clamps) GCC 12 inlines as `rep movsq`, whose start costs
- * more than a short copy: a quarter of g:hold's time (perf); the
- * library's memcpy is quicker for short strings. */
-static inline void policy_copy(char *dst, const char *src, size_t n)
-{
-	__asm__("" : "+r"(n));
-	memcpy(dst, src, n);
-}
-
 static void policy_api_copy_reason(char *dst, const char *src, size_t len)
 {
 	if (len > SCALED_REASON_MAX - 1) {
@@ -227,7 +218,7 @@ static void policy_api_copy_reason(char *dst, const char *src, size_t len)
 		while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
 			len--;
 	}
-	policy_copy(dst, src, len);
+	copy_bytes(dst, src, len);
 	dst[len] = '\0';
 }
 
@@ -495,7 +486,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	 * buffers, and only their first byte needs to say "empty". */
 	size_t n = name ? strnlen(name, sizeof(out->policy) - 1) : 0;
 
-	policy_copy(out->policy, name ? name : "", n);
+	copy_bytes(out->policy, name ? name : "", n);
 	out->policy[n] = '\0';
 	out->kind = SCALED_PROPOSAL_NONE;
 	out->value = 0;
