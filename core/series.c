@@ -120,7 +120,7 @@ static int series_reserve(struct series_store *st, size_t cap)
 
 /* The ring twice as large (at first SERIES_FIRST_CAP), up to s->max, its
  * samples in order from slot 0. 0, or -ENOMEM with s as it was. */
-#define SERIES_FIRST_CAP 8
+#define SERIES_FIRST_CAP 2
 
 static int series_grow(struct series *s)
 {

@@ -58,7 +58,7 @@ int64_t series_stale_ms(const struct series *s);
  * a series keeps only what its readers have asked for: it grows past its
  * ring only while its samples are younger than the longest span any read
  * has asked for (series_keep), so a series no policy reads stays at the
- * size it had when the store settled (8 samples at first), and one read
+ * size it had when the store settled (2 samples at first), and one read
  * over 2 minutes holds about 2 minutes. Until the store settles every
  * series keeps everything: the engine settles it once every group's
  * policies have run once (or 15 minutes after its first tick), so a first

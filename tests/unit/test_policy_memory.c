@@ -131,7 +131,7 @@ static void test_series_kept_by_reads(void **state)
 	}
 	/* 90 s back and the sample before: 91, in a ring of 128 */
 	assert_int_equal(series_len(cpu), 128);
-	assert_int_equal(series_len(other), 8);
+	assert_int_equal(series_len(other), 2);
 	luaL_unref(L, LUA_REGISTRYINDEX, ref);
 	sandbox_free(sb);
 	series_store_free(store);
