@@ -164,6 +164,7 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 	group_state_free(&g->st);
 	event_queue_free(&g->events);
 	alloc_free(g->inputs);
+	alloc_free((void *)g->cfg.rate_rules);
 	if (g->policies != &g->one_policy)
 		alloc_free(g->policies);
 	alloc_free(g->name);

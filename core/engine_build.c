@@ -241,8 +241,9 @@ static void engine_build_rate_dir(struct group_rate_dir *to, const struct config
 	}
 }
 
-/* The group's settings: the pipeline's defaults, then what the farm set. */
-static void engine_build_settings(struct scaled_engine *e, struct group_settings *cfg,
+/* The group's settings: the pipeline's defaults, then what the farm set.
+ * 0, or -ENOMEM. */
+static int engine_build_settings(struct scaled_engine *e, struct group_settings *cfg,
 				  const struct config_group_decl *d)
 {
 	group_settings_default(cfg);
@@ -264,15 +265,20 @@ static void engine_build_settings(struct scaled_engine *e, struct group_settings
 		cfg->rate_percent = d->rate.percent;
 		cfg->rate_period_ms = d->rate.period_ms;
 	} else if (d->rate.set) {
-		cfg->rate_rules = true;
-		engine_build_rate_dir(&cfg->rate_up, &d->rate.up);
-		engine_build_rate_dir(&cfg->rate_down, &d->rate.down);
+		struct group_rate_rules *r = alloc_zero(1, sizeof *r);
+
+		if (!r)
+			return -ENOMEM;
+		engine_build_rate_dir(&r->up, &d->rate.up);
+		engine_build_rate_dir(&r->down, &d->rate.down);
+		cfg->rate_rules = r;
 	}
 	cfg->mix_base = d->on_demand_base;
 	cfg->mix_percent = d->on_demand_percent;
 	cfg->mix_dwell_ms = d->mix_dwell_ms;
 	cfg->mix_override_base = d->mix_override_base;
 	cfg->mix_override_percent = d->mix_override_percent;
+	return 0;
 }
 
 /* Does the target's kind apply a market mix (ABI 1.2)? */
@@ -375,7 +381,8 @@ static int engine_build_group(void *arg, const struct config_group_decl *d, char
 	g->line = d->line;
 	g->target = t;
 	t->group = g;
-	engine_build_settings(e, &g->cfg, d);
+	if (engine_build_settings(e, &g->cfg, d) < 0)
+		return -ENOMEM;
 	g->cfg.markets = engine_build_markets(t);
 	group_state_init(&g->st);
 	g->view.markets = g->cfg.markets;

@@ -153,7 +153,7 @@ static void group_stages_moved(const struct group_state *st, int64_t cut, long l
 /* The longest period of the per-direction rules. */
 static int64_t group_stages_longest(const struct group_settings *cfg)
 {
-	const struct group_rate_dir *dirs[2] = { &cfg->rate_up, &cfg->rate_down };
+	const struct group_rate_dir *dirs[2] = { &cfg->rate_rules->up, &cfg->rate_rules->down };
 	int64_t longest = 0;
 	size_t d, i;
 
@@ -170,7 +170,7 @@ static int group_stage_rate_rules(const struct group_settings *cfg, struct group
 				  char *why, size_t whylen)
 {
 	bool up = value > base;
-	const struct group_rate_dir *dir = up ? &cfg->rate_up : &cfg->rate_down;
+	const struct group_rate_dir *dir = up ? &cfg->rate_rules->up : &cfg->rate_rules->down;
 	const struct group_rate_rule *pick = NULL;
 	long long limit = 0, added, removed, start, pick_start = base;
 	char dur[32];

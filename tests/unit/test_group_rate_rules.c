@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -29,18 +30,22 @@ static struct group_rate_rule pct(double p, int64_t period_ms)
 	return (struct group_rate_rule){ .percent = true, .value = p, .period_ms = period_ms };
 }
 
+/* The rules the settings below point to (one test at a time). */
+static struct group_rate_rules rules;
+
 /* HPA's default behavior: up 4 pods or 100 % per 15 s, the larger;
  * down 100 % per 15 s. */
 static struct group_settings hpa_defaults(void)
 {
 	struct group_settings cfg = plain_settings(0, 1000);
 
-	cfg.rate_rules = true;
-	cfg.rate_up.n = 2;
-	cfg.rate_up.rules[0] = pods(4, 15000);
-	cfg.rate_up.rules[1] = pct(100, 15000);
-	cfg.rate_down.n = 1;
-	cfg.rate_down.rules[0] = pct(100, 15000);
+	memset(&rules, 0, sizeof rules);
+	cfg.rate_rules = &rules;
+	rules.up.n = 2;
+	rules.up.rules[0] = pods(4, 15000);
+	rules.up.rules[1] = pct(100, 15000);
+	rules.down.n = 1;
+	rules.down.rules[0] = pct(100, 15000);
 	return cfg;
 }
 
@@ -104,11 +109,11 @@ static void test_select(void **state)
 
 	(void)state;
 	state_at(&st, 2);
-	cfg.rate_up.select = GROUP_RATE_MIN;
+	rules.up.select = GROUP_RATE_MIN;
 	run_steps(rate, &cfg, &st, min_steps, N(min_steps));
-	cfg.rate_up.select = GROUP_RATE_DISABLED;
-	cfg.rate_up.n = 0; /* disabled needs no rules */
-	cfg.rate_down.n = 0;
+	rules.up.select = GROUP_RATE_DISABLED;
+	rules.up.n = 0; /* disabled needs no rules */
+	rules.down.n = 0;
 	run_steps(rate, &cfg, &st, off_steps, N(off_steps));
 	group_state_free(&st);
 }
@@ -135,22 +140,23 @@ static void test_other_direction(void **state)
 	struct group_state st;
 
 	(void)state;
-	cfg.rate_rules = true;
-	cfg.rate_down.n = 1;
-	cfg.rate_down.rules[0] = pods(1, 60000);
+	memset(&rules, 0, sizeof rules);
+	cfg.rate_rules = &rules;
+	rules.down.n = 1;
+	rules.down.rules[0] = pods(1, 60000);
 	state_at(&st, 5);
 	done_change(&st, 0, 5, 8);
 	run_steps(rate, &cfg, &st, down, N(down));
 	group_state_free(&st);
 
-	cfg.rate_up.n = 1;
-	cfg.rate_up.rules[0] = pods(2, 60000);
+	rules.up.n = 1;
+	rules.up.rules[0] = pods(2, 60000);
 	state_at(&st, 5);
 	done_change(&st, 0, 5, 10);
 	run_steps(rate, &cfg, &st, hold, N(hold));
 	group_state_free(&st);
 
-	cfg.rate_down.rules[0] = pct(30, 60000);
+	rules.down.rules[0] = pct(30, 60000);
 	state_at(&st, 7);
 	run_steps(rate, &cfg, &st, round_down, N(round_down));
 	group_state_free(&st);
