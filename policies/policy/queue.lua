@@ -137,8 +137,8 @@ return constructor("queue", function(args)
 				since = g.now
 				state_of[g] = since
 			end
-			local zero = g.desired <= 0
-			if zero and jobs <= activation then
+			local desired = g.desired
+			if desired <= 0 and jobs <= activation then
 				if not c_stay then
 					c_stay = seen .. stay
 				end
@@ -156,6 +156,7 @@ return constructor("queue", function(args)
 				end
 				return g:set(want, e_text)
 			end
+			local zero = desired <= 0
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
 			want = want > 1e9 and 1e9 or ceil(want)
