@@ -66,13 +66,14 @@ return constructor("queue", function(args)
 	local idle_text = format("s (idle %s): ", itext)
 	local idle_zero, idle_keep = idle_text .. "0", idle_text .. "keep 1"
 	local sname, pct = stat.name, stat.pct -- U.read, inline
-	local state_of = U.per_group() -- when each group saw the queue empty
+	local state_of = U.per_group() -- when each group first saw the queue empty
 	local c_b, c_f, c_seen, c_stay, c_text, c_want, c_zero
 	-- Each series' view and its statistic's method, kept for the `s` they
 	-- came from: the engine's `s` gives a name the same view for its life
 	-- (its cache is locked), so a tick costs no lookup through `s`'s and the
 	-- view's metatables. Read where they were read, so errors stay put.
 	local b_s, b_view, b_read, f_s, f_view, f_read
+	local plain = not in_flight and not pct -- one series, no percentile
 
 	return {
 		name = "queue",
@@ -82,56 +83,69 @@ return constructor("queue", function(args)
 				local v = s[backlog]
 				b_s, b_view, b_read = s, v, not pct and v[sname] or nil
 			end
-			local b
-			if pct then
-				b = b_view:pct(pct, window)
+			local jobs
+			if plain then -- the usual form, in the fewest Lua instructions
+				jobs = b_read(b_view, window)
+				if jobs == nil then
+					return g:hold(no_backlog)
+				end
+				if c_b ~= jobs then
+					c_b, c_stay, c_text = jobs, nil, nil
+					c_seen = bhead .. num(jobs) .. " jobs"
+				end
 			else
-				b = b_read(b_view, window)
-			end
-			if b == nil then
-				return g:hold(no_backlog)
-			end
-			local f = 0
-			if in_flight then
-				if s ~= f_s then
-					local v = s[in_flight]
-					f_s, f_view, f_read = s, v, not pct and v[sname] or nil
-				end
+				local b
 				if pct then
-					f = f_view:pct(pct, window)
+					b = b_view:pct(pct, window)
 				else
-					f = f_read(f_view, window)
+					b = b_read(b_view, window)
 				end
-				if f == nil then
-					return g:hold(no_in_flight)
+				if b == nil then
+					return g:hold(no_backlog)
 				end
-			end
-			local st = state_of[g]
-			if not st then
-				st = {}
-				state_of[g] = st
-			end
-			local jobs = b + f
-			if c_b ~= b or c_f ~= f then
-				c_b, c_f, c_stay, c_text = b, f, nil, nil
-				c_seen = in_flight and bhead .. num(b) .. fhead .. num(f) .. " = "
-					.. num(jobs) .. " jobs" or bhead .. num(b) .. " jobs"
+				local f = 0
+				if in_flight then
+					if s ~= f_s then
+						local v = s[in_flight]
+						f_s, f_view, f_read = s, v, not pct and v[sname] or nil
+					end
+					if pct then
+						f = f_view:pct(pct, window)
+					else
+						f = f_read(f_view, window)
+					end
+					if f == nil then
+						return g:hold(no_in_flight)
+					end
+				end
+				jobs = b + f
+				if c_b ~= b or c_f ~= f then
+					c_b, c_f, c_stay, c_text = b, f, nil, nil
+					c_seen = in_flight and bhead .. num(b) .. fhead .. num(f) .. " = "
+						.. num(jobs) .. " jobs" or bhead .. num(b) .. " jobs"
+				end
 			end
 			local seen = c_seen
+			-- when the group first saw the queue empty (false once jobs
+			-- are back), the number itself: no table per group
+			local since = state_of[g]
 			if jobs > 0 then
-				st.empty_since = nil
-			elseif not st.empty_since then
-				st.empty_since = g.now
+				if since then
+					state_of[g] = false
+				end
+			elseif not since then
+				since = g.now
+				state_of[g] = since
 			end
-			local zero = g.desired <= 0
-			if zero and jobs <= activation then
+			local desired = g.desired
+			if desired <= 0 and jobs <= activation then
 				if not c_stay then
 					c_stay = seen .. stay
 				end
 				return g:set(0, c_stay)
 			end
 			if jobs <= 0 then
-				local empty = g.now - st.empty_since
+				local empty = g.now - since
 				local want, tail = 1, idle_keep
 				if empty >= idle then
 					want, tail = 0, idle_zero
@@ -142,6 +156,7 @@ return constructor("queue", function(args)
 				end
 				return g:set(want, e_text)
 			end
+			local zero = desired <= 0
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
 			want = want > 1e9 and 1e9 or ceil(want)
