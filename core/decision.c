@@ -165,14 +165,30 @@ static void jbuf_char(struct jbuf *b, unsigned char c)
 	jbuf_put(b, e, sizeof e);
 }
 
+/* How many bytes from s[0] (n left) go out as they are: printable ASCII
+ * but the quote and the backslash (most of a reason). */
+static size_t jbuf_plain(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && s[i] > 31 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
 /* "s" for the first len bytes of s, escaped, no UTF-8 check. */
 static void jbuf_str(struct jbuf *b, const char *s, size_t len)
 {
-	size_t i;
+	size_t i = 0, run;
 
 	jbuf_put(b, "\"", 1);
-	for (i = 0; i < len; i++)
-		jbuf_char(b, (unsigned char)s[i]);
+	while (i < len) {
+		run = jbuf_plain((const unsigned char *)s + i, len - i);
+		jbuf_put(b, s + i, run);
+		i += run;
+		if (i < len)
+			jbuf_char(b, (unsigned char)s[i++]);
+	}
 	jbuf_put(b, "\"", 1);
 }
 
@@ -187,6 +203,12 @@ static void jbuf_text(struct jbuf *b, const char *text, size_t max)
 		n = SCALED_REASON_MAX;
 	jbuf_put(b, "\"", 1);
 	while (i < n) {
+		len = jbuf_plain(s + i, n - i);
+		if (len) {
+			jbuf_put(b, text + i, len);
+			i += len;
+			continue;
+		}
 		len = decision_utf8_len(s + i, n - i);
 		if (len == 1)
 			jbuf_char(b, s[i]);

@@ -9,4 +9,9 @@ foreach(t resolve combine stabilize cooldown rate rate_rules clamp decide mix)
 endforeach()
 scaled_unit_test(test_decision_json
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_decision_json.c ${CMAKE_SOURCE_DIR}/core/decision.c
-  LIBS PkgConfig::CJSON)
+  LIBS PkgConfig::CJSON m)
+# The text written by hand, byte for byte the text cJSON made of the same
+# fields (the reference is built in the test).
+scaled_unit_test(test_decision_text
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_decision_text.c ${CMAKE_SOURCE_DIR}/core/decision.c
+  LIBS PkgConfig::CJSON m)
