@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "int_text.h"
 #include "scaled/scaled.h"
 
 const char *scaled_stage_name(enum scaled_stage s)
@@ -225,17 +226,11 @@ static void jbuf_text(struct jbuf *b, const char *text, size_t max)
  * digits ("%1.15g" and "%d" agree there); any other through cJSON. */
 static void jbuf_num(struct jbuf *b, double d)
 {
-	char t[32], *q = t + sizeof t;
+	char t[32], *q;
 	cJSON *item;
-	uint64_t u;
 
 	if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
-		u = (uint64_t)fabs(d);
-		do
-			*--q = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (d < 0)
-			*--q = '-';
+		q = int_text(t + sizeof t, (long long)d);
 		jbuf_put(b, q, (size_t)(t + sizeof t - q));
 		return;
 	}

@@ -16,6 +16,7 @@
 
 #include "duration.h"
 #include "engine.h"
+#include "int_text.h"
 
 struct desc {
 	char *p;
@@ -67,14 +68,8 @@ static void put_padded(struct desc *d, const char *s, size_t width)
 
 static void put_int(struct desc *d, long long v)
 {
-	char b[24], *p = b + sizeof b;
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	char b[INT_TEXT_MAX], *p = int_text(b + sizeof b, v);
 
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
 	put_n(d, p, (size_t)(b + sizeof b - p));
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "int_text.h"
 #include "scaled/scaled.h"
 #include "sim_report.h"
 #include "sim_series.h"
@@ -157,14 +158,8 @@ static void sim_series_value(void *arg, const char *name, bool has, int64_t t, d
  * printf each was most of a row's cost). */
 static void sim_series_digits(FILE *f, long v)
 {
-	char t[16], *q = t + sizeof t;
-	unsigned long u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	char t[INT_TEXT_MAX + 1], *q = int_text(t + sizeof t, v);
 
-	do
-		*--q = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--q = '-';
 	*--q = ',';
 	fwrite(q, 1, (size_t)(t + sizeof t - q), f);
 }

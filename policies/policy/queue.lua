@@ -74,6 +74,13 @@ return constructor("queue", function(args)
 	-- view's metatables. Read where they were read, so errors stay put.
 	local b_s, b_view, b_read, f_s, f_view, f_read
 	local plain = not in_flight and not pct -- one series, no percentile
+	-- A kept view read with the policy's statistic (the general form).
+	local function read(view, stat_read)
+		if pct then
+			return view:pct(pct, window)
+		end
+		return stat_read(view, window)
+	end
 
 	return {
 		name = "queue",
@@ -94,12 +101,7 @@ return constructor("queue", function(args)
 					c_seen = bhead .. num(jobs) .. " jobs"
 				end
 			else
-				local b
-				if pct then
-					b = b_view:pct(pct, window)
-				else
-					b = b_read(b_view, window)
-				end
+				local b = read(b_view, b_read)
 				if b == nil then
 					return g:hold(no_backlog)
 				end
@@ -109,11 +111,7 @@ return constructor("queue", function(args)
 						local v = s[in_flight]
 						f_s, f_view, f_read = s, v, not pct and v[sname] or nil
 					end
-					if pct then
-						f = f_view:pct(pct, window)
-					else
-						f = f_read(f_view, window)
-					end
+					f = read(f_view, f_read)
 					if f == nil then
 						return g:hold(no_in_flight)
 					end
