@@ -124,14 +124,17 @@ struct scaled_decision *record_add(struct record *r, const struct scaled_decisio
 	return slot;
 }
 
+/* Decision k (seq k, from 1) went into slot (k - 1) % RECORD_KEPT: one
+ * look, where a search would touch a line of every 9 KB slot (a target
+ * that answers at once made each action at 100 000 groups scan them). */
 struct scaled_decision *record_find(struct record *r, uint64_t seq)
 {
-	size_t i;
+	struct scaled_decision *d;
 
-	for (i = 0; i < r->n; i++)
-		if (r->ring[i].seq == seq)
-			return &r->ring[i];
-	return NULL;
+	if (seq == 0 || seq > r->seq)
+		return NULL;
+	d = &r->ring[(seq - 1) % RECORD_KEPT];
+	return d->seq == seq ? d : NULL;
 }
 
 void record_outcome(struct scaled_decision *d, const char *target, int status,

@@ -12,6 +12,8 @@ scaled_unit_test(test_name_index SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_name_ind
 scaled_unit_test(test_clock SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_clock.c ${CORE}/clock.c)
 scaled_unit_test(test_sched SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched.c
   ${CORE}/sched.c ${CORE}/alloc.c)
+scaled_unit_test(test_sched_model SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_sched_model.c
+  ${CORE}/sched.c ${CORE}/alloc.c)
 foreach(t test_tz test_tz_files)
   scaled_unit_test(${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/${t}.c ${CMAKE_CURRENT_LIST_DIR}/tz_fx.c
     ${CORE}/tz.c ${CORE}/tz_posix.c ${CORE}/alloc.c LIBS PkgConfig::LUA Threads::Threads)

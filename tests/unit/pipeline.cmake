@@ -15,3 +15,5 @@ scaled_unit_test(test_decision_json
 scaled_unit_test(test_decision_text
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_decision_text.c ${CMAKE_SOURCE_DIR}/core/decision.c
   LIBS PkgConfig::CJSON m)
+# The decision ring (core/record.c): found by seq while kept.
+scaled_unit_test(test_record SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_record.c LIBS scaled_static)
