@@ -25,6 +25,11 @@ end
 -- tick at the same instant and would each make the same text anew.
 local e_seen, e_empty, e_tail, e_text
 
+-- g:set of every group view (one closure for all), for the engine's calls,
+-- whose g is a view (the engine's arguments say so): taken from the first
+-- one, it saves the method's lookup through the view on every tick.
+local view_set
+
 -- jobs = backlog + in_flight (each read with `stat` over `window`).
 -- From 0 (the group's desired is 0): start only when jobs > activation
 -- (strictly, as KEDA's activation threshold), then ceil(jobs / per worker).
@@ -85,7 +90,10 @@ return constructor("queue", function(args)
 	return {
 		name = "queue",
 		series = { backlog, in_flight },
-		evaluate = function(self, g, s)
+		-- desired and now: the engine's arguments (policy_api.h), what
+		-- g.desired and g.now read; nil when a wrapper or a test calls
+		engine_args = true,
+		evaluate = function(self, g, s, desired, now)
 			if s ~= b_s then
 				local v = s[backlog]
 				b_s, b_view, b_read = s, v, not pct and v[sname] or nil
@@ -132,18 +140,27 @@ return constructor("queue", function(args)
 					state_of[g] = false
 				end
 			elseif not since then
-				since = g.now
+				since = now or g.now
 				state_of[g] = since
 			end
-			local desired = g.desired
+			local set = now and view_set -- nil: g:set, looked up
+			if now == nil then
+				desired = g.desired
+			elseif not set then
+				view_set = g.set
+				set = view_set
+			end
 			if desired <= 0 and jobs <= activation then
 				if not c_stay then
 					c_stay = seen .. stay
 				end
+				if set then
+					return set(g, 0, c_stay)
+				end
 				return g:set(0, c_stay)
 			end
 			if jobs <= 0 then
-				local empty = g.now - since
+				local empty = (now or g.now) - since
 				local want, tail = 1, idle_keep
 				if empty >= idle then
 					want, tail = 0, idle_zero
@@ -151,6 +168,9 @@ return constructor("queue", function(args)
 				if empty ~= e_empty or seen ~= e_seen or tail ~= e_tail then
 					e_seen, e_empty, e_tail = seen, empty, tail
 					e_text = seen .. ", empty for " .. num(empty) .. tail
+				end
+				if set then
+					return set(g, want, e_text)
 				end
 				return g:set(want, e_text)
 			end
@@ -162,6 +182,9 @@ return constructor("queue", function(args)
 			if c_text == nil or c_want ~= want or c_zero ~= zero then
 				c_want, c_zero = want, zero
 				c_text = seen .. (zero and from_zero or "") .. per_text .. int_text(want)
+			end
+			if set then
+				return set(g, want, c_text)
 			end
 			return g:set(want, c_text)
 		end,
