@@ -248,13 +248,23 @@ static int policy_api_propose(lua_State *L, struct policy_group *g,
 	return 1;
 }
 
+/* Argument 2, a number with an integer value: one conversion when it is
+ * one (every tick's case), luaL's checks and messages when it is not. */
+static lua_Integer policy_api_int_arg(lua_State *L)
+{
+	int isint = 0;
+	lua_Integer n = lua_tointegerx(L, 2, &isint);
+
+	if (isint && lua_type(L, 2) == LUA_TNUMBER)
+		return n;
+	luaL_checktype(L, 2, LUA_TNUMBER); /* no "3" for 3: a string is a bug */
+	return luaL_checkinteger(L, 2);
+}
+
 static int l_group_set(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Integer n;
-
-	luaL_checktype(L, 2, LUA_TNUMBER); /* no "3" for 3: a string is a bug */
-	n = luaL_checkinteger(L, 2);
+	lua_Integer n = policy_api_int_arg(L);
 
 	luaL_argcheck(L, n >= 0 && n <= INT_MAX, 2, "capacity out of range");
 	return policy_api_propose(L, g, SCALED_PROPOSAL_SET, (double)n, 3);
@@ -263,10 +273,7 @@ static int l_group_set(lua_State *L)
 static int l_group_change(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Integer n;
-
-	luaL_checktype(L, 2, LUA_TNUMBER);
-	n = luaL_checkinteger(L, 2);
+	lua_Integer n = policy_api_int_arg(L);
 
 	luaL_argcheck(L, n >= -INT_MAX && n <= INT_MAX, 2, "change out of range");
 	return policy_api_propose(L, g, SCALED_PROPOSAL_CHANGE, (double)n, 3);

@@ -101,7 +101,7 @@ return constructor("queue", function(args)
 			local jobs
 			if plain then -- the usual form, in the fewest Lua instructions
 				jobs = b_read(b_view, window)
-				if jobs == nil then
+				if not jobs then -- a number or nil: a test, no call
 					return g:hold(no_backlog)
 				end
 				if c_b ~= jobs then
@@ -144,7 +144,7 @@ return constructor("queue", function(args)
 				state_of[g] = since
 			end
 			local set = now and view_set -- nil: g:set, looked up
-			if now == nil then
+			if not now then
 				desired = g.desired
 			elseif not set then
 				view_set = g.set
