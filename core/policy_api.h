@@ -161,8 +161,11 @@ void policy_api_push_group(lua_State *L, struct policy_group *g);
  * whose own field engine_args is true (the library's policies; read at the
  * group's first call) is called evaluate(self, g, s, desired, now), with
  * desired and now what g.desired and g.now read: two fields without a C
- * call each. Such a policy called with (self, g, s), as a wrapper or a
- * test calls it, reads them from g. fn_ref must hold the same policy for
+ * call each; and it may return g:set's arguments, `return n, reason`, for
+ * `return g:set(n, reason)` (the same proposal, or the same refusal as an
+ * error, without the method call). Such a policy called with (self, g, s),
+ * as a wrapper or a test calls it, reads g and proposes with g's methods
+ * (to its caller, n, reason is no proposal). fn_ref must hold the same policy for
  * as long as g lives (the engine's groups hold theirs so), or g's
  * args_memo be zeroed when it changes. Fills *out:
  * kind/value/reason from the policy, stale/missing from what it read; on a

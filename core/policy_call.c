@@ -4,6 +4,7 @@
  * which is the spec; the views it hands the policy are policy_api.c's).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,62 @@ static void policy_api_fail(struct scaled_proposal *out, const char *msg)
 	policy_api_copy_reason(out->reason, msg, nl ? (size_t)(nl - msg) : strlen(msg));
 }
 
+/* A policy called with the engine's arguments returned n, reason: what
+ * g:set(n, reason) would have proposed had it been called at the return
+ * (a mix proposed before stays), or an error where g:set would raise one. */
+static int policy_api_returned_set(lua_State *L, struct scaled_proposal *out)
+{
+	int isint = 0;
+	lua_Integer n = lua_tointegerx(L, -2, &isint);
+	size_t len;
+	const char *reason = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+
+	if (!isint || n < 0 || n > INT_MAX || !reason) {
+		char msg[SCALED_REASON_MAX];
+
+		snprintf(msg, sizeof(msg), "policy returned a number and %s, expected g:set's "
+			 "count (an integer from 0) and reason", luaL_typename(L, -1));
+		policy_api_fail(out, msg);
+		return -EINVAL;
+	}
+	out->kind = SCALED_PROPOSAL_SET;
+	out->value = (double)n;
+	policy_api_copy_reason(out->reason, reason, len);
+	return 0;
+}
+
+/* What the policy returned (nres results at the top) as *out: a proposal
+ * (the token of one made in this call), nothing, or set's arguments from a
+ * policy given the engine's (nres 2). */
+static int policy_api_result(lua_State *L, struct scaled_proposal *out, int nres)
+{
+	char msg[SCALED_REASON_MAX];
+
+	if (lua_touserdata(L, -nres) == &policy_proposal_token) { /* the usual case first */
+		if (out->kind != SCALED_PROPOSAL_NONE || out->mix)
+			return 0; /* g:mix alone: a mix, and no opinion on the count */
+		policy_api_fail(out, "policy returned a proposal made in another call");
+		return -EINVAL;
+	}
+	if (nres == 2 && lua_type(L, -2) == LUA_TNUMBER)
+		return policy_api_returned_set(L, out);
+	if (lua_isnil(L, -nres)) {
+		/* Abstain, even if a proposal method ran: only what is
+		 * returned counts. */
+		out->kind = SCALED_PROPOSAL_NONE;
+		out->value = 0;
+		out->reason[0] = '\0';
+		out->mix = 0;
+		out->mix_base = out->mix_percent = -1;
+		out->mix_reason[0] = '\0';
+		return 0;
+	}
+	snprintf(msg, sizeof(msg), "policy returned %s, expected a proposal "
+		 "(g:set/change/percent/hold) or nothing", luaL_typename(L, -nres));
+	policy_api_fail(out, msg);
+	return -EINVAL;
+}
+
 int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_group *g,
 		    int fn_ref, const char *name, struct scaled_proposal *out)
 {
@@ -87,7 +144,7 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 	char *err = NULL, hoard[SCALED_REASON_MAX];
 	size_t mem_before;
 	const void *reset = NULL;
-	int rc, nargs = 2;
+	int rc, nargs = 2, nres;
 	bool engine_args = false;
 
 	/* Field by field, not a memset: the struct is ~600 bytes of text
@@ -157,33 +214,12 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 		lua_pushnumber(L, (lua_Number)env->now_ms / 1000.0);
 		nargs += 2;
 	}
-	rc = sandbox_pcall_handled(sb, nargs, 1, &err);
+	/* with the engine's arguments, two results: set's may come back */
+	nres = engine_args ? 2 : 1;
+	rc = sandbox_pcall_handled(sb, nargs, nres, &err);
 	if (rc == 0) {
-		bool token = lua_touserdata(L, -1) == &policy_proposal_token; /* the usual case first */
-
-		if (!token && lua_isnil(L, -1)) {
-			/* Abstain, even if a proposal method ran: only what is
-			 * returned counts. */
-			out->kind = SCALED_PROPOSAL_NONE;
-			out->value = 0;
-			out->reason[0] = '\0';
-			out->mix = 0;
-			out->mix_base = out->mix_percent = -1;
-			out->mix_reason[0] = '\0';
-		} else if (!token) {
-			char msg[SCALED_REASON_MAX];
-
-			snprintf(msg, sizeof(msg), "policy returned %s, expected a proposal "
-				 "(g:set/change/percent/hold) or nothing", luaL_typename(L, -1));
-			policy_api_fail(out, msg);
-			rc = -EINVAL;
-		} else if (out->kind == SCALED_PROPOSAL_NONE && out->mix) {
-			/* g:mix alone: a mix, and no opinion on the count */
-		} else if (out->kind == SCALED_PROPOSAL_NONE) {
-			policy_api_fail(out, "policy returned a proposal made in another call");
-			rc = -EINVAL;
-		}
-		lua_pop(L, 2); /* the result and the message handler */
+		rc = policy_api_result(L, out, nres);
+		lua_pop(L, nres + 1); /* the results and the message handler */
 	} else {
 		policy_api_fail(out, err ? err : "policy failed (no memory for the message)");
 		LOG_WARN("group %s: policy %s: %s", g->name, out->policy,

@@ -25,11 +25,6 @@ end
 -- tick at the same instant and would each make the same text anew.
 local e_seen, e_empty, e_tail, e_text
 
--- g:set of every group view (one closure for all), for the engine's calls,
--- whose g is a view (the engine's arguments say so): taken from the first
--- one, it saves the method's lookup through the view on every tick.
-local view_set
-
 -- jobs = backlog + in_flight (each read with `stat` over `window`).
 -- From 0 (the group's desired is 0): start only when jobs > activation
 -- (strictly, as KEDA's activation threshold), then ceil(jobs / per worker).
@@ -91,7 +86,9 @@ return constructor("queue", function(args)
 		name = "queue",
 		series = { backlog, in_flight },
 		-- desired and now: the engine's arguments (policy_api.h), what
-		-- g.desired and g.now read; nil when a wrapper or a test calls
+		-- g.desired and g.now read, and the engine takes `return n,
+		-- reason` for g:set(n, reason); nil when a wrapper or a test
+		-- calls, which gets g:set's proposal
 		engine_args = true,
 		evaluate = function(self, g, s, desired, now)
 			if s ~= b_s then
@@ -143,19 +140,15 @@ return constructor("queue", function(args)
 				since = now or g.now
 				state_of[g] = since
 			end
-			local set = now and view_set -- nil: g:set, looked up
 			if not now then
 				desired = g.desired
-			elseif not set then
-				view_set = g.set
-				set = view_set
 			end
 			if desired <= 0 and jobs <= activation then
 				if not c_stay then
 					c_stay = seen .. stay
 				end
-				if set then
-					return set(g, 0, c_stay)
+				if now then
+					return 0, c_stay
 				end
 				return g:set(0, c_stay)
 			end
@@ -169,8 +162,8 @@ return constructor("queue", function(args)
 					e_seen, e_empty, e_tail = seen, empty, tail
 					e_text = seen .. ", empty for " .. num(empty) .. tail
 				end
-				if set then
-					return set(g, want, e_text)
+				if now then
+					return want, e_text
 				end
 				return g:set(want, e_text)
 			end
@@ -183,8 +176,8 @@ return constructor("queue", function(args)
 				c_want, c_zero = want, zero
 				c_text = seen .. (zero and from_zero or "") .. per_text .. int_text(want)
 			end
-			if set then
-				return set(g, want, c_text)
+			if now then
+				return want, c_text
 			end
 			return g:set(want, c_text)
 		end,
