@@ -3,7 +3,6 @@
 
 local U = require "policy.util"
 
-local ceil, mtype = math.ceil, math.type
 local format = string.format
 local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, check_keys, constructor = U.need_number, U.check_keys, U.constructor
@@ -170,7 +169,14 @@ return constructor("queue", function(args)
 			local zero = desired <= 0
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
-			want = want > 1e9 and 1e9 or ceil(want)
+			if want > 1e9 then
+				want = 1e9
+			else -- math.ceil without the call: the floor, one up when not
+				-- whole, an integer (| 0) as math.ceil returns it; want is
+				-- finite and above -1 here (jobs > 0)
+				local w = want // 1
+				want = (w < want and w + 1 or w) | 0
+			end
 			want = want < 1 and 1 or want
 			if c_text == nil or c_want ~= want or c_zero ~= zero then
 				c_want, c_zero = want, zero

@@ -53,6 +53,26 @@ t.test("queue: ceil((backlog + in_flight) / jobs_per_worker)", function()
 		"set", 1, "qa_one last 1 jobs, 100 per worker: 1")
 end)
 
+t.test("queue: the count is math.ceil's, an integer, up to 1e9", function()
+	local per = { 1, 4, 0.7, 3, 20, 0.1 }
+	local jobs = { 0.5, 1, 2.1, 3.999999, 4, 4.000001, 7.5, 19, 20, 21, 399.9, 1e6 + 0.5,
+		123456789.1, 1e12 }
+	local g = t.group{ current = 1 }
+	for i, j in ipairs(jobs) do
+		t.series("qceil" .. i, { { 10, j } })
+		for _, p in ipairs(per) do
+			local want = j / p - 1e-9
+			want = want > 1e9 and 1e9 or math.ceil(want)
+			want = want < 1 and 1 or want
+			local kind, value, reason = t.eval(queue{ backlog = "qceil" .. i,
+				jobs_per_worker = p }, g, 20)
+			t.eq(kind, "set")
+			t.eq(value, want, j .. " / " .. p)
+			t.eq(reason:match(": (%d+)$"), string.format("%d", want), j .. " / " .. p)
+		end
+	end
+end)
+
 t.test("queue: activation from 0 is strictly greater than the threshold", function()
 	local g = t.group{ name = "qact", current = 0 }
 	local cases = { -- backlog, kind, value, reason (activation 5, 4 jobs a worker)
