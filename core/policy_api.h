@@ -104,12 +104,12 @@ struct policy_group {
 	int view_ref; /* LUA_NOREF (or 0) until policy_api_push_group makes the view */
 	struct sandbox_growth mem_growth; /* for the hoarding rule (sandbox_env_check) */
 	/* policy_api_call's memo of whether the group's last policies take
-	 * the engine's arguments, by fn_ref and table (ref 0: none) */
+	 * the engine's arguments: fn_ref (0: none), and a tag of the table's
+	 * address, shifted up one, with the answer in bit 0 */
 #define POLICY_ARGS_MEMO 2
 	struct {
 		int ref;
-		bool on;
-		const void *table;
+		uint32_t tag;
 	} args_memo[POLICY_ARGS_MEMO];
 };
 
@@ -162,8 +162,8 @@ void policy_api_push_group(lua_State *L, struct policy_group *g);
  * group's first call) is called evaluate(self, g, s, desired, now), with
  * desired and now what g.desired and g.now read: two fields without a C
  * call each; and it may return g:set's arguments, `return n, reason`, for
- * `return g:set(n, reason)` (the same proposal, or the same refusal as an
- * error, without the method call). Such a policy called with (self, g, s),
+ * `return g:set(n, reason)` (the same proposal without the method call; an
+ * error where g:set would raise one). Such a policy called with (self, g, s),
  * as a wrapper or a test calls it, reads g and proposes with g's methods
  * (to its caller, n, reason is no proposal). fn_ref must hold the same policy for
  * as long as g lives (the engine's groups hold theirs so), or g's

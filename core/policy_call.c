@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,20 +33,20 @@ static int policy_api_make_view(lua_State *L)
 static bool policy_api_engine_args(lua_State *L, struct policy_group *g, int fn_ref)
 {
 	const struct policy_env *env = env_of(L);
-	const void *t = lua_topointer(L, -1);
-	int i = 0, on;
+	/* 31 bits of the table's address above malloc's 16-byte alignment */
+	uint32_t tag = (uint32_t)((uintptr_t)lua_topointer(L, -1) >> 4) << 1;
+	int i, on;
 
 	for (i = 0; i < POLICY_ARGS_MEMO; i++)
-		if (g->args_memo[i].ref == fn_ref && g->args_memo[i].table == t)
-			return g->args_memo[i].on;
+		if (g->args_memo[i].ref == fn_ref && (g->args_memo[i].tag & ~1u) == tag)
+			return g->args_memo[i].tag & 1;
 	lua_rawgeti(L, LUA_REGISTRYINDEX, env->engine_args_ref);
 	on = lua_rawget(L, -2) == LUA_TBOOLEAN && lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	for (i = POLICY_ARGS_MEMO - 1; i > 0; i--) /* the oldest goes */
 		g->args_memo[i] = g->args_memo[i - 1];
 	g->args_memo[0].ref = fn_ref;
-	g->args_memo[0].table = t;
-	g->args_memo[0].on = on;
+	g->args_memo[0].tag = tag | (uint32_t)on;
 	return on;
 }
 
