@@ -1,6 +1,7 @@
 /*
- * policy_api.c - group views and the policy call (see policy_api.h, which
- * is the spec); series views are in policy_series.c.
+ * policy_api.c - group views and their methods (see policy_api.h, which
+ * is the spec); the policy call is in policy_call.c, series views in
+ * policy_series.c.
  *
  * Every C function reached from Lua gets the struct policy_env as upvalue 1
  * (a light userdata), so nothing is looked up in the registry on the way.
@@ -32,7 +33,7 @@
 /* Registry keys: the addresses are the keys. */
 static const char group_mt_key = 'g';      /* every group view's metatable */
 /* What g:set() and friends return; the address is the token. */
-static const char proposal_token = 't';
+const char policy_proposal_token = 't';
 
 /* The group view's methods (policy_api_setup's table), and the ids of its
  * fields, in the order of their names there. */
@@ -60,6 +61,7 @@ enum {
 	GF_EVENTS,
 };
 _Static_assert(GROUP_METHODS + GF_EVENTS <= 32, "policy_env.group_keys holds every name");
+_Static_assert(2 * 32 <= POLICY_KEY_SLOTS, "policy_env.key_slots stays half empty at most");
 
 /* A group view. Every view shares one metatable (see policy_api_setup);
  * views are recognised by their size and a magic number: scripts cannot
@@ -130,11 +132,14 @@ static int l_group_index(lua_State *L)
 	const struct policy_group *g;
 	int id = 0;
 
-	for (int i = 0; k && i < env->n_group_keys; i++)
-		if (env->group_keys[i] == k) {
-			id = i + 1;
-			break;
-		}
+	if (k) { /* by address, from POLICY_KEY_HASH's slot on (policy_api.h) */
+		for (unsigned h = POLICY_KEY_HASH(k); env->key_slots[h].key;
+		     h = (h + 1) & (POLICY_KEY_SLOTS - 1))
+			if (env->key_slots[h].key == k) {
+				id = env->key_slots[h].id;
+				break;
+			}
+	}
 	if (id == 0)
 		return luaL_error(L, "group '%s' has no field '%s'",
 				  ((const struct group_view *)lua_touserdata(L, 1))->g->name,
@@ -211,7 +216,7 @@ static int l_group_tostring(lua_State *L)
 
 /* Reasons are cut at SCALED_REASON_MAX - 1 bytes, never inside a UTF-8
  * sequence. */
-static void policy_api_copy_reason(char *dst, const char *src, size_t len)
+void policy_api_copy_reason(char *dst, const char *src, size_t len)
 {
 	if (len > SCALED_REASON_MAX - 1) {
 		len = SCALED_REASON_MAX - 1;
@@ -239,17 +244,27 @@ static int policy_api_propose(lua_State *L, struct policy_group *g,
 	p->kind = kind;
 	p->value = value;
 	policy_api_copy_reason(p->reason, reason, len);
-	lua_pushlightuserdata(L, (void *)&proposal_token);
+	lua_pushlightuserdata(L, (void *)&policy_proposal_token);
 	return 1;
+}
+
+/* Argument 2, a number with an integer value: one conversion when it is
+ * one (every tick's case), luaL's checks and messages when it is not. */
+static lua_Integer policy_api_int_arg(lua_State *L)
+{
+	int isint = 0;
+	lua_Integer n = lua_tointegerx(L, 2, &isint);
+
+	if (isint && lua_type(L, 2) == LUA_TNUMBER)
+		return n;
+	luaL_checktype(L, 2, LUA_TNUMBER); /* no "3" for 3: a string is a bug */
+	return luaL_checkinteger(L, 2);
 }
 
 static int l_group_set(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Integer n;
-
-	luaL_checktype(L, 2, LUA_TNUMBER); /* no "3" for 3: a string is a bug */
-	n = luaL_checkinteger(L, 2);
+	lua_Integer n = policy_api_int_arg(L);
 
 	luaL_argcheck(L, n >= 0 && n <= INT_MAX, 2, "capacity out of range");
 	return policy_api_propose(L, g, SCALED_PROPOSAL_SET, (double)n, 3);
@@ -258,10 +273,7 @@ static int l_group_set(lua_State *L)
 static int l_group_change(lua_State *L)
 {
 	struct policy_group *g = group_check(L, 1);
-	lua_Integer n;
-
-	luaL_checktype(L, 2, LUA_TNUMBER);
-	n = luaL_checkinteger(L, 2);
+	lua_Integer n = policy_api_int_arg(L);
 
 	luaL_argcheck(L, n >= -INT_MAX && n <= INT_MAX, 2, "change out of range");
 	return policy_api_propose(L, g, SCALED_PROPOSAL_CHANGE, (double)n, 3);
@@ -343,7 +355,7 @@ static int l_group_mix(lua_State *L)
 	p->mix_base = base;
 	p->mix_percent = percent;
 	policy_api_copy_reason(p->mix_reason, reason, len);
-	lua_pushlightuserdata(L, (void *)&proposal_token);
+	lua_pushlightuserdata(L, (void *)&policy_proposal_token);
 	return 1;
 }
 
@@ -404,6 +416,15 @@ static int policy_api_setup(lua_State *L)
 		env->group_keys[env->n_group_keys++] = lua_tostring(L, -1);
 		lua_rawseti(L, -2, env->n_group_keys);
 	}
+	memset(env->key_slots, 0, sizeof(env->key_slots));
+	for (i = 0; i < env->n_group_keys; i++) {
+		unsigned h = POLICY_KEY_HASH(env->group_keys[i]);
+
+		while (env->key_slots[h].key)
+			h = (h + 1) & (POLICY_KEY_SLOTS - 1);
+		env->key_slots[h].key = env->group_keys[i];
+		env->key_slots[h].id = i + 1;
+	}
 	for (i = 0; group_methods[i].name; i++) {
 		lua_pushlightuserdata(L, env);
 		lua_pushcclosure(L, group_methods[i].func, 1);
@@ -412,6 +433,10 @@ static int policy_api_setup(lua_State *L)
 	lua_setfield(L, -2, "__index");
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &group_mt_key);
 
+	lua_pushliteral(L, "evaluate");
+	env->evaluate_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "engine_args");
+	env->engine_args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	policy_series_setup(L, env);
 	return 0;
 }
@@ -431,169 +456,4 @@ int policy_api_open(lua_State *L, struct policy_env *env)
 	LOG_ERROR("lua: cannot set up the policy API: %s", lua_tostring(L, -1));
 	lua_pop(L, 1);
 	return status == LUA_ERRMEM ? -ENOMEM : -EINVAL;
-}
-
-/* ------------------------------------------------------------------ call -- */
-
-static int policy_api_make_view(lua_State *L)
-{
-	policy_api_push_group(L, lua_touserdata(L, 1));
-	return 0;
-}
-
-/* Runs inside sandbox_pcall: (policy, g, s) -> the policy's first result.
- * Looking up `evaluate` here keeps a table's __index under the deadline. */
-static int policy_api_trampoline(lua_State *L)
-{
-	switch (lua_type(L, 1)) {
-	case LUA_TFUNCTION:
-		lua_call(L, 2, 1);
-		return 1;
-	case LUA_TTABLE:
-		if (lua_getfield(L, 1, "evaluate") != LUA_TFUNCTION)
-			return luaL_error(L, "policy table has no evaluate function");
-		lua_insert(L, 1); /* evaluate, self, g, s */
-		lua_call(L, 3, 1);
-		return 1;
-	default:
-		return luaL_error(L, "policy is a %s, expected a function or a table "
-				  "with an evaluate function", luaL_typename(L, 1));
-	}
-}
-
-static void policy_api_fail(struct scaled_proposal *out, const char *msg)
-{
-	const char *nl = strchr(msg, '\n');
-
-	out->kind = SCALED_PROPOSAL_ERROR;
-	out->value = 0;
-	out->mix = 0;
-	out->mix_base = out->mix_percent = -1;
-	out->mix_reason[0] = '\0';
-	policy_api_copy_reason(out->reason, msg, nl ? (size_t)(nl - msg) : strlen(msg));
-}
-
-int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_group *g,
-		    int fn_ref, const char *name, struct scaled_proposal *out)
-{
-	lua_State *L = sandbox_state(sb);
-	char *err = NULL, hoard[SCALED_REASON_MAX];
-	size_t mem_before;
-	const void *reset = NULL;
-	int rc, nargs = 2;
-
-	/* Field by field, not a memset: the struct is ~600 bytes of text
-	 * buffers, and only their first byte needs to say "empty". */
-	size_t n = name ? strnlen(name, sizeof(out->policy) - 1) : 0;
-
-	copy_bytes(out->policy, name ? name : "", n);
-	out->policy[n] = '\0';
-	out->kind = SCALED_PROPOSAL_NONE;
-	out->value = 0;
-	out->wanted = out->stale = out->missing = 0;
-	out->reason[0] = '\0';
-	out->mix = 0;
-	out->mix_base = out->mix_percent = -1;
-	out->mix_reason[0] = '\0';
-	if (!lua_checkstack(L, 5)) {
-		policy_api_fail(out, "lua: stack overflow");
-		return -ENOMEM;
-	}
-	if (g->view_ref <= 0) {
-		lua_pushcfunction(L, policy_api_make_view);
-		lua_pushlightuserdata(L, g);
-		sandbox_reserve(sb, true); /* engine-side: may use the reserve */
-		rc = lua_pcall(L, 1, 0, 0);
-		sandbox_reserve(sb, false);
-		if (rc != LUA_OK) {
-			lua_pop(L, 1);
-			policy_api_fail(out, "not enough memory for the group view");
-			return -ENOMEM;
-		}
-	}
-	/* The group's own globals (sandbox_env.c), and what memory is in
-	 * use before the call, for the rule that stops a group hoarding. */
-	mem_before = sandbox_mem_used(sb);
-	if (sandbox_env_enter(sb, g) < 0) {
-		policy_api_fail(out, "not enough memory for the group's globals");
-		return -ENOMEM;
-	}
-
-	env->calling = g;
-	env->proposal = out;
-	env->read_stale = env->read_missing = false;
-	/* A plain function is called as it is; anything else goes through
-	 * the trampoline, which finds `evaluate` under the deadline. */
-	sandbox_push_handler(sb);
-	if (lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref) != LUA_TFUNCTION) {
-		/* A table whose evaluate is a field of its own (the library's
-		 * are) is called as evaluate(self, g, s) at once: a raw read
-		 * runs no metamethod outside the deadline, and finds what a
-		 * plain read would find first. Anything else goes through the
-		 * trampoline. */
-		lua_pushliteral(L, "evaluate");
-		if (lua_type(L, -2) == LUA_TTABLE && lua_rawget(L, -2) == LUA_TFUNCTION) {
-			lua_insert(L, -2); /* evaluate, self */
-		} else {
-			lua_settop(L, -2);
-			lua_pushcfunction(L, policy_api_trampoline);
-			lua_insert(L, -2);
-		}
-		nargs = 3;
-	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, g->view_ref);
-	policy_series_push_s(L, env);
-	rc = sandbox_pcall_handled(sb, nargs, 1, &err);
-	if (rc == 0) {
-		bool token = lua_touserdata(L, -1) == &proposal_token; /* the usual case first */
-
-		if (!token && lua_isnil(L, -1)) {
-			/* Abstain, even if a proposal method ran: only what is
-			 * returned counts. */
-			out->kind = SCALED_PROPOSAL_NONE;
-			out->value = 0;
-			out->reason[0] = '\0';
-			out->mix = 0;
-			out->mix_base = out->mix_percent = -1;
-			out->mix_reason[0] = '\0';
-		} else if (!token) {
-			char msg[SCALED_REASON_MAX];
-
-			snprintf(msg, sizeof(msg), "policy returned %s, expected a proposal "
-				 "(g:set/change/percent/hold) or nothing", luaL_typename(L, -1));
-			policy_api_fail(out, msg);
-			rc = -EINVAL;
-		} else if (out->kind == SCALED_PROPOSAL_NONE && out->mix) {
-			/* g:mix alone: a mix, and no opinion on the count */
-		} else if (out->kind == SCALED_PROPOSAL_NONE) {
-			policy_api_fail(out, "policy returned a proposal made in another call");
-			rc = -EINVAL;
-		}
-		lua_pop(L, 2); /* the result and the message handler */
-	} else {
-		policy_api_fail(out, err ? err : "policy failed (no memory for the message)");
-		LOG_WARN("group %s: policy %s: %s", g->name, out->policy,
-			 err ? err : "(no message)");
-		lua_pop(L, 1); /* the message handler */
-	}
-	free(err);
-	if (sandbox_env_check(sb, g, mem_before, rc == -ENOMEM, &g->mem_growth, &reset, hoard,
-			      sizeof(hoard)) > 0) {
-		const struct policy_group *r = reset;
-
-		if (r == g) {
-			LOG_WARN("group %s: policy %s: %s", g->name, out->policy, hoard);
-			policy_api_fail(out, hoard);
-			rc = rc < 0 ? rc : -ENOMEM;
-		} else {
-			/* another group grew it: its proposal stays as it was */
-			LOG_WARN("group %s (after group %s's policy): %s", r->name, g->name,
-				 hoard);
-		}
-	}
-	out->stale = env->read_stale;
-	out->missing = env->read_missing;
-	env->calling = NULL;
-	env->proposal = NULL;
-	return rc;
 }

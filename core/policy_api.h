@@ -103,6 +103,14 @@ struct policy_group {
 	                                        (policy_group_set_error) */
 	int view_ref; /* LUA_NOREF (or 0) until policy_api_push_group makes the view */
 	struct sandbox_growth mem_growth; /* for the hoarding rule (sandbox_env_check) */
+	/* policy_api_call's memo of whether the group's last policies take
+	 * the engine's arguments: fn_ref (0: none), and a tag of the table's
+	 * address, shifted up one, with the answer in bit 0 */
+#define POLICY_ARGS_MEMO 2
+	struct {
+		int ref;
+		uint32_t tag;
+	} args_memo[POLICY_ARGS_MEMO];
 };
 
 /* The last action's error message (a copy), or none (NULL or ""); what
@@ -124,6 +132,16 @@ struct policy_env {
 	 * addresses, no table is read */
 	const char *group_keys[32];
 	int n_group_keys;
+	/* the same by address, for __index: open addressing from the slot
+	 * POLICY_KEY_HASH gives; id = the index in group_keys + 1 */
+#define POLICY_KEY_SLOTS 64
+#define POLICY_KEY_HASH(k) ((unsigned)((uintptr_t)(k) >> 4 ^ (uintptr_t)(k) >> 10) & \
+			    (POLICY_KEY_SLOTS - 1))
+	struct {
+		const char *key;
+		int id;
+	} key_slots[POLICY_KEY_SLOTS];
+	int evaluate_ref, engine_args_ref; /* "evaluate", "engine_args": registry references */
 
 	/* set by policy_api_call for the duration of one call */
 	struct policy_group *calling;
@@ -139,7 +157,17 @@ int policy_api_open(lua_State *L, struct policy_env *env);
 void policy_api_push_group(lua_State *L, struct policy_group *g);
 
 /* Call the policy held at registry reference fn_ref for group g. A policy is
- * a function, or a table with an `evaluate(self, g, s)` method. Fills *out:
+ * a function, or a table with an `evaluate(self, g, s)` method. A table
+ * whose own field engine_args is true (the library's policies; read at the
+ * group's first call) is called evaluate(self, g, s, desired, now), with
+ * desired and now what g.desired and g.now read: two fields without a C
+ * call each; and it may return g:set's arguments, `return n, reason`, for
+ * `return g:set(n, reason)` (the same proposal without the method call; an
+ * error where g:set would raise one). Such a policy called with (self, g, s),
+ * as a wrapper or a test calls it, reads g and proposes with g's methods
+ * (to its caller, n, reason is no proposal). fn_ref must hold the same policy for
+ * as long as g lives (the engine's groups hold theirs so), or g's
+ * args_memo be zeroed when it changes. Fills *out:
  * kind/value/reason from the policy, stale/missing from what it read; on a
  * Lua error, time or memory limit, kind = SCALED_PROPOSAL_ERROR and the
  * reason holds the first line of the error (the whole message, traceback

@@ -51,6 +51,12 @@ static inline void policy_closure(lua_State *L, const char *key, lua_CFunction f
 	lua_setfield(L, -2, key);
 }
 
+/* policy_api.c: what g:set() and friends return (the address is the
+ * token); a reason copied, cut at SCALED_REASON_MAX - 1 bytes, never
+ * inside a UTF-8 sequence. */
+extern const char policy_proposal_token;
+void policy_api_copy_reason(char *dst, const char *src, size_t len);
+
 /* policy_series.c: the series view metatable and the shared `s`, made once
  * (inside policy_api_open's protected call); push `s`. */
 void policy_series_setup(lua_State *L, struct policy_env *env);

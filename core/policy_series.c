@@ -153,10 +153,11 @@ static int l_series_last(lua_State *L)
 {
 	struct policy_env *env = env_of(L);
 	const struct series *s = series_check(L, 1);
+	int top = lua_gettop(L); /* v:last() and v:last(nil): one type read */
 	int64_t t;
 	double v;
 
-	if (!lua_isnoneornil(L, 2) || !lua_isnoneornil(L, 3))
+	if ((top >= 2 && !lua_isnil(L, 2)) || (top >= 3 && !lua_isnil(L, 3)))
 		return policy_series_stat(L, SERIES_LAST);
 	policy_series_mark(env, s);
 	if (series_last(s, &t, &v) < 0)

@@ -42,7 +42,14 @@ struct sim_series {
 	size_t seen, late;          /* series walked this row; made after the header */
 	const char *late_name;      /* the first of those with a sample */
 	int err;
+	char *cells;                /* a row's cells, written with one fwrite */
+	size_t cells_cap;
 };
+
+/* Room for every cell of a row (SIM_SERIES_CELL bytes each at most):
+ * made once, when the columns are known (the first row). */
+#define SIM_SERIES_CELL 32 /* ",%.9g": 17 at most; digits: 1 + INT_TEXT_MAX */
+_Static_assert(1 + INT_TEXT_MAX <= SIM_SERIES_CELL, "a whole number's cell fits");
 
 int64_t sim_series_default_every(const struct scaled_engine *e, int64_t span_ms)
 {
@@ -155,43 +162,55 @@ static void sim_series_value(void *arg, const char *name, bool has, int64_t t, d
 
 /* ",<digits>" of a whole number below 1e9 in magnitude, by hand: what
  * "%d" and "%.9g" both write for it (a row has a cell per series, and a
- * printf each was most of a row's cost). */
-static void sim_series_digits(FILE *f, long v)
+ * printf each was most of a row's cost), at p; returns the end. The
+ * cells of a row go to the file together (a FILE write each was the next
+ * largest cost, its lock). */
+static char *sim_series_digits(char *p, long v)
 {
 	char t[INT_TEXT_MAX + 1], *q = int_text(t + sizeof t, v);
+	size_t n = (size_t)(t + sizeof t - q);
 
-	*--q = ',';
-	fwrite(q, 1, (size_t)(t + sizeof t - q), f);
+	*p++ = ',';
+	memcpy(p, q, n);
+	return p + n;
 }
 
 /* An integer cell: empty when unknown (< 0). */
-static void sim_series_int(FILE *f, int v)
+static char *sim_series_int(char *p, int v)
 {
 	if (v >= 0)
-		sim_series_digits(f, v);
-	else
-		fputc(',', f);
+		return sim_series_digits(p, v);
+	*p++ = ',';
+	return p;
 }
 
 /* A series' cell, as ",%.9g" writes it. */
-static void sim_series_num(FILE *f, double v)
+static char *sim_series_num(char *p, double v)
 {
 	if (v == floor(v) && fabs(v) < 1e9 && !(v == 0 && signbit(v)))
-		sim_series_digits(f, (long)v);
-	else
-		fprintf(f, ",%.9g", v);
+		return sim_series_digits(p, (long)v);
+	return p + snprintf(p, SIM_SERIES_CELL, ",%.9g", v);
 }
 
 int sim_series_row(struct sim_series *s, int64_t t)
 {
 	const struct sim_world *w = s->w;
 	struct sim_pool_count n, all = { 0 };
-	char when[32];
-	size_t i;
+	char when[32], *p;
+	size_t i, need;
 	int rc;
 
 	if (!s->started && (rc = sim_series_header(s)) < 0)
 		return s->err = rc;
+	need = (s->n_col + 3 * s->n_grp) * SIM_SERIES_CELL + 1;
+	if (need > s->cells_cap) {
+		char *c = realloc(s->cells, need);
+
+		if (!c)
+			return s->err = -ENOMEM;
+		s->cells = c;
+		s->cells_cap = need;
+	}
 	for (i = 0; i < w->n_pools; i++) {
 		sim_pool_count(w->pools[i], &n);
 		all.spot += n.spot;
@@ -205,11 +224,12 @@ int sim_series_row(struct sim_series *s, int64_t t)
 	engine_series_each(s->e, sim_series_value, s);
 	if (s->seen > s->n_col && s->seen - s->n_col > s->late)
 		s->late = s->seen - s->n_col;
+	p = s->cells;
 	for (i = 0; i < s->n_col; i++) {
 		if (s->col[i].has)
-			sim_series_num(s->f, s->col[i].v);
+			p = sim_series_num(p, s->col[i].v);
 		else
-			fputc(',', s->f);
+			*p++ = ',';
 	}
 	for (i = 0; i < s->n_grp; i++) {
 		struct scaled_group_status st;
@@ -221,11 +241,12 @@ int sim_series_row(struct sim_series *s, int64_t t)
 			st.spot = n.spot;
 			st.on_demand = n.on_demand;
 		}
-		sim_series_int(s->f, st.desired);
-		sim_series_int(s->f, st.spot);
-		sim_series_int(s->f, st.on_demand);
+		p = sim_series_int(p, st.desired);
+		p = sim_series_int(p, st.spot);
+		p = sim_series_int(p, st.on_demand);
 	}
-	if (fputc('\n', s->f) == EOF)
+	*p++ = '\n';
+	if (fwrite(s->cells, 1, (size_t)(p - s->cells), s->f) != (size_t)(p - s->cells))
 		return s->err = -EIO;
 	return 0;
 }
@@ -278,6 +299,7 @@ int sim_series_close(struct sim_series *s, size_t *late, const char **late_name,
 	free(s->col);
 	free(s->at);
 	free(s->grp);
+	free(s->cells);
 	free(s->path);
 	free(s);
 	return rc;

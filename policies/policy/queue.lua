@@ -3,7 +3,6 @@
 
 local U = require "policy.util"
 
-local ceil, mtype = math.ceil, math.type
 local format = string.format
 local seconds, stat_of, num = U.seconds, U.stat_of, U.num
 local need_number, check_keys, constructor = U.need_number, U.check_keys, U.constructor
@@ -85,7 +84,12 @@ return constructor("queue", function(args)
 	return {
 		name = "queue",
 		series = { backlog, in_flight },
-		evaluate = function(self, g, s)
+		-- desired and now: the engine's arguments (policy_api.h), what
+		-- g.desired and g.now read, and the engine takes `return n,
+		-- reason` for g:set(n, reason); nil when a wrapper or a test
+		-- calls, which gets g:set's proposal
+		engine_args = true,
+		evaluate = function(self, g, s, desired, now)
 			if s ~= b_s then
 				local v = s[backlog]
 				b_s, b_view, b_read = s, v, not pct and v[sname] or nil
@@ -93,7 +97,7 @@ return constructor("queue", function(args)
 			local jobs
 			if plain then -- the usual form, in the fewest Lua instructions
 				jobs = b_read(b_view, window)
-				if jobs == nil then
+				if not jobs then -- a number or nil: a test, no call
 					return g:hold(no_backlog)
 				end
 				if c_b ~= jobs then
@@ -132,18 +136,23 @@ return constructor("queue", function(args)
 					state_of[g] = false
 				end
 			elseif not since then
-				since = g.now
+				since = now or g.now
 				state_of[g] = since
 			end
-			local desired = g.desired
+			if not now then
+				desired = g.desired
+			end
 			if desired <= 0 and jobs <= activation then
 				if not c_stay then
 					c_stay = seen .. stay
 				end
+				if now then
+					return 0, c_stay
+				end
 				return g:set(0, c_stay)
 			end
 			if jobs <= 0 then
-				local empty = g.now - since
+				local empty = (now or g.now) - since
 				local want, tail = 1, idle_keep
 				if empty >= idle then
 					want, tail = 0, idle_zero
@@ -152,16 +161,29 @@ return constructor("queue", function(args)
 					e_seen, e_empty, e_tail = seen, empty, tail
 					e_text = seen .. ", empty for " .. num(empty) .. tail
 				end
+				if now then
+					return want, e_text
+				end
 				return g:set(want, e_text)
 			end
 			local zero = desired <= 0
 			-- the epsilon keeps 2.1 / 0.7 (= 3.0000000000000004) at 3
 			local want = jobs / per - 1e-9
-			want = want > 1e9 and 1e9 or ceil(want)
+			if want > 1e9 then
+				want = 1e9
+			else -- math.ceil without the call: the floor, one up when not
+				-- whole, an integer (| 0) as math.ceil returns it; want is
+				-- finite and above -1 here (jobs > 0)
+				local w = want // 1
+				want = (w < want and w + 1 or w) | 0
+			end
 			want = want < 1 and 1 or want
 			if c_text == nil or c_want ~= want or c_zero ~= zero then
 				c_want, c_zero = want, zero
 				c_text = seen .. (zero and from_zero or "") .. per_text .. int_text(want)
+			end
+			if now then
+				return want, c_text
 			end
 			return g:set(want, c_text)
 		end,

@@ -53,6 +53,26 @@ t.test("queue: ceil((backlog + in_flight) / jobs_per_worker)", function()
 		"set", 1, "qa_one last 1 jobs, 100 per worker: 1")
 end)
 
+t.test("queue: the count is math.ceil's, an integer, up to 1e9", function()
+	local per = { 1, 4, 0.7, 3, 20, 0.1 }
+	local jobs = { 0.5, 1, 2.1, 3.999999, 4, 4.000001, 7.5, 19, 20, 21, 399.9, 1e6 + 0.5,
+		123456789.1, 1e12 }
+	local g = t.group{ current = 1 }
+	for i, j in ipairs(jobs) do
+		t.series("qceil" .. i, { { 10, j } })
+		for _, p in ipairs(per) do
+			local want = j / p - 1e-9
+			want = want > 1e9 and 1e9 or math.ceil(want)
+			want = want < 1 and 1 or want
+			local kind, value, reason = t.eval(queue{ backlog = "qceil" .. i,
+				jobs_per_worker = p }, g, 20)
+			t.eq(kind, "set")
+			t.eq(value, want, j .. " / " .. p)
+			t.eq(reason:match(": (%d+)$"), string.format("%d", want), j .. " / " .. p)
+		end
+	end
+end)
+
 t.test("queue: activation from 0 is strictly greater than the threshold", function()
 	local g = t.group{ name = "qact", current = 0 }
 	local cases = { -- backlog, kind, value, reason (activation 5, 4 jobs a worker)
@@ -111,6 +131,33 @@ t.test("queue: to 0 only after idle, and a job resets the timer", function()
 	expect(p, g, 699.75, "set", 1, "qi_b last 0 jobs, empty for 299.75s (idle 300s): keep 1")
 	expect(p, g, 700, "set", 0, "qi_b last 0 jobs, empty for 300s (idle 300s): 0")
 	expect(p, g, 900, "set", 0, "qi_b last 0 jobs, empty for 500s (idle 300s): 0")
+end)
+
+t.test("queue: called as evaluate(self, g, s), it reads g as the engine's arguments say", function()
+	-- the engine calls evaluate(self, g, s, desired, now) (engine_args);
+	-- a wrapper, with g and s only: the same proposals either way
+	t.series("qw_b", { { 0, 12 }, { 100, 0 }, { 390, 3 }, { 400, 0 } })
+	local p = queue{ backlog = "qw_b", jobs_per_worker = 5, window = "10m", activation = 2 }
+	t.eq(p.engine_args, true)
+	local wrapped = function(g, s) return p:evaluate(g, s) end
+	local g, w = t.group{ current = 3 }, t.group{ current = 3 }
+	for _, c in ipairs({ { 0, 3, "qw_b last 12 jobs, 5 per worker: 3" },
+		{ 100, 1, "qw_b last 0 jobs, empty for 0s (idle 300s): keep 1" },
+		{ 250, 1, "qw_b last 0 jobs, empty for 150s (idle 300s): keep 1" },
+		{ 399.5, 1, "qw_b last 3 jobs, 5 per worker: 1" },
+		{ 400, 1, "qw_b last 0 jobs, empty for 0s (idle 300s): keep 1" },
+		{ 700, 0, "qw_b last 0 jobs, empty for 300s (idle 300s): 0" } }) do
+		expect(p, g, c[1], "set", c[2], c[3])
+		expect(wrapped, w, c[1], "set", c[2], c[3])
+	end
+	-- from 0: desired decides, read from g
+	t.update(g, { desired = 0 })
+	t.update(w, { desired = 0 })
+	expect(p, g, 800, "set", 0, "qw_b last 0 jobs, not above activation 2: stay at 0")
+	expect(wrapped, w, 800, "set", 0, "qw_b last 0 jobs, not above activation 2: stay at 0")
+	t.push("qw_b", { { 900, 3 } })
+	expect(p, g, 900, "set", 1, "qw_b last 3 jobs > activation 2, 5 per worker: 1")
+	expect(wrapped, w, 900, "set", 1, "qw_b last 3 jobs > activation 2, 5 per worker: 1")
 end)
 
 t.test("queue: in-flight jobs keep the workers, and each group has its own timer", function()

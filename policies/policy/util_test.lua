@@ -23,6 +23,16 @@ t.test("num: integers, thousandths, trailing zeros", function()
 			t.eq(ref(c[1]), c[2], string.format("printf(%.17g)", c[1]))
 		end
 	end
+	-- around 1e15 (integers' way below, printf's from there), the integer
+	-- limits (math.maxinteger printf's as a float; math.mininteger the
+	-- integers' way, as math.abs leaves it negative)
+	for _, c in ipairs({ { 1e15 - 1, "999999999999999" }, { -(1e15 - 1), "-999999999999999" },
+		{ 999999999999999, "999999999999999" }, { 1e15, "1000000000000000" },
+		{ -1e15, "-1000000000000000" }, { 1e15 + 0.5, "1000000000000000.5" },
+		{ math.maxinteger, "9223372036854775808" }, { math.mininteger, "-9223372036854775808" },
+		{ -2 ^ 63, "-9223372036854775808" }, { 2 ^ 53 + 1, "9007199254740992" }, { (1 << 53) + 1, "9007199254740992" } }) do
+		t.eq(num(c[1]), c[2], string.format("num(%.17g, %s)", c[1], math.type(c[1])))
+	end
 	t.eq(num(1 / 0), ref(1 / 0), "inf")
 	t.eq(num(-1 / 0), ref(-1 / 0), "-inf")
 	t.eq(num(0 / 0), ref(0 / 0), "nan")

@@ -359,6 +359,9 @@ static int l_eval(lua_State *L)
 		return luaL_argerror(L, 2, "a group made by t.group expected");
 	lua_pushvalue(L, 1);
 	ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	/* a ref per call, reused: the engine holds a group's for its life,
+	 * which policy_api_call's memo counts on (policy_api.h) */
+	memset(g->args_memo, 0, sizeof(g->args_memo));
 	policy_api_call(r->sb, &r->env, g, ref, "test", &out);
 	luaL_unref(L, LUA_REGISTRYINDEX, ref);
 	/* events last one call, as they last one tick */
