@@ -176,11 +176,19 @@ static void sched_lane_unlink(struct sched_task *t)
 /* Put t (out of both) where its new order e belongs: the tail of its lane
  * when that keeps the lane sorted, else the heap, whose room the caller
  * keeps (sched_reserve counts every task). */
-static void sched_place_armed(struct sched *s, struct sched_task *t, struct sched_slot e)
+/* t's lane when appending t there keeps it sorted, else NULL. */
+static struct sched_lane *sched_lane_fits(struct sched *s, const struct sched_task *t)
 {
 	struct sched_lane *l = sched_lane_of(s, t);
 
-	if (l && (!l->tail || l->tail->due <= t->due)) {
+	return l && (!l->tail || l->tail->due <= t->due) ? l : NULL;
+}
+
+static void sched_place_armed(struct sched *s, struct sched_task *t, struct sched_slot e)
+{
+	struct sched_lane *l = sched_lane_fits(s, t);
+
+	if (l) {
 		t->ord = e.ord;
 		t->lane = l;
 		t->prev = l->tail;
@@ -356,7 +364,6 @@ int64_t sched_next(const struct sched *s)
 static void sched_rearm(struct sched *s, struct sched_task *t)
 {
 	struct sched_slot e;
-	struct sched_lane *l;
 
 	/* Saturate: a task pushed past the end of time never runs again. */
 	if (__builtin_add_overflow(t->due, t->period, &t->due))
@@ -367,8 +374,7 @@ static void sched_rearm(struct sched *s, struct sched_task *t)
 		sched_place_armed(s, t, e);
 		return;
 	}
-	l = sched_lane_of(s, t);
-	if (l && (!l->tail || l->tail->due <= t->due)) {
+	if (sched_lane_fits(s, t)) {
 		sched_remove(s, t);
 		sched_place_armed(s, t, e);
 		return;
