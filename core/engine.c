@@ -21,6 +21,7 @@
 #include "config.h"
 #include "duration.h"
 #include "engine.h"
+#include "policy_native.h"
 #include "log.h"
 #include "paths.h"
 #include "sandbox.h"
@@ -160,7 +161,7 @@ static void engine_free_group(struct scaled_engine *e, struct group *g)
 	}
 	if (L && g->view.view_ref != LUA_NOREF)
 		luaL_unref(L, LUA_REGISTRYINDEX, g->view.view_ref);
-	policy_group_set_error(&g->view, NULL);
+	policy_group_release(&g->view);
 	group_state_free(&g->st);
 	event_queue_free(&g->events);
 	alloc_free(g->inputs);

@@ -437,6 +437,10 @@ static int policy_api_setup(lua_State *L)
 	env->evaluate_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_pushliteral(L, "engine_args");
 	env->engine_args_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "native");
+	env->native_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_pushliteral(L, "id");
+	env->id_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 	policy_series_setup(L, env);
 	return 0;
 }

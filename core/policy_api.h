@@ -111,11 +111,21 @@ struct policy_group {
 		int ref;
 		uint32_t tag;
 	} args_memo[POLICY_ARGS_MEMO];
+	/* the group's compiled library policies (policy_native.h), and a memo
+	 * of the last policies' entries: fn_ref (0: none), the policy table's
+	 * address, the entry's index + 1 (-1: the table has none); zeroed
+	 * where args_memo is */
+	struct policy_native *natives;
+	int n_natives;
+	struct {
+		int ref, idx;
+		const void *table;
+	} native_memo[POLICY_ARGS_MEMO];
 };
 
 /* The last action's error message (a copy), or none (NULL or ""); what
  * the group held is freed. A copy that cannot be made leaves a fixed message.
- * policy_group_set_error(g, NULL) before the group is freed. */
+ * policy_group_release(g) (policy_native.h) before the group is freed. */
 void policy_group_set_error(struct policy_group *g, const char *msg);
 
 struct policy_env {
@@ -142,6 +152,7 @@ struct policy_env {
 		int id;
 	} key_slots[POLICY_KEY_SLOTS];
 	int evaluate_ref, engine_args_ref; /* "evaluate", "engine_args": registry references */
+	int native_ref, id_ref;            /* "native", "id" (policy_native.c) */
 
 	/* set by policy_api_call for the duration of one call */
 	struct policy_group *calling;

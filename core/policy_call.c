@@ -18,6 +18,7 @@
 #include "log.h"
 #include "policy_api.h"
 #include "policy_int.h"
+#include "policy_native.h"
 #include "sandbox.h"
 
 static int policy_api_make_view(lua_State *L)
@@ -165,6 +166,14 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 		policy_api_fail(out, "lua: stack overflow");
 		return -ENOMEM;
 	}
+	/* A library policy's compiled form, where it has one that runs now:
+	 * no Lua call (policy_native.h) */
+	if (lua_rawgeti(L, LUA_REGISTRYINDEX, fn_ref) == LUA_TTABLE &&
+	    policy_native_try(L, env, g, fn_ref, out)) {
+		lua_pop(L, 1);
+		return 0;
+	}
+	lua_pop(L, 1);
 	if (g->view_ref <= 0) {
 		lua_pushcfunction(L, policy_api_make_view);
 		lua_pushlightuserdata(L, g);

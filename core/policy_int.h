@@ -57,6 +57,17 @@ static inline void policy_closure(lua_State *L, const char *key, lua_CFunction f
 extern const char policy_proposal_token;
 void policy_api_copy_reason(char *dst, const char *src, size_t len);
 
+/* policy_series.c: what a view's statistic reads once its arguments are
+ * checked: marks the read stale or missing in env, keeps what the window
+ * needs (series_keep), and returns series_stat's rc (0, -ENODATA, ...).
+ * The compiled library policies (policy_native.c) read through these, so
+ * a read costs them what it costs a Lua policy. */
+struct series;
+int policy_series_read(struct policy_env *env, struct series *s, int stat, double p,
+		       int64_t window, int64_t ago, double *out);
+/* v:last() with no window: the newest sample (-ENODATA: none), marked. */
+int policy_series_newest(struct policy_env *env, const struct series *s, double *out);
+
 /* policy_series.c: the series view metatable and the shared `s`, made once
  * (inside policy_api_open's protected call); push `s`. */
 void policy_series_setup(lua_State *L, struct policy_env *env);

@@ -94,6 +94,30 @@ static void policy_series_mark(struct policy_env *env, const struct series *s)
 		env->read_stale = true;
 }
 
+int policy_series_read(struct policy_env *env, struct series *s, int stat, double p,
+		       int64_t window, int64_t ago, double *out)
+{
+	policy_series_mark(env, s);
+	/* what this read needs kept: back to its window's start (a window of
+	 * 0 is every sample); last() wants only the newest sample at `ago`,
+	 * whatever its window (which only says how old that one may be) */
+	if (stat == SERIES_LAST)
+		series_keep(s, ago);
+	else if (window == 0)
+		series_keep(s, INT64_MAX);
+	else
+		series_keep(s, window > INT64_MAX - ago ? INT64_MAX : window + ago);
+	return series_stat(s, stat, env->now_ms - ago, window, p, out);
+}
+
+int policy_series_newest(struct policy_env *env, const struct series *s, double *out)
+{
+	int64_t t;
+
+	policy_series_mark(env, s);
+	return series_last(s, &t, out) < 0 ? -ENODATA : 0;
+}
+
 /* v:avg(w, ago) ... v:pct(p, w, ago), v:last(w, ago). */
 static int policy_series_stat(lua_State *L, int stat)
 {
@@ -112,17 +136,7 @@ static int policy_series_stat(lua_State *L, int stat)
 	top = lua_gettop(L);
 	window = policy_series_duration_arg(L, arg, top, 0);
 	ago = policy_series_duration_arg(L, arg + 1, top, 1);
-	policy_series_mark(env, s);
-	/* what this read needs kept: back to its window's start (a window of
-	 * 0 is every sample); last() wants only the newest sample at `ago`,
-	 * whatever its window (which only says how old that one may be) */
-	if (stat == SERIES_LAST)
-		series_keep(s, ago);
-	else if (window == 0)
-		series_keep(s, INT64_MAX);
-	else
-		series_keep(s, window > INT64_MAX - ago ? INT64_MAX : window + ago);
-	rc = series_stat(s, stat, env->now_ms - ago, window, p, &out);
+	rc = policy_series_read(env, s, stat, p, window, ago, &out);
 	if (rc == 0 && stat == SERIES_COUNT)
 		lua_pushinteger(L, (lua_Integer)out);
 	else if (rc == 0)
@@ -154,13 +168,11 @@ static int l_series_last(lua_State *L)
 	struct policy_env *env = env_of(L);
 	const struct series *s = series_check(L, 1);
 	int top = lua_gettop(L); /* v:last() and v:last(nil): one type read */
-	int64_t t;
 	double v;
 
 	if ((top >= 2 && !lua_isnil(L, 2)) || (top >= 3 && !lua_isnil(L, 3)))
 		return policy_series_stat(L, SERIES_LAST);
-	policy_series_mark(env, s);
-	if (series_last(s, &t, &v) < 0)
+	if (policy_series_newest(env, s, &v) < 0)
 		lua_pushnil(L);
 	else
 		lua_pushnumber(L, v);

@@ -89,6 +89,18 @@ return constructor("queue", function(args)
 		-- reason` for g:set(n, reason); nil when a wrapper or a test
 		-- calls, which gets g:set's proposal
 		engine_args = true,
+		-- the same rule in C (core/policy_queue.c), which the engine runs
+		-- instead of evaluate below: the checked parameters and the texts
+		-- made above; evaluate stays the reference (queue_test.lua holds
+		-- the two to the same proposals)
+		native = {
+			kind = "queue", id = U.native_id(),
+			backlog = backlog, in_flight = in_flight, stat = sname, pct = pct,
+			window = window, per = per, activation = activation, idle = idle,
+			no_backlog = no_backlog, no_in_flight = no_in_flight or nil,
+			bhead = bhead, fhead = fhead or nil, stay = stay, from_zero = from_zero,
+			per_text = per_text, idle_zero = idle_zero, idle_keep = idle_keep,
+		},
 		evaluate = function(self, g, s, desired, now)
 			if s ~= b_s then
 				local v = s[backlog]

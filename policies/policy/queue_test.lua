@@ -277,3 +277,122 @@ t.test("queue: bad arguments", function()
 		"unknown argument \"cooldown\"")
 	refuses(function() queue("b") end, "expects a table of arguments, got string")
 end)
+
+-- The engine runs policy.queue's compiled form (core/policy_queue.c, through
+-- the table's `native`); p:evaluate, which a wrapper calls, is the Lua one.
+-- Both get the same reads, desired counts and times here, each on a group of
+-- its own (each keeps its own idle timer): every proposal must be the same,
+-- kind, count, reason, stale and missing alike. test_policy_native.c shows
+-- that the compiled form is the one that ran.
+t.test("queue: the compiled form and evaluate agree, tick by tick", function()
+	local seed = 12345
+	local function rand(n) -- 1..n, a fixed sequence
+		seed = (seed * 1103515245 + 12345) % 2147483648
+		return seed % n + 1
+	end
+	local values = { 0, 0, 0, 1, 2.5, 3, 7, 13, 19.999, 20, 21, 40.25, 100, 1 / 3, 1e6 + 0.5,
+		123456789.125, -1, -0.5, 2e9 }
+	local configs = {
+		{},
+		{ stat = "avg", window = 30 },
+		{ stat = "p90", window = "1m" },
+		{ in_flight = true, stat = "max", window = 20 },
+		{ stat = "count", window = 10 },
+		{ in_flight = true, activation = 3, idle = 45 },
+		{ stat = "last", window = 15, activation = 0.5 },
+		{ stat = "sum", window = 7.5, idle = "1m30s" },
+		{ stat = "rate", window = 60 },
+		{ in_flight = true, stat = "min", window = 25, jobs_per_worker = 0.7 },
+		{ stat = "p50", jobs_per_worker = 3 },
+	}
+	for i, c in ipairs(configs) do
+		local b, f = "qn_b" .. i, c.in_flight and "qn_f" .. i or nil
+		t.series(b, {}, { stale = "20s" })
+		if f then
+			t.series(f, {}, { stale = "20s" })
+		end
+		local p = queue{ backlog = b, in_flight = f, jobs_per_worker = c.jobs_per_worker or 20,
+			stat = c.stat, window = c.window, activation = c.activation, idle = c.idle }
+		local wrapped = function(g, s) return p:evaluate(g, s) end
+		local g, w = t.group{ current = 1 }, t.group{ current = 1 }
+		local now = 1000
+		for step = 1, 400 do
+			now = now + rand(9) - 1 + (rand(4) == 1 and 0.25 or 0)
+			if rand(3) == 1 then
+				t.push(b, { { now, values[rand(#values)] } })
+			end
+			if f and rand(4) == 1 then
+				t.push(f, { { now, values[rand(#values)] } })
+			end
+			if rand(5) == 1 then
+				local d = rand(6) - 1
+				t.update(g, { desired = d })
+				t.update(w, { desired = d })
+			end
+			local k1, v1, r1, s1, m1 = t.eval(p, g, now)
+			local k2, v2, r2, s2, m2 = t.eval(wrapped, w, now)
+			local at = string.format("config %d, step %d, t=%s", i, step, now)
+			t.eq(k1, k2, "kind, " .. at)
+			t.eq(v1, v2, "value, " .. at)
+			t.eq(r1, r2, "reason, " .. at)
+			t.eq(s1, s2, "stale, " .. at)
+			t.eq(m1, m2, "missing, " .. at)
+		end
+	end
+end)
+
+-- Which one ran: a table with queue's `native` and an evaluate of its own
+-- gets the compiled proposal; parameters the compiled form does not take
+-- (forged, garbage, a series not made yet) leave the table's evaluate to run.
+t.test("queue: the engine runs the compiled form, and declines what it cannot run", function()
+	t.series("qn_c", { { 0, 9 } })
+	local p = queue{ backlog = "qn_c", jobs_per_worker = 4 }
+	local lua = function(self, g) return g:hold("lua ran") end
+	local g = t.group{ current = 1 }
+	expect({ native = p.native, evaluate = lua }, g, 10, "set", 3,
+		"qn_c last 9 jobs, 4 per worker: 3")
+	local function forged(changes)
+		local n = {}
+		for k, v in pairs(p.native) do
+			n[k] = v
+		end
+		for k, v in pairs(changes) do
+			n[k] = v
+		end
+		return { native = n, evaluate = lua }
+	end
+	local touched = false
+	local cases = {
+		{ kind = "queue2" }, { kind = 3 }, { id = 1.5 }, { id = "7" }, { per = 0 },
+		{ per = -1 }, { per = 0 / 0 }, { per = math.huge }, { per = "4" },
+		{ activation = -1 }, { idle = 0 }, { stat = "median" }, { stat = 1 },
+		{ stat = "pct", pct = 101 }, { window = 0 }, { window = -5 }, { window = 1e13 },
+		{ window = 0.0001 }, { window = "1m" }, { bhead = false }, { bhead = 7 },
+		{ stay = setmetatable({}, {}) }, { backlog = 42 }, { in_flight = "qn_c" },
+	}
+	for i, c in ipairs(cases) do
+		local pol = forged(c)
+		if c.id == nil then
+			pol.native.id = 900000 + i
+		end
+		local k, v, r = t.eval(pol, g, 10)
+		t.eq(k .. " " .. v .. " " .. r, "hold 0 lua ran", "case " .. i)
+	end
+	-- a params table whose fields come from __index: read raw, so none is
+	-- found, and the metamethod never runs outside the sandbox's deadline
+	local meta = setmetatable({ id = 900100 }, { __index = function(_, k)
+		touched = true
+		return p.native[k]
+	end })
+	expect({ native = meta, evaluate = lua }, g, 10, "hold", 0, "lua ran")
+	t.eq(touched, false, "__index of native ran")
+	-- a series not made yet: evaluate runs (and raises its error) until it is
+	local late = queue{ backlog = "qn_late", jobs_per_worker = 2 }
+	local lg = t.group{ current = 1 }
+	local k, _, r = t.eval({ native = late.native, evaluate = lua }, lg, 10)
+	t.eq(k, "hold")
+	t.eq(r, "lua ran")
+	t.series("qn_late", { { 5, 3 } })
+	expect({ native = late.native, evaluate = lua }, lg, 11, "set", 2,
+		"qn_late last 3 jobs, 2 per worker: 2")
+end)

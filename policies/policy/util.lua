@@ -206,6 +206,15 @@ function U.constructor(name, build)
 	end
 end
 
+-- An id for a library policy's compiled form (`native`, core/policy_native.h):
+-- unique in this sandbox, so the engine keeps each group's state for it apart.
+local native_ids = 0
+
+function U.native_id()
+	native_ids = native_ids + 1
+	return native_ids
+end
+
 function U.duration_text(v)
 	return type(v) == "string" and v or U.num(v) .. "s"
 end

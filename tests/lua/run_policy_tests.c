@@ -62,6 +62,7 @@
 #include "duration.h"
 #include "event.h"
 #include "policy_api.h"
+#include "policy_native.h"
 #include "sandbox.h"
 #include "series.h"
 
@@ -362,6 +363,7 @@ static int l_eval(lua_State *L)
 	/* a ref per call, reused: the engine holds a group's for its life,
 	 * which policy_api_call's memo counts on (policy_api.h) */
 	memset(g->args_memo, 0, sizeof(g->args_memo));
+	memset(g->native_memo, 0, sizeof(g->native_memo));
 	policy_api_call(r->sb, &r->env, g, ref, "test", &out);
 	luaL_unref(L, LUA_REGISTRYINDEX, ref);
 	/* events last one call, as they last one tick */
@@ -477,6 +479,7 @@ out:
 		struct runner_group *next = r.groups->next;
 
 		event_queue_free(&r.groups->events);
+		policy_group_release(&r.groups->g);
 		alloc_free(r.groups);
 		r.groups = next;
 	}

@@ -18,6 +18,7 @@
 #include <lauxlib.h>
 
 #include "policy_api.h"
+#include "policy_native.h"
 #include "sandbox.h"
 #include "series.h"
 
@@ -56,6 +57,7 @@ static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	policy_group_release(&fx->g);
 	sandbox_free(fx->sb);
 	series_store_free(fx->store);
 	free(fx);
@@ -87,6 +89,7 @@ static void call_once(struct fixture *fx, const char *code, const char *want)
 	int ref = policy_ref(fx, code);
 
 	memset(fx->g.args_memo, 0, sizeof(fx->g.args_memo));
+	memset(fx->g.native_memo, 0, sizeof(fx->g.native_memo));
 	call(fx, ref, want);
 	luaL_unref(sandbox_state(fx->sb), LUA_REGISTRYINDEX, ref);
 }
@@ -97,6 +100,7 @@ static void call_once_error(struct fixture *fx)
 	int ref = policy_ref(fx, "return { evaluate = function(self, g, s) return 5, 'five' end }");
 
 	memset(fx->g.args_memo, 0, sizeof(fx->g.args_memo));
+	memset(fx->g.native_memo, 0, sizeof(fx->g.native_memo));
 	assert_int_equal(policy_api_call(fx->sb, &fx->env, &fx->g, ref, "p", &fx->out), -EINVAL);
 	luaL_unref(sandbox_state(fx->sb), LUA_REGISTRYINDEX, ref);
 	assert_int_equal(fx->out.kind, SCALED_PROPOSAL_ERROR);
@@ -145,6 +149,7 @@ static void returns(struct fixture *fx, const char *ret, int rc, enum scaled_pro
 		 "function(self, g, s, desired, now) %s end }", ret);
 	ref = policy_ref(fx, code);
 	memset(fx->g.args_memo, 0, sizeof(fx->g.args_memo));
+	memset(fx->g.native_memo, 0, sizeof(fx->g.native_memo));
 	assert_int_equal(policy_api_call(fx->sb, &fx->env, &fx->g, ref, "p", &fx->out), rc);
 	luaL_unref(sandbox_state(fx->sb), LUA_REGISTRYINDEX, ref);
 	assert_int_equal(lua_gettop(sandbox_state(fx->sb)), 0);

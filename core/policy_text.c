@@ -1,0 +1,72 @@
+/*
+ * policy_text.c - numbers in reasons, as the policy library writes them
+ * (see policy_text.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_text.h"
+
+size_t policy_text_int(char *buf, long long i)
+{
+	char tmp[24];
+	unsigned long long u = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+	size_t n = 0, len = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	buf[len] = '\0';
+	return len;
+}
+
+size_t policy_text_num(char *buf, double x)
+{
+	int n;
+
+	if (x == floor(x) && fabs(x) < 1e15)
+		return policy_text_int(buf, (long long)x);
+	n = snprintf(buf, POLICY_TEXT_NUM_MAX, "%.3f", x);
+	if (n < 0 || n >= POLICY_TEXT_NUM_MAX) { /* cannot happen: "%.3f" fits */
+		buf[0] = '\0';
+		return 0;
+	}
+	if (memchr(buf, '.', (size_t)n)) {
+		while (n > 0 && buf[n - 1] == '0')
+			n--;
+		if (n > 0 && buf[n - 1] == '.')
+			n--;
+	}
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+void policy_text_add(struct policy_text *t, const char *s, size_t n)
+{
+	size_t room = sizeof(t->buf) - t->len;
+
+	if (n > room)
+		n = room;
+	memcpy(t->buf + t->len, s, n);
+	t->len += n;
+}
+
+void policy_text_add_num(struct policy_text *t, double x)
+{
+	char b[POLICY_TEXT_NUM_MAX];
+
+	policy_text_add(t, b, policy_text_num(b, x));
+}
+
+void policy_text_add_int(struct policy_text *t, long long i)
+{
+	char b[24];
+
+	policy_text_add(t, b, policy_text_int(b, i));
+}
