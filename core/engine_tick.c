@@ -253,6 +253,7 @@ void engine_group_tick(struct group *g)
 	/* wanted by the record at the end, if this tick makes one: fetched
 	 * now, while the policies run, rather than missed then */
 	__builtin_prefetch(g->name);
+	record_prefetch(&e->record);
 	if (g->st.desired < 0) {
 		LOG_DEBUG("group %s: target %s has not reported yet; tick skipped", g->name,
 			  g->target->name);

@@ -96,19 +96,93 @@ static void record_emit(struct record *r, const struct scaled_decision *d)
 	}
 }
 
-/* *d into slot, without the unused proposal and event slots: a decision
- * is ~9 KB and a tick uses a few hundred bytes of it. Readers stop at
- * n_proposals and n_events. */
+/* The copies below go field run by field run, texts up to their NUL:
+ * these say the runs are where the copies take them. */
+#define SPAN(T, a, b) (offsetof(T, b) - offsetof(T, a))
+_Static_assert(offsetof(struct scaled_proposal, policy) == 0 &&
+		       SPAN(struct scaled_proposal, policy, kind) == SCALED_NAME_MAX &&
+		       offsetof(struct scaled_proposal, missing) < offsetof(struct scaled_proposal, reason) &&
+		       offsetof(struct scaled_proposal, mix_percent) <
+			       offsetof(struct scaled_proposal, mix_reason) &&
+		       offsetof(struct scaled_proposal, mix_reason) + SCALED_REASON_MAX +
+				       sizeof(double) > sizeof(struct scaled_proposal),
+	       "struct scaled_proposal: record_copy_proposal's runs");
+_Static_assert(offsetof(struct scaled_decision, group) == 2 * sizeof(int64_t) &&
+		       offsetof(struct scaled_decision, bound_by) <
+			       offsetof(struct scaled_decision, bound_reason) &&
+		       SPAN(struct scaled_decision, bound_reason, n_proposals) <
+			       SCALED_REASON_MAX + sizeof(size_t) &&
+		       SPAN(struct scaled_decision, n_proposals, proposals) == sizeof(size_t) &&
+		       offsetof(struct scaled_decision, outcome) -
+				       offsetof(struct scaled_decision, proposals) <
+			       sizeof(((struct scaled_decision *)0)->proposals) + sizeof(double) &&
+		       SPAN(struct scaled_decision, outcome, outcome_msg) == sizeof(int) &&
+		       offsetof(struct scaled_decision, mix_bound_by) <
+			       offsetof(struct scaled_decision, mix_reason) &&
+		       SPAN(struct scaled_decision, mix_reason, n_events) <
+			       SCALED_REASON_MAX + sizeof(size_t) &&
+		       SPAN(struct scaled_decision, n_events, events) == sizeof(size_t) &&
+		       offsetof(struct scaled_decision, events) +
+				       sizeof(((struct scaled_decision *)0)->events) + sizeof(double) >
+			       sizeof(struct scaled_decision),
+	       "struct scaled_decision: record_copy's runs");
+
+static void record_text(char *dst, const char *src, size_t cap)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void record_copy_proposal(struct scaled_proposal *o, const struct scaled_proposal *p)
+{
+	record_text(o->policy, p->policy, sizeof o->policy);
+	memcpy(&o->kind, &p->kind, SPAN(struct scaled_proposal, kind, reason));
+	record_text(o->reason, p->reason, sizeof o->reason);
+	memcpy(&o->mix, &p->mix, SPAN(struct scaled_proposal, mix, mix_reason));
+	record_text(o->mix_reason, p->mix_reason, sizeof o->mix_reason);
+}
+
+/* *d into slot, without the unused proposal and event slots (a decision
+ * is ~9 KB and a tick uses a few hundred bytes of it; readers stop at
+ * n_proposals and n_events) and without the bytes past a text's NUL: the
+ * ring is cold, and a text buffer of 160 bytes is mostly empty. */
 static void record_copy(struct scaled_decision *slot, const struct scaled_decision *d)
 {
 	size_t np = d->n_proposals < SCALED_MAX_PROPOSALS ? d->n_proposals : SCALED_MAX_PROPOSALS;
 	size_t ne = d->n_events < SCALED_MAX_EVENTS ? d->n_events : SCALED_MAX_EVENTS;
+	size_t i;
 
-	memcpy(slot, d, offsetof(struct scaled_decision, proposals));
-	memcpy(slot->proposals, d->proposals, np * sizeof(d->proposals[0]));
-	memcpy(&slot->outcome, &d->outcome,
-	       offsetof(struct scaled_decision, events) - offsetof(struct scaled_decision, outcome));
-	memcpy(slot->events, d->events, ne * sizeof(d->events[0]));
+	slot->seq = d->seq;
+	slot->time_ms = d->time_ms;
+	record_text(slot->group, d->group, sizeof slot->group);
+	memcpy(&slot->current, &d->current, SPAN(struct scaled_decision, current, bound_reason));
+	record_text(slot->bound_reason, d->bound_reason, sizeof slot->bound_reason);
+	slot->n_proposals = d->n_proposals;
+	for (i = 0; i < np; i++)
+		record_copy_proposal(&slot->proposals[i], &d->proposals[i]);
+	slot->outcome = d->outcome;
+	record_text(slot->outcome_msg, d->outcome_msg, sizeof slot->outcome_msg);
+	memcpy(&slot->spot, &d->spot, SPAN(struct scaled_decision, spot, mix_reason));
+	record_text(slot->mix_reason, d->mix_reason, sizeof slot->mix_reason);
+	slot->n_events = d->n_events;
+	for (i = 0; i < ne; i++)
+		record_text(slot->events[i], d->events[i], sizeof slot->events[i]);
+}
+
+void record_prefetch(const struct record *r)
+{
+	const char *slot = (const char *)&r->ring[r->head];
+	const char *p = (const char *)r->ring[r->head].proposals;
+	const char *o = (const char *)&r->ring[r->head].outcome;
+
+	for (int i = 0; i < 5; i++)
+		__builtin_prefetch(slot + 64 * i, 1);
+	for (int i = 0; i < 3; i++)
+		__builtin_prefetch(p + 64 * i, 1);
+	for (int i = 0; i < 2; i++)
+		__builtin_prefetch(o + 64 * i, 1);
 }
 
 struct scaled_decision *record_add(struct record *r, const struct scaled_decision *d)

@@ -43,6 +43,9 @@ void record_on_decision(struct record *r, scaled_decision_fn fn, void *arg);
 /* Keep a new decision (it gets the next seq) and emit it: a PENDING one
  * only to the callback, the others everywhere. Returns the kept copy, which
  * the caller may act on. */
+/* Fetch the lines of the slot the next record_add writes (the ring is
+ * cold): a tick asks before its policies run. */
+void record_prefetch(const struct record *r);
 struct scaled_decision *record_add(struct record *r, const struct scaled_decision *d);
 
 /* The kept decision of that seq, or NULL if it fell out of the ring. */

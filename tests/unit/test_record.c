@@ -1,9 +1,12 @@
 /* test_record.c - the decision ring: a decision is found by its seq while
- * it is kept, and not once RECORD_KEPT later ones pushed it out. */
+ * it is kept, and not once RECORD_KEPT later ones pushed it out; what is
+ * kept is the decision, every field and text of it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -47,10 +50,95 @@ static void test_find(void **state)
 	record_fini(&r);
 }
 
+/* A text of n bytes, then bytes that are not text after its NUL. */
+static void fill(char *dst, size_t cap, const char *what, size_t n)
+{
+	memset(dst, 'x', cap);
+	for (size_t i = 0; i < n && i < cap - 1; i++)
+		dst[i] = what[i % strlen(what)];
+	dst[n < cap - 1 ? n : cap - 1] = '\0';
+}
+
+/* Every field set to something of its own, texts short, long and full:
+ * the kept copy writes the same JSON (every field) and the same texts. */
+static void test_copy(void **state)
+{
+	struct record r;
+	struct scaled_decision *d = calloc(1, sizeof *d), *kept;
+	char *want, *got;
+
+	(void)state;
+	assert_non_null(d);
+	assert_int_equal(record_init(&r, NULL, NULL), 0);
+	d->time_ms = 1700000000123;
+	fill(d->group, sizeof d->group, "grp", 63);
+	d->current = 3;
+	d->desired_before = 4;
+	d->combined = 5;
+	d->desired = 6;
+	d->bound_by = SCALED_STAGE_RATE;
+	fill(d->bound_reason, sizeof d->bound_reason, "bound ", 17);
+	d->n_proposals = 3;
+	for (int i = 0; i < 3; i++) {
+		struct scaled_proposal *p = &d->proposals[i];
+
+		fill(p->policy, sizeof p->policy, "pol", (size_t)(5 + i * 40));
+		p->kind = SCALED_PROPOSAL_CHANGE;
+		p->value = -2.5 - i;
+		p->wanted = 7 + i;
+		p->stale = i == 1;
+		p->missing = i == 2;
+		fill(p->reason, sizeof p->reason, "why ", (size_t)(i == 0 ? 0 : 80 * i));
+		p->mix = 1;
+		p->mix_base = 2 + i;
+		p->mix_percent = 30 + i;
+		fill(p->mix_reason, sizeof p->mix_reason, "mix ", (size_t)(11 + 70 * i));
+	}
+	d->outcome = SCALED_OUTCOME_OK;
+	fill(d->outcome_msg, sizeof d->outcome_msg, "done ", 159);
+	d->spot = 8;
+	d->on_demand = 9;
+	d->mix_base_before = 1;
+	d->mix_percent_before = 10;
+	d->mix_base_wanted = 2;
+	d->mix_percent_wanted = 20;
+	d->mix_base = 3;
+	d->mix_percent = 30;
+	d->mix_bound_by = SCALED_STAGE_STABILIZE;
+	fill(d->mix_reason, sizeof d->mix_reason, "held ", 42);
+	d->n_events = 2;
+	fill(d->events[0], sizeof d->events[0], "push", 4);
+	fill(d->events[1], sizeof d->events[1], "e", 63);
+	kept = record_add(&r, d);
+	d->seq = kept->seq;
+	want = scaled_decision_json(d);
+	got = scaled_decision_json(kept);
+	assert_non_null(want);
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_string_equal(kept->group, d->group);
+	assert_string_equal(kept->bound_reason, d->bound_reason);
+	assert_string_equal(kept->outcome_msg, d->outcome_msg);
+	assert_string_equal(kept->mix_reason, d->mix_reason);
+	for (int i = 0; i < 3; i++) {
+		assert_string_equal(kept->proposals[i].policy, d->proposals[i].policy);
+		assert_string_equal(kept->proposals[i].reason, d->proposals[i].reason);
+		assert_string_equal(kept->proposals[i].mix_reason, d->proposals[i].mix_reason);
+		assert_int_equal(kept->proposals[i].wanted, d->proposals[i].wanted);
+		assert_int_equal(kept->proposals[i].mix, 1);
+	}
+	assert_string_equal(kept->events[1], d->events[1]);
+	free(want);
+	free(got);
+	free(d);
+	record_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
