@@ -30,6 +30,24 @@ struct fx {
 	char *old_path;             /* PATH before the test */
 };
 
+/* A series.csv as sim_series.c writes it: the world's columns first,
+ * a price left empty, a group's columns after them. */
+static int write_series(const struct fx *f)
+{
+	char p[128];
+	FILE *o;
+
+	snprintf(p, sizeof p, "%s/series.csv", f->dir);
+	if (!(o = fopen(p, "w")))
+		return -1;
+	fputs("time,sim:queued,sim:in_flight,sim:spot,sim:on_demand,sim:spot_price,"
+	      "sim:on_demand_price,sim:cost,g:desired\n"
+	      "2024-01-01T00:00:00Z,0,0,2,0,,0.42,0.000000,2\n"
+	      "2024-01-01T00:05:00Z,40,3,2,5,0.116600,0.420000,0.070000,7\n"
+	      "2024-01-01T00:10:00Z,12.5,1,9,1,0.5,0.420000,0.1,10\n", o);
+	return fclose(o) == 0 ? 0 : -1;
+}
+
 static int fx_setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -45,7 +63,7 @@ static int fx_setup(void **state)
 		return -1;
 	f->old_path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 	*state = f;
-	return 0;
+	return write_series(f);
 }
 
 static int fx_teardown(void **state)
@@ -102,8 +120,9 @@ static char *slurp(const struct fx *f, const char *name)
 }
 
 /* It runs in the output folder on chart.gp, which plots series.csv's
- * world columns (2 queued, 4 spot, 5 on-demand, 6 and 7 the prices) over
- * the span. */
+ * world columns (2 queued, 4 spot, 5 on-demand, 6 and 7 the prices, copied
+ * into it as a datablock, the rest of a row left out) over the span, each
+ * panel up to 1.1 times its highest value. */
 static void test_chart_drawn(void **state)
 {
 	struct fx *f = *state;
@@ -121,6 +140,15 @@ static void test_chart_drawn(void **state)
 	assert_non_null(strstr(gp, "using 1:6 with steps title \"spot price\""));
 	assert_non_null(strstr(gp, "using 1:7 with steps title \"on-demand price\""));
 	assert_non_null(strstr(gp, "set output \"chart.png\""));
+	assert_non_null(strstr(gp, "$world << EOD\n"
+				   "2024-01-01T00:00:00Z,0,0,2,0,,0.42\n"
+				   "2024-01-01T00:05:00Z,40,3,2,5,0.116600,0.420000\n"
+				   "2024-01-01T00:10:00Z,12.5,1,9,1,0.5,0.420000\n"
+				   "EOD\n"));
+	assert_null(strstr(gp, "time,sim:queued"));
+	assert_non_null(strstr(gp, "set yrange [0:44]\n"));                    /* 40 */
+	assert_non_null(strstr(gp, "set yrange [0:9.9000000000000004]\n"));  /* 9 */
+	assert_non_null(strstr(gp, "set yrange [0:0.55000000000000004]\n")); /* 0.5 */
 }
 
 static void test_chart_fails(void **state)
