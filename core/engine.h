@@ -65,6 +65,14 @@ struct scaled_instance {
 	struct host_timer *timers;      /* pending host timers */
 	struct host_http *https;        /* pending HTTP requests (engine_http.c) */
 	struct series *primary;         /* the series named like the instance */
+	/* "<name>.<suffix>" series it published last, by suffix (short
+	 * ones): a publish finds them without making and hashing the name */
+#define INSTANCE_SUFFIXED 4
+	struct {
+		char suffix[24];
+		struct series *s;
+	} suffixed[INSTANCE_SUFFIXED];
+	int n_suffixed;
 	/* targets */
 	struct group *group;
 	struct scaled_target_state reported;

@@ -113,6 +113,26 @@ void engine_instance_cancel_timers(struct scaled_instance *in)
 		host_timer_cancel(in->timers);
 }
 
+/* The series inst published under suffix before, if it was kept. */
+static struct series *host_suffixed(const struct scaled_instance *inst, const char *suffix)
+{
+	for (int i = 0; i < inst->n_suffixed; i++)
+		if (strcmp(inst->suffixed[i].suffix, suffix) == 0)
+			return inst->suffixed[i].s;
+	return NULL;
+}
+
+/* Keep s for suffix (m bytes) while there is room (series live as long
+ * as the engine: the pointer stays good). */
+static void host_remember_suffixed(struct scaled_instance *inst, const char *suffix, size_t m,
+				   struct series *s)
+{
+	if (inst->n_suffixed >= INSTANCE_SUFFIXED || m >= sizeof inst->suffixed[0].suffix)
+		return;
+	memcpy(inst->suffixed[inst->n_suffixed].suffix, suffix, m + 1);
+	inst->suffixed[inst->n_suffixed++].s = s;
+}
+
 static int host_publish(struct scaled_instance *inst, const char *suffix, int64_t t_ms,
 			double value)
 {
@@ -122,21 +142,26 @@ static int host_publish(struct scaled_instance *inst, const char *suffix, int64_
 	int rc;
 
 	if (suffix && *suffix) {
-		/* "<instance>.<suffix>" by hand: snprintf was most of a
-		 * simulated tick's publishing (a target's poll publishes two). */
-		size_t n = strlen(inst->name), m = strlen(suffix);
-
-		if (n + 1 + m >= sizeof name)
-			return -ENAMETOOLONG;
-		memcpy(name, inst->name, n);
-		name[n] = '.';
-		memcpy(name + n + 1, suffix, m + 1);
-		s = series_find(e->store, name);
+		s = host_suffixed(inst, suffix);
 		if (!s) {
-			s = series_ensure(e->store, name, 0);
-			if (!s)
-				return -ENOMEM;
-			series_set_stale_ms(s, inst->stale_ms);
+			/* "<instance>.<suffix>" by hand: snprintf was most of a
+			 * simulated tick's publishing (a target's poll
+			 * publishes two). */
+			size_t n = strlen(inst->name), m = strlen(suffix);
+
+			if (n + 1 + m >= sizeof name)
+				return -ENAMETOOLONG;
+			memcpy(name, inst->name, n);
+			name[n] = '.';
+			memcpy(name + n + 1, suffix, m + 1);
+			s = series_find(e->store, name);
+			if (!s) {
+				s = series_ensure(e->store, name, 0);
+				if (!s)
+					return -ENOMEM;
+				series_set_stale_ms(s, inst->stale_ms);
+			}
+			host_remember_suffixed(inst, suffix, m, s);
 		}
 	}
 	if (!s)
