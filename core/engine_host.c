@@ -263,8 +263,8 @@ static int host_post(struct scaled_instance *inst, scaled_callback fn, void *arg
 	} else {
 		if (e->posts_tail)
 			e->posts_tail->next = p;
-		else
-			e->posts = p;
+		else /* atomic: engine_drain_posts looks without the lock */
+			__atomic_store_n(&e->posts, p, __ATOMIC_RELEASE);
 		e->posts_tail = p;
 	}
 	pthread_mutex_unlock(&e->post_lock);
