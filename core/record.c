@@ -20,7 +20,7 @@ int record_init(struct record *r, const char *log_path, char **errmsg)
 	int fd;
 
 	memset(r, 0, sizeof *r);
-	r->ring = alloc_zero(RECORD_KEPT, sizeof *r->ring);
+	r->ring = alloc_zero(RECORD_SLOTS, sizeof *r->ring);
 	if (!r->ring)
 		return -ENOMEM;
 	if (!log_path)
@@ -171,43 +171,51 @@ static void record_copy(struct scaled_decision *slot, const struct scaled_decisi
 		record_text(slot->events[i], d->events[i], sizeof slot->events[i]);
 }
 
-void record_prefetch(const struct record *r)
+struct scaled_decision *record_scratch(struct record *r)
 {
-	const char *slot = (const char *)&r->ring[r->head];
-	const char *p = (const char *)r->ring[r->head].proposals;
-	const char *o = (const char *)&r->ring[r->head].outcome;
+	struct scaled_decision *slot = &r->ring[r->head];
+	const char *p = (const char *)slot->proposals;
+	const char *o = (const char *)&slot->outcome;
 
-	for (int i = 0; i < 5; i++)
-		__builtin_prefetch(slot + 64 * i, 1);
-	for (int i = 0; i < 3; i++)
+	slot->seq = 0;
+	for (int i = 1; i < 5; i++)
+		__builtin_prefetch((const char *)slot + 64 * i, 1);
+	for (int i = 0; i < 8; i++)
 		__builtin_prefetch(p + 64 * i, 1);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 4; i++)
 		__builtin_prefetch(o + 64 * i, 1);
+	return slot;
 }
 
-struct scaled_decision *record_add(struct record *r, const struct scaled_decision *d)
+struct scaled_decision *record_commit(struct record *r)
 {
 	struct scaled_decision *slot = &r->ring[r->head];
 
-	record_copy(slot, d);
 	slot->seq = ++r->seq;
-	r->head = (r->head + 1) % RECORD_KEPT;
+	r->head = (r->head + 1) % RECORD_SLOTS;
 	if (r->n < RECORD_KEPT)
 		r->n++;
 	record_emit(r, slot);
 	return slot;
 }
 
-/* Decision k (seq k, from 1) went into slot (k - 1) % RECORD_KEPT: one
+struct scaled_decision *record_add(struct record *r, const struct scaled_decision *d)
+{
+	record_copy(&r->ring[r->head], d);
+	return record_commit(r);
+}
+
+/* Decision k (seq k, from 1) went into slot (k - 1) % RECORD_SLOTS: one
  * look, where a search would touch a line of every 9 KB slot (a target
  * that answers at once made each action at 100 000 groups scan them). */
 struct scaled_decision *record_find(struct record *r, uint64_t seq)
 {
 	struct scaled_decision *d;
 
-	if (seq == 0 || seq > r->seq)
-		return NULL;
-	d = &r->ring[(seq - 1) % RECORD_KEPT];
+	if (seq == 0 || seq > r->seq || r->seq - seq >= RECORD_KEPT)
+		return NULL; /* not made yet, or pushed out (its slot may be the
+			      * scratch one, half rewritten) */
+	d = &r->ring[(seq - 1) % RECORD_SLOTS];
 	return d->seq == seq ? d : NULL;
 }
 
@@ -232,10 +240,10 @@ void record_complete(struct record *r, const struct scaled_decision *d)
 size_t record_list(const struct record *r, const struct scaled_decision **out, size_t max)
 {
 	size_t n = r->n < max ? r->n : max;
-	size_t start = (r->head + RECORD_KEPT - n) % RECORD_KEPT;
+	size_t start = (r->head + RECORD_SLOTS - n) % RECORD_SLOTS;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		out[i] = &r->ring[(start + i) % RECORD_KEPT];
+		out[i] = &r->ring[(start + i) % RECORD_SLOTS];
 	return n;
 }
