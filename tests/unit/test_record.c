@@ -134,11 +134,60 @@ static void test_copy(void **state)
 	record_fini(&r);
 }
 
+/* A decision made in place: the scratch slot is none of the kept ones
+ * (writing it leaves all RECORD_KEPT of them whole, and neither find nor
+ * list shows it) until it is committed; one not committed is lost. */
+static void test_scratch(void **state)
+{
+	struct record r;
+	const struct scaled_decision *list[RECORD_KEPT + 8];
+	struct scaled_decision *s, *kept;
+	uint64_t k;
+
+	(void)state;
+	assert_int_equal(record_init(&r, NULL, NULL), 0);
+	for (k = 1; k <= RECORD_KEPT + 5; k++) {
+		s = record_scratch(&r);
+		s->n_proposals = 0;
+		s->n_events = 0;
+		s->desired = (int)k;
+		s->outcome = SCALED_OUTCOME_NONE;
+		kept = record_commit(&r);
+		assert_ptr_equal(kept, s);
+		assert_int_equal(kept->seq, k);
+	}
+	/* a tick that records nothing: its scratch writes touch no kept one */
+	s = record_scratch(&r);
+	memset(s, 0x5a, sizeof *s);
+	assert_int_equal(record_list(&r, list, RECORD_KEPT + 8), RECORD_KEPT);
+	for (size_t i = 0; i < RECORD_KEPT; i++) {
+		assert_ptr_not_equal(list[i], s);
+		assert_int_equal(list[i]->seq, 6 + i);
+		assert_int_equal(list[i]->desired, (int)(6 + i));
+	}
+	assert_null(record_find(&r, 5)); /* pushed out; its slot is the scratch */
+	assert_non_null(record_find(&r, 6));
+	assert_null(record_find(&r, RECORD_KEPT + 6));
+	/* the next commit is seq KEPT + 6, and pushes 6 out */
+	s = record_scratch(&r);
+	s->n_proposals = 0;
+	s->n_events = 0;
+	s->desired = 99;
+	s->outcome = SCALED_OUTCOME_NONE;
+	kept = record_commit(&r);
+	assert_int_equal(kept->seq, RECORD_KEPT + 6);
+	assert_ptr_equal(record_find(&r, RECORD_KEPT + 6), kept);
+	assert_null(record_find(&r, 6));
+	assert_int_equal(record_find(&r, 7)->desired, 7);
+	record_fini(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_scratch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
