@@ -59,7 +59,8 @@ struct policy_queue {
 	 * series gets a sample every few ticks): "jobs last 7 jobs" */
 	bool seen_ok;
 	double seen_b, seen_f;
-	struct policy_text seen;
+	size_t seen_len;
+	char seen[SCALED_REASON_MAX];
 };
 
 /* params[key] without metamethods; pushes it, returns its type. */
@@ -219,12 +220,13 @@ static void queue_add(struct policy_text *t, const struct policy_queue *q, enum 
 	policy_text_add(t, q->text[k], q->text_len[k]);
 }
 
+/* The reason was written in place (t over out->reason). */
 static int queue_propose(struct scaled_proposal *out, enum scaled_proposal_kind kind,
-			 double value, const struct policy_text *t)
+			 double value, struct policy_text *t)
 {
 	out->kind = kind;
 	out->value = value;
-	policy_api_copy_reason(out->reason, t->buf, t->len);
+	policy_text_end(t);
 	return 0;
 }
 
@@ -236,7 +238,9 @@ int policy_queue_run(struct policy_queue *q, struct policy_env *env,
 	long long n;
 	int rc;
 
-	t.len = 0;
+	/* the reason, straight where the proposal keeps it (a copy would
+	 * read narrow stores back in wide loads) */
+	policy_text_init(&t, out->reason, SCALED_REASON_MAX - 1);
 	rc = queue_read(&q->backlog, env, &b);
 	if (rc < 0)
 		return -1;
@@ -257,9 +261,10 @@ int policy_queue_run(struct policy_queue *q, struct policy_env *env,
 	if (isnan(jobs))
 		return -1; /* the Lua evaluate fails on it, and says where */
 	if (!q->seen_ok || q->seen_b != b || q->seen_f != f) {
-		struct policy_text *s = &q->seen;
+		struct policy_text st, *s = &st;
 
-		s->len = 0;
+		/* one byte over what a reason keeps: the cut is made at the end */
+		policy_text_init(s, q->seen, sizeof q->seen);
 		queue_add(s, q, QT_BHEAD);
 		policy_text_add_num(s, b);
 		if (q->in_flight.s) {
@@ -269,11 +274,12 @@ int policy_queue_run(struct policy_queue *q, struct policy_env *env,
 			policy_text_add_num(s, jobs);
 		}
 		policy_text_add(s, " jobs", 5);
+		q->seen_len = s->len;
 		q->seen_ok = true;
 		q->seen_b = b;
 		q->seen_f = f;
 	}
-	policy_text_add(&t, q->seen.buf, q->seen.len);
+	policy_text_add(&t, q->seen, q->seen_len);
 	if (jobs > 0) {
 		q->has_since = false;
 	} else if (!q->has_since) {

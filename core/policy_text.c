@@ -49,12 +49,30 @@ size_t policy_text_num(char *buf, double x)
 
 void policy_text_add(struct policy_text *t, const char *s, size_t n)
 {
-	size_t room = sizeof(t->buf) - t->len;
+	size_t room = t->cap - t->len;
 
-	if (n > room)
+	if (n > room) {
+		if (t->dropped < 0)
+			t->dropped = (unsigned char)s[room];
 		n = room;
+	}
 	memcpy(t->buf + t->len, s, n);
 	t->len += n;
+}
+
+size_t policy_text_end(struct policy_text *t)
+{
+	/* Cut (len is cap): as policy_api_copy_reason, step back while the
+	 * whole text's byte at len continues a UTF-8 sequence; at cap that
+	 * byte is the first one dropped. */
+	if (t->dropped >= 0) {
+		int c = t->dropped;
+
+		while (t->len > 0 && (c & 0xc0) == 0x80)
+			c = (unsigned char)t->buf[--t->len];
+	}
+	t->buf[t->len] = '\0';
+	return t->len;
 }
 
 void policy_text_add_num(struct policy_text *t, double x)

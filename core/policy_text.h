@@ -22,13 +22,25 @@ size_t policy_text_int(char *buf, long long i);
  * "inf" as printf writes them). Returns the length. */
 size_t policy_text_num(char *buf, double x);
 
-/* A reason being put together: what goes past the end is dropped, and
- * the end lies past SCALED_REASON_MAX so that policy_api_copy_reason cuts
- * the text where it would cut the whole. */
+/* A text being put together in buf (cap bytes of text and its NUL): what
+ * goes past cap is dropped, the first byte dropped kept for the end. */
 struct policy_text {
-	size_t len;
-	char buf[SCALED_REASON_MAX + 8];
+	char *buf;
+	size_t len, cap;
+	int dropped; /* -1: none */
 };
+
+static inline void policy_text_init(struct policy_text *t, char *buf, size_t cap)
+{
+	t->buf = buf;
+	t->len = 0;
+	t->cap = cap;
+	t->dropped = -1;
+}
+
+/* NUL-terminate the text, cut where policy_api_copy_reason would cut the
+ * whole (never inside a UTF-8 sequence); returns its length. */
+size_t policy_text_end(struct policy_text *t);
 
 void policy_text_add(struct policy_text *t, const char *s, size_t n);
 void policy_text_add_num(struct policy_text *t, double x);

@@ -304,9 +304,20 @@ t.test("queue: the compiled form and evaluate agree, tick by tick", function()
 		{ stat = "rate", window = 60 },
 		{ in_flight = true, stat = "min", window = 25, jobs_per_worker = 0.7 },
 		{ stat = "p50", jobs_per_worker = 3 },
+		-- names of 2- and 3-byte UTF-8 characters, long enough that the
+		-- reasons pass SCALED_REASON_MAX - 1 bytes and are cut, in the
+		-- texts' ASCII tail or (the last two) inside the names, at the
+		-- offsets the numbers' lengths give: never inside a character
+		{ in_flight = true, activation = 123456.789, jobs_per_worker = 0.123,
+			b = "qn_b_" .. string.rep("é", 29), f = "qn_f_" .. string.rep("ü", 29) },
+		{ in_flight = true, stat = "avg", window = 9,
+			b = "qn_bb" .. string.rep("é", 29), f = "qn_ff" .. string.rep("ü", 29) },
+		{ stat = "max", window = 5, b = "qn_bbb" .. string.rep("é", 74) },
+		{ in_flight = true, b = "qn_bbbb" .. string.rep("é", 40),
+			f = "qn_fff" .. string.rep("€", 30) },
 	}
 	for i, c in ipairs(configs) do
-		local b, f = "qn_b" .. i, c.in_flight and "qn_f" .. i or nil
+		local b, f = c.b or "qn_b" .. i, c.in_flight and (c.f or "qn_f" .. i) or nil
 		t.series(b, {}, { stale = "20s" })
 		if f then
 			t.series(f, {}, { stale = "20s" })
