@@ -79,6 +79,11 @@ struct sched {
 	size_t len, cap;
 	size_t count; /* every pending task: the heap's room is kept for all */
 	struct sched_lane lanes[SCHED_LANES];
+	/* sched_first's answer while nothing moved (every change goes through
+	 * sched_place_armed, sched_remove or sched_rearm, which clear it):
+	 * the loop asks for the next due before each task it runs */
+	struct sched_task *first;
+	bool first_ok;
 	uint64_t next_seq;
 	int64_t running_due; /* of the callback now running; INT64_MIN: none */
 };
@@ -188,6 +193,7 @@ static void sched_place_armed(struct sched *s, struct sched_task *t, struct sche
 {
 	struct sched_lane *l = sched_lane_fits(s, t);
 
+	s->first_ok = false;
 	if (l) {
 		t->ord = e.ord;
 		t->lane = l;
@@ -229,6 +235,7 @@ static void sched_remove(struct sched *s, struct sched_task *t)
 	size_t i = t->slot;
 	struct sched_slot last;
 
+	s->first_ok = false;
 	if (i == SCHED_IN_LANE) {
 		sched_lane_unlink(t);
 		return;
@@ -334,8 +341,11 @@ void sched_cancel(struct sched *s, struct sched_task *t)
 }
 
 /* The earliest task: the heap's root or a lane's head. NULL when none. */
-static struct sched_task *sched_first(const struct sched *s)
+static struct sched_task *sched_first(struct sched *s)
 {
+	if (s->first_ok)
+		return s->first;
+
 	struct sched_task *t = s->len ? s->heap[0].t : NULL;
 	int64_t due = s->len ? s->heap[0].due : 0;
 	uint64_t ord = s->len ? s->heap[0].ord : 0;
@@ -349,10 +359,12 @@ static struct sched_task *sched_first(const struct sched *s)
 			ord = h->ord;
 		}
 	}
+	s->first = t;
+	s->first_ok = true;
 	return t;
 }
 
-int64_t sched_next(const struct sched *s)
+int64_t sched_next(struct sched *s)
 {
 	const struct sched_task *t = sched_first(s);
 
@@ -365,6 +377,7 @@ static void sched_rearm(struct sched *s, struct sched_task *t)
 {
 	struct sched_slot e;
 
+	s->first_ok = false;
 	/* Saturate: a task pushed past the end of time never runs again. */
 	if (__builtin_add_overflow(t->due, t->period, &t->due))
 		t->due = INT64_MAX;

@@ -43,7 +43,7 @@ void sched_run_last(struct sched *s, struct sched_task *t);
 void sched_cancel(struct sched *s, struct sched_task *t);
 
 /* Due time of the earliest task, or INT64_MAX when there is none. */
-int64_t sched_next(const struct sched *s);
+int64_t sched_next(struct sched *s);
 /* Pop and run the earliest task if it is due at or before now_ms.
  * Returns 1 if one ran, 0 if none was due. */
 int sched_run_one(struct sched *s, int64_t now_ms);
