@@ -14,29 +14,46 @@
 #include "policy_native.h"
 #include "policy_native_int.h"
 
+/* The compiled kinds, by `native.kind`. */
+static const struct policy_native_kind *const native_kinds[] = {
+	&policy_queue_kind,
+};
+
 struct policy_native {
 	lua_Integer id;
-	struct policy_queue *queue; /* NULL: declined, the Lua evaluate runs */
+	const struct policy_native_kind *kind;
+	void *rule; /* NULL: declined, the Lua evaluate runs */
 };
 
 struct native_build {
 	struct policy_env *env;
-	struct policy_queue *queue;
-	bool known, retry;
+	const struct policy_native_kind *kind;
+	void *rule;
+	bool retry;
 };
 
-/* Under lua_pcall: (params, build) -> build->queue etc. Raw reads only, so
+/* Under lua_pcall: (params, build) -> build->rule etc. Raw reads only, so
  * no script runs here, outside the sandbox's deadline. */
 static int native_build(lua_State *L)
 {
 	struct native_build *b = lua_touserdata(L, 2);
 
 	lua_pushliteral(L, "kind");
-	if (lua_rawget(L, 1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "queue") == 0) {
-		b->known = true;
-		b->queue = policy_queue_build(L, 1, b->env, &b->retry);
-	}
+	if (lua_rawget(L, 1) != LUA_TSTRING)
+		return 0;
+	for (size_t i = 0; i < sizeof(native_kinds) / sizeof(native_kinds[0]); i++)
+		if (strcmp(lua_tostring(L, -1), native_kinds[i]->name) == 0) {
+			b->kind = native_kinds[i];
+			b->rule = b->kind->build(L, 1, b->env, &b->retry);
+			break;
+		}
 	return 0;
+}
+
+static void native_free(const struct policy_native_kind *kind, void *rule)
+{
+	if (kind && rule)
+		kind->free(rule);
 }
 
 static struct policy_native *native_find(struct policy_group *g, lua_Integer id)
@@ -62,20 +79,21 @@ static struct policy_native *native_add(lua_State *L, struct policy_env *env,
 	rc = lua_pcall(L, 2, 0, 0);
 	if (rc != LUA_OK) {
 		lua_pop(L, 1);
-		policy_queue_free(b.queue);
+		native_free(b.kind, b.rule);
 		return NULL;
 	}
 	if (b.retry)
 		return NULL;
 	n = alloc_resize(g->natives, (size_t)(g->n_natives + 1) * sizeof(*n));
 	if (!n) {
-		policy_queue_free(b.queue);
+		native_free(b.kind, b.rule);
 		return NULL;
 	}
 	g->natives = n;
 	n = &g->natives[g->n_natives++];
 	n->id = id;
-	n->queue = b.queue; /* NULL where declined: not asked again */
+	n->kind = b.kind;
+	n->rule = b.rule; /* NULL where declined: not asked again */
 	return n;
 }
 
@@ -137,10 +155,10 @@ int policy_native_try(lua_State *L, struct policy_env *env, struct policy_group 
 {
 	struct policy_native *n = native_of(L, env, g, fn_ref);
 
-	if (!n || !n->queue)
+	if (!n || !n->rule)
 		return 0;
 	env->read_stale = env->read_missing = false;
-	if (policy_queue_run(n->queue, env, g, out) < 0)
+	if (n->kind->run(n->rule, env, g, out) < 0)
 		return 0;
 	out->stale = env->read_stale;
 	out->missing = env->read_missing;
@@ -151,7 +169,7 @@ void policy_group_release(struct policy_group *g)
 {
 	policy_group_set_error(g, NULL);
 	for (int i = 0; i < g->n_natives; i++)
-		policy_queue_free(g->natives[i].queue);
+		native_free(g->natives[i].kind, g->natives[i].rule);
 	alloc_free(g->natives);
 	g->natives = NULL;
 	g->n_natives = 0;

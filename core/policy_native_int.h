@@ -9,17 +9,30 @@
 
 #include "policy_api.h"
 
-/* policy_queue.c: policy.queue. build reads the parameters table at idx
- * with raw reads only (run under lua_pcall); returns the rule, or NULL
+/* A compiled kind: `native.kind` names it.
+ *
+ * build reads the parameters table at idx with raw reads only (it runs
+ * under lua_pcall, outside the sandbox's deadline: no metamethod, no
+ * script); returns the rule for one group (its state included), or NULL
  * with *retry true (a series is not there yet: the Lua evaluate says so
  * and the next tick tries again) or false (parameters it does not take:
- * the Lua evaluate runs for this group from now on). run returns 0 with
- * *out filled, or -1 to decline this tick (the Lua evaluate runs). */
-struct policy_queue;
-struct policy_queue *policy_queue_build(lua_State *L, int idx, struct policy_env *env,
-					bool *retry);
-int policy_queue_run(struct policy_queue *q, struct policy_env *env,
-		     const struct policy_group *g, struct scaled_proposal *out);
-void policy_queue_free(struct policy_queue *q);
+ * the Lua evaluate runs for this group from now on).
+ *
+ * run returns 0 with *out filled as the Lua evaluate would have filled it
+ * (kind, value, reason; a mix and its reason where it proposes one; the
+ * reads' stale and missing marks come from policy_series_read and
+ * policy_series_newest, which it reads through), or -1, before it changed
+ * any state, to decline this tick (the Lua evaluate runs, and raises the
+ * error there is to raise). */
+struct policy_native_kind {
+	const char *name;
+	void *(*build)(lua_State *L, int idx, struct policy_env *env, bool *retry);
+	int (*run)(void *rule, struct policy_env *env, const struct policy_group *g,
+		   struct scaled_proposal *out);
+	void (*free)(void *rule);
+};
+
+/* policy_queue.c: policy.queue */
+extern const struct policy_native_kind policy_queue_kind;
 
 #endif

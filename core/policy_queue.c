@@ -126,7 +126,7 @@ static bool queue_series(lua_State *L, int idx, struct policy_env *env, const ch
 	return out->s != NULL;
 }
 
-void policy_queue_free(struct policy_queue *q)
+static void policy_queue_free(struct policy_queue *q)
 {
 	if (!q)
 		return;
@@ -135,8 +135,8 @@ void policy_queue_free(struct policy_queue *q)
 	alloc_free(q);
 }
 
-struct policy_queue *policy_queue_build(lua_State *L, int idx, struct policy_env *env,
-					bool *retry)
+static struct policy_queue *policy_queue_build(lua_State *L, int idx, struct policy_env *env,
+					       bool *retry)
 {
 	struct policy_queue *q = alloc_zero(1, sizeof(*q));
 	struct series_read how = { 0 };
@@ -230,8 +230,8 @@ static int queue_propose(struct scaled_proposal *out, enum scaled_proposal_kind 
 	return 0;
 }
 
-int policy_queue_run(struct policy_queue *q, struct policy_env *env,
-		     const struct policy_group *g, struct scaled_proposal *out)
+static int policy_queue_run(struct policy_queue *q, struct policy_env *env,
+			    const struct policy_group *g, struct scaled_proposal *out)
 {
 	struct policy_text t;
 	double b, f = 0, jobs, now = (double)env->now_ms / 1000.0, want;
@@ -316,3 +316,23 @@ int policy_queue_run(struct policy_queue *q, struct policy_env *env,
 	policy_text_add_int(&t, n);
 	return queue_propose(out, SCALED_PROPOSAL_SET, (double)n, &t);
 }
+
+static void *queue_build(lua_State *L, int idx, struct policy_env *env, bool *retry)
+{
+	return policy_queue_build(L, idx, env, retry);
+}
+
+static int queue_run(void *rule, struct policy_env *env, const struct policy_group *g,
+		     struct scaled_proposal *out)
+{
+	return policy_queue_run(rule, env, g, out);
+}
+
+static void queue_free(void *rule)
+{
+	policy_queue_free(rule);
+}
+
+const struct policy_native_kind policy_queue_kind = {
+	.name = "queue", .build = queue_build, .run = queue_run, .free = queue_free,
+};
