@@ -32,7 +32,9 @@ struct policy_native_kind {
 	void (*free)(void *rule);
 };
 
-/* policy_queue.c: policy.queue */
+/* policy_queue.c: policy.queue; policy_percent.c: policy.percent's quiet
+ * ticks (it declines a tick where an alarm may fire) */
 extern const struct policy_native_kind policy_queue_kind;
+extern const struct policy_native_kind policy_percent_kind;
 
 #endif

@@ -77,6 +77,15 @@ return constructor("percent", function(args)
 	return {
 		name = "percent",
 		series = { series },
+		-- every tick's path in C (core/policy_percent.c), which the engine
+		-- runs instead of evaluate below while no alarm can fire (it hands
+		-- the other ticks to evaluate); evaluate stays the reference
+		-- (percent_test.lua holds the two to the same proposals)
+		native = {
+			kind = "percent", id = U.native_id(), series = series, stat = sname,
+			pct = pct, period = psec, periods = periods, out_at = out_at, in_at = in_at,
+			no_data = no_data, quiet_head = quiet_head, quiet_tail = quiet_tail,
+		},
 		evaluate = function(self, g, s)
 			-- The quiet tick, on every tick's path: with M = N over the N
 			-- periods, an alarm is in ALARM only when every period breaches,

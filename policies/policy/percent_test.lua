@@ -200,3 +200,105 @@ t.test("percent: a sample pushed between two ticks at one instant is read", func
 	t.eq(kind, "hold")
 	t.eq(reason, "pc_push avg 66.667 over the last 60s: no alarm")
 end)
+
+-- The engine runs percent's every-tick path compiled (core/policy_percent.c,
+-- through the table's `native`) and hands a tick where an alarm may fire to
+-- evaluate; p:evaluate, which a wrapper calls, is all Lua. Both get the same
+-- samples, desired counts and times, each on a group of its own: every
+-- proposal must be the same, across quiet ticks, missing data and alarms.
+t.test("percent: the compiled form and evaluate agree, tick by tick", function()
+	local seed = 777
+	local function rand(n) -- 1..n, a fixed sequence
+		seed = (seed * 1103515245 + 12345) % 2147483648
+		return seed % n + 1
+	end
+	local values = { 10, 15, 19.5, 20, 21, 35, 50, 50.125, 64.3, 79.999, 80, 81, 95, 100, 0, 1 / 3 }
+	local configs = {
+		{},
+		{ stat = "max", period = "30s", periods = 3 },
+		{ stat = "min", period = 45, periods = 1 },
+		{ stat = "p90", period = "1m", periods = 2 },
+		{ stat = "last", period = 20, periods = 4 },
+		{ stat = "count", period = 15, periods = 2, out_at = 3, in_at = 1 },
+		{ stat = "avg", period = 12.5, periods = 3, out_at = 70, in_at = nil, in_change = nil },
+		{ stat = "sum", period = "40s", periods = 2, out_at = nil, out_percent = nil,
+			in_at = 100 },
+	}
+	for i, c in ipairs(configs) do
+		local name = "pn_" .. i
+		t.series(name, {}, { stale = "25s" })
+		local args = { series = name }
+		for k, v in pairs(CPU) do args[k] = v end
+		for k, v in pairs(c) do args[k] = v end
+		if c.out_at == nil and c.out_percent == nil and c.in_at ~= nil then
+			args.out_at, args.out_percent = nil, nil
+		end
+		if c.in_at == nil and c.in_change == nil and c.out_at ~= nil then
+			args.in_at, args.in_change = nil, nil
+		end
+		local p = policy.percent(args)
+		local wrapped = function(g, s) return p:evaluate(g, s) end
+		local g, w = t.group{ current = 4 }, t.group{ current = 4 }
+		local now, kinds = 1000, {}
+		for step = 1, 500 do
+			now = now + rand(6) - 1 + (rand(5) == 1 and 0.5 or 0)
+			if rand(2) == 1 then
+				t.push(name, { { now, values[rand(#values)] } })
+			end
+			if rand(7) == 1 then
+				local d = rand(8)
+				t.update(g, { current = d, desired = d })
+				t.update(w, { current = d, desired = d })
+			end
+			local k1, v1, r1, s1, m1 = t.eval(p, g, now)
+			local k2, v2, r2, s2, m2 = t.eval(wrapped, w, now)
+			local at = string.format("config %d, step %d, t=%s", i, step, now)
+			t.eq(k1, k2, "kind, " .. at)
+			t.eq(v1, v2, "value, " .. at)
+			t.eq(r1, r2, "reason, " .. at)
+			t.eq(s1, s2, "stale, " .. at)
+			t.eq(m1, m2, "missing, " .. at)
+			kinds[k1] = true
+		end
+		t.ok(kinds.hold, "config " .. i .. " held")
+	end
+end)
+
+-- Which one ran: a table with percent's `native` and an evaluate of its own
+-- gets the compiled hold on a quiet tick and its own evaluate on a tick an
+-- alarm may fire on; garbage parameters leave its evaluate to run.
+t.test("percent: the engine runs the compiled form, and declines what it cannot run", function()
+	two_periods("pn_which", { 50, 50, 50, 50, 50, 50 }, { 50, 50, 50, 50, 50, 55 })
+	two_periods("pn_which_hi", { 90, 90, 90, 90, 90, 90 }, { 90, 90, 90, 90, 90, 90 })
+	local p = cpu_policy("pn_which")
+	local lua = function(self, g) return g:hold("lua ran") end
+	local g = t.group{ current = 4 }
+	local k, v, r = t.eval({ native = p.native, evaluate = lua }, g, 120)
+	t.eq(k .. " " .. v .. " " .. r, "hold 0 pn_which avg 50.833 over the last 60s: no alarm")
+	local hi = cpu_policy("pn_which_hi")
+	k, v, r = t.eval({ native = hi.native, evaluate = lua }, g, 120)
+	t.eq(r, "lua ran", "an alarm may fire: evaluate")
+	local function forged(changes, i)
+		local n = {}
+		for key, val in pairs(p.native) do n[key] = val end
+		n.id = 800000 + i
+		for key, val in pairs(changes) do n[key] = val end
+		return { native = n, evaluate = lua }
+	end
+	local cases = {
+		{ kind = "percent2" }, { stat = "median" }, { stat = 5 }, { pct = 101 },
+		{ pct = "9" }, { period = 0 }, { period = -1 }, { period = 0.0001 }, { period = "60s" },
+		{ periods = 0 }, { periods = 1.5 }, { periods = 65 }, { out_at = "80" },
+		{ out_at = 0 / 0 }, { in_at = math.huge }, { out_at = false },
+		{ no_data = 3 }, { quiet_head = false }, { quiet_tail = {} }, { series = 7 },
+		{ period = 1e12 },
+	}
+	for i, c in ipairs(cases) do
+		k, v, r = t.eval(forged(c, i), g, 120)
+		t.eq(k .. " " .. v .. " " .. r, "hold 0 lua ran", "case " .. i)
+	end
+	local none = forged({}, 99)
+	none.native.out_at, none.native.in_at = nil, nil
+	k, v, r = t.eval(none, g, 120)
+	t.eq(r, "lua ran", "no threshold at all")
+end)
