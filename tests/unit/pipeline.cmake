@@ -17,3 +17,4 @@ scaled_unit_test(test_decision_text
   LIBS PkgConfig::CJSON m)
 # The decision ring (core/record.c): found by seq while kept.
 scaled_unit_test(test_record SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_record.c LIBS scaled_static)
+scaled_unit_test(test_policy_text SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_text.c LIBS scaled_static m)
