@@ -17,6 +17,7 @@
 /* The compiled kinds, by `native.kind`. */
 static const struct policy_native_kind *const native_kinds[] = {
 	&policy_queue_kind,
+	&policy_spot_failover_kind,
 };
 
 struct policy_native {

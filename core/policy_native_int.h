@@ -34,5 +34,7 @@ struct policy_native_kind {
 
 /* policy_queue.c: policy.queue */
 extern const struct policy_native_kind policy_queue_kind;
+/* policy_spot_failover.c: policy.spot_failover */
+extern const struct policy_native_kind policy_spot_failover_kind;
 
 #endif

@@ -461,3 +461,128 @@ t.test("spot_failover: bad arguments", function()
 	-- what it accepts: a spot mix with a base below a full on-demand mix
 	t.eq(make{ spot_mix = { on_demand_base = 1 } }().mix, true)
 end)
+
+-- The engine runs policy.spot_failover's compiled form
+-- (core/policy_spot_failover.c, through the table's `native`); p:evaluate,
+-- which a wrapper calls, is the Lua one. Both get the same prices, mixes and
+-- times here, each on a group of its own (each keeps its own runs): every
+-- proposal must be the same, the mix and its reason, stale and missing alike.
+t.test("spot_failover: the compiled form and evaluate agree, tick by tick", function()
+	local seed = 4242
+	local function rand(n) -- 1..n, a fixed sequence
+		seed = (seed * 1103515245 + 12345) % 2147483648
+		return seed % n + 1
+	end
+	local E, U = string.rep("é", 29), string.rep("ü", 29)
+	local configs = {
+		{ n = 1, od = 0.84 },
+		{ n = 3, od = 1, leave_after = 60, return_after = 120 },
+		{ n = 2, od = "series", stale = "30s", leave_after = "1m30s" },
+		{ n = 1, od = "series", margin = 0, leave_after = 45.5, return_after = "2m" },
+		{ n = 1, od = 0.5, margin = 0.25, leave_after = 30, return_after = 60,
+			on_demand_mix = { on_demand_base = 2, on_demand_percent = 50 },
+			spot_mix = { on_demand_base = 1, on_demand_percent = 10 } },
+		{ n = 2, od = 0.84, stale = 45, leave_after = 90.5, return_after = 120.25,
+			margin = 0.05, on_demand_mix = { on_demand_base = 3 } },
+		{ n = 1, od = 0.84, leave_after = 20, return_after = 40, stale = 12,
+			on_demand_mix = { on_demand_percent = 100, on_demand_base = 5 },
+			spot_mix = { on_demand_percent = 20 } },
+		{ n = 2, od = 0.9, leave_after = "2m", return_after = "3h", margin = 0.125 },
+		-- names long enough, and prices wide enough, that the reasons pass
+		-- SCALED_REASON_MAX - 1 bytes and are cut, never inside a character
+		{ n = 2, od = "series", scale = 123456.123457, leave_after = 30, return_after = 45,
+			margin = 0.375, names = { "sf_a" .. E, "sf_b" .. U }, odname = "sf_o" .. E },
+		{ n = 1, od = 98765.4321, scale = 98765.4321, leave_after = 25, return_after = 3700,
+			names = { "sf_c" .. U } },
+		-- prices seldom there: a missing pool stops the reads (the next
+		-- one's stale mark is not taken)
+		{ n = 3, od = "series", stale = 10, leave_after = 15, return_after = 20, sparse = true },
+		-- ticks 0.1s apart, short phases: runs of exactly leave_after and
+		-- return_after, whose float differences fall either side of them
+		{ n = 1, od = 0.84, leave_after = 0.7, return_after = 1.3, tick = 0.1, phase = 40 },
+	}
+	-- prices as factors of on-demand: at or above it, exactly the band's
+	-- edge, below the band
+	local high = { 1, 1.01, 1.07, 1.1, 1.2, 1.5, 3.25, 1.0000001, 4 / 3, 1.000003 }
+	local low = { 0.1, 0.3, 0.5, 0.6, 0.7, 0.5, 0.3, 0.2, 0.75, 0.899999, 0.9, 1 / 3, 0.146972,
+		"edge" }
+	local odv = { 1, 1, 1, 1.07, 0.95, 1.2, 0.6 }
+	local left, back, longest = 0, 0, 0
+	for i, c in ipairs(configs) do
+		local names = {}
+		for j = 1, c.n do
+			names[j] = c.names and c.names[j] or string.format("sf_n%d_%d", i, j)
+			t.series(names[j], {}, { stale = "20s" })
+		end
+		local od = c.od
+		if od == "series" then
+			od = c.odname or "sf_od" .. i
+			t.series(od, {}, { stale = "20s" })
+		end
+		local p = spot_failover{ spot = c.n == 1 and names[1] or names, on_demand = od,
+			stale = c.stale, leave_after = c.leave_after, return_after = c.return_after,
+			margin = c.margin, on_demand_mix = c.on_demand_mix, spot_mix = c.spot_mix }
+		local wrapped = function(g, s) return p:evaluate(g, s) end
+		local mix0 = i % 3 == 0 and {} or { on_demand_base = 0, on_demand_percent = 0 }
+		local g = t.group{ current = 4, markets = true, on_demand_base = mix0.on_demand_base,
+			on_demand_percent = mix0.on_demand_percent }
+		local w = t.group{ current = 4, markets = true, on_demand_base = mix0.on_demand_base,
+			on_demand_percent = mix0.on_demand_percent }
+		local scale = c.scale or type(c.od) == "number" and c.od or 0.84
+		-- a hair under the band, inside the EPS that keeps it out
+		local edge = (1 - (c.margin or 0.1)) * (1 - 1e-11)
+		local now = 1000
+		for step = 1, 1000 do
+			now = now + (c.tick or rand(12) - 1 + ({ 0, 0, 0, 0.25, 0.1, 0.3 })[rand(6)]
+				+ (rand(9) == 1 and 0.001 or 0))
+			-- long runs of high or low prices, with noise, so that both
+			-- switches happen
+			local dear = (step // (c.phase or 250)) % 2 == 0
+			for j = 1, c.n do
+				if c.sparse and rand(4) == 1 or not c.sparse and rand(3) ~= 1 then
+					local from = (rand(40) == 1) == dear and low or high
+					local x = from[rand(#from)]
+					t.push(names[j], { { now, (x == "edge" and edge or x) * scale } })
+				end
+			end
+			if type(od) == "string" and rand(3) == 1 then
+				t.push(od, { { now, odv[rand(#odv)] * scale } })
+			end
+			if rand(150) == 1 then -- the group's mix moved by someone else
+				local m = { on_demand_base = rand(4) - 2, on_demand_percent = ({ -1, 0, 10, 50,
+					100 })[rand(5)] }
+				t.update(g, m)
+				t.update(w, m)
+			end
+			local k1, v1, r1, s1, n1, m1 = t.eval(p, g, now)
+			local k2, v2, r2, s2, n2, m2 = t.eval(wrapped, w, now)
+			local at = string.format("config %d, step %d, t=%s", i, step, now)
+			t.eq(k1, k2, "kind, " .. at)
+			t.eq(v1, v2, "value, " .. at)
+			t.eq(r1, r2, "reason, " .. at)
+			t.eq(s1, s2, "stale, " .. at)
+			t.eq(n1, n2, "missing, " .. at)
+			t.eq(m1 == nil, m2 == nil, "mix, " .. at)
+			if m1 then
+				t.eq(m1.on_demand_base, m2.on_demand_base, "mix base, " .. at)
+				t.eq(m1.on_demand_percent, m2.on_demand_percent, "mix percent, " .. at)
+				t.eq(m1.reason, m2.reason, "mix reason, " .. at)
+				t.ok(#m1.reason <= 159 and utf8.len(m1.reason), "mix reason cut whole, " .. at)
+				longest = math.max(longest, #m1.reason)
+				if m1.reason:find("to on%-demand$") then
+					left = left + 1
+				elseif m1.reason:find("back to spot$") then
+					back = back + 1
+				end
+				-- the engine follows the mix asked for
+				local m = { on_demand_base = m1.on_demand_base,
+					on_demand_percent = m1.on_demand_percent }
+				t.update(g, m)
+				t.update(w, m)
+			end
+		end
+	end
+	t.eq(longest, 159, "the longest mix reason, cut")
+	t.ok(left >= 10, "switches to on-demand: " .. left)
+	t.ok(back >= 10, "switches back to spot: " .. back)
+end)
