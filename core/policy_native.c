@@ -18,6 +18,7 @@
 static const struct policy_native_kind *const native_kinds[] = {
 	&policy_queue_kind,
 	&policy_percent_kind,
+	&policy_spot_failover_kind,
 };
 
 struct policy_native {

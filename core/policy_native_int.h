@@ -36,5 +36,7 @@ struct policy_native_kind {
  * ticks (it declines a tick where an alarm may fire) */
 extern const struct policy_native_kind policy_queue_kind;
 extern const struct policy_native_kind policy_percent_kind;
+/* policy_spot_failover.c: policy.spot_failover */
+extern const struct policy_native_kind policy_spot_failover_kind;
 
 #endif

@@ -233,6 +233,21 @@ return constructor("spot_failover", function(args)
 		name = "spot_failover",
 		series = series,
 		mix = true,
+		-- the same rule in C (core/policy_spot_failover.c), which the
+		-- engine runs instead of evaluate below: the checked parameters and
+		-- the texts made above; evaluate stays the reference
+		-- (spot_failover_test.lua holds the two to the same proposals).
+		-- interruptions: the C form declines, evaluate runs
+		native = {
+			kind = "spot_failover", id = U.native_id(),
+			pools = table.move(pools, 1, #pools, 1, {}), od_series = od_series,
+			od_price = od_price, window = window,
+			leave_after = leave_after, return_after = return_after, margin = margin,
+			od_base = od_mix.on_demand_base, od_percent = od_mix.on_demand_percent,
+			spot_base = spot_mix and spot_mix.on_demand_base or nil,
+			spot_percent = spot_mix and spot_mix.on_demand_percent or nil,
+			what = what, pct_text = pct_text, interruptions = warn_n,
+		},
 		evaluate = function(self, g, s)
 			-- every tick's path: plain loops, each group field read once
 			local st = state_of[g]

@@ -461,3 +461,139 @@ t.test("spot_failover: bad arguments", function()
 	-- what it accepts: a spot mix with a base below a full on-demand mix
 	t.eq(make{ spot_mix = { on_demand_base = 1 } }().mix, true)
 end)
+
+-- The engine runs the compiled form (core/policy_spot_failover.c, through the
+-- table's `native`); p:evaluate, which a wrapper calls, is the Lua one. Both get
+-- the same prices, mixes and times: every field of every proposal must agree.
+t.test("spot_failover: the compiled form and evaluate agree, tick by tick", function()
+	local seed = 4242 -- rand(n): 1..n, a fixed sequence
+	local function rand(n) seed = (seed * 1103515245 + 12345) % 2147483648 return seed % n + 1 end
+	local function mix(b, p) return { on_demand_base = b, on_demand_percent = p } end
+	local function flat(k, v, r, stale, missing, m) -- every field, and the mix
+		return table.concat({ k, v, r, tostring(stale), tostring(missing), m and m.on_demand_base
+			or "-", m and m.on_demand_percent or "-", m and m.reason or "-" }, "|"), m
+	end
+	local E, U = string.rep("é", 29), string.rep("ü", 29) -- long names, cut reasons
+	local configs = { -- n pools, od a price or a series, the rest as spot_failover takes it
+		{ n = 1, od = 0.84 }, { n = 3, od = 1, leave_after = 60, return_after = 120 },
+		{ n = 2, od = "series", stale = "30s", leave_after = "1m30s" },
+		{ n = 1, od = "series", margin = 0, leave_after = 45.5, return_after = "2m" },
+		{ n = 1, od = 0.5, margin = 0.25, leave_after = 30, return_after = 60,
+			on_demand_mix = mix(2, 50), spot_mix = mix(1, 10) },
+		{ n = 2, od = 0.84, stale = 45, leave_after = 90.5, return_after = 120.25, margin = 0.05,
+			on_demand_mix = mix(3) },
+		{ n = 1, od = 0.84, leave_after = 20, return_after = 40, stale = 12,
+			on_demand_mix = mix(5, 100), spot_mix = mix(nil, 20) },
+		{ n = 2, od = "series", scale = 123456.123457, leave_after = 30, return_after = 45,
+			margin = 0.375, names = { "sf_a" .. E, "sf_b" .. U }, odname = "sf_o" .. E },
+		{ n = 1, od = 98765.4321, leave_after = 25, return_after = "3h", names = { "sf_c" .. U } },
+		-- sparse: a missing pool stops the reads (no stale mark from the next);
+		-- tick: runs of exactly leave_after, whose float differences fall either side
+		{ n = 3, od = "series", stale = 10, leave_after = 15, return_after = 20, sparse = true },
+		{ n = 1, od = 0.84, leave_after = 0.7, return_after = 1.3, tick = 0.1, phase = 40 },
+	}
+	-- prices as factors of on-demand; "edge": a hair under the band, inside the EPS
+	local high = { 1, 1.01, 1.07, 1.1, 1.2, 1.5, 3.25, 1.0000001, 4 / 3, 1.000003 }
+	local low = { 0.1, 0.3, 0.5, 0.6, 0.7, 0.5, 0.3, 0.2, 0.75, 0.899999, 0.9, 1 / 3, 0.146972,
+		"edge" }
+	local odv, left, back, longest = { 1, 1, 1, 1.07, 0.95, 1.2, 0.6 }, 0, 0, 0
+	for i, c in ipairs(configs) do
+		local names, od = c.names or {}, c.od == "series" and (c.odname or "sf_od" .. i) or c.od
+		for j = 1, c.n do names[j] = names[j] or string.format("sf_n%d_%d", i, j) end
+		for _, x in ipairs(names) do t.series(x, {}, { stale = "20s" }) end
+		if type(od) == "string" then t.series(od, {}, { stale = "20s" }) end
+		local p = spot_failover{ spot = c.n == 1 and names[1] or names, on_demand = od,
+			stale = c.stale, leave_after = c.leave_after, return_after = c.return_after,
+			margin = c.margin, on_demand_mix = c.on_demand_mix, spot_mix = c.spot_mix }
+		local wrapped, known = function(g, s) return p:evaluate(g, s) end, i % 3 ~= 0 and 0 or nil
+		local g, w = group("sf_g" .. i, known, known), group("sf_w" .. i, known, known)
+		local scale = c.scale or type(c.od) == "number" and c.od or 0.84
+		local edge, now = (1 - (c.margin or 0.1)) * (1 - 1e-11), 1000
+		for step = 1, 1000 do
+			now = now + (c.tick or rand(12) - 1 + ({ 0, 0, 0, 0.25, 0.1, 0.3 })[rand(6)]
+				+ (rand(9) == 1 and 0.001 or 0))
+			local dear = (step // (c.phase or 250)) % 2 == 0 -- long runs: both switches
+			for j = 1, c.n do
+				if c.sparse and rand(4) == 1 or not c.sparse and rand(3) ~= 1 then
+					local from = (rand(40) == 1) == dear and low or high
+					local x = from[rand(#from)]
+					t.push(names[j], { { now, (x == "edge" and edge or x) * scale } })
+				end
+			end
+			if type(od) == "string" and rand(3) == 1 then
+				t.push(od, { { now, odv[rand(#odv)] * scale } })
+			end
+			-- the group's mix: moved by someone else, or as the policy asked
+			local moved = rand(150) == 1 and mix(rand(4) - 2, ({ -1, 0, 10, 50, 100 })[rand(5)])
+			local a, m1 = flat(t.eval(p, g, now))
+			t.eq(a, flat(t.eval(wrapped, w, now)), string.format("config %d, t=%s", i, now))
+			if m1 then
+				t.ok(#m1.reason <= 159 and utf8.len(m1.reason), "cut whole: " .. m1.reason)
+				longest = math.max(longest, #m1.reason)
+				left = left + (m1.reason:find("to on%-demand$") and 1 or 0)
+				back = back + (m1.reason:find("back to spot$") and 1 or 0)
+				moved = mix(m1.on_demand_base, m1.on_demand_percent)
+			end
+			if moved then t.update(g, moved) t.update(w, moved) end
+		end
+		t.eq(t.eval({ native = p.native, evaluate = function(_, x) return x:hold("lua") end },
+			group("sf_p" .. i, 0, 0), now), "none", "compiled, config " .. i) -- what ran
+	end
+	t.eq(longest, 159, "the longest mix reason, cut")
+	t.ok(left >= 10 and back >= 10, string.format("switched %d and %d times", left, back))
+end)
+
+-- Which one ran: `native` with an evaluate of its own gets the compiled proposal;
+-- what the compiled form does not take (forged or missing parameters, interruptions,
+-- a series not made yet, a group g:mix refuses) leaves that evaluate to run.
+t.test("spot_failover: the engine runs the compiled form, declines what it cannot", function()
+	for name, v in pairs{ sfw_a = 0.9, sfw_b = 0.95 } do t.series(name, { { 0, v } }) end
+	local p = spot_failover{ spot = "sfw_a", on_demand = 0.84 }
+	local LUA, NONE, NIL, many = "hold 0 lua ran -", "none 0  -", {}, {}
+	local function ran(native, g, now)
+		local lua = function(_, x) return x:hold("lua ran") end
+		local k, v, r, _, _, mix = t.eval({ native = native, evaluate = lua }, g, now)
+		return string.format("%s %s %s %s", k, v, r, mix and mix.reason or "-")
+	end
+	local g = group("sfw", 0, 0)
+	t.eq(ran(p.native, g, 10), NONE, "abstains")
+	t.eq(ran(p.native, g, 310), "none 0  spot 0.9 (sfw_a) >= on-demand 0.84 for 5m: to "
+		.. "on-demand", "the compiled mix")
+	for i = 1, 65 do many[i] = "sfw_a" end
+	local cases = { { kind = "spot_failover2" }, { kind = 3 }, { kind = NIL }, { id = 1.5 },
+		{ id = "7" }, { pools = NIL }, { pools = {} }, { pools = "sfw_a" }, { pools = { 42 } },
+		{ pools = { "sfw_a", 7 } }, { pools = { [2] = "sfw_a" } }, { pools = many },
+		{ pools = { "" } }, { od_series = 7 }, { od_price = NIL }, { od_price = 0 },
+		{ od_price = 0 / 0 }, { od_price = math.huge }, { od_price = "0.84" },
+		{ od_price = 1 << 60 }, { window = 0 }, { window = 1e13 }, { window = 0.0001 },
+		{ window = "1m" }, { window = NIL }, { leave_after = 0 }, { leave_after = NIL },
+		{ leave_after = "5m" }, { leave_after = 0 / 0 }, { leave_after = math.huge },
+		{ return_after = 0 }, { return_after = NIL }, { margin = 1 }, { margin = -0.1 },
+		{ margin = "0.1" }, { margin = NIL }, { od_base = -1 }, { od_base = 1000001 },
+		{ od_base = 1.5 }, { od_base = "0" }, { od_base = NIL }, { od_percent = 101 },
+		{ od_percent = NIL }, { spot_base = 1 }, { spot_percent = 0 }, { what = 7 },
+		{ spot_base = 0, spot_percent = 101 }, { spot_base = -1, spot_percent = 0 },
+		{ what = NIL }, { pct_text = false }, { interruptions = 2 }, { what = {} } }
+	for i, c in ipairs(cases) do
+		local n = { id = 900000 + i }
+		for k, v in pairs(p.native) do n[k] = k == "id" and n.id or v end
+		for k, v in pairs(c) do if v == NIL then n[k] = nil else n[k] = v end end
+		t.eq(ran(n, g, 400), LUA, "case " .. i)
+	end
+	local touched = false -- fields from __index: read raw, no metamethod outside the deadline
+	local meta = setmetatable({ id = 900100 }, { __index = function() touched = true end })
+	t.eq(ran(meta, g, 400) .. " " .. tostring(touched), LUA .. " false", "__index")
+	-- interruptions, a target with no mix, a mix g:mix cannot propose: the Lua runs
+	t.eq(ran(spot_failover{ spot = "sfw_a", on_demand = 0.84, interruptions = 1 }.native,
+		group("sfw_i", 0, 0), 400), LUA, "interruptions")
+	t.eq(ran(p.native, t.group{ name = "sfw_nm", current = 4, on_demand_percent = 0 }, 400),
+		LUA, "no markets")
+	local big = group("sfw_big", 0, 0)
+	t.eq(ran(p.native, big, 400), NONE, "in range")
+	t.update(big, { on_demand_base = 1000001 })
+	t.eq(ran(p.native, big, 410), LUA, "base out of range")
+	local late, lg = spot_failover{ spot = { "sfw_a", "sfw_l" }, on_demand = 0.84 }, group("sfw_l")
+	t.eq(ran(late.native, lg, 400), LUA, "series to come") -- (and its error is raised)
+	t.series("sfw_l", { { 5, 0.3 } })
+	t.eq(ran(late.native, lg, 401), NONE, "series made")
+end)

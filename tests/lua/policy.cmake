@@ -5,7 +5,7 @@ set(SANDBOX_PARTS ${CORE}/sandbox_base.c ${CORE}/sandbox_deadline.c ${CORE}/sand
   ${CORE}/sandbox_lib.c ${CORE}/tz.c ${CORE}/tz_posix.c)
 
 add_executable(run_policy_tests ${CMAKE_CURRENT_LIST_DIR}/run_policy_tests.c
-  ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
+  ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_spot_failover.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
   ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c)
 # core headers on the quote path only: core/sched.h must not shadow <sched.h>
 target_include_directories(run_policy_tests PRIVATE ${CORE}/include)

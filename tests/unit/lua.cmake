@@ -21,19 +21,19 @@ scaled_unit_test(test_sandbox_bounds LABEL lua
 
 scaled_unit_test(test_policy_api LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_api.c
-    ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
+    ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_spot_failover.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
     ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA PkgConfig::CJSON m)
 
 scaled_unit_test(test_policy_args LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_args.c
-    ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
+    ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_spot_failover.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
     ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA PkgConfig::CJSON m)
 
 scaled_unit_test(test_policy_memory LABEL lua
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_policy_memory.c
-    ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
+    ${CORE}/policy_api.c ${CORE}/policy_call.c ${CORE}/policy_native.c ${CORE}/policy_percent.c ${CORE}/policy_queue.c ${CORE}/policy_spot_failover.c ${CORE}/policy_text.c ${CORE}/policy_series.c ${CORE}/event.c ${CORE}/sandbox.c ${SANDBOX_PARTS} ${CORE}/series.c ${CORE}/name_index.c ${CORE}/duration.c
     ${CORE}/alloc.c ${CORE}/clock.c ${CORE}/log.c
   LIBS PkgConfig::LUA PkgConfig::CJSON m)
 
