@@ -125,12 +125,7 @@ static int policy_api_result(lua_State *L, struct scaled_proposal *out, int nres
 	if (lua_isnil(L, -nres)) {
 		/* Abstain, even if a proposal method ran: only what is
 		 * returned counts. */
-		out->kind = SCALED_PROPOSAL_NONE;
-		out->value = 0;
-		out->reason[0] = '\0';
-		out->mix = 0;
-		out->mix_base = out->mix_percent = -1;
-		out->mix_reason[0] = '\0';
+		policy_api_no_proposal(out);
 		return 0;
 	}
 	snprintf(msg, sizeof(msg), "policy returned %s, expected a proposal "
@@ -155,13 +150,8 @@ int policy_api_call(struct sandbox *sb, struct policy_env *env, struct policy_gr
 
 	copy_bytes(out->policy, name ? name : "", n);
 	out->policy[n] = '\0';
-	out->kind = SCALED_PROPOSAL_NONE;
-	out->value = 0;
+	policy_api_no_proposal(out);
 	out->wanted = out->stale = out->missing = 0;
-	out->reason[0] = '\0';
-	out->mix = 0;
-	out->mix_base = out->mix_percent = -1;
-	out->mix_reason[0] = '\0';
 	if (!lua_checkstack(L, 7)) {
 		policy_api_fail(out, "lua: stack overflow");
 		return -ENOMEM;

@@ -57,6 +57,18 @@ static inline void policy_closure(lua_State *L, const char *key, lua_CFunction f
 extern const char policy_proposal_token;
 void policy_api_copy_reason(char *dst, const char *src, size_t len);
 
+/* *out says nothing: no count, no mix, no reasons (what `return nil`
+ * leaves; the policy's name and the read marks are not touched). */
+static inline void policy_api_no_proposal(struct scaled_proposal *out)
+{
+	out->kind = SCALED_PROPOSAL_NONE;
+	out->value = 0;
+	out->reason[0] = '\0';
+	out->mix = 0;
+	out->mix_base = out->mix_percent = -1;
+	out->mix_reason[0] = '\0';
+}
+
 /* policy_series.c: what a view's statistic reads once its arguments are
  * checked: marks the read stale or missing in env, keeps what the window
  * needs (series_keep), and returns series_stat's rc (0, -ENODATA, ...).

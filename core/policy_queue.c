@@ -126,8 +126,10 @@ static bool queue_series(lua_State *L, int idx, struct policy_env *env, const ch
 	return out->s != NULL;
 }
 
-static void policy_queue_free(struct policy_queue *q)
+static void policy_queue_free(void *rule)
 {
+	struct policy_queue *q = rule;
+
 	if (!q)
 		return;
 	for (int i = 0; i < QT_N; i++)
@@ -135,8 +137,7 @@ static void policy_queue_free(struct policy_queue *q)
 	alloc_free(q);
 }
 
-static struct policy_queue *policy_queue_build(lua_State *L, int idx, struct policy_env *env,
-					       bool *retry)
+static void *policy_queue_build(lua_State *L, int idx, struct policy_env *env, bool *retry)
 {
 	struct policy_queue *q = alloc_zero(1, sizeof(*q));
 	struct series_read how = { 0 };
@@ -230,9 +231,10 @@ static int queue_propose(struct scaled_proposal *out, enum scaled_proposal_kind 
 	return 0;
 }
 
-static int policy_queue_run(struct policy_queue *q, struct policy_env *env,
-			    const struct policy_group *g, struct scaled_proposal *out)
+static int policy_queue_run(void *rule, struct policy_env *env, const struct policy_group *g,
+			    struct scaled_proposal *out)
 {
+	struct policy_queue *q = rule;
 	struct policy_text t;
 	double b, f = 0, jobs, now = (double)env->now_ms / 1000.0, want;
 	long long n;
@@ -317,22 +319,7 @@ static int policy_queue_run(struct policy_queue *q, struct policy_env *env,
 	return queue_propose(out, SCALED_PROPOSAL_SET, (double)n, &t);
 }
 
-static void *queue_build(lua_State *L, int idx, struct policy_env *env, bool *retry)
-{
-	return policy_queue_build(L, idx, env, retry);
-}
-
-static int queue_run(void *rule, struct policy_env *env, const struct policy_group *g,
-		     struct scaled_proposal *out)
-{
-	return policy_queue_run(rule, env, g, out);
-}
-
-static void queue_free(void *rule)
-{
-	policy_queue_free(rule);
-}
-
 const struct policy_native_kind policy_queue_kind = {
-	.name = "queue", .build = queue_build, .run = queue_run, .free = queue_free,
+	.name = "queue", .build = policy_queue_build, .run = policy_queue_run,
+	.free = policy_queue_free,
 };

@@ -175,8 +175,10 @@ static bool sf_price(lua_State *L, int idx, double *out)
 	return ok && !big && *out > 0 && isfinite(*out);
 }
 
-static void policy_spot_failover_free(struct policy_spot_failover *f)
+static void policy_spot_failover_free(void *rule)
 {
+	struct policy_spot_failover *f = rule;
+
 	if (!f)
 		return;
 	for (int i = 0; i < f->n_pools; i++)
@@ -186,9 +188,8 @@ static void policy_spot_failover_free(struct policy_spot_failover *f)
 	alloc_free(f);
 }
 
-static struct policy_spot_failover *policy_spot_failover_build(lua_State *L, int idx,
-							       struct policy_env *env,
-							       bool *retry)
+static void *policy_spot_failover_build(lua_State *L, int idx, struct policy_env *env,
+					bool *retry)
 {
 	struct policy_spot_failover *f = alloc_zero(1, sizeof(*f));
 	bool spot_base, spot_percent;
@@ -330,12 +331,7 @@ static bool sf_on_demand(const struct policy_spot_failover *f, const struct poli
 /* `return nil`: what policy_api_result leaves. */
 static int sf_abstain(struct scaled_proposal *out)
 {
-	out->kind = SCALED_PROPOSAL_NONE;
-	out->value = 0;
-	out->reason[0] = '\0';
-	out->mix = 0;
-	out->mix_base = out->mix_percent = -1;
-	out->mix_reason[0] = '\0';
+	policy_api_no_proposal(out);
 	return 0;
 }
 
@@ -365,9 +361,10 @@ static void sf_head(struct policy_text *t, const struct policy_spot_failover *f,
 	policy_text_add(t, ") ", 2);
 }
 
-static int policy_spot_failover_run(struct policy_spot_failover *f, struct policy_env *env,
+static int policy_spot_failover_run(void *rule, struct policy_env *env,
 				    const struct policy_group *g, struct scaled_proposal *out)
 {
+	struct policy_spot_failover *f = rule;
 	double now = (double)env->now_ms / 1000.0, od = f->od_price, cheap = 0, x;
 	const struct sf_pool *pool = NULL;
 	bool priced = true, leave_due, back_due, on_od;
@@ -462,23 +459,7 @@ static int policy_spot_failover_run(struct policy_spot_failover *f, struct polic
 	return sf_abstain(out);
 }
 
-static void *spot_failover_build(lua_State *L, int idx, struct policy_env *env, bool *retry)
-{
-	return policy_spot_failover_build(L, idx, env, retry);
-}
-
-static int spot_failover_run(void *rule, struct policy_env *env, const struct policy_group *g,
-			     struct scaled_proposal *out)
-{
-	return policy_spot_failover_run(rule, env, g, out);
-}
-
-static void spot_failover_free(void *rule)
-{
-	policy_spot_failover_free(rule);
-}
-
 const struct policy_native_kind policy_spot_failover_kind = {
-	.name = "spot_failover", .build = spot_failover_build, .run = spot_failover_run,
-	.free = spot_failover_free,
+	.name = "spot_failover", .build = policy_spot_failover_build,
+	.run = policy_spot_failover_run, .free = policy_spot_failover_free,
 };
